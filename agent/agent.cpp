@@ -1,0 +1,226 @@
+#include "agent.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+
+#include "config/loader.hpp"
+#include "config/schema.hpp"
+#include "drivers/pos_tcp_source.hpp"
+#include "kelu/version.hpp"
+#include "sync/database.hpp"
+#include "sync/event_store.hpp"
+#include "sync/group_committer.hpp"
+#include "sync/mqtt_publisher.hpp"
+#include "sync/outbox.hpp"
+#include "sync/topics.hpp"
+
+namespace kelu {
+
+namespace {
+
+// How long a stop waits for PUBACKs of messages already sent; the rest stay in the outbox.
+constexpr std::chrono::seconds drain_limit{3};
+constexpr std::chrono::seconds maintenance_interval{10};
+
+sync::publisher_options publisher_options_for(const config::config& c) {
+  sync::publisher_options o;
+  o.uri = c.mqtt.uri;
+  o.client_id = config::effective_client_id(c);
+  o.username = c.mqtt.username;
+  o.password = c.mqtt.password;
+  o.mqtt_version = c.mqtt.version == "5" ? 5 : 4;
+  o.keep_alive = std::chrono::seconds(c.mqtt.keep_alive_s);
+  o.connect_timeout = std::chrono::seconds(c.mqtt.connect_timeout_s);
+  o.max_inflight = static_cast<std::size_t>(c.mqtt.max_inflight);
+  o.reconnect_min = std::chrono::milliseconds(c.mqtt.reconnect_min_ms);
+  o.reconnect_max = std::chrono::milliseconds(c.mqtt.reconnect_max_ms);
+  o.status_topic = sync::topics(c.store.tenant, c.store.id).status();
+  return o;
+}
+
+}  // namespace
+
+agent::agent(config::config cfg, std::string config_path, std::shared_ptr<spdlog::logger> log)
+    : cfg_(std::move(cfg)),
+      config_path_(std::move(config_path)),
+      log_(std::move(log)),
+      started_(std::chrono::steady_clock::now()),
+      boot_id_(core::new_event_id()),
+      signals_(io_, SIGINT, SIGTERM, SIGHUP),
+      health_timer_(io_),
+      maintenance_timer_(io_) {}
+
+agent::~agent() = default;
+
+std::string agent::status_payload(const std::string& state, const std::string& reason) const {
+  nlohmann::json j{{"state", state},
+                   {"version", kelu::version},
+                   {"schema_version", sync::database::current_schema_version},
+                   {"config_hash", config::hash(cfg_)},
+                   {"boot_id", boot_id_},
+                   {"tenant", cfg_.store.tenant},
+                   {"store", cfg_.store.id},
+                   {"at", core::format_iso8601(clock_.now_utc())}};
+  if (!reason.empty()) j["reason"] = reason;
+  return j.dump();
+}
+
+core::status agent::start() {
+  auto db = sync::database::open({cfg_.storage.path, cfg_.storage.synchronous == "full"});
+  if (!db) return core::error{db.error_message()};
+  db_ = std::move(db).value();
+  outbox_ = std::make_unique<sync::outbox>(*db_);
+  store_ = std::make_unique<sync::event_store>(*db_, *outbox_, sync::topics(cfg_.store.tenant, cfg_.store.id));
+  committer_ = std::make_unique<sync::group_committer>(io_.get_executor(), *store_, clock_,
+                                                       static_cast<std::size_t>(cfg_.storage.max_pending_events),
+                                                       static_cast<std::size_t>(cfg_.storage.max_batch_events));
+  auto popts = publisher_options_for(cfg_);
+  popts.birth_payload = status_payload("online", "");
+  popts.will_payload = status_payload("offline", "connection lost");
+  popts.goodbye_payload = status_payload("offline", "shutdown");
+  publisher_ = std::make_unique<sync::mqtt_publisher>(io_.get_executor(), *outbox_, std::move(popts), log_);
+  committer_->on_commit([this] { publisher_->wake(); });
+
+  if (cfg_.sources.pos_tcp.enabled) {
+    const auto& p = cfg_.sources.pos_tcp;
+    drivers::pos_tcp_options o;
+    o.store_id = cfg_.store.id;
+    o.source_id = p.source_id;
+    o.listen = p.listen;
+    o.port = static_cast<std::uint16_t>(p.port);
+    o.max_line_bytes = static_cast<std::size_t>(p.max_line_bytes);
+    o.max_connections = static_cast<std::size_t>(p.max_connections);
+    o.idle_timeout = std::chrono::seconds(p.idle_timeout_s);
+    o.default_currency = cfg_.store.currency;
+    pos_tcp_ = std::make_unique<drivers::pos_tcp_source>(io_.get_executor(), *committer_, clock_, o, log_);
+    if (auto st = pos_tcp_->start(); !st) return st;
+  }
+  const auto s = outbox_->stats();
+  log_->info("kelu {} started: store {}/{}, database {} ({} unsent messages, {} bytes), config {}", kelu::version,
+             cfg_.store.tenant, cfg_.store.id, cfg_.storage.path, s.rows, s.bytes, config::hash(cfg_));
+  return core::ok();
+}
+
+std::uint16_t agent::pos_port() const { return pos_tcp_ ? pos_tcp_->port() : 0; }
+
+int agent::run() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) { on_signal(ec, signo); });
+  publisher_->start();
+  schedule_health();
+  schedule_maintenance();
+  io_.run();
+  return 0;
+}
+
+void agent::on_signal(const boost::system::error_code& ec, int signo) {
+  if (ec) return;
+  if (signo == SIGHUP) {
+    reload();
+    signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
+    return;
+  }
+  log_->info("received signal {}: stopping", signo);
+  request_stop();
+}
+
+void agent::request_stop() {
+  boost::asio::post(io_, [this] {
+    if (stopping_) return;
+    stopping_ = true;
+    if (pos_tcp_) pos_tcp_->stop();
+    committer_->close();
+    // Queued commits were posted before this handler's successors; let them run first.
+    boost::asio::post(io_, [this] {
+      publisher_->stop(drain_limit, [this] {
+        const auto s = outbox_->stats();
+        log_->info("stopped: {} messages wait in the outbox for the next start", s.rows);
+        health_timer_.cancel();
+        maintenance_timer_.cancel();
+        signals_.cancel();
+        io_.stop();
+      });
+    });
+  });
+}
+
+void agent::reload() {
+  if (config_path_.empty()) return;
+  auto loaded = config::load_file(config_path_);
+  if (!loaded.ok()) {
+    log_->error("reload: {} is invalid; keeping the running configuration:", config_path_);
+    for (const auto& e : loaded.errors) log_->error("  {}", e.to_string());
+    return;
+  }
+  const auto changed = config::diff(cfg_, loaded.value);
+  if (changed.empty()) {
+    log_->info("reload: no changes");
+    return;
+  }
+  const auto next = config::merge_hot(cfg_, loaded.value);
+  for (const auto& key : config::diff(cfg_, next)) log_->info("reload: applied {}", key);
+  for (const auto& key : config::diff(next, loaded.value)) log_->warn("reload: {} changes on restart", key);
+  cfg_ = next;
+  log_->set_level(spdlog::level::from_str(cfg_.log.level));
+  schedule_health();
+}
+
+void agent::schedule_health() {
+  health_timer_.expires_after(std::chrono::seconds(cfg_.health.interval_s));
+  health_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    report_health();
+    schedule_health();
+  });
+}
+
+void agent::report_health() {
+  const auto ob = outbox_->stats();
+  const auto& cs = committer_->stats();
+  const auto ps = publisher_->stats();
+  core::agent_health h;
+  h.uptime_s = std::chrono::duration_cast<std::chrono::seconds>(clock_.now_steady() - started_).count();
+  h.events_committed = cs.committed;
+  h.duplicates = cs.duplicates;
+  h.rejected_lines = pos_tcp_ ? pos_tcp_->stats().rejected : 0;
+  h.busy_rejections = cs.busy_rejections;
+  h.outbox_rows = ob.rows;
+  h.outbox_bytes = ob.bytes;
+  const auto now = clock_.now_utc();
+  h.outbox_oldest_age_s = ob.oldest_created_ms ? (core::to_unix_ms(now) - ob.oldest_created_ms) / 1000 : 0;
+  h.outbox_dropped = ob.dropped_quota + ob.dropped_age;
+  h.mqtt_connected = ps.connected;
+  core::event e;
+  e.id = core::new_event_id();
+  e.store = cfg_.store.id;
+  e.source = "agent";
+  e.stream = "health";
+  e.observed_at = now;
+  e.received_at = now;
+  e.body = h;
+  std::vector<core::event> batch;
+  batch.push_back(std::move(e));
+  committer_->submit(std::move(batch), [this](core::result<std::vector<core::commit_outcome>> r) {
+    if (!r) log_->warn("health report not stored: {}", r.error_message());
+  });
+}
+
+void agent::schedule_maintenance() {
+  maintenance_timer_.expires_after(maintenance_interval);
+  maintenance_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    try {
+      const auto dropped = outbox_->enforce({cfg_.storage.outbox_quota_bytes, cfg_.storage.outbox_max_age_days},
+                                            clock_.now_utc());
+      if (dropped > 0)
+        log_->warn("outbox over its quota ({} bytes, {} days): dropped {} oldest messages",
+                   cfg_.storage.outbox_quota_bytes, cfg_.storage.outbox_max_age_days, dropped);
+    } catch (const std::exception& ex) {
+      log_->error("outbox maintenance: {}", ex.what());
+    }
+    schedule_maintenance();
+  });
+}
+
+}  // namespace kelu

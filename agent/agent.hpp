@@ -1,0 +1,79 @@
+#pragma once
+// The running agent: one io_context thread that owns the store, the sources, the
+// publisher and the timers (ARCHITECTURE.md, Threading). Built from a validated config.
+//
+// run() blocks until SIGINT/SIGTERM (or request_stop()), then drains: sources stop, queued
+// events commit, in-flight MQTT messages get a bounded wait for PUBACK, the goodbye status
+// is published. SIGHUP re-reads the config file: an invalid file is reported and ignored;
+// hot keys apply at once, the others are reported as needing a restart.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/core/clock.hpp"
+#include "config/config.hpp"
+
+namespace spdlog {
+class logger;
+}
+namespace kelu::sync {
+class database;
+class outbox;
+class event_store;
+class group_committer;
+class mqtt_publisher;
+}  // namespace kelu::sync
+namespace kelu::drivers {
+class pos_tcp_source;
+}
+
+namespace kelu {
+
+class agent {
+ public:
+  agent(config::config cfg, std::string config_path, std::shared_ptr<spdlog::logger> log);
+  ~agent();
+  agent(const agent&) = delete;
+  agent& operator=(const agent&) = delete;
+
+  // Opens storage and starts listening; an error value if either cannot.
+  core::status start();
+  // Runs until stopped; returns the process exit code.
+  int run();
+  void request_stop();
+  // The POS port actually bound (useful with port 0).
+  std::uint16_t pos_port() const;
+
+ private:
+  void on_signal(const boost::system::error_code& ec, int signo);
+  void reload();
+  void schedule_health();
+  void report_health();
+  void schedule_maintenance();
+  std::string status_payload(const std::string& state, const std::string& reason) const;
+
+  config::config cfg_;
+  std::string config_path_;
+  std::shared_ptr<spdlog::logger> log_;
+  core::system_clock clock_;
+  std::chrono::steady_clock::time_point started_;
+  std::string boot_id_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer health_timer_;
+  boost::asio::steady_timer maintenance_timer_;
+  std::unique_ptr<sync::database> db_;
+  std::unique_ptr<sync::outbox> outbox_;
+  std::unique_ptr<sync::event_store> store_;
+  std::unique_ptr<sync::group_committer> committer_;
+  std::unique_ptr<sync::mqtt_publisher> publisher_;
+  std::unique_ptr<drivers::pos_tcp_source> pos_tcp_;
+  bool stopping_ = false;
+};
+
+}  // namespace kelu

@@ -1,0 +1,56 @@
+#include "money.hpp"
+
+#include <array>
+#include <limits>
+#include <string>
+
+namespace kelu::core {
+
+int minor_digits(std::string_view c) {
+  static constexpr std::array<std::string_view, 16> zero{"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW",
+                                                         "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF"};
+  static constexpr std::array<std::string_view, 7> three{"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
+  for (auto z : zero)
+    if (z == c) return 0;
+  for (auto t : three)
+    if (t == c) return 3;
+  return 2;
+}
+
+result<std::int64_t> parse_decimal(std::string_view text, int digits) {
+  const auto bad = [&](const std::string& why) {
+    return error{"bad amount \"" + std::string(text) + "\": " + why};
+  };
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+  constexpr auto max = std::numeric_limits<std::int64_t>::max();
+  std::int64_t value = 0;
+  int int_digits = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++int_digits) {
+    if (value > (max - (text[i] - '0')) / 10) return bad("too large");
+    value = value * 10 + (text[i] - '0');
+  }
+  int frac = 0;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+      if (++frac > digits) {
+        if (text[i] != '0') return bad("more than " + std::to_string(digits) + " decimal places");
+        continue;  // trailing zeros beyond the exponent are exact
+      }
+      if (value > (max - (text[i] - '0')) / 10) return bad("too large");
+      value = value * 10 + (text[i] - '0');
+    }
+    if (frac == 0 && int_digits == 0) return bad("no digits");
+  }
+  if (int_digits == 0 && frac == 0) return bad("no digits");
+  if (i != text.size()) return bad("unexpected character at position " + std::to_string(i));
+  for (int k = std::min(frac, digits); k < digits; ++k) {
+    if (value > max / 10) return bad("too large");
+    value *= 10;
+  }
+  return negative ? -value : value;
+}
+
+}  // namespace kelu::core

@@ -1,0 +1,18 @@
+#pragma once
+// Exact money: decimal text to integer minor units, by the currency's ISO 4217 exponent.
+#include <cstdint>
+#include <string_view>
+
+#include "result.hpp"
+
+namespace kelu::core {
+
+// Minor-unit digits of an ISO 4217 currency: 2 for most, 0 for JPY/KRW/..., 3 for
+// BHD/KWD/... Unknown codes are assumed to have 2.
+int minor_digits(std::string_view currency);
+
+// "12.5" with 2 digits -> 1250; "-3" -> -300. Refuses more fractional digits than the
+// currency has (rounding money silently is a bug), exponents, and anything past int64.
+result<std::int64_t> parse_decimal(std::string_view text, int digits);
+
+}  // namespace kelu::core

@@ -1,0 +1,23 @@
+# Warnings and sanitizers are INTERFACE targets so that only our own targets opt in;
+# third-party headers come in as SYSTEM includes through their imported targets and stay quiet.
+add_library(kelu_warnings INTERFACE)
+add_library(kelu::warnings ALIAS kelu_warnings)
+target_compile_options(kelu_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Woverloaded-virtual -Wnull-dereference -Wdouble-promotion -Wformat=2
+  -Wimplicit-fallthrough -Wcast-align -Wunused -Wmisleading-indentation -Wduplicated-cond
+  -Wduplicated-branches -Wlogical-op
+  $<$<BOOL:${KELU_WARNINGS_AS_ERRORS}>:-Werror>)
+
+add_library(kelu_sanitizers INTERFACE)
+add_library(kelu::sanitizers ALIAS kelu_sanitizers)
+if(KELU_SANITIZE)
+  target_compile_options(kelu_sanitizers INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(kelu_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
+
+# Every kelu target links this one: warnings plus, in the asan preset, the sanitizers.
+add_library(kelu_project_options INTERFACE)
+add_library(kelu::project_options ALIAS kelu_project_options)
+target_link_libraries(kelu_project_options INTERFACE kelu::warnings kelu::sanitizers)

@@ -1,0 +1,73 @@
+#pragma once
+// Typed configuration. Every field is declared once, with its type, default, range and
+// description, in schema.cpp; nothing else in the code base defines a default.
+#include <cstdint>
+#include <string>
+
+namespace kelu::config {
+
+struct store_config {
+  std::string tenant;
+  std::string id;
+  std::string name;
+  std::string time_zone;
+  std::string currency;
+};
+
+struct storage_config {
+  std::string path;
+  std::string synchronous;  // "full" | "normal"
+  std::int64_t outbox_quota_bytes = 0;
+  std::int64_t outbox_max_age_days = 0;
+  std::int64_t max_pending_events = 0;
+  std::int64_t max_batch_events = 0;
+};
+
+struct mqtt_config {
+  std::string uri;
+  std::string client_id;  // empty: derived from tenant and store id
+  std::string username;
+  std::string password;
+  std::string version;  // "3.1.1" | "5"
+  std::int64_t keep_alive_s = 0;
+  std::int64_t connect_timeout_s = 0;
+  std::int64_t max_inflight = 0;
+  std::int64_t reconnect_min_ms = 0;
+  std::int64_t reconnect_max_ms = 0;
+};
+
+struct pos_tcp_config {
+  bool enabled = false;
+  std::string source_id;
+  std::string listen;
+  std::int64_t port = 0;
+  std::int64_t max_line_bytes = 0;
+  std::int64_t max_connections = 0;
+  std::int64_t idle_timeout_s = 0;
+};
+
+struct sources_config {
+  pos_tcp_config pos_tcp;
+};
+
+struct health_config {
+  std::int64_t interval_s = 0;
+};
+
+struct log_config {
+  std::string level;
+};
+
+struct config {
+  store_config store;
+  storage_config storage;
+  mqtt_config mqtt;
+  sources_config sources;
+  health_config health;
+  log_config log;
+};
+
+// "kelu-{tenant}-{store}" unless mqtt.client_id is set.
+std::string effective_client_id(const config& c);
+
+}  // namespace kelu::config

@@ -1,0 +1,356 @@
+#include "schema.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "key_def.hpp"
+
+namespace kelu::config {
+
+using nlohmann::json;
+using detail::key_def;
+
+namespace {
+
+// Reaches a nested field through a chain of member pointers: field<&config::mqtt, &mqtt_config::uri>.
+template <auto... Members>
+auto& field(config& c) {
+  return (c .* ... .* Members);
+}
+template <auto... Members>
+const auto& field(const config& c) {
+  return (c .* ... .* Members);
+}
+
+using check_fn = std::function<std::optional<std::string>(const std::string&)>;
+
+struct meta {
+  const char* path;
+  const char* description;
+  reload when = reload::restart;
+};
+
+template <auto... M>
+key_def string_key(meta m, std::optional<std::string> def, check_fn check = {}, std::string example = {}) {
+  key_def k;
+  k.info = {m.path, "string", def ? json(*def).dump() : "", "", m.description, m.when};
+  k.required = !def;
+  k.example = example;
+  k.set = [check](config& c, const json& v) -> std::optional<std::string> {
+    if (!v.is_string()) return "expected a string, got " + v.dump();
+    const auto s = v.get<std::string>();
+    if (check)
+      if (auto problem = check(s)) return problem;
+    field<M...>(c) = s;
+    return std::nullopt;
+  };
+  k.get = [](const config& c) { return json(field<M...>(c)); };
+  return k;
+}
+
+template <auto... M>
+key_def int_key(meta m, std::int64_t def, std::int64_t lo, std::int64_t hi) {
+  key_def k;
+  k.info = {m.path, "integer", std::to_string(def), std::to_string(lo) + ".." + std::to_string(hi), m.description,
+            m.when};
+  k.set = [lo, hi](config& c, const json& v) -> std::optional<std::string> {
+    if (!v.is_number_integer()) return "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi) +
+                                       ", got " + v.dump();
+    const auto n = v.get<std::int64_t>();
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) return "out of range";
+    if (n < lo || n > hi)
+      return "value " + std::to_string(n) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi);
+    field<M...>(c) = n;
+    return std::nullopt;
+  };
+  k.get = [](const config& c) { return json(field<M...>(c)); };
+  return k;
+}
+
+template <auto... M>
+key_def bool_key(meta m, bool def) {
+  key_def k;
+  k.info = {m.path, "boolean", def ? "true" : "false", "true|false", m.description, m.when};
+  k.set = [](config& c, const json& v) -> std::optional<std::string> {
+    if (!v.is_boolean()) return "expected true or false, got " + v.dump();
+    field<M...>(c) = v.get<bool>();
+    return std::nullopt;
+  };
+  k.get = [](const config& c) { return json(field<M...>(c)); };
+  return k;
+}
+
+template <auto... M>
+key_def enum_key(meta m, std::string def, std::vector<std::string> choices) {
+  std::string joined;
+  for (const auto& ch : choices) joined += (joined.empty() ? "" : "|") + ch;
+  key_def k = string_key<M...>(m, def, [choices, joined](const std::string& s) -> std::optional<std::string> {
+    if (std::find(choices.begin(), choices.end(), s) == choices.end())
+      return "\"" + s + "\" is not one of " + joined;
+    return std::nullopt;
+  });
+  k.info.type = "enum";
+  k.info.range = joined;
+  return k;
+}
+
+// Topic levels and client ids must not carry MQTT wildcards or separators.
+std::optional<std::string> identifier(const std::string& s) {
+  if (s.empty() || s.size() > 64) return "must be 1 to 64 characters";
+  for (const char ch : s)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.'))
+      return "\"" + s + "\" may contain only letters, digits, '-', '_' and '.'";
+  return std::nullopt;
+}
+
+std::optional<std::string> optional_identifier(const std::string& s) {
+  return s.empty() ? std::nullopt : identifier(s);
+}
+
+std::optional<std::string> time_zone(const std::string& s) {
+  // libstdc++ 12 has no chrono tzdb: the zone must exist in the system's tzdata.
+  if (s == "UTC") return std::nullopt;
+  const bool shaped = !s.empty() && s.find("..") == std::string::npos && s.front() != '/' &&
+                      std::all_of(s.begin(), s.end(), [](char ch) {
+                        return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '/' || ch == '_' || ch == '-' ||
+                               ch == '+';
+                      });
+  if (!shaped || !std::filesystem::is_regular_file("/usr/share/zoneinfo/" + s))
+    return "\"" + s + "\" is not an IANA time zone known to this system (e.g. \"Asia/Shanghai\")";
+  return std::nullopt;
+}
+
+std::optional<std::string> currency(const std::string& s) {
+  if (s.size() != 3 || !std::all_of(s.begin(), s.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+    return "\"" + s + "\" is not an ISO 4217 code (three capital letters, e.g. \"CNY\")";
+  return std::nullopt;
+}
+
+std::optional<std::string> broker_uri(const std::string& s) {
+  for (const char* scheme : {"tcp://", "mqtt://", "ssl://", "mqtts://", "ws://", "wss://"})
+    if (s.rfind(scheme, 0) == 0 && s.size() > std::string_view(scheme).size()) return std::nullopt;
+  return "\"" + s + "\" is not a broker URI (tcp://host:1883, ssl://host:8883, ws://, wss://)";
+}
+
+std::optional<std::string> non_empty(const std::string& s) {
+  if (s.empty()) return "must not be empty";
+  return std::nullopt;
+}
+
+std::vector<key_def> build_table() {
+  using C = config;
+  using std::string;
+  constexpr auto hot = reload::hot;
+  return {
+      string_key<&C::store, &store_config::tenant>(
+          {"store.tenant", "Retailer account at HQ; the second level of every MQTT topic"}, std::nullopt, identifier,
+          "acme"),
+      string_key<&C::store, &store_config::id>(
+          {"store.id", "This store's id, unique within the tenant; the third topic level"}, std::nullopt, identifier,
+          "store-001"),
+      string_key<&C::store, &store_config::name>({"store.name", "Human-readable store name shown on the dashboard"},
+                                                 string{}),
+      string_key<&C::store, &store_config::time_zone>(
+          {"store.time_zone", "IANA time zone of the store: day boundaries and opening hours follow it"},
+          string{"UTC"}, time_zone),
+      string_key<&C::store, &store_config::currency>(
+          {"store.currency", "ISO 4217 currency assumed when a POS record names none"}, string{"CNY"}, currency),
+
+      string_key<&C::storage, &storage_config::path>({"storage.path", "SQLite database file (created if absent)"},
+                                                     string{"/var/lib/kelu/kelu.db"}, non_empty),
+      enum_key<&C::storage, &storage_config::synchronous>(
+          {"storage.synchronous",
+           "full: a commit survives power loss (fsync per group commit); normal: survives a crash of the agent only"},
+          "full", {"full", "normal"}),
+      int_key<&C::storage, &storage_config::outbox_quota_bytes>(
+          {"storage.outbox_quota_bytes", "Most bytes of unsent messages kept; oldest raw events are dropped past it",
+           hot},
+          256LL << 20, 1LL << 20, 64LL << 30),
+      int_key<&C::storage, &storage_config::outbox_max_age_days>(
+          {"storage.outbox_max_age_days", "Unsent messages older than this are dropped (counted)", hot}, 30, 1, 3650),
+      int_key<&C::storage, &storage_config::max_pending_events>(
+          {"storage.max_pending_events", "Events waiting for commit before sources are told to retry later"}, 20000,
+          100, 1000000),
+      int_key<&C::storage, &storage_config::max_batch_events>(
+          {"storage.max_batch_events", "Most events in one group-commit transaction"}, 5000, 1, 100000),
+
+      string_key<&C::mqtt, &mqtt_config::uri>({"mqtt.uri", "HQ broker"}, string{"tcp://localhost:1883"}, broker_uri),
+      string_key<&C::mqtt, &mqtt_config::client_id>(
+          {"mqtt.client_id", "MQTT client id; empty derives kelu-{tenant}-{store id}"}, string{},
+          optional_identifier),
+      string_key<&C::mqtt, &mqtt_config::username>({"mqtt.username", "Broker user name; empty for none"}, string{}),
+      string_key<&C::mqtt, &mqtt_config::password>({"mqtt.password", "Broker password"}, string{}),
+      enum_key<&C::mqtt, &mqtt_config::version>({"mqtt.version", "MQTT protocol version"}, "3.1.1", {"3.1.1", "5"}),
+      int_key<&C::mqtt, &mqtt_config::keep_alive_s>({"mqtt.keep_alive_s", "Keep-alive interval in seconds"}, 30, 5,
+                                                    3600),
+      int_key<&C::mqtt, &mqtt_config::connect_timeout_s>(
+          {"mqtt.connect_timeout_s", "Deadline for one connection attempt in seconds"}, 10, 1, 120),
+      int_key<&C::mqtt, &mqtt_config::max_inflight>(
+          {"mqtt.max_inflight", "QoS 1 messages published and not yet acknowledged, at most"}, 64, 1, 65535),
+      int_key<&C::mqtt, &mqtt_config::reconnect_min_ms>(
+          {"mqtt.reconnect_min_ms", "First reconnect delay; doubles per failure, with jitter"}, 500, 10, 60000),
+      int_key<&C::mqtt, &mqtt_config::reconnect_max_ms>({"mqtt.reconnect_max_ms", "Longest reconnect delay"}, 60000,
+                                                         100, 3600000),
+
+      bool_key<&C::sources, &sources_config::pos_tcp, &pos_tcp_config::enabled>(
+          {"sources.pos_tcp.enabled", "Accept POS transactions as JSON lines over TCP"}, true),
+      string_key<&C::sources, &sources_config::pos_tcp, &pos_tcp_config::source_id>(
+          {"sources.pos_tcp.source_id", "Source name in events; (source, seq) identifies each event"},
+          string{"pos-tcp"}, identifier),
+      string_key<&C::sources, &sources_config::pos_tcp, &pos_tcp_config::listen>(
+          {"sources.pos_tcp.listen", "Address to listen on (0.0.0.0 for every interface)"}, string{"0.0.0.0"},
+          non_empty),
+      int_key<&C::sources, &sources_config::pos_tcp, &pos_tcp_config::port>(
+          {"sources.pos_tcp.port", "TCP port; 0 picks a free one (tests)"}, 9750, 0, 65535),
+      int_key<&C::sources, &sources_config::pos_tcp, &pos_tcp_config::max_line_bytes>(
+          {"sources.pos_tcp.max_line_bytes", "Longest accepted line; a longer one closes the connection"}, 65536, 256,
+          16 << 20),
+      int_key<&C::sources, &sources_config::pos_tcp, &pos_tcp_config::max_connections>(
+          {"sources.pos_tcp.max_connections", "Concurrent POS connections; more are refused with an error line"}, 64,
+          1, 4096),
+      int_key<&C::sources, &sources_config::pos_tcp, &pos_tcp_config::idle_timeout_s>(
+          {"sources.pos_tcp.idle_timeout_s", "A connection silent this long is closed"}, 300, 1, 86400),
+
+      int_key<&C::health, &health_config::interval_s>(
+          {"health.interval_s", "Seconds between agent.health reports to HQ", hot}, 60, 1, 86400),
+      enum_key<&C::log, &log_config::level>({"log.level", "Log verbosity", hot}, "info",
+                                            {"trace", "debug", "info", "warn", "error"}),
+  };
+}
+
+}  // namespace
+
+std::string effective_client_id(const config& c) {
+  return c.mqtt.client_id.empty() ? "kelu-" + c.store.tenant + "-" + c.store.id : c.mqtt.client_id;
+}
+
+namespace detail {
+
+const std::vector<key_def>& key_table() {
+  static const std::vector<key_def> table = build_table();  // immutable after first use
+  return table;
+}
+
+std::vector<cross_error> cross_check(const config& c) {
+  std::vector<cross_error> out;
+  if (c.mqtt.reconnect_min_ms > c.mqtt.reconnect_max_ms)
+    out.push_back({"mqtt.reconnect_min_ms", "is larger than mqtt.reconnect_max_ms (" +
+                                                std::to_string(c.mqtt.reconnect_max_ms) + ")"});
+  if (c.storage.max_batch_events > c.storage.max_pending_events)
+    out.push_back({"storage.max_batch_events", "is larger than storage.max_pending_events"});
+  return out;
+}
+
+}  // namespace detail
+
+std::vector<key_info> keys() {
+  std::vector<key_info> out;
+  for (const auto& k : detail::key_table()) out.push_back(k.info);
+  return out;
+}
+
+config defaults() {
+  config c;
+  for (const auto& k : detail::key_table())
+    if (!k.required) (void)k.set(c, json::parse(k.info.default_json));
+  return c;
+}
+
+std::string to_json_text(const config& c) {
+  json root = json::object();
+  for (const auto& k : detail::key_table()) root[json::json_pointer("/" + [&] {
+                                                 auto p = k.info.path;
+                                                 std::replace(p.begin(), p.end(), '.', '/');
+                                                 return p;
+                                               }())] = k.get(c);
+  return root.dump();
+}
+
+std::string hash(const config& c) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char ch : to_json_text(c)) {
+    h ^= static_cast<unsigned char>(ch);
+    h *= 0x100000001b3ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::vector<std::string> diff(const config& a, const config& b) {
+  std::vector<std::string> out;
+  for (const auto& k : detail::key_table())
+    if (k.get(a) != k.get(b)) out.push_back(k.info.path);
+  return out;
+}
+
+bool all_hot(const std::vector<std::string>& changed) {
+  const auto& table = detail::key_table();
+  return std::all_of(changed.begin(), changed.end(), [&](const std::string& path) {
+    const auto it = std::find_if(table.begin(), table.end(), [&](const key_def& k) { return k.info.path == path; });
+    return it != table.end() && it->info.when == reload::hot;
+  });
+}
+
+config merge_hot(const config& running, const config& next) {
+  config out = running;
+  for (const auto& k : detail::key_table())
+    if (k.info.when == reload::hot) (void)k.set(out, k.get(next));
+  return out;
+}
+
+std::string sample_text() {
+  // Keys are grouped by their dotted prefix, in table order, nested as the loader expects.
+  std::ostringstream out;
+  out << "// Kelu agent configuration (JSON with comments). Generated by `kelu config sample`.\n"
+         "// Every key is optional unless marked REQUIRED; unknown keys are errors.\n{";
+  const auto& table = detail::key_table();
+  std::vector<std::string> open;  // currently open object path segments
+  auto split = [](const std::string& path) {
+    std::vector<std::string> parts;
+    std::stringstream ss(path);
+    for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+    return parts;
+  };
+  auto indent = [](std::size_t depth) { return std::string(2 * (depth + 1), ' '); };
+  bool first_in_object = true;
+  for (const auto& k : table) {
+    auto parts = split(k.info.path);
+    const std::vector<std::string> section(parts.begin(), parts.end() - 1);
+    std::size_t common = 0;
+    while (common < open.size() && common < section.size() && open[common] == section[common]) ++common;
+    while (open.size() > common) {
+      open.pop_back();
+      out << "\n" << indent(open.size()) << "}";
+      first_in_object = false;
+    }
+    while (open.size() < section.size()) {
+      out << (first_in_object ? "" : ",") << "\n" << indent(open.size()) << json(section[open.size()]).dump()
+          << ": {";
+      open.push_back(section[open.size()]);
+      first_in_object = true;
+    }
+    const std::string pad = indent(open.size());
+    out << (first_in_object ? "" : ",") << "\n" << pad << "// " << k.info.description << ".\n" << pad << "// "
+        << k.info.type;
+    if (!k.info.range.empty()) out << " " << k.info.range;
+    if (k.required)
+      out << "; REQUIRED";
+    else
+      out << "; default " << k.info.default_json;
+    out << (k.info.when == reload::hot ? "; applied on reload" : "; takes effect on restart") << "\n"
+        << pad << json(parts.back()).dump() << ": " << (k.required ? k.example.dump() : k.info.default_json);
+    first_in_object = false;
+  }
+  while (!open.empty()) {
+    open.pop_back();
+    out << "\n" << indent(open.size()) << "}";
+  }
+  out << "\n}\n";
+  return out.str();
+}
+
+}  // namespace kelu::config

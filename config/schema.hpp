@@ -1,0 +1,46 @@
+#pragma once
+// The table of every configuration key. Loading, the commented sample, hashing and
+// diffing all read this one table, so a key cannot be documented in one place and
+// parsed differently in another.
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+
+namespace kelu::config {
+
+enum class reload { hot, restart };
+
+struct key_info {
+  std::string path;         // "mqtt.keep_alive_s"
+  std::string type;         // "string", "integer", "boolean", "enum"
+  std::string default_json; // the default as JSON text; empty for required keys
+  std::string range;        // "1..65535", "full|normal", "" when free-form
+  std::string description;
+  reload when = reload::restart;
+};
+
+std::vector<key_info> keys();
+
+// A config with every default applied and required keys empty.
+config defaults();
+
+// The complete, commented sample: valid as it stands (placeholders for required keys).
+std::string sample_text();
+
+// The effective configuration as canonical JSON (sorted keys): what the hash covers.
+std::string to_json_text(const config& c);
+
+// 16 hex digits (FNV-1a 64 of to_json_text); published in the birth message so HQ sees drift.
+std::string hash(const config& c);
+
+// Key paths whose values differ.
+std::vector<std::string> diff(const config& a, const config& b);
+
+// Whether every key in `changed` can be applied without a restart.
+bool all_hot(const std::vector<std::string>& changed);
+
+// `running` with every hot key's value taken from `next`: what a reload applies.
+config merge_hot(const config& running, const config& next);
+
+}  // namespace kelu::config

@@ -1,0 +1,248 @@
+#include "pos_tcp_source.hpp"
+
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "pos_json_line.hpp"
+
+namespace kelu::drivers {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using nlohmann::json;
+
+class pos_tcp_source::session : public std::enable_shared_from_this<session> {
+ public:
+  session(pos_tcp_source& owner, tcp::socket socket)
+      : owner_(owner),
+        alive_(owner.alive_),
+        socket_(std::move(socket)),
+        buffer_(owner.options_.max_line_bytes + 1),
+        timer_(socket_.get_executor()) {}
+
+  void start() { read(); }
+
+  void close() {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    timer_.cancel();
+  }
+
+  void refuse(const std::string& why) {
+    auto self = shared_from_this();
+    out_ = json{{"ok", false}, {"error", why}, {"retry", true}}.dump() + "\n";
+    arm(owner_.options_.write_timeout);
+    asio::async_write(socket_, asio::buffer(out_), [self](boost::system::error_code, std::size_t) { self->close(); });
+  }
+
+ private:
+  // One deadline per phase: idle while reading, write_timeout while writing.
+  void arm(std::chrono::seconds limit) {
+    timer_.expires_after(limit);
+    timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) self->close();
+    });
+  }
+
+  void read() {
+    arm(owner_.options_.idle_timeout);
+    asio::async_read_until(socket_, buffer_, '\n',
+                           [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                             self->on_read(ec);
+                           });
+  }
+
+  void on_read(boost::system::error_code ec) {
+    if (!*alive_) return;
+    if (ec == asio::error::not_found) {
+      // The line outgrew max_line_bytes: answer once and hang up, since the framing is lost.
+      ++owner_.stats_.rejected;
+      out_ = json{{"ok", false},
+                  {"line", line_no_ + 1},
+                  {"error", "line longer than " + std::to_string(owner_.options_.max_line_bytes) + " bytes"},
+                  {"retry", false}}
+                 .dump() +
+             "\n";
+      arm(owner_.options_.write_timeout);
+      asio::async_write(socket_, asio::buffer(out_),
+                        [self = shared_from_this()](boost::system::error_code, std::size_t) { self->finish(); });
+      return;
+    }
+    if (ec) return finish();
+    handle_lines();
+  }
+
+  void handle_lines() {
+    // Take every complete line already buffered: lines that arrive together commit together.
+    answers_.clear();
+    std::vector<core::event> batch;
+    std::vector<std::size_t> answer_of;  // batch index -> answers_ index
+    const auto now = owner_.clock_.now_utc();
+    for (;;) {
+      const auto data = buffer_.data();
+      const std::string_view view(static_cast<const char*>(data.data()), data.size());
+      const auto nl = view.find('\n');
+      if (nl == std::string_view::npos) break;
+      std::string_view line = view.substr(0, nl);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      ++line_no_;
+      if (line.find_first_not_of(" \t") != std::string_view::npos) {
+        auto parsed = parse_pos_json_line(line, owner_.options_.default_currency);
+        if (!parsed) {
+          ++owner_.stats_.rejected;
+          owner_.log_->warn("pos-tcp {} line {}: {}", peer(), line_no_, parsed.error_message());
+          answers_.push_back(json{{"ok", false}, {"line", line_no_}, {"error", parsed.error_message()}, {"retry", false}});
+        } else {
+          core::event e;
+          e.id = core::new_event_id();
+          e.store = owner_.options_.store_id;
+          e.source = owner_.options_.source_id;
+          e.stream = "pos";
+          e.received_at = now;
+          e.observed_at = parsed->time.value_or(now);
+          e.body = std::move(parsed->transaction);
+          answer_of.push_back(answers_.size());
+          answers_.push_back(json{{"line", line_no_}});
+          batch.push_back(std::move(e));
+        }
+      }
+      buffer_.consume(nl + 1);
+    }
+    if (batch.empty()) return write_answers();
+    std::vector<std::pair<std::string, std::string>> ids;
+    for (const auto& e : batch) {
+      const auto& t = std::get<core::pos_transaction>(e.body);
+      ids.emplace_back(t.terminal, t.transaction_id);
+    }
+    owner_.ingest_.submit(std::move(batch), [self = shared_from_this(), answer_of = std::move(answer_of),
+                                             ids = std::move(ids)](core::result<std::vector<core::commit_outcome>> r) {
+      if (!*self->alive_) return;
+      self->on_committed(r, answer_of, ids);
+    });
+  }
+
+  void on_committed(const core::result<std::vector<core::commit_outcome>>& r, const std::vector<std::size_t>& answer_of,
+                    const std::vector<std::pair<std::string, std::string>>& ids) {
+    for (std::size_t i = 0; i < answer_of.size(); ++i) {
+      auto& a = answers_[answer_of[i]];
+      a["terminal"] = ids[i].first;
+      a["transaction_id"] = ids[i].second;
+      if (!r) {
+        ++owner_.stats_.retry_later;
+        a["ok"] = false;
+        a["error"] = r.error_message();
+        a["retry"] = true;
+        continue;
+      }
+      const auto& o = (*r)[i];
+      ++owner_.stats_.accepted;
+      a["ok"] = true;
+      a["seq"] = o.seq;
+      if (o.duplicate) {
+        ++owner_.stats_.duplicates;
+        a["duplicate"] = true;
+      }
+    }
+    write_answers();
+  }
+
+  void write_answers() {
+    out_.clear();
+    for (const auto& a : answers_) out_ += a.dump() + "\n";
+    if (out_.empty()) return read();
+    arm(owner_.options_.write_timeout);
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        if (ec || !*self->alive_) return self->finish();
+                        self->read();
+                      });
+  }
+
+  std::string peer() const {
+    boost::system::error_code ec;
+    const auto ep = socket_.remote_endpoint(ec);
+    return ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+
+  void finish() {
+    close();
+    if (!*alive_) return;
+    owner_.sessions_.erase(shared_from_this());
+    owner_.stats_.connections = static_cast<std::int64_t>(owner_.sessions_.size());
+  }
+
+  pos_tcp_source& owner_;
+  std::shared_ptr<bool> alive_;
+  tcp::socket socket_;
+  asio::streambuf buffer_;
+  asio::steady_timer timer_;
+  std::int64_t line_no_ = 0;
+  std::vector<json> answers_;
+  std::string out_;
+};
+
+pos_tcp_source::pos_tcp_source(asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
+                               pos_tcp_options options, std::shared_ptr<spdlog::logger> log)
+    : ex_(ex), ingest_(ingest), clock_(clock), options_(std::move(options)), log_(std::move(log)), acceptor_(ex) {}
+
+pos_tcp_source::~pos_tcp_source() {
+  *alive_ = false;
+  stop();
+}
+
+core::status pos_tcp_source::start() {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(options_.listen, ec);
+  if (ec) return core::error{"sources.pos_tcp.listen: \"" + options_.listen + "\" is not an IP address"};
+  const tcp::endpoint ep{address, options_.port};
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    acceptor_.close();
+    return core::error{"cannot listen on " + options_.listen + ":" + std::to_string(options_.port) + ": " +
+                       ec.message()};
+  }
+  port_ = acceptor_.local_endpoint().port();
+  log_->info("pos-tcp: listening on {}:{}", options_.listen, port_);
+  accept();
+  return core::ok();
+}
+
+void pos_tcp_source::accept() {
+  acceptor_.async_accept([this, alive = alive_](boost::system::error_code ec, tcp::socket socket) {
+    if (!*alive || !acceptor_.is_open()) return;
+    if (!ec) {
+      auto s = std::make_shared<session>(*this, std::move(socket));
+      if (sessions_.size() >= options_.max_connections) {
+        ++stats_.refused_connections;
+        s->refuse("too many connections (" + std::to_string(options_.max_connections) + ")");
+      } else {
+        sessions_.insert(s);
+        stats_.connections = static_cast<std::int64_t>(sessions_.size());
+        s->start();
+      }
+    } else if (ec != asio::error::operation_aborted) {
+      log_->warn("pos-tcp: accept: {}", ec.message());
+    }
+    accept();
+  });
+}
+
+void pos_tcp_source::stop() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  auto sessions = std::move(sessions_);
+  sessions_.clear();
+  for (const auto& s : sessions) s->close();
+  stats_.connections = 0;
+}
+
+}  // namespace kelu::drivers

@@ -1,0 +1,80 @@
+#pragma once
+// POS transactions as JSON lines over TCP (docs/pos-jsonl.md). Every line gets exactly
+// one answer line, in order: {"ok":true,...,"seq":N} only after the transaction is
+// committed, {"ok":false,"error":...,"retry":bool} otherwise. A POS that resends after a
+// timeout is safe: (terminal, transaction_id) duplicates are answered ok with
+// "duplicate":true and stored once.
+//
+// Lines that arrive together are committed together (one transaction per read), and
+// answers are written after that commit. Bounded: connections, line length, idle time.
+// All methods on the io_context thread.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "agent/core/clock.hpp"
+#include "agent/core/event_ingest.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kelu::drivers {
+
+struct pos_tcp_options {
+  std::string store_id;
+  std::string source_id = "pos-tcp";
+  std::string listen = "0.0.0.0";
+  std::uint16_t port = 9750;
+  std::size_t max_line_bytes = 65536;
+  std::size_t max_connections = 64;
+  std::chrono::seconds idle_timeout{300};
+  std::chrono::seconds write_timeout{10};
+  std::string default_currency = "CNY";
+};
+
+struct pos_tcp_stats {
+  std::int64_t connections = 0;  // open now
+  std::int64_t refused_connections = 0;
+  std::int64_t accepted = 0;     // stored, duplicates included
+  std::int64_t duplicates = 0;
+  std::int64_t rejected = 0;     // bad lines
+  std::int64_t retry_later = 0;  // lines answered "retry" (busy, storage error)
+};
+
+class pos_tcp_source {
+ public:
+  pos_tcp_source(boost::asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
+                 pos_tcp_options options, std::shared_ptr<spdlog::logger> log);
+  ~pos_tcp_source();
+
+  // Binds and starts accepting. An address in use or a bad address is an error value.
+  core::status start();
+  std::uint16_t port() const { return port_; }
+  // Stops accepting and closes every connection; answers not yet written are dropped and
+  // the POS resends them (the dedupe makes that safe).
+  void stop();
+  const pos_tcp_stats& stats() const { return stats_; }
+
+ private:
+  class session;
+  void accept();
+
+  boost::asio::any_io_executor ex_;
+  core::event_ingest& ingest_;
+  const core::clock& clock_;
+  pos_tcp_options options_;
+  std::shared_ptr<spdlog::logger> log_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::set<std::shared_ptr<session>> sessions_;
+  pos_tcp_stats stats_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace kelu::drivers

@@ -1,0 +1,187 @@
+#include "database.hpp"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace kelu::sync {
+
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, std::string_view what) {
+  throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+// Each step is one schema version; a step never changes once released. Step N brings
+// user_version from N-1 to N inside one transaction.
+constexpr std::array<std::string_view, 1> migrations{
+    R"sql(
+CREATE TABLE events(
+  source      TEXT    NOT NULL,
+  seq         INTEGER NOT NULL,
+  id          TEXT    NOT NULL,
+  stream      TEXT    NOT NULL,
+  type        TEXT    NOT NULL,
+  observed_at INTEGER NOT NULL,  -- ms since epoch, UTC
+  received_at INTEGER NOT NULL,
+  dedupe_key  TEXT,
+  body        TEXT    NOT NULL,  -- the event as sent to HQ
+  PRIMARY KEY (source, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX events_dedupe ON events(dedupe_key) WHERE dedupe_key IS NOT NULL;
+CREATE INDEX events_observed ON events(observed_at);
+
+-- Last seq handed out per source: gap-free because it advances in the same transaction as the insert.
+CREATE TABLE source_seq(
+  source   TEXT PRIMARY KEY,
+  last_seq INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Messages for HQ. A row is deleted only after the broker acknowledged it.
+CREATE TABLE outbox(
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  topic      TEXT    NOT NULL,
+  payload    BLOB    NOT NULL,
+  qos        INTEGER NOT NULL,
+  retain     INTEGER NOT NULL,
+  priority   INTEGER NOT NULL,  -- 0 raw events (dropped first under quota), higher kept longer
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX outbox_drop_order ON outbox(priority, id);
+
+CREATE TABLE counters(
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"};
+
+static_assert(migrations.size() == database::current_schema_version);
+
+}  // namespace
+
+statement::statement(sqlite3* db, std::string_view sql) : db_(db) {
+  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK)
+    fail(db, "prepare");
+}
+
+statement::~statement() { sqlite3_finalize(stmt_); }
+
+statement& statement::bind(int index, std::int64_t v) {
+  if (sqlite3_bind_int64(stmt_, index, v) != SQLITE_OK) fail(db_, "bind");
+  return *this;
+}
+
+statement& statement::bind(int index, std::string_view v) {
+  if (sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) != SQLITE_OK)
+    fail(db_, "bind");
+  return *this;
+}
+
+statement& statement::bind_blob(int index, std::string_view v) {
+  if (sqlite3_bind_blob(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) != SQLITE_OK)
+    fail(db_, "bind");
+  return *this;
+}
+
+statement& statement::bind_null(int index) {
+  if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) fail(db_, "bind");
+  return *this;
+}
+
+bool statement::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  fail(db_, "step");
+}
+
+void statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::int64_t statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+
+std::string statement::column_text(int index) const {
+  const auto* p = sqlite3_column_blob(stmt_, index);
+  const auto n = sqlite3_column_bytes(stmt_, index);
+  return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string{};
+}
+
+bool statement::column_is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
+
+core::result<std::unique_ptr<database>> database::open(const database_options& options) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(options.path.c_str(), &raw,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    sqlite3_close(raw);
+    return core::error{"cannot open database " + options.path + ": " + msg};
+  }
+  std::unique_ptr<database> db{new database(raw)};
+  try {
+    // A busy timeout covers a technician's sqlite3 shell holding a read lock for a moment.
+    sqlite3_busy_timeout(raw, 5000);
+    db->exec("PRAGMA journal_mode=WAL");
+    db->exec(options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    db->exec("PRAGMA foreign_keys=ON");
+    const int version = db->schema_version();
+    if (version > current_schema_version)
+      return core::error{"database " + options.path + " has schema version " + std::to_string(version) +
+                         ", newer than this agent's " + std::to_string(current_schema_version) +
+                         ": refusing to touch it (downgrade?)"};
+    db->migrate();
+  } catch (const std::exception& e) {
+    return core::error{"cannot prepare database " + options.path + ": " + e.what()};
+  }
+  return db;
+}
+
+database::~database() { sqlite3_close_v2(db_); }
+
+void database::exec(std::string_view sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw std::runtime_error(msg);
+  }
+}
+
+int database::schema_version() {
+  statement st{db_, "PRAGMA user_version"};
+  st.step();
+  return static_cast<int>(st.column_int(0));
+}
+
+std::int64_t database::changes() { return sqlite3_changes64(db_); }
+
+void database::migrate() {
+  for (int v = schema_version(); v < current_schema_version; ++v) {
+    transaction tx{*this};
+    exec(migrations[static_cast<std::size_t>(v)]);
+    exec("PRAGMA user_version=" + std::to_string(v + 1));
+    tx.commit();
+  }
+}
+
+transaction::transaction(database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+
+transaction::~transaction() {
+  if (!done_) {
+    try {
+      db_.exec("ROLLBACK");
+    } catch (...) {
+      // The connection is already outside a transaction (SQLite rolled back on error).
+    }
+  }
+}
+
+void transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace kelu::sync

@@ -1,0 +1,82 @@
+#include "event_store.hpp"
+
+namespace kelu::sync {
+
+event_store::event_store(database& db, outbox& out, topics t)
+    : db_(db),
+      outbox_(out),
+      topics_(std::move(t)),
+      find_dup_(db.handle(), "SELECT seq FROM events WHERE dedupe_key = ?"),
+      next_seq_(db.handle(),
+                "INSERT INTO source_seq(source, last_seq) VALUES(?, 1) "
+                "ON CONFLICT(source) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq"),
+      insert_(db.handle(),
+              "INSERT INTO events(source, seq, id, stream, type, observed_at, received_at, dedupe_key, body) "
+              "VALUES(?,?,?,?,?,?,?,?,?)") {}
+
+core::result<std::vector<core::commit_outcome>> event_store::append(std::vector<core::event>& events,
+                                                                    core::utc_time now) {
+  std::vector<core::commit_outcome> outcomes;
+  outcomes.reserve(events.size());
+  try {
+    transaction tx{db_};
+    for (auto& e : events) {
+      const auto key = core::dedupe_key(e);
+      if (!key.empty()) {
+        find_dup_.reset();
+        find_dup_.bind(1, key);
+        if (find_dup_.step()) {
+          outcomes.push_back({true, find_dup_.column_int(0)});
+          find_dup_.reset();
+          continue;
+        }
+      }
+      next_seq_.reset();
+      next_seq_.bind(1, e.source);
+      next_seq_.step();
+      e.seq = next_seq_.column_int(0);
+      next_seq_.reset();
+      const auto body = core::encode(e);
+      insert_.reset();
+      insert_.bind(1, e.source).bind(2, e.seq).bind(3, e.id).bind(4, e.stream).bind(5, core::type_name(e.body));
+      insert_.bind(6, core::to_unix_ms(e.observed_at)).bind(7, core::to_unix_ms(e.received_at));
+      if (key.empty())
+        insert_.bind_null(8);
+      else
+        insert_.bind(8, key);
+      insert_.bind(9, body);
+      insert_.step();
+      const auto r = route_for(e, topics_);
+      outbox_.insert(r.topic, body, r.qos, r.retain, r.priority, now);
+      outcomes.push_back({false, e.seq});
+    }
+    tx.commit();
+  } catch (const std::exception& ex) {
+    outbox_.reload();
+    return core::error{std::string("storage: ") + ex.what()};
+  }
+  return outcomes;
+}
+
+std::optional<core::event> event_store::find(const std::string& source, std::int64_t seq) {
+  statement st{db_.handle(), "SELECT body FROM events WHERE source = ? AND seq = ?"};
+  st.bind(1, source).bind(2, seq);
+  if (!st.step()) return std::nullopt;
+  auto e = core::decode(st.column_text(0));
+  if (!e) return std::nullopt;
+  return std::move(e).value();
+}
+
+std::int64_t event_store::count() {
+  statement st{db_.handle(), "SELECT count(*) FROM events"};
+  st.step();
+  return st.column_int(0);
+}
+
+std::int64_t event_store::last_seq(const std::string& source) {
+  statement st{db_.handle(), "SELECT last_seq FROM source_seq WHERE source = ?"};
+  st.bind(1, source);
+  return st.step() ? st.column_int(0) : 0;
+}
+
+}  // namespace kelu::sync

@@ -1,0 +1,37 @@
+#pragma once
+// Durable event log. append() is the group commit: one transaction assigns each event its
+// per-source seq, drops duplicates by dedupe key, and queues the outbox message, so an
+// event is either stored and queued for HQ or not stored at all.
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "agent/core/event.hpp"
+#include "agent/core/event_ingest.hpp"
+#include "database.hpp"
+#include "outbox.hpp"
+#include "topics.hpp"
+
+namespace kelu::sync {
+
+class event_store {
+ public:
+  event_store(database& db, outbox& out, topics t);
+
+  // Assigns seq (and store) into `events`. On error nothing was stored.
+  core::result<std::vector<core::commit_outcome>> append(std::vector<core::event>& events, core::utc_time now);
+
+  std::optional<core::event> find(const std::string& source, std::int64_t seq);
+  std::int64_t count();
+  std::int64_t last_seq(const std::string& source);
+
+ private:
+  database& db_;
+  outbox& outbox_;
+  topics topics_;
+  statement find_dup_;
+  statement next_seq_;
+  statement insert_;
+};
+
+}  // namespace kelu::sync

@@ -1,0 +1,305 @@
+#include "mqtt_publisher.hpp"
+
+#include <boost/asio/post.hpp>
+#include <mqtt/async_client.h>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+namespace kelu::sync {
+
+namespace asio = boost::asio;
+
+// Everything Paho: the client and the listeners it calls on its own thread. Each callback
+// only posts to the io_context; the publisher's state is touched on that thread alone.
+class mqtt_publisher::bridge {
+ public:
+  bridge(mqtt_publisher& owner, const publisher_options& o)
+      : owner_(owner),
+        client_(o.uri, o.client_id,
+                mqtt::create_options(o.mqtt_version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1), nullptr),
+        connect_listener_(*this),
+        publish_listener_(*this) {
+    client_.set_connection_lost_handler([this](const std::string& cause) {
+      post([cause](mqtt_publisher& p) { p.on_connection_lost(cause.empty() ? "connection lost" : cause); });
+    });
+    opts_.set_keep_alive_interval(o.keep_alive);
+    opts_.set_connect_timeout(o.connect_timeout);
+    // Clean session: unsent data lives in our outbox, not in broker or client sessions.
+    if (o.mqtt_version == 5) {
+      opts_.set_mqtt_version(MQTTVERSION_5);
+      opts_.set_clean_start(true);
+    } else {
+      opts_.set_mqtt_version(MQTTVERSION_3_1_1);
+      opts_.set_clean_session(true);
+    }
+    opts_.set_automatic_reconnect(false);
+    opts_.set_max_inflight(static_cast<int>(o.max_inflight) + 2);  // + birth/goodbye
+    if (!o.username.empty()) opts_.set_user_name(o.username);
+    if (!o.password.empty()) opts_.set_password(o.password);
+    opts_.set_will(mqtt::will_options(o.status_topic, o.will_payload, 1, true));
+    if (o.uri.rfind("ssl://", 0) == 0 || o.uri.rfind("mqtts://", 0) == 0 || o.uri.rfind("wss://", 0) == 0)
+      opts_.set_ssl(mqtt::ssl_options{});
+  }
+
+  ~bridge() {
+    try {
+      if (client_.is_connected()) client_.disconnect(0)->wait_for(std::chrono::seconds(2));
+    } catch (const mqtt::exception&) {
+      // Going away regardless.
+    }
+  }
+
+  void connect() { client_.connect(opts_, nullptr, connect_listener_); }
+
+  void publish(const std::string& topic, const std::string& payload, int qos, bool retain, std::uintptr_t tag) {
+    auto msg = mqtt::make_message(topic, payload, qos, retain);
+    client_.publish(msg, reinterpret_cast<void*>(tag), publish_listener_);
+  }
+
+  // Publishes and waits (bounded): only for the goodbye at shutdown.
+  bool publish_and_wait(const std::string& topic, const std::string& payload, std::chrono::milliseconds limit) {
+    try {
+      return client_.publish(mqtt::make_message(topic, payload, 1, true))->wait_for(limit);
+    } catch (const mqtt::exception&) {
+      return false;
+    }
+  }
+
+  void disconnect(std::chrono::milliseconds limit) {
+    try {
+      client_.disconnect(static_cast<int>(limit.count()))->wait_for(limit + std::chrono::milliseconds(500));
+    } catch (const mqtt::exception&) {
+      // Already gone.
+    }
+  }
+
+ private:
+  template <class F>
+  void post(F f) {
+    asio::post(owner_.ex_, [o = &owner_, f = std::move(f)] { f(*o); });
+  }
+
+  class connect_listener : public mqtt::iaction_listener {
+   public:
+    explicit connect_listener(bridge& b) : b_(b) {}
+    void on_success(const mqtt::token&) override {
+      b_.post([](mqtt_publisher& p) { p.on_connected(); });
+    }
+    void on_failure(const mqtt::token& tok) override {
+      auto why = "connect failed (code " + std::to_string(tok.get_return_code()) + ")";
+      b_.post([why](mqtt_publisher& p) { p.on_connect_failed(why); });
+    }
+
+   private:
+    bridge& b_;
+  };
+
+  class publish_listener : public mqtt::iaction_listener {
+   public:
+    explicit publish_listener(bridge& b) : b_(b) {}
+    void on_success(const mqtt::token& tok) override {
+      const auto tag = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
+      b_.post([tag](mqtt_publisher& p) { p.on_published(tag); });
+    }
+    void on_failure(const mqtt::token& tok) override {
+      const auto tag = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
+      auto why = "publish failed (code " + std::to_string(tok.get_return_code()) + ")";
+      b_.post([tag, why](mqtt_publisher& p) { p.on_publish_failed(tag, why); });
+    }
+
+   private:
+    bridge& b_;
+  };
+
+  mqtt_publisher& owner_;
+  mqtt::async_client client_;
+  mqtt::connect_options opts_;
+  connect_listener connect_listener_;
+  publish_listener publish_listener_;
+};
+
+mqtt_publisher::mqtt_publisher(asio::any_io_executor ex, outbox& out, publisher_options options,
+                               std::shared_ptr<spdlog::logger> log)
+    : ex_(std::move(ex)),
+      outbox_(out),
+      options_(std::move(options)),
+      log_(std::move(log)),
+      timer_(ex_),
+      backoff_(options_.reconnect_min, options_.reconnect_max, std::random_device{}()) {}
+
+mqtt_publisher::~mqtt_publisher() = default;
+
+void mqtt_publisher::start() {
+  if (state_ != state::idle) return;
+  try {
+    bridge_ = std::make_unique<bridge>(*this, options_);
+  } catch (const mqtt::exception& e) {
+    // A bad URI is caught by config validation; anything else here is worth retrying.
+    stats_.last_error = e.what();
+    log_->error("mqtt: cannot create client for {}: {}", options_.uri, e.what());
+    state_ = state::connecting;
+    ++stats_.connection_failures;
+    schedule_reconnect();
+    return;
+  }
+  connect();
+}
+
+void mqtt_publisher::connect() {
+  if (stopping_) return;
+  if (!bridge_) {
+    state_ = state::idle;
+    return start();
+  }
+  state_ = state::connecting;
+  try {
+    bridge_->connect();
+  } catch (const mqtt::exception& e) {
+    on_connect_failed(e.what());
+  }
+}
+
+void mqtt_publisher::on_connected() {
+  if (stopping_) return;
+  state_ = state::connected;
+  ++stats_.connects;
+  backoff_.reset();
+  cursor_ = 0;
+  log_->info("mqtt: connected to {} as {}; {} rows waiting", options_.uri, options_.client_id,
+             outbox_.stats().rows);
+  try {
+    bridge_->publish(options_.status_topic, options_.birth_payload, 1, true, 0);
+  } catch (const mqtt::exception& e) {
+    return on_connection_lost(std::string("birth: ") + e.what());
+  }
+  pump();
+}
+
+void mqtt_publisher::on_connect_failed(const std::string& why) {
+  if (state_ == state::stopped) return;
+  ++stats_.connection_failures;
+  stats_.last_error = why;
+  log_->warn("mqtt: {} to {}", why, options_.uri);
+  state_ = state::connecting;
+  schedule_reconnect();
+}
+
+void mqtt_publisher::on_connection_lost(const std::string& why) {
+  if (state_ != state::connected) return;
+  stats_.last_error = why;
+  log_->warn("mqtt: {}; {} messages were unacknowledged and will be sent again", why, inflight_.size());
+  state_ = state::connecting;
+  inflight_.clear();  // their callbacks, if any still come, find no tag and are ignored
+  cursor_ = 0;
+  if (!stopping_) schedule_reconnect();
+}
+
+void mqtt_publisher::schedule_reconnect() {
+  if (stopping_) return;
+  const auto delay = backoff_.next();
+  log_->debug("mqtt: reconnecting in {} ms", delay.count());
+  timer_.expires_after(delay);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) connect();
+  });
+}
+
+void mqtt_publisher::pump() {
+  if (state_ != state::connected || stopping_) return;
+  while (inflight_.size() < options_.max_inflight) {
+    auto rows = outbox_.peek(cursor_, options_.max_inflight - inflight_.size());
+    if (rows.empty()) return;
+    for (auto& r : rows) {
+      const auto tag = ++next_tag_ == 0 ? ++next_tag_ : next_tag_;  // 0 marks untracked messages
+      inflight_.emplace(tag, r.id);
+      cursor_ = r.id;
+      try {
+        bridge_->publish(r.topic, r.payload, r.qos, r.retain, tag);
+        ++stats_.published;
+      } catch (const mqtt::exception& e) {
+        return on_connection_lost(std::string("publish: ") + e.what());
+      }
+    }
+  }
+}
+
+void mqtt_publisher::wake() { pump(); }
+
+void mqtt_publisher::on_published(std::uintptr_t tag) {
+  const auto it = inflight_.find(tag);
+  if (it == inflight_.end()) return;
+  acked_.push_back(it->second);
+  inflight_.erase(it);
+  ++stats_.acknowledged;
+  // Deletes are batched into one transaction per turn of the io_context.
+  if (!flush_scheduled_) {
+    flush_scheduled_ = true;
+    asio::post(ex_, [this] { flush_acks(); });
+  }
+}
+
+void mqtt_publisher::on_publish_failed(std::uintptr_t tag, const std::string& why) {
+  const auto it = inflight_.find(tag);
+  if (it == inflight_.end()) return;
+  stats_.last_error = why;
+  log_->warn("mqtt: {} for outbox row {}; resending from there", why, it->second);
+  // Resend from the failed row: later rows may be sent twice, which HQ's dedupe absorbs.
+  cursor_ = std::min(cursor_, it->second - 1);
+  inflight_.erase(it);
+  pump();
+}
+
+void mqtt_publisher::flush_acks() {
+  flush_scheduled_ = false;
+  if (acked_.empty()) return;
+  try {
+    outbox_.remove(acked_);
+  } catch (const std::exception& e) {
+    // The rows stay and are sent again later: a duplicate, never a loss.
+    log_->error("mqtt: cannot delete acknowledged rows: {}", e.what());
+  }
+  acked_.clear();
+  pump();
+}
+
+void mqtt_publisher::stop(std::chrono::milliseconds drain, std::function<void()> done) {
+  stopping_ = true;
+  timer_.cancel();
+  wait_for_drain(std::chrono::steady_clock::now() + drain, std::move(done));
+}
+
+void mqtt_publisher::wait_for_drain(std::chrono::steady_clock::time_point deadline, std::function<void()> done) {
+  if (state_ == state::connected && !inflight_.empty() && std::chrono::steady_clock::now() < deadline) {
+    timer_.expires_after(std::chrono::milliseconds(20));
+    timer_.async_wait([this, deadline, done = std::move(done)](const boost::system::error_code&) mutable {
+      wait_for_drain(deadline, std::move(done));
+    });
+    return;
+  }
+  flush_acks();
+  say_goodbye();
+  done();
+}
+
+void mqtt_publisher::say_goodbye() {
+  if (state_ == state::connected && bridge_) {
+    if (!bridge_->publish_and_wait(options_.status_topic, options_.goodbye_payload, std::chrono::seconds(2)))
+      log_->warn("mqtt: goodbye status not acknowledged; HQ will see the Last Will instead");
+    bridge_->disconnect(std::chrono::seconds(2));
+  }
+  if (!inflight_.empty())
+    log_->info("mqtt: {} messages unacknowledged at stop stay in the outbox", inflight_.size());
+  inflight_.clear();
+  state_ = state::stopped;
+  bridge_.reset();
+}
+
+publisher_stats mqtt_publisher::stats() const {
+  auto s = stats_;
+  s.connected = state_ == state::connected;
+  s.inflight = static_cast<std::int64_t>(inflight_.size());
+  return s;
+}
+
+}  // namespace kelu::sync

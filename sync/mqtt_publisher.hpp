@@ -1,0 +1,109 @@
+#pragma once
+// Publishes outbox rows to HQ over MQTT (Paho async client), in outbox order, with at
+// most `max_inflight` unacknowledged. A row is deleted only after its PUBACK; after a lost
+// connection everything unacknowledged is sent again from the outbox (HQ dedupes on
+// (source, seq)), so Paho's own offline buffer is never relied upon.
+//
+// Connection state is announced on the retained `status` topic: a birth message after
+// every connect, a Last Will for a dead link, and a goodbye on a clean stop.
+//
+// Threading: every public method on the io_context thread. Paho calls back on its own
+// thread; those callbacks only post to the io_context. After stop()'s `done` ran, no
+// callback touches the outbox again.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/core/backoff.hpp"
+#include "outbox.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kelu::sync {
+
+struct publisher_options {
+  std::string uri;
+  std::string client_id;
+  std::string username;
+  std::string password;
+  int mqtt_version = 4;  // 4: MQTT 3.1.1, 5: MQTT 5
+  std::chrono::seconds keep_alive{30};
+  std::chrono::seconds connect_timeout{10};
+  std::size_t max_inflight = 64;
+  std::chrono::milliseconds reconnect_min{500};
+  std::chrono::milliseconds reconnect_max{60000};
+  std::string status_topic;
+  std::string birth_payload;    // retained on `status_topic` after each connect
+  std::string will_payload;     // the broker publishes it if the link dies
+  std::string goodbye_payload;  // retained on a clean stop
+};
+
+struct publisher_stats {
+  bool connected = false;
+  std::int64_t published = 0;
+  std::int64_t acknowledged = 0;
+  std::int64_t connects = 0;
+  std::int64_t connection_failures = 0;
+  std::int64_t inflight = 0;
+  std::string last_error;
+};
+
+class mqtt_publisher {
+ public:
+  mqtt_publisher(boost::asio::any_io_executor ex, outbox& out, publisher_options options,
+                 std::shared_ptr<spdlog::logger> log);
+  ~mqtt_publisher();
+  mqtt_publisher(const mqtt_publisher&) = delete;
+  mqtt_publisher& operator=(const mqtt_publisher&) = delete;
+
+  void start();
+  // New rows were committed: publish them if the window allows.
+  void wake();
+  // Stops publishing, waits up to `drain` for in-flight acknowledgements, publishes the
+  // goodbye status and disconnects (each step bounded), then calls `done`.
+  void stop(std::chrono::milliseconds drain, std::function<void()> done);
+  publisher_stats stats() const;
+
+ private:
+  class bridge;
+  void connect();
+  void on_connected();
+  void on_connect_failed(const std::string& why);
+  void on_connection_lost(const std::string& why);
+  void on_published(std::uintptr_t tag);
+  void on_publish_failed(std::uintptr_t tag, const std::string& why);
+  void schedule_reconnect();
+  void flush_acks();
+  void pump();
+  void wait_for_drain(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
+  void say_goodbye();
+
+  enum class state { idle, connecting, connected, stopped };
+
+  boost::asio::any_io_executor ex_;
+  outbox& outbox_;
+  publisher_options options_;
+  std::shared_ptr<spdlog::logger> log_;
+  boost::asio::steady_timer timer_;
+  core::backoff backoff_;
+  state state_ = state::idle;
+  bool stopping_ = false;
+  std::int64_t cursor_ = 0;  // highest outbox id sent on this connection
+  std::uintptr_t next_tag_ = 0;
+  std::unordered_map<std::uintptr_t, std::int64_t> inflight_;  // publish tag -> outbox id
+  std::vector<std::int64_t> acked_;
+  bool flush_scheduled_ = false;
+  publisher_stats stats_;
+  std::unique_ptr<bridge> bridge_;  // owns the Paho client; destroyed first
+};
+
+}  // namespace kelu::sync

@@ -1,0 +1,127 @@
+#include "outbox.hpp"
+
+namespace kelu::sync {
+
+outbox::outbox(database& db)
+    : db_(db),
+      insert_(db.handle(), "INSERT INTO outbox(topic, payload, qos, retain, priority, created_at) VALUES(?,?,?,?,?,?)"),
+      peek_(db.handle(), "SELECT id, topic, payload, qos, retain FROM outbox WHERE id > ? ORDER BY id LIMIT ?"),
+      remove_(db.handle(), "DELETE FROM outbox WHERE id = ? RETURNING length(payload)") {
+  reload();
+}
+
+std::int64_t outbox::oldest_created_ms() {
+  // By id, not min(created_at): ids grow with time and the primary key answers at once.
+  statement st{db_.handle(), "SELECT created_at FROM outbox ORDER BY id LIMIT 1"};
+  return st.step() ? st.column_int(0) : 0;
+}
+
+void outbox::reload() {
+  statement st{db_.handle(), "SELECT count(*), coalesce(sum(length(payload)), 0) FROM outbox"};
+  st.step();
+  rows_ = st.column_int(0);
+  bytes_ = st.column_int(1);
+}
+
+void outbox::insert(const std::string& topic, std::string_view payload, int qos, bool retain, int priority,
+                    core::utc_time now) {
+  auto& st = insert_;
+  st.reset();
+  st.bind(1, topic).bind_blob(2, payload).bind(3, qos).bind(4, retain ? 1 : 0).bind(5, priority);
+  st.bind(6, core::to_unix_ms(now));
+  st.step();
+  ++rows_;
+  bytes_ += static_cast<std::int64_t>(payload.size());
+}
+
+std::vector<outbox_row> outbox::peek(std::int64_t after_id, std::size_t limit) {
+  auto& st = peek_;
+  st.reset();
+  st.bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<outbox_row> out;
+  while (st.step())
+    out.push_back({st.column_int(0), st.column_text(1), st.column_text(2), static_cast<int>(st.column_int(3)),
+                   st.column_int(4) != 0});
+  return out;
+}
+
+void outbox::remove(const std::vector<std::int64_t>& ids) {
+  if (ids.empty()) return;
+  transaction tx{db_};
+  auto& st = remove_;
+  for (const auto id : ids) {
+    st.reset();
+    st.bind(1, id);
+    if (st.step()) {
+      --rows_;
+      bytes_ -= st.column_int(0);
+      while (st.step()) {
+      }
+    }
+  }
+  tx.commit();
+}
+
+std::int64_t outbox::enforce(const outbox_quota& quota, core::utc_time now) {
+  const auto cutoff = core::to_unix_ms(now) - quota.max_age_days * 86'400'000LL;
+  std::int64_t by_age = 0, by_bytes = 0;
+  const auto oldest = oldest_created_ms();
+  const bool stale = rows_ > 0 && oldest < cutoff;
+  if (!stale && bytes_ <= quota.max_bytes) return 0;
+  transaction tx{db_};
+  {
+    statement st{db_.handle(), "DELETE FROM outbox WHERE created_at < ?"};
+    st.bind(1, cutoff);
+    st.step();
+    by_age = db_.changes();
+  }
+  reload();
+  if (bytes_ > quota.max_bytes) {
+    // Walk the drop order and delete up to the first row that brings us under the quota.
+    statement walk{db_.handle(), "SELECT id, length(payload) FROM outbox ORDER BY priority, id"};
+    std::int64_t excess = bytes_ - quota.max_bytes;
+    std::vector<std::int64_t> victims;
+    while (excess > 0 && walk.step()) {
+      victims.push_back(walk.column_int(0));
+      excess -= walk.column_int(1);
+    }
+    statement del{db_.handle(), "DELETE FROM outbox WHERE id = ?"};
+    for (const auto id : victims) {
+      del.reset();
+      del.bind(1, id);
+      del.step();
+    }
+    by_bytes = static_cast<std::int64_t>(victims.size());
+  }
+  add_counter("outbox_dropped_age", by_age);
+  add_counter("outbox_dropped_quota", by_bytes);
+  tx.commit();
+  reload();
+  return by_age + by_bytes;
+}
+
+outbox_stats outbox::stats() {
+  outbox_stats s;
+  s.rows = rows_;
+  s.bytes = bytes_;
+  s.oldest_created_ms = oldest_created_ms();
+  s.dropped_quota = counter("outbox_dropped_quota");
+  s.dropped_age = counter("outbox_dropped_age");
+  return s;
+}
+
+std::int64_t outbox::counter(const char* name) {
+  statement st{db_.handle(), "SELECT value FROM counters WHERE name = ?"};
+  st.bind(1, std::string_view{name});
+  return st.step() ? st.column_int(0) : 0;
+}
+
+void outbox::add_counter(const char* name, std::int64_t delta) {
+  if (delta == 0) return;
+  statement st{db_.handle(),
+               "INSERT INTO counters(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET value = value + ?"};
+  st.bind(1, std::string_view{name}).bind(2, delta).bind(3, delta);
+  st.step();
+}
+
+}  // namespace kelu::sync

@@ -1,0 +1,67 @@
+#pragma once
+// Messages waiting for HQ, in SQLite: the single source of truth for what is unsent.
+// A row is removed only after the broker acknowledged it (PUBACK) or when the quota
+// drops it, and every drop is counted. Runs on the io_context thread.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "agent/core/time.hpp"
+#include "database.hpp"
+
+namespace kelu::sync {
+
+struct outbox_row {
+  std::int64_t id = 0;
+  std::string topic;
+  std::string payload;
+  int qos = 1;
+  bool retain = false;
+};
+
+struct outbox_stats {
+  std::int64_t rows = 0;
+  std::int64_t bytes = 0;
+  std::int64_t oldest_created_ms = 0;  // 0 when empty
+  std::int64_t dropped_quota = 0;      // ever, persisted
+  std::int64_t dropped_age = 0;
+};
+
+struct outbox_quota {
+  std::int64_t max_bytes = 0;
+  std::int64_t max_age_days = 0;
+};
+
+class outbox {
+ public:
+  explicit outbox(database& db);
+
+  // Adds a row; the caller holds the transaction. Call reload() if that transaction rolls back.
+  void insert(const std::string& topic, std::string_view payload, int qos, bool retain, int priority,
+              core::utc_time now);
+  // Rows with id > after_id in id order, at most `limit`.
+  std::vector<outbox_row> peek(std::int64_t after_id, std::size_t limit);
+  // Deletes acknowledged rows in one transaction; unknown ids are ignored.
+  void remove(const std::vector<std::int64_t>& ids);
+  // Drops what is over the quota: rows older than max_age, then the lowest priority, oldest
+  // first, until under max_bytes. Returns how many rows went.
+  std::int64_t enforce(const outbox_quota& quota, core::utc_time now);
+  outbox_stats stats();
+  // Recounts rows and bytes from the table.
+  void reload();
+
+ private:
+  std::int64_t counter(const char* name);
+  void add_counter(const char* name, std::int64_t delta);
+
+  std::int64_t oldest_created_ms();
+
+  database& db_;
+  statement insert_;
+  statement peek_;
+  statement remove_;
+  std::int64_t rows_ = 0;
+  std::int64_t bytes_ = 0;
+};
+
+}  // namespace kelu::sync

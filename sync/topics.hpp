@@ -1,0 +1,31 @@
+#pragma once
+// The MQTT topic tree (docs/mqtt.md): kelu/v1/{tenant}/{store}/...
+#include <string>
+
+#include "agent/core/event.hpp"
+
+namespace kelu::sync {
+
+class topics {
+ public:
+  topics(std::string tenant, std::string store);
+  const std::string& root() const { return root_; }  // "kelu/v1/acme/store-001/"
+  std::string status() const { return root_ + "status"; }
+  std::string events(const std::string& stream) const { return root_ + "events/" + stream; }
+  std::string stats() const { return root_ + "stats"; }
+
+ private:
+  std::string root_;
+};
+
+// How one event travels: topic, QoS, retain, and its drop priority under the outbox quota.
+struct route {
+  std::string topic;
+  int qos = 1;
+  bool retain = false;
+  int priority = 0;  // 0: raw events, dropped first when the quota is exceeded
+};
+
+route route_for(const core::event& e, const topics& t);
+
+}  // namespace kelu::sync
