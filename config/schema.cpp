@@ -59,10 +59,12 @@ key_def int_key(meta m, std::int64_t def, std::int64_t lo, std::int64_t hi) {
   k.set = [lo, hi](config& c, const json& v) -> std::optional<std::string> {
     if (!v.is_number_integer()) return "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi) +
                                        ", got " + v.dump();
+    const auto range = std::to_string(lo) + ".." + std::to_string(hi);
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi))
+      return "value " + v.dump() + " is outside " + range;
     const auto n = v.get<std::int64_t>();
-    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) return "out of range";
     if (n < lo || n > hi)
-      return "value " + std::to_string(n) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi);
+      return "value " + std::to_string(n) + " is outside " + range;
     field<M...>(c) = n;
     return std::nullopt;
   };

@@ -1,0 +1,140 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "config/loader.hpp"
+#include "config/schema.hpp"
+
+namespace kelu::config {
+namespace {
+
+const std::string data_dir = KELU_TEST_DATA "/config/";
+
+const load_error* find(const load_result& r, const std::string& key) {
+  const auto it = std::find_if(r.errors.begin(), r.errors.end(), [&](const load_error& e) { return e.key_path == key; });
+  return it == r.errors.end() ? nullptr : &*it;
+}
+
+TEST(config, minimal_file_gets_defaults_and_comments_are_accepted) {
+  const auto r = load_file(data_dir + "minimal.jsonc");
+  ASSERT_TRUE(r.ok()) << r.errors.front().to_string();
+  EXPECT_EQ(r.value.store.tenant, "acme");
+  EXPECT_EQ(r.value.store.time_zone, "Asia/Shanghai");
+  EXPECT_EQ(r.value.mqtt.keep_alive_s, 30);
+  EXPECT_EQ(r.value.sources.pos_tcp.port, 9750);
+  EXPECT_EQ(effective_client_id(r.value), "kelu-acme-sh-001");
+}
+
+TEST(config, every_error_is_reported_with_line_and_key_path) {
+  const auto r = load_file(data_dir + "many_errors.jsonc");
+  ASSERT_FALSE(r.ok());
+  struct expect {
+    const char* key;
+    int line;
+    const char* words;
+  };
+  for (const auto& e : {expect{"store.tenant", 3, "may contain only"}, expect{"store.time_zone", 5, "IANA"},
+                        expect{"mqtt.keep_alive_s", 8, "outside 5..3600"}, expect{"mqtt.max_inflight", 9, "integer"},
+                        expect{"mqtt.urii", 10, "did you mean \"mqtt.uri\""},
+                        expect{"sources.pos_tcp.port", 12, "outside 0..65535"},
+                        expect{"sources.pos_tcp.enabled", 12, "true or false"}, expect{"storage", 13, "section"}}) {
+    const auto* got = find(r, e.key);
+    ASSERT_NE(got, nullptr) << "no error for " << e.key;
+    EXPECT_EQ(got->line, e.line) << e.key;
+    EXPECT_NE(got->message.find(e.words), std::string::npos) << got->to_string();
+    EXPECT_NE(got->to_string().find("many_errors.jsonc:" + std::to_string(e.line) + ": " + e.key),
+              std::string::npos);
+  }
+  EXPECT_EQ(r.errors.size(), 8u);
+  EXPECT_TRUE(std::is_sorted(r.errors.begin(), r.errors.end(),
+                             [](const load_error& a, const load_error& b) { return a.line < b.line; }));
+}
+
+TEST(config, syntax_error_names_line_and_column) {
+  const auto r = load_text("{\n  \"store\": {\n    \"tenant\": \"a\",,\n  }\n}", "broken.json");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].line, 3);
+  EXPECT_NE(r.errors[0].to_string().find("broken.json:3: column 19: syntax error"), std::string::npos)
+      << r.errors[0].to_string();
+}
+
+TEST(config, required_keys_missing_are_named) {
+  const auto r = load_text("{}");
+  ASSERT_EQ(r.errors.size(), 2u);
+  EXPECT_NE(find(r, "store.tenant"), nullptr);
+  EXPECT_NE(find(r, "store.id"), nullptr);
+}
+
+TEST(config, not_an_object_and_missing_file_are_errors) {
+  EXPECT_FALSE(load_text("[1,2]").ok());
+  const auto r = load_file("/nonexistent/kelu.json");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].to_string().find("/nonexistent/kelu.json: cannot open"), std::string::npos);
+}
+
+TEST(config, cross_key_constraints) {
+  const auto r = load_text(
+      R"({"store":{"tenant":"a","id":"b"},"mqtt":{"reconnect_min_ms":5000,"reconnect_max_ms":1000}})");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].key_path, "mqtt.reconnect_min_ms");
+}
+
+TEST(config, sample_is_complete_valid_and_documents_every_key) {
+  const auto text = sample_text();
+  const auto r = load_text(text, "sample");
+  ASSERT_TRUE(r.ok()) << r.errors.front().to_string();
+  for (const auto& k : keys()) {
+    const auto leaf = k.path.substr(k.path.rfind('.') + 1);
+    EXPECT_NE(text.find("\"" + leaf + "\":"), std::string::npos) << k.path;
+    EXPECT_NE(text.find(k.description), std::string::npos) << k.path;
+    EXPECT_FALSE(k.description.empty()) << k.path;
+  }
+}
+
+TEST(config, every_key_has_type_default_and_range) {
+  for (const auto& k : keys()) {
+    EXPECT_FALSE(k.type.empty()) << k.path;
+    if (k.type == "integer" || k.type == "enum") {
+      EXPECT_FALSE(k.range.empty()) << k.path;
+    }
+    if (k.path != "store.tenant" && k.path != "store.id") {
+      EXPECT_FALSE(k.default_json.empty()) << k.path;
+    }
+  }
+}
+
+TEST(config, hash_and_diff_follow_values) {
+  auto a = load_text(R"({"store":{"tenant":"a","id":"b"}})").value;
+  auto b = a;
+  EXPECT_EQ(hash(a), hash(b));
+  EXPECT_EQ(hash(a).size(), 16u);
+  b.mqtt.keep_alive_s = 60;
+  b.log.level = "debug";
+  EXPECT_NE(hash(a), hash(b));
+  EXPECT_EQ(diff(a, b), (std::vector<std::string>{"mqtt.keep_alive_s", "log.level"}));
+  EXPECT_FALSE(all_hot(diff(a, b)));
+  EXPECT_TRUE(all_hot({"log.level"}));
+}
+
+TEST(config, merge_hot_takes_only_reloadable_keys) {
+  auto running = load_text(R"({"store":{"tenant":"a","id":"b"}})").value;
+  auto next = running;
+  next.log.level = "debug";
+  next.storage.outbox_quota_bytes = 2 << 20;
+  next.mqtt.uri = "tcp://elsewhere:1883";
+  const auto merged = merge_hot(running, next);
+  EXPECT_EQ(merged.log.level, "debug");
+  EXPECT_EQ(merged.storage.outbox_quota_bytes, 2 << 20);
+  EXPECT_EQ(merged.mqtt.uri, running.mqtt.uri);
+}
+
+TEST(config, integer_bounds_reject_huge_and_fractional_values) {
+  for (const char* v : {"1e3", "18446744073709551615", "30.5", "-1", "true"}) {
+    const auto r = load_text(std::string(R"({"store":{"tenant":"a","id":"b"},"mqtt":{"keep_alive_s":)") + v + "}}");
+    EXPECT_FALSE(r.ok()) << v;
+  }
+}
+
+}  // namespace
+}  // namespace kelu::config

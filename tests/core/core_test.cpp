@@ -1,0 +1,158 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "agent/core/backoff.hpp"
+#include "agent/core/event.hpp"
+#include "agent/core/money.hpp"
+#include "agent/core/time.hpp"
+
+namespace kelu::core {
+namespace {
+
+event sample_sale() {
+  pos_transaction t;
+  t.terminal = "T1";
+  t.transaction_id = "0001";
+  t.operator_id = "E7";
+  t.currency = "CNY";
+  t.total_minor = 2350;
+  t.tax_minor = 270;
+  t.items = {{"6901234567892", "Oolong tea 500ml", 2000, 450, 900}, {"W-APPLE", "Apples, loose", 375, 1200, 450}};
+  t.tenders = {{"mobile", 2350}};
+  event e;
+  e.id = new_event_id();
+  e.store = "sh-001";
+  e.source = "pos-tcp";
+  e.stream = "pos";
+  e.seq = 42;
+  e.observed_at = from_unix_ms(1'795'000'000'123);
+  e.received_at = from_unix_ms(1'795'000'000'456);
+  e.body = t;
+  return e;
+}
+
+TEST(event, encode_decode_round_trip_for_every_kind) {
+  auto sale = sample_sale();
+  auto d = decode(encode(sale));
+  ASSERT_TRUE(d) << d.error_message();
+  EXPECT_EQ(*d, sale);
+
+  event health = sale;
+  health.stream = "health";
+  health.body = agent_health{120, 10, 1, 2, 0, 3, 4096, 7, 0, true};
+  auto h = decode(encode(health));
+  ASSERT_TRUE(h) << h.error_message();
+  EXPECT_EQ(*h, health);
+  EXPECT_EQ(type_name(health.body), "agent.health");
+  EXPECT_EQ(type_name(sale.body), "pos.transaction");
+}
+
+TEST(event, wire_form_carries_identity_and_utc_times) {
+  const auto text = encode(sample_sale());
+  EXPECT_NE(text.find(R"("source":"pos-tcp")"), std::string::npos);
+  EXPECT_NE(text.find(R"("seq":42)"), std::string::npos);
+  EXPECT_NE(text.find(R"("type":"pos.transaction")"), std::string::npos);
+  EXPECT_NE(text.find(R"("observed_at":"2026-11-18T)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(.123Z")"), std::string::npos);
+}
+
+TEST(event, decode_rejects_unknown_types_and_garbage) {
+  auto text = encode(sample_sale());
+  text.replace(text.find("pos.transaction"), 15, "pos.teleport");
+  const auto r = decode(text);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error_message().find("pos.teleport"), std::string::npos);
+  EXPECT_FALSE(decode("{"));
+  EXPECT_FALSE(decode(R"({"id":1})"));
+}
+
+TEST(event, dedupe_key_separates_terminal_and_transaction_unambiguously) {
+  auto a = sample_sale();
+  auto b = sample_sale();
+  std::get<pos_transaction>(a.body).terminal = "a:b";
+  std::get<pos_transaction>(a.body).transaction_id = "c";
+  std::get<pos_transaction>(b.body).terminal = "a";
+  std::get<pos_transaction>(b.body).transaction_id = "b:c";
+  EXPECT_NE(dedupe_key(a), dedupe_key(b));
+  event h = a;
+  h.body = agent_health{};
+  EXPECT_EQ(dedupe_key(h), "");
+}
+
+TEST(event, ids_are_unique_hex) {
+  std::set<std::string> ids;
+  for (int i = 0; i < 10000; ++i) ids.insert(new_event_id());
+  EXPECT_EQ(ids.size(), 10000u);
+  EXPECT_EQ(ids.begin()->size(), 32u);
+  EXPECT_EQ(ids.begin()->find_first_not_of("0123456789abcdef"), std::string::npos);
+}
+
+TEST(time, parses_offsets_into_utc) {
+  const auto a = parse_iso8601("2026-11-27T18:03:11+08:00");
+  const auto b = parse_iso8601("2026-11-27T10:03:11Z");
+  const auto c = parse_iso8601("2026-11-27 05:03:11.5-0500");
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(to_unix_ms(*c) - to_unix_ms(*b), 500);
+  EXPECT_EQ(format_iso8601(*a), "2026-11-27T10:03:11.000Z");
+}
+
+TEST(time, rejects_times_without_zone_and_impossible_dates) {
+  for (const char* bad : {"2026-11-27T10:03:11", "2026-02-30T10:00:00Z", "2026-11-27T25:00:00Z", "yesterday",
+                          "2026-11-27T10:03:11Zjunk", "2026-11-27T10:03:11+19:00", ""}) {
+    const auto r = parse_iso8601(bad);
+    EXPECT_FALSE(r) << bad;
+  }
+  const auto r = parse_iso8601("2026-11-27T10:03:11");
+  EXPECT_NE(r.error_message().find("zone designator"), std::string::npos);
+}
+
+TEST(money, parses_decimal_text_exactly) {
+  EXPECT_EQ(*parse_decimal("12.50", 2), 1250);
+  EXPECT_EQ(*parse_decimal("12.5", 2), 1250);
+  EXPECT_EQ(*parse_decimal("-0.01", 2), -1);
+  EXPECT_EQ(*parse_decimal("7", 2), 700);
+  EXPECT_EQ(*parse_decimal("1500", 0), 1500);
+  EXPECT_EQ(*parse_decimal("1.234", 3), 1234);
+  EXPECT_EQ(*parse_decimal("2.500", 2), 250);  // trailing zeros are exact
+  EXPECT_EQ(*parse_decimal("0.1", 2) + *parse_decimal("0.2", 2), 30);
+}
+
+TEST(money, refuses_rounding_and_junk) {
+  for (const char* bad : {"12.345", "1e3", "12,50", "", ".", "-", "1.2.3", "99999999999999999999"}) {
+    EXPECT_FALSE(parse_decimal(bad, 2)) << bad;
+  }
+  EXPECT_NE(parse_decimal("12.345", 2).error_message().find("decimal places"), std::string::npos);
+}
+
+TEST(money, currency_exponents) {
+  EXPECT_EQ(minor_digits("CNY"), 2);
+  EXPECT_EQ(minor_digits("JPY"), 0);
+  EXPECT_EQ(minor_digits("KWD"), 3);
+}
+
+TEST(backoff, grows_to_the_cap_with_jitter_and_resets) {
+  backoff b{std::chrono::milliseconds(100), std::chrono::milliseconds(1000), 7};
+  std::vector<std::int64_t> delays;
+  for (int i = 0; i < 8; ++i) delays.push_back(b.next().count());
+  EXPECT_GE(delays[0], 50);
+  EXPECT_LE(delays[0], 100);
+  EXPECT_GE(delays[3], 400);
+  EXPECT_LE(delays[3], 800);
+  for (int i = 4; i < 8; ++i) {
+    EXPECT_GE(delays[static_cast<std::size_t>(i)], 500);
+    EXPECT_LE(delays[static_cast<std::size_t>(i)], 1000);
+  }
+  b.reset();
+  EXPECT_LE(b.next().count(), 100);
+  // Two boxes with different seeds do not retry in lockstep.
+  backoff x{std::chrono::milliseconds(1000), std::chrono::milliseconds(60000), 1};
+  backoff y{std::chrono::milliseconds(1000), std::chrono::milliseconds(60000), 2};
+  int same = 0;
+  for (int i = 0; i < 10; ++i) same += x.next() == y.next();
+  EXPECT_LT(same, 3);
+}
+
+}  // namespace
+}  // namespace kelu::core

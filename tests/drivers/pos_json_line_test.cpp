@@ -1,0 +1,86 @@
+#include <gtest/gtest.h>
+
+#include "drivers/pos_json_line.hpp"
+
+namespace kelu::drivers {
+namespace {
+
+TEST(pos_json_line, full_transaction_with_decimal_strings) {
+  const auto r = parse_pos_json_line(
+      R"({"terminal":"T1","transaction_id":"1001","time":"2026-11-27T18:03:11+08:00","operator":"E7",)"
+      R"("currency":"CNY","total":"23.50","tax":"2.70","items":[{"item_id":"6901234567892","description":"Oolong tea",)"
+      R"("quantity":2,"unit_price":"4.50","amount":"9.00"},{"item_id":"W1","quantity":"0.375","unit_price":"12.00"}],)"
+      R"("tenders":[{"method":"mobile","amount":"23.50"}]})",
+      "USD");
+  ASSERT_TRUE(r) << r.error_message();
+  const auto& t = r->transaction;
+  EXPECT_EQ(t.terminal, "T1");
+  EXPECT_EQ(t.transaction_id, "1001");
+  EXPECT_EQ(t.operator_id, "E7");
+  EXPECT_EQ(t.currency, "CNY");
+  EXPECT_EQ(t.total_minor, 2350);
+  EXPECT_EQ(t.tax_minor, 270);
+  ASSERT_EQ(t.items.size(), 2u);
+  EXPECT_EQ(t.items[0].quantity_milli, 2000);
+  EXPECT_EQ(t.items[0].amount_minor, 900);
+  EXPECT_EQ(t.items[1].quantity_milli, 375);
+  EXPECT_EQ(t.items[1].amount_minor, 450);  // 0.375 x 12.00, computed exactly
+  ASSERT_EQ(t.tenders.size(), 1u);
+  EXPECT_EQ(t.tenders[0].amount_minor, 2350);
+  ASSERT_TRUE(r->time);
+  EXPECT_EQ(core::format_iso8601(*r->time), "2026-11-27T10:03:11.000Z");
+}
+
+TEST(pos_json_line, minor_units_default_currency_and_refunds) {
+  const auto r = parse_pos_json_line(R"({"terminal":7,"transaction_id":99,"total_minor":-1500,"kind":"refund"})", "JPY");
+  ASSERT_TRUE(r) << r.error_message();
+  EXPECT_EQ(r->transaction.terminal, "7");
+  EXPECT_EQ(r->transaction.currency, "JPY");
+  EXPECT_EQ(r->transaction.total_minor, -1500);
+  EXPECT_EQ(r->transaction.kind, core::pos_transaction_kind::refund);
+  EXPECT_FALSE(r->time);
+}
+
+struct bad_case {
+  const char* line;
+  const char* expected;
+};
+
+class pos_json_line_errors : public testing::TestWithParam<bad_case> {};
+
+TEST_P(pos_json_line_errors, name_the_field_or_byte) {
+  const auto r = parse_pos_json_line(GetParam().line, "CNY");
+  ASSERT_FALSE(r) << GetParam().line;
+  EXPECT_NE(r.error_message().find(GetParam().expected), std::string::npos) << r.error_message();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    cases, pos_json_line_errors,
+    testing::Values(bad_case{R"({"terminal":"T1","transaction_id":"1","total":12.5})", "total: floating-point"},
+                    bad_case{R"({"terminal":"T1","total":"1"})", "transaction_id: required"},
+                    bad_case{R"({"terminal":"","transaction_id":"1","total":"1"})", "terminal: must not be empty"},
+                    bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1.234"})", "total: bad amount"},
+                    bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","total_minor":100})",
+                             "not both"},
+                    bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","items":[{"item_id":"a"},)"
+                             R"({"item_id":"b","amount":"x"}]})",
+                             "items[1].amount"},
+                    bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","tenders":[{"amount":"1"}]})",
+                             "tenders[0].method: required"},
+                    bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","colour":"red"})",
+                             "colour: unknown field"},
+                    bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","time":"2026-11-27T10:00:00"})",
+                             "time: bad timestamp"},
+                    bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","kind":"theft"})", "kind:"},
+                    bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","currency":"yuan"})",
+                             "currency:"},
+                    bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","items":[{"item_id":"a",)"
+                             R"("quantity":1000000,"unit_price_minor":9223372036854775807}]})",
+                             "out of range"},
+                    bad_case{R"({"terminal":"T1",)", "malformed JSON at byte"},
+                    bad_case{R"([1,2,3])", "expected a JSON object"},
+                    bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","items":{}})",
+                             "items: expected an array"}));
+
+}  // namespace
+}  // namespace kelu::drivers

@@ -1,0 +1,154 @@
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include <future>
+#include <thread>
+
+#include "drivers/pos_tcp_client.hpp"
+#include "drivers/pos_tcp_source.hpp"
+#include "support/temp_dir.hpp"
+#include "sync/database.hpp"
+#include "sync/event_store.hpp"
+#include "sync/group_committer.hpp"
+#include "sync/outbox.hpp"
+
+namespace kelu::drivers {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+std::string txn(const std::string& id, const std::string& total = "1.00") {
+  return json{{"terminal", "T1"}, {"transaction_id", id}, {"total", total}}.dump() + "\n";
+}
+
+// The real chain behind the socket: source -> group committer -> SQLite, on an io thread.
+struct source_fixture : testing::Test {
+  void start(pos_tcp_options o = {}) {
+    o.listen = "127.0.0.1";
+    o.port = 0;
+    o.store_id = "s1";
+    source = std::make_unique<pos_tcp_source>(io.get_executor(), committer, clock, o,
+                                              std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
+    ASSERT_TRUE(source->start());
+    thread = std::thread([this] { io.run(); });
+  }
+  void TearDown() override {
+    if (!thread.joinable()) return;
+    std::promise<void> stopped;
+    boost::asio::post(io, [&] {
+      source->stop();
+      stopped.set_value();
+    });
+    stopped.get_future().wait();
+    work.reset();
+    io.stop();
+    thread.join();
+  }
+  pos_tcp_client connect() {
+    auto c = pos_tcp_client::connect("127.0.0.1", source->port(), 5s);
+    EXPECT_TRUE(c) << c.error_message();
+    return std::move(c).value();
+  }
+
+  test::temp_dir dir;
+  std::unique_ptr<sync::database> db = sync::database::open({dir.file("k.db"), false}).value();
+  sync::outbox out{*db};
+  sync::event_store store{*db, out, sync::topics("a", "s1")};
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+  core::system_clock clock;
+  sync::group_committer committer{io.get_executor(), store, clock, 10000, 1000};
+  std::unique_ptr<pos_tcp_source> source;
+  std::thread thread;
+};
+
+TEST_F(source_fixture, answers_every_pipelined_line_in_order_after_commit) {
+  start();
+  auto c = connect();
+  std::string burst;
+  for (int i = 0; i < 200; ++i) burst += txn(std::to_string(i));
+  burst += "{not json}\n";
+  burst += txn("7");      // a resend of an earlier transaction
+  burst += "\r\n";        // blank lines get no answer
+  burst += txn("200") ;
+  ASSERT_TRUE(c.send(burst, 5s));
+  for (int i = 0; i < 200; ++i) {
+    auto line = c.read_line(5s);
+    ASSERT_TRUE(line) << line.error_message();
+    const auto a = json::parse(*line);
+    ASSERT_TRUE(a["ok"].get<bool>()) << *line;
+    EXPECT_EQ(a["line"], i + 1);
+    EXPECT_EQ(a["transaction_id"], std::to_string(i));
+    EXPECT_EQ(a["seq"], i + 1);
+  }
+  auto bad = json::parse(*c.read_line(5s));
+  EXPECT_FALSE(bad["ok"].get<bool>());
+  EXPECT_FALSE(bad["retry"].get<bool>());
+  EXPECT_EQ(bad["line"], 201);
+  EXPECT_NE(bad["error"].get<std::string>().find("malformed JSON at byte 2"), std::string::npos) << bad.dump();
+  auto dup = json::parse(*c.read_line(5s));
+  EXPECT_TRUE(dup["ok"].get<bool>());
+  EXPECT_TRUE(dup["duplicate"].get<bool>());
+  EXPECT_EQ(dup["seq"], 8);
+  auto last = json::parse(*c.read_line(5s));
+  EXPECT_EQ(last["line"], 204);
+  EXPECT_EQ(last["seq"], 201);
+  std::promise<std::int64_t> count;
+  boost::asio::post(io, [&] { count.set_value(store.count()); });
+  EXPECT_EQ(count.get_future().get(), 201);
+}
+
+TEST_F(source_fixture, an_overlong_line_is_refused_and_the_connection_closed) {
+  pos_tcp_options o;
+  o.max_line_bytes = 256;
+  start(o);
+  auto c = connect();
+  ASSERT_TRUE(c.send(txn("ok"), 5s));
+  EXPECT_TRUE(json::parse(*c.read_line(5s))["ok"].get<bool>());
+  ASSERT_TRUE(c.send(std::string(1000, 'x') + "\n", 5s));
+  auto a = c.read_line(5s);
+  ASSERT_TRUE(a) << a.error_message();
+  EXPECT_NE(a->find("longer than 256 bytes"), std::string::npos) << *a;
+  EXPECT_FALSE(c.read_line(5s));  // closed
+  auto again = connect();  // the listener is unaffected
+  ASSERT_TRUE(again.send(txn("next"), 5s));
+  EXPECT_TRUE(json::parse(*again.read_line(5s))["ok"].get<bool>());
+}
+
+TEST_F(source_fixture, connections_beyond_the_limit_are_told_to_retry) {
+  pos_tcp_options o;
+  o.max_connections = 1;
+  start(o);
+  auto first = connect();
+  ASSERT_TRUE(first.send(txn("a"), 5s));
+  ASSERT_TRUE(first.read_line(5s));
+  auto second = connect();
+  auto a = second.read_line(5s);
+  ASSERT_TRUE(a) << a.error_message();
+  const auto j = json::parse(*a);
+  EXPECT_FALSE(j["ok"].get<bool>());
+  EXPECT_TRUE(j["retry"].get<bool>());
+  EXPECT_NE(j["error"].get<std::string>().find("too many connections"), std::string::npos);
+}
+
+TEST_F(source_fixture, idle_connections_are_closed) {
+  pos_tcp_options o;
+  o.idle_timeout = 1s;
+  start(o);
+  auto c = connect();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = c.read_line(10s);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error_message().find("closed"), std::string::npos) << r.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 8s);
+}
+
+}  // namespace
+}  // namespace kelu::drivers

@@ -1,0 +1,238 @@
+// The whole agent as a process: a till over TCP -> kelu run -> SQLite -> a real mosquitto -> HQ.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "drivers/pos_tcp_client.hpp"
+#include "support/mosquitto.hpp"
+#include "support/mqtt_collector.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace kelu {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+std::string txn_line(int n) {
+  return json{{"terminal", "T" + std::to_string(n % 4)},
+              {"transaction_id", "R" + std::to_string(n)},
+              {"time", "2026-11-27T18:00:00+08:00"},
+              {"total", std::to_string(n) + ".50"},
+              {"items", json::array({{{"item_id", "SKU" + std::to_string(n % 17)}, {"quantity", 1}}})}}
+             .dump() +
+         "\n";
+}
+
+// What HQ saw, deduplicated on (source, seq) as an HQ consumer does.
+struct hq_view {
+  std::map<std::pair<std::string, std::int64_t>, std::string> by_identity;  // -> transaction id
+  std::map<std::string, std::set<std::int64_t>> seqs_of_txn;
+  std::size_t raw = 0;
+};
+
+hq_view view_of(const std::vector<test::received>& msgs) {
+  hq_view v;
+  for (const auto& m : msgs) {
+    if (!m.topic.ends_with("/events/pos")) continue;
+    ++v.raw;
+    const auto j = json::parse(m.payload);
+    const auto id = j["payload"]["transaction_id"].get<std::string>();
+    v.by_identity[{j["source"].get<std::string>(), j["seq"].get<std::int64_t>()}] = id;
+    v.seqs_of_txn[id].insert(j["seq"].get<std::int64_t>());
+  }
+  return v;
+}
+
+class agent_process : public testing::Test {
+ protected:
+  void SetUp() override {
+    if (!test::mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed (scripts/setup installs it)";
+    broker.start();
+    pos_port = test::free_port();
+    std::ofstream(dir.file("kelu.json")) << json{
+        {"store", {{"tenant", "acme"}, {"id", "sh-001"}, {"time_zone", "Asia/Shanghai"}}},
+        {"storage", {{"path", dir.file("kelu.db")}}},
+        {"mqtt", {{"uri", broker.uri()}, {"reconnect_min_ms", 50}, {"reconnect_max_ms", 500}}},
+        {"sources", {{"pos_tcp", {{"listen", "127.0.0.1"}, {"port", pos_port}}}}},
+        {"health", {{"interval_s", 1}}}}.dump(2);
+  }
+
+  void start_agent() {
+    agent = std::make_unique<test::process>(
+        std::vector<std::string>{KELU_BINARY, "run", "--config", dir.file("kelu.json")}, dir.file("kelu.log"));
+    ASSERT_TRUE(test::wait_for_port(pos_port, 10s)) << "agent did not listen; log:\n" << log();
+  }
+
+  std::string log() const {
+    std::ifstream in(dir.file("kelu.log"));
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+
+  drivers::pos_tcp_client till() {
+    auto c = drivers::pos_tcp_client::connect("127.0.0.1", pos_port, 5s);
+    EXPECT_TRUE(c) << c.error_message();
+    return std::move(c).value();
+  }
+
+  // Sends lines [from, to) pipelined in chunks; returns the transaction ids acknowledged ok.
+  static std::set<std::string> send(drivers::pos_tcp_client& c, int from, int to, std::size_t* answered = nullptr) {
+    std::set<std::string> acked;
+    for (int chunk = from; chunk < to; chunk += 50) {
+      std::string burst;
+      const int end = std::min(chunk + 50, to);
+      for (int n = chunk; n < end; ++n) burst += txn_line(n);
+      if (!c.send(burst, 5s)) break;
+      for (int n = chunk; n < end; ++n) {
+        auto line = c.read_line(10s);
+        if (!line) return acked;
+        const auto a = json::parse(*line);
+        if (a["ok"].get<bool>()) acked.insert(a["transaction_id"].get<std::string>());
+        if (answered) ++*answered;
+      }
+    }
+    return acked;
+  }
+
+  test::temp_dir dir;
+  test::mosquitto broker;
+  std::uint16_t pos_port = 0;
+  std::unique_ptr<test::process> agent;
+};
+
+TEST_F(agent_process, a_thousand_transactions_reach_hq_exactly_once_after_dedupe) {
+  test::mqtt_collector hq{broker.uri(), "hq-a", "kelu/v1/acme/sh-001/#"};
+  start_agent();
+  auto c = till();
+  const auto acked = send(c, 0, 1000);
+  ASSERT_EQ(acked.size(), 1000u);
+  // The till resends 100 of them, as after a timeout: acknowledged, not stored again.
+  const auto again = send(c, 200, 300);
+  EXPECT_EQ(again.size(), 100u);
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return view_of(m).by_identity.size() >= 1000; }, 30s))
+      << "HQ has " << view_of(hq.messages()).by_identity.size() << "\n" << log();
+  const auto v = view_of(hq.messages());
+  EXPECT_EQ(v.by_identity.size(), 1000u);
+  EXPECT_EQ(v.seqs_of_txn.size(), 1000u);
+  for (const auto& [id, s] : v.seqs_of_txn) EXPECT_EQ(s.size(), 1u) << id << " stored twice";
+  // Gap-free: seqs 1..1000.
+  EXPECT_EQ(v.by_identity.begin()->first.second, 1);
+  EXPECT_EQ(v.by_identity.rbegin()->first.second, 1000);
+
+  // The retained status says who is online, and health reports arrive.
+  ASSERT_TRUE(hq.wait_until(
+      [](const auto& m) {
+        return std::any_of(m.begin(), m.end(), [](const auto& r) { return r.topic.ends_with("/stats"); });
+      },
+      10s));
+  const auto msgs = hq.messages();
+  const auto status = std::find_if(msgs.begin(), msgs.end(), [](const auto& r) { return r.topic.ends_with("/status"); });
+  ASSERT_NE(status, msgs.end());
+  const auto birth = json::parse(status->payload);
+  EXPECT_EQ(birth["state"], "online");
+  EXPECT_EQ(birth["config_hash"].get<std::string>().size(), 16u);
+  EXPECT_FALSE(birth["version"].get<std::string>().empty());
+
+  // SIGTERM: clean exit, goodbye on status.
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
+  ASSERT_TRUE(hq.wait_until(
+      [](const auto& m) {
+        return std::any_of(m.begin(), m.end(), [](const auto& r) {
+          return r.topic.ends_with("/status") && r.payload.find("\"shutdown\"") != std::string::npos;
+        });
+      },
+      10s));
+}
+
+TEST_F(agent_process, broker_outage_mid_stream_loses_nothing) {
+  test::mqtt_collector hq{broker.uri(), "hq-b", "kelu/v1/acme/sh-001/events/#"};
+  start_agent();
+  auto c = till();
+  ASSERT_EQ(send(c, 0, 500).size(), 500u);
+  broker.stop();
+  // The store keeps accepting while HQ is unreachable.
+  ASSERT_EQ(send(c, 500, 1000).size(), 500u);
+  broker.start();
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return view_of(m).by_identity.size() >= 1000; }, 60s))
+      << "HQ has " << view_of(hq.messages()).by_identity.size() << "\n" << log();
+  const auto v = view_of(hq.messages());
+  EXPECT_EQ(v.seqs_of_txn.size(), 1000u);
+  for (const auto& [id, s] : v.seqs_of_txn) EXPECT_EQ(s.size(), 1u) << id;
+}
+
+TEST_F(agent_process, sigkill_mid_stream_loses_nothing_acknowledged) {
+  test::mqtt_collector hq{broker.uri(), "hq-c", "kelu/v1/acme/sh-001/events/#"};
+  start_agent();
+  std::set<std::string> acked_before_kill;
+  std::size_t answered = 0;
+  {
+    auto c = till();
+    std::thread killer([&] {
+      // Kill once the agent is visibly mid-stream.
+      const auto deadline = std::chrono::steady_clock::now() + 20s;
+      while (answered < 300 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+      agent->stop(SIGKILL, 5s);
+    });
+    acked_before_kill = send(c, 0, 2000, &answered);
+    killer.join();
+  }
+  ASSERT_GE(acked_before_kill.size(), 300u);
+  ASSERT_LT(acked_before_kill.size(), 2000u) << "the kill came too late to test anything";
+  start_agent();
+  // The till resends everything it has no acknowledgement for.
+  auto c = till();
+  std::set<std::string> acked_after;
+  for (int n = 0; n < 2000; ++n) {
+    if (acked_before_kill.count("R" + std::to_string(n))) continue;
+    auto more = send(c, n, n + 1);
+    acked_after.insert(more.begin(), more.end());
+  }
+  EXPECT_EQ(acked_before_kill.size() + acked_after.size(), 2000u);
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return view_of(m).seqs_of_txn.size() >= 2000; }, 60s))
+      << "HQ has " << view_of(hq.messages()).seqs_of_txn.size() << "\n" << log();
+  const auto v = view_of(hq.messages());
+  for (const auto& id : acked_before_kill) EXPECT_TRUE(v.seqs_of_txn.count(id)) << id << " acknowledged, then lost";
+  for (const auto& [id, s] : v.seqs_of_txn) EXPECT_EQ(s.size(), 1u) << id << " stored twice";
+  EXPECT_EQ(v.by_identity.size(), 2000u);
+}
+
+TEST_F(agent_process, sighup_with_a_broken_config_keeps_running) {
+  start_agent();
+  std::ofstream(dir.file("kelu.json"), std::ios::app) << "garbage";
+  ::kill(agent->pid(), SIGHUP);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (log().find("keeping the running configuration") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_NE(log().find("keeping the running configuration"), std::string::npos) << log();
+  auto c = till();
+  EXPECT_EQ(send(c, 0, 10).size(), 10u);  // still serving
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+}
+
+TEST(agent_cli, config_validate_reports_errors_with_exit_code) {
+  test::temp_dir dir;
+  std::ofstream(dir.file("bad.json")) << "{\n  \"store\": {\"tenant\": \"a\", \"id\": \"b\"},\n  \"mqtt\": {\"uri\": 5}\n}\n";
+  std::ofstream(dir.file("sample.json"));
+  {
+    test::process p({KELU_BINARY, "config", "sample"}, dir.file("sample.json"));
+    ASSERT_EQ(p.wait(10s), 0);
+  }
+  test::process good({KELU_BINARY, "config", "validate", dir.file("sample.json")}, dir.file("good.out"));
+  EXPECT_EQ(WEXITSTATUS(good.wait(10s)), 0);
+  test::process bad({KELU_BINARY, "config", "validate", dir.file("bad.json")}, dir.file("bad.out"));
+  EXPECT_EQ(WEXITSTATUS(bad.wait(10s)), 1);
+  std::ifstream in(dir.file("bad.out"));
+  const std::string out{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_NE(out.find("bad.json:3: mqtt.uri: expected a string"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace kelu

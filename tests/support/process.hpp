@@ -1,0 +1,37 @@
+#pragma once
+// Child processes for tests: spawned with posix_spawn, stopped by their PID.
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kelu::test {
+
+class process {
+ public:
+  // Starts `argv[0]` with stdout and stderr appended to `log_file` (if not empty).
+  process(std::vector<std::string> argv, const std::string& log_file);
+  ~process();  // SIGKILL if still running
+  process(const process&) = delete;
+  process& operator=(const process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running();
+  // Sends `signo` and waits up to `timeout` for exit; returns the exit status (-1 on timeout).
+  int stop(int signo, std::chrono::milliseconds timeout);
+  // Waits for exit without signalling; -1 on timeout.
+  int wait(std::chrono::milliseconds timeout);
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = -1;
+};
+
+// Waits until something accepts TCP connections on 127.0.0.1:port.
+bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout);
+// A port that was free a moment ago (bind to 0, read, close).
+std::uint16_t free_port();
+
+}  // namespace kelu::test

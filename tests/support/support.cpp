@@ -1,0 +1,212 @@
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <mqtt/async_client.h>
+
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "mosquitto.hpp"
+#include "mqtt_collector.hpp"
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+extern char** environ;
+
+namespace kelu::test {
+
+namespace fs = std::filesystem;
+
+temp_dir::temp_dir() {
+  std::random_device rd;
+  path_ = fs::temp_directory_path() / ("kelu-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+  fs::create_directories(path_);
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+process::process(std::vector<std::string> argv, const std::string& log_file) {
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (!log_file.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  }
+  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    pid_ = -1;
+    ADD_FAILURE() << "cannot start " << argv[0] << ": " << std::strerror(rc);
+  }
+}
+
+process::~process() {
+  if (running()) stop(SIGKILL, std::chrono::seconds(5));
+}
+
+bool process::running() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    status_ = status;
+    pid_ = -1;
+    return false;
+  }
+  return r == 0;
+}
+
+int process::wait(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (running()) {
+    if (std::chrono::steady_clock::now() > deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return status_;
+}
+
+int process::stop(int signo, std::chrono::milliseconds timeout) {
+  if (!running()) return status_;
+  ::kill(pid_, signo);
+  return wait(timeout);
+}
+
+bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (ok) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+namespace {
+const char* mosquitto_binary() {
+  for (const char* p : {"/usr/sbin/mosquitto", "/usr/bin/mosquitto"})
+    if (::access(p, X_OK) == 0) return p;
+  return nullptr;
+}
+}  // namespace
+
+bool mosquitto::available() { return mosquitto_binary() != nullptr; }
+
+mosquitto::mosquitto() : port_(free_port()) {
+  std::ofstream conf(dir_.file("mosquitto.conf"));
+  conf << "listener " << port_ << " 127.0.0.1\n"
+       << "allow_anonymous true\n"
+       // Started as root, mosquitto would switch to its own user and could not write here.
+       << "user " << (::geteuid() == 0 ? "root" : "mosquitto") << "\n"
+       << "persistence true\n"
+       << "persistence_location " << dir_.path().string() << "/\n"
+       << "max_queued_messages 0\n"  // unlimited: the test counts every message
+       << "log_dest file " << dir_.file("mosquitto.log") << "\n";
+}
+
+mosquitto::~mosquitto() {
+  if (proc_) proc_->stop(SIGKILL, std::chrono::seconds(5));
+}
+
+void mosquitto::start() {
+  proc_ = std::make_unique<process>(std::vector<std::string>{mosquitto_binary(), "-c", dir_.file("mosquitto.conf")},
+                                    dir_.file("mosquitto.out"));
+  ASSERT_TRUE(wait_for_port(port_, std::chrono::seconds(10))) << "mosquitto did not start on port " << port_;
+}
+
+void mosquitto::stop() {
+  if (!proc_) return;
+  EXPECT_NE(proc_->stop(SIGTERM, std::chrono::seconds(10)), -1) << "mosquitto did not stop";
+  proc_.reset();
+}
+
+struct mqtt_collector::impl : mqtt::callback {
+  impl(const std::string& uri, const std::string& id, std::string f)
+      : client(uri, id, mqtt::create_options(MQTTVERSION_3_1_1), nullptr), filter(std::move(f)) {
+    opts.set_clean_session(false);
+    opts.set_keep_alive_interval(5);
+    opts.set_automatic_reconnect(std::chrono::milliseconds(100), std::chrono::seconds(1));
+    client.set_callback(*this);
+    client.connect(opts)->wait_for(std::chrono::seconds(10));
+    client.subscribe(filter, 1)->wait_for(std::chrono::seconds(10));
+  }
+  void connected(const std::string&) override {
+    try {
+      client.subscribe(filter, 1);
+    } catch (const mqtt::exception&) {
+    }
+  }
+  void message_arrived(mqtt::const_message_ptr m) override {
+    std::lock_guard lock(mutex);
+    got.push_back({m->get_topic(), m->to_string(), m->is_retained()});
+  }
+
+  mqtt::async_client client;
+  mqtt::connect_options opts;
+  std::string filter;
+  mutable std::mutex mutex;
+  std::vector<received> got;
+};
+
+mqtt_collector::mqtt_collector(const std::string& uri, const std::string& client_id, const std::string& filter)
+    : impl_(std::make_unique<impl>(uri, client_id, filter)) {}
+
+mqtt_collector::~mqtt_collector() {
+  try {
+    impl_->client.disconnect()->wait_for(std::chrono::seconds(2));
+  } catch (const mqtt::exception&) {
+  }
+}
+
+std::vector<received> mqtt_collector::messages() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->got;
+}
+
+std::size_t mqtt_collector::count() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->got.size();
+}
+
+bool mqtt_collector::wait_until(const std::function<bool(const std::vector<received>&)>& pred,
+                                std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (pred(messages())) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace kelu::test

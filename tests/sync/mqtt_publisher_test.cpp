@@ -1,0 +1,154 @@
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include <set>
+#include <sstream>
+
+#include "support/io_helpers.hpp"
+#include "support/mosquitto.hpp"
+#include "support/mqtt_collector.hpp"
+#include "support/temp_dir.hpp"
+#include "sync/database.hpp"
+#include "sync/event_store.hpp"
+#include "sync/mqtt_publisher.hpp"
+#include "sync/outbox.hpp"
+
+namespace kelu::sync {
+namespace {
+
+using namespace std::chrono_literals;
+
+core::event sale(int n) {
+  core::pos_transaction t;
+  t.terminal = "T1";
+  t.transaction_id = std::to_string(n);
+  t.currency = "CNY";
+  t.total_minor = n;
+  core::event e;
+  e.id = core::new_event_id();
+  e.store = "s1";
+  e.source = "pos-tcp";
+  e.stream = "pos";
+  e.body = t;
+  return e;
+}
+
+struct publisher_fixture : testing::Test {
+  void SetUp() override {
+    if (!test::mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed (scripts/setup installs it)";
+  }
+
+  void add_events(int from, int to) {
+    std::vector<core::event> batch;
+    for (int i = from; i < to; ++i) batch.push_back(sale(i));
+    ASSERT_TRUE(store.append(batch, core::from_unix_ms(0)));
+  }
+
+  publisher_options options() {
+    publisher_options o;
+    o.uri = broker.uri();
+    o.client_id = "kelu-test-publisher";
+    o.max_inflight = 16;
+    o.reconnect_min = 50ms;
+    o.reconnect_max = 400ms;
+    o.connect_timeout = 2s;
+    o.status_topic = "kelu/v1/acme/s1/status";
+    o.birth_payload = R"({"state":"online"})";
+    o.will_payload = R"({"state":"offline","reason":"connection lost"})";
+    o.goodbye_payload = R"({"state":"offline","reason":"shutdown"})";
+    return o;
+  }
+
+  static std::set<std::int64_t> seqs(const std::vector<test::received>& msgs) {
+    std::set<std::int64_t> out;
+    for (const auto& m : msgs)
+      if (m.topic == "kelu/v1/acme/s1/events/pos") out.insert(core::decode(m.payload)->seq);
+    return out;
+  }
+
+  test::mosquitto broker;
+  test::temp_dir dir;
+  std::unique_ptr<database> db = database::open({dir.file("kelu.db"), true}).value();
+  outbox out{*db};
+  event_store store{*db, out, topics("acme", "s1")};
+  boost::asio::io_context io;
+  std::ostringstream log_text;
+  std::shared_ptr<spdlog::logger> log =
+      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
+};
+
+TEST_F(publisher_fixture, publishes_every_row_in_order_and_deletes_only_after_puback) {
+  broker.start();
+  test::mqtt_collector hq{broker.uri(), "hq", "kelu/v1/acme/s1/#"};
+  add_events(0, 300);
+  mqtt_publisher pub{io.get_executor(), out, options(), log};
+  pub.start();
+  ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 20s)) << log_text.str();
+  EXPECT_LE(pub.stats().inflight, 16);
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return seqs(m).size() == 300; }, 10s));
+  std::vector<std::int64_t> order;
+  for (const auto& m : hq.messages())
+    if (m.topic.ends_with("events/pos")) order.push_back(core::decode(m.payload)->seq);
+  EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));  // one connection, in outbox order
+  EXPECT_EQ(pub.stats().acknowledged, 300);
+
+  // New rows are picked up on wake().
+  add_events(300, 310);
+  pub.wake();
+  ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 10s));
+  bool stopped = false;
+  pub.stop(2s, [&] { stopped = true; });
+  ASSERT_TRUE(test::run_until(io, [&] { return stopped; }, 10s));
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return seqs(m).size() == 310; }, 10s));
+}
+
+TEST_F(publisher_fixture, announces_birth_and_goodbye_on_the_retained_status_topic) {
+  broker.start();
+  mqtt_publisher pub{io.get_executor(), out, options(), log};
+  pub.start();
+  ASSERT_TRUE(test::run_until(io, [&] { return pub.stats().connected; }, 10s));
+  {
+    test::mqtt_collector late{broker.uri(), "late-1", "kelu/v1/acme/s1/status"};
+    ASSERT_TRUE(late.wait_until([](const auto& m) { return !m.empty(); }, 10s));
+    EXPECT_EQ(late.messages()[0].payload, R"({"state":"online"})");
+    EXPECT_TRUE(late.messages()[0].retained);
+  }
+  bool stopped = false;
+  pub.stop(1s, [&] { stopped = true; });
+  ASSERT_TRUE(test::run_until(io, [&] { return stopped; }, 10s));
+  test::mqtt_collector late{broker.uri(), "late-2", "kelu/v1/acme/s1/status"};
+  ASSERT_TRUE(late.wait_until([](const auto& m) { return !m.empty(); }, 10s));
+  EXPECT_EQ(late.messages()[0].payload, R"({"state":"offline","reason":"shutdown"})");
+}
+
+TEST_F(publisher_fixture, keeps_rows_while_the_broker_is_down_and_delivers_after_it_returns) {
+  add_events(0, 50);
+  mqtt_publisher pub{io.get_executor(), out, options(), log};
+  pub.start();  // nobody listens on the port yet
+  ASSERT_TRUE(test::run_until(io, [&] { return pub.stats().connection_failures >= 2; }, 10s));
+  EXPECT_EQ(out.stats().rows, 50);
+  broker.start();
+  test::mqtt_collector hq{broker.uri(), "hq", "kelu/v1/acme/s1/events/#"};
+  ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 20s)) << log_text.str();
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return seqs(m).size() == 50; }, 10s));
+
+  // Broker goes away mid-stream and comes back: nothing is lost.
+  add_events(50, 2050);
+  pub.wake();
+  ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows < 1900; }, 20s));
+  broker.stop();
+  ASSERT_TRUE(test::run_until(io, [&] { return !pub.stats().connected; }, 10s));
+  EXPECT_GT(out.stats().rows, 0);
+  broker.start();
+  ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 30s)) << log_text.str();
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return seqs(m).size() == 2050; }, 20s))
+      << "received " << seqs(hq.messages()).size();
+  EXPECT_GE(pub.stats().connects, 2);
+}
+
+}  // namespace
+}  // namespace kelu::sync

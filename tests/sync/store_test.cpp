@@ -1,0 +1,273 @@
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "sync/database.hpp"
+#include "sync/event_store.hpp"
+#include "sync/group_committer.hpp"
+#include "sync/outbox.hpp"
+#include "support/io_helpers.hpp"
+#include "support/temp_dir.hpp"
+
+namespace kelu::sync {
+namespace {
+
+core::event sale(const std::string& terminal, const std::string& txn, std::int64_t total = 100) {
+  core::pos_transaction t;
+  t.terminal = terminal;
+  t.transaction_id = txn;
+  t.currency = "CNY";
+  t.total_minor = total;
+  core::event e;
+  e.id = core::new_event_id();
+  e.store = "s1";
+  e.source = "pos-tcp";
+  e.stream = "pos";
+  e.observed_at = core::from_unix_ms(1'000);
+  e.received_at = core::from_unix_ms(2'000);
+  e.body = t;
+  return e;
+}
+
+struct store_fixture : testing::Test {
+  test::temp_dir dir;
+  std::string path = dir.file("kelu.db");
+  std::unique_ptr<database> db = database::open({path, true}).value();
+  outbox out{*db};
+  event_store store{*db, out, topics("acme", "s1")};
+  core::utc_time now = core::from_unix_ms(1'795'000'000'000);
+};
+
+TEST_F(store_fixture, fresh_database_is_migrated_in_wal_mode) {
+  EXPECT_EQ(db->schema_version(), database::current_schema_version);
+  statement st{db->handle(), "PRAGMA journal_mode"};
+  st.step();
+  EXPECT_EQ(st.column_text(0), "wal");
+}
+
+TEST_F(store_fixture, reopen_keeps_data_and_refuses_a_newer_schema) {
+  std::vector<core::event> batch{sale("T1", "1")};
+  ASSERT_TRUE(store.append(batch, now));
+  db->exec("PRAGMA user_version=99");
+  auto newer = database::open({path, true});
+  ASSERT_FALSE(newer);
+  EXPECT_NE(newer.error_message().find("schema version 99"), std::string::npos);
+  db->exec("PRAGMA user_version=1");
+  auto again = database::open({path, true});
+  ASSERT_TRUE(again) << again.error_message();
+  outbox o2{**again};
+  event_store s2{**again, o2, topics("acme", "s1")};
+  EXPECT_EQ(s2.count(), 1);
+  EXPECT_EQ(o2.stats().rows, 1);
+}
+
+TEST_F(store_fixture, open_reports_an_unusable_path) {
+  auto bad = database::open({dir.file("no/such/dir/kelu.db"), true});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error_message().find("no/such/dir/kelu.db"), std::string::npos);
+}
+
+TEST_F(store_fixture, seqs_are_gap_free_per_source_and_duplicates_keep_the_first) {
+  std::vector<core::event> batch{sale("T1", "1"), sale("T1", "2"), sale("T1", "1"), sale("T2", "1")};
+  auto health = sale("x", "y");
+  health.source = "agent";
+  health.stream = "health";
+  health.body = core::agent_health{};
+  batch.push_back(health);
+  auto r = store.append(batch, now);
+  ASSERT_TRUE(r) << r.error_message();
+  ASSERT_EQ(r->size(), 5u);
+  EXPECT_EQ((*r)[0].seq, 1);
+  EXPECT_EQ((*r)[1].seq, 2);
+  EXPECT_TRUE((*r)[2].duplicate);
+  EXPECT_EQ((*r)[2].seq, 1);  // the original's seq
+  EXPECT_EQ((*r)[3].seq, 3);  // no gap left by the duplicate
+  EXPECT_EQ((*r)[4].seq, 1);  // its own source, its own sequence
+  EXPECT_EQ(store.count(), 4);
+  EXPECT_EQ(store.last_seq("pos-tcp"), 3);
+
+  std::vector<core::event> later{sale("T2", "1"), sale("T3", "1")};
+  r = store.append(later, now);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE((*r)[0].duplicate);
+  EXPECT_EQ((*r)[1].seq, 4);
+
+  const auto rows = out.peek(0, 100);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[0].topic, "kelu/v1/acme/s1/events/pos");
+  EXPECT_EQ(rows[3].topic, "kelu/v1/acme/s1/stats");
+  const auto stored = core::decode(rows[1].payload);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->seq, 2);
+  EXPECT_EQ(std::get<core::pos_transaction>(stored->body).transaction_id, "2");
+  auto found = store.find("pos-tcp", 2);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found, *stored);
+}
+
+TEST_F(store_fixture, outbox_peeks_in_order_and_removes_acknowledged_rows) {
+  std::vector<core::event> batch;
+  for (int i = 0; i < 10; ++i) batch.push_back(sale("T1", std::to_string(i)));
+  ASSERT_TRUE(store.append(batch, now));
+  auto first = out.peek(0, 4);
+  ASSERT_EQ(first.size(), 4u);
+  auto next = out.peek(first.back().id, 100);
+  ASSERT_EQ(next.size(), 6u);
+  EXPECT_GT(next.front().id, first.back().id);
+  const auto before = out.stats();
+  out.remove({first[0].id, first[2].id, 123456});
+  const auto after = out.stats();
+  EXPECT_EQ(after.rows, 8);
+  EXPECT_EQ(before.bytes - after.bytes,
+            static_cast<std::int64_t>(first[0].payload.size() + first[2].payload.size()));
+  out.reload();
+  EXPECT_EQ(out.stats().bytes, after.bytes);  // the running total matches the table
+}
+
+TEST_F(store_fixture, quota_drops_oldest_raw_events_first_and_counts_them) {
+  std::vector<core::event> batch;
+  for (int i = 0; i < 50; ++i) batch.push_back(sale("T1", std::to_string(i)));
+  auto health = sale("x", "y");
+  health.source = "agent";
+  health.stream = "health";
+  health.body = core::agent_health{};
+  batch.insert(batch.begin(), health);  // oldest row, but kept: higher priority
+  ASSERT_TRUE(store.append(batch, now));
+  const auto total = out.stats().bytes;
+  const auto dropped = out.enforce({total / 2, 30}, now);
+  EXPECT_GT(dropped, 20);
+  EXPECT_LT(dropped, 30);
+  const auto s = out.stats();
+  EXPECT_LE(s.bytes, total / 2);
+  EXPECT_EQ(s.dropped_quota, dropped);
+  const auto rows = out.peek(0, 100);
+  EXPECT_EQ(rows.front().topic, "kelu/v1/acme/s1/stats");
+  EXPECT_EQ(std::get<core::pos_transaction>(core::decode(rows[1].payload)->body).transaction_id,
+            std::to_string(dropped));  // the survivors are the newest raw events
+  EXPECT_EQ(out.enforce({total, 30}, now), 0);  // under quota: nothing more goes
+  // Age: everything is older than a day a month from now.
+  EXPECT_EQ(out.enforce({total, 1}, now + std::chrono::hours(24 * 31)), s.rows);
+  EXPECT_EQ(out.stats().dropped_age, s.rows);
+  EXPECT_EQ(out.stats().rows, 0);
+}
+
+// A child process commits batches, reports each commit through a pipe, then dies by
+// SIGKILL in the middle of a transaction. Every reported batch must survive, nothing else.
+TEST(store_crash, committed_batches_survive_sigkill_mid_transaction) {
+  test::temp_dir dir;
+  const auto path = dir.file("crash.db");
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    auto db = database::open({path, true}).value();
+    outbox o{*db};
+    event_store s{*db, o, topics("a", "b")};
+    for (int b = 0; b < 20; ++b) {
+      std::vector<core::event> batch;
+      for (int i = 0; i < 50; ++i) batch.push_back(sale("T", std::to_string(b * 50 + i)));
+      if (!s.append(batch, core::from_unix_ms(0))) ::_exit(3);
+      const char one = 1;
+      if (::write(fds[1], &one, 1) != 1) ::_exit(4);
+    }
+    db->exec("BEGIN IMMEDIATE");
+    db->exec("INSERT INTO outbox(topic, payload, qos, retain, priority, created_at) VALUES('x', 'torn', 1, 0, 0, 0)");
+    ::kill(::getpid(), SIGKILL);
+    ::_exit(5);
+  }
+  ::close(fds[1]);
+  int reported = 0;
+  char c;
+  while (::read(fds[0], &c, 1) == 1) ++reported;
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "child status " << status;
+  ASSERT_EQ(reported, 20);
+
+  auto db = database::open({path, true});
+  ASSERT_TRUE(db) << db.error_message();
+  statement check{(*db)->handle(), "PRAGMA integrity_check"};
+  check.step();
+  EXPECT_EQ(check.column_text(0), "ok");
+  outbox o{**db};
+  event_store s{**db, o, topics("a", "b")};
+  EXPECT_EQ(s.count(), 1000);
+  EXPECT_EQ(o.stats().rows, 1000);  // the torn row is gone
+  EXPECT_EQ(s.last_seq("pos-tcp"), 1000);
+}
+
+struct committer_fixture : store_fixture {
+  boost::asio::io_context io;
+  core::system_clock clock;
+};
+
+TEST_F(committer_fixture, batches_submitted_together_share_one_transaction) {
+  group_committer gc{io.get_executor(), store, clock, 1000, 1000};
+  int commits_seen = 0;
+  gc.on_commit([&] { ++commits_seen; });
+  std::vector<std::vector<core::commit_outcome>> results(3);
+  int done = 0;
+  for (int b = 0; b < 3; ++b) {
+    std::vector<core::event> batch{sale("T1", std::to_string(b * 2)), sale("T1", std::to_string(b * 2 + 1))};
+    gc.submit(std::move(batch), [&, b](core::result<std::vector<core::commit_outcome>> r) {
+      ASSERT_TRUE(r);
+      results[static_cast<std::size_t>(b)] = *r;
+      ++done;
+    });
+  }
+  EXPECT_EQ(done, 0);  // never called from inside submit
+  ASSERT_TRUE(test::run_until(io, [&] { return done == 3; }, std::chrono::seconds(5)));
+  EXPECT_EQ(gc.stats().transactions, 1);
+  EXPECT_EQ(gc.stats().committed, 6);
+  EXPECT_EQ(commits_seen, 1);
+  EXPECT_EQ(results[2][1].seq, 6);
+}
+
+TEST_F(committer_fixture, a_full_queue_refuses_with_busy_and_counts_it) {
+  group_committer gc{io.get_executor(), store, clock, 3, 3};
+  std::vector<std::string> errors;
+  int ok = 0;
+  auto handler = [&](core::result<std::vector<core::commit_outcome>> r) {
+    if (r)
+      ++ok;
+    else
+      errors.push_back(r.error_message());
+  };
+  gc.submit({sale("T1", "1"), sale("T1", "2")}, handler);
+  gc.submit({sale("T1", "3"), sale("T1", "4")}, handler);  // 4 > 3 pending
+  gc.close();
+  gc.submit({sale("T1", "5")}, handler);
+  ASSERT_TRUE(test::run_until(io, [&] { return static_cast<std::size_t>(ok) + errors.size() == 3; }, std::chrono::seconds(5)));
+  EXPECT_EQ(ok, 1);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_NE(errors[0].find("busy"), std::string::npos);
+  EXPECT_NE(errors[1].find("shutting down"), std::string::npos);
+  EXPECT_EQ(gc.stats().busy_rejections, 1);
+  EXPECT_EQ(store.count(), 2);
+}
+
+TEST_F(committer_fixture, a_storage_failure_fails_the_batch_and_stores_nothing) {
+  group_committer gc{io.get_executor(), store, clock, 100, 100};
+  db->exec("CREATE TRIGGER refuse BEFORE INSERT ON outbox WHEN instr(CAST(NEW.payload AS TEXT), 'poison') > 0 "
+           "BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+  std::string error;
+  gc.submit({sale("T1", "fine"), sale("T1", "poison")}, [&](core::result<std::vector<core::commit_outcome>> r) {
+    error = r ? "none" : r.error_message();
+  });
+  ASSERT_TRUE(test::run_until(io, [&] { return !error.empty(); }, std::chrono::seconds(5)));
+  EXPECT_NE(error.find("disk says no"), std::string::npos);
+  EXPECT_EQ(store.count(), 0);
+  EXPECT_EQ(out.stats().rows, 0);
+  EXPECT_EQ(store.last_seq("pos-tcp"), 0);
+}
+
+}  // namespace
+}  // namespace kelu::sync
