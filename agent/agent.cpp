@@ -46,7 +46,8 @@ agent::agent(config::config cfg, std::string config_path, std::shared_ptr<spdlog
     : cfg_(std::move(cfg)),
       config_path_(std::move(config_path)),
       log_(std::move(log)),
-      started_(std::chrono::steady_clock::now()),
+      started_(clock_.now_steady()),
+      started_at_(clock_.now_utc()),
       boot_id_(core::new_event_id()),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
       health_timer_(io_),
@@ -62,7 +63,7 @@ std::string agent::status_payload(const std::string& state, const std::string& r
                    {"boot_id", boot_id_},
                    {"tenant", cfg_.store.tenant},
                    {"store", cfg_.store.id},
-                   {"at", core::format_iso8601(clock_.now_utc())}};
+                   {"started_at", core::format_iso8601(started_at_)}};
   if (!reason.empty()) j["reason"] = reason;
   return j.dump();
 }

@@ -62,6 +62,7 @@ class agent {
   std::shared_ptr<spdlog::logger> log_;
   core::system_clock clock_;
   std::chrono::steady_clock::time_point started_;
+  core::utc_time started_at_;
   std::string boot_id_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;

@@ -15,7 +15,7 @@ std::string format_iso8601(utc_time t) {
   const auto day = chr::floor<chr::days>(t);
   const chr::year_month_day ymd{day};
   const chr::hh_mm_ss<chr::milliseconds> hms{t - day};
-  std::array<char, 32> buf{};
+  std::array<char, 48> buf{};  // room for any int year, so nothing truncates
   std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                 static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
