@@ -5,8 +5,8 @@ add_library(kelu::warnings ALIAS kelu_warnings)
 target_compile_options(kelu_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
   -Wold-style-cast -Woverloaded-virtual -Wdouble-promotion -Wformat=2
-  -Wimplicit-fallthrough -Wcast-align -Wunused -Wmisleading-indentation -Wduplicated-cond
-  -Wduplicated-branches -Wlogical-op
+  -Wimplicit-fallthrough -Wcast-align -Wunused -Wmisleading-indentation
+  $<$<CXX_COMPILER_ID:GNU>:-Wduplicated-cond -Wduplicated-branches -Wlogical-op>
   # Not -Wnull-dereference: at -O3 it fires inside Boost.Asio's inlined scheduler code.
   # GCC 12 at -O3 reports -Wrestrict inside libstdc++ for "literal" + std::string&&
   # (GCC bug 105329, a false positive fixed in GCC 13).
@@ -15,7 +15,11 @@ target_compile_options(kelu_warnings INTERFACE
 
 add_library(kelu_sanitizers INTERFACE)
 add_library(kelu::sanitizers ALIAS kelu_sanitizers)
-if(KELU_SANITIZE)
+if(KELU_FUZZ)
+  # libFuzzer instruments everything it links, so the sanitizers go on every target here.
+  target_compile_options(kelu_sanitizers INTERFACE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_link_options(kelu_sanitizers INTERFACE -fsanitize=address,undefined)
+elseif(KELU_SANITIZE)
   target_compile_options(kelu_sanitizers INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(kelu_sanitizers INTERFACE -fsanitize=address,undefined)

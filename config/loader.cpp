@@ -55,6 +55,10 @@ class loader {
       if (const auto p = what.find("syntax error"); p != std::string::npos) what = what.substr(p);
       out.errors.push_back({origin_, line, "", "column " + std::to_string(col) + ": " + what});
       return out;
+    } catch (const json::exception& e) {
+      // out_of_range: a number too large for a double ("2e308").
+      out.errors.push_back({origin_, 0, "", e.what()});
+      return out;
     }
     if (!root.is_object()) {
       out.errors.push_back({origin_, 1, "", "the configuration must be a JSON object"});

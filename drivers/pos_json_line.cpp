@@ -118,6 +118,9 @@ core::result<pos_line> parse_pos_json_line(std::string_view line, std::string_vi
     std::string what = e.what();
     if (const auto p = what.find("syntax error"); p != std::string::npos) what = what.substr(p);
     return core::error{"malformed JSON at byte " + std::to_string(e.byte > 0 ? e.byte - 1 : 0) + ": " + what};
+  } catch (const json::exception& e) {
+    // out_of_range: a number too large for a double ("2e308").
+    return core::error{std::string("malformed JSON: ") + e.what()};
   }
   if (!j.is_object()) return core::error{"expected a JSON object"};
   try {

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -43,6 +45,8 @@ core::result<pos_tcp_client> pos_tcp_client::connect(const std::string& host, st
       if (::poll(&p, 1, remaining_ms(deadline)) == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
           err == 0) {
         freeaddrinfo(res);
+        const int one = 1;  // a request/answer protocol: no Nagle delay on the last segment
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         return pos_tcp_client{fd};
       }
       last = err ? std::strerror(err) : "timed out";

@@ -24,7 +24,12 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
         buffer_(owner.options_.max_line_bytes + 1),
         timer_(socket_.get_executor()) {}
 
-  void start() { read(); }
+  void start() {
+    // Answers are small writes a till waits for: Nagle plus delayed ACKs would add 40 ms each.
+    boost::system::error_code ignored;
+    socket_.set_option(tcp::no_delay(true), ignored);
+    read();
+  }
 
   void close() {
     boost::system::error_code ignored;
@@ -75,7 +80,22 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
       return;
     }
     if (ec) return finish();
+    drain_available();
     handle_lines();
+  }
+
+  // async_read_until stops at the first newline, a few hundred bytes in; whatever else the
+  // till has already sent joins this batch, so a burst shares one commit instead of many.
+  void drain_available() {
+    boost::system::error_code ec;
+    for (;;) {
+      const auto available = socket_.available(ec);
+      const auto room = buffer_.max_size() - buffer_.size();
+      if (ec || available == 0 || room == 0) return;
+      const auto n = socket_.read_some(buffer_.prepare(std::min(available, room)), ec);
+      if (ec) return;  // the next async read reports it
+      buffer_.commit(n);
+    }
   }
 
   void handle_lines() {

@@ -78,6 +78,8 @@ INSTANTIATE_TEST_SUITE_P(
                              R"("quantity":1000000,"unit_price_minor":9223372036854775807}]})",
                              "out of range"},
                     bad_case{R"({"terminal":"T1",)", "malformed JSON at byte"},
+                    bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","items":[{"item_id":"a","quantity":2e308}]})",
+                             "malformed JSON: "},
                     bad_case{R"([1,2,3])", "expected a JSON object"},
                     bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","items":{}})",
                              "items: expected an array"}));

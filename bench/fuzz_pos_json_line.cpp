@@ -1,0 +1,19 @@
+// Any bytes a till sends must yield a transaction or an error value: never a crash, a hang,
+// undefined behaviour, or money that does not add up.
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "drivers/pos_json_line.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view line(reinterpret_cast<const char*>(data), size);
+  const auto r = kelu::drivers::parse_pos_json_line(line, "CNY");
+  if (r) {
+    const auto& t = r->transaction;
+    if (t.terminal.empty() || t.transaction_id.empty() || t.currency.size() != 3) std::abort();
+  } else if (r.error_message().empty()) {
+    std::abort();
+  }
+  return 0;
+}
