@@ -17,7 +17,8 @@ add_library(kelu_sanitizers INTERFACE)
 add_library(kelu::sanitizers ALIAS kelu_sanitizers)
 if(KELU_FUZZ)
   # libFuzzer instruments everything it links, so the sanitizers go on every target here.
-  target_compile_options(kelu_sanitizers INTERFACE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_compile_options(kelu_sanitizers INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+    -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   target_link_options(kelu_sanitizers INTERFACE -fsanitize=address,undefined)
 elseif(KELU_SANITIZE)
   target_compile_options(kelu_sanitizers INTERFACE

@@ -167,7 +167,9 @@ core::result<pos_line> parse_pos_json_line(std::string_view line, std::string_vi
         std::int64_t product = 0;
         if (__builtin_mul_overflow(item.unit_price_minor, item.quantity_milli, &product))
           throw field_error{path + ": unit_price x quantity is out of range"};
-        item.amount_minor = (product + (product >= 0 ? 500 : -500)) / 1000;
+        // Quotient and remainder, not (product + 500) / 1000, which overflows near the limits.
+        const std::int64_t rem = product % 1000;
+        item.amount_minor = product / 1000 + (rem >= 500 ? 1 : rem <= -500 ? -1 : 0);
       }
       t.items.push_back(std::move(item));
     }

@@ -31,6 +31,20 @@ TEST(pos_json_line, full_transaction_with_decimal_strings) {
   EXPECT_EQ(core::format_iso8601(*r->time), "2026-11-27T10:03:11.000Z");
 }
 
+TEST(pos_json_line, computed_amounts_round_half_away_from_zero_without_overflow) {
+  const auto r = parse_pos_json_line(
+      R"({"terminal":"T","transaction_id":"1","total":"0","items":[)"
+      R"({"item_id":"a","quantity":"0.005","unit_price":"1.00"},{"item_id":"b","quantity":"-0.005","unit_price":"1.00"},)"
+      R"({"item_id":"c","quantity":"0.004","unit_price":"1.00"},)"
+      R"({"item_id":"d","quantity":"-0.001","unit_price_minor":9223372036854775807}]})",
+      "CNY");
+  ASSERT_TRUE(r) << r.error_message();
+  EXPECT_EQ(r->transaction.items[0].amount_minor, 1);   // 0.5 cent -> 1
+  EXPECT_EQ(r->transaction.items[1].amount_minor, -1);  // -0.5 cent -> -1
+  EXPECT_EQ(r->transaction.items[2].amount_minor, 0);
+  EXPECT_EQ(r->transaction.items[3].amount_minor, -9223372036854776);  // at the edge, no overflow
+}
+
 TEST(pos_json_line, minor_units_default_currency_and_refunds) {
   const auto r = parse_pos_json_line(R"({"terminal":7,"transaction_id":99,"total_minor":-1500,"kind":"refund"})", "JPY");
   ASSERT_TRUE(r) << r.error_message();
