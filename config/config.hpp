@@ -19,6 +19,7 @@ struct storage_config {
   std::string synchronous;  // "full" | "normal"
   std::int64_t outbox_quota_bytes = 0;
   std::int64_t outbox_max_age_days = 0;
+  std::int64_t events_retention_days = 0;
   std::int64_t max_pending_events = 0;
   std::int64_t max_batch_events = 0;
 };

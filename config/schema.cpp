@@ -173,6 +173,10 @@ std::vector<key_def> build_table() {
           256LL << 20, 1LL << 20, 64LL << 30),
       int_key<&C::storage, &storage_config::outbox_max_age_days>(
           {"storage.outbox_max_age_days", "Unsent messages older than this are dropped (counted)", hot}, 30, 1, 3650),
+      int_key<&C::storage, &storage_config::events_retention_days>(
+          {"storage.events_retention_days",
+           "Raw events are kept on the box this long (local reports, replays); older ones are deleted", hot},
+          90, 1, 3650),
       int_key<&C::storage, &storage_config::max_pending_events>(
           {"storage.max_pending_events", "Events waiting for commit before sources are told to retry later"}, 20000,
           100, 1000000),

@@ -30,7 +30,7 @@ CREATE TABLE events(
   PRIMARY KEY (source, seq)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX events_dedupe ON events(dedupe_key) WHERE dedupe_key IS NOT NULL;
-CREATE INDEX events_observed ON events(observed_at);
+CREATE INDEX events_received ON events(received_at);  -- retention: by the box's clock, not the till's
 
 -- Last seq handed out per source: gap-free because it advances in the same transaction as the insert.
 CREATE TABLE source_seq(

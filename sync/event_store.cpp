@@ -58,6 +58,18 @@ core::result<std::vector<core::commit_outcome>> event_store::append(std::vector<
   return outcomes;
 }
 
+std::int64_t event_store::prune(core::utc_time cutoff, std::int64_t limit) {
+  transaction tx{db_};
+  statement st{db_.handle(),
+               "DELETE FROM events WHERE (source, seq) IN "
+               "(SELECT source, seq FROM events WHERE received_at < ? ORDER BY received_at LIMIT ?)"};
+  st.bind(1, core::to_unix_ms(cutoff)).bind(2, limit);
+  st.step();
+  const auto n = db_.changes();
+  tx.commit();
+  return n;
+}
+
 std::optional<core::event> event_store::find(const std::string& source, std::int64_t seq) {
   statement st{db_.handle(), "SELECT body FROM events WHERE source = ? AND seq = ?"};
   st.bind(1, source).bind(2, seq);

@@ -21,6 +21,11 @@ class event_store {
   // Assigns seq (and store) into `events`. On error nothing was stored.
   core::result<std::vector<core::commit_outcome>> append(std::vector<core::event>& events, core::utc_time now);
 
+  // Deletes events received before `cutoff`, at most `limit` per call (short transactions).
+  // Their outbox rows are untouched: what HQ has not received is still sent. A resend of a
+  // pruned transaction is stored again, so retention must exceed any till's resend window.
+  std::int64_t prune(core::utc_time cutoff, std::int64_t limit);
+
   std::optional<core::event> find(const std::string& source, std::int64_t seq);
   std::int64_t count();
   std::int64_t last_seq(const std::string& source);

@@ -217,6 +217,25 @@ TEST_F(agent_process, sighup_with_a_broken_config_keeps_running) {
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
 }
 
+TEST_F(agent_process, sighup_applies_hot_keys_and_names_the_ones_needing_a_restart) {
+  start_agent();
+  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+  cfg["log"]["level"] = "debug";
+  cfg["storage"]["events_retention_days"] = 30;
+  cfg["sources"]["pos_tcp"]["max_connections"] = 3;
+  std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+  ::kill(agent->pid(), SIGHUP);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (log().find("sources.pos_tcp.max_connections changes on restart") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  const auto text = log();
+  EXPECT_NE(text.find("reload: applied log.level"), std::string::npos) << text;
+  EXPECT_NE(text.find("reload: applied storage.events_retention_days"), std::string::npos) << text;
+  EXPECT_NE(text.find("sources.pos_tcp.max_connections changes on restart"), std::string::npos) << text;
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+}
+
 TEST(agent_cli, config_validate_reports_errors_with_exit_code) {
   test::temp_dir dir;
   std::ofstream(dir.file("bad.json")) << "{\n  \"store\": {\"tenant\": \"a\", \"id\": \"b\"},\n  \"mqtt\": {\"uri\": 5}\n}\n";

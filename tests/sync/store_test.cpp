@@ -156,6 +156,25 @@ TEST_F(store_fixture, quota_drops_oldest_raw_events_first_and_counts_them) {
   EXPECT_EQ(out.stats().rows, 0);
 }
 
+TEST_F(store_fixture, retention_prunes_old_events_in_bounded_steps_and_keeps_their_outbox_rows) {
+  std::vector<core::event> batch;
+  for (int i = 0; i < 30; ++i) {
+    batch.push_back(sale("T1", std::to_string(i)));
+    batch.back().received_at = core::from_unix_ms(i < 20 ? 1'000 : 9'000);
+  }
+  ASSERT_TRUE(store.append(batch, now));
+  EXPECT_EQ(store.prune(core::from_unix_ms(5'000), 15), 15);
+  EXPECT_EQ(store.prune(core::from_unix_ms(5'000), 15), 5);
+  EXPECT_EQ(store.prune(core::from_unix_ms(5'000), 15), 0);
+  EXPECT_EQ(store.count(), 10);
+  EXPECT_EQ(out.stats().rows, 30);  // HQ still gets what it has not acknowledged
+  std::vector<core::event> again{sale("T1", "0")};
+  auto r = store.append(again, now);
+  ASSERT_TRUE(r);
+  EXPECT_FALSE((*r)[0].duplicate);  // pruned: no longer known
+  EXPECT_EQ((*r)[0].seq, 31);       // the sequence never goes back
+}
+
 // A child process commits batches, reports each commit through a pipe, then dies by
 // SIGKILL in the middle of a transaction. Every reported batch must survive, nothing else.
 TEST(store_crash, committed_batches_survive_sigkill_mid_transaction) {
