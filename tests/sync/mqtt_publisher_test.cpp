@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "support/events.hpp"
 #include "support/io_helpers.hpp"
 #include "support/mosquitto.hpp"
 #include "support/mqtt_collector.hpp"
@@ -22,21 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-core::event sale(int n) {
-  core::pos_transaction t;
-  t.terminal = "T1";
-  t.transaction_id = std::to_string(n);
-  t.currency = "CNY";
-  t.total_minor = n;
-  core::event e;
-  e.id = core::new_event_id();
-  e.store = "s1";
-  e.source = "pos-tcp";
-  e.stream = "pos";
-  e.body = t;
-  return e;
-}
-
 struct publisher_fixture : testing::Test {
   void SetUp() override {
     if (!test::mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed (scripts/setup installs it)";
@@ -44,7 +30,7 @@ struct publisher_fixture : testing::Test {
 
   void add_events(int from, int to) {
     std::vector<core::event> batch;
-    for (int i = from; i < to; ++i) batch.push_back(sale(i));
+    for (int i = from; i < to; ++i) batch.push_back(test::sale("T1", std::to_string(i), i));
     ASSERT_TRUE(store.append(batch, core::from_unix_ms(0)));
   }
 

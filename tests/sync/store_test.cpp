@@ -11,28 +11,14 @@
 #include "sync/event_store.hpp"
 #include "sync/group_committer.hpp"
 #include "sync/outbox.hpp"
+#include "support/events.hpp"
 #include "support/io_helpers.hpp"
 #include "support/temp_dir.hpp"
 
 namespace kelu::sync {
 namespace {
 
-core::event sale(const std::string& terminal, const std::string& txn, std::int64_t total = 100) {
-  core::pos_transaction t;
-  t.terminal = terminal;
-  t.transaction_id = txn;
-  t.currency = "CNY";
-  t.total_minor = total;
-  core::event e;
-  e.id = core::new_event_id();
-  e.store = "s1";
-  e.source = "pos-tcp";
-  e.stream = "pos";
-  e.observed_at = core::from_unix_ms(1'000);
-  e.received_at = core::from_unix_ms(2'000);
-  e.body = t;
-  return e;
-}
+using test::sale;
 
 struct store_fixture : testing::Test {
   test::temp_dir dir;
@@ -74,11 +60,7 @@ TEST_F(store_fixture, open_reports_an_unusable_path) {
 
 TEST_F(store_fixture, seqs_are_gap_free_per_source_and_duplicates_keep_the_first) {
   std::vector<core::event> batch{sale("T1", "1"), sale("T1", "2"), sale("T1", "1"), sale("T2", "1")};
-  auto health = sale("x", "y");
-  health.source = "agent";
-  health.stream = "health";
-  health.body = core::agent_health{};
-  batch.push_back(health);
+  batch.push_back(test::health());
   auto r = store.append(batch, now);
   ASSERT_TRUE(r) << r.error_message();
   ASSERT_EQ(r->size(), 5u);
@@ -132,11 +114,7 @@ TEST_F(store_fixture, outbox_peeks_in_order_and_removes_acknowledged_rows) {
 TEST_F(store_fixture, quota_drops_oldest_raw_events_first_and_counts_them) {
   std::vector<core::event> batch;
   for (int i = 0; i < 50; ++i) batch.push_back(sale("T1", std::to_string(i)));
-  auto health = sale("x", "y");
-  health.source = "agent";
-  health.stream = "health";
-  health.body = core::agent_health{};
-  batch.insert(batch.begin(), health);  // oldest row, but kept: higher priority
+  batch.insert(batch.begin(), test::health());  // oldest row, but kept: higher priority
   ASSERT_TRUE(store.append(batch, now));
   const auto total = out.stats().bytes;
   const auto dropped = out.enforce({total / 2, 30}, now);
