@@ -116,7 +116,12 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
         auto parsed = parse_pos_json_line(line, owner_.options_.default_currency);
         if (!parsed) {
           ++owner_.stats_.rejected;
-          owner_.log_->warn("pos-tcp {} line {}: {}", peer(), line_no_, parsed.error_message());
+          // A till stuck sending garbage must not fill the SD card with log lines.
+          if (++rejected_logged_ <= max_logged_rejections)
+            owner_.log_->warn("pos-tcp {} line {}: {}{}", peer(), line_no_, parsed.error_message(),
+                              rejected_logged_ == max_logged_rejections
+                                  ? " (further bad lines on this connection are counted, not logged)"
+                                  : "");
           answers_.push_back(json{{"ok", false}, {"line", line_no_}, {"error", parsed.error_message()}, {"retry", false}});
         } else {
           core::event e;
@@ -202,7 +207,9 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
   tcp::socket socket_;
   asio::streambuf buffer_;
   asio::steady_timer timer_;
+  static constexpr int max_logged_rejections = 10;
   std::int64_t line_no_ = 0;
+  int rejected_logged_ = 0;
   std::vector<json> answers_;
   std::string out_;
 };
