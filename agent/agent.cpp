@@ -69,6 +69,9 @@ std::string agent::status_payload(const std::string& state, const std::string& r
 }
 
 core::status agent::start() {
+  auto zone = core::time_zone::load(cfg_.store.time_zone);
+  if (!zone) return core::error{"store.time_zone: " + zone.error_message()};
+  zone_ = std::move(zone).value();
   auto db = sync::database::open({cfg_.storage.path, cfg_.storage.synchronous == "full"});
   if (!db) return core::error{db.error_message()};
   db_ = std::move(db).value();
@@ -95,6 +98,7 @@ core::status agent::start() {
     o.max_connections = static_cast<std::size_t>(p.max_connections);
     o.idle_timeout = std::chrono::seconds(p.idle_timeout_s);
     o.default_currency = cfg_.store.currency;
+    o.zone = zone_;
     pos_tcp_ = std::make_unique<drivers::pos_tcp_source>(io_.get_executor(), *committer_, clock_, o, log_);
     if (auto st = pos_tcp_->start(); !st) return st;
   }

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "agent/core/clock.hpp"
+#include "agent/core/time_zone.hpp"
 #include "config/config.hpp"
 
 namespace spdlog {
@@ -64,6 +65,7 @@ class agent {
   std::chrono::steady_clock::time_point started_;
   core::utc_time started_at_;
   std::string boot_id_;
+  core::time_zone zone_ = core::time_zone::utc();
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer health_timer_;

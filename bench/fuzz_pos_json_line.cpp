@@ -8,7 +8,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view line(reinterpret_cast<const char*>(data), size);
-  const auto r = kelu::drivers::parse_pos_json_line(line, "CNY");
+  static const auto zone = kelu::core::time_zone::load("America/New_York").value();  // DST gaps and overlaps
+  const auto r = kelu::drivers::parse_pos_json_line(line, "CNY", zone);
   if (r) {
     const auto& t = r->transaction;
     if (t.terminal.empty() || t.transaction_id.empty() || t.currency.size() != 3) std::abort();

@@ -128,7 +128,7 @@ double raw_sqlite(int events, bool full_sync) {
     e.source = "pos-tcp";
     e.stream = "pos";
     e.seq = n + 1;
-    e.body = drivers::parse_pos_json_line(line_for(n), "CNY")->transaction;
+    e.body = drivers::parse_pos_json_line(line_for(n), "CNY", core::time_zone::utc())->transaction;
     auto body = core::encode(e);
     rows.emplace_back(std::move(e), std::move(body));
   }

@@ -156,7 +156,7 @@ std::vector<key_def> build_table() {
       string_key<&C::store, &store_config::name>({"store.name", "Human-readable store name shown on the dashboard"},
                                                  string{}),
       string_key<&C::store, &store_config::time_zone>(
-          {"store.time_zone", "IANA time zone of the store: day boundaries and opening hours follow it"},
+          {"store.time_zone", "IANA time zone of the store: day boundaries, opening hours and POS times sent without a zone follow it"},
           string{"UTC"}, time_zone),
       string_key<&C::store, &store_config::currency>(
           {"store.currency", "ISO 4217 currency assumed when a POS record names none"}, string{"CNY"}, currency),

@@ -110,7 +110,8 @@ class reader {
 
 }  // namespace
 
-core::result<pos_line> parse_pos_json_line(std::string_view line, std::string_view default_currency) {
+core::result<pos_line> parse_pos_json_line(std::string_view line, std::string_view default_currency,
+                                           const core::time_zone& store_zone) {
   json j;
   try {
     j = json::parse(line);
@@ -145,7 +146,7 @@ core::result<pos_line> parse_pos_json_line(std::string_view line, std::string_vi
     t.total_minor = *r.money("total", digits, true);
     t.tax_minor = r.money("tax", digits, false).value_or(0);
     if (const auto time = r.text("time", false)) {
-      auto parsed = core::parse_iso8601(*time);
+      auto parsed = core::parse_iso8601(*time, store_zone);
       if (!parsed) throw field_error{"time: " + parsed.error_message()};
       out.time = *parsed;
     }

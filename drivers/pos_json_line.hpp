@@ -16,6 +16,7 @@
 
 #include "agent/core/event.hpp"
 #include "agent/core/result.hpp"
+#include "agent/core/time_zone.hpp"
 
 namespace kelu::drivers {
 
@@ -25,6 +26,8 @@ struct pos_line {
 };
 
 // Errors name the field path ("items[2].amount") or, for malformed JSON, the byte offset.
-core::result<pos_line> parse_pos_json_line(std::string_view line, std::string_view default_currency);
+// A time without a zone designator is wall time in `store_zone`.
+core::result<pos_line> parse_pos_json_line(std::string_view line, std::string_view default_currency,
+                                           const core::time_zone& store_zone);
 
 }  // namespace kelu::drivers

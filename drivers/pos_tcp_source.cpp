@@ -113,7 +113,7 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       ++line_no_;
       if (line.find_first_not_of(" \t") != std::string_view::npos) {
-        auto parsed = parse_pos_json_line(line, owner_.options_.default_currency);
+        auto parsed = parse_pos_json_line(line, owner_.options_.default_currency, owner_.options_.zone);
         if (!parsed) {
           ++owner_.stats_.rejected;
           // A till stuck sending garbage must not fill the SD card with log lines.

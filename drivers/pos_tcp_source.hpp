@@ -19,6 +19,7 @@
 
 #include "agent/core/clock.hpp"
 #include "agent/core/event_ingest.hpp"
+#include "agent/core/time_zone.hpp"
 
 namespace spdlog {
 class logger;
@@ -36,6 +37,7 @@ struct pos_tcp_options {
   std::chrono::seconds idle_timeout{300};
   std::chrono::seconds write_timeout{10};
   std::string default_currency = "CNY";
+  core::time_zone zone = core::time_zone::utc();  // for times sent without a zone
 };
 
 struct pos_tcp_stats {

@@ -62,7 +62,7 @@ error bad_time(std::string_view text, std::size_t at, const char* what) {
 
 }  // namespace
 
-result<utc_time> parse_iso8601(std::string_view text) {
+result<iso8601_parts> parse_iso8601_parts(std::string_view text) {
   cursor c{text};
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   if (!c.digits(4, y) || !c.literal('-') || !c.digits(2, mo) || !c.literal('-') || !c.digits(2, d))
@@ -86,8 +86,9 @@ result<utc_time> parse_iso8601(std::string_view text) {
                                 chr::day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return bad_time(text, 0, "no such date");
   if (h > 23 || mi > 59 || s > 60) return bad_time(text, 11, "time of day out of range");
-  int offset_min = 0;
+  std::optional<std::chrono::minutes> offset;
   if (c.literal('Z') || c.literal('z')) {
+    offset = chr::minutes{0};
   } else if (c.peek() == '+' || c.peek() == '-') {
     const int sign = c.peek() == '-' ? -1 : 1;
     c.literal(c.peek());
@@ -96,14 +97,21 @@ result<utc_time> parse_iso8601(std::string_view text) {
     c.literal(':');
     if (!c.digits(2, om)) return bad_time(text, c.pos(), "expected zone offset minutes");
     if (oh > 18 || om > 59) return bad_time(text, c.pos(), "zone offset out of range");
-    offset_min = sign * (oh * 60 + om);
-  } else {
-    return bad_time(text, c.pos(), "missing zone designator (Z or +HH:MM)");
+    offset = chr::minutes{sign * (oh * 60 + om)};
   }
   if (!c.at_end()) return bad_time(text, c.pos(), "unexpected trailing characters");
-  const auto local = chr::sys_days{ymd} + chr::hours{h} + chr::minutes{mi} + chr::seconds{std::min(s, 59)} +
-                     chr::milliseconds{ms};
-  return utc_time{local - chr::minutes{offset_min}};
+  // A leap second (:60) is read as :59.999 of the same minute, keeping the order of events.
+  const auto wall = chr::local_days{ymd} + chr::hours{h} + chr::minutes{mi} +
+                    (s == 60 ? chr::milliseconds{59'999} : chr::seconds{s} + chr::milliseconds{ms});
+  return iso8601_parts{local_time{wall}, offset};
+}
+
+result<utc_time> parse_iso8601(std::string_view text) {
+  auto parts = parse_iso8601_parts(text);
+  if (!parts) return error{parts.error_message()};
+  if (!parts->offset)
+    return bad_time(text, text.size(), "missing zone designator (Z or +HH:MM)");
+  return utc_time{parts->wall.time_since_epoch() - *parts->offset};
 }
 
 }  // namespace kelu::core

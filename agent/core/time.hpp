@@ -3,6 +3,7 @@
 // zone is applied only when presenting or bucketing. Intervals use the steady clock.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,7 @@
 namespace kelu::core {
 
 using utc_time = std::chrono::sys_time<std::chrono::milliseconds>;
+using local_time = std::chrono::local_time<std::chrono::milliseconds>;
 
 // Milliseconds since the Unix epoch: the storage form.
 std::int64_t to_unix_ms(utc_time t);
@@ -19,8 +21,16 @@ utc_time from_unix_ms(std::int64_t ms);
 // "2026-11-27T10:00:00.123Z".
 std::string format_iso8601(utc_time t);
 
-// Accepts "YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM|±HHMM]" (a space may replace the T).
-// A time without a zone designator is rejected: guessing the zone is how hours go missing.
+// "YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM|±HHMM]" (a space may replace the T), split into the
+// wall time as written and the offset, if one was given.
+struct iso8601_parts {
+  local_time wall;
+  std::optional<std::chrono::minutes> offset;  // Z is +00:00
+};
+result<iso8601_parts> parse_iso8601_parts(std::string_view text);
+
+// A time without a zone designator is rejected here; time_zone.hpp has the overload that
+// reads it in the store's zone.
 result<utc_time> parse_iso8601(std::string_view text);
 
 }  // namespace kelu::core

@@ -5,13 +5,15 @@
 namespace kelu::drivers {
 namespace {
 
+const core::time_zone utc = core::time_zone::utc();
+
 TEST(pos_json_line, full_transaction_with_decimal_strings) {
   const auto r = parse_pos_json_line(
       R"({"terminal":"T1","transaction_id":"1001","time":"2026-11-27T18:03:11+08:00","operator":"E7",)"
       R"("currency":"CNY","total":"23.50","tax":"2.70","items":[{"item_id":"6901234567892","description":"Oolong tea",)"
       R"("quantity":2,"unit_price":"4.50","amount":"9.00"},{"item_id":"W1","quantity":"0.375","unit_price":"12.00"}],)"
       R"("tenders":[{"method":"mobile","amount":"23.50"}]})",
-      "USD");
+      "USD", utc);
   ASSERT_TRUE(r) << r.error_message();
   const auto& t = r->transaction;
   EXPECT_EQ(t.terminal, "T1");
@@ -37,7 +39,7 @@ TEST(pos_json_line, computed_amounts_round_half_away_from_zero_without_overflow)
       R"({"item_id":"a","quantity":"0.005","unit_price":"1.00"},{"item_id":"b","quantity":"-0.005","unit_price":"1.00"},)"
       R"({"item_id":"c","quantity":"0.004","unit_price":"1.00"},)"
       R"({"item_id":"d","quantity":"-0.001","unit_price_minor":9223372036854775807}]})",
-      "CNY");
+      "CNY", utc);
   ASSERT_TRUE(r) << r.error_message();
   EXPECT_EQ(r->transaction.items[0].amount_minor, 1);   // 0.5 cent -> 1
   EXPECT_EQ(r->transaction.items[1].amount_minor, -1);  // -0.5 cent -> -1
@@ -45,8 +47,16 @@ TEST(pos_json_line, computed_amounts_round_half_away_from_zero_without_overflow)
   EXPECT_EQ(r->transaction.items[3].amount_minor, -9223372036854776);  // at the edge, no overflow
 }
 
+TEST(pos_json_line, a_time_without_zone_is_read_in_the_store_zone) {
+  const auto sh = core::time_zone::load("Asia/Shanghai").value();
+  const auto r =
+      parse_pos_json_line(R"({"terminal":"T","transaction_id":"1","total":"1","time":"2026-11-27 18:03:11"})", "CNY", sh);
+  ASSERT_TRUE(r) << r.error_message();
+  EXPECT_EQ(core::format_iso8601(*r->time), "2026-11-27T10:03:11.000Z");
+}
+
 TEST(pos_json_line, minor_units_default_currency_and_refunds) {
-  const auto r = parse_pos_json_line(R"({"terminal":7,"transaction_id":99,"total_minor":-1500,"kind":"refund"})", "JPY");
+  const auto r = parse_pos_json_line(R"({"terminal":7,"transaction_id":99,"total_minor":-1500,"kind":"refund"})", "JPY", utc);
   ASSERT_TRUE(r) << r.error_message();
   EXPECT_EQ(r->transaction.terminal, "7");
   EXPECT_EQ(r->transaction.currency, "JPY");
@@ -63,7 +73,7 @@ struct bad_case {
 class pos_json_line_errors : public testing::TestWithParam<bad_case> {};
 
 TEST_P(pos_json_line_errors, name_the_field_or_byte) {
-  const auto r = parse_pos_json_line(GetParam().line, "CNY");
+  const auto r = parse_pos_json_line(GetParam().line, "CNY", utc);
   ASSERT_FALSE(r) << GetParam().line;
   EXPECT_NE(r.error_message().find(GetParam().expected), std::string::npos) << r.error_message();
 }
@@ -83,7 +93,7 @@ INSTANTIATE_TEST_SUITE_P(
                              "tenders[0].method: required"},
                     bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","colour":"red"})",
                              "colour: unknown field"},
-                    bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","time":"2026-11-27T10:00:00"})",
+                    bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","time":"2026-11-27T10:00"})",
                              "time: bad timestamp"},
                     bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","kind":"theft"})", "kind:"},
                     bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","currency":"yuan"})",
