@@ -36,6 +36,10 @@ sync::publisher_options publisher_options_for(const config::config& c) {
   o.max_inflight = static_cast<std::size_t>(c.mqtt.max_inflight);
   o.reconnect_min = std::chrono::milliseconds(c.mqtt.reconnect_min_ms);
   o.reconnect_max = std::chrono::milliseconds(c.mqtt.reconnect_max_ms);
+  o.tls_ca_file = c.mqtt.tls.ca_file;
+  o.tls_cert_file = c.mqtt.tls.cert_file;
+  o.tls_key_file = c.mqtt.tls.key_file;
+  o.tls_verify_hostname = c.mqtt.tls.verify_hostname;
   o.status_topic = sync::topics(c.store.tenant, c.store.id).status();
   return o;
 }

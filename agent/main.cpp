@@ -30,6 +30,9 @@ int validate(const std::string& path) {
 }
 
 int run(const std::string& path) {
+  // A peer that closes mid-write (a till, the broker over TLS) must be an error value, not the
+  // end of the process.
+  std::signal(SIGPIPE, SIG_IGN);
   auto log = std::make_shared<spdlog::logger>("kelu", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   const auto loaded = kelu::config::load_file(path);
   if (!loaded.ok()) {

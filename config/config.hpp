@@ -24,6 +24,13 @@ struct storage_config {
   std::int64_t max_batch_events = 0;
 };
 
+struct mqtt_tls_config {
+  std::string ca_file;    // empty: the system's trust store
+  std::string cert_file;  // client certificate (PEM), with key_file
+  std::string key_file;
+  bool verify_hostname = true;
+};
+
 struct mqtt_config {
   std::string uri;
   std::string client_id;  // empty: derived from tenant and store id
@@ -35,6 +42,7 @@ struct mqtt_config {
   std::int64_t max_inflight = 0;
   std::int64_t reconnect_min_ms = 0;
   std::int64_t reconnect_max_ms = 0;
+  mqtt_tls_config tls;
 };
 
 struct pos_tcp_config {

@@ -137,6 +137,13 @@ std::optional<std::string> broker_uri(const std::string& s) {
   return "\"" + s + "\" is not a broker URI (tcp://host:1883, ssl://host:8883, ws://, wss://)";
 }
 
+std::optional<std::string> readable_file_or_empty(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(s, ec)) return "\"" + s + "\" is not a readable file";
+  return std::nullopt;
+}
+
 std::optional<std::string> non_empty(const std::string& s) {
   if (s.empty()) return "must not be empty";
   return std::nullopt;
@@ -201,6 +208,18 @@ std::vector<key_def> build_table() {
       int_key<&C::mqtt, &mqtt_config::reconnect_max_ms>({"mqtt.reconnect_max_ms", "Longest reconnect delay"}, 60000,
                                                          100, 3600000),
 
+      string_key<&C::mqtt, &mqtt_config::tls, &mqtt_tls_config::ca_file>(
+          {"mqtt.tls.ca_file", "PEM CA bundle that signs HQ's broker certificate (ssl:// URIs); empty: system trust"},
+          string{}, readable_file_or_empty),
+      string_key<&C::mqtt, &mqtt_config::tls, &mqtt_tls_config::cert_file>(
+          {"mqtt.tls.cert_file", "PEM client certificate, for brokers that authenticate stores by certificate"},
+          string{}, readable_file_or_empty),
+      string_key<&C::mqtt, &mqtt_config::tls, &mqtt_tls_config::key_file>(
+          {"mqtt.tls.key_file", "PEM private key of the client certificate (keep it readable by kelu only)"}, string{},
+          readable_file_or_empty),
+      bool_key<&C::mqtt, &mqtt_config::tls, &mqtt_tls_config::verify_hostname>(
+          {"mqtt.tls.verify_hostname", "Check that the broker's certificate names the host in mqtt.uri"}, true),
+
       bool_key<&C::sources, &sources_config::pos_tcp, &pos_tcp_config::enabled>(
           {"sources.pos_tcp.enabled", "Accept POS transactions as JSON lines over TCP"}, true),
       string_key<&C::sources, &sources_config::pos_tcp, &pos_tcp_config::source_id>(
@@ -245,6 +264,9 @@ std::vector<cross_error> cross_check(const config& c) {
   if (c.mqtt.reconnect_min_ms > c.mqtt.reconnect_max_ms)
     out.push_back({"mqtt.reconnect_min_ms", "is larger than mqtt.reconnect_max_ms (" +
                                                 std::to_string(c.mqtt.reconnect_max_ms) + ")"});
+  if (c.mqtt.tls.cert_file.empty() != c.mqtt.tls.key_file.empty())
+    out.push_back({c.mqtt.tls.cert_file.empty() ? "mqtt.tls.key_file" : "mqtt.tls.cert_file",
+                   "mqtt.tls.cert_file and mqtt.tls.key_file go together"});
   if (c.storage.max_batch_events > c.storage.max_pending_events)
     out.push_back({"storage.max_batch_events", "is larger than storage.max_pending_events"});
   return out;

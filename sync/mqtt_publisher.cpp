@@ -38,8 +38,19 @@ class mqtt_publisher::bridge {
     if (!o.username.empty()) opts_.set_user_name(o.username);
     if (!o.password.empty()) opts_.set_password(o.password);
     opts_.set_will(mqtt::will_options(o.status_topic, o.will_payload, 1, true));
-    if (o.uri.rfind("ssl://", 0) == 0 || o.uri.rfind("mqtts://", 0) == 0 || o.uri.rfind("wss://", 0) == 0)
-      opts_.set_ssl(mqtt::ssl_options{});
+    if (o.uri.rfind("ssl://", 0) == 0 || o.uri.rfind("mqtts://", 0) == 0 || o.uri.rfind("wss://", 0) == 0) {
+      mqtt::ssl_options ssl;
+      ssl.set_enable_server_cert_auth(true);
+      ssl.set_verify(o.tls_verify_hostname);
+      if (!o.tls_ca_file.empty()) ssl.set_trust_store(o.tls_ca_file);
+      if (!o.tls_cert_file.empty()) {
+        ssl.set_key_store(o.tls_cert_file);
+        ssl.set_private_key(o.tls_key_file);
+      }
+      // No ssl.set_error_handler(): Paho C++ 1.2 keeps a pointer to this temporary and calls it
+      // after it is gone (a crash on the first TLS failure).
+      opts_.set_ssl(std::move(ssl));
+    }
   }
 
   ~bridge() {
@@ -87,7 +98,8 @@ class mqtt_publisher::bridge {
       b_.post([](mqtt_publisher& p) { p.on_connected(); });
     }
     void on_failure(const mqtt::token& tok) override {
-      auto why = "connect failed (code " + std::to_string(tok.get_return_code()) + ")";
+      auto why = "connect failed (code " + std::to_string(tok.get_return_code()) + ", reason " +
+                 std::to_string(static_cast<int>(tok.get_reason_code())) + ")";
       b_.post([why](mqtt_publisher& p) { p.on_connect_failed(why); });
     }
 

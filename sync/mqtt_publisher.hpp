@@ -41,6 +41,10 @@ struct publisher_options {
   std::size_t max_inflight = 64;
   std::chrono::milliseconds reconnect_min{500};
   std::chrono::milliseconds reconnect_max{60000};
+  std::string tls_ca_file;    // TLS is used for ssl://, mqtts:// and wss:// URIs
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool tls_verify_hostname = true;
   std::string status_topic;
   std::string birth_payload;    // retained on `status_topic` after each connect
   std::string will_payload;     // the broker publishes it if the link dies

@@ -80,6 +80,20 @@ TEST(config, cross_key_constraints) {
   EXPECT_EQ(r.errors[0].key_path, "mqtt.reconnect_min_ms");
 }
 
+TEST(config, tls_files_must_exist_and_certificate_and_key_go_together) {
+  const auto r = load_text(R"({"store":{"tenant":"a","id":"b"},
+    "mqtt":{"uri":"ssl://hq:8883","tls":{"ca_file":"/nonexistent/ca.pem","cert_file":")" KELU_TEST_DATA
+                           R"(/config/minimal.jsonc"}}})");
+  ASSERT_EQ(r.errors.size(), 1u) << r.errors.front().to_string();
+  EXPECT_EQ(r.errors[0].key_path, "mqtt.tls.ca_file");
+  EXPECT_EQ(r.errors[0].line, 2);
+  const auto pair = load_text(R"({"store":{"tenant":"a","id":"b"},"mqtt":{"tls":{"cert_file":")" KELU_TEST_DATA
+                              R"(/config/minimal.jsonc"}}})");
+  ASSERT_EQ(pair.errors.size(), 1u);
+  EXPECT_EQ(pair.errors[0].key_path, "mqtt.tls.cert_file");
+  EXPECT_NE(pair.errors[0].message.find("go together"), std::string::npos);
+}
+
 TEST(config, sample_is_complete_valid_and_documents_every_key) {
   const auto text = sample_text();
   const auto r = load_text(text, "sample");

@@ -9,19 +9,30 @@
 
 namespace kelu::test {
 
+// PEM files for a TLS listener; see test_pki.
+struct broker_tls {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  bool require_client_certificate = false;
+};
+
 class mosquitto {
  public:
   static bool available();  // the binary is installed
   mosquitto();              // picks the port; does not start
+  explicit mosquitto(const broker_tls& tls);  // a TLS-only listener
   ~mosquitto();
 
   void start();  // asserts it is accepting connections within 10 s
   // SIGTERM: mosquitto writes its persistence file, so persistent sessions survive a restart.
   void stop();
   std::uint16_t port() const { return port_; }
-  std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+  std::string uri() const { return (tls_ ? "ssl://127.0.0.1:" : "tcp://127.0.0.1:") + std::to_string(port_); }
 
  private:
+  void write_config(const broker_tls* tls);
+  bool tls_ = false;
   temp_dir dir_;
   std::uint16_t port_;
   std::unique_ptr<process> proc_;

@@ -123,7 +123,11 @@ const char* mosquitto_binary() {
 
 bool mosquitto::available() { return mosquitto_binary() != nullptr; }
 
-mosquitto::mosquitto() : port_(free_port()) {
+mosquitto::mosquitto() : port_(free_port()) { write_config(nullptr); }
+
+mosquitto::mosquitto(const broker_tls& tls) : tls_(true), port_(free_port()) { write_config(&tls); }
+
+void mosquitto::write_config(const broker_tls* tls) {
   std::ofstream conf(dir_.file("mosquitto.conf"));
   conf << "listener " << port_ << " 127.0.0.1\n"
        << "allow_anonymous true\n"
@@ -133,6 +137,9 @@ mosquitto::mosquitto() : port_(free_port()) {
        << "persistence_location " << dir_.path().string() << "/\n"
        << "max_queued_messages 0\n"  // unlimited: the test counts every message
        << "log_dest file " << dir_.file("mosquitto.log") << "\n";
+  if (tls)
+    conf << "cafile " << tls->ca_file << "\ncertfile " << tls->cert_file << "\nkeyfile " << tls->key_file << "\n"
+         << "require_certificate " << (tls->require_client_certificate ? "true" : "false") << "\n";
 }
 
 mosquitto::~mosquitto() {

@@ -13,6 +13,7 @@
 #include "support/mosquitto.hpp"
 #include "support/mqtt_collector.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_pki.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
 #include "sync/mqtt_publisher.hpp"
@@ -134,6 +135,71 @@ TEST_F(publisher_fixture, keeps_rows_while_the_broker_is_down_and_delivers_after
   ASSERT_TRUE(hq.wait_until([](const auto& m) { return seqs(m).size() == 2050; }, 20s))
       << "received " << seqs(hq.messages()).size();
   EXPECT_GE(pub.stats().connects, 2);
+}
+
+// The same delivery over TLS, with the broker requiring a client certificate.
+struct tls_fixture : testing::Test {
+  void SetUp() override {
+    if (!test::mosquitto::available() || !test::test_pki::available())
+      GTEST_SKIP() << "mosquitto or openssl is not installed (scripts/setup installs both)";
+    pki = std::make_unique<test::test_pki>();
+    broker = std::make_unique<test::mosquitto>(
+        test::broker_tls{pki->ca(), pki->server_cert(), pki->server_key(), /*require_client_certificate=*/true});
+    broker->start();
+    std::vector<core::event> batch;
+    for (int i = 0; i < 20; ++i) batch.push_back(test::sale("T1", std::to_string(i), i));
+    ASSERT_TRUE(store.append(batch, core::from_unix_ms(0)));
+  }
+
+  publisher_options options(const std::string& ca, bool client_cert) {
+    publisher_options o;
+    o.uri = broker->uri();
+    o.client_id = "kelu-tls-test";
+    o.reconnect_min = 50ms;
+    o.reconnect_max = 200ms;
+    o.connect_timeout = 2s;
+    o.status_topic = "kelu/v1/acme/s1/status";
+    o.tls_ca_file = ca;
+    if (client_cert) {
+      o.tls_cert_file = pki->client_cert();
+      o.tls_key_file = pki->client_key();
+    }
+    return o;
+  }
+
+  std::unique_ptr<test::test_pki> pki;
+  std::unique_ptr<test::mosquitto> broker;
+  test::temp_dir dir;
+  std::unique_ptr<database> db = database::open({dir.file("kelu.db"), true}).value();
+  outbox out{*db};
+  event_store store{*db, out, topics("acme", "s1")};
+  boost::asio::io_context io;
+  std::ostringstream log_text;
+  std::shared_ptr<spdlog::logger> log =
+      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
+};
+
+TEST_F(tls_fixture, delivers_with_the_right_ca_and_a_client_certificate) {
+  mqtt_publisher pub{io.get_executor(), out, options(pki->ca(), true), log};
+  pub.start();
+  ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 20s)) << log_text.str();
+  EXPECT_EQ(pub.stats().acknowledged, 20);
+}
+
+TEST_F(tls_fixture, refuses_a_broker_signed_by_another_ca) {
+  mqtt_publisher pub{io.get_executor(), out, options(pki->other_ca(), true), log};
+  pub.start();
+  ASSERT_TRUE(test::run_until(io, [&] { return pub.stats().connection_failures >= 3; }, 20s)) << log_text.str();
+  EXPECT_FALSE(pub.stats().connected);
+  EXPECT_EQ(out.stats().rows, 20);  // nothing left the box
+}
+
+TEST_F(tls_fixture, is_refused_without_a_client_certificate) {
+  mqtt_publisher pub{io.get_executor(), out, options(pki->ca(), false), log};
+  pub.start();
+  ASSERT_TRUE(test::run_until(io, [&] { return pub.stats().connection_failures >= 3; }, 20s)) << log_text.str();
+  EXPECT_FALSE(pub.stats().connected);
+  EXPECT_EQ(out.stats().rows, 20);
 }
 
 }  // namespace
