@@ -9,6 +9,7 @@
 #include "config/schema.hpp"
 #include "drivers/pos_tcp_source.hpp"
 #include "kelu/version.hpp"
+#include "sync/command_handler.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
 #include "sync/group_committer.hpp"
@@ -88,7 +89,13 @@ core::status agent::start() {
   popts.birth_payload = status_payload("online", "");
   popts.will_payload = status_payload("offline", "connection lost");
   popts.goodbye_payload = status_payload("offline", "shutdown");
+  const sync::topics topics(cfg_.store.tenant, cfg_.store.id);
+  popts.subscriptions = {topics.commands()};
   publisher_ = std::make_unique<sync::mqtt_publisher>(io_.get_executor(), *outbox_, std::move(popts), log_);
+  commands_ = std::make_unique<sync::command_handler>(*db_, *store_, *outbox_, topics, clock_, log_);
+  publisher_->on_message([this](const std::string& topic, const std::string& payload) {
+    if (commands_->handle(topic, payload)) publisher_->wake();
+  });
   committer_->on_commit([this] { publisher_->wake(); });
 
   if (cfg_.sources.pos_tcp.enabled) {

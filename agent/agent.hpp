@@ -28,6 +28,7 @@ class outbox;
 class event_store;
 class group_committer;
 class mqtt_publisher;
+class command_handler;
 }  // namespace kelu::sync
 namespace kelu::drivers {
 class pos_tcp_source;
@@ -75,6 +76,7 @@ class agent {
   std::unique_ptr<sync::event_store> store_;
   std::unique_ptr<sync::group_committer> committer_;
   std::unique_ptr<sync::mqtt_publisher> publisher_;
+  std::unique_ptr<sync::command_handler> commands_;
   std::unique_ptr<drivers::pos_tcp_source> pos_tcp_;
   bool stopping_ = false;
 };

@@ -23,6 +23,10 @@ class mqtt_publisher::bridge {
     client_.set_connection_lost_handler([this](const std::string& cause) {
       post([cause](mqtt_publisher& p) { p.on_connection_lost(cause.empty() ? "connection lost" : cause); });
     });
+    client_.set_message_callback([this](mqtt::const_message_ptr m) {
+      if (!m) return;
+      post([topic = m->get_topic(), payload = m->to_string()](mqtt_publisher& p) { p.on_inbound(topic, payload); });
+    });
     opts_.set_keep_alive_interval(o.keep_alive);
     opts_.set_connect_timeout(o.connect_timeout);
     // Clean session: unsent data lives in our outbox, not in broker or client sessions.
@@ -62,6 +66,8 @@ class mqtt_publisher::bridge {
   }
 
   void connect() { client_.connect(opts_, nullptr, connect_listener_); }
+
+  void subscribe(const std::string& filter) { client_.subscribe(filter, 1); }
 
   void publish(const std::string& topic, const std::string& payload, int qos, bool retain, std::uintptr_t tag) {
     auto msg = mqtt::make_message(topic, payload, qos, retain);
@@ -182,8 +188,9 @@ void mqtt_publisher::on_connected() {
              outbox_.stats().rows);
   try {
     bridge_->publish(options_.status_topic, options_.birth_payload, 1, true, 0);
+    for (const auto& filter : options_.subscriptions) bridge_->subscribe(filter);
   } catch (const mqtt::exception& e) {
-    return on_connection_lost(std::string("birth: ") + e.what());
+    return on_connection_lost(std::string("birth/subscribe: ") + e.what());
   }
   pump();
 }
@@ -249,6 +256,17 @@ void mqtt_publisher::on_published(std::uintptr_t tag) {
     flush_scheduled_ = true;
     asio::post(ex_, [this] { flush_acks(); });
   }
+}
+
+void mqtt_publisher::on_inbound(const std::string& topic, const std::string& payload) {
+  if (stopping_) return;
+  if (payload.size() > options_.max_inbound_bytes) {
+    ++stats_.oversized_dropped;
+    log_->warn("mqtt: dropped a {}-byte message on {} (limit {})", payload.size(), topic, options_.max_inbound_bytes);
+    return;
+  }
+  ++stats_.received;
+  if (on_message_) on_message_(topic, payload);
 }
 
 void mqtt_publisher::on_publish_failed(std::uintptr_t tag, const std::string& why) {

@@ -7,6 +7,10 @@
 // Connection state is announced on the retained `status` topic: a birth message after
 // every connect, a Last Will for a dead link, and a goodbye on a clean stop.
 //
+// It also receives: `subscriptions` are (re)made at QoS 1 after every connect (the session
+// is clean), and each message is handed to `on_message` on the io_context thread. Messages
+// larger than `max_inbound_bytes` are dropped and counted, never handed on.
+//
 // Threading: every public method on the io_context thread. Paho calls back on its own
 // thread; those callbacks only post to the io_context. After stop()'s `done` ran, no
 // callback touches the outbox again.
@@ -49,7 +53,11 @@ struct publisher_options {
   std::string birth_payload;    // retained on `status_topic` after each connect
   std::string will_payload;     // the broker publishes it if the link dies
   std::string goodbye_payload;  // retained on a clean stop
+  std::vector<std::string> subscriptions;
+  std::size_t max_inbound_bytes = 65536;
 };
+
+using message_handler = std::function<void(const std::string& topic, const std::string& payload)>;
 
 struct publisher_stats {
   bool connected = false;
@@ -58,6 +66,8 @@ struct publisher_stats {
   std::int64_t connects = 0;
   std::int64_t connection_failures = 0;
   std::int64_t inflight = 0;
+  std::int64_t received = 0;
+  std::int64_t oversized_dropped = 0;
   std::string last_error;
 };
 
@@ -69,6 +79,7 @@ class mqtt_publisher {
   mqtt_publisher(const mqtt_publisher&) = delete;
   mqtt_publisher& operator=(const mqtt_publisher&) = delete;
 
+  void on_message(message_handler h) { on_message_ = std::move(h); }
   void start();
   // New rows were committed: publish them if the window allows.
   void wake();
@@ -84,6 +95,7 @@ class mqtt_publisher {
   void on_connect_failed(const std::string& why);
   void on_connection_lost(const std::string& why);
   void on_published(std::uintptr_t tag);
+  void on_inbound(const std::string& topic, const std::string& payload);
   void on_publish_failed(std::uintptr_t tag, const std::string& why);
   void schedule_reconnect();
   void flush_acks();
@@ -107,6 +119,7 @@ class mqtt_publisher {
   std::vector<std::int64_t> acked_;
   bool flush_scheduled_ = false;
   publisher_stats stats_;
+  message_handler on_message_;
   std::unique_ptr<bridge> bridge_;  // owns the Paho client; destroyed first
 };
 

@@ -13,6 +13,9 @@ class topics {
   std::string status() const { return root_ + "status"; }
   std::string events(const std::string& stream) const { return root_ + "events/" + stream; }
   std::string stats() const { return root_ + "stats"; }
+  std::string commands() const { return root_ + "cmd/#"; }  // what the box subscribes to
+  std::string command(const std::string& name) const { return root_ + "cmd/" + name; }
+  std::string reply(const std::string& name) const { return root_ + "reply/" + name; }
 
  private:
   std::string root_;
