@@ -7,16 +7,18 @@
 #include <atomic>
 #include <csignal>
 #include <iostream>
+#include <thread>
 
 #include "agent.hpp"
 #include "config/loader.hpp"
 #include "config/schema.hpp"
 #include "drivers/pos_simulator.hpp"
+#include "sync/hq_tail.hpp"
 #include "kelu/version.hpp"
 
 namespace {
 
-std::atomic<bool> simulator_stop{false};
+std::atomic<bool> stop_requested{false};
 
 int validate(const std::string& path) {
   const auto loaded = kelu::config::load_file(path);
@@ -49,10 +51,30 @@ int run(const std::string& path) {
   return a.run();
 }
 
+int hq_tail(const kelu::sync::hq_tail_options& o) {
+  std::signal(SIGINT, [](int) { stop_requested = true; });
+  std::signal(SIGTERM, [](int) { stop_requested = true; });
+  kelu::sync::hq_tail tail{o, [](const std::string& line) { std::cout << line << std::endl; }};
+  if (auto st = tail.start(); !st) {
+    std::cerr << st.error_message() << "\n";
+    return 1;
+  }
+  while (!stop_requested) {
+    tail.poll();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  tail.stop();
+  const auto s = tail.stats();
+  std::cout << "received " << s.received << ": unique " << s.unique << ", duplicates " << s.duplicates
+            << ", replays asked " << s.replay_requests << ", lost " << s.lost << ", open gaps " << tail.gaps().size()
+            << "\n";
+  return 0;
+}
+
 int simulate(const kelu::drivers::simulator_options& o) {
-  std::signal(SIGINT, [](int) { simulator_stop = true; });
-  std::signal(SIGTERM, [](int) { simulator_stop = true; });
-  auto totals = kelu::drivers::simulate_pos(o, simulator_stop, std::cout);
+  std::signal(SIGINT, [](int) { stop_requested = true; });
+  std::signal(SIGTERM, [](int) { stop_requested = true; });
+  auto totals = kelu::drivers::simulate_pos(o, stop_requested, std::cout);
   if (!totals) {
     std::cerr << "simulate: " << totals.error_message() << "\n";
     return 1;
@@ -89,6 +111,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   simulate_cmd->add_flag("--loop", sim.loop, "Replay until interrupted, with fresh transaction ids per round");
 
+  kelu::sync::hq_tail_options tail;
+  auto* tail_cmd = app.add_subcommand("hq-tail", "Act as HQ: print what stores send, dedupe, detect gaps, ask for replays");
+  tail_cmd->add_option("--broker", tail.uri, "HQ broker URI")->required();
+  tail_cmd->add_option("--tenant", tail.tenant, "Tenant")->required();
+  tail_cmd->add_option("--store", tail.store, "One store id (default: every store)")->capture_default_str();
+  tail_cmd->add_option("--share", tail.share_group, "Join this shared-subscription group ($share/GROUP/...)");
+  tail_cmd->add_option("--client-id", tail.client_id, "MQTT client id (persistent session)")->capture_default_str();
+  tail_cmd->add_flag("--from-first", tail.from_first, "Expect every stream from seq 1 and ask for what is missing");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*run_cmd) return run(run_config);
@@ -97,6 +128,7 @@ int main(int argc, char** argv) {
     std::cout << kelu::config::sample_text();
     return 0;
   }
+  if (*tail_cmd) return hq_tail(tail);
   if (*simulate_cmd) {
     const auto colon = connect.rfind(':');
     if (colon == std::string::npos) {

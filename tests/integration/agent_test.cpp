@@ -14,6 +14,7 @@
 #include "support/mqtt_collector.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "sync/hq_tail.hpp"
 
 namespace kelu {
 namespace {
@@ -234,6 +235,45 @@ TEST_F(agent_process, sighup_applies_hot_keys_and_names_the_ones_needing_a_resta
   EXPECT_NE(text.find("reload: applied storage.events_retention_days"), std::string::npos) << text;
   EXPECT_NE(text.find("sources.pos_tcp.max_connections changes on restart"), std::string::npos) << text;
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+}
+
+// HQ's consumer was down for the first 100 sales: it sees #101 first, asks for 1..100, and the
+// box sends them again from its own store.
+TEST_F(agent_process, hq_tail_detects_a_gap_and_the_box_replays_it) {
+  test::mqtt_collector witness{broker.uri(), "witness", "kelu/v1/acme/sh-001/events/#"};
+  start_agent();
+  auto c = till();
+  ASSERT_EQ(send(c, 0, 100).size(), 100u);
+  ASSERT_TRUE(witness.wait_until([](const auto& m) { return view_of(m).by_identity.size() >= 100; }, 30s));
+
+  sync::hq_tail_options o;
+  o.uri = broker.uri();
+  o.client_id = "hq-tail-test";
+  o.tenant = "acme";
+  o.share_group = "hq";  // a real $share subscription, as HQ's consumers use
+  o.from_first = true;
+  o.gap_grace = 300ms;
+  std::vector<std::string> printed;
+  std::mutex printed_mutex;
+  sync::hq_tail tail{o, [&](const std::string& line) {
+                       std::lock_guard lock(printed_mutex);
+                       printed.push_back(line);
+                     }};
+  ASSERT_TRUE(tail.start());
+  ASSERT_EQ(send(c, 100, 200).size(), 100u);
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (tail.high_water("sh-001", "pos-tcp") < 200 && std::chrono::steady_clock::now() < deadline) {
+    tail.poll();
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(tail.high_water("sh-001", "pos-tcp"), 200) << log();
+  EXPECT_TRUE(tail.gaps().empty());
+  const auto s = tail.stats();
+  EXPECT_GE(s.replay_requests, 1);
+  EXPECT_EQ(s.unique, 200);
+  EXPECT_EQ(s.lost, 0);
+  EXPECT_NE(log().find("cmd/replay pos-tcp 1..100: queued 100"), std::string::npos) << log();
+  tail.stop();
 }
 
 TEST(agent_cli, config_validate_reports_errors_with_exit_code) {

@@ -1,0 +1,90 @@
+#pragma once
+// A reference HQ consumer (`kelu hq-tail`): subscribes to the stores' events, optionally
+// as one member of a shared-subscription group ($share/{group}/...) so HQ can scale out,
+// deduplicates on (store, source, seq), detects gaps and asks the store for a replay,
+// and reports ranges the store no longer has as lost. It is both an example for HQ
+// engineers and the oracle the integration tests check the agent against.
+//
+// Threading: Paho delivers on its own thread; state is behind a mutex. poll() sends the
+// replay requests and is called by the owner, e.g. every few hundred milliseconds.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "agent/core/result.hpp"
+
+namespace kelu::sync {
+
+struct hq_tail_options {
+  std::string uri;
+  std::string client_id = "kelu-hq-tail";
+  std::string username;
+  std::string password;
+  std::string tenant;
+  std::string store = "+";   // one store, or every store of the tenant
+  std::string share_group;   // empty: a plain subscription
+  bool from_first = false;   // expect every stream from seq 1 (else from the first seq seen)
+  std::chrono::milliseconds gap_grace{2000};  // reordering allowance before asking for a replay
+};
+
+struct hq_tail_stats {
+  std::int64_t received = 0;
+  std::int64_t unique = 0;
+  std::int64_t duplicates = 0;
+  std::int64_t replay_requests = 0;
+  std::int64_t lost = 0;  // seqs the store reported it no longer has
+  std::int64_t bad_messages = 0;
+};
+
+struct stream_gap {
+  std::string store;
+  std::string source;
+  std::int64_t from = 0;
+  std::int64_t to = 0;
+};
+
+class hq_tail {
+ public:
+  using printer = std::function<void(const std::string& line)>;
+  hq_tail(hq_tail_options options, printer print);
+  ~hq_tail();
+
+  core::status start();  // connects and subscribes, with a deadline
+  void poll();           // asks for replays of gaps older than the grace period
+  void stop();
+
+  hq_tail_stats stats() const;
+  std::vector<stream_gap> gaps() const;
+  // Contiguous seqs received (or reported lost) from 1 or the first seen, per store/source.
+  std::int64_t high_water(const std::string& store, const std::string& source) const;
+
+ private:
+  struct stream {
+    std::int64_t high = -1;  // -1: nothing seen yet
+    std::set<std::int64_t> beyond;
+    std::chrono::steady_clock::time_point gap_since{};
+    std::chrono::steady_clock::time_point asked{};
+  };
+  void on_message(const std::string& topic, const std::string& payload);
+  void on_event(const std::string& payload);
+  void on_replay_reply(const std::string& store, const std::string& payload);
+  static void advance(stream& s);
+
+  hq_tail_options options_;
+  printer print_;
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, std::string>, stream> streams_;
+  hq_tail_stats stats_;
+  std::int64_t next_request_ = 0;
+  struct paho;
+  std::unique_ptr<paho> paho_;
+};
+
+}  // namespace kelu::sync
