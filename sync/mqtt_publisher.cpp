@@ -16,8 +16,7 @@ class mqtt_publisher::bridge {
  public:
   bridge(mqtt_publisher& owner, const publisher_options& o)
       : owner_(owner),
-        client_(o.uri, o.client_id,
-                mqtt::create_options(o.mqtt_version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1), nullptr),
+        client_(o.uri, o.client_id, create_options(o), nullptr),
         connect_listener_(*this),
         publish_listener_(*this) {
     client_.set_connection_lost_handler([this](const std::string& cause) {
@@ -57,6 +56,17 @@ class mqtt_publisher::bridge {
     }
   }
 
+  static mqtt::create_options create_options(const publisher_options& o) {
+    mqtt::create_options c(o.mqtt_version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
+    // Paho's queue must hold the whole window plus birth, goodbye and subscriptions (its
+    // default of 100 refused publishes once max_inflight neared it), and must never buffer
+    // while disconnected: the outbox does that. (The two-argument create_options turns
+    // offline buffering on.)
+    c.set_max_buffered_messages(static_cast<int>(o.max_inflight) + 16);
+    c.set_send_while_disconnected(false);
+    return c;
+  }
+
   ~bridge() {
     try {
       if (client_.is_connected()) client_.disconnect(0)->wait_for(std::chrono::seconds(2));
@@ -68,6 +78,8 @@ class mqtt_publisher::bridge {
   void connect() { client_.connect(opts_, nullptr, connect_listener_); }
 
   void subscribe(const std::string& filter) { client_.subscribe(filter, 1); }
+
+  bool connected() const { return client_.is_connected(); }
 
   void publish(const std::string& topic, const std::string& payload, int qos, bool retain, std::uintptr_t tag) {
     auto msg = mqtt::make_message(topic, payload, qos, retain);
@@ -144,6 +156,8 @@ mqtt_publisher::mqtt_publisher(asio::any_io_executor ex, outbox& out, publisher_
       options_(std::move(options)),
       log_(std::move(log)),
       timer_(ex_),
+      flush_timer_(ex_),
+      retry_timer_(ex_),
       backoff_(options_.reconnect_min, options_.reconnect_max, std::random_device{}()) {}
 
 mqtt_publisher::~mqtt_publisher() = default;
@@ -183,6 +197,7 @@ void mqtt_publisher::on_connected() {
   state_ = state::connected;
   ++stats_.connects;
   backoff_.reset();
+  flush_acks();
   cursor_ = 0;
   log_->info("mqtt: connected to {} as {}; {} rows waiting", options_.uri, options_.client_id,
              outbox_.stats().rows);
@@ -210,6 +225,7 @@ void mqtt_publisher::on_connection_lost(const std::string& why) {
   log_->warn("mqtt: {}; {} messages were unacknowledged and will be sent again", why, inflight_.size());
   state_ = state::connecting;
   inflight_.clear();  // their callbacks, if any still come, find no tag and are ignored
+  flush_acks();       // acknowledged rows must be gone before the cursor starts over
   cursor_ = 0;
   if (!stopping_) schedule_reconnect();
 }
@@ -237,7 +253,12 @@ void mqtt_publisher::pump() {
         bridge_->publish(r.topic, r.payload, r.qos, r.retain, tag);
         ++stats_.published;
       } catch (const mqtt::exception& e) {
-        return on_connection_lost(std::string("publish: ") + e.what());
+        if (!bridge_->connected()) return on_connection_lost(std::string("publish: ") + e.what());
+        // Connected but refused (Paho's queue is full): take the row back and retry shortly.
+        inflight_.erase(tag);
+        cursor_ = r.id - 1;
+        stats_.last_error = std::string("publish: ") + e.what();
+        return retry_pump_soon();
       }
     }
   }
@@ -245,16 +266,33 @@ void mqtt_publisher::pump() {
 
 void mqtt_publisher::wake() { pump(); }
 
+void mqtt_publisher::retry_pump_soon() {
+  if (retry_scheduled_) return;
+  retry_scheduled_ = true;
+  retry_timer_.expires_after(std::chrono::milliseconds(50));
+  retry_timer_.async_wait([this](const boost::system::error_code& ec) {
+    retry_scheduled_ = false;
+    if (!ec) pump();
+  });
+}
+
 void mqtt_publisher::on_published(std::uintptr_t tag) {
   const auto it = inflight_.find(tag);
   if (it == inflight_.end()) return;
   acked_.push_back(it->second);
   inflight_.erase(it);
   ++stats_.acknowledged;
-  // Deletes are batched into one transaction per turn of the io_context.
-  if (!flush_scheduled_) {
+  // The window refills at once (the cursor keeps acknowledged rows from going out again);
+  // deletes are batched, since each transaction costs an fsync on the SD card.
+  pump();
+  if (acked_.size() >= ack_batch) {
+    flush_acks();
+  } else if (!flush_scheduled_) {
     flush_scheduled_ = true;
-    asio::post(ex_, [this] { flush_acks(); });
+    flush_timer_.expires_after(ack_flush_delay);
+    flush_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) flush_acks();
+    });
   }
 }
 
@@ -277,11 +315,14 @@ void mqtt_publisher::on_publish_failed(std::uintptr_t tag, const std::string& wh
   // Resend from the failed row: later rows may be sent twice, which HQ's dedupe absorbs.
   cursor_ = std::min(cursor_, it->second - 1);
   inflight_.erase(it);
-  pump();
+  retry_pump_soon();
 }
 
 void mqtt_publisher::flush_acks() {
-  flush_scheduled_ = false;
+  if (flush_scheduled_) {
+    flush_scheduled_ = false;
+    flush_timer_.cancel();
+  }
   if (acked_.empty()) return;
   try {
     outbox_.remove(acked_);
@@ -290,12 +331,12 @@ void mqtt_publisher::flush_acks() {
     log_->error("mqtt: cannot delete acknowledged rows: {}", e.what());
   }
   acked_.clear();
-  pump();
 }
 
 void mqtt_publisher::stop(std::chrono::milliseconds drain, std::function<void()> done) {
   stopping_ = true;
   timer_.cancel();
+  retry_timer_.cancel();
   wait_for_drain(std::chrono::steady_clock::now() + drain, std::move(done));
 }
 

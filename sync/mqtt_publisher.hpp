@@ -99,6 +99,7 @@ class mqtt_publisher {
   void on_publish_failed(std::uintptr_t tag, const std::string& why);
   void schedule_reconnect();
   void flush_acks();
+  void retry_pump_soon();
   void pump();
   void wait_for_drain(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
   void say_goodbye();
@@ -109,7 +110,12 @@ class mqtt_publisher {
   outbox& outbox_;
   publisher_options options_;
   std::shared_ptr<spdlog::logger> log_;
+  static constexpr std::size_t ack_batch = 512;
+  static constexpr std::chrono::milliseconds ack_flush_delay{50};
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer flush_timer_;
+  boost::asio::steady_timer retry_timer_;
+  bool retry_scheduled_ = false;
   core::backoff backoff_;
   state state_ = state::idle;
   bool stopping_ = false;

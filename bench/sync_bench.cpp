@@ -1,0 +1,273 @@
+// Delivery to HQ over a real mosquitto on loopback:
+//  1. drain: how fast the publisher empties a backlog of N events from the outbox (QoS 1,
+//     PUBACK before delete), beside the limit measured in the same run: mosquitto_pub -l
+//     publishing the same payloads at QoS 1 to the same broker;
+//  2. latency: a sale sent to the POS listener until an HQ subscriber receives it, p50/p99,
+//     with the real source -> group commit -> outbox -> publisher path.
+//
+//   sync_bench [backlog=20000] [sales=1000]
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <mqtt/async_client.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "drivers/pos_tcp_client.hpp"
+#include "drivers/pos_tcp_source.hpp"
+#include "sync/database.hpp"
+#include "sync/event_store.hpp"
+#include "sync/group_committer.hpp"
+#include "sync/mqtt_publisher.hpp"
+#include "sync/outbox.hpp"
+
+extern char** environ;
+
+namespace {
+
+using namespace kelu;
+using namespace std::chrono_literals;
+using clk = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+pid_t spawn(std::vector<std::string> argv, const std::string& in, const std::string& out) {
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  if (!in.empty()) posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ) != 0) std::abort();
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
+struct hq {
+  explicit hq(const std::string& uri) : client(uri, "bench-hq", mqtt::create_options(MQTTVERSION_3_1_1), nullptr) {
+    client.set_message_callback([this](mqtt::const_message_ptr m) {
+      const auto now = clk::now();
+      std::lock_guard lock(mutex);
+      ++count;
+      if (track) {
+        const auto j = nlohmann::json::parse(m->to_string(), nullptr, false);
+        if (j.is_object() && j.contains("payload")) arrived[j["payload"]["transaction_id"].get<std::string>()] = now;
+      }
+    });
+    client.connect()->wait();
+    client.subscribe("kelu/v1/bench/#", 1)->wait();
+  }
+  ~hq() { client.disconnect()->wait_for(2s); }
+  std::int64_t received() {
+    std::lock_guard lock(mutex);
+    return count;
+  }
+  mqtt::async_client client;
+  std::mutex mutex;
+  std::int64_t count = 0;
+  bool track = false;
+  std::map<std::string, clk::time_point> arrived;
+};
+
+std::string sale_line(int n) {
+  return nlohmann::json{{"terminal", "T" + std::to_string(n % 4)},
+                        {"transaction_id", "S" + std::to_string(n)},
+                        {"total", "23.50"},
+                        {"items", {{{"item_id", "6901234567892"}, {"description", "Oolong tea"}, {"quantity", 2},
+                                    {"unit_price", "4.50"}}}},
+                        {"tenders", {{{"method", "alipay"}, {"amount", "23.50"}}}}}
+             .dump() +
+         "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  const int backlog = argc > 1 ? std::atoi(argv[1]) : 20000;
+  const int sales = argc > 2 ? std::atoi(argv[2]) : 1000;
+  const auto dir = fs::temp_directory_path() / ("kelu-sync-bench-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const int port = 20000 + static_cast<int>(::getpid() % 20000);
+  std::ofstream(dir / "m.conf") << "listener " << port << " 127.0.0.1\nallow_anonymous true\nuser "
+                                << (::geteuid() == 0 ? "root" : "mosquitto") << "\nmax_queued_messages 0\n";
+  const pid_t broker = spawn({"/usr/sbin/mosquitto", "-c", (dir / "m.conf").string()}, "", (dir / "m.log").string());
+  std::this_thread::sleep_for(500ms);
+  const auto uri = "tcp://127.0.0.1:" + std::to_string(port);
+  auto log = std::make_shared<spdlog::logger>("b", std::make_shared<spdlog::sinks::null_sink_mt>());
+  if (std::getenv("KELU_BENCH_LOG")) log = spdlog::stderr_logger_mt("bench");
+
+  // The same payloads for both drain runs: encoded events as the agent stores them.
+  auto db = sync::database::open({(dir / "k.db").string(), true}).value();
+  sync::outbox out{*db};
+  sync::event_store store{*db, out, sync::topics("bench", "s1")};
+  {
+    std::vector<core::event> batch;
+    for (int n = 0; n < backlog; ++n) {
+      core::event e;
+      e.id = core::new_event_id();
+      e.store = "s1";
+      e.source = "pos-tcp";
+      e.stream = "pos";
+      core::pos_transaction t;
+      t.terminal = "T1";
+      t.transaction_id = "B" + std::to_string(n);
+      t.currency = "CNY";
+      t.total_minor = 2350;
+      t.items = {{"6901234567892", "Oolong tea", 2000, 450, 900}};
+      t.tenders = {{"alipay", 2350}};
+      e.body = t;
+      batch.push_back(std::move(e));
+    }
+    if (!store.append(batch, core::from_unix_ms(0))) std::abort();
+  }
+  {
+    std::ofstream lines(dir / "payloads.txt");
+    for (const auto& r : out.peek(0, static_cast<std::size_t>(backlog))) lines << r.payload << "\n";
+  }
+  std::printf("backlog: %d events of ~%lld bytes; broker: mosquitto on loopback\n\n", backlog,
+              static_cast<long long>(out.stats().bytes / backlog));
+
+  // Limit: mosquitto_pub -l, one QoS 1 message per line, same broker, same payloads.
+  double limit_rate = 0;
+  {
+    hq sink{uri};
+    const auto t0 = clk::now();
+    const pid_t pub = spawn({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(port), "-q", "1", "-t",
+                             "kelu/v1/bench/s1/limit", "-l"},
+                            (dir / "payloads.txt").string(), (dir / "pub.log").string());
+    int status = 0;
+    ::waitpid(pub, &status, 0);
+    while (sink.received() < backlog && clk::now() - t0 < 120s) std::this_thread::sleep_for(1ms);
+    limit_rate = backlog / std::chrono::duration<double>(clk::now() - t0).count();
+  }
+
+  // The agent's publisher draining the outbox.
+  std::vector<double> connect_ms;
+  std::printf("| path | messages/s | ratio to mosquitto_pub |\n|---|---|---|\n");
+  std::printf("| mosquitto_pub -l, QoS 1 (limit) | %.0f | 1.00 |\n", limit_rate);
+  for (const std::size_t inflight : {16u, 64u, 256u}) {
+    if (out.stats().rows == 0) {  // refill for the next window size
+      sync::transaction tx{*db};
+      db->exec("INSERT INTO outbox(topic, payload, qos, retain, priority, created_at) "
+               "SELECT 'kelu/v1/bench/s1/events/pos', body, 1, 0, 0, 0 FROM events ORDER BY seq");
+      tx.commit();
+      out.reload();
+    }
+    hq sink{uri};
+    boost::asio::io_context io;
+    auto work = boost::asio::make_work_guard(io);  // Paho's callbacks post from another thread
+    sync::publisher_options o;
+    o.uri = uri;
+    o.client_id = "bench-box";
+    o.max_inflight = inflight;
+    o.status_topic = "kelu/v1/bench/s1/status";
+    sync::mqtt_publisher pub{io.get_executor(), out, o, log};
+    const auto c0 = clk::now();
+    pub.start();
+    // Timed from the CONNACK: Paho's connect alone takes 1-2 s here (reported below).
+    while (!pub.stats().connected && clk::now() - c0 < 30s) io.run_one_for(1ms);
+    connect_ms.push_back(std::chrono::duration<double, std::milli>(clk::now() - c0).count());
+    const auto t0 = clk::now();
+    while (out.stats().rows > 0 && clk::now() - t0 < 300s) io.run_for(10ms);
+    const double seconds = std::chrono::duration<double>(clk::now() - t0).count();
+    while (sink.received() < backlog && clk::now() - t0 < 300s) std::this_thread::sleep_for(1ms);
+    bool stopped = false;
+    pub.stop(2s, [&] { stopped = true; });
+    while (!stopped) io.run_for(10ms);
+    std::printf("| kelu publisher drain, max_inflight %zu (delete after PUBACK) | %.0f | %.2f |\n", inflight,
+                backlog / seconds, backlog / seconds / limit_rate);
+  }
+
+  std::printf("\nconnect to CONNACK (Paho async client): %.0f, %.0f, %.0f ms\n", connect_ms[0], connect_ms[1],
+              connect_ms[2]);
+
+  // Latency: till -> POS listener -> commit (fsync) -> outbox -> publisher -> broker -> HQ.
+  {
+    hq sink{uri};
+    sink.track = true;
+    boost::asio::io_context io;
+    auto work = boost::asio::make_work_guard(io);
+    core::system_clock clock;
+    sync::group_committer committer{io.get_executor(), store, clock, 10000, 5000};
+    sync::publisher_options o;
+    o.uri = uri;
+    o.client_id = "bench-box";
+    o.status_topic = "kelu/v1/bench/s1/status";
+    sync::mqtt_publisher pub{io.get_executor(), out, o, log};
+    committer.on_commit([&] { pub.wake(); });
+    drivers::pos_tcp_options po;
+    po.listen = "127.0.0.1";
+    po.port = 0;
+    po.store_id = "s1";
+    drivers::pos_tcp_source source{io.get_executor(), committer, clock, po, log};
+    if (!source.start()) std::abort();
+    pub.start();
+    std::thread io_thread([&] { io.run(); });
+    for (int i = 0; i < 3000; ++i) {  // until connected: a stats() copy is taken on the io thread
+      std::promise<bool> connected;
+      boost::asio::post(io, [&] { connected.set_value(pub.stats().connected); });
+      if (connected.get_future().get()) break;
+      std::this_thread::sleep_for(10ms);
+    }
+    auto till = drivers::pos_tcp_client::connect("127.0.0.1", source.port(), 5s).value();
+    std::map<std::string, clk::time_point> sent;
+    auto next = clk::now();
+    for (int n = 0; n < sales; ++n) {
+      next += 10ms;  // 100 sales/s, far above a store's rate, so queues stay short
+      std::this_thread::sleep_until(next);
+      sent["S" + std::to_string(n)] = clk::now();
+      if (!till.send(sale_line(n), 5s) || !till.read_line(5s)) std::abort();
+    }
+    const auto t0 = clk::now();
+    while (clk::now() - t0 < 10s) {
+      std::lock_guard lock(sink.mutex);
+      if (sink.arrived.size() >= static_cast<std::size_t>(sales)) break;
+    }
+    std::vector<double> ms;
+    {
+      std::lock_guard lock(sink.mutex);
+      for (const auto& [id, t] : sent)
+        if (const auto it = sink.arrived.find(id); it != sink.arrived.end())
+          ms.push_back(std::chrono::duration<double, std::milli>(it->second - t).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    const auto pct = [&](double p) { return ms.empty() ? 0.0 : ms[static_cast<std::size_t>(p * static_cast<double>(ms.size() - 1))]; };
+    std::printf("\nlatency, sale sent -> HQ subscriber received (%zu of %d sales, 100/s, synchronous=FULL):\n"
+                "p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+                ms.size(), sales, pct(0.5), pct(0.99), ms.empty() ? 0.0 : ms.back());
+    std::promise<void> done;
+    boost::asio::post(io, [&] {
+      source.stop();
+      pub.stop(1s, [&] { done.set_value(); });
+    });
+    done.get_future().wait();
+    work.reset();
+    io.stop();
+    io_thread.join();
+  }
+  ::kill(broker, SIGTERM);
+  ::waitpid(broker, nullptr, 0);
+  fs::remove_all(dir);
+  return 0;
+}
