@@ -24,7 +24,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct publisher_fixture : testing::Test {
+// A real outbox in a real SQLite file, and an io_context the test runs by hand.
+struct outbox_fixture : testing::Test {
+  test::temp_dir dir;
+  std::unique_ptr<database> db = database::open({dir.file("kelu.db"), true}).value();
+  outbox out{*db};
+  event_store store{*db, out, topics("acme", "s1")};
+  boost::asio::io_context io;
+  std::ostringstream log_text;
+  std::shared_ptr<spdlog::logger> log =
+      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
+};
+
+struct publisher_fixture : outbox_fixture {
   void SetUp() override {
     if (!test::mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed (scripts/setup installs it)";
   }
@@ -58,14 +70,6 @@ struct publisher_fixture : testing::Test {
   }
 
   test::mosquitto broker;
-  test::temp_dir dir;
-  std::unique_ptr<database> db = database::open({dir.file("kelu.db"), true}).value();
-  outbox out{*db};
-  event_store store{*db, out, topics("acme", "s1")};
-  boost::asio::io_context io;
-  std::ostringstream log_text;
-  std::shared_ptr<spdlog::logger> log =
-      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
 };
 
 TEST_F(publisher_fixture, publishes_every_row_in_order_and_deletes_only_after_puback) {
@@ -138,7 +142,7 @@ TEST_F(publisher_fixture, keeps_rows_while_the_broker_is_down_and_delivers_after
 }
 
 // The same delivery over TLS, with the broker requiring a client certificate.
-struct tls_fixture : testing::Test {
+struct tls_fixture : outbox_fixture {
   void SetUp() override {
     if (!test::mosquitto::available() || !test::test_pki::available())
       GTEST_SKIP() << "mosquitto or openssl is not installed (scripts/setup installs both)";
@@ -169,14 +173,6 @@ struct tls_fixture : testing::Test {
 
   std::unique_ptr<test::test_pki> pki;
   std::unique_ptr<test::mosquitto> broker;
-  test::temp_dir dir;
-  std::unique_ptr<database> db = database::open({dir.file("kelu.db"), true}).value();
-  outbox out{*db};
-  event_store store{*db, out, topics("acme", "s1")};
-  boost::asio::io_context io;
-  std::ostringstream log_text;
-  std::shared_ptr<spdlog::logger> log =
-      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
 };
 
 TEST_F(tls_fixture, delivers_with_the_right_ca_and_a_client_certificate) {
