@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+"""Validates captured MQTT payloads against docs/schemas with Debian's python3-jsonschema.
+
+usage: schemas_check.py SCHEMA_DIR MANIFEST
+MANIFEST has one line per message: topic<TAB>file holding the payload.
+Prints each failure with the topic and the schema's reason; exits 1 on any failure.
+"""
+import json
+import sys
+from pathlib import Path
+
+import jsonschema
+
+ROUTES = [  # topic suffix -> schema
+    ("/status", "status"),
+    ("/stats", "event"),
+    ("/reply/replay", "replay-reply"),
+    ("/cmd/replay", "replay-request"),
+]
+
+
+def schema_for(topic):
+    if "/events/" in topic:
+        return "event"
+    for suffix, name in ROUTES:
+        if topic.endswith(suffix):
+            return name
+    return None
+
+
+def main():
+    schema_dir, manifest = Path(sys.argv[1]), Path(sys.argv[2])
+    validators = {}
+    for path in schema_dir.glob("*.schema.json"):
+        schema = json.loads(path.read_text())
+        jsonschema.Draft202012Validator.check_schema(schema)
+        validators[path.name[: -len(".schema.json")]] = jsonschema.Draft202012Validator(schema)
+    failures, counts = 0, {}
+    for line in manifest.read_text().splitlines():
+        topic, file = line.split("\t")
+        name = schema_for(topic)
+        if name is None:
+            print(f"no schema for topic {topic}")
+            failures += 1
+            continue
+        payload = json.loads(Path(file).read_text())
+        for error in validators[name].iter_errors(payload):
+            path = "/".join(str(p) for p in error.absolute_path)
+            print(f"{topic}: {name}.schema.json at /{path}: {error.message}")
+            failures += 1
+        counts[name] = counts.get(name, 0) + 1
+    print("validated", ", ".join(f"{n} {k}" for k, n in sorted(counts.items())), f"; {failures} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
