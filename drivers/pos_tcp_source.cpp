@@ -154,6 +154,7 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
 
   void on_committed(const core::result<std::vector<core::commit_outcome>>& r, const std::vector<std::size_t>& answer_of,
                     const std::vector<std::pair<std::string, std::string>>& ids) {
+    if (!r) owner_.report_store_failure(answer_of.size(), r.error_message());
     for (std::size_t i = 0; i < answer_of.size(); ++i) {
       auto& a = answers_[answer_of[i]];
       a["terminal"] = ids[i].first;
@@ -261,6 +262,16 @@ void pos_tcp_source::accept() {
     }
     accept();
   });
+}
+
+void pos_tcp_source::report_store_failure(std::size_t lines, const std::string& why) {
+  // A full disk fails every batch: say it once per interval, with how many went unstored since.
+  unstored_since_log_ += static_cast<std::int64_t>(lines);
+  const auto now = clock_.now_steady();
+  if (now - last_failure_log_ < std::chrono::seconds(10)) return;
+  log_->error("pos-tcp: {} lines not stored, tills told to retry: {}", unstored_since_log_, why);
+  unstored_since_log_ = 0;
+  last_failure_log_ = now;
 }
 
 void pos_tcp_source::stop() {

@@ -66,6 +66,7 @@ class pos_tcp_source {
  private:
   class session;
   void accept();
+  void report_store_failure(std::size_t lines, const std::string& why);
 
   boost::asio::any_io_executor ex_;
   core::event_ingest& ingest_;
@@ -76,6 +77,8 @@ class pos_tcp_source {
   std::uint16_t port_ = 0;
   std::set<std::shared_ptr<session>> sessions_;
   pos_tcp_stats stats_;
+  std::chrono::steady_clock::time_point last_failure_log_{};
+  std::int64_t unstored_since_log_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -105,6 +105,28 @@ TEST_F(source_fixture, answers_every_pipelined_line_in_order_after_commit) {
   EXPECT_EQ(count.get_future().get(), 201);
 }
 
+TEST_F(source_fixture, a_storage_failure_is_answered_retry_and_the_resend_is_stored_once) {
+  db->exec("CREATE TRIGGER full BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+  start();
+  auto c = connect();
+  ASSERT_TRUE(c.send(txn("7"), 5s));
+  auto a = json::parse(*c.read_line(5s));
+  EXPECT_FALSE(a["ok"].get<bool>());
+  EXPECT_TRUE(a["retry"].get<bool>());
+  EXPECT_NE(a["error"].get<std::string>().find("disk is full"), std::string::npos) << a.dump();
+  std::promise<void> fixed;
+  boost::asio::post(io, [&] {
+    db->exec("DROP TRIGGER full");
+    fixed.set_value();
+  });
+  fixed.get_future().wait();
+  ASSERT_TRUE(c.send(txn("7"), 5s));  // the till retries, as told
+  a = json::parse(*c.read_line(5s));
+  EXPECT_TRUE(a["ok"].get<bool>());
+  EXPECT_EQ(a["seq"], 1);  // the failed attempt left no trace, not even a seq
+  EXPECT_FALSE(a.contains("duplicate"));
+}
+
 TEST_F(source_fixture, an_overlong_line_is_refused_and_the_connection_closed) {
   pos_tcp_options o;
   o.max_line_bytes = 256;
