@@ -80,8 +80,9 @@ core::status agent::start() {
   auto db = sync::database::open({cfg_.storage.path, cfg_.storage.synchronous == "full"});
   if (!db) return core::error{db.error_message()};
   db_ = std::move(db).value();
+  const sync::topics topics(cfg_.store.tenant, cfg_.store.id);
   outbox_ = std::make_unique<sync::outbox>(*db_);
-  store_ = std::make_unique<sync::event_store>(*db_, *outbox_, sync::topics(cfg_.store.tenant, cfg_.store.id));
+  store_ = std::make_unique<sync::event_store>(*db_, *outbox_, topics);
   committer_ = std::make_unique<sync::group_committer>(io_.get_executor(), *store_, clock_,
                                                        static_cast<std::size_t>(cfg_.storage.max_pending_events),
                                                        static_cast<std::size_t>(cfg_.storage.max_batch_events));
@@ -89,7 +90,6 @@ core::status agent::start() {
   popts.birth_payload = status_payload("online", "");
   popts.will_payload = status_payload("offline", "connection lost");
   popts.goodbye_payload = status_payload("offline", "shutdown");
-  const sync::topics topics(cfg_.store.tenant, cfg_.store.id);
   popts.subscriptions = {topics.commands()};
   publisher_ = std::make_unique<sync::mqtt_publisher>(io_.get_executor(), *outbox_, std::move(popts), log_);
   commands_ = std::make_unique<sync::command_handler>(*db_, *store_, *outbox_, topics, clock_, log_);
@@ -118,8 +118,6 @@ core::status agent::start() {
              cfg_.store.tenant, cfg_.store.id, cfg_.storage.path, s.rows, s.bytes, config::hash(cfg_));
   return core::ok();
 }
-
-std::uint16_t agent::pos_port() const { return pos_tcp_ ? pos_tcp_->port() : 0; }
 
 int agent::run() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) { on_signal(ec, signo); });
@@ -179,6 +177,7 @@ void agent::reload() {
   for (const auto& key : config::diff(next, loaded.value)) log_->warn("reload: {} changes on restart", key);
   cfg_ = next;
   log_->set_level(spdlog::level::from_str(cfg_.log.level));
+  publisher_->update_status(status_payload("online", ""), status_payload("offline", "shutdown"));
   schedule_health();
 }
 

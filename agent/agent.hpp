@@ -48,8 +48,6 @@ class agent {
   // Runs until stopped; returns the process exit code.
   int run();
   void request_stop();
-  // The POS port actually bound (useful with port 0).
-  std::uint16_t pos_port() const;
 
  private:
   void on_signal(const boost::system::error_code& ec, int signo);

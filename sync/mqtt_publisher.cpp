@@ -266,6 +266,17 @@ void mqtt_publisher::pump() {
 
 void mqtt_publisher::wake() { pump(); }
 
+void mqtt_publisher::update_status(std::string birth, std::string goodbye) {
+  options_.birth_payload = std::move(birth);
+  options_.goodbye_payload = std::move(goodbye);
+  if (state_ != state::connected || stopping_) return;
+  try {
+    bridge_->publish(options_.status_topic, options_.birth_payload, 1, true, 0);
+  } catch (const mqtt::exception& e) {
+    log_->warn("mqtt: new status not published now ({}); it goes out with the next connect", e.what());
+  }
+}
+
 void mqtt_publisher::retry_pump_soon() {
   if (retry_scheduled_) return;
   retry_scheduled_ = true;

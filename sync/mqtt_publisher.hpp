@@ -83,6 +83,9 @@ class mqtt_publisher {
   void start();
   // New rows were committed: publish them if the window allows.
   void wake();
+  // A new birth and goodbye (after a config reload changed the hash): the birth is published
+  // again at once when connected. The Last Will, fixed at CONNECT, changes on the next connect.
+  void update_status(std::string birth, std::string goodbye);
   // Stops publishing, waits up to `drain` for in-flight acknowledgements, publishes the
   // goodbye status and disconnects (each step bounded), then calls `done`.
   void stop(std::chrono::milliseconds drain, std::function<void()> done);

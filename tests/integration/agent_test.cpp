@@ -219,7 +219,10 @@ TEST_F(agent_process, sighup_with_a_broken_config_keeps_running) {
 }
 
 TEST_F(agent_process, sighup_applies_hot_keys_and_names_the_ones_needing_a_restart) {
+  test::mqtt_collector hq{broker.uri(), "hq-hup", "kelu/v1/acme/sh-001/status"};
   start_agent();
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return !m.empty(); }, 10s));
+  const auto first_hash = json::parse(hq.messages().back().payload)["config_hash"].get<std::string>();
   auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
   cfg["log"]["level"] = "debug";
   cfg["storage"]["events_retention_days"] = 30;
@@ -234,6 +237,11 @@ TEST_F(agent_process, sighup_applies_hot_keys_and_names_the_ones_needing_a_resta
   EXPECT_NE(text.find("reload: applied log.level"), std::string::npos) << text;
   EXPECT_NE(text.find("reload: applied storage.events_retention_days"), std::string::npos) << text;
   EXPECT_NE(text.find("sources.pos_tcp.max_connections changes on restart"), std::string::npos) << text;
+  // HQ sees the running configuration change: a new birth with a new hash.
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return m.size() >= 2; }, 10s));
+  const auto birth = json::parse(hq.messages().back().payload);
+  EXPECT_EQ(birth["state"], "online");
+  EXPECT_NE(birth["config_hash"].get<std::string>(), first_hash);
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
 }
 
