@@ -21,33 +21,20 @@
 #include <thread>
 #include <vector>
 
-#include "drivers/pos_json_line.hpp"
 #include "drivers/pos_tcp_client.hpp"
 #include "drivers/pos_tcp_source.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
 #include "sync/group_committer.hpp"
 #include "sync/outbox.hpp"
+#include "sample_sales.hpp"
 
 namespace {
 
 using namespace kelu;
 using clk = std::chrono::steady_clock;
 
-std::string line_for(int n) {
-  return nlohmann::json{{"terminal", "T" + std::to_string(n % 8)},
-                        {"transaction_id", "B" + std::to_string(n)},
-                        {"time", "2026-11-27T18:00:00+08:00"},
-                        {"operator", "E7"},
-                        {"total", "23.50"},
-                        {"items", {{{"item_id", "6901234567892"}, {"description", "Oolong tea"}, {"quantity", 2},
-                                    {"unit_price", "4.50"}, {"amount", "9.00"}},
-                                   {{"item_id", "6920202888883"}, {"description", "Rice crackers"},
-                                    {"quantity", 1}, {"unit_price", "14.50"}}}},
-                        {"tenders", {{{"method", "alipay"}, {"amount", "23.50"}}}}}
-             .dump() +
-         "\n";
-}
+using bench::sale_line;
 
 std::filesystem::path fresh_db(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / ("kelu-bench-" + std::to_string(::getpid()));
@@ -83,7 +70,7 @@ tcp_result tcp_ingest(int events, int connections, int chunk, bool full_sync) {
   for (int n = 0; n < events; ++n) {
     auto& b = bursts[static_cast<std::size_t>(n % connections)];
     if (b.empty() || static_cast<int>(std::count(b.back().begin(), b.back().end(), '\n')) == chunk) b.emplace_back();
-    b.back() += line_for(n);
+    b.back() += sale_line(n);
   }
   std::atomic<int> acked{0};
   const auto t0 = clk::now();
@@ -122,13 +109,8 @@ double raw_sqlite(int events, bool full_sync) {
   auto db = sync::database::open({fresh_db("raw.db").string(), full_sync}).value();
   std::vector<std::pair<core::event, std::string>> rows;
   for (int n = 0; n < events; ++n) {
-    core::event e;
-    e.id = core::new_event_id();
-    e.store = "s1";
-    e.source = "pos-tcp";
-    e.stream = "pos";
+    auto e = bench::sale_event(n);
     e.seq = n + 1;
-    e.body = drivers::parse_pos_json_line(line_for(n), "CNY", core::time_zone::utc())->transaction;
     auto body = core::encode(e);
     rows.emplace_back(std::move(e), std::move(body));
   }

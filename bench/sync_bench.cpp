@@ -38,6 +38,7 @@
 #include "sync/group_committer.hpp"
 #include "sync/mqtt_publisher.hpp"
 #include "sync/outbox.hpp"
+#include "sample_sales.hpp"
 
 extern char** environ;
 
@@ -89,17 +90,6 @@ struct hq {
   std::map<std::string, clk::time_point> arrived;
 };
 
-std::string sale_line(int n) {
-  return nlohmann::json{{"terminal", "T" + std::to_string(n % 4)},
-                        {"transaction_id", "S" + std::to_string(n)},
-                        {"total", "23.50"},
-                        {"items", {{{"item_id", "6901234567892"}, {"description", "Oolong tea"}, {"quantity", 2},
-                                    {"unit_price", "4.50"}}}},
-                        {"tenders", {{{"method", "alipay"}, {"amount", "23.50"}}}}}
-             .dump() +
-         "\n";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -123,22 +113,7 @@ int main(int argc, char** argv) {
   sync::event_store store{*db, out, sync::topics("bench", "s1")};
   {
     std::vector<core::event> batch;
-    for (int n = 0; n < backlog; ++n) {
-      core::event e;
-      e.id = core::new_event_id();
-      e.store = "s1";
-      e.source = "pos-tcp";
-      e.stream = "pos";
-      core::pos_transaction t;
-      t.terminal = "T1";
-      t.transaction_id = "B" + std::to_string(n);
-      t.currency = "CNY";
-      t.total_minor = 2350;
-      t.items = {{"6901234567892", "Oolong tea", 2000, 450, 900}};
-      t.tenders = {{"alipay", 2350}};
-      e.body = t;
-      batch.push_back(std::move(e));
-    }
+    for (int n = 0; n < backlog; ++n) batch.push_back(bench::sale_event(n));
     if (!store.append(batch, core::from_unix_ms(0))) std::abort();
   }
   {
@@ -237,7 +212,7 @@ int main(int argc, char** argv) {
       next += 10ms;  // 100 sales/s, far above a store's rate, so queues stay short
       std::this_thread::sleep_until(next);
       sent["S" + std::to_string(n)] = clk::now();
-      if (!till.send(sale_line(n), 5s) || !till.read_line(5s)) std::abort();
+      if (!till.send(bench::sale_line(n, "S"), 5s) || !till.read_line(5s)) std::abort();
     }
     const auto t0 = clk::now();
     while (clk::now() - t0 < 10s) {

@@ -202,7 +202,7 @@ void mqtt_publisher::on_connected() {
   log_->info("mqtt: connected to {} as {}; {} rows waiting", options_.uri, options_.client_id,
              outbox_.stats().rows);
   try {
-    bridge_->publish(options_.status_topic, options_.birth_payload, 1, true, 0);
+    publish_birth();
     for (const auto& filter : options_.subscriptions) bridge_->subscribe(filter);
   } catch (const mqtt::exception& e) {
     return on_connection_lost(std::string("birth/subscribe: ") + e.what());
@@ -271,10 +271,15 @@ void mqtt_publisher::update_status(std::string birth, std::string goodbye) {
   options_.goodbye_payload = std::move(goodbye);
   if (state_ != state::connected || stopping_) return;
   try {
-    bridge_->publish(options_.status_topic, options_.birth_payload, 1, true, 0);
+    publish_birth();
   } catch (const mqtt::exception& e) {
     log_->warn("mqtt: new status not published now ({}); it goes out with the next connect", e.what());
   }
+}
+
+void mqtt_publisher::publish_birth() {
+  // Tag 0: untracked, the status is not an outbox row.
+  bridge_->publish(options_.status_topic, options_.birth_payload, 1, true, 0);
 }
 
 void mqtt_publisher::retry_pump_soon() {

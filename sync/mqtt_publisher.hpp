@@ -103,6 +103,7 @@ class mqtt_publisher {
   void schedule_reconnect();
   void flush_acks();
   void retry_pump_soon();
+  void publish_birth();  // throws mqtt::exception, like every Paho call
   void pump();
   void wait_for_drain(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
   void say_goodbye();
