@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+#include <variant>
 
 #include "drivers/pos_json_line.hpp"
 
@@ -11,8 +12,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const auto zone = kelu::core::time_zone::load("America/New_York").value();  // DST gaps and overlaps
   const auto r = kelu::drivers::parse_pos_json_line(line, "CNY", zone);
   if (r) {
-    const auto& t = r->transaction;
-    if (t.terminal.empty() || t.transaction_id.empty() || t.currency.size() != 3) std::abort();
+    std::visit(
+        [](const auto& rec) {
+          if (rec.terminal.empty() || rec.transaction_id.empty()) std::abort();
+          if constexpr (requires { rec.currency; })
+            if (rec.currency.size() != 3) std::abort();
+          // Kept extensions must be a JSON object the event encoder can embed.
+          if (!rec.extra.empty() && rec.extra.front() != '{') std::abort();
+        },
+        r->record);
   } else if (r.error_message().empty()) {
     std::abort();
   }

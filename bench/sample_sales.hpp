@@ -29,13 +29,9 @@ inline std::string sale_line(int n, const std::string& prefix = "B") {
 
 // The same sale parsed into an event of source pos-tcp, before the store numbers it.
 inline core::event sale_event(int n, const std::string& prefix = "B") {
-  core::event e;
-  e.id = core::new_event_id();
-  e.store = "s1";
-  e.source = "pos-tcp";
-  e.stream = "pos";
-  e.body = drivers::parse_pos_json_line(sale_line(n, prefix), "CNY", core::time_zone::utc())->transaction;
-  return e;
+  const auto utc = core::time_zone::utc();
+  return drivers::make_pos_event(*drivers::parse_pos_json_line(sale_line(n, prefix), "CNY", utc),
+                                 {"s1", "pos-tcp", core::from_unix_ms(0)}, utc);
 }
 
 }  // namespace kelu::bench

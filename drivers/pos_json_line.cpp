@@ -95,6 +95,17 @@ class reader {
     return *it;
   }
 
+  // The fields not in `known`, verbatim, as the text of a JSON object ("" if none).
+  core::extensions rest(std::initializer_list<const char*> known) const {
+    json extra = json::object();
+    for (const auto& [k, v] : obj_.items()) {
+      bool is_known = false;
+      for (const char* a : known) is_known = is_known || k == a;
+      if (!is_known) extra[k] = v;
+    }
+    return extra.empty() ? core::extensions{} : extra.dump();
+  }
+
   void only(std::initializer_list<const char*> allowed) const {
     for (const auto& [k, v] : obj_.items()) {
       bool known = false;
@@ -108,10 +119,15 @@ class reader {
   std::string path_;
 };
 
+bool is_date(const std::string& s) {
+  auto parts = core::parse_iso8601_parts(s + "T00:00:00");
+  return s.size() == 10 && parts.ok();
+}
+
 }  // namespace
 
-core::result<pos_line> parse_pos_json_line(std::string_view line, std::string_view default_currency,
-                                           const core::time_zone& store_zone) {
+core::result<parsed_record> parse_pos_json_line(std::string_view line, std::string_view default_currency,
+                                                const core::time_zone& store_zone) {
   json j;
   try {
     j = json::parse(line);
@@ -126,52 +142,68 @@ core::result<pos_line> parse_pos_json_line(std::string_view line, std::string_vi
   if (!j.is_object()) return core::error{"expected a JSON object"};
   try {
     const reader r{j, ""};
-    r.only({"terminal", "transaction_id", "time", "operator", "kind", "currency", "total", "total_minor", "tax",
-            "tax_minor", "items", "tenders"});
-    pos_line out;
-    auto& t = out.transaction;
-    t.terminal = *r.text("terminal", true);
-    t.transaction_id = *r.text("transaction_id", true);
-    t.operator_id = r.text("operator", false).value_or("");
-    const auto kind = r.text("kind", false).value_or("sale");
-    if (kind == "sale")
-      t.kind = core::pos_transaction_kind::sale;
-    else if (kind == "refund" || kind == "return")
-      t.kind = core::pos_transaction_kind::refund;
-    else
-      throw field_error{"kind: \"" + kind + "\" is not sale or refund"};
-    t.currency = r.text("currency", false).value_or(std::string(default_currency));
-    if (t.currency.size() != 3) throw field_error{"currency: \"" + t.currency + "\" is not an ISO 4217 code"};
-    const int digits = core::minor_digits(t.currency);
-    t.total_minor = *r.money("total", digits, true);
-    t.tax_minor = r.money("tax", digits, false).value_or(0);
+    parsed_record out;
     if (const auto time = r.text("time", false)) {
       auto parsed = core::parse_iso8601(*time, store_zone);
       if (!parsed) throw field_error{"time: " + parsed.error_message()};
       out.time = *parsed;
     }
+    const auto kind = r.text("kind", false).value_or("sale");
+    const auto business_day = r.text("business_day", false).value_or("");
+    if (!business_day.empty() && !is_date(business_day))
+      throw field_error{"business_day: \"" + business_day + "\" is not YYYY-MM-DD"};
+    if (kind == "sign_on" || kind == "sign_off") {
+      core::pos_operator o;
+      o.terminal = *r.text("terminal", true);
+      o.transaction_id = *r.text("transaction_id", true);
+      o.business_day = business_day;
+      o.operator_id = *r.text("operator", true);
+      o.operator_name = r.text("operator_name", false).value_or("");
+      o.action = kind == "sign_on" ? core::pos_operator_action::sign_on : core::pos_operator_action::sign_off;
+      o.extra = r.rest({"terminal", "transaction_id", "time", "kind", "business_day", "operator", "operator_name"});
+      out.record = std::move(o);
+      return out;
+    }
+    core::pos_transaction t;
+    t.terminal = *r.text("terminal", true);
+    t.transaction_id = *r.text("transaction_id", true);
+    t.business_day = business_day;
+    t.operator_id = r.text("operator", false).value_or("");
+    t.operator_name = r.text("operator_name", false).value_or("");
+    if (kind == "sale")
+      t.kind = core::pos_transaction_kind::sale;
+    else if (kind == "return" || kind == "refund")
+      t.kind = core::pos_transaction_kind::return_;
+    else if (kind == "void")
+      t.kind = core::pos_transaction_kind::void_;
+    else
+      throw field_error{"kind: \"" + kind + "\" is not sale, return, void, sign_on or sign_off"};
+    t.currency = r.text("currency", false).value_or(std::string(default_currency));
+    if (t.currency.size() != 3) throw field_error{"currency: \"" + t.currency + "\" is not an ISO 4217 code"};
+    const int digits = core::minor_digits(t.currency);
+    t.total_minor = *r.money("total", digits, true);
+    t.tax_minor = r.money("tax", digits, false).value_or(0);
     const auto& items = r.array("items");
     for (std::size_t i = 0; i < items.size(); ++i) {
       const auto path = "items[" + std::to_string(i) + "]";
       if (!items[i].is_object()) throw field_error{path + ": expected an object"};
       const reader ir{items[i], path};
-      ir.only({"item_id", "description", "quantity", "unit_price", "unit_price_minor", "amount", "amount_minor"});
       core::pos_line_item item;
       item.item_id = *ir.text("item_id", true);
       item.description = ir.text("description", false, 256).value_or("");
+      item.department = ir.text("department", false).value_or("");
       item.quantity_milli = ir.quantity("quantity");
       item.unit_price_minor = ir.money("unit_price", digits, false).value_or(0);
+      item.discount_minor = ir.money("discount", digits, false).value_or(0);
       if (const auto amount = ir.money("amount", digits, false)) {
         item.amount_minor = *amount;
       } else {
-        // Without an explicit amount: price x quantity, rounded half away from zero.
-        std::int64_t product = 0;
-        if (__builtin_mul_overflow(item.unit_price_minor, item.quantity_milli, &product))
-          throw field_error{path + ": unit_price x quantity is out of range"};
-        // Quotient and remainder, not (product + 500) / 1000, which overflows near the limits.
-        const std::int64_t rem = product % 1000;
-        item.amount_minor = product / 1000 + (rem >= 500 ? 1 : rem <= -500 ? -1 : 0);
+        auto amount_of = core::extended_amount(item.unit_price_minor, item.quantity_milli);
+        if (!amount_of) throw field_error{path + ": unit_price x quantity is out of range"};
+        item.amount_minor = *amount_of - item.discount_minor;
       }
+      item.extra = ir.rest({"item_id", "description", "department", "quantity", "unit_price", "unit_price_minor",
+                            "amount", "amount_minor", "discount", "discount_minor"});
       t.items.push_back(std::move(item));
     }
     const auto& tenders = r.array("tenders");
@@ -182,6 +214,9 @@ core::result<pos_line> parse_pos_json_line(std::string_view line, std::string_vi
       tr.only({"method", "amount", "amount_minor"});
       t.tenders.push_back({*tr.text("method", true), *tr.money("amount", digits, true)});
     }
+    t.extra = r.rest({"terminal", "transaction_id", "time", "business_day", "operator", "operator_name", "kind",
+                      "currency", "total", "total_minor", "tax", "tax_minor", "items", "tenders"});
+    out.record = std::move(t);
     return out;
   } catch (const field_error& e) {
     return core::error{e.message};

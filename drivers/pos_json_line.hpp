@@ -10,6 +10,9 @@
 //
 // Amounts are decimal strings ("23.50") or integers of minor units under the same name
 // with a `_minor` suffix ("total_minor": 2350). JSON floating-point amounts are refused.
+// "kind" is sale (default), return, void, sign_on or sign_off (an associate's shift; needs
+// terminal, transaction_id and operator only). Fields Kelu does not know are kept verbatim
+// in the event's "extensions"; a misspelt required field still fails as missing.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,17 +20,13 @@
 #include "agent/core/event.hpp"
 #include "agent/core/result.hpp"
 #include "agent/core/time_zone.hpp"
+#include "pos_record.hpp"
 
 namespace kelu::drivers {
 
-struct pos_line {
-  core::pos_transaction transaction;
-  std::optional<core::utc_time> time;  // absent: the receive time stands in
-};
-
 // Errors name the field path ("items[2].amount") or, for malformed JSON, the byte offset.
 // A time without a zone designator is wall time in `store_zone`.
-core::result<pos_line> parse_pos_json_line(std::string_view line, std::string_view default_currency,
-                                           const core::time_zone& store_zone);
+core::result<parsed_record> parse_pos_json_line(std::string_view line, std::string_view default_currency,
+                                                const core::time_zone& store_zone);
 
 }  // namespace kelu::drivers

@@ -124,14 +124,8 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
                                   : "");
           answers_.push_back(json{{"ok", false}, {"line", line_no_}, {"error", parsed.error_message()}, {"retry", false}});
         } else {
-          core::event e;
-          e.id = core::new_event_id();
-          e.store = owner_.options_.store_id;
-          e.source = owner_.options_.source_id;
-          e.stream = "pos";
-          e.received_at = now;
-          e.observed_at = parsed->time.value_or(now);
-          e.body = std::move(parsed->transaction);
+          auto e = make_pos_event(std::move(*parsed), {owner_.options_.store_id, owner_.options_.source_id, now},
+                                  owner_.options_.zone);
           answer_of.push_back(answers_.size());
           answers_.push_back(json{{"line", line_no_}});
           batch.push_back(std::move(e));
@@ -142,8 +136,11 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
     if (batch.empty()) return write_answers();
     std::vector<std::pair<std::string, std::string>> ids;
     for (const auto& e : batch) {
-      const auto& t = std::get<core::pos_transaction>(e.body);
-      ids.emplace_back(t.terminal, t.transaction_id);
+      std::visit(
+          [&](const auto& rec) {
+            if constexpr (requires { rec.transaction_id; }) ids.emplace_back(rec.terminal, rec.transaction_id);
+          },
+          e.body);
     }
     owner_.ingest_.submit(std::move(batch), [self = shared_from_this(), answer_of = std::move(answer_of),
                                              ids = std::move(ids)](core::result<std::vector<core::commit_outcome>> r) {

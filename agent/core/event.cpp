@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cstdio>
 #include <random>
 
 namespace kelu::core {
@@ -18,26 +19,78 @@ struct overloaded : F... {
 template <class... F>
 overloaded(F...) -> overloaded<F...>;
 
-const char* kind_name(pos_transaction_kind k) { return k == pos_transaction_kind::refund ? "refund" : "sale"; }
+// Only non-empty: extensions are rare and their absence is the common, compact case.
+void put_extra(json& j, const extensions& extra) {
+  if (!extra.empty()) j["extensions"] = json::parse(extra);
+}
+
+extensions get_extra(const json& j) {
+  const auto it = j.find("extensions");
+  if (it == j.end()) return {};
+  if (!it->is_object()) throw std::invalid_argument("extensions: expected an object");
+  return it->dump();
+}
+
+template <class T>
+void put_opt_time(json& j, const char* key, const std::optional<T>& t) {
+  if (t) j[key] = format_iso8601(*t);
+}
+
+std::optional<utc_time> get_opt_time(const json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end()) return std::nullopt;
+  auto t = parse_iso8601(it->get<std::string>());
+  if (!t) throw std::invalid_argument(std::string(key) + ": " + t.error_message());
+  return *t;
+}
+
+std::string opt_string(const json& j, const char* key) { return j.contains(key) ? j.at(key).get<std::string>() : ""; }
 
 json to_json(const pos_transaction& t) {
   json items = json::array();
-  for (const auto& i : t.items)
-    items.push_back({{"item_id", i.item_id},
-                     {"description", i.description},
-                     {"quantity_milli", i.quantity_milli},
-                     {"unit_price_minor", i.unit_price_minor},
-                     {"amount_minor", i.amount_minor}});
+  for (const auto& i : t.items) {
+    json item{{"item_id", i.item_id},
+              {"description", i.description},
+              {"department", i.department},
+              {"quantity_milli", i.quantity_milli},
+              {"unit_price_minor", i.unit_price_minor},
+              {"amount_minor", i.amount_minor},
+              {"discount_minor", i.discount_minor}};
+    put_extra(item, i.extra);
+    items.push_back(std::move(item));
+  }
   json tenders = json::array();
   for (const auto& td : t.tenders) tenders.push_back({{"method", td.method}, {"amount_minor", td.amount_minor}});
-  return {{"terminal", t.terminal},       {"transaction_id", t.transaction_id},
-          {"operator_id", t.operator_id}, {"kind", kind_name(t.kind)},
-          {"currency", t.currency},       {"total_minor", t.total_minor},
-          {"tax_minor", t.tax_minor},     {"items", std::move(items)},
-          {"tenders", std::move(tenders)}};
+  json j{{"terminal", t.terminal},       {"transaction_id", t.transaction_id},
+         {"business_day", t.business_day}, {"operator_id", t.operator_id},
+         {"operator_name", t.operator_name}, {"kind", kind_name(t.kind)},
+         {"currency", t.currency},       {"total_minor", t.total_minor},
+         {"tax_minor", t.tax_minor},     {"items", std::move(items)},
+         {"tenders", std::move(tenders)}};
+  put_extra(j, t.extra);
+  return j;
+}
+
+json to_json(const pos_operator& o) {
+  json j{{"terminal", o.terminal},
+         {"transaction_id", o.transaction_id},
+         {"business_day", o.business_day},
+         {"operator_id", o.operator_id},
+         {"operator_name", o.operator_name},
+         {"action", o.action == pos_operator_action::sign_on ? "sign_on" : "sign_off"}};
+  put_extra(j, o.extra);
+  return j;
 }
 
 json to_json(const agent_health& h) {
+  json sources = json::array();
+  for (const auto& s : h.sources) {
+    json j{{"source", s.source},         {"driver", s.driver},         {"accepted", s.accepted},
+           {"duplicates", s.duplicates}, {"rejected", s.rejected}, {"last_error", s.last_error}};
+    put_opt_time(j, "last_event_at", s.last_event_at);
+    put_opt_time(j, "last_error_at", s.last_error_at);
+    sources.push_back(std::move(j));
+  }
   return {{"uptime_s", h.uptime_s},
           {"events_committed", h.events_committed},
           {"duplicates", h.duplicates},
@@ -47,27 +100,60 @@ json to_json(const agent_health& h) {
           {"outbox_bytes", h.outbox_bytes},
           {"outbox_oldest_age_s", h.outbox_oldest_age_s},
           {"outbox_dropped", h.outbox_dropped},
-          {"mqtt_connected", h.mqtt_connected}};
+          {"mqtt_connected", h.mqtt_connected},
+          {"sources", std::move(sources)}};
+}
+
+pos_transaction_kind kind_from(const std::string& kind) {
+  if (kind == "sale") return pos_transaction_kind::sale;
+  // "refund" is how schema version 1 of this payload spelled a return.
+  if (kind == "return" || kind == "refund") return pos_transaction_kind::return_;
+  if (kind == "void") return pos_transaction_kind::void_;
+  throw std::invalid_argument("payload.kind: unknown \"" + kind + "\"");
 }
 
 pos_transaction transaction_from_json(const json& j) {
   pos_transaction t;
   t.terminal = j.at("terminal").get<std::string>();
   t.transaction_id = j.at("transaction_id").get<std::string>();
+  t.business_day = opt_string(j, "business_day");
   t.operator_id = j.at("operator_id").get<std::string>();
-  const auto kind = j.at("kind").get<std::string>();
-  if (kind != "sale" && kind != "refund") throw std::invalid_argument("payload.kind: unknown \"" + kind + "\"");
-  t.kind = kind == "refund" ? pos_transaction_kind::refund : pos_transaction_kind::sale;
+  t.operator_name = opt_string(j, "operator_name");
+  t.kind = kind_from(j.at("kind").get<std::string>());
   t.currency = j.at("currency").get<std::string>();
   t.total_minor = j.at("total_minor").get<std::int64_t>();
   t.tax_minor = j.at("tax_minor").get<std::int64_t>();
-  for (const auto& i : j.at("items"))
-    t.items.push_back({i.at("item_id").get<std::string>(), i.at("description").get<std::string>(),
-                       i.at("quantity_milli").get<std::int64_t>(), i.at("unit_price_minor").get<std::int64_t>(),
-                       i.at("amount_minor").get<std::int64_t>()});
+  for (const auto& i : j.at("items")) {
+    pos_line_item item;
+    item.item_id = i.at("item_id").get<std::string>();
+    item.description = i.at("description").get<std::string>();
+    item.department = opt_string(i, "department");
+    item.quantity_milli = i.at("quantity_milli").get<std::int64_t>();
+    item.unit_price_minor = i.at("unit_price_minor").get<std::int64_t>();
+    item.amount_minor = i.at("amount_minor").get<std::int64_t>();
+    item.discount_minor = i.value("discount_minor", std::int64_t{0});
+    item.extra = get_extra(i);
+    t.items.push_back(std::move(item));
+  }
   for (const auto& td : j.at("tenders"))
     t.tenders.push_back({td.at("method").get<std::string>(), td.at("amount_minor").get<std::int64_t>()});
+  t.extra = get_extra(j);
   return t;
+}
+
+pos_operator operator_from_json(const json& j) {
+  pos_operator o;
+  o.terminal = j.at("terminal").get<std::string>();
+  o.transaction_id = j.at("transaction_id").get<std::string>();
+  o.business_day = j.at("business_day").get<std::string>();
+  o.operator_id = j.at("operator_id").get<std::string>();
+  o.operator_name = opt_string(j, "operator_name");
+  const auto action = j.at("action").get<std::string>();
+  if (action != "sign_on" && action != "sign_off")
+    throw std::invalid_argument("payload.action: unknown \"" + action + "\"");
+  o.action = action == "sign_on" ? pos_operator_action::sign_on : pos_operator_action::sign_off;
+  o.extra = get_extra(j);
+  return o;
 }
 
 agent_health health_from_json(const json& j) {
@@ -82,25 +168,71 @@ agent_health health_from_json(const json& j) {
   h.outbox_oldest_age_s = j.at("outbox_oldest_age_s").get<std::int64_t>();
   h.outbox_dropped = j.at("outbox_dropped").get<std::int64_t>();
   h.mqtt_connected = j.at("mqtt_connected").get<bool>();
+  if (const auto it = j.find("sources"); it != j.end())
+    for (const auto& s : *it) {
+      source_health sh;
+      sh.source = s.at("source").get<std::string>();
+      sh.driver = s.at("driver").get<std::string>();
+      sh.accepted = s.at("accepted").get<std::int64_t>();
+      sh.duplicates = s.at("duplicates").get<std::int64_t>();
+      sh.rejected = s.at("rejected").get<std::int64_t>();
+      sh.last_error = s.at("last_error").get<std::string>();
+      sh.last_event_at = get_opt_time(s, "last_event_at");
+      sh.last_error_at = get_opt_time(s, "last_error_at");
+      h.sources.push_back(std::move(sh));
+    }
   return h;
+}
+
+std::string length_prefixed(std::initializer_list<std::string_view> parts) {
+  // The length prefixes keep ("a:b","c") and ("a","b:c") apart.
+  std::string out;
+  for (const auto p : parts) {
+    out += std::to_string(p.size());
+    out += ':';
+    out += p;
+    out += ':';
+  }
+  return out;
 }
 
 }  // namespace
 
+std::string_view kind_name(pos_transaction_kind k) {
+  switch (k) {
+    case pos_transaction_kind::sale: return "sale";
+    case pos_transaction_kind::return_: return "return";
+    case pos_transaction_kind::void_: return "void";
+  }
+  return "sale";
+}
+
 std::string_view type_name(const payload& p) {
   return std::visit(overloaded{[](const pos_transaction&) { return std::string_view{"pos.transaction"}; },
+                               [](const pos_operator&) { return std::string_view{"pos.operator"}; },
                                [](const agent_health&) { return std::string_view{"agent.health"}; }},
                     p);
 }
 
 std::string dedupe_key(const event& e) {
-  return std::visit(overloaded{[](const pos_transaction& t) {
-                                 // The length prefix keeps ("a:b","c") and ("a","b:c") apart.
-                                 return "pos:" + std::to_string(t.terminal.size()) + ":" + t.terminal + ":" +
-                                        t.transaction_id;
-                               },
-                               [](const agent_health&) { return std::string{}; }},
-                    e.body);
+  // Sales and control transactions share a till's sequence numbers, hence one key space.
+  return std::visit(
+      overloaded{[&](const pos_transaction& t) {
+                   return "pos:" + length_prefixed({e.store, t.terminal, t.business_day, t.transaction_id});
+                 },
+                 [&](const pos_operator& o) {
+                   return "pos:" + length_prefixed({e.store, o.terminal, o.business_day, o.transaction_id});
+                 },
+                 [](const agent_health&) { return std::string{}; }},
+      e.body);
+}
+
+std::string format_date(local_time t) {
+  const std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(t)};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return buf;
 }
 
 std::string new_event_id() {
@@ -152,6 +284,8 @@ result<event> decode(std::string_view text) {
     const auto type = j.at("type").get<std::string>();
     if (type == "pos.transaction")
       e.body = transaction_from_json(j.at("payload"));
+    else if (type == "pos.operator")
+      e.body = operator_from_json(j.at("payload"));
     else if (type == "agent.health")
       e.body = health_from_json(j.at("payload"));
     else

@@ -3,6 +3,7 @@
 // `(source, seq)` identifies an event end to end: the store assigns `seq` at commit,
 // gap-free per source, so HQ can detect a hole and ask for a replay.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -13,13 +14,21 @@
 
 namespace kelu::core {
 
+// Fields a source sent that Kelu has no slot for, kept verbatim so nothing a till sends is
+// lost: the text of a JSON object ("" when there were none). XML sources keep each unknown
+// element as its markup under its qualified name, CSV sources each unmapped column.
+using extensions = std::string;
+
 // Money is integer minor units of `currency` (ISO 4217), never floating point.
 struct pos_line_item {
-  std::string item_id;
+  std::string item_id;  // SKU, PLU or GTIN, as the till identifies the item
   std::string description;
+  std::string department;
   std::int64_t quantity_milli = 1000;  // thousandths, so weighed goods (0.375 kg) stay exact
   std::int64_t unit_price_minor = 0;
   std::int64_t amount_minor = 0;       // extended amount after line discounts
+  std::int64_t discount_minor = 0;     // line discounts, as a positive amount
+  extensions extra;
   bool operator==(const pos_line_item&) const = default;
 };
 
@@ -29,19 +38,51 @@ struct pos_tender {
   bool operator==(const pos_tender&) const = default;
 };
 
-enum class pos_transaction_kind { sale, refund };
+// A return is its own transaction with negative or positive amounts as the till sent them;
+// a void is a transaction cancelled before completion (counted, never revenue).
+enum class pos_transaction_kind { sale, return_, void_ };
 
 struct pos_transaction {
-  std::string terminal;
-  std::string transaction_id;
+  std::string terminal;        // workstation / register id
+  std::string transaction_id;  // the till's transaction id or sequence number
+  std::string business_day;    // "YYYY-MM-DD": the till's business day, else the local date of the sale
   std::string operator_id;
+  std::string operator_name;
   pos_transaction_kind kind = pos_transaction_kind::sale;
   std::string currency;
   std::int64_t total_minor = 0;
   std::int64_t tax_minor = 0;
   std::vector<pos_line_item> items;
   std::vector<pos_tender> tenders;
+  extensions extra;
   bool operator==(const pos_transaction&) const = default;
+};
+
+enum class pos_operator_action { sign_on, sign_off };
+
+// An associate signing on or off a till: who is on shift, for close rates and STAR.
+struct pos_operator {
+  std::string terminal;
+  std::string transaction_id;  // control transactions share the till's sequence numbers
+  std::string business_day;
+  std::string operator_id;
+  std::string operator_name;
+  pos_operator_action action = pos_operator_action::sign_on;
+  extensions extra;
+  bool operator==(const pos_operator&) const = default;
+};
+
+// What each configured source reports about itself.
+struct source_health {
+  std::string source;  // the configured source id
+  std::string driver;  // "pos-tcp", "poslog", "csv", "webhook", "escpos"
+  std::int64_t accepted = 0;    // stored, duplicates included
+  std::int64_t duplicates = 0;
+  std::int64_t rejected = 0;    // records or files refused as malformed
+  std::optional<utc_time> last_event_at;  // receive time of the last accepted record
+  std::string last_error;
+  std::optional<utc_time> last_error_at;
+  bool operator==(const source_health&) const = default;
 };
 
 // Periodic self-report; the figures HQ needs to trust the rest of the data.
@@ -56,11 +97,12 @@ struct agent_health {
   std::int64_t outbox_oldest_age_s = 0;
   std::int64_t outbox_dropped = 0;    // rows dropped by the quota, ever
   bool mqtt_connected = false;
+  std::vector<source_health> sources;
   bool operator==(const agent_health&) const = default;
 };
 
 // Closed set: adding a kind means every std::visit over `payload` fails to compile until handled.
-using payload = std::variant<pos_transaction, agent_health>;
+using payload = std::variant<pos_transaction, pos_operator, agent_health>;
 
 struct event {
   std::string id;      // random 128-bit hex, for references from reports and alerts
@@ -68,18 +110,24 @@ struct event {
   std::string source;  // the configured source instance, e.g. "pos-tcp"
   std::string stream;  // what HQ subscribes to: "pos", "health"
   std::int64_t seq = 0;  // assigned by the store at commit; 0 before
-  utc_time observed_at{};  // when it happened, per the source
-  utc_time received_at{};  // when the box received it
+  utc_time observed_at{};  // when it happened, per the source's own clock
+  utc_time received_at{};  // when the box received it: the two side by side show clock skew
   payload body;
   bool operator==(const event&) const = default;
 };
 
-// "pos.transaction", "agent.health".
+// "pos.transaction", "pos.operator", "agent.health".
 std::string_view type_name(const payload& p);
+std::string_view kind_name(pos_transaction_kind k);
 
-// A natural key for sources whose records carry their own identity (terminal + transaction id);
-// the store refuses a second event with the same key. Empty when the kind has none.
+// The natural key of records that carry their own identity: (store, terminal, business
+// day, transaction id or sequence number). Tills restart their numbering, per day or on a
+// reinstall; the day keeps those apart. The store refuses a second event with the same key.
+// Empty when the kind has none.
 std::string dedupe_key(const event& e);
+
+// "YYYY-MM-DD" of a local time.
+std::string format_date(local_time t);
 
 std::string new_event_id();
 

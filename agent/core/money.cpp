@@ -53,4 +53,12 @@ result<std::int64_t> parse_decimal(std::string_view text, int digits) {
   return negative ? -value : value;
 }
 
+std::optional<std::int64_t> extended_amount(std::int64_t unit_price_minor, std::int64_t quantity_milli) {
+  std::int64_t product = 0;
+  if (__builtin_mul_overflow(unit_price_minor, quantity_milli, &product)) return std::nullopt;
+  // Quotient and remainder, not (product + 500) / 1000, which overflows near the limits.
+  const std::int64_t rem = product % 1000;
+  return product / 1000 + (rem >= 500 ? 1 : rem <= -500 ? -1 : 0);
+}
+
 }  // namespace kelu::core

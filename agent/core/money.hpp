@@ -1,6 +1,7 @@
 #pragma once
 // Exact money: decimal text to integer minor units, by the currency's ISO 4217 exponent.
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "result.hpp"
@@ -14,5 +15,8 @@ int minor_digits(std::string_view currency);
 // "12.5" with 2 digits -> 1250; "-3" -> -300. Refuses more fractional digits than the
 // currency has (rounding money silently is a bug), exponents, and anything past int64.
 result<std::int64_t> parse_decimal(std::string_view text, int digits);
+
+// unit price x quantity in thousandths, rounded half away from zero; empty on overflow.
+std::optional<std::int64_t> extended_amount(std::int64_t unit_price_minor, std::int64_t quantity_milli);
 
 }  // namespace kelu::core

@@ -18,7 +18,11 @@ event sample_sale() {
   t.currency = "CNY";
   t.total_minor = 2350;
   t.tax_minor = 270;
-  t.items = {{"6901234567892", "Oolong tea 500ml", 2000, 450, 900}, {"W-APPLE", "Apples, loose", 375, 1200, 450}};
+  t.business_day = "2026-11-18";
+  t.operator_name = "Li Na";
+  t.items = {{"6901234567892", "Oolong tea 500ml", "drinks", 2000, 450, 900, 0, ""},
+             {"W-APPLE", "Apples, loose", "fruit", 375, 1200, 400, 50, R"({"lot":"L-7"})"}};
+  t.extra = R"({"loyalty":{"card":"0042"}})";
   t.tenders = {{"mobile", 2350}};
   event e;
   e.id = new_event_id();
@@ -40,10 +44,26 @@ TEST(event, encode_decode_round_trip_for_every_kind) {
 
   event health = sale;
   health.stream = "health";
-  health.body = agent_health{120, 10, 1, 2, 0, 3, 4096, 7, 0, true};
+  agent_health ah{120, 10, 1, 2, 0, 3, 4096, 7, 0, true, {}};
+  ah.sources.push_back({"poslog", "poslog", 5, 1, 2, from_unix_ms(1'795'000'000'000), "x.xml: bad", std::nullopt});
+  health.body = ah;
   auto h = decode(encode(health));
   ASSERT_TRUE(h) << h.error_message();
   EXPECT_EQ(*h, health);
+
+  event op = sale;
+  op.body = pos_operator{"T1", "160", "2026-11-18", "94", "FL 34", pos_operator_action::sign_off, ""};
+  auto o = decode(encode(op));
+  ASSERT_TRUE(o) << o.error_message();
+  EXPECT_EQ(*o, op);
+  EXPECT_EQ(type_name(op.body), "pos.operator");
+  for (auto kind : {pos_transaction_kind::return_, pos_transaction_kind::void_}) {
+    event r = sale;
+    std::get<pos_transaction>(r.body).kind = kind;
+    auto back = decode(encode(r));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, r);
+  }
   EXPECT_EQ(type_name(health.body), "agent.health");
   EXPECT_EQ(type_name(sale.body), "pos.transaction");
 }
@@ -75,6 +95,19 @@ TEST(event, dedupe_key_separates_terminal_and_transaction_unambiguously) {
   std::get<pos_transaction>(b.body).terminal = "a";
   std::get<pos_transaction>(b.body).transaction_id = "b:c";
   EXPECT_NE(dedupe_key(a), dedupe_key(b));
+  // The same transaction number on another business day or in another store is another sale.
+  auto c = sample_sale();
+  auto d = sample_sale();
+  std::get<pos_transaction>(c.body).business_day = "2026-11-27";
+  std::get<pos_transaction>(d.body).business_day = "2026-11-28";
+  EXPECT_NE(dedupe_key(c), dedupe_key(d));
+  d = c;
+  d.store = "other";
+  EXPECT_NE(dedupe_key(c), dedupe_key(d));
+  d = c;
+  d.id = new_event_id();
+  d.received_at += std::chrono::hours(1);
+  EXPECT_EQ(dedupe_key(c), dedupe_key(d));
   event h = a;
   h.body = agent_health{};
   EXPECT_EQ(dedupe_key(h), "");

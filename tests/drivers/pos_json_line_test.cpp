@@ -7,6 +7,8 @@ namespace {
 
 const core::time_zone utc = core::time_zone::utc();
 
+const core::pos_transaction& tx(const parsed_record& r) { return std::get<core::pos_transaction>(r.record); }
+
 TEST(pos_json_line, full_transaction_with_decimal_strings) {
   const auto r = parse_pos_json_line(
       R"({"terminal":"T1","transaction_id":"1001","time":"2026-11-27T18:03:11+08:00","operator":"E7",)"
@@ -15,7 +17,7 @@ TEST(pos_json_line, full_transaction_with_decimal_strings) {
       R"("tenders":[{"method":"mobile","amount":"23.50"}]})",
       "USD", utc);
   ASSERT_TRUE(r) << r.error_message();
-  const auto& t = r->transaction;
+  const auto& t = tx(*r);
   EXPECT_EQ(t.terminal, "T1");
   EXPECT_EQ(t.transaction_id, "1001");
   EXPECT_EQ(t.operator_id, "E7");
@@ -41,10 +43,10 @@ TEST(pos_json_line, computed_amounts_round_half_away_from_zero_without_overflow)
       R"({"item_id":"d","quantity":"-0.001","unit_price_minor":9223372036854775807}]})",
       "CNY", utc);
   ASSERT_TRUE(r) << r.error_message();
-  EXPECT_EQ(r->transaction.items[0].amount_minor, 1);   // 0.5 cent -> 1
-  EXPECT_EQ(r->transaction.items[1].amount_minor, -1);  // -0.5 cent -> -1
-  EXPECT_EQ(r->transaction.items[2].amount_minor, 0);
-  EXPECT_EQ(r->transaction.items[3].amount_minor, -9223372036854776);  // at the edge, no overflow
+  EXPECT_EQ(tx(*r).items[0].amount_minor, 1);   // 0.5 cent -> 1
+  EXPECT_EQ(tx(*r).items[1].amount_minor, -1);  // -0.5 cent -> -1
+  EXPECT_EQ(tx(*r).items[2].amount_minor, 0);
+  EXPECT_EQ(tx(*r).items[3].amount_minor, -9223372036854776);  // at the edge, no overflow
 }
 
 TEST(pos_json_line, a_time_without_zone_is_read_in_the_store_zone) {
@@ -55,13 +57,50 @@ TEST(pos_json_line, a_time_without_zone_is_read_in_the_store_zone) {
   EXPECT_EQ(core::format_iso8601(*r->time), "2026-11-27T10:03:11.000Z");
 }
 
+TEST(pos_json_line, unknown_fields_are_kept_verbatim_at_every_level) {
+  const auto r = parse_pos_json_line(
+      R"({"terminal":"T1","transaction_id":"1","total":"1","colour":"red","loyalty":{"card":"0042","points":[1,2]},)"
+      R"("items":[{"item_id":"a","amount":"1","lot":"L-7"}]})",
+      "CNY", utc);
+  ASSERT_TRUE(r) << r.error_message();
+  EXPECT_EQ(tx(*r).extra, R"({"colour":"red","loyalty":{"card":"0042","points":[1,2]}})");
+  EXPECT_EQ(tx(*r).items[0].extra, R"({"lot":"L-7"})");
+}
+
+TEST(pos_json_line, sign_on_and_off_are_operator_records) {
+  const auto r = parse_pos_json_line(
+      R"({"kind":"sign_off","terminal":"T1","transaction_id":"77","operator":"E7","operator_name":"Li Na",)"
+      R"("business_day":"2026-11-27","time":"2026-11-27T21:00:00Z"})",
+      "CNY", utc);
+  ASSERT_TRUE(r) << r.error_message();
+  const auto& o = std::get<core::pos_operator>(r->record);
+  EXPECT_EQ(o.action, core::pos_operator_action::sign_off);
+  EXPECT_EQ(o.operator_id, "E7");
+  EXPECT_EQ(o.operator_name, "Li Na");
+  EXPECT_EQ(o.business_day, "2026-11-27");
+  EXPECT_EQ(o.extra, "");
+}
+
+TEST(pos_json_line, business_day_defaults_to_the_local_date_of_the_sale) {
+  // 23:30 UTC on the 26th is already the 27th in Shanghai: the day the store was open.
+  const auto sh = core::time_zone::load("Asia/Shanghai");
+  ASSERT_TRUE(sh);
+  auto r = parse_pos_json_line(R"({"terminal":"T","transaction_id":"1","total":"1","time":"2026-11-26T23:30:00Z"})",
+                               "CNY", *sh);
+  ASSERT_TRUE(r);
+  const auto e = make_pos_event(std::move(*r), {"s1", "pos-tcp", core::from_unix_ms(0)}, *sh);
+  EXPECT_EQ(std::get<core::pos_transaction>(e.body).business_day, "2026-11-27");
+  EXPECT_EQ(e.received_at, core::from_unix_ms(0));  // the box's time kept beside the till's
+  EXPECT_EQ(core::to_unix_ms(e.observed_at), 1'795'735'800'000);
+}
+
 TEST(pos_json_line, minor_units_default_currency_and_refunds) {
   const auto r = parse_pos_json_line(R"({"terminal":7,"transaction_id":99,"total_minor":-1500,"kind":"refund"})", "JPY", utc);
   ASSERT_TRUE(r) << r.error_message();
-  EXPECT_EQ(r->transaction.terminal, "7");
-  EXPECT_EQ(r->transaction.currency, "JPY");
-  EXPECT_EQ(r->transaction.total_minor, -1500);
-  EXPECT_EQ(r->transaction.kind, core::pos_transaction_kind::refund);
+  EXPECT_EQ(tx(*r).terminal, "7");
+  EXPECT_EQ(tx(*r).currency, "JPY");
+  EXPECT_EQ(tx(*r).total_minor, -1500);
+  EXPECT_EQ(tx(*r).kind, core::pos_transaction_kind::return_);
   EXPECT_FALSE(r->time);
 }
 
@@ -91,8 +130,9 @@ INSTANTIATE_TEST_SUITE_P(
                              "items[1].amount"},
                     bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","tenders":[{"amount":"1"}]})",
                              "tenders[0].method: required"},
-                    bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","colour":"red"})",
-                             "colour: unknown field"},
+                    bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","business_day":"27/11"})",
+                             "business_day: \"27/11\" is not YYYY-MM-DD"},
+                    bad_case{R"({"terminal":"T1","transaction_id":"1","kind":"sign_on"})", "operator: required"},
                     bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","time":"2026-11-27T10:00"})",
                              "time: bad timestamp"},
                     bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","kind":"theft"})", "kind:"},
