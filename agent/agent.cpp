@@ -3,12 +3,15 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+
 #include <csignal>
 
 #include "config/loader.hpp"
 #include "config/schema.hpp"
-#include "drivers/pos_tcp_source.hpp"
+#include "drivers/source.hpp"
 #include "kelu/version.hpp"
+#include "pos_sources.hpp"
 #include "sync/command_handler.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
@@ -98,21 +101,11 @@ core::status agent::start() {
   });
   committer_->on_commit([this] { publisher_->wake(); });
 
-  if (cfg_.sources.pos_tcp.enabled) {
-    const auto& p = cfg_.sources.pos_tcp;
-    drivers::pos_tcp_options o;
-    o.store_id = cfg_.store.id;
-    o.source_id = p.source_id;
-    o.listen = p.listen;
-    o.port = static_cast<std::uint16_t>(p.port);
-    o.max_line_bytes = static_cast<std::size_t>(p.max_line_bytes);
-    o.max_connections = static_cast<std::size_t>(p.max_connections);
-    o.idle_timeout = std::chrono::seconds(p.idle_timeout_s);
-    o.default_currency = cfg_.store.currency;
-    o.zone = zone_;
-    pos_tcp_ = std::make_unique<drivers::pos_tcp_source>(io_.get_executor(), *committer_, clock_, o, log_);
-    if (auto st = pos_tcp_->start(); !st) return st;
-  }
+  auto sources = make_pos_sources(io_.get_executor(), *committer_, clock_, cfg_, zone_, log_);
+  if (!sources) return core::error{sources.error_message()};
+  sources_ = std::move(sources).value();
+  for (auto& src : sources_)
+    if (auto st = src->start(); !st) return st;
   const auto s = outbox_->stats();
   log_->info("kelu {} started: store {}/{}, database {} ({} unsent messages, {} bytes), config {}", kelu::version,
              cfg_.store.tenant, cfg_.store.id, cfg_.storage.path, s.rows, s.bytes, config::hash(cfg_));
@@ -143,7 +136,7 @@ void agent::request_stop() {
   boost::asio::post(io_, [this] {
     if (stopping_) return;
     stopping_ = true;
-    if (pos_tcp_) pos_tcp_->stop();
+    for (auto& src : sources_) src->stop();
     committer_->close();
     // Queued commits were posted before this handler's successors; let them run first.
     boost::asio::post(io_, [this] {
@@ -198,7 +191,10 @@ void agent::report_health() {
   h.uptime_s = std::chrono::duration_cast<std::chrono::seconds>(clock_.now_steady() - started_).count();
   h.events_committed = cs.committed;
   h.duplicates = cs.duplicates;
-  h.rejected_lines = pos_tcp_ ? pos_tcp_->stats().rejected : 0;
+  for (const auto& src : sources_) {
+    h.sources.push_back(src->health());
+    h.rejected_lines += h.sources.back().rejected;
+  }
   h.busy_rejections = cs.busy_rejections;
   h.outbox_rows = ob.rows;
   h.outbox_bytes = ob.bytes;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/core/clock.hpp"
 #include "agent/core/time_zone.hpp"
@@ -31,7 +32,7 @@ class mqtt_publisher;
 class command_handler;
 }  // namespace kelu::sync
 namespace kelu::drivers {
-class pos_tcp_source;
+class source;
 }
 
 namespace kelu {
@@ -75,7 +76,7 @@ class agent {
   std::unique_ptr<sync::group_committer> committer_;
   std::unique_ptr<sync::mqtt_publisher> publisher_;
   std::unique_ptr<sync::command_handler> commands_;
-  std::unique_ptr<drivers::pos_tcp_source> pos_tcp_;
+  std::vector<std::unique_ptr<drivers::source>> sources_;
   bool stopping_ = false;
 };
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "agent.hpp"
+#include "ingest_command.hpp"
 #include "config/loader.hpp"
 #include "config/schema.hpp"
 #include "drivers/pos_simulator.hpp"
@@ -120,7 +121,27 @@ int main(int argc, char** argv) {
   tail_cmd->add_option("--client-id", tail.client_id, "MQTT client id (persistent session)")->capture_default_str();
   tail_cmd->add_flag("--from-first", tail.from_first, "Expect every stream from seq 1 and ask for what is missing");
 
+  std::string ingest_config, ingest_format;
+  kelu::ingest_options ingest;
+  auto* ingest_cmd = app.add_subcommand(
+      "ingest", "Backfill history from exported files (POSLog, CSV, ESC/POS captures, JSON lines) into the store");
+  ingest_cmd->add_option("-c,--config", ingest_config, "Configuration file")->required()->check(CLI::ExistingFile);
+  ingest_cmd->add_option("--format", ingest_format, "poslog|csv|escpos|jsonl (default: by file extension)")
+      ->check(CLI::IsMember({"poslog", "csv", "escpos", "jsonl"}));
+  ingest_cmd->add_option("paths", ingest.paths, "Files, or folders of files")->required();
+  ingest_cmd->add_flag("--json", ingest.json, "Print the summary as JSON");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*ingest_cmd) {
+    const auto loaded = kelu::config::load_file(ingest_config);
+    if (!loaded.ok()) {
+      for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
+      return 2;
+    }
+    if (!ingest_format.empty()) ingest.format = kelu::drivers::format_from_name(ingest_format);
+    return kelu::run_ingest(loaded.value, ingest, std::cout, std::cerr);
+  }
 
   if (*run_cmd) return run(run_config);
   if (*validate_cmd) return validate(validate_path);

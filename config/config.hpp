@@ -55,8 +55,93 @@ struct pos_tcp_config {
   std::int64_t idle_timeout_s = 0;
 };
 
+// A watched drop folder: files arrive in `folder`, move to done/ once every transaction in
+// them is committed, or to rejected/ with a .error file beside them.
+struct folder_source_config {
+  bool enabled = false;
+  std::string source_id;
+  std::string folder;
+  std::int64_t rescan_s = 0;
+  std::int64_t settle_s = 0;
+  std::int64_t max_file_bytes = 0;
+  std::int64_t done_retention_days = 0;
+};
+
+struct poslog_config : folder_source_config {};
+
+struct csv_columns {
+  std::string transaction;
+  std::string time;
+  std::string item;
+  std::string description;
+  std::string quantity;
+  std::string unit_price;
+  std::string amount;
+  std::string terminal;
+  std::string operator_id;
+  std::string department;
+};
+
+struct csv_config : folder_source_config {
+  std::string delimiter;
+  std::string decimal_separator;
+  std::string time_format;
+  std::string time_zone;  // empty: the store's
+  std::string currency;   // empty: the store's
+  std::string terminal;
+  std::string return_prefix;
+  csv_columns columns;
+};
+
+struct webhook_config {
+  bool enabled = false;
+  std::string source_id;
+  std::string listen;
+  std::int64_t port = 0;
+  std::string path;
+  std::string secrets_file;
+  std::int64_t max_body_bytes = 0;
+  std::int64_t max_connections = 0;
+  std::int64_t rate_per_s = 0;
+  std::int64_t rate_burst = 0;
+  std::int64_t timeout_s = 0;
+};
+
+struct escpos_layout_config {
+  std::string preset;
+  std::string encoding;
+  std::string total_pattern;
+  std::string item_pattern;
+  std::string items_end_pattern;
+  std::string tax_pattern;
+  std::string time_pattern;
+  std::string time_format;
+  std::string receipt_number_pattern;
+  std::string cashier_pattern;
+  std::string terminal;
+  std::string currency;
+};
+
+struct escpos_config {
+  bool enabled = false;
+  std::string source_id;
+  std::string listen;
+  std::int64_t port = 0;
+  std::string printer;  // host:port of the real printer
+  std::string serial_device;          // the till's side of an RS-232 tap; empty: no serial tap
+  std::string serial_printer_device;  // the printer's side
+  std::int64_t serial_baud = 0;
+  std::int64_t max_job_bytes = 0;
+  std::int64_t connect_timeout_s = 0;
+  escpos_layout_config layout;
+};
+
 struct sources_config {
   pos_tcp_config pos_tcp;
+  poslog_config poslog;
+  csv_config csv;
+  webhook_config webhook;
+  escpos_config escpos;
 };
 
 struct health_config {

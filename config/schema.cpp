@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #include "key_def.hpp"
 
@@ -28,8 +29,8 @@ const auto& field(const config& c) {
 using check_fn = std::function<std::optional<std::string>(const std::string&)>;
 
 struct meta {
-  const char* path;
-  const char* description;
+  std::string path;
+  std::string description;
   reload when = reload::restart;
 };
 
@@ -149,11 +150,58 @@ std::optional<std::string> non_empty(const std::string& s) {
   return std::nullopt;
 }
 
+std::optional<std::string> single_char(const std::string& s) {
+  if (s.size() != 1) return "\"" + s + "\" must be exactly one character";
+  return std::nullopt;
+}
+
+std::optional<std::string> host_port_or_empty(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  const auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size() ||
+      s.find_first_not_of("0123456789", colon + 1) != std::string::npos || s.size() - colon > 6)
+    return "\"" + s + "\" is not host:port (e.g. \"192.168.1.50:9100\")";
+  return std::nullopt;
+}
+
+std::optional<std::string> optional_currency(const std::string& s) { return s.empty() ? std::nullopt : currency(s); }
+std::optional<std::string> optional_time_zone(const std::string& s) { return s.empty() ? std::nullopt : time_zone(s); }
+
+std::optional<std::string> url_path(const std::string& s) {
+  if (s.empty() || s.front() != '/' || s.find_first_of(" ?#") != std::string::npos)
+    return "\"" + s + "\" is not a URL path (e.g. \"/pos/webhook\")";
+  return std::nullopt;
+}
+
+// The keys every drop-folder source has; `Src` picks poslog or csv.
+template <auto Src>
+void add_folder_keys(std::vector<key_def>& t, const std::string& name, const std::string& what) {
+  using C = config;
+  using F = folder_source_config;
+  const std::string p = "sources." + name + ".";
+  t.push_back(bool_key<&C::sources, Src, &F::enabled>({p + "enabled", "Read " + what + " files dropped into the folder"}, false));
+  t.push_back(string_key<&C::sources, Src, &F::source_id>(
+      {p + "source_id", "Source name in events; (source, seq) identifies each event"}, name, identifier));
+  t.push_back(string_key<&C::sources, Src, &F::folder>(
+      {p + "folder", "Drop folder; processed files move to its done/ and rejected/ subfolders"},
+      "/var/lib/kelu/inbox/" + name, non_empty));
+  t.push_back(int_key<&C::sources, Src, &F::rescan_s>(
+      {p + "rescan_s", "Seconds between full rescans of the folder (inotify catches new files at once)"}, 30, 1, 3600));
+  t.push_back(int_key<&C::sources, Src, &F::settle_s>(
+      {p + "settle_s", "A file found by a rescan is read once unchanged this many seconds (still being copied otherwise)"},
+      2, 0, 3600));
+  t.push_back(int_key<&C::sources, Src, &F::max_file_bytes>(
+      {p + "max_file_bytes", "Larger files are rejected, not read"}, 256LL << 20, 1024, 4LL << 30));
+  t.push_back(int_key<&C::sources, Src, &F::done_retention_days>(
+      {p + "done_retention_days", "Files in done/ are deleted after this many days (0 keeps them)", reload::hot}, 30, 0,
+      3650));
+}
+
 std::vector<key_def> build_table() {
   using C = config;
   using std::string;
   constexpr auto hot = reload::hot;
-  return {
+  std::vector<key_def> t{
       string_key<&C::store, &store_config::tenant>(
           {"store.tenant", "Retailer account at HQ; the second level of every MQTT topic"}, std::nullopt, identifier,
           "acme"),
@@ -239,11 +287,150 @@ std::vector<key_def> build_table() {
       int_key<&C::sources, &sources_config::pos_tcp, &pos_tcp_config::idle_timeout_s>(
           {"sources.pos_tcp.idle_timeout_s", "A connection silent this long is closed"}, 300, 1, 86400),
 
+  };
+  add_folder_keys<&sources_config::poslog>(t, "poslog", "NRF ARTS POSLog XML");
+  add_folder_keys<&sources_config::csv>(t, "csv", "CSV sales export");
+  using CS = csv_config;
+  using CC = csv_columns;
+  const auto csv = [&](key_def k) { t.push_back(std::move(k)); };
+  csv(string_key<&C::sources, &sources_config::csv, &CS::delimiter>({"sources.csv.delimiter", "Field separator"},
+                                                                      string{","}, single_char));
+  csv(string_key<&C::sources, &sources_config::csv, &CS::decimal_separator>(
+      {"sources.csv.decimal_separator", "Decimal separator in amounts and quantities (\",\" in much of Europe)"},
+      string{"."}, single_char));
+  csv(string_key<&C::sources, &sources_config::csv, &CS::time_format>(
+      {"sources.csv.time_format", "strptime format of the time column (%Y-%m-%d %H:%M:%S, %d/%m/%Y %H:%M, ...)"},
+      string{"%Y-%m-%d %H:%M:%S"}, non_empty));
+  csv(string_key<&C::sources, &sources_config::csv, &CS::time_zone>(
+      {"sources.csv.time_zone", "IANA zone of the export's times; empty: store.time_zone"}, string{},
+      optional_time_zone));
+  csv(string_key<&C::sources, &sources_config::csv, &CS::currency>(
+      {"sources.csv.currency", "Currency of the export's amounts; empty: store.currency"}, string{},
+      optional_currency));
+  csv(string_key<&C::sources, &sources_config::csv, &CS::terminal>(
+      {"sources.csv.terminal", "Terminal id for every row when there is no terminal column"}, string{"csv"},
+      non_empty));
+  csv(string_key<&C::sources, &sources_config::csv, &CS::return_prefix>(
+      {"sources.csv.return_prefix", "Transaction ids starting with this are returns (e.g. \"C\"); empty: none"},
+      string{}));
+  struct column {
+    std::string CC::*member;
+    const char* name;
+    const char* def;
+    const char* desc;
+  };
+  // Member pointers vary at run time here, so these keys bind through a small lambda pair.
+  for (const column& col : {column{&CC::transaction, "transaction", "transaction_id", "Header of the transaction (receipt, invoice) id column; rows sharing it form one transaction"},
+                            column{&CC::time, "time", "time", "Header of the sale time column"},
+                            column{&CC::item, "item", "item_id", "Header of the item id (SKU, GTIN) column"},
+                            column{&CC::description, "description", "description", "Header of the item description column; empty: none"},
+                            column{&CC::quantity, "quantity", "quantity", "Header of the quantity column; empty: 1 per row"},
+                            column{&CC::unit_price, "unit_price", "unit_price", "Header of the unit price column; empty: none"},
+                            column{&CC::amount, "amount", "", "Header of the line amount column; empty: unit price x quantity"},
+                            column{&CC::terminal, "terminal", "", "Header of the terminal column; empty: sources.csv.terminal"},
+                            column{&CC::operator_id, "operator", "", "Header of the cashier column; empty: none"},
+                            column{&CC::department, "department", "", "Header of the department column; empty: none"}}) {
+    key_def k;
+    const std::string path = std::string("sources.csv.columns.") + col.name;
+    k.info = {path, "string", json(std::string(col.def)).dump(), "", col.desc, reload::restart};
+    const auto member = col.member;
+    k.set = [member](config& c, const json& v) -> std::optional<std::string> {
+      if (!v.is_string()) return "expected a string, got " + v.dump();
+      c.sources.csv.columns.*member = v.get<std::string>();
+      return std::nullopt;
+    };
+    k.get = [member](const config& c) { return json(c.sources.csv.columns.*member); };
+    t.push_back(std::move(k));
+  }
+
+  using W = webhook_config;
+  const auto w = [&](key_def k) { t.push_back(std::move(k)); };
+  w(bool_key<&C::sources, &sources_config::webhook, &W::enabled>(
+      {"sources.webhook.enabled", "Accept POS transactions pushed as JSON over HTTP (HMAC-SHA256 signed)"}, false));
+  w(string_key<&C::sources, &sources_config::webhook, &W::source_id>(
+      {"sources.webhook.source_id", "Source name in events"}, string{"webhook"}, identifier));
+  w(string_key<&C::sources, &sources_config::webhook, &W::listen>(
+      {"sources.webhook.listen", "Address to listen on"}, string{"0.0.0.0"}, non_empty));
+  w(int_key<&C::sources, &sources_config::webhook, &W::port>({"sources.webhook.port", "HTTP port; 0 picks a free one"},
+                                                             9751, 0, 65535));
+  w(string_key<&C::sources, &sources_config::webhook, &W::path>(
+      {"sources.webhook.path", "URL path the POS posts to"}, string{"/pos/transactions"}, url_path));
+  w(string_key<&C::sources, &sources_config::webhook, &W::secrets_file>(
+      {"sources.webhook.secrets_file",
+       "File of \"terminal secret\" lines (\"* secret\" for any terminal); keep it readable by kelu only"},
+      string{"/etc/kelu/webhook-secrets"}, non_empty));
+  w(int_key<&C::sources, &sources_config::webhook, &W::max_body_bytes>(
+      {"sources.webhook.max_body_bytes", "Larger requests get 413"}, 1 << 20, 256, 64 << 20));
+  w(int_key<&C::sources, &sources_config::webhook, &W::max_connections>(
+      {"sources.webhook.max_connections", "Concurrent connections; more are closed at once"}, 64, 1, 10000));
+  w(int_key<&C::sources, &sources_config::webhook, &W::rate_per_s>(
+      {"sources.webhook.rate_per_s", "Requests per second per client address, sustained; more get 429"}, 50, 1, 100000));
+  w(int_key<&C::sources, &sources_config::webhook, &W::rate_burst>(
+      {"sources.webhook.rate_burst", "Requests a client may send at once above the sustained rate"}, 200, 1, 1000000));
+  w(int_key<&C::sources, &sources_config::webhook, &W::timeout_s>(
+      {"sources.webhook.timeout_s", "Deadline to read a request or write a response"}, 15, 1, 600));
+
+  using E = escpos_config;
+  using L = escpos_layout_config;
+  const auto e = [&](key_def k) { t.push_back(std::move(k)); };
+  e(bool_key<&C::sources, &sources_config::escpos, &E::enabled>(
+      {"sources.escpos.enabled", "Tap the receipt printer: pass every byte through and read sales from the receipts"},
+      false));
+  e(string_key<&C::sources, &sources_config::escpos, &E::source_id>({"sources.escpos.source_id", "Source name in events"},
+                                                                    string{"escpos"}, identifier));
+  e(string_key<&C::sources, &sources_config::escpos, &E::listen>({"sources.escpos.listen", "Address the till prints to"},
+                                                                 string{"0.0.0.0"}, non_empty));
+  e(int_key<&C::sources, &sources_config::escpos, &E::port>(
+      {"sources.escpos.port", "Raw printing port the till prints to; 0 disables the network tap"}, 9100, 0, 65535));
+  e(string_key<&C::sources, &sources_config::escpos, &E::printer>(
+      {"sources.escpos.printer", "host:port of the real receipt printer (network tap)"}, string{},
+      host_port_or_empty));
+  e(string_key<&C::sources, &sources_config::escpos, &E::serial_device>(
+      {"sources.escpos.serial_device", "Serial port the till prints to (RS-232 tap); empty: none"}, string{}));
+  e(string_key<&C::sources, &sources_config::escpos, &E::serial_printer_device>(
+      {"sources.escpos.serial_printer_device", "Serial port of the real printer (RS-232 tap)"}, string{}));
+  e(int_key<&C::sources, &sources_config::escpos, &E::serial_baud>(
+      {"sources.escpos.serial_baud", "Baud rate of both serial ports"}, 9600, 1200, 921600));
+  e(int_key<&C::sources, &sources_config::escpos, &E::max_job_bytes>(
+      {"sources.escpos.max_job_bytes", "Bytes of one print job kept for parsing; past it the job still prints, unparsed"},
+      4 << 20, 4096, 256 << 20));
+  e(int_key<&C::sources, &sources_config::escpos, &E::connect_timeout_s>(
+      {"sources.escpos.connect_timeout_s", "Deadline to reach the real printer"}, 5, 1, 120));
+  e(enum_key<&C::sources, &sources_config::escpos, &E::layout, &L::preset>(
+      {"sources.escpos.preset", "Receipt layout preset; the pattern keys below override parts of it"}, "generic-en",
+      {"generic-en", "generic-zh"}));
+  for (const auto& [member, name, desc] : std::vector<std::tuple<std::string L::*, const char*, const char*>>{
+           {&L::encoding, "encoding", "Printer code page (CP437, GB18030, UTF-8, ...); empty: the preset's"},
+           {&L::total_pattern, "total_pattern", "Regular expression of the total line; group 1 is the amount"},
+           {&L::item_pattern, "item_pattern", "Item line; group 1 description, 2 amount, optional 3 quantity"},
+           {&L::items_end_pattern, "items_end_pattern", "First line after the items (subtotal, total)"},
+           {&L::tax_pattern, "tax_pattern", "Tax line; group 1 is the amount"},
+           {&L::time_pattern, "time_pattern", "Group 1 is the sale time, read with time_format"},
+           {&L::time_format, "time_format", "strptime format of the time_pattern capture"},
+           {&L::receipt_number_pattern, "receipt_number_pattern", "Group 1 is the receipt number"},
+           {&L::cashier_pattern, "cashier_pattern", "Group 1 is the cashier"},
+           {&L::currency, "currency", "Currency of the receipts; empty: store.currency"}}) {
+    key_def k;
+    const std::string path = std::string("sources.escpos.") + name;
+    k.info = {path, "string", "\"\"", "", desc, reload::restart};
+    k.set = [m = member](config& c, const json& v) -> std::optional<std::string> {
+      if (!v.is_string()) return "expected a string, got " + v.dump();
+      c.sources.escpos.layout.*m = v.get<std::string>();
+      return std::nullopt;
+    };
+    k.get = [m = member](const config& c) { return json(c.sources.escpos.layout.*m); };
+    t.push_back(std::move(k));
+  }
+  e(string_key<&C::sources, &sources_config::escpos, &E::layout, &L::terminal>(
+      {"sources.escpos.terminal", "Terminal id of the till behind this printer"}, string{"printer"}, non_empty));
+
+  for (auto& k : std::vector<key_def>{
       int_key<&C::health, &health_config::interval_s>(
           {"health.interval_s", "Seconds between agent.health reports to HQ", hot}, 60, 1, 86400),
       enum_key<&C::log, &log_config::level>({"log.level", "Log verbosity", hot}, "info",
-                                            {"trace", "debug", "info", "warn", "error"}),
-  };
+                                            {"trace", "debug", "info", "warn", "error"})})
+    t.push_back(std::move(k));
+  return t;
 }
 
 }  // namespace

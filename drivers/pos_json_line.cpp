@@ -103,15 +103,7 @@ class reader {
       for (const char* a : known) is_known = is_known || k == a;
       if (!is_known) extra[k] = v;
     }
-    return extra.empty() ? core::extensions{} : extra.dump();
-  }
-
-  void only(std::initializer_list<const char*> allowed) const {
-    for (const auto& [k, v] : obj_.items()) {
-      bool known = false;
-      for (const char* a : allowed) known = known || k == a;
-      if (!known) throw field_error{at(k) + ": unknown field"};
-    }
+    return extra.empty() ? core::extensions{} : extra.dump(-1, ' ', false, json::error_handler_t::replace);
   }
 
  private:
@@ -211,8 +203,8 @@ core::result<parsed_record> parse_pos_json_line(std::string_view line, std::stri
       const auto path = "tenders[" + std::to_string(i) + "]";
       if (!tenders[i].is_object()) throw field_error{path + ": expected an object"};
       const reader tr{tenders[i], path};
-      tr.only({"method", "amount", "amount_minor"});
-      t.tenders.push_back({*tr.text("method", true), *tr.money("amount", digits, true)});
+      t.tenders.push_back({*tr.text("method", true), *tr.money("amount", digits, true),
+                           tr.rest({"method", "amount", "amount_minor"})});
     }
     t.extra = r.rest({"terminal", "transaction_id", "time", "business_day", "operator", "operator_name", "kind",
                       "currency", "total", "total_minor", "tax", "tax_minor", "items", "tenders"});

@@ -68,6 +68,7 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
     if (ec == asio::error::not_found) {
       // The line outgrew max_line_bytes: answer once and hang up, since the framing is lost.
       ++owner_.stats_.rejected;
+      owner_.health_.rejected(peer() + ": line longer than max_line_bytes", owner_.clock_.now_utc());
       out_ = json{{"ok", false},
                   {"line", line_no_ + 1},
                   {"error", "line longer than " + std::to_string(owner_.options_.max_line_bytes) + " bytes"},
@@ -116,6 +117,7 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
         auto parsed = parse_pos_json_line(line, owner_.options_.default_currency, owner_.options_.zone);
         if (!parsed) {
           ++owner_.stats_.rejected;
+          owner_.health_.rejected(peer() + " line " + std::to_string(line_no_) + ": " + parsed.error_message(), now);
           // A till stuck sending garbage must not fill the SD card with log lines.
           if (++rejected_logged_ <= max_logged_rejections)
             owner_.log_->warn("pos-tcp {} line {}: {}{}", peer(), line_no_, parsed.error_message(),
@@ -151,7 +153,10 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
 
   void on_committed(const core::result<std::vector<core::commit_outcome>>& r, const std::vector<std::size_t>& answer_of,
                     const std::vector<std::pair<std::string, std::string>>& ids) {
-    if (!r) owner_.report_store_failure(answer_of.size(), r.error_message());
+    if (!r)
+      owner_.report_store_failure(answer_of.size(), r.error_message());
+    else
+      owner_.health_.committed(*r, owner_.clock_.now_utc());
     for (std::size_t i = 0; i < answer_of.size(); ++i) {
       auto& a = answers_[answer_of[i]];
       a["terminal"] = ids[i].first;
@@ -214,7 +219,10 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
 
 pos_tcp_source::pos_tcp_source(asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
                                pos_tcp_options options, std::shared_ptr<spdlog::logger> log)
-    : ex_(ex), ingest_(ingest), clock_(clock), options_(std::move(options)), log_(std::move(log)), acceptor_(ex) {}
+    : ex_(ex), ingest_(ingest), clock_(clock), options_(std::move(options)),
+      log_(std::move(log)),
+      acceptor_(ex),
+      health_(options_.source_id, "pos-tcp") {}
 
 pos_tcp_source::~pos_tcp_source() {
   *alive_ = false;
@@ -264,6 +272,7 @@ void pos_tcp_source::accept() {
 void pos_tcp_source::report_store_failure(std::size_t lines, const std::string& why) {
   // A full disk fails every batch: say it once per interval, with how many went unstored since.
   unstored_since_log_ += static_cast<std::int64_t>(lines);
+  health_.failed("not stored, tills told to retry: " + why, clock_.now_utc());
   const auto now = clock_.now_steady();
   if (now - last_failure_log_ < std::chrono::seconds(10)) return;
   log_->error("pos-tcp: {} lines not stored, tills told to retry: {}", unstored_since_log_, why);

@@ -20,6 +20,8 @@
 #include "agent/core/clock.hpp"
 #include "agent/core/event_ingest.hpp"
 #include "agent/core/time_zone.hpp"
+#include "health_recorder.hpp"
+#include "source.hpp"
 
 namespace spdlog {
 class logger;
@@ -49,18 +51,19 @@ struct pos_tcp_stats {
   std::int64_t retry_later = 0;  // lines answered "retry" (busy, storage error)
 };
 
-class pos_tcp_source {
+class pos_tcp_source final : public source {
  public:
   pos_tcp_source(boost::asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
                  pos_tcp_options options, std::shared_ptr<spdlog::logger> log);
-  ~pos_tcp_source();
+  ~pos_tcp_source() override;
 
   // Binds and starts accepting. An address in use or a bad address is an error value.
-  core::status start();
+  core::status start() override;
   std::uint16_t port() const { return port_; }
   // Stops accepting and closes every connection; answers not yet written are dropped and
   // the POS resends them (the dedupe makes that safe).
-  void stop();
+  void stop() override;
+  core::source_health health() const override { return health_.snapshot(); }
   const pos_tcp_stats& stats() const { return stats_; }
 
  private:
@@ -77,6 +80,7 @@ class pos_tcp_source {
   std::uint16_t port_ = 0;
   std::set<std::shared_ptr<session>> sessions_;
   pos_tcp_stats stats_;
+  health_recorder health_;
   std::chrono::steady_clock::time_point last_failure_log_{};
   std::int64_t unstored_since_log_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

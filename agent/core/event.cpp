@@ -60,7 +60,11 @@ json to_json(const pos_transaction& t) {
     items.push_back(std::move(item));
   }
   json tenders = json::array();
-  for (const auto& td : t.tenders) tenders.push_back({{"method", td.method}, {"amount_minor", td.amount_minor}});
+  for (const auto& td : t.tenders) {
+    json tender{{"method", td.method}, {"amount_minor", td.amount_minor}};
+    put_extra(tender, td.extra);
+    tenders.push_back(std::move(tender));
+  }
   json j{{"terminal", t.terminal},       {"transaction_id", t.transaction_id},
          {"business_day", t.business_day}, {"operator_id", t.operator_id},
          {"operator_name", t.operator_name}, {"kind", kind_name(t.kind)},
@@ -136,7 +140,7 @@ pos_transaction transaction_from_json(const json& j) {
     t.items.push_back(std::move(item));
   }
   for (const auto& td : j.at("tenders"))
-    t.tenders.push_back({td.at("method").get<std::string>(), td.at("amount_minor").get<std::int64_t>()});
+    t.tenders.push_back({td.at("method").get<std::string>(), td.at("amount_minor").get<std::int64_t>(), get_extra(td)});
   t.extra = get_extra(j);
   return t;
 }
@@ -264,7 +268,8 @@ std::string encode(const event& e) {
             {"received_at", format_iso8601(e.received_at)},
             {"type", type_name(e.body)},
             {"payload", std::visit([](const auto& p) { return to_json(p); }, e.body)}};
-  return j.dump();
+  // A till that sends Latin-1 must not make its sale unstorable: bad UTF-8 becomes U+FFFD.
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 result<event> decode(std::string_view text) {

@@ -35,6 +35,7 @@ struct pos_line_item {
 struct pos_tender {
   std::string method;  // cash, card, mobile, voucher, ...
   std::int64_t amount_minor = 0;
+  extensions extra;
   bool operator==(const pos_tender&) const = default;
 };
 

@@ -23,7 +23,7 @@ event sample_sale() {
   t.items = {{"6901234567892", "Oolong tea 500ml", "drinks", 2000, 450, 900, 0, ""},
              {"W-APPLE", "Apples, loose", "fruit", 375, 1200, 400, 50, R"({"lot":"L-7"})"}};
   t.extra = R"({"loyalty":{"card":"0042"}})";
-  t.tenders = {{"mobile", 2350}};
+  t.tenders = {{"mobile", 2350, R"({"card":"**** 4242"})"}};
   event e;
   e.id = new_event_id();
   e.store = "sh-001";

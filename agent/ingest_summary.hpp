@@ -1,0 +1,43 @@
+#pragma once
+// What a batch of POS records amounts to, for `kelu ingest` and the golden tests of the
+// real sample files: counts by kind, revenue per currency, who and which tills, what was
+// rejected and why.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/core/event.hpp"
+
+namespace kelu {
+
+class ingest_summary {
+ public:
+  void add(const core::event& e, bool duplicate);
+  void add_rejected(const std::string& file, const std::string& why);
+  void add_ignored(const std::vector<std::string>& kinds);
+  void add_file() { ++files_; }
+
+  std::int64_t new_events() const { return new_; }
+  std::int64_t rejected() const { return static_cast<std::int64_t>(rejected_.size()); }
+  nlohmann::json to_json() const;
+  std::string to_text() const;
+
+ private:
+  struct money {
+    std::int64_t sales = 0;    // totals of sales
+    std::int64_t returns = 0;  // totals of returns (negative)
+    std::int64_t tax = 0;
+  };
+  std::int64_t files_ = 0, new_ = 0, duplicates_ = 0;
+  std::int64_t sales_ = 0, returns_ = 0, voids_ = 0, sign_ons_ = 0, sign_offs_ = 0, items_ = 0;
+  std::map<std::string, money> revenue_;  // by currency
+  std::set<std::string> operators_, workstations_, business_days_;
+  std::vector<std::pair<std::string, std::string>> rejected_;  // file, reason
+  std::map<std::string, std::int64_t> ignored_;
+};
+
+}  // namespace kelu

@@ -1,0 +1,19 @@
+#pragma once
+// What a batch parser makes of one file: the records it could read, and one error per
+// record it could not, so a single bad transaction never costs the rest of the file.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pos_record.hpp"
+
+namespace kelu::drivers {
+
+struct file_records {
+  std::vector<parsed_record> records;
+  std::vector<std::string> errors;  // each names where: "line 12", "Transaction[3] ... element: reason"
+  std::int64_t ignored = 0;         // records of kinds Kelu does not use (e.g. a till's no-sale), by design
+  std::vector<std::string> ignored_kinds;  // distinct kinds ignored, for the summary
+};
+
+}  // namespace kelu::drivers

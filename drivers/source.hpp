@@ -1,0 +1,24 @@
+#pragma once
+// A configured POS source as the agent sees it. Telegraf's Input is the model: start, stop,
+// and a health snapshot; what a source reads and how it acknowledges is its own business,
+// bound by event_ingest's contract (acknowledge only after commit).
+#include "agent/core/event.hpp"
+#include "agent/core/result.hpp"
+
+namespace kelu::drivers {
+
+class source {
+ public:
+  virtual ~source() = default;
+  // Binds, opens or starts watching; an error value (naming the config key) if it cannot.
+  // Called once, on the io_context thread.
+  virtual core::status start() = 0;
+  // Stops taking input. After it returns the source submits nothing new; what it read and
+  // has not seen committed is not acknowledged, so its peer sends it again (the dedupe
+  // makes that safe). On the io_context thread.
+  virtual void stop() = 0;
+  // A snapshot for agent.health; any thread.
+  virtual core::source_health health() const = 0;
+};
+
+}  // namespace kelu::drivers
