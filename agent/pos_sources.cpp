@@ -2,6 +2,7 @@
 
 #include "drivers/drop_folder_source.hpp"
 #include "drivers/pos_tcp_source.hpp"
+#include "drivers/webhook_source.hpp"
 
 namespace kelu {
 
@@ -105,6 +106,24 @@ core::result<std::vector<std::unique_ptr<drivers::source>>> make_pos_sources(boo
         ex, ingest, clock, folder_options(c, c.sources.csv, "csv"),
         [opts](std::string_view bytes) { return drivers::parse_file(drivers::pos_format::csv, bytes, opts); },
         store_zone, log));
+  }
+  if (c.sources.webhook.enabled) {
+    const auto& w = c.sources.webhook;
+    drivers::webhook_options o;
+    o.store_id = c.store.id;
+    o.source_id = w.source_id;
+    o.listen = w.listen;
+    o.port = static_cast<std::uint16_t>(w.port);
+    o.path = w.path;
+    o.secrets_file = w.secrets_file;
+    o.max_body_bytes = static_cast<std::size_t>(w.max_body_bytes);
+    o.max_connections = static_cast<std::size_t>(w.max_connections);
+    o.rate_per_s = static_cast<double>(w.rate_per_s);
+    o.rate_burst = static_cast<double>(w.rate_burst);
+    o.timeout = std::chrono::seconds(w.timeout_s);
+    o.default_currency = c.store.currency;
+    o.zone = store_zone;
+    out.push_back(std::make_unique<drivers::webhook_source>(ex, ingest, clock, o, log));
   }
   return out;
 }

@@ -1,0 +1,108 @@
+#pragma once
+// POS transactions pushed over HTTP (Boost.Beast): POST {path} with one JSON object in the
+// JSON-lines form (docs/pos-jsonl.md) or an array of them, signed per terminal:
+//
+//   X-Kelu-Terminal: T1
+//   X-Kelu-Signature: sha256=<hex HMAC-SHA256 of the raw body with T1's secret>
+//
+// Answers (JSON bodies): 200 when every record is stored (duplicates included, flagged),
+// 422 when some records are malformed (the others are stored; each is listed), 401 for a
+// missing or wrong signature or an unknown terminal (counted), 400 for a body that is not
+// JSON or names another terminal than the signed one, 404/405 for other paths and methods,
+// 413 past max_body_bytes, 429 past the per-address rate, 503 with Retry-After when the
+// store cannot commit now. 2xx only after commit; a repeated delivery is stored once.
+// Bounded: connections, body size, per-address token bucket, a deadline on every read/write.
+// All methods on the io_context thread.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "agent/core/clock.hpp"
+#include "agent/core/event_ingest.hpp"
+#include "agent/core/time_zone.hpp"
+#include "health_recorder.hpp"
+#include "source.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kelu::drivers {
+
+struct webhook_options {
+  std::string store_id;
+  std::string source_id = "webhook";
+  std::string listen = "0.0.0.0";
+  std::uint16_t port = 9751;
+  std::string path = "/pos/transactions";
+  std::string secrets_file;
+  std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_connections = 64;
+  double rate_per_s = 50;
+  double rate_burst = 200;
+  std::chrono::seconds timeout{15};
+  std::string default_currency = "CNY";
+  core::time_zone zone = core::time_zone::utc();
+};
+
+struct webhook_stats {
+  std::int64_t requests = 0;
+  std::int64_t unauthorized = 0;   // 401
+  std::int64_t rate_limited = 0;   // 429
+  std::int64_t too_large = 0;      // 413
+  std::int64_t bad_requests = 0;   // 400, 404, 405, 422
+  std::int64_t retry_later = 0;    // 503
+  std::int64_t refused_connections = 0;
+};
+
+// "terminal secret" per line; "*" is any terminal without its own line; '#' starts a comment.
+// Errors name the file and line.
+core::result<std::map<std::string, std::string>> load_webhook_secrets(const std::string& path);
+
+// "sha256=" + lowercase hex of HMAC-SHA256(secret, body).
+std::string webhook_signature(std::string_view secret, std::string_view body);
+
+class webhook_source final : public source {
+ public:
+  webhook_source(boost::asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
+                 webhook_options options, std::shared_ptr<spdlog::logger> log);
+  ~webhook_source() override;
+
+  // Reads the secrets file and binds; errors name the config key.
+  core::status start() override;
+  void stop() override;
+  core::source_health health() const override { return health_.snapshot(); }
+  std::uint16_t port() const { return port_; }
+  const webhook_stats& stats() const { return stats_; }
+
+ private:
+  class session;
+  struct bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point last{};
+  };
+  void accept();
+  bool take_token(const std::string& address);
+
+  boost::asio::any_io_executor ex_;
+  core::event_ingest& ingest_;
+  const core::clock& clock_;
+  webhook_options options_;
+  std::shared_ptr<spdlog::logger> log_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::map<std::string, std::string> secrets_;
+  std::map<std::string, bucket> buckets_;
+  std::set<std::shared_ptr<session>> sessions_;
+  webhook_stats stats_;
+  health_recorder health_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace kelu::drivers

@@ -1,0 +1,233 @@
+// The webhook over real HTTP (a Beast client on loopback) into a real SQLite store.
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "drivers/webhook_source.hpp"
+#include "support/temp_dir.hpp"
+#include "sync/database.hpp"
+#include "sync/event_store.hpp"
+#include "sync/group_committer.hpp"
+#include "sync/outbox.hpp"
+
+namespace kelu::drivers {
+namespace {
+
+using namespace std::chrono_literals;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using nlohmann::json;
+
+constexpr const char* t1_secret = "t1-secret-0123456789";
+constexpr const char* any_secret = "fallback-secret-abcdef";
+
+struct reply {
+  int status = 0;
+  json body;
+  std::string retry_after;
+};
+
+// Lets `allowed` submits through, then fails every one as storage would.
+class failing_ingest final : public core::event_ingest {
+ public:
+  failing_ingest(boost::asio::io_context& io, core::event_ingest& inner) : io_(io), inner_(inner) {}
+  void submit(std::vector<core::event> batch, core::commit_handler done) override {
+    if (!failing) return inner_.submit(std::move(batch), std::move(done));
+    boost::asio::post(io_, [done = std::move(done)] { done(core::error{"busy: ingest queue full"}); });
+  }
+  std::atomic<bool> failing{false};
+
+ private:
+  boost::asio::io_context& io_;
+  core::event_ingest& inner_;
+};
+
+struct webhook_fixture : testing::Test {
+  void start(webhook_options o = {}) {
+    std::ofstream(dir.file("secrets")) << "# terminal secret\nT1 " << t1_secret << "\n*  " << any_secret << "\n";
+    o.store_id = "s1";
+    o.listen = "127.0.0.1";
+    o.port = 0;
+    o.secrets_file = dir.file("secrets");
+    source = std::make_unique<webhook_source>(io.get_executor(), flaky, clock, o,
+                                              std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
+    ASSERT_TRUE(source->start());
+    thread = std::thread([this] { io.run(); });
+  }
+  void TearDown() override {
+    if (!thread.joinable()) return;
+    std::promise<void> stopped;
+    boost::asio::post(io, [&] {
+      source->stop();
+      stopped.set_value();
+    });
+    stopped.get_future().wait();
+    work.reset();
+    thread.join();
+  }
+  reply post(const std::string& body, const std::string& terminal, const std::string& signature,
+             const std::string& target = "/pos/transactions", http::verb verb = http::verb::post) {
+    boost::asio::io_context cio;
+    beast::tcp_stream stream(cio);
+    stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), source->port()));
+    http::request<http::string_body> req{verb, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    if (!terminal.empty()) req.set("X-Kelu-Terminal", terminal);
+    if (!signature.empty()) req.set("X-Kelu-Signature", signature);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    beast::error_code ec;
+    http::read(stream, buf, res, ec);
+    reply r;
+    r.status = ec ? -1 : static_cast<int>(res.result_int());
+    r.body = json::parse(res.body(), nullptr, false);
+    r.retry_after = std::string(res["Retry-After"]);
+    return r;
+  }
+  reply signed_post(const std::string& body, const std::string& terminal = "T1", const char* secret = t1_secret) {
+    return post(body, terminal, webhook_signature(secret, body));
+  }
+  std::int64_t stored() {
+    std::promise<std::int64_t> p;
+    boost::asio::post(io, [&] { p.set_value(store.count()); });
+    return p.get_future().get();
+  }
+
+  test::temp_dir dir;
+  std::unique_ptr<sync::database> db = sync::database::open({dir.file("k.db"), false}).value();
+  sync::outbox out{*db};
+  sync::event_store store{*db, out, sync::topics("a", "s1")};
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+  core::system_clock clock;
+  sync::group_committer committer{io.get_executor(), store, clock, 10000, 1000};
+  failing_ingest flaky{io, committer};
+  std::unique_ptr<webhook_source> source;
+  std::thread thread;
+};
+
+const std::string sale = R"({"terminal":"T1","transaction_id":"9001","total":"23.50","time":"2026-11-27T18:03:11+08:00"})";
+
+TEST(webhook, signature_is_hmac_sha256_hex) {
+  // RFC 4231 test case 2.
+  EXPECT_EQ(webhook_signature("Jefe", "what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(webhook, secrets_file_errors_name_file_and_line) {
+  test::temp_dir d;
+  std::ofstream(d.file("s")) << "T1 short\n";
+  auto r = load_webhook_secrets(d.file("s"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error_message(), d.file("s") + ":1: the secret is shorter than 16 characters");
+  std::ofstream(d.file("s2")) << "T1\n";
+  EXPECT_NE(load_webhook_secrets(d.file("s2")).error_message().find(":1: expected \"terminal secret\""), std::string::npos);
+  EXPECT_FALSE(load_webhook_secrets(d.file("absent")));
+}
+
+TEST_F(webhook_fixture, a_signed_delivery_is_stored_once_and_answered_after_commit) {
+  start();
+  auto r = signed_post(sale);
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_EQ(r.body["results"][0]["seq"], 1);
+  EXPECT_EQ(stored(), 1);
+  // The POS did not see the answer and delivers again.
+  r = signed_post(sale);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body["results"][0]["duplicate"], true);
+  EXPECT_EQ(stored(), 1);
+  EXPECT_EQ(source->health().duplicates, 1);
+}
+
+TEST_F(webhook_fixture, bad_signatures_and_unknown_terminals_get_401_and_are_counted) {
+  start();
+  EXPECT_EQ(post(sale, "T1", "sha256=00").status, 401);
+  EXPECT_EQ(post(sale, "T1", "").status, 401);
+  EXPECT_EQ(post(sale, "", webhook_signature(t1_secret, sale)).status, 401);
+  // Signed with another terminal's secret.
+  EXPECT_EQ(signed_post(sale, "T1", any_secret).status, 401);
+  // The body changed after signing.
+  EXPECT_EQ(post(sale + " ", "T1", webhook_signature(t1_secret, sale)).status, 401);
+  EXPECT_EQ(source->stats().unauthorized, 5);
+  EXPECT_EQ(stored(), 0);
+  // A terminal without its own line uses "*"; it may only send its own sales.
+  const std::string t7 = R"({"terminal":"T7","transaction_id":"1","total":"1.00"})";
+  EXPECT_EQ(signed_post(t7, "T7", any_secret).status, 200);
+  auto r = signed_post(t7, "T8", any_secret);
+  EXPECT_EQ(r.status, 422);
+  EXPECT_NE(r.body["results"][0]["error"].get<std::string>().find("is not the signed terminal \"T8\""), std::string::npos);
+  EXPECT_EQ(stored(), 1);
+}
+
+TEST_F(webhook_fixture, a_batch_stores_its_good_records_and_names_the_bad_ones) {
+  start();
+  const std::string batch = json::array({json::parse(sale), json{{"terminal", "T1"}, {"transaction_id", "9002"}, {"total", 1.5}},
+                                         json{{"terminal", "T1"}, {"transaction_id", "9003"}, {"total", "2.00"}}})
+                                .dump();
+  auto r = signed_post(batch);
+  ASSERT_EQ(r.status, 422) << r.body.dump();
+  EXPECT_EQ(r.body["results"][0]["ok"], true);
+  EXPECT_EQ(r.body["results"][1]["ok"], false);
+  EXPECT_NE(r.body["results"][1]["error"].get<std::string>().find("total: floating-point"), std::string::npos);
+  EXPECT_EQ(r.body["results"][2]["seq"], 2);
+  EXPECT_EQ(stored(), 2);
+  EXPECT_EQ(signed_post("{not json").status, 400);
+}
+
+TEST_F(webhook_fixture, limits_paths_methods_and_storage_failures) {
+  webhook_options o;
+  o.max_body_bytes = 1024;
+  o.rate_per_s = 0.01;  // no refill to speak of within the test
+  o.rate_burst = 6;
+  start(o);
+  EXPECT_EQ(signed_post(std::string(2000, ' ')).status, 413);
+  EXPECT_EQ(post(sale, "T1", webhook_signature(t1_secret, sale), "/other").status, 404);
+  EXPECT_EQ(post("", "T1", webhook_signature(t1_secret, ""), "/pos/transactions", http::verb::get).status, 405);
+  flaky.failing = true;
+  auto r = signed_post(sale);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.retry_after, "1");
+  EXPECT_EQ(stored(), 0);
+  flaky.failing = false;
+  EXPECT_EQ(signed_post(sale).status, 200);
+  // Six tokens in the burst; the 404, 405, 503 and 200 above took four (the 413 was refused
+  // before any routing): two more pass, then 429.
+  int limited = 0;
+  for (int i = 0; i < 4; ++i) limited += signed_post(sale).status == 429 ? 1 : 0;
+  EXPECT_EQ(limited, 2);
+  EXPECT_EQ(source->stats().rate_limited, 2);
+}
+
+TEST_F(webhook_fixture, a_client_that_stalls_is_disconnected_at_the_deadline) {
+  webhook_options o;
+  o.timeout = 1s;
+  start(o);
+  boost::asio::io_context cio;
+  boost::asio::ip::tcp::socket s(cio);
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), source->port()});
+  boost::asio::write(s, boost::asio::buffer(std::string("POST /pos/transactions HTTP/1.1\r\nHost: x\r\n")));
+  char byte;
+  boost::system::error_code ec;
+  const auto t0 = std::chrono::steady_clock::now();
+  s.read_some(boost::asio::buffer(&byte, 1), ec);  // blocks until the server closes
+  EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+}
+
+}  // namespace
+}  // namespace kelu::drivers
