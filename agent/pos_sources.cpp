@@ -1,6 +1,7 @@
 #include "pos_sources.hpp"
 
 #include "drivers/drop_folder_source.hpp"
+#include "drivers/escpos_tap.hpp"
 #include "drivers/pos_tcp_source.hpp"
 #include "drivers/webhook_source.hpp"
 
@@ -124,6 +125,28 @@ core::result<std::vector<std::unique_ptr<drivers::source>>> make_pos_sources(boo
     o.default_currency = c.store.currency;
     o.zone = store_zone;
     out.push_back(std::make_unique<drivers::webhook_source>(ex, ingest, clock, o, log));
+  }
+  if (c.sources.escpos.enabled) {
+    const auto& e = c.sources.escpos;
+    drivers::escpos_tap_options o;
+    o.store_id = c.store.id;
+    o.source_id = e.source_id;
+    o.listen = e.listen;
+    o.port = static_cast<std::uint16_t>(e.port);
+    if (!e.printer.empty()) {
+      const auto colon = e.printer.rfind(':');  // checked by the config loader
+      o.printer_host = e.printer.substr(0, colon);
+      o.printer_port = static_cast<std::uint16_t>(std::stoi(e.printer.substr(colon + 1)));
+    }
+    o.serial_device = e.serial_device;
+    o.serial_printer_device = e.serial_printer_device;
+    o.serial_baud = static_cast<unsigned>(e.serial_baud);
+    o.max_job_bytes = static_cast<std::size_t>(e.max_job_bytes);
+    o.connect_timeout = std::chrono::seconds(e.connect_timeout_s);
+    o.layout = formats->escpos;
+    o.default_currency = c.store.currency;
+    o.zone = store_zone;
+    out.push_back(std::make_unique<drivers::escpos_tap>(ex, ingest, clock, o, log));
   }
   return out;
 }

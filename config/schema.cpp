@@ -159,7 +159,8 @@ std::optional<std::string> host_port_or_empty(const std::string& s) {
   if (s.empty()) return std::nullopt;
   const auto colon = s.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == s.size() ||
-      s.find_first_not_of("0123456789", colon + 1) != std::string::npos || s.size() - colon > 6)
+      s.find_first_not_of("0123456789", colon + 1) != std::string::npos || s.size() - colon > 6 ||
+      std::stoi(s.substr(colon + 1)) > 65535 || std::stoi(s.substr(colon + 1)) == 0)
     return "\"" + s + "\" is not host:port (e.g. \"192.168.1.50:9100\")";
   return std::nullopt;
 }
@@ -381,7 +382,7 @@ std::vector<key_def> build_table() {
   e(string_key<&C::sources, &sources_config::escpos, &E::listen>({"sources.escpos.listen", "Address the till prints to"},
                                                                  string{"0.0.0.0"}, non_empty));
   e(int_key<&C::sources, &sources_config::escpos, &E::port>(
-      {"sources.escpos.port", "Raw printing port the till prints to; 0 disables the network tap"}, 9100, 0, 65535));
+      {"sources.escpos.port", "Raw printing port the till prints to, when sources.escpos.printer is set"}, 9100, 0, 65535));
   e(string_key<&C::sources, &sources_config::escpos, &E::printer>(
       {"sources.escpos.printer", "host:port of the real receipt printer (network tap)"}, string{},
       host_port_or_empty));
@@ -454,6 +455,13 @@ std::vector<cross_error> cross_check(const config& c) {
   if (c.mqtt.tls.cert_file.empty() != c.mqtt.tls.key_file.empty())
     out.push_back({c.mqtt.tls.cert_file.empty() ? "mqtt.tls.key_file" : "mqtt.tls.cert_file",
                    "mqtt.tls.cert_file and mqtt.tls.key_file go together"});
+  const auto& e = c.sources.escpos;
+  if (e.enabled && e.printer.empty() && e.serial_device.empty())
+    out.push_back({"sources.escpos.printer", "set the printer (network tap) or serial_device (RS-232 tap)"});
+  if (!e.serial_device.empty() && e.serial_printer_device.empty())
+    out.push_back({"sources.escpos.serial_printer_device", "is required with sources.escpos.serial_device"});
+  if (c.sources.poslog.enabled && c.sources.csv.enabled && c.sources.poslog.folder == c.sources.csv.folder)
+    out.push_back({"sources.csv.folder", "is the same folder as sources.poslog.folder; each format needs its own"});
   if (c.storage.max_batch_events > c.storage.max_pending_events)
     out.push_back({"storage.max_batch_events", "is larger than storage.max_pending_events"});
   return out;

@@ -13,6 +13,8 @@
 
 #include "drivers/drop_folder_source.hpp"
 #include "drivers/pos_file_format.hpp"
+#include "support/flaky_ingest.hpp"
+#include "support/io_helpers.hpp"
 #include "support/temp_dir.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
@@ -33,33 +35,6 @@ std::string csv_file(int first, int count) {
 }
 
 void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
-
-// Polls a condition the source makes true, up to a deadline: the source has no completion
-// callback to wait on, and its observable effect is the file system.
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds limit = 15s) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return cond();
-}
-
-// Lets `allowed` submits through, then fails every one as storage would (disk full).
-class failing_ingest final : public core::event_ingest {
- public:
-  failing_ingest(boost::asio::io_context& io, core::event_ingest& inner, int allowed)
-      : io_(io), inner_(inner), allowed_(allowed) {}
-  void submit(std::vector<core::event> batch, core::commit_handler done) override {
-    if (allowed_-- > 0) return inner_.submit(std::move(batch), std::move(done));
-    boost::asio::post(io_, [done = std::move(done)] { done(core::error{"storage: disk full"}); });
-  }
-
- private:
-  boost::asio::io_context& io_;
-  core::event_ingest& inner_;
-  int allowed_;
-};
 
 struct folder_fixture : testing::Test {
   void SetUp() override { thread = std::thread([this] { io.run(); }); }
@@ -106,11 +81,11 @@ TEST_F(folder_fixture, files_present_at_start_and_dropped_later_are_committed_th
   write(inbox / "a.csv", csv_file(1, 10));
   source = make(committer);
   ASSERT_TRUE(source->start());
-  ASSERT_TRUE(eventually([&] { return fs::exists(inbox / "done" / "a.csv"); }));
+  ASSERT_TRUE(test::eventually([&] { return fs::exists(inbox / "done" / "a.csv"); }));
   // Written under a temporary name, then renamed: inotify's IN_MOVED_TO picks it up.
   write(inbox / "b.csv.part", csv_file(11, 5));
   fs::rename(inbox / "b.csv.part", inbox / "b.csv");
-  ASSERT_TRUE(eventually([&] { return fs::exists(inbox / "done" / "b.csv"); }));
+  ASSERT_TRUE(test::eventually([&] { return fs::exists(inbox / "done" / "b.csv"); }));
   EXPECT_EQ(stored(), 15);
   EXPECT_FALSE(fs::exists(inbox / "a.csv"));
   const auto h = source->health();
@@ -128,7 +103,7 @@ TEST_F(folder_fixture, a_bad_file_is_rejected_with_its_reason_and_the_rest_of_th
   write(inbox / "4-good.csv", csv_file(20, 2));
   source = make(committer);
   ASSERT_TRUE(source->start());
-  ASSERT_TRUE(eventually([&] { return fs::exists(inbox / "done" / "4-good.csv"); }));
+  ASSERT_TRUE(test::eventually([&] { return fs::exists(inbox / "done" / "4-good.csv"); }));
   EXPECT_TRUE(fs::exists(inbox / "done" / "1-good.csv"));
   ASSERT_TRUE(fs::exists(inbox / "rejected" / "2-broken.csv"));
   std::ifstream e2(inbox / "rejected" / "2-broken.csv.error");
@@ -151,10 +126,10 @@ TEST_F(folder_fixture, a_restart_in_the_middle_of_a_file_stores_every_transactio
   write(inbox / "day.csv", csv_file(1, 50));
   {
     // Storage fails after 3 chunks of 10: the file must stay in the inbox.
-    failing_ingest flaky(io, committer, 3);
+    test::flaky_ingest flaky(io, committer, 3);
     source = make(flaky, 10);
     ASSERT_TRUE(source->start());
-    ASSERT_TRUE(eventually([&] { return !source->health().last_error.empty(); }));
+    ASSERT_TRUE(test::eventually([&] { return !source->health().last_error.empty(); }));
     source->stop();
     source.reset();
   }
@@ -162,7 +137,7 @@ TEST_F(folder_fixture, a_restart_in_the_middle_of_a_file_stores_every_transactio
   EXPECT_EQ(stored(), 30);
   source = make(committer, 10);  // the agent restarted
   ASSERT_TRUE(source->start());
-  ASSERT_TRUE(eventually([&] { return fs::exists(inbox / "done" / "day.csv"); }));
+  ASSERT_TRUE(test::eventually([&] { return fs::exists(inbox / "done" / "day.csv"); }));
   EXPECT_EQ(stored(), 50);
   EXPECT_EQ(source->health().duplicates, 30);
 }
@@ -173,7 +148,7 @@ TEST_F(folder_fixture, a_repeated_file_name_keeps_both_files_in_done) {
   write(inbox / "x.csv", csv_file(1, 2));
   source = make(committer);
   ASSERT_TRUE(source->start());
-  ASSERT_TRUE(eventually([&] { return !fs::exists(inbox / "x.csv"); }));
+  ASSERT_TRUE(test::eventually([&] { return !fs::exists(inbox / "x.csv"); }));
   // The older done/x.csv is kept; the new one lands beside it under a suffixed name.
   std::size_t in_done = 0;
   for (const auto& e : fs::directory_iterator(inbox / "done")) in_done += e.path().filename().string().starts_with("x.csv") ? 1u : 0u;

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "drivers/webhook_source.hpp"
+#include "support/flaky_ingest.hpp"
 #include "support/temp_dir.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
@@ -37,21 +38,6 @@ struct reply {
   int status = 0;
   json body;
   std::string retry_after;
-};
-
-// Lets `allowed` submits through, then fails every one as storage would.
-class failing_ingest final : public core::event_ingest {
- public:
-  failing_ingest(boost::asio::io_context& io, core::event_ingest& inner) : io_(io), inner_(inner) {}
-  void submit(std::vector<core::event> batch, core::commit_handler done) override {
-    if (!failing) return inner_.submit(std::move(batch), std::move(done));
-    boost::asio::post(io_, [done = std::move(done)] { done(core::error{"busy: ingest queue full"}); });
-  }
-  std::atomic<bool> failing{false};
-
- private:
-  boost::asio::io_context& io_;
-  core::event_ingest& inner_;
 };
 
 struct webhook_fixture : testing::Test {
@@ -116,7 +102,7 @@ struct webhook_fixture : testing::Test {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
   core::system_clock clock;
   sync::group_committer committer{io.get_executor(), store, clock, 10000, 1000};
-  failing_ingest flaky{io, committer};
+  test::flaky_ingest flaky{io, committer};
   std::unique_ptr<webhook_source> source;
   std::thread thread;
 };
@@ -198,12 +184,12 @@ TEST_F(webhook_fixture, limits_paths_methods_and_storage_failures) {
   EXPECT_EQ(signed_post(std::string(2000, ' ')).status, 413);
   EXPECT_EQ(post(sale, "T1", webhook_signature(t1_secret, sale), "/other").status, 404);
   EXPECT_EQ(post("", "T1", webhook_signature(t1_secret, ""), "/pos/transactions", http::verb::get).status, 405);
-  flaky.failing = true;
+  flaky.allowed = 0;
   auto r = signed_post(sale);
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.retry_after, "1");
   EXPECT_EQ(stored(), 0);
-  flaky.failing = false;
+  flaky.allowed = INT_MAX;
   EXPECT_EQ(signed_post(sale).status, 200);
   // Six tokens in the burst; the 404, 405, 503 and 200 above took four (the 413 was refused
   // before any routing): two more pass, then 429.

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <functional>
+#include <thread>
 
 namespace kelu::test {
 
@@ -16,6 +17,18 @@ inline bool run_until(boost::asio::io_context& io, const std::function<bool()>& 
     io.run_for(std::chrono::milliseconds(5));
   }
   return true;
+}
+
+// Polls a condition that another thread makes true, up to a deadline. For effects with no
+// completion callback to wait on (files appearing, bytes arriving at a fake printer).
+inline bool eventually(const std::function<bool()>& cond,
+                       std::chrono::milliseconds limit = std::chrono::milliseconds(15000)) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return cond();
 }
 
 }  // namespace kelu::test

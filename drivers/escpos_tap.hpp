@@ -1,0 +1,109 @@
+#pragma once
+// The receipt-printer tap: the till prints to us, we print to the real printer. Every byte
+// goes through unchanged in both directions (printer status replies included) before we
+// look at it; what we read from the copy never delays, alters or stops printing. A copy of
+// the till's bytes is cut into receipts (scan_escpos) and each receipt with a total becomes
+// a pos.transaction. Receipts carry no acknowledgement channel, so a receipt the store
+// cannot take now waits in a bounded queue and is retried; past the bound it is dropped and
+// counted.
+//
+// Network: listen on `port` (9100, the raw printing port), connect to `printer` per job; the
+// job ends when the till closes. Serial (RS-232): relay between two serial ports; a job ends
+// at a cut, or after `serial_job_gap` of silence.
+// All methods on the io_context thread.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "agent/core/clock.hpp"
+#include "agent/core/event_ingest.hpp"
+#include "agent/core/time_zone.hpp"
+#include "escpos_receipt.hpp"
+#include "health_recorder.hpp"
+#include "source.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kelu::drivers {
+
+struct escpos_tap_options {
+  std::string store_id;
+  std::string source_id = "escpos";
+  std::string listen = "0.0.0.0";
+  std::uint16_t port = 9100;     // 0: any free port (tests)
+  std::string printer_host;      // empty: no network tap
+  std::uint16_t printer_port = 9100;
+  std::string serial_device;     // empty: no serial tap
+  std::string serial_printer_device;
+  unsigned serial_baud = 9600;
+  std::size_t max_job_bytes = 4u << 20;
+  std::chrono::seconds connect_timeout{5};
+  std::chrono::milliseconds serial_job_gap{2000};
+  std::size_t max_pending_receipts = 256;
+  receipt_layout layout;
+  std::string default_currency = "CNY";
+  core::time_zone zone = core::time_zone::utc();
+};
+
+struct escpos_tap_stats {
+  std::int64_t jobs = 0;
+  std::int64_t bytes_to_printer = 0;
+  std::int64_t bytes_to_till = 0;
+  std::int64_t receipts = 0;          // with a total, submitted
+  std::int64_t other_prints = 0;      // no total line: reports, test pages
+  std::int64_t unparsed = 0;          // a receipt the patterns could not read (error logged)
+  std::int64_t oversized_jobs = 0;    // past max_job_bytes: printed, not read
+  std::int64_t dropped_receipts = 0;  // the retry queue was full
+  std::int64_t printer_unreachable = 0;
+};
+
+class escpos_tap final : public source {
+ public:
+  escpos_tap(boost::asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
+             escpos_tap_options options, std::shared_ptr<spdlog::logger> log);
+  ~escpos_tap() override;
+
+  core::status start() override;
+  void stop() override;
+  core::source_health health() const override { return health_.snapshot(); }
+  std::uint16_t port() const { return port_; }
+  const escpos_tap_stats& stats() const { return stats_; }
+
+  class capture;  // one job's copy, cut into receipts
+
+ private:
+  class tcp_job;
+  class serial_relay;
+  void accept();
+  void on_receipt(std::string raw_text);
+  void submit_pending();
+
+  boost::asio::any_io_executor ex_;
+  core::event_ingest& ingest_;
+  const core::clock& clock_;
+  escpos_tap_options options_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::optional<receipt_parser> parser_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::set<std::shared_ptr<tcp_job>> jobs_;
+  std::shared_ptr<serial_relay> serial_;
+  std::deque<core::event> pending_;
+  bool submitting_ = false;
+  bool stopped_ = false;
+  boost::asio::steady_timer retry_timer_;
+  escpos_tap_stats stats_;
+  health_recorder health_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace kelu::drivers
