@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "drivers/escpos_tap.hpp"
+#include "support/fake_printer.hpp"
 #include "support/flaky_ingest.hpp"
 #include "support/io_helpers.hpp"
 #include "support/temp_dir.hpp"
@@ -41,50 +42,6 @@ std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), {}};
 }
-
-// A receipt printer on loopback: keeps every byte of each job, and answers a real-time
-// status request (DLE EOT n) with one status byte, as Epson printers do.
-class fake_printer {
- public:
-  fake_printer() : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
-    thread_ = std::thread([this] {
-      for (;;) {
-        tcp::socket s(io_);
-        boost::system::error_code ec;
-        acceptor_.accept(s, ec);
-        if (ec) return;
-        std::string job;
-        std::array<char, 8192> buf;
-        for (;;) {
-          const auto n = s.read_some(asio::buffer(buf), ec);
-          job.append(buf.data(), n);
-          for (std::size_t i = 0; i + 1 < n; ++i)
-            if (buf[i] == 0x10 && buf[i + 1] == 0x04) asio::write(s, asio::buffer("\x16", 1), ec);
-          if (ec) break;
-        }
-        std::lock_guard lock(m_);
-        jobs_.push_back(std::move(job));
-      }
-    });
-  }
-  ~fake_printer() {
-    // shutdown() wakes a blocking accept() on Linux; close() alone would not.
-    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
-    thread_.join();
-  }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  std::vector<std::string> jobs() {
-    std::lock_guard lock(m_);
-    return jobs_;
-  }
-
- private:
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
-  std::mutex m_;
-  std::vector<std::string> jobs_;
-};
 
 // A till printing one job: sends, closes its side, returns what the printer answered.
 std::string print_job(std::uint16_t port, const std::string& bytes) {
@@ -158,7 +115,7 @@ struct tap_fixture : testing::Test {
 const std::filesystem::path zh_job = std::filesystem::path(KELU_TEST_DATA) / "drivers/escpos/zh-gb18030/input.bin";
 
 TEST_F(tap_fixture, every_byte_reaches_the_printer_unchanged_and_receipts_are_stored) {
-  fake_printer printer;
+  test::fake_printer printer;
   start(network(printer.port(), "generic-zh"));
   const auto job = slurp(zh_job);
   ASSERT_GT(job.size(), 100u);
@@ -178,7 +135,7 @@ TEST_F(tap_fixture, every_byte_reaches_the_printer_unchanged_and_receipts_are_st
 TEST_F(tap_fixture, the_real_escpos_streams_print_unchanged) {
   const auto shared = std::filesystem::path(KELU_SHARED_DATA) / "pos/escpos";
   if (!std::filesystem::exists(shared)) GTEST_SKIP() << "needs ../shared/data/pos/escpos, which is absent";
-  fake_printer printer;
+  test::fake_printer printer;
   start(network(printer.port()));
   const auto job = slurp(shared / "demo.bin") + slurp(shared / "receipt-with-logo.bin");
   print_job(tap->port(), job);
@@ -188,7 +145,7 @@ TEST_F(tap_fixture, the_real_escpos_streams_print_unchanged) {
 }
 
 TEST_F(tap_fixture, garbage_and_oversized_jobs_still_print_exactly) {
-  fake_printer printer;
+  test::fake_printer printer;
   auto o = network(printer.port());
   o.max_job_bytes = 64 * 1024;
   start(o);
@@ -207,7 +164,7 @@ TEST_F(tap_fixture, garbage_and_oversized_jobs_still_print_exactly) {
 }
 
 TEST_F(tap_fixture, printer_status_replies_reach_the_till) {
-  fake_printer printer;
+  test::fake_printer printer;
   start(network(printer.port()));
   EXPECT_EQ(print_job(tap->port(), std::string("\x10\x04\x01", 3)), "\x16");
 }
@@ -228,7 +185,7 @@ TEST_F(tap_fixture, an_unreachable_printer_closes_the_job_and_is_reported) {
 }
 
 TEST_F(tap_fixture, receipts_wait_while_the_store_refuses_them) {
-  fake_printer printer;
+  test::fake_printer printer;
   ingest.allowed = 0;
   start(network(printer.port(), "generic-zh"));
   print_job(tap->port(), slurp(zh_job));

@@ -88,6 +88,8 @@ std::vector<golden_case> all_cases() {
   return out;
 }
 
+void PrintTo(const golden_case& c, std::ostream* os) { *os << c.format << "/" << c.dir.filename().string(); }
+
 class golden : public testing::TestWithParam<golden_case> {};
 
 TEST_P(golden, parser_output_matches_the_expected_files) {

@@ -1,0 +1,183 @@
+// Every POS driver switched on from config alone, in one `kelu run`, delivering to a real
+// mosquitto; and `kelu ingest` on the same formats.
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "drivers/webhook_source.hpp"
+#include "support/fake_printer.hpp"
+#include "support/io_helpers.hpp"
+#include "support/mosquitto.hpp"
+#include "support/mqtt_collector.hpp"
+#include "support/process.hpp"
+#include "support/schema_check.hpp"
+#include "support/temp_dir.hpp"
+
+namespace kelu {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const fs::path data = fs::path(KELU_SOURCE_DIR) / "tests/data/drivers";
+constexpr const char* secret = "store-secret-0123456789";
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+int http_post(std::uint16_t port, const std::string& body) {
+  namespace http = boost::beast::http;
+  boost::asio::io_context io;
+  boost::beast::tcp_stream s(io);
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  http::request<http::string_body> req{http::verb::post, "/pos/transactions", 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set("X-Kelu-Terminal", "W1");
+  req.set("X-Kelu-Signature", drivers::webhook_signature(secret, body));
+  req.body() = body;
+  req.prepare_payload();
+  http::write(s, req);
+  boost::beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  http::read(s, buf, res);
+  return static_cast<int>(res.result_int());
+}
+
+void print(std::uint16_t port, const std::string& bytes) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket s(io);
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  boost::asio::write(s, boost::asio::buffer(bytes));
+  s.shutdown(boost::asio::ip::tcp::socket::shutdown_send);
+  std::array<char, 64> buf;
+  boost::system::error_code ec;
+  while (!ec) s.read_some(boost::asio::buffer(buf), ec);
+}
+
+TEST(pos_drivers, every_driver_from_config_alone_reaches_hq) {
+  if (!test::mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed (scripts/setup installs it)";
+  test::temp_dir dir;
+  test::mosquitto broker;
+  broker.start();
+  test::fake_printer printer;
+  const auto webhook_port = test::free_port();
+  const auto tap_port = test::free_port();
+  std::ofstream(dir.file("secrets")) << "W1 " << secret << "\n";
+  fs::permissions(dir.file("secrets"), fs::perms::owner_read | fs::perms::owner_write);
+  std::ofstream(dir.file("kelu.json")) << json{
+      {"store", {{"tenant", "acme"}, {"id", "sh-001"}, {"time_zone", "Asia/Shanghai"}}},
+      {"storage", {{"path", dir.file("kelu.db")}}},
+      {"mqtt", {{"uri", broker.uri()}, {"reconnect_min_ms", 50}}},
+      {"health", {{"interval_s", 1}}},
+      {"sources",
+       {{"pos_tcp", {{"enabled", false}}},
+        {"poslog", {{"enabled", true}, {"folder", dir.file("poslog")}, {"settle_s", 0}}},
+        {"csv", {{"enabled", true}, {"folder", dir.file("csv")}, {"settle_s", 0}}},
+        {"webhook", {{"enabled", true}, {"listen", "127.0.0.1"}, {"port", webhook_port}, {"secrets_file", dir.file("secrets")}}},
+        {"escpos",
+         {{"enabled", true}, {"listen", "127.0.0.1"}, {"port", tap_port},
+          {"printer", "127.0.0.1:" + std::to_string(printer.port())}, {"preset", "generic-zh"}, {"terminal", "T3"}}}}}}
+                                              .dump(2);
+  test::mqtt_collector hq{broker.uri(), "hq-drivers", "kelu/v1/acme/sh-001/#"};
+  test::process agent({KELU_BINARY, "run", "--config", dir.file("kelu.json")}, dir.file("kelu.log"));
+  ASSERT_TRUE(test::wait_for_port(webhook_port, 10s)) << slurp(dir.file("kelu.log"));
+  ASSERT_TRUE(test::wait_for_port(tap_port, 10s));
+
+  fs::copy_file(data / "poslog/prefixed-return-void/input.xml", dir.file("poslog/shift.xml"));
+  fs::copy_file(data / "csv/bad-rows/input.csv", dir.file("csv/export.csv"));
+  EXPECT_EQ(http_post(webhook_port, R"({"terminal":"W1","transaction_id":"1","total":"5.00"})"), 200);
+  print(tap_port, slurp(data / "escpos/zh-gb18030/input.bin"));
+
+  // POSLog: 4 transactions and a sign-off; CSV: 2 good invoices; webhook 1; receipts 2.
+  const std::map<std::string, std::size_t> want{{"poslog", 5}, {"csv", 2}, {"webhook", 1}, {"escpos", 2}};
+  const auto by_source = [](const std::vector<test::received>& msgs) {
+    std::map<std::string, std::size_t> n;
+    for (const auto& m : msgs)
+      if (m.topic.ends_with("/events/pos")) ++n[json::parse(m.payload)["source"].get<std::string>()];
+    return n;
+  };
+  ASSERT_TRUE(hq.wait_until([&](const auto& m) { return by_source(m) == want; }, 30s))
+      << json(by_source(hq.messages())).dump() << "\n" << slurp(dir.file("kelu.log"));
+  EXPECT_TRUE(fs::exists(dir.file("poslog/done/shift.xml")));
+  EXPECT_TRUE(fs::exists(dir.file("csv/rejected/export.csv.error")));  // some rows of it were bad
+
+  // Per-source health in the stats stream.
+  const auto health_of = [](const std::vector<test::received>& msgs) {
+    std::map<std::string, json> out;
+    for (const auto& m : msgs)
+      if (m.topic.ends_with("/stats")) {
+        const auto j = json::parse(m.payload);  // named: a range-for over a temporary's member dangles
+        for (const auto& s : j["payload"]["sources"]) out[s["source"]] = s;
+      }
+    return out;
+  };
+  ASSERT_TRUE(hq.wait_until(
+      [&](const auto& m) {
+        auto h = health_of(m);
+        return h.size() == 4 && h["escpos"]["accepted"] == 2 && h["csv"]["accepted"] == 2;
+      },
+      15s))
+      << json(health_of(hq.messages())).dump();
+  const auto h = health_of(hq.messages());
+  EXPECT_EQ(h.at("csv")["rejected"], 5);  // the five bad rows of tests/data/drivers/csv/bad-rows
+  EXPECT_EQ(h.at("poslog")["accepted"], 5);
+  EXPECT_EQ(h.at("webhook")["driver"], "webhook");
+  // wait_for_port's probe was a (empty) job too; the receipt job printed unchanged.
+  const auto jobs = printer.jobs();
+  EXPECT_EQ(std::count(jobs.begin(), jobs.end(), slurp(data / "escpos/zh-gb18030/input.bin")), 1);
+  EXPECT_EQ(agent.stop(SIGTERM, 15s), 0);
+  // The drivers' events, extensions included, keep the published contract.
+  const auto checked = test::check_against_schemas(hq.messages(), KELU_SOURCE_DIR, dir.path().string());
+  if (checked.available) {
+    EXPECT_EQ(checked.status, 0) << checked.text;
+    EXPECT_NE(checked.text.find("0 failures"), std::string::npos) << checked.text;
+  }
+}
+
+TEST(pos_drivers, kelu_ingest_prints_totals_and_a_second_run_stores_nothing) {
+  test::temp_dir dir;
+  std::ofstream(dir.file("kelu.json")) << json{{"store", {{"tenant", "acme"}, {"id", "sh-001"}, {"time_zone", "Asia/Shanghai"}}},
+                                               {"storage", {{"path", dir.file("kelu.db")}}}}
+                                              .dump();
+  fs::create_directories(dir.file("history"));
+  fs::copy_file(data / "poslog/prefixed-return-void/input.xml", dir.file("history/a.xml"));
+  fs::copy_file(data / "jsonl/mixed/input.jsonl", dir.file("history/b.jsonl"));
+  const auto run = [&](const std::string& out) {
+    test::process p({KELU_BINARY, "ingest", "-c", dir.file("kelu.json"), "--json", dir.file("history")}, dir.file(out));
+    const int status = p.wait(30s);
+    return std::pair{WEXITSTATUS(status), json::parse(slurp(dir.file(out)))};
+  };
+  const auto [rc1, first] = run("first.json");
+  EXPECT_EQ(rc1, 1);  // the JSON-lines file has two bad lines: reported, the rest stored
+  EXPECT_EQ(first["files"], 2);
+  EXPECT_EQ(first["new"], 9);  // 5 POSLog records, 4 good JSON lines
+  EXPECT_EQ(first["sales"], 2);
+  EXPECT_EQ(first["returns"], 2);
+  EXPECT_EQ(first["voids"], 3);
+  EXPECT_EQ(first["sign_ons"], 1);
+  EXPECT_EQ(first["sign_offs"], 1);
+  EXPECT_EQ(first["revenue"]["CNY"]["sales"], "36.00");
+  EXPECT_EQ(first["revenue"]["CNY"]["returns"], "-13.50");
+  EXPECT_EQ(first["rejected"].size(), 2u);
+  const auto [rc2, second] = run("second.json");
+  EXPECT_EQ(rc2, 1);
+  EXPECT_EQ(second["new"], 0);
+  EXPECT_EQ(second["duplicates"], 9);
+}
+
+}  // namespace
+}  // namespace kelu
