@@ -27,6 +27,7 @@
 #include "sync/event_store.hpp"
 #include "sync/group_committer.hpp"
 #include "sync/outbox.hpp"
+#include "raw_sqlite.hpp"
 #include "sample_sales.hpp"
 
 namespace {
@@ -36,21 +37,13 @@ using clk = std::chrono::steady_clock;
 
 using bench::sale_line;
 
-std::filesystem::path fresh_db(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("kelu-bench-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto p = dir / name;
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
-  return p;
-}
-
 struct tcp_result {
   double seconds = 0;
   std::int64_t transactions = 0;
 };
 
 tcp_result tcp_ingest(int events, int connections, int chunk, bool full_sync) {
-  auto db = sync::database::open({fresh_db("tcp.db").string(), full_sync}).value();
+  auto db = sync::database::open({bench::fresh_db("tcp.db").string(), full_sync}).value();
   sync::outbox out{*db};
   sync::event_store store{*db, out, sync::topics("bench", "s1")};
   boost::asio::io_context io;
@@ -103,36 +96,10 @@ tcp_result tcp_ingest(int events, int connections, int chunk, bool full_sync) {
   return {seconds, transactions};
 }
 
-// The same rows the agent writes (events + outbox), parsed and encoded beforehand so only
-// SQLite is timed: one transaction, prepared statements, the agent's own schema.
 double raw_sqlite(int events, bool full_sync) {
-  auto db = sync::database::open({fresh_db("raw.db").string(), full_sync}).value();
-  std::vector<std::pair<core::event, std::string>> rows;
-  for (int n = 0; n < events; ++n) {
-    auto e = bench::sale_event(n);
-    e.seq = n + 1;
-    auto body = core::encode(e);
-    rows.emplace_back(std::move(e), std::move(body));
-  }
-  const auto t0 = clk::now();
-  sync::transaction tx{*db};
-  sync::statement ev{db->handle(),
-                     "INSERT INTO events(source, seq, id, stream, type, observed_at, received_at, dedupe_key, body) "
-                     "VALUES(?,?,?,?,?,?,?,?,?)"};
-  sync::statement ob{db->handle(),
-                     "INSERT INTO outbox(topic, payload, qos, retain, priority, created_at) VALUES(?,?,?,?,?,?)"};
-  for (const auto& [e, body] : rows) {
-    ev.reset();
-    ev.bind(1, e.source).bind(2, e.seq).bind(3, e.id).bind(4, e.stream).bind(5, std::string_view{"pos.transaction"});
-    ev.bind(6, std::int64_t{0}).bind(7, std::int64_t{0}).bind(8, core::dedupe_key(e)).bind(9, body);
-    ev.step();
-    ob.reset();
-    ob.bind(1, std::string_view{"kelu/v1/bench/s1/events/pos"}).bind_blob(2, body).bind(3, std::int64_t{1});
-    ob.bind(4, std::int64_t{0}).bind(5, std::int64_t{0}).bind(6, std::int64_t{0});
-    ob.step();
-  }
-  tx.commit();
-  return std::chrono::duration<double>(clk::now() - t0).count();
+  std::vector<core::event> rows;
+  for (int n = 0; n < events; ++n) rows.push_back(bench::sale_event(n));
+  return bench::raw_sqlite_seconds(std::move(rows), full_sync);
 }
 
 }  // namespace

@@ -1,0 +1,155 @@
+// Batch ingest per POS format, as a drop folder or `kelu ingest` runs it: parse the file,
+// build events, commit in chunks of 500 through the store (dedupe, seq, outbox), against
+// the limit measured in the same run: a raw SQLite bulk insert of the same rows.
+// Prints a Markdown table; numbers go to docs/BENCHMARKS.md with the machine they ran on.
+//
+//   formats_bench [transactions=20000]
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "drivers/pos_file_format.hpp"
+#include "raw_sqlite.hpp"
+#include "sync/event_store.hpp"
+#include "sync/outbox.hpp"
+
+namespace {
+
+using namespace kelu;
+using clk = std::chrono::steady_clock;
+
+// Three line items per transaction in every format, the same goods and amounts.
+struct item {
+  const char* id;
+  const char* name;
+  const char* qty;
+  const char* price;
+  const char* amount;
+};
+constexpr item items[] = {{"6901234567892", "Oolong tea 500ml", "2", "4.50", "9.00"},
+                          {"6920202888883", "Rice crackers", "1", "14.50", "14.50"},
+                          {"2000000001234", "Apples, loose", "0.375", "12.00", "4.50"}};
+constexpr const char* total = "28.00";
+
+std::string poslog(int n) {
+  std::string s = R"(<POSLog xmlns="http://www.nrf-arts.org/IXRetail/namespace/" xmlns:acs="urn:vendor">)";
+  for (int t = 0; t < n; ++t) {
+    s += "<Transaction><RetailStoreID>9</RetailStoreID><WorkstationID>" + std::to_string(t % 8) +
+         "</WorkstationID><SequenceNumber>" + std::to_string(t) +
+         "</SequenceNumber><BusinessDayDate>2026-11-27</BusinessDayDate><EndDateTime>2026-11-27T18:00:00</EndDateTime>"
+         "<OperatorID OperatorName=\"Li Na\">E7</OperatorID><CurrencyCode>CNY</CurrencyCode><RetailTransaction>";
+    for (const auto& i : items)
+      s += std::string("<LineItem><Sale><ItemID>") + i.id + "</ItemID><Description>" + i.name +
+           "</Description><RegularSalesUnitPrice>" + i.price + "</RegularSalesUnitPrice><Quantity>" + i.qty +
+           "</Quantity><ExtendedAmount>" + i.amount + "</ExtendedAmount><acs:ReportCode>0</acs:ReportCode></Sale></LineItem>";
+    s += std::string("<LineItem><Tender TenderType=\"Mobile\"><Amount>") + total +
+         "</Amount></Tender></LineItem><Total TotalType=\"TransactionGrandAmount\">" + total +
+         "</Total></RetailTransaction></Transaction>";
+  }
+  return s + "</POSLog>";
+}
+
+std::string csv(int n) {
+  std::string s = "transaction_id,time,item_id,description,quantity,unit_price,customer\n";
+  for (int t = 0; t < n; ++t)
+    for (const auto& i : items)
+      s += std::to_string(t) + ",2026-11-27 18:00:00," + i.id + ",\"" + i.name + "\"," + i.qty + "," + i.price + ",C42\n";
+  return s;
+}
+
+std::string escpos(int n) {
+  using namespace std::string_literals;  // the commands hold NUL bytes: no C strings here
+  std::string s;
+  for (int t = 0; t < n; ++t) {
+    s += "\x1b@\x1b" "a\x01\x1b!\x30" "EXAMPLE MART\n\x1b!\x00\x1b" "a\x00"s;
+    s += "Receipt No: " + std::to_string(t) + "\nCashier: Li Na\n2026-11-27 18:00:00\n";
+    for (const auto& i : items) {
+      std::string line = i.name;
+      line.resize(36, ' ');
+      s += line + i.amount + "\n";
+    }
+    s += "\x1b" "E\x01TOTAL                               "s + total + "\n\x1b" "E\x00\x1d" "VA\x03"s;
+  }
+  return s;
+}
+
+std::string jsonl(int n) {
+  std::string s;
+  for (int t = 0; t < n; ++t) {
+    s += R"({"terminal":"T)" + std::to_string(t % 8) + R"(","transaction_id":")" + std::to_string(t) +
+         R"(","time":"2026-11-27T18:00:00+08:00","operator":"E7","total":")" + total + R"(","items":[)";
+    for (const auto& i : items)
+      s += std::string(R"({"item_id":")") + i.id + R"(","description":")" + i.name + R"(","quantity":")" + i.qty +
+           R"(","unit_price":")" + i.price + R"(","amount":")" + i.amount + "\"}" + (&i == &items[2] ? "" : ",");
+    s += std::string(R"(],"tenders":[{"method":"mobile","amount":")") + total + "\"}]}\n";
+  }
+  return s;
+}
+
+struct result {
+  double parse_s = 0;  // parse only
+  double total_s = 0;  // parse + events + commit
+  double raw_s = 0;    // raw SQLite insert of the same rows
+  std::size_t records = 0;
+  std::size_t bytes = 0;
+};
+
+result run(drivers::pos_format f, const std::string& input, const drivers::format_options& o, bool full_sync) {
+  result r;
+  r.bytes = input.size();
+  auto t0 = clk::now();
+  auto parsed = drivers::parse_file(f, input, o);
+  r.parse_s = std::chrono::duration<double>(clk::now() - t0).count();
+  if (!parsed || !parsed->errors.empty()) std::abort();
+  r.records = parsed->records.size();
+  if (r.records == 0) std::abort();
+
+  auto db = sync::database::open({bench::fresh_db("formats.db").string(), full_sync}).value();
+  sync::outbox out{*db};
+  sync::event_store store{*db, out, sync::topics("bench", "s1")};
+  const auto now = core::from_unix_ms(1'795'000'000'000);
+  std::vector<core::event> copies;
+  t0 = clk::now();
+  auto again = drivers::parse_file(f, input, o);
+  std::vector<core::event> batch;
+  for (auto& rec : again->records) {
+    batch.push_back(drivers::make_pos_event(std::move(rec), {"s1", std::string(drivers::format_name(f)), now}, o.zone));
+    if (batch.size() == 500) {
+      if (!store.append(batch, now)) std::abort();
+      copies.insert(copies.end(), batch.begin(), batch.end());  // outside the clock below
+      batch.clear();
+    }
+  }
+  if (!batch.empty() && !store.append(batch, now)) std::abort();
+  r.total_s = std::chrono::duration<double>(clk::now() - t0).count();
+  copies.insert(copies.end(), batch.begin(), batch.end());
+  if (store.count() != static_cast<std::int64_t>(r.records)) std::abort();
+  r.raw_s = bench::raw_sqlite_seconds(std::move(copies), full_sync);
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int n = argc > 1 ? std::atoi(argv[1]) : 20000;
+  drivers::format_options o;
+  o.zone = core::time_zone::load("Asia/Shanghai").value();
+  std::printf("transactions: %d per format, 3 line items each; commit in chunks of 500, synchronous=FULL\n\n", n);
+  std::printf("| format | input MB | parse only, tx/s | parse + commit, tx/s | raw SQLite insert, tx/s (limit) | vs limit |\n");
+  std::printf("|---|---|---|---|---|---|\n");
+  for (const auto f : {drivers::pos_format::poslog, drivers::pos_format::csv, drivers::pos_format::escpos,
+                       drivers::pos_format::jsonl}) {
+    const auto input = f == drivers::pos_format::poslog ? poslog(n)
+                       : f == drivers::pos_format::csv  ? csv(n)
+                       : f == drivers::pos_format::escpos ? escpos(n)
+                                                          : jsonl(n);
+    const auto r = run(f, input, o, true);
+    const double records = static_cast<double>(r.records);
+    std::printf("| %s | %.1f | %.0f | %.0f | %.0f | %.2f |\n", std::string(drivers::format_name(f)).c_str(),
+                static_cast<double>(r.bytes) / 1e6, records / r.parse_s, records / r.total_s, records / r.raw_s,
+                r.raw_s / r.total_s);
+  }
+  std::filesystem::remove_all(std::filesystem::temp_directory_path() / ("kelu-bench-" + std::to_string(::getpid())));
+  return 0;
+}
