@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "agent/core/clock.hpp"
 #include "ingest_summary.hpp"
@@ -53,13 +54,19 @@ int run_ingest(const config::config& c, const ingest_options& o, std::ostream& o
     err << formats.error_message() << "\n";
     return 2;
   }
-  auto db = sync::database::open({c.storage.path, c.storage.synchronous == "full"});
-  if (!db) {
-    err << db.error_message() << "\n";
-    return 2;
+  std::unique_ptr<sync::database> db;
+  std::optional<sync::outbox> outbox;
+  std::optional<sync::event_store> store;
+  if (!o.dry_run) {
+    auto opened = sync::database::open({c.storage.path, c.storage.synchronous == "full"});
+    if (!opened) {
+      err << opened.error_message() << "\n";
+      return 2;
+    }
+    db = std::move(opened).value();
+    outbox.emplace(*db);
+    store.emplace(*db, *outbox, sync::topics(c.store.tenant, c.store.id));
   }
-  sync::outbox outbox(**db);
-  sync::event_store store(**db, outbox, sync::topics(c.store.tenant, c.store.id));
   core::system_clock clock;
   ingest_summary summary;
   for (const auto& file : expand(o.paths, summary)) {
@@ -88,7 +95,12 @@ int run_ingest(const config::config& c, const ingest_options& o, std::ostream& o
     std::vector<core::event> batch;
     const auto flush = [&]() -> bool {
       if (batch.empty()) return true;
-      auto r = store.append(batch, now);
+      if (!store) {
+        for (const auto& e : batch) summary.add(e, false);
+        batch.clear();
+        return true;
+      }
+      auto r = store->append(batch, now);
       if (!r) {
         err << name << ": " << r.error_message() << "\n";
         return false;

@@ -17,6 +17,7 @@ struct ingest_options {
   std::optional<drivers::pos_format> format;  // empty: by each file's extension
   std::vector<std::string> paths;             // files, or folders whose files are read in name order
   bool json = false;
+  bool dry_run = false;  // parse and summarise only: what a mapping makes of a file, before it counts
 };
 
 // Exit code: 0 when everything was stored, 1 when some records or files were rejected

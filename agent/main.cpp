@@ -130,6 +130,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"poslog", "csv", "escpos", "jsonl"}));
   ingest_cmd->add_option("paths", ingest.paths, "Files, or folders of files")->required();
   ingest_cmd->add_flag("--json", ingest.json, "Print the summary as JSON");
+  ingest_cmd->add_flag("--dry-run", ingest.dry_run, "Parse and summarise only; store nothing (check a mapping)");
 
   CLI11_PARSE(app, argc, argv);
 

@@ -4,10 +4,9 @@
 
 #include <array>
 #include <ctime>
-#include <iomanip>
-#include <locale>
 #include <map>
 #include <sstream>
+#include <time.h>
 
 #include "agent/core/money.hpp"
 
@@ -99,18 +98,23 @@ struct pending {
 }  // namespace
 
 core::result<core::local_time> parse_wall_time(std::string_view text, const std::string& format) {
+  // glibc's strptime, not std::get_time: get_time accepts input that ends before the format
+  // does ("00" for "%Y-%m-%d ..." gives year 0). The process never calls setlocale, so
+  // month and day names are the C locale's English ones.
   std::tm tm{};
   tm.tm_mday = 1;
-  std::istringstream in{std::string(text)};
-  in.imbue(std::locale::classic());
-  in >> std::get_time(&tm, format.c_str());
-  if (in.fail()) return core::error{"\"" + std::string(text) + "\" does not match the time format \"" + format + "\""};
-  in >> std::ws;
-  if (!in.eof()) return core::error{"\"" + std::string(text) + "\" has text after the time format \"" + format + "\""};
+  const std::string input(text);
+  const char* end = ::strptime(input.c_str(), format.c_str(), &tm);
+  if (end == nullptr) return core::error{"\"" + input + "\" does not match the time format \"" + format + "\""};
+  while (*end == ' ' || *end == '\t') ++end;
+  if (*end != '\0') return core::error{"\"" + input + "\" has text after the time format \"" + format + "\""};
   using namespace std::chrono;
-  const year_month_day ymd{year{tm.tm_year + 1900}, month{static_cast<unsigned>(tm.tm_mon + 1)},
-                           day{static_cast<unsigned>(tm.tm_mday)}};
-  if (!ymd.ok()) return core::error{"\"" + std::string(text) + "\" is not a valid date"};
+  const int y = tm.tm_year + 1900;
+  if (y < core::min_year || y > core::max_year)
+    return core::error{"\"" + input + "\": year outside " + std::to_string(core::min_year) + ".." +
+                       std::to_string(core::max_year)};
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(tm.tm_mon + 1)}, day{static_cast<unsigned>(tm.tm_mday)}};
+  if (!ymd.ok()) return core::error{"\"" + input + "\" is not a valid date"};
   return core::local_time{local_days{ymd}.time_since_epoch() + hours{tm.tm_hour} + minutes{tm.tm_min} +
                           seconds{tm.tm_sec}};
 }

@@ -85,6 +85,10 @@ result<iso8601_parts> parse_iso8601_parts(std::string_view text) {
   const chr::year_month_day ymd{chr::year{y}, chr::month{static_cast<unsigned>(mo)},
                                 chr::day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return bad_time(text, 0, "no such date");
+  // Year 0000 at a negative offset is year -1 in UTC, which no ISO 8601 reader takes back: a
+  // sale outside these years is a typo or a till with a dead clock battery.
+  if (y < min_year || y > max_year)
+    return bad_time(text, 0, "year outside 1900..2199");
   if (h > 23 || mi > 59 || s > 60) return bad_time(text, 11, "time of day out of range");
   std::optional<std::chrono::minutes> offset;
   if (c.literal('Z') || c.literal('z')) {

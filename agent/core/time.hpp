@@ -29,6 +29,11 @@ struct iso8601_parts {
 };
 result<iso8601_parts> parse_iso8601_parts(std::string_view text);
 
+// Years accepted from any source: events are stored and sent as four-digit ISO 8601 years
+// (bad_time in time.cpp spells the range out).
+inline constexpr int min_year = 1900;
+inline constexpr int max_year = 2199;
+
 // A time without a zone designator is rejected here; time_zone.hpp has the overload that
 // reads it in the store's zone.
 result<utc_time> parse_iso8601(std::string_view text);

@@ -141,6 +141,16 @@ TEST(time, rejects_times_without_zone_and_impossible_dates) {
   EXPECT_NE(r.error_message().find("zone designator"), std::string::npos);
 }
 
+TEST(time, refuses_years_an_event_could_not_be_stored_with) {
+  // Found by fuzz_csv: year 0 at +01:00 is year -1 in UTC, which the event encoding cannot carry.
+  const auto r = parse_iso8601("0000-01-01T00:30:00+01:00");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error_message().find("year outside 1900..2199"), std::string::npos) << r.error_message();
+  EXPECT_FALSE(parse_iso8601("2200-01-01T00:00:00Z"));
+  EXPECT_TRUE(parse_iso8601("1900-01-01T00:00:00Z"));
+  EXPECT_TRUE(parse_iso8601("2199-12-31T23:59:59Z"));
+}
+
 TEST(money, parses_decimal_text_exactly) {
   EXPECT_EQ(*parse_decimal("12.50", 2), 1250);
   EXPECT_EQ(*parse_decimal("12.5", 2), 1250);

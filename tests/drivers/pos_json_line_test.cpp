@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "drivers/csv_parser.hpp"
 #include "drivers/pos_json_line.hpp"
 
 namespace kelu::drivers {
@@ -147,6 +148,19 @@ INSTANTIATE_TEST_SUITE_P(
                     bad_case{R"([1,2,3])", "expected a JSON object"},
                     bad_case{R"({"terminal":"T1","transaction_id":"1","total":"1","items":{}})",
                              "items: expected an array"}));
+
+TEST(wall_time, the_whole_format_must_match) {
+  // std::get_time took "00" for "%Y-%m-%d %H:%M:%S" as year 0; strptime refuses it.
+  EXPECT_FALSE(parse_wall_time("00", "%Y-%m-%d %H:%M:%S"));
+  EXPECT_FALSE(parse_wall_time("2026-11-27 10:00", "%Y-%m-%d %H:%M:%S"));
+  EXPECT_FALSE(parse_wall_time("2026-11-27 10:00:00 extra", "%Y-%m-%d %H:%M:%S"));
+  EXPECT_FALSE(parse_wall_time("0001-11-27 10:00:00", "%Y-%m-%d %H:%M:%S"));
+  const auto t = parse_wall_time("Monday 6 of April 2015 02:56:25 PM", "%A %d of %B %Y %I:%M:%S %p");
+  ASSERT_TRUE(t) << t.error_message();
+  EXPECT_EQ(core::format_date(*t), "2015-04-06");
+  EXPECT_EQ((*t - std::chrono::floor<std::chrono::days>(*t)), std::chrono::hours(14) + std::chrono::minutes(56) +
+                                                                 std::chrono::seconds(25));
+}
 
 }  // namespace
 }  // namespace kelu::drivers

@@ -156,11 +156,17 @@ TEST(pos_drivers, kelu_ingest_prints_totals_and_a_second_run_stores_nothing) {
   fs::create_directories(dir.file("history"));
   fs::copy_file(data / "poslog/prefixed-return-void/input.xml", dir.file("history/a.xml"));
   fs::copy_file(data / "jsonl/mixed/input.jsonl", dir.file("history/b.jsonl"));
-  const auto run = [&](const std::string& out) {
-    test::process p({KELU_BINARY, "ingest", "-c", dir.file("kelu.json"), "--json", dir.file("history")}, dir.file(out));
+  const auto run = [&](const std::string& out, const char* flag = "--json") {
+    test::process p({KELU_BINARY, "ingest", "-c", dir.file("kelu.json"), "--json", flag, dir.file("history")},
+                    dir.file(out));
     const int status = p.wait(30s);
     return std::pair{WEXITSTATUS(status), json::parse(slurp(dir.file(out)))};
   };
+  // A dry run reports what the files hold and stores nothing.
+  const auto [rc0, dry] = run("dry.json", "--dry-run");
+  EXPECT_EQ(rc0, 1);
+  EXPECT_EQ(dry["new"], 9);
+  EXPECT_FALSE(fs::exists(dir.file("kelu.db")));
   const auto [rc1, first] = run("first.json");
   EXPECT_EQ(rc1, 1);  // the JSON-lines file has two bad lines: reported, the rest stored
   EXPECT_EQ(first["files"], 2);
