@@ -185,5 +185,43 @@ TEST(pos_drivers, kelu_ingest_prints_totals_and_a_second_run_stores_nothing) {
   EXPECT_EQ(second["duplicates"], 9);
 }
 
+// The real sample files through the real command line: the totals a technician reads.
+TEST(pos_drivers, kelu_ingest_totals_for_the_real_sample_files) {
+  const fs::path shared = KELU_SHARED_DATA;
+  if (!fs::exists(shared / "pos")) GTEST_SKIP() << "needs ../shared/data/pos, which is absent";
+  test::temp_dir dir;
+  std::ofstream(dir.file("kelu.json")) << json{
+      {"store", {{"tenant", "acme"}, {"id", "uk-1"}, {"time_zone", "Europe/London"}, {"currency", "GBP"}}},
+      {"storage", {{"path", dir.file("kelu.db")}}},
+      {"sources",
+       {{"csv",
+         {{"return_prefix", "C"},
+          {"columns",
+           {{"transaction", "InvoiceNo"}, {"time", "InvoiceDate"}, {"item", "StockCode"}, {"description", "Description"},
+            {"quantity", "Quantity"}, {"unit_price", "UnitPrice"}}}}}}}}
+                                              .dump();
+  const auto ingest = [&](const fs::path& file, const char* format) {
+    const auto out = dir.file(file.filename().string() + ".json");  // process appends: one file per run
+    test::process p({KELU_BINARY, "ingest", "-c", dir.file("kelu.json"), "--json", "--format", format, file.string()},
+                    out);
+    EXPECT_EQ(WEXITSTATUS(p.wait(60s)), 0);
+    return json::parse(slurp(out));
+  };
+  const auto uci = ingest(shared / "pos/uci-online-retail/2010-12-02.csv", "csv");
+  const auto oracle = json::parse(slurp(data / "csv/uci-2010-12-02/expected-summary.json"));  // Python's figures
+  for (const char* key : {"transactions", "sales", "returns", "items", "revenue"}) EXPECT_EQ(uci[key], oracle[key]) << key;
+  const auto ncr = ingest(shared / "pos/poslog-ncr-small.xml", "poslog");
+  EXPECT_EQ(ncr["sales"], 1);
+  EXPECT_EQ(ncr["sign_ons"], 1);
+  EXPECT_EQ(ncr["revenue"]["USD"]["net"], "1.07");
+  EXPECT_EQ(ncr["operators"], json::array({"94"}));
+  EXPECT_EQ(ncr["workstations"], json::array({"34"}));
+  EXPECT_EQ(ncr["business_days"], json::array({"2017-09-30"}));
+  const auto receipt = ingest(shared / "pos/escpos/receipt-with-logo.bin", "escpos");
+  EXPECT_EQ(receipt["revenue"]["GBP"]["sales"], "14.25");
+  EXPECT_EQ(receipt["revenue"]["GBP"]["tax"], "1.30");
+  EXPECT_EQ(receipt["items"], 4);
+}
+
 }  // namespace
 }  // namespace kelu
