@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+
+#include "listen.hpp"
 #include <functional>
 
 namespace kelu::drivers {
@@ -311,18 +313,9 @@ core::status escpos_tap::start() {
   if (options_.printer_host.empty() && options_.serial_device.empty())
     return core::error{"sources.escpos: set printer (network tap) or serial_device and serial_printer_device"};
   if (!options_.printer_host.empty()) {
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(options_.listen, ec);
-    if (ec) return core::error{"sources.escpos.listen: \"" + options_.listen + "\" is not an IP address"};
-    const tcp::endpoint ep{address, options_.port};
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(ep, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec)
-      return core::error{"sources.escpos.port: cannot listen on " + options_.listen + ":" +
-                         std::to_string(options_.port) + ": " + ec.message()};
-    port_ = acceptor_.local_endpoint().port();
+    auto port = listen_on(acceptor_, options_.listen, options_.port, "sources.escpos");
+    if (!port) return core::error{port.error_message()};
+    port_ = *port;
     log_->info("{}: printer tap on port {} -> {}:{}", options_.source_id, port_, options_.printer_host,
                options_.printer_port);
     accept();

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "listen.hpp"
 #include "pos_json_line.hpp"
 
 namespace kelu::drivers {
@@ -230,20 +231,9 @@ pos_tcp_source::~pos_tcp_source() {
 }
 
 core::status pos_tcp_source::start() {
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(options_.listen, ec);
-  if (ec) return core::error{"sources.pos_tcp.listen: \"" + options_.listen + "\" is not an IP address"};
-  const tcp::endpoint ep{address, options_.port};
-  acceptor_.open(ep.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(ep, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    acceptor_.close();
-    return core::error{"cannot listen on " + options_.listen + ":" + std::to_string(options_.port) + ": " +
-                       ec.message()};
-  }
-  port_ = acceptor_.local_endpoint().port();
+  auto port = listen_on(acceptor_, options_.listen, options_.port, "sources.pos_tcp");
+  if (!port) return core::error{port.error_message()};
+  port_ = *port;
   log_->info("pos-tcp: listening on {}:{}", options_.listen, port_);
   accept();
   return core::ok();

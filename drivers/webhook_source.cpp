@@ -14,6 +14,7 @@
 #include <fstream>
 #include <optional>
 
+#include "listen.hpp"
 #include "pos_json_line.hpp"
 
 namespace kelu::drivers {
@@ -278,18 +279,9 @@ core::status webhook_source::start() {
   struct stat st {};
   if (::stat(options_.secrets_file.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
     log_->warn("{}: {} is readable by other users; chmod 600 it", options_.source_id, options_.secrets_file);
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(options_.listen, ec);
-  if (ec) return core::error{"sources.webhook.listen: \"" + options_.listen + "\" is not an IP address"};
-  const tcp::endpoint ep{address, options_.port};
-  acceptor_.open(ep.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(ep, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec)
-    return core::error{"sources.webhook.port: cannot listen on " + options_.listen + ":" +
-                       std::to_string(options_.port) + ": " + ec.message()};
-  port_ = acceptor_.local_endpoint().port();
+  auto port = listen_on(acceptor_, options_.listen, options_.port, "sources.webhook");
+  if (!port) return core::error{port.error_message()};
+  port_ = *port;
   log_->info("{}: accepting signed POS webhooks on http://{}:{}{}", options_.source_id, options_.listen, port_,
              options_.path);
   accept();

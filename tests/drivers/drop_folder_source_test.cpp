@@ -15,6 +15,7 @@
 #include "drivers/pos_file_format.hpp"
 #include "support/flaky_ingest.hpp"
 #include "support/io_helpers.hpp"
+#include "support/store_fixture.hpp"
 #include "support/temp_dir.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
@@ -36,12 +37,11 @@ std::string csv_file(int first, int count) {
 
 void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
 
-struct folder_fixture : testing::Test {
-  void SetUp() override { thread = std::thread([this] { io.run(); }); }
+struct folder_fixture : test::store_fixture {
+  void SetUp() override { start_io(); }
   void TearDown() override {
-    if (source) source->stop();
-    work.reset();
-    thread.join();
+    if (source) source->stop();  // joins the worker; may wait for the io thread, so not on it
+    stop_io({});
   }
   std::unique_ptr<drop_folder_source> make(core::event_ingest& ingest, std::size_t chunk = 500) {
     drop_folder_options o;
@@ -57,23 +57,8 @@ struct folder_fixture : testing::Test {
         [](std::string_view bytes) { return parse_file(pos_format::csv, bytes, format_options{}); },
         core::time_zone::utc(), std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
   }
-  std::int64_t stored() {
-    std::promise<std::int64_t> p;
-    boost::asio::post(io, [&] { p.set_value(store.count()); });
-    return p.get_future().get();
-  }
-
-  test::temp_dir dir;
   fs::path inbox = dir.path() / "inbox";
-  std::unique_ptr<sync::database> db = sync::database::open({dir.file("k.db"), false}).value();
-  sync::outbox out{*db};
-  sync::event_store store{*db, out, sync::topics("a", "s1")};
-  boost::asio::io_context io;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
-  core::system_clock clock;
-  sync::group_committer committer{io.get_executor(), store, clock, 10000, 1000};
   std::unique_ptr<drop_folder_source> source;
-  std::thread thread;
 };
 
 TEST_F(folder_fixture, files_present_at_start_and_dropped_later_are_committed_then_moved_to_done) {

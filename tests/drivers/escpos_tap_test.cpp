@@ -25,6 +25,7 @@
 #include "support/fake_printer.hpp"
 #include "support/flaky_ingest.hpp"
 #include "support/io_helpers.hpp"
+#include "support/store_fixture.hpp"
 #include "support/temp_dir.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
@@ -61,7 +62,7 @@ std::string print_job(std::uint16_t port, const std::string& bytes) {
   return back;
 }
 
-struct tap_fixture : testing::Test {
+struct tap_fixture : test::store_fixture {
   void start(escpos_tap_options o) {
     o.store_id = "s1";
     o.listen = "127.0.0.1";
@@ -69,7 +70,7 @@ struct tap_fixture : testing::Test {
     tap = std::make_unique<escpos_tap>(io.get_executor(), ingest, clock, o,
                                        std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
     ASSERT_TRUE(tap->start());
-    thread = std::thread([this] { io.run(); });
+    start_io();
   }
   escpos_tap_options network(std::uint16_t printer_port, const char* preset = "generic-en") {
     escpos_tap_options o;
@@ -79,37 +80,11 @@ struct tap_fixture : testing::Test {
     return o;
   }
   void TearDown() override {
-    if (!thread.joinable()) return;
-    std::promise<void> stopped;
-    asio::post(io, [&] {
-      tap->stop();
-      stopped.set_value();
-    });
-    stopped.get_future().wait();
-    work.reset();
-    thread.join();
-  }
-  template <class F>
-  auto on_io(F f) {
-    std::promise<decltype(f())> p;
-    asio::post(io, [&] { p.set_value(f()); });
-    return p.get_future().get();
-  }
-  std::int64_t stored() {
-    return on_io([&] { return store.count(); });
+    stop_io([this] { tap->stop(); });
   }
 
-  test::temp_dir dir;
-  std::unique_ptr<sync::database> db = sync::database::open({dir.file("k.db"), false}).value();
-  sync::outbox out{*db};
-  sync::event_store store{*db, out, sync::topics("a", "s1")};
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-  core::system_clock clock;
-  sync::group_committer committer{io.get_executor(), store, clock, 10000, 1000};
   test::flaky_ingest ingest{io, committer};
   std::unique_ptr<escpos_tap> tap;
-  std::thread thread;
 };
 
 const std::filesystem::path zh_job = std::filesystem::path(KELU_TEST_DATA) / "drivers/escpos/zh-gb18030/input.bin";

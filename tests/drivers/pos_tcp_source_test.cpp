@@ -12,7 +12,7 @@
 
 #include "drivers/pos_tcp_client.hpp"
 #include "drivers/pos_tcp_source.hpp"
-#include "support/temp_dir.hpp"
+#include "support/store_fixture.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
 #include "sync/group_committer.hpp"
@@ -29,7 +29,7 @@ std::string txn(const std::string& id, const std::string& total = "1.00") {
 }
 
 // The real chain behind the socket: source -> group committer -> SQLite, on an io thread.
-struct source_fixture : testing::Test {
+struct source_fixture : test::store_fixture {
   void start(pos_tcp_options o = {}) {
     o.listen = "127.0.0.1";
     o.port = 0;
@@ -37,19 +37,10 @@ struct source_fixture : testing::Test {
     source = std::make_unique<pos_tcp_source>(io.get_executor(), committer, clock, o,
                                               std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
     ASSERT_TRUE(source->start());
-    thread = std::thread([this] { io.run(); });
+    start_io();
   }
   void TearDown() override {
-    if (!thread.joinable()) return;
-    std::promise<void> stopped;
-    boost::asio::post(io, [&] {
-      source->stop();
-      stopped.set_value();
-    });
-    stopped.get_future().wait();
-    work.reset();
-    io.stop();
-    thread.join();
+    stop_io([this] { source->stop(); });
   }
   pos_tcp_client connect() {
     auto c = pos_tcp_client::connect("127.0.0.1", source->port(), 5s);
@@ -57,16 +48,7 @@ struct source_fixture : testing::Test {
     return std::move(c).value();
   }
 
-  test::temp_dir dir;
-  std::unique_ptr<sync::database> db = sync::database::open({dir.file("k.db"), false}).value();
-  sync::outbox out{*db};
-  sync::event_store store{*db, out, sync::topics("a", "s1")};
-  boost::asio::io_context io;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
-  core::system_clock clock;
-  sync::group_committer committer{io.get_executor(), store, clock, 10000, 1000};
   std::unique_ptr<pos_tcp_source> source;
-  std::thread thread;
 };
 
 TEST_F(source_fixture, answers_every_pipelined_line_in_order_after_commit) {

@@ -17,6 +17,7 @@
 
 #include "drivers/webhook_source.hpp"
 #include "support/flaky_ingest.hpp"
+#include "support/store_fixture.hpp"
 #include "support/temp_dir.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
@@ -40,7 +41,7 @@ struct reply {
   std::string retry_after;
 };
 
-struct webhook_fixture : testing::Test {
+struct webhook_fixture : test::store_fixture {
   void start(webhook_options o = {}) {
     std::ofstream(dir.file("secrets")) << "# terminal secret\nT1 " << t1_secret << "\n*  " << any_secret << "\n";
     o.store_id = "s1";
@@ -50,18 +51,10 @@ struct webhook_fixture : testing::Test {
     source = std::make_unique<webhook_source>(io.get_executor(), flaky, clock, o,
                                               std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
     ASSERT_TRUE(source->start());
-    thread = std::thread([this] { io.run(); });
+    start_io();
   }
   void TearDown() override {
-    if (!thread.joinable()) return;
-    std::promise<void> stopped;
-    boost::asio::post(io, [&] {
-      source->stop();
-      stopped.set_value();
-    });
-    stopped.get_future().wait();
-    work.reset();
-    thread.join();
+    stop_io([this] { source->stop(); });
   }
   reply post(const std::string& body, const std::string& terminal, const std::string& signature,
              const std::string& target = "/pos/transactions", http::verb verb = http::verb::post) {
@@ -88,23 +81,8 @@ struct webhook_fixture : testing::Test {
   reply signed_post(const std::string& body, const std::string& terminal = "T1", const char* secret = t1_secret) {
     return post(body, terminal, webhook_signature(secret, body));
   }
-  std::int64_t stored() {
-    std::promise<std::int64_t> p;
-    boost::asio::post(io, [&] { p.set_value(store.count()); });
-    return p.get_future().get();
-  }
-
-  test::temp_dir dir;
-  std::unique_ptr<sync::database> db = sync::database::open({dir.file("k.db"), false}).value();
-  sync::outbox out{*db};
-  sync::event_store store{*db, out, sync::topics("a", "s1")};
-  boost::asio::io_context io;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
-  core::system_clock clock;
-  sync::group_committer committer{io.get_executor(), store, clock, 10000, 1000};
   test::flaky_ingest flaky{io, committer};
   std::unique_ptr<webhook_source> source;
-  std::thread thread;
 };
 
 const std::string sale = R"({"terminal":"T1","transaction_id":"9001","total":"23.50","time":"2026-11-27T18:03:11+08:00"})";
