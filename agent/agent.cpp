@@ -227,6 +227,10 @@ void agent::schedule_maintenance() {
       if (dropped > 0)
         log_->warn("outbox over its quota ({} bytes, {} days): dropped {} oldest messages",
                    cfg_.storage.outbox_quota_bytes, cfg_.storage.outbox_max_age_days, dropped);
+      // `kelu ingest` may have written to the outbox from another process: count its rows and
+      // send them, so a technician's backfill reaches HQ without waiting for the next live sale.
+      outbox_->reload();
+      publisher_->wake();
       const auto cutoff = clock_.now_utc() - std::chrono::days(cfg_.storage.events_retention_days);
       if (const auto pruned = store_->prune(cutoff, 10000); pruned > 0)
         log_->info("retention: deleted {} events received before {}", pruned, core::format_iso8601(cutoff));

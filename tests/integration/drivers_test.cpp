@@ -185,6 +185,31 @@ TEST(pos_drivers, kelu_ingest_prints_totals_and_a_second_run_stores_nothing) {
   EXPECT_EQ(second["duplicates"], 9);
 }
 
+// A technician backfills while the agent runs: the rows another process wrote reach HQ.
+TEST(pos_drivers, kelu_ingest_beside_a_running_agent_reaches_hq) {
+  if (!test::mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed (scripts/setup installs it)";
+  test::temp_dir dir;
+  test::mosquitto broker;
+  broker.start();
+  const auto pos_port = test::free_port();
+  std::ofstream(dir.file("kelu.json")) << json{
+      {"store", {{"tenant", "acme"}, {"id", "sh-001"}, {"time_zone", "Asia/Shanghai"}}},
+      {"storage", {{"path", dir.file("kelu.db")}}},
+      {"mqtt", {{"uri", broker.uri()}, {"reconnect_min_ms", 50}}},
+      {"sources", {{"pos_tcp", {{"listen", "127.0.0.1"}, {"port", pos_port}}}}}}
+                                              .dump();
+  test::mqtt_collector hq{broker.uri(), "hq-backfill", "kelu/v1/acme/sh-001/events/#"};
+  test::process agent({KELU_BINARY, "run", "--config", dir.file("kelu.json")}, dir.file("kelu.log"));
+  ASSERT_TRUE(test::wait_for_port(pos_port, 10s));
+  test::process ingest({KELU_BINARY, "ingest", "-c", dir.file("kelu.json"),
+                        (data / "poslog/prefixed-return-void/input.xml").string()},
+                       dir.file("ingest.log"));
+  EXPECT_EQ(WEXITSTATUS(ingest.wait(30s)), 0) << slurp(dir.file("ingest.log"));
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return m.size() >= 5; }, 30s)) << slurp(dir.file("kelu.log"));
+  EXPECT_EQ(hq.messages().size(), 5u);
+  EXPECT_EQ(agent.stop(SIGTERM, 15s), 0);
+}
+
 // The real sample files through the real command line: the totals a technician reads.
 TEST(pos_drivers, kelu_ingest_totals_for_the_real_sample_files) {
   const fs::path shared = KELU_SHARED_DATA;
