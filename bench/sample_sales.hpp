@@ -11,7 +11,7 @@
 
 namespace kelu::bench {
 
-// `prefix` keeps runs that share a database apart: the dedupe key is (terminal, transaction id).
+// `prefix` keeps runs that share a database apart: the transaction id is part of the dedupe key.
 inline std::string sale_line(int n, const std::string& prefix = "B") {
   return nlohmann::json{{"terminal", "T" + std::to_string(n % 8)},
                         {"transaction_id", prefix + std::to_string(n)},

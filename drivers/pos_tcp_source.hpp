@@ -2,7 +2,7 @@
 // POS transactions as JSON lines over TCP (docs/pos-jsonl.md). Every line gets exactly
 // one answer line, in order: {"ok":true,...,"seq":N} only after the transaction is
 // committed, {"ok":false,"error":...,"retry":bool} otherwise. A POS that resends after a
-// timeout is safe: (terminal, transaction_id) duplicates are answered ok with
+// timeout is safe: duplicates (same store, terminal, business day, transaction id) are answered ok with
 // "duplicate":true and stored once.
 //
 // Lines that arrive together are committed together (one transaction per read), and
