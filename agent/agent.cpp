@@ -40,6 +40,8 @@ sync::publisher_options publisher_options_for(const config::config& c) {
   o.max_inflight = static_cast<std::size_t>(c.mqtt.max_inflight);
   o.reconnect_min = std::chrono::milliseconds(c.mqtt.reconnect_min_ms);
   o.reconnect_max = std::chrono::milliseconds(c.mqtt.reconnect_max_ms);
+  o.live_window = std::chrono::seconds(c.mqtt.live_window_s);
+  o.backfill_rate_per_s = static_cast<double>(c.mqtt.backfill_rate_per_s);
   o.tls_ca_file = c.mqtt.tls.ca_file;
   o.tls_cert_file = c.mqtt.tls.cert_file;
   o.tls_key_file = c.mqtt.tls.key_file;

@@ -100,7 +100,7 @@ int run_ingest(const config::config& c, const ingest_options& o, std::ostream& o
         batch.clear();
         return true;
       }
-      auto r = store->append(batch, now);
+      auto r = store->append(batch, now, /*history=*/true);
       if (!r) {
         err << name << ": " << r.error_message() << "\n";
         return false;

@@ -42,6 +42,8 @@ struct mqtt_config {
   std::int64_t max_inflight = 0;
   std::int64_t reconnect_min_ms = 0;
   std::int64_t reconnect_max_ms = 0;
+  std::int64_t live_window_s = 0;
+  std::int64_t backfill_rate_per_s = 0;
   mqtt_tls_config tls;
 };
 

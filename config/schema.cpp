@@ -256,6 +256,13 @@ std::vector<key_def> build_table() {
           {"mqtt.reconnect_min_ms", "First reconnect delay; doubles per failure, with jitter"}, 500, 10, 60000),
       int_key<&C::mqtt, &mqtt_config::reconnect_max_ms>({"mqtt.reconnect_max_ms", "Longest reconnect delay"}, 60000,
                                                          100, 3600000),
+      int_key<&C::mqtt, &mqtt_config::live_window_s>(
+          {"mqtt.live_window_s",
+           "At a connect, messages older than this are the backlog: sent after live ones, flagged historical"},
+          60, 1, 86400),
+      int_key<&C::mqtt, &mqtt_config::backfill_rate_per_s>(
+          {"mqtt.backfill_rate_per_s", "Most backlog messages a second after an outage, so HQ is not flooded"}, 500, 1,
+          1000000),
 
       string_key<&C::mqtt, &mqtt_config::tls, &mqtt_tls_config::ca_file>(
           {"mqtt.tls.ca_file", "PEM CA bundle that signs HQ's broker certificate (ssl:// URIs); empty: system trust"},

@@ -15,7 +15,7 @@ namespace {
 
 // Each step is one schema version; a step never changes once released. Step N brings
 // user_version from N-1 to N inside one transaction.
-constexpr std::array<std::string_view, 1> migrations{
+constexpr std::array<std::string_view, 2> migrations{
     R"sql(
 CREATE TABLE events(
   source      TEXT    NOT NULL,
@@ -54,6 +54,11 @@ CREATE TABLE counters(
   name  TEXT PRIMARY KEY,
   value INTEGER NOT NULL
 ) WITHOUT ROWID;
+)sql",
+    // 2: history (kelu ingest, replays) goes out in the backlog lane whenever it was written.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN backlog INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX outbox_backlog ON outbox(id) WHERE backlog = 1;
 )sql"};
 
 static_assert(migrations.size() == database::current_schema_version);

@@ -90,6 +90,7 @@ void hq_tail::on_event(const std::string& payload) {
   const auto source = j["source"].get<std::string>();
   const auto seq = j["seq"].get<std::int64_t>();
   auto& s = streams_[{store, source}];
+  if (j.value("historical", false)) s.last_historical = std::chrono::steady_clock::now();
   if (s.high < 0) s.high = options_.from_first ? 0 : seq - 1;
   if (seq <= s.high || s.beyond.count(seq)) {
     ++stats_.duplicates;
@@ -133,7 +134,11 @@ void hq_tail::poll() {
     std::lock_guard lock(mutex_);
     const auto now = std::chrono::steady_clock::now();
     for (auto& [key, s] : streams_) {
-      if (s.beyond.empty() || now - s.gap_since < options_.gap_grace || now - s.asked < options_.gap_grace) continue;
+      // While the box drains its backlog (historical messages keep coming) the gap is on its
+      // way: live events overtake the backlog by design. Ask only once that stops.
+      if (s.beyond.empty() || now - s.gap_since < options_.gap_grace || now - s.asked < options_.gap_grace ||
+          now - s.last_historical < options_.gap_grace)
+        continue;
       const auto from = s.high + 1;
       const auto to = std::min(*s.beyond.begin() - 1, from + max_replay_span - 1);
       s.asked = now;

@@ -71,6 +71,7 @@ class hq_tail {
     std::set<std::int64_t> beyond;
     std::chrono::steady_clock::time_point gap_since{};
     std::chrono::steady_clock::time_point asked{};
+    std::chrono::steady_clock::time_point last_historical{};  // the box is draining a backlog
   };
   void on_message(const std::string& topic, const std::string& payload);
   void on_event(const std::string& payload);

@@ -198,9 +198,16 @@ void mqtt_publisher::on_connected() {
   ++stats_.connects;
   backoff_.reset();
   flush_acks();
-  cursor_ = 0;
-  log_->info("mqtt: connected to {} as {}; {} rows waiting", options_.uri, options_.client_id,
-             outbox_.stats().rows);
+  // Lanes are set at each connect: what waited longer than the live window is the backlog.
+  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  backlog_end_ = outbox_.last_id_created_before(now - options_.live_window);
+  backfill_cursor_ = 0;
+  cursor_ = backlog_end_;
+  backfill_tokens_ = std::max(1.0, options_.backfill_rate_per_s);  // a second's worth to start
+  backfill_refill_ = backfill_started_ = std::chrono::steady_clock::now();
+  backfill_sent_ = 0;
+  log_->info("mqtt: connected to {} as {}; {} rows waiting, backlog up to row {}", options_.uri, options_.client_id,
+             outbox_.stats().rows, backlog_end_);
   try {
     publish_birth();
     for (const auto& filter : options_.subscriptions) bridge_->subscribe(filter);
@@ -242,25 +249,82 @@ void mqtt_publisher::schedule_reconnect() {
 
 void mqtt_publisher::pump() {
   if (state_ != state::connected || stopping_) return;
+  // The live lane first: every free slot of the window.
   while (inflight_.size() < options_.max_inflight) {
-    auto rows = outbox_.peek(cursor_, options_.max_inflight - inflight_.size());
-    if (rows.empty()) return;
-    for (auto& r : rows) {
-      const auto tag = ++next_tag_ == 0 ? ++next_tag_ : next_tag_;  // 0 marks untracked messages
-      inflight_.emplace(tag, r.id);
-      cursor_ = r.id;
-      try {
-        bridge_->publish(r.topic, r.payload, r.qos, r.retain, tag);
-        ++stats_.published;
-      } catch (const mqtt::exception& e) {
-        if (!bridge_->connected()) return on_connection_lost(std::string("publish: ") + e.what());
-        // Connected but refused (Paho's queue is full): take the row back and retry shortly.
-        inflight_.erase(tag);
-        cursor_ = r.id - 1;
-        stats_.last_error = std::string("publish: ") + e.what();
-        return retry_pump_soon();
-      }
+    // Never below the backlog's end: those rows belong to the other lane.
+    auto rows = outbox_.peek(std::max(cursor_, backlog_end_), options_.max_inflight - inflight_.size());
+    if (rows.empty()) break;
+    for (const auto& r : rows)
+      if (!send(r, false, cursor_)) return;
+  }
+  // Then the backlog, oldest first, in what the live lane left, within the rate cap.
+  while (inflight_.size() < options_.max_inflight) {
+    auto rows = outbox_.peek_backlog(backfill_cursor_, 1, backlog_end_);
+    if (rows.empty()) {
+      if (backfill_sent_ > 0)
+        log_->info("mqtt: backlog of {} messages sent in {} s", backfill_sent_,
+                   std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                                    backfill_started_)
+                       .count());
+      backfill_sent_ = 0;
+      return;
     }
+    if (!backfill_token()) return;
+    if (backfill_sent_ == 0) backfill_started_ = std::chrono::steady_clock::now();
+    if (!send(rows.front(), true, backfill_cursor_)) return;
+    ++stats_.historical;
+    ++backfill_sent_;
+  }
+}
+
+bool mqtt_publisher::backfill_token() {
+  if (options_.backfill_rate_per_s <= 0) return true;
+  const auto now = std::chrono::steady_clock::now();
+  const double elapsed = std::chrono::duration<double>(now - backfill_refill_).count();
+  backfill_refill_ = now;
+  backfill_tokens_ = std::min(std::max(1.0, options_.backfill_rate_per_s),
+                              backfill_tokens_ + elapsed * options_.backfill_rate_per_s);
+  if (backfill_tokens_ >= 1.0) {
+    backfill_tokens_ -= 1.0;
+    return true;
+  }
+  // Come back when the next token is due (live rows still wake the pump on their own).
+  const auto wait = std::chrono::duration<double>((1.0 - backfill_tokens_) / options_.backfill_rate_per_s);
+  if (!retry_scheduled_) {
+    retry_scheduled_ = true;
+    retry_timer_.expires_after(std::chrono::duration_cast<std::chrono::milliseconds>(wait) + std::chrono::milliseconds(1));
+    retry_timer_.async_wait([this](const boost::system::error_code& ec) {
+      retry_scheduled_ = false;
+      if (!ec) pump();
+    });
+  }
+  return false;
+}
+
+bool mqtt_publisher::send(const outbox_row& r, bool historical, std::int64_t& cursor) {
+  const auto tag = ++next_tag_ == 0 ? ++next_tag_ : next_tag_;  // 0 marks untracked messages
+  inflight_.emplace(tag, r.id);
+  cursor = r.id;
+  try {
+    // HQ tells a late event from a live one without comparing clocks.
+    const bool event = r.topic.find("/events/") != std::string::npos || r.topic.ends_with("/stats");
+    if (historical && event && r.payload.starts_with("{"))
+      bridge_->publish(r.topic, "{\"historical\":true," + r.payload.substr(1), r.qos, r.retain, tag);
+    else
+      bridge_->publish(r.topic, r.payload, r.qos, r.retain, tag);
+    ++stats_.published;
+    return true;
+  } catch (const mqtt::exception& e) {
+    inflight_.erase(tag);
+    cursor = r.id - 1;
+    if (!bridge_->connected()) {
+      on_connection_lost(std::string("publish: ") + e.what());
+      return false;
+    }
+    // Connected but refused (Paho's queue is full): take the row back and retry shortly.
+    stats_.last_error = std::string("publish: ") + e.what();
+    retry_pump_soon();
+    return false;
   }
 }
 
@@ -329,6 +393,9 @@ void mqtt_publisher::on_publish_failed(std::uintptr_t tag, const std::string& wh
   stats_.last_error = why;
   log_->warn("mqtt: {} for outbox row {}; resending from there", why, it->second);
   // Resend from the failed row: later rows may be sent twice, which HQ's dedupe absorbs.
+  // Which lane it came from does not matter: each cursor only moves back, and a lane's
+  // query skips the other lane's rows.
+  backfill_cursor_ = std::min(backfill_cursor_, it->second - 1);
   cursor_ = std::min(cursor_, it->second - 1);
   inflight_.erase(it);
   retry_pump_soon();

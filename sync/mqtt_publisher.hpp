@@ -55,6 +55,12 @@ struct publisher_options {
   std::string goodbye_payload;  // retained on a clean stop
   std::vector<std::string> subscriptions;
   std::size_t max_inbound_bytes = 65536;
+  // Two lanes. The backlog is what waited longer than `live_window` at a connect, and rows
+  // written as history (kelu ingest, replays): it goes out oldest first, flagged
+  // "historical", at most `backfill_rate_per_s` a second (0: no cap), in the window slots the
+  // live lane leaves free. Everything else is live and goes first.
+  std::chrono::seconds live_window{60};
+  double backfill_rate_per_s = 0;
 };
 
 using message_handler = std::function<void(const std::string& topic, const std::string& payload)>;
@@ -68,6 +74,7 @@ struct publisher_stats {
   std::int64_t inflight = 0;
   std::int64_t received = 0;
   std::int64_t oversized_dropped = 0;
+  std::int64_t historical = 0;  // backlog messages published (flagged historical)
   std::string last_error;
 };
 
@@ -105,6 +112,10 @@ class mqtt_publisher {
   void retry_pump_soon();
   void publish_birth();  // throws mqtt::exception, like every Paho call
   void pump();
+  // Publishes one row; false when the caller must stop (connection lost or Paho refused it,
+  // in which case `cursor` is wound back so the row goes again).
+  bool send(const outbox_row& r, bool historical, std::int64_t& cursor);
+  bool backfill_token();
   void wait_for_drain(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
   void say_goodbye();
 
@@ -123,7 +134,13 @@ class mqtt_publisher {
   core::backoff backoff_;
   state state_ = state::idle;
   bool stopping_ = false;
-  std::int64_t cursor_ = 0;  // highest outbox id sent on this connection
+  std::int64_t cursor_ = 0;           // live lane: highest outbox id sent on this connection
+  std::int64_t backlog_end_ = 0;      // ids up to this were the backlog at connect
+  std::int64_t backfill_cursor_ = 0;  // backfill lane: highest backlog id sent
+  double backfill_tokens_ = 0;
+  std::chrono::steady_clock::time_point backfill_refill_{};
+  std::chrono::steady_clock::time_point backfill_started_{};
+  std::int64_t backfill_sent_ = 0;  // on this connection, for the log line when the lane empties
   std::uintptr_t next_tag_ = 0;
   std::unordered_map<std::uintptr_t, std::int64_t> inflight_;  // publish tag -> outbox id
   std::vector<std::int64_t> acked_;

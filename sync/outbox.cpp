@@ -4,8 +4,14 @@ namespace kelu::sync {
 
 outbox::outbox(database& db)
     : db_(db),
-      insert_(db.handle(), "INSERT INTO outbox(topic, payload, qos, retain, priority, created_at) VALUES(?,?,?,?,?,?)"),
-      peek_(db.handle(), "SELECT id, topic, payload, qos, retain FROM outbox WHERE id > ? ORDER BY id LIMIT ?"),
+      insert_(db.handle(),
+              "INSERT INTO outbox(topic, payload, qos, retain, priority, created_at, backlog) VALUES(?,?,?,?,?,?,?)"),
+      peek_(db.handle(),
+            "SELECT id, topic, payload, qos, retain FROM outbox WHERE id > ? AND backlog = 0 ORDER BY id LIMIT ?"),
+      peek_aged_(db.handle(),
+                 "SELECT id, topic, payload, qos, retain FROM outbox WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"),
+      peek_backlog_(db.handle(),
+                    "SELECT id, topic, payload, qos, retain FROM outbox WHERE backlog = 1 AND id > ? ORDER BY id LIMIT ?"),
       remove_(db.handle(), "DELETE FROM outbox WHERE id = ? RETURNING length(payload)") {
   reload();
 }
@@ -24,25 +30,54 @@ void outbox::reload() {
 }
 
 void outbox::insert(const std::string& topic, std::string_view payload, int qos, bool retain, int priority,
-                    core::utc_time now) {
+                    core::utc_time now, bool backlog) {
   auto& st = insert_;
   st.reset();
   st.bind(1, topic).bind_blob(2, payload).bind(3, qos).bind(4, retain ? 1 : 0).bind(5, priority);
-  st.bind(6, core::to_unix_ms(now));
+  st.bind(6, core::to_unix_ms(now)).bind(7, backlog ? 1 : 0);
   st.step();
   ++rows_;
   bytes_ += static_cast<std::int64_t>(payload.size());
 }
 
-std::vector<outbox_row> outbox::peek(std::int64_t after_id, std::size_t limit) {
-  auto& st = peek_;
-  st.reset();
-  st.bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
+namespace {
+
+std::vector<outbox_row> rows_of(statement& st) {
   std::vector<outbox_row> out;
   while (st.step())
     out.push_back({st.column_int(0), st.column_text(1), st.column_text(2), static_cast<int>(st.column_int(3)),
                    st.column_int(4) != 0});
   return out;
+}
+
+}  // namespace
+
+std::vector<outbox_row> outbox::peek(std::int64_t after_id, std::size_t limit) {
+  peek_.reset();
+  peek_.bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
+  return rows_of(peek_);
+}
+
+std::vector<outbox_row> outbox::peek_backlog(std::int64_t after_id, std::size_t limit, std::int64_t aged_up_to) {
+  // Two range queries rather than one OR: the aged rows are a rowid range, the backlog rows
+  // after them come from their partial index.
+  if (after_id < aged_up_to) {
+    peek_aged_.reset();
+    peek_aged_.bind(1, after_id).bind(2, aged_up_to).bind(3, static_cast<std::int64_t>(limit));
+    auto rows = rows_of(peek_aged_);
+    if (!rows.empty()) return rows;
+    after_id = aged_up_to;
+  }
+  peek_backlog_.reset();
+  peek_backlog_.bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
+  return rows_of(peek_backlog_);
+}
+
+std::int64_t outbox::last_id_created_before(core::utc_time cutoff) {
+  // Runs once per connect: a scan of created_at is cheap next to a reconnect.
+  statement st{db_.handle(), "SELECT COALESCE(MAX(id), 0) FROM outbox WHERE created_at < ?"};
+  st.bind(1, core::to_unix_ms(cutoff));
+  return st.step() ? st.column_int(0) : 0;
 }
 
 void outbox::remove(const std::vector<std::int64_t>& ids) {

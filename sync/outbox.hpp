@@ -37,10 +37,17 @@ class outbox {
   explicit outbox(database& db);
 
   // Adds a row; the caller holds the transaction. Call reload() if that transaction rolls back.
+  // A `backlog` row (history: a backfill, a replay) is sent in the backlog lane.
   void insert(const std::string& topic, std::string_view payload, int qos, bool retain, int priority,
-              core::utc_time now);
-  // Rows with id > after_id in id order, at most `limit`.
+              core::utc_time now, bool backlog = false);
+  // The live lane: rows after `after_id` that are not backlog rows, in id order.
   std::vector<outbox_row> peek(std::int64_t after_id, std::size_t limit);
+  // The backlog lane: rows after `after_id` that are backlog rows or have ids up to
+  // `aged_up_to` (rows that waited past the live window), in id order.
+  std::vector<outbox_row> peek_backlog(std::int64_t after_id, std::size_t limit, std::int64_t aged_up_to);
+  // The highest id of a row created before `cutoff`; 0 when there is none. Ids grow with
+  // time, so every row up to it waited longer than the rows after it.
+  std::int64_t last_id_created_before(core::utc_time cutoff);
   // Deletes acknowledged rows in one transaction; unknown ids are ignored.
   void remove(const std::vector<std::int64_t>& ids);
   // Drops what is over the quota: rows older than max_age, then the lowest priority, oldest
@@ -59,6 +66,8 @@ class outbox {
   database& db_;
   statement insert_;
   statement peek_;
+  statement peek_aged_;
+  statement peek_backlog_;
   statement remove_;
   std::int64_t rows_ = 0;
   std::int64_t bytes_ = 0;

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "agent/core/clock.hpp"
 #include "support/events.hpp"
 #include "support/io_helpers.hpp"
 #include "support/mosquitto.hpp"
@@ -95,6 +96,67 @@ TEST_F(publisher_fixture, publishes_every_row_in_order_and_deletes_only_after_pu
   pub.stop(2s, [&] { stopped = true; });
   ASSERT_TRUE(test::run_until(io, [&] { return stopped; }, 10s));
   ASSERT_TRUE(hq.wait_until([](const auto& m) { return seqs(m).size() == 310; }, 10s));
+}
+
+// After an outage: the backlog drains oldest first, flagged historical, at the capped rate,
+// while sales made now overtake it.
+TEST_F(publisher_fixture, live_events_overtake_a_rate_capped_historical_backlog) {
+  broker.start();
+  test::mqtt_collector hq{broker.uri(), "hq-lanes", "kelu/v1/acme/s1/events/#"};
+  add_events(0, 300);  // created at the epoch: long past the live window
+  auto o = options();
+  o.backfill_rate_per_s = 100;
+  mqtt_publisher pub{io.get_executor(), out, o, log};
+  pub.start();
+  ASSERT_TRUE(test::run_until(io, [&] { return pub.stats().historical >= 20; }, 10s)) << log_text.str();
+  // Sales made now, while the backlog drains.
+  std::vector<core::event> live;
+  for (int i = 0; i < 20; ++i) live.push_back(test::sale("T2", "live-" + std::to_string(i)));
+  ASSERT_TRUE(store.append(live, core::system_clock{}.now_utc()));
+  pub.wake();
+  ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 30s)) << log_text.str();
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return m.size() == 320; }, 10s));
+
+  std::vector<std::int64_t> backlog_order;
+  std::size_t last_live = 0, last_historical = 0, n = 0;
+  for (const auto& m : hq.messages()) {
+    ++n;
+    const auto j = nlohmann::json::parse(m.payload);
+    const bool historical = j.value("historical", false);
+    const bool is_live = j["payload"]["transaction_id"].get<std::string>().starts_with("live-");
+    EXPECT_NE(historical, is_live) << m.payload;  // flagged exactly when it waited
+    if (historical) {
+      backlog_order.push_back(j["seq"].get<std::int64_t>());
+      last_historical = n;
+    } else {
+      last_live = n;
+    }
+  }
+  EXPECT_TRUE(std::is_sorted(backlog_order.begin(), backlog_order.end()));  // oldest first
+  EXPECT_EQ(backlog_order.size(), 300u);
+  EXPECT_LT(last_live, last_historical);  // live data did not wait for the backlog
+  EXPECT_EQ(pub.stats().historical, 300);
+  bool stopped = false;
+  pub.stop(2s, [&] { stopped = true; });
+  ASSERT_TRUE(test::run_until(io, [&] { return stopped; }, 10s));
+}
+
+// The cap holds: 300 backlog messages at 100/s, the first second's worth at once, take at
+// least two seconds (a lower bound only: a slow machine makes it longer, never shorter).
+TEST_F(publisher_fixture, the_backfill_rate_cap_bounds_how_fast_hq_gets_the_backlog) {
+  broker.start();
+  add_events(0, 300);
+  auto o = options();
+  o.backfill_rate_per_s = 100;
+  mqtt_publisher pub{io.get_executor(), out, o, log};
+  pub.start();
+  ASSERT_TRUE(test::run_until(io, [&] { return pub.stats().connected; }, 10s));
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 30s)) << log_text.str();
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 1900ms);
+  bool stopped = false;
+  pub.stop(2s, [&] { stopped = true; });
+  ASSERT_TRUE(test::run_until(io, [&] { return stopped; }, 10s));
 }
 
 TEST_F(publisher_fixture, announces_birth_and_goodbye_on_the_retained_status_topic) {

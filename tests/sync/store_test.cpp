@@ -43,13 +43,26 @@ TEST_F(store_fixture, reopen_keeps_data_and_refuses_a_newer_schema) {
   auto newer = database::open({path, true});
   ASSERT_FALSE(newer);
   EXPECT_NE(newer.error_message().find("schema version 99"), std::string::npos);
-  db->exec("PRAGMA user_version=1");
+  db->exec("PRAGMA user_version=" + std::to_string(database::current_schema_version));
   auto again = database::open({path, true});
   ASSERT_TRUE(again) << again.error_message();
   outbox o2{**again};
   event_store s2{**again, o2, topics("acme", "s1")};
   EXPECT_EQ(s2.count(), 1);
   EXPECT_EQ(o2.stats().rows, 1);
+}
+
+TEST_F(store_fixture, a_version_1_database_migrates_and_keeps_its_unsent_rows_live) {
+  std::vector<core::event> batch{sale("T1", "1")};
+  ASSERT_TRUE(store.append(batch, now));
+  // Back to schema 1 as an agent of the previous release left it.
+  db->exec("DROP INDEX outbox_backlog; ALTER TABLE outbox DROP COLUMN backlog; PRAGMA user_version=1");
+  auto migrated = database::open({path, true});
+  ASSERT_TRUE(migrated) << migrated.error_message();
+  EXPECT_EQ((*migrated)->schema_version(), database::current_schema_version);
+  outbox o2{**migrated};
+  EXPECT_EQ(o2.peek(0, 10).size(), 1u);  // the old row is a live one
+  EXPECT_TRUE(o2.peek_backlog(0, 10, 0).empty());
 }
 
 TEST_F(store_fixture, open_reports_an_unusable_path) {
