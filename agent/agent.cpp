@@ -42,6 +42,7 @@ sync::publisher_options publisher_options_for(const config::config& c) {
   o.reconnect_max = std::chrono::milliseconds(c.mqtt.reconnect_max_ms);
   o.live_window = std::chrono::seconds(c.mqtt.live_window_s);
   o.backfill_rate_per_s = static_cast<double>(c.mqtt.backfill_rate_per_s);
+  o.max_payload_bytes = static_cast<std::size_t>(c.mqtt.max_payload_bytes);
   o.tls_ca_file = c.mqtt.tls.ca_file;
   o.tls_cert_file = c.mqtt.tls.cert_file;
   o.tls_key_file = c.mqtt.tls.key_file;
@@ -202,7 +203,7 @@ void agent::report_health() {
   h.outbox_bytes = ob.bytes;
   const auto now = clock_.now_utc();
   h.outbox_oldest_age_s = ob.oldest_created_ms ? (core::to_unix_ms(now) - ob.oldest_created_ms) / 1000 : 0;
-  h.outbox_dropped = ob.dropped_quota + ob.dropped_age;
+  h.outbox_dropped = ob.dropped_quota + ob.dropped_age + ob.dropped_oversize;
   h.mqtt_connected = ps.connected;
   core::event e;
   e.id = core::new_event_id();

@@ -263,6 +263,10 @@ std::vector<key_def> build_table() {
       int_key<&C::mqtt, &mqtt_config::backfill_rate_per_s>(
           {"mqtt.backfill_rate_per_s", "Most backlog messages a second after an outage, so HQ is not flooded"}, 500, 1,
           1000000),
+      int_key<&C::mqtt, &mqtt_config::max_payload_bytes>(
+          {"mqtt.max_payload_bytes",
+           "Largest message sent; a larger one is dropped and counted (set to what HQ's broker accepts)"},
+          256 * 1024, 1024, 256LL * 1024 * 1024 - 1),
 
       string_key<&C::mqtt, &mqtt_config::tls, &mqtt_tls_config::ca_file>(
           {"mqtt.tls.ca_file", "PEM CA bundle that signs HQ's broker certificate (ssl:// URIs); empty: system trust"},

@@ -302,13 +302,23 @@ bool mqtt_publisher::backfill_token() {
 }
 
 bool mqtt_publisher::send(const outbox_row& r, bool historical, std::int64_t& cursor) {
+  // HQ tells a late event from a live one without comparing clocks.
+  const bool event = r.topic.find("/events/") != std::string::npos || r.topic.ends_with("/stats");
+  const bool flag = historical && event && r.payload.starts_with("{");
+  const auto size = r.payload.size() + (flag ? std::string_view(R"("historical":true,)").size() : 0);
+  if (size > options_.max_payload_bytes) {
+    log_->error("mqtt: dropped outbox row {} for {}: {} bytes, over mqtt.max_payload_bytes ({})", r.id, r.topic, size,
+                options_.max_payload_bytes);
+    stats_.last_error = "dropped an oversized message";
+    outbox_.drop_oversize(r.id, r.payload.size());
+    cursor = r.id;
+    return true;
+  }
   const auto tag = ++next_tag_ == 0 ? ++next_tag_ : next_tag_;  // 0 marks untracked messages
   inflight_.emplace(tag, r.id);
   cursor = r.id;
   try {
-    // HQ tells a late event from a live one without comparing clocks.
-    const bool event = r.topic.find("/events/") != std::string::npos || r.topic.ends_with("/stats");
-    if (historical && event && r.payload.starts_with("{"))
+    if (flag)
       bridge_->publish(r.topic, "{\"historical\":true," + r.payload.substr(1), r.qos, r.retain, tag);
     else
       bridge_->publish(r.topic, r.payload, r.qos, r.retain, tag);

@@ -55,6 +55,10 @@ struct publisher_options {
   std::string goodbye_payload;  // retained on a clean stop
   std::vector<std::string> subscriptions;
   std::size_t max_inbound_bytes = 65536;
+  // An outgoing message larger than this is dropped (counted, logged): brokers refuse or
+  // disconnect on oversized publishes (AWS IoT 128 KiB, EMQX 1 MiB by default), and a row
+  // that can never go would hold its lane forever.
+  std::size_t max_payload_bytes = 256 * 1024;
   // Two lanes. The backlog is what waited longer than `live_window` at a connect, and rows
   // written as history (kelu ingest, replays): it goes out oldest first, flagged
   // "historical", at most `backfill_rate_per_s` a second (0: no cap), in the window slots the

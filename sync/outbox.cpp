@@ -1,5 +1,7 @@
 #include "outbox.hpp"
 
+#include <sqlite3.h>
+
 namespace kelu::sync {
 
 outbox::outbox(database& db)
@@ -80,6 +82,19 @@ std::int64_t outbox::last_id_created_before(core::utc_time cutoff) {
   return st.step() ? st.column_int(0) : 0;
 }
 
+void outbox::drop_oversize(std::int64_t id, std::size_t bytes) {
+  transaction tx{db_};
+  statement st{db_.handle(), "DELETE FROM outbox WHERE id = ?"};
+  st.bind(1, id);
+  st.step();
+  if (sqlite3_changes(db_.handle()) > 0) {
+    --rows_;
+    bytes_ -= static_cast<std::int64_t>(bytes);
+    add_counter("outbox_dropped_oversize", 1);
+  }
+  tx.commit();
+}
+
 void outbox::remove(const std::vector<std::int64_t>& ids) {
   if (ids.empty()) return;
   transaction tx{db_};
@@ -142,6 +157,7 @@ outbox_stats outbox::stats() {
   s.oldest_created_ms = oldest_created_ms();
   s.dropped_quota = counter("outbox_dropped_quota");
   s.dropped_age = counter("outbox_dropped_age");
+  s.dropped_oversize = counter("outbox_dropped_oversize");
   return s;
 }
 

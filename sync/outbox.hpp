@@ -25,6 +25,7 @@ struct outbox_stats {
   std::int64_t oldest_created_ms = 0;  // 0 when empty
   std::int64_t dropped_quota = 0;      // ever, persisted
   std::int64_t dropped_age = 0;
+  std::int64_t dropped_oversize = 0;  // larger than the broker takes (mqtt.max_payload_bytes)
 };
 
 struct outbox_quota {
@@ -48,6 +49,8 @@ class outbox {
   // The highest id of a row created before `cutoff`; 0 when there is none. Ids grow with
   // time, so every row up to it waited longer than the rows after it.
   std::int64_t last_id_created_before(core::utc_time cutoff);
+  // Deletes a row no broker would take, and counts it: kept, it would block its lane forever.
+  void drop_oversize(std::int64_t id, std::size_t bytes);
   // Deletes acknowledged rows in one transaction; unknown ids are ignored.
   void remove(const std::vector<std::int64_t>& ids);
   // Drops what is over the quota: rows older than max_age, then the lowest priority, oldest

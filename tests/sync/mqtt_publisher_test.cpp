@@ -159,6 +159,32 @@ TEST_F(publisher_fixture, the_backfill_rate_cap_bounds_how_fast_hq_gets_the_back
   ASSERT_TRUE(test::run_until(io, [&] { return stopped; }, 10s));
 }
 
+// A message no broker would take is dropped and counted, and does not hold up the rest.
+TEST_F(publisher_fixture, an_oversized_message_is_dropped_counted_and_the_rest_flows) {
+  broker.start();
+  test::mqtt_collector hq{broker.uri(), "hq-size", "kelu/v1/acme/s1/events/#"};
+  add_events(0, 5);
+  {
+    transaction tx{*db};
+    out.insert("kelu/v1/acme/s1/events/pos", "{\"x\":\"" + std::string(3000, 'a') + "\"}", 1, false, 0,
+               core::from_unix_ms(0));
+    tx.commit();
+  }
+  add_events(5, 10);
+  auto o = options();
+  o.max_payload_bytes = 2048;
+  mqtt_publisher pub{io.get_executor(), out, o, log};
+  pub.start();
+  ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 20s)) << log_text.str();
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return seqs(m).size() == 10; }, 10s));
+  EXPECT_EQ(hq.messages().size(), 10u);
+  EXPECT_EQ(out.stats().dropped_oversize, 1);
+  EXPECT_NE(log_text.str().find("over mqtt.max_payload_bytes (2048)"), std::string::npos);
+  bool stopped = false;
+  pub.stop(2s, [&] { stopped = true; });
+  ASSERT_TRUE(test::run_until(io, [&] { return stopped; }, 10s));
+}
+
 TEST_F(publisher_fixture, announces_birth_and_goodbye_on_the_retained_status_topic) {
   broker.start();
   mqtt_publisher pub{io.get_executor(), out, options(), log};
