@@ -169,6 +169,27 @@ TEST_F(agent_process, broker_outage_mid_stream_loses_nothing) {
   for (const auto& [id, s] : v.seqs_of_txn) EXPECT_EQ(s.size(), 1u) << id;
 }
 
+// Nightly router reboots, a flapping link: the broker goes away and comes back again and
+// again while the till keeps selling. HQ ends up with every sale once, by (source, seq).
+TEST_F(agent_process, repeated_broker_restarts_mid_stream_lose_nothing) {
+  test::mqtt_collector hq{broker.uri(), "hq-r", "kelu/v1/acme/sh-001/events/#"};
+  start_agent();
+  auto c = till();
+  for (int round = 0; round < 4; ++round) {
+    ASSERT_EQ(send(c, round * 250, round * 250 + 150).size(), 150u);
+    broker.stop();
+    ASSERT_EQ(send(c, round * 250 + 150, round * 250 + 250).size(), 100u);  // sales go on while HQ is away
+    broker.start();
+  }
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return view_of(m).by_identity.size() >= 1000; }, 90s))
+      << "HQ has " << view_of(hq.messages()).by_identity.size() << "\n" << log();
+  const auto v = view_of(hq.messages());
+  EXPECT_EQ(v.by_identity.size(), 1000u);
+  EXPECT_EQ(v.seqs_of_txn.size(), 1000u);
+  for (const auto& [id, s] : v.seqs_of_txn) EXPECT_EQ(s.size(), 1u) << id << " stored twice";
+  EXPECT_EQ(v.by_identity.rbegin()->first.second, 1000);  // gap-free: seqs 1..1000
+}
+
 TEST_F(agent_process, sigkill_mid_stream_loses_nothing_acknowledged) {
   test::mqtt_collector hq{broker.uri(), "hq-c", "kelu/v1/acme/sh-001/events/#"};
   start_agent();
