@@ -158,12 +158,14 @@ mqtt_publisher::mqtt_publisher(asio::any_io_executor ex, outbox& out, publisher_
       timer_(ex_),
       flush_timer_(ex_),
       retry_timer_(ex_),
-      backoff_(options_.reconnect_min, options_.reconnect_max, std::random_device{}()) {}
+      backoff_(options_.reconnect_min, options_.reconnect_max, std::random_device{}()),
+      configured_version_(options_.mqtt_version) {}
 
 mqtt_publisher::~mqtt_publisher() = default;
 
 void mqtt_publisher::start() {
   if (state_ != state::idle) return;
+  stats_.protocol = options_.mqtt_version;
   try {
     bridge_ = std::make_unique<bridge>(*this, options_);
   } catch (const mqtt::exception& e) {
@@ -180,6 +182,12 @@ void mqtt_publisher::start() {
 
 void mqtt_publisher::connect() {
   if (stopping_) return;
+  if (version_switch_) {
+    // A Paho client is created for one protocol version: a new one for the other. Done here,
+    // a reconnect delay after the failure, not inside its callback.
+    version_switch_ = false;
+    bridge_.reset();
+  }
   if (!bridge_) {
     state_ = state::idle;
     return start();
@@ -206,8 +214,11 @@ void mqtt_publisher::on_connected() {
   backfill_tokens_ = std::max(1.0, options_.backfill_rate_per_s);  // a second's worth to start
   backfill_refill_ = backfill_started_ = std::chrono::steady_clock::now();
   backfill_sent_ = 0;
-  log_->info("mqtt: connected to {} as {}; {} rows waiting, backlog up to row {}", options_.uri, options_.client_id,
-             outbox_.stats().rows, backlog_end_);
+  log_->info("mqtt: connected to {} as {} (MQTT {}); {} rows waiting, backlog up to row {}", options_.uri,
+             options_.client_id, options_.mqtt_version == 5 ? "5" : "3.1.1", outbox_.stats().rows, backlog_end_);
+  if (configured_version_ == 5 && options_.mqtt_version == 4)
+    log_->warn("mqtt: the broker refused MQTT 5 and took 3.1.1; staying on 3.1.1 until restart");
+  v5_failures_ = 0;
   try {
     publish_birth();
     for (const auto& filter : options_.subscriptions) bridge_->subscribe(filter);
@@ -221,8 +232,19 @@ void mqtt_publisher::on_connect_failed(const std::string& why) {
   if (state_ == state::stopped) return;
   ++stats_.connection_failures;
   stats_.last_error = why;
-  log_->warn("mqtt: {} to {}", why, options_.uri);
+  log_->warn("mqtt: {} to {} (MQTT {})", why, options_.uri, options_.mqtt_version == 5 ? "5" : "3.1.1");
   state_ = state::connecting;
+  if (configured_version_ == 5) {
+    if (options_.mqtt_version == 5 && ++v5_failures_ >= 2) {
+      log_->warn("mqtt: two MQTT 5 attempts failed; trying MQTT 3.1.1 in case the broker does not speak 5");
+      options_.mqtt_version = 4;
+      version_switch_ = true;
+    } else if (options_.mqtt_version == 4) {
+      options_.mqtt_version = 5;  // 3.1.1 failed too: the broker is down, not picky
+      v5_failures_ = 0;
+      version_switch_ = true;
+    }
+  }
   schedule_reconnect();
 }
 

@@ -39,7 +39,7 @@ struct publisher_options {
   std::string client_id;
   std::string username;
   std::string password;
-  int mqtt_version = 4;  // 4: MQTT 3.1.1, 5: MQTT 5
+  int mqtt_version = 4;  // 4: MQTT 3.1.1, 5: MQTT 5 (falls back to 3.1.1 when the broker refuses 5)
   std::chrono::seconds keep_alive{30};
   std::chrono::seconds connect_timeout{10};
   std::size_t max_inflight = 64;
@@ -79,6 +79,7 @@ struct publisher_stats {
   std::int64_t received = 0;
   std::int64_t oversized_dropped = 0;
   std::int64_t historical = 0;  // backlog messages published (flagged historical)
+  int protocol = 0;             // the MQTT version of the current or last connection attempt
   std::string last_error;
 };
 
@@ -138,6 +139,11 @@ class mqtt_publisher {
   core::backoff backoff_;
   state state_ = state::idle;
   bool stopping_ = false;
+  // MQTT 5 configured but refused (RabbitMQ 3.10 drops a v5 CONNECT): after two failed v5
+  // attempts one 3.1.1 attempt; if that connects, 3.1.1 it stays until the agent restarts.
+  int configured_version_ = 4;
+  int v5_failures_ = 0;
+  bool version_switch_ = false;
   std::int64_t cursor_ = 0;           // live lane: highest outbox id sent on this connection
   std::int64_t backlog_end_ = 0;      // ids up to this were the backlog at connect
   std::int64_t backfill_cursor_ = 0;  // backfill lane: highest backlog id sent

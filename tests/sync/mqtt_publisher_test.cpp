@@ -15,6 +15,7 @@
 #include "support/mqtt_collector.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_pki.hpp"
+#include "support/v311_only_proxy.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
 #include "sync/mqtt_publisher.hpp"
@@ -180,6 +181,27 @@ TEST_F(publisher_fixture, an_oversized_message_is_dropped_counted_and_the_rest_f
   EXPECT_EQ(hq.messages().size(), 10u);
   EXPECT_EQ(out.stats().dropped_oversize, 1);
   EXPECT_NE(log_text.str().find("over mqtt.max_payload_bytes (2048)"), std::string::npos);
+  bool stopped = false;
+  pub.stop(2s, [&] { stopped = true; });
+  ASSERT_TRUE(test::run_until(io, [&] { return stopped; }, 10s));
+}
+
+// Configured for MQTT 5, facing a broker that speaks 3.1.1 only: the box falls back and delivers.
+TEST_F(publisher_fixture, falls_back_to_3_1_1_when_the_broker_refuses_mqtt_5) {
+  broker.start();
+  test::v311_only_proxy proxy(broker.port());
+  test::mqtt_collector hq{broker.uri(), "hq-v311", "kelu/v1/acme/s1/events/#"};
+  add_events(0, 20);
+  auto o = options();
+  o.uri = "tcp://127.0.0.1:" + std::to_string(proxy.port());
+  o.mqtt_version = 5;
+  mqtt_publisher pub{io.get_executor(), out, o, log};
+  pub.start();
+  ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 20s)) << log_text.str();
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return seqs(m).size() == 20; }, 10s));
+  EXPECT_GE(proxy.refused_v5(), 2) << log_text.str();
+  EXPECT_EQ(pub.stats().protocol, 4);
+  EXPECT_NE(log_text.str().find("refused MQTT 5 and took 3.1.1"), std::string::npos) << log_text.str();
   bool stopped = false;
   pub.stop(2s, [&] { stopped = true; });
   ASSERT_TRUE(test::run_until(io, [&] { return stopped; }, 10s));
