@@ -318,12 +318,16 @@ void transaction(pugi::xml_node tx, const context& ctx, file_records& out, const
     const auto on = child(ct, "OperatorSignOn");
     const auto off = child(ct, "OperatorSignOff");
     if (!on && !off) {
+      // Counted with its kind; found by fuzz_poslog: one without a kind element was counted
+      // as ignored with no kind to show for it.
       ++out.ignored;
+      std::string kind = "ControlTransaction";
       for (auto c : ct.children())
         if (c.type() == pugi::node_element && !is_arts(c, "ReasonCode")) {
-          out.ignored_kinds.push_back("ControlTransaction/" + std::string(local_name(c.name())));
+          kind += "/" + std::string(local_name(c.name()));
           break;
         }
+      out.ignored_kinds.push_back(std::move(kind));
       return;
     }
     core::pos_operator o;
