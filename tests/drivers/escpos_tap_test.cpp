@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "drivers/escpos_tap.hpp"
+#include "support/files.hpp"
 #include "support/fake_printer.hpp"
 #include "support/flaky_ingest.hpp"
 #include "support/io_helpers.hpp"
@@ -35,14 +36,11 @@
 namespace kelu::drivers {
 namespace {
 
+using test::slurp;
+
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 // A till printing one job: sends, closes its side, returns what the printer answered.
 std::string print_job(std::uint16_t port, const std::string& bytes) {

@@ -16,17 +16,15 @@
 
 #include "agent/ingest_summary.hpp"
 #include "drivers/pos_file_format.hpp"
+#include "support/files.hpp"
 
 namespace kelu::drivers {
 namespace {
 
+using test::slurp;
+
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;

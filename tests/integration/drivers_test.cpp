@@ -16,6 +16,7 @@
 #include <map>
 
 #include "drivers/webhook_source.hpp"
+#include "support/files.hpp"
 #include "support/fake_printer.hpp"
 #include "support/io_helpers.hpp"
 #include "support/mosquitto.hpp"
@@ -27,17 +28,14 @@
 namespace kelu {
 namespace {
 
+using test::slurp;
+
 using namespace std::chrono_literals;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
 const fs::path data = fs::path(KELU_SOURCE_DIR) / "tests/data/drivers";
 constexpr const char* secret = "store-secret-0123456789";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 int http_post(std::uint16_t port, const std::string& body) {
   namespace http = boost::beast::http;
