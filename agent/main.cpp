@@ -10,6 +10,9 @@
 #include <thread>
 
 #include "agent.hpp"
+#ifdef KELU_WITH_VISION
+#include "count_command.hpp"
+#endif
 #include "ingest_command.hpp"
 #include "config/loader.hpp"
 #include "config/schema.hpp"
@@ -132,7 +135,34 @@ int main(int argc, char** argv) {
   ingest_cmd->add_flag("--json", ingest.json, "Print the summary as JSON");
   ingest_cmd->add_flag("--dry-run", ingest.dry_run, "Parse and summarise only; store nothing (check a mapping)");
 
+#ifdef KELU_WITH_VISION
+  kelu::count_options count;
+  auto* count_cmd = app.add_subcommand("count", "Count people crossing lines in a recorded video, as fast as it runs");
+  count_cmd->add_option("--video", count.video, "Video file (or rtsp:// URL, /dev/videoN)")->required();
+  count_cmd->add_option("--line", count.lines, "NAME=x1,y1,x2,y2 in pixels; `in` is the side where the "
+                                               "cross product (B-A)x(P-A) > 0 (walking down a left-to-right line)");
+  count_cmd->add_option("--detector", count.detector, "bgs|hog|dnn")
+      ->check(CLI::IsMember({"bgs", "hog", "dnn"}))
+      ->capture_default_str();
+  count_cmd->add_option("--model", count.model, "dnn: Darknet .cfg and .weights, or one .onnx");
+  count_cmd->add_option("--heatmap", count.heatmap, "Write the occupancy heat map to this PNG");
+  count_cmd->add_flag("--json", count.json, "Print {frames, fps, lines: {NAME: {in, out}}} as JSON");
+  count_cmd->add_option("--fps", count.process_fps, "Process at most this many frames per second of video");
+  count_cmd->add_option("--max-frames", count.max_frames, "Stop after this many frames");
+  count_cmd->add_option("--person-height", count.person_height_px, "bgs: a person's height in pixels");
+  count_cmd->add_option("--tracks", count.tracks_out, "Write confirmed tracks as frame,id,x,y,w,h");
+  bool no_gate = false;
+  count_cmd->add_flag("--no-motion-gate", no_gate, "Run the detector on every frame");
+#endif
+
   CLI11_PARSE(app, argc, argv);
+
+#ifdef KELU_WITH_VISION
+  if (*count_cmd) {
+    count.motion_gate = !no_gate;
+    return kelu::run_count(count, std::cout, std::cerr);
+  }
+#endif
 
   if (*ingest_cmd) {
     const auto loaded = kelu::config::load_file(ingest_config);

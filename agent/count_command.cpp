@@ -1,0 +1,149 @@
+#include "count_command.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <ostream>
+
+#include "vision/frame_source.hpp"
+#include "vision/heatmap_image.hpp"
+#include "vision/pipeline.hpp"
+
+namespace kelu {
+namespace {
+
+bool parse_line(const std::string& spec, vision::counting_line& l, std::string& why) {
+  const auto eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    why = "expected NAME=x1,y1,x2,y2";
+    return false;
+  }
+  l.name = spec.substr(0, eq);
+  double v[4];
+  std::size_t pos = eq + 1;
+  for (int i = 0; i < 4; ++i) {
+    const std::size_t end = i < 3 ? spec.find(',', pos) : spec.size();
+    if (end == std::string::npos) {
+      why = "expected four numbers x1,y1,x2,y2";
+      return false;
+    }
+    const auto [p, ec] = std::from_chars(spec.data() + pos, spec.data() + end, v[i]);
+    if (ec != std::errc{} || p != spec.data() + end || !std::isfinite(v[i])) {
+      why = "coordinate " + std::to_string(i + 1) + " is not a number";
+      return false;
+    }
+    pos = end + 1;
+  }
+  l.a = {v[0], v[1]};
+  l.b = {v[2], v[3]};
+  if (l.a == l.b) {
+    why = "the two ends are the same point";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_count(const count_options& o, std::ostream& out, std::ostream& err) {
+  vision::pipeline_options po;
+  for (const auto& spec : o.lines) {
+    vision::counting_line l;
+    std::string why;
+    if (!parse_line(spec, l, why)) {
+      err << "--line " << spec << ": " << why << "\n";
+      return 2;
+    }
+    for (const auto& other : po.lines)
+      if (other.name == l.name) {
+        err << "--line " << spec << ": a line named " << l.name << " is already given\n";
+        return 2;
+      }
+    po.lines.push_back(l);
+  }
+  po.motion_gate = o.motion_gate;
+
+  vision::detector_options d;
+  d.kind = o.detector;
+  d.model = o.model;
+  d.person_height_px = o.person_height_px;
+  auto det = vision::make_detector(d);
+  if (!det) {
+    err << "--detector " << o.detector << ": " << det.error_message() << "\n";
+    return 2;
+  }
+
+  vision::frame_source source{{.url = o.video}};
+  if (auto st = source.open(); !st) {
+    err << "--video: " << st.error_message() << "\n";
+    return 2;
+  }
+  const double source_fps = source.declared_fps() > 0 ? source.declared_fps() : 10;
+  const long long step =
+      o.process_fps > 0 && o.process_fps < source_fps ? std::llround(source_fps / o.process_fps) : 1;
+  vision::pipeline p{po, std::move(*det), source.width(), source.height()};
+
+  std::ofstream tracks;
+  if (!o.tracks_out.empty()) {
+    tracks.open(o.tracks_out);
+    if (!tracks) {
+      err << "--tracks: cannot write " << o.tracks_out << "\n";
+      return 2;
+    }
+  }
+  const auto started = std::chrono::steady_clock::now();
+  cv::Mat frame;
+  long long index = 0;
+  long long processed = 0;
+  while ((o.max_frames == 0 || index < o.max_frames) && source.read(frame)) {
+    if (index % step == 0) {
+      const auto r = p.process(frame, static_cast<double>(index) / source_fps, index);
+      ++processed;
+      if (tracks.is_open())
+        for (const auto& t : r.tracks)
+          if (t.confirmed && t.observed)
+            tracks << index << ',' << t.id << ',' << t.bbox.x << ',' << t.bbox.y << ',' << t.bbox.w << ','
+                   << t.bbox.h << '\n';
+    }
+    ++index;
+  }
+  p.finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double fps = seconds > 0 ? static_cast<double>(processed) / seconds : 0;
+
+  if (!o.heatmap.empty()) {
+    if (auto st = vision::write_heatmap_png(p.heat(), cv::Mat(), {source.width(), source.height()}, o.heatmap); !st) {
+      err << "--heatmap: " << st.error_message() << "\n";
+      return 2;
+    }
+  }
+
+  const auto& lines = p.lines().lines();
+  const auto& totals = p.lines().totals();
+  if (o.json) {
+    nlohmann::ordered_json j;
+    j["frames"] = processed;
+    j["fps"] = std::round(fps * 10) / 10;
+    j["lines"] = nlohmann::ordered_json::object();
+    for (std::size_t i = 0; i < lines.size(); ++i) j["lines"][lines[i].name] = {{"in", totals[i].in}, {"out", totals[i].out}};
+    j["detector"] = o.detector;
+    j["frames_read"] = index;
+    j["frames_detected"] = p.stats().detected;
+    j["video"] = {{"width", source.width()}, {"height", source.height()}, {"fps", source_fps}};
+    if (!o.heatmap.empty()) j["heatmap"] = o.heatmap;
+    out << j.dump() << "\n";
+  } else {
+    for (std::size_t i = 0; i < lines.size(); ++i)
+      out << lines[i].name << ": in " << totals[i].in << ", out " << totals[i].out << "\n";
+    out << "frames " << processed << " (of " << index << " read, detector ran on " << p.stats().detected << "), "
+        << std::fixed;
+    out.precision(1);
+    out << fps << " fps, detector " << o.detector << "\n";
+  }
+  return 0;
+}
+
+}  // namespace kelu

@@ -1,0 +1,28 @@
+#pragma once
+// `kelu count`: runs one camera's pipeline on a recorded video as fast as it can and prints
+// the crossings per line. Technicians check a door line with it before going live, and the
+// accuracy harness (bench/vision_accuracy) scores the detectors with it.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace kelu {
+
+struct count_options {
+  std::string video;
+  std::vector<std::string> lines;  // NAME=x1,y1,x2,y2
+  std::string detector = "bgs";    // bgs | hog | dnn
+  std::vector<std::string> model;  // dnn: .cfg and .weights, or .onnx
+  std::string heatmap;             // PNG to write
+  bool json = false;
+  double process_fps = 0;          // 0: every frame; else skip frames down to this rate
+  long long max_frames = 0;        // 0: the whole file
+  double person_height_px = 0;     // bgs: 0 means 15 % of the frame height
+  bool motion_gate = true;
+  std::string tracks_out;          // optional: write frame,id,x,y,w,h of confirmed tracks
+};
+
+// Exit code 0 on success, 2 for bad options or an unreadable video/model (message on err).
+int run_count(const count_options& o, std::ostream& out, std::ostream& err);
+
+}  // namespace kelu

@@ -1,0 +1,292 @@
+// The OpenCV half of vision/: detectors, motion gate, video files, the per-camera pipeline
+// and heat-map images, on synthetic frames written here and on vtest.avi when fetched
+// (scripts/fetch-sample-video).
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+#include "agent/count_command.hpp"
+#include "support/temp_dir.hpp"
+#include "vision/frame_source.hpp"
+#include "vision/heatmap_image.hpp"
+#include "vision/motion_gate.hpp"
+#include "vision/pipeline.hpp"
+
+namespace kelu::vision {
+
+// A textured grey floor (fixed noise, as a camera's sensor gives) with people drawn on it:
+// coloured clothes with a texture of their own that moves with them. (A flat rectangle is not
+// a person: background subtraction rightly absorbs its unchanging inside; and grey clothes
+// darker than a grey floor are, by MOG2's definition, a shadow.)
+class scene {
+ public:
+  scene() : floor_(480, 640, CV_8UC3), clothes_(100, 40, CV_8UC3) {
+    cv::randu(floor_, cv::Scalar::all(150), cv::Scalar::all(190));
+    cv::GaussianBlur(floor_, floor_, {5, 5}, 0);
+    cv::randu(clothes_, cv::Scalar(110, 30, 20), cv::Scalar(200, 90, 70));
+    cv::GaussianBlur(clothes_, clothes_, {3, 3}, 0);
+  }
+  cv::Mat with(const std::vector<cv::Rect>& people) const {
+    cv::Mat f = floor_.clone();
+    for (const auto& p : people) {
+      const cv::Rect inside = p & cv::Rect(0, 0, f.cols, f.rows);
+      cv::Mat patch;
+      cv::resize(clothes_, patch, p.size());
+      patch(cv::Rect(inside.x - p.x, inside.y - p.y, inside.width, inside.height)).copyTo(f(inside));
+    }
+    return f;
+  }
+
+ private:
+  cv::Mat floor_;
+  cv::Mat clothes_;
+};
+
+std::unique_ptr<detector> bgs() {
+  detector_options o;
+  o.person_height_px = 100;
+  o.person_width_px = 40;
+  auto d = make_detector(o);
+  return std::move(d.value());
+}
+
+// 60 empty frames to learn the floor, then people walking down through y = 240.
+std::vector<cv::Mat> walk_down(const scene& s, int people) {
+  std::vector<cv::Mat> frames;
+  for (int i = 0; i < 60; ++i) frames.push_back(s.with({}));
+  for (int k = 0; k < 40; ++k) {
+    std::vector<cv::Rect> rs;
+    for (int p = 0; p < people; ++p) rs.emplace_back(120 + 200 * p, 40 + 8 * k, 40, 100);
+    frames.push_back(s.with(rs));
+  }
+  for (int i = 0; i < 5; ++i) frames.push_back(s.with({}));
+  return frames;
+}
+
+namespace {
+
+TEST(pipeline, background_subtraction_counts_people_walking_through_a_door_line) {
+  pipeline_options o;
+  o.lines = {{"door", {0, 240}, {640, 240}}};
+  pipeline p{o, bgs(), 640, 480};
+  const scene s;
+  std::int64_t f = 0;
+  for (const auto& frame : walk_down(s, 2)) {
+    p.process(frame, static_cast<double>(f) * 0.1, f);
+    ++f;
+  }
+  p.finish();
+  EXPECT_EQ(p.lines().totals()[0].in, 2);
+  EXPECT_EQ(p.lines().totals()[0].out, 0);
+  EXPECT_GT(p.heat().total(), 0) << "the walkers stood somewhere";
+}
+
+TEST(pipeline, the_motion_gate_skips_still_frames_but_keeps_a_still_person_tracked) {
+  pipeline_options o;
+  o.gate.max_still_s = 100;
+  pipeline p{o, bgs(), 640, 480};
+  const scene s;
+  std::int64_t f = 0;
+  auto feed = [&](const cv::Mat& m) {
+    const auto n = f++;
+    return p.process(m, static_cast<double>(n) * 0.1, n);
+  };
+  for (int i = 0; i < 30; ++i) feed(s.with({}));
+  for (int k = 0; k < 10; ++k) feed(s.with({{100 + 6 * k, 100, 40, 100}}));
+  const auto moving = p.stats().detected;
+  frame_outcome last;
+  for (int i = 0; i < 20; ++i) last = feed(s.with({{154, 100, 40, 100}}));  // stands still
+  EXPECT_LE(p.stats().detected - moving, 1) << "still frames skip the detector";
+  EXPECT_FALSE(last.detected);
+  ASSERT_EQ(last.tracks.size(), 1u) << "and the person standing there is still tracked";
+  EXPECT_TRUE(last.tracks[0].confirmed);
+}
+
+TEST(motion_gate, runs_on_change_and_at_least_every_max_still_seconds) {
+  motion_gate g{{.max_still_s = 1.0}};
+  const scene s;
+  const cv::Mat empty = s.with({});
+  EXPECT_TRUE(g.should_detect(empty, 0.0)) << "the first frame";
+  EXPECT_FALSE(g.should_detect(empty, 0.1));
+  EXPECT_TRUE(g.should_detect(s.with({{300, 200, 40, 100}}), 0.2));
+  EXPECT_FALSE(g.should_detect(s.with({{300, 200, 40, 100}}), 0.3));
+  EXPECT_TRUE(g.should_detect(s.with({{300, 200, 40, 100}}), 1.3)) << "a second without detecting";
+}
+
+TEST(detector, bad_choices_are_errors_that_say_what_is_wrong) {
+  detector_options o;
+  o.kind = "yolo";
+  EXPECT_EQ(make_detector(o).error_message(), "unknown detector 'yolo' (expected bgs, hog or dnn)");
+  o.kind = "dnn";
+  EXPECT_EQ(make_detector(o).error_message(), "dnn model: dnn needs a model: a Darknet .cfg and .weights, or one .onnx file");
+  o.model = {"/nonexistent/model.onnx"};
+  EXPECT_EQ(make_detector(o).error_message(), "dnn model /nonexistent/model.onnx: no such file");
+  test::temp_dir dir;
+  const auto junk = dir.path() / "junk.onnx";
+  std::ofstream(junk) << "this is not a network";
+  o.model = {junk.string()};
+  auto d = make_detector(o);
+  ASSERT_FALSE(d);
+  EXPECT_NE(d.error_message().find("dnn model: "), std::string::npos);
+}
+
+TEST(detector, suppress_overlaps_keeps_the_most_confident_box) {
+  const auto kept = suppress_overlaps({{{0, 0, 10, 10}, 0.6}, {{1, 0, 10, 10}, 0.9}, {{50, 0, 10, 10}, 0.5}}, 0.5);
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_DOUBLE_EQ(kept[0].score, 0.9);
+  EXPECT_DOUBLE_EQ(kept[1].bbox.x, 50);
+}
+
+TEST(detector, the_shipped_person_model_finds_people_in_the_sample_video) {
+  const std::string video = KELU_SAMPLE_VIDEO;
+  const std::string model = std::string(KELU_SHARED_MODELS) + "/yolo-fastest-1.1-body/yolo-fastest-1.1_body";
+  if (!std::filesystem::exists(video)) GTEST_SKIP() << "no " << video << " (scripts/fetch-sample-video)";
+  if (!std::filesystem::exists(model + ".cfg")) GTEST_SKIP() << "no " << model << ".cfg (../shared absent)";
+  detector_options o;
+  o.kind = "dnn";
+  o.model = {model + ".cfg", model + ".weights"};
+  auto d = make_detector(o);
+  ASSERT_TRUE(d) << d.error_message();
+  frame_source src{{.url = video}};
+  ASSERT_TRUE(src.open());
+  cv::Mat frame;
+  ASSERT_TRUE(src.read(frame));
+  const auto found = (*d)->detect(frame);
+  // Frame 0 of PETS S2L1: three annotated people (ids 9, 15, 19), each found where the
+  // annotation puts them.
+  const std::vector<box> annotated{{499.20, 157.69, 31.03, 75.17}, {258.03, 218.65, 32.91, 88.70},
+                                   {633.19, 241.93, 42.34, 81.07}};
+  EXPECT_GE(found.size(), 3u);
+  EXPECT_LE(found.size(), 6u);
+  for (const auto& a : annotated) {
+    double best = 0;
+    for (const auto& f : found) best = std::max(best, iou(a, f.bbox));
+    EXPECT_GE(best, 0.5) << "annotated person at x=" << a.x;
+  }
+  for (const auto& f : found) {
+    EXPECT_GT(f.bbox.h, f.bbox.w) << "people are taller than wide";
+    EXPECT_GE(f.bbox.x, 0);
+    EXPECT_LE(f.bbox.x + f.bbox.w, 768.001);
+  }
+}
+
+TEST(frame_source, a_missing_file_is_an_error_and_a_written_video_reads_back) {
+  frame_source missing{{.url = "/nonexistent/door.avi"}};
+  EXPECT_EQ(missing.open().error_message(), "/nonexistent/door.avi: no such video file");
+
+  test::temp_dir dir;
+  const auto path = (dir.path() / "door.avi").string();
+  cv::VideoWriter w(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10, {640, 480});
+  ASSERT_TRUE(w.isOpened());
+  const scene s;
+  for (int i = 0; i < 12; ++i) w.write(s.with({{10 * i, 100, 40, 100}}));
+  w.release();
+  frame_source src{{.url = path, .loop = true}};
+  ASSERT_TRUE(src.open());
+  EXPECT_EQ(src.width(), 640);
+  EXPECT_DOUBLE_EQ(src.declared_fps(), 10);
+  cv::Mat f;
+  int n = 0;
+  while (n < 30 && src.read(f)) ++n;
+  EXPECT_EQ(n, 30) << "looping past the end";
+}
+
+TEST(heatmap_image, hot_cells_are_coloured_and_cold_ones_keep_the_canvas) {
+  heat_grid g{8, 6, 640, 480};
+  g.add({40, 40}, 100);  // cell (0, 0)
+  g.add({600, 440}, 1);  // cell (7, 5)
+  test::temp_dir dir;
+  const auto path = (dir.path() / "heat.png").string();
+  ASSERT_TRUE(write_heatmap_png(g, cv::Mat(), {640, 480}, path));
+  const cv::Mat img = cv::imread(path);
+  ASSERT_EQ(img.cols, 640);
+  ASSERT_EQ(img.rows, 480);
+  const auto hot = img.at<cv::Vec3b>(40, 40);
+  const auto cold = img.at<cv::Vec3b>(250, 330);
+  EXPECT_EQ(cold, cv::Vec3b(245, 245, 245)) << "nobody stood in the middle";
+  EXPECT_GT(hot[2], hot[0]) << "the hottest cell is red, not blue";
+  EXPECT_FALSE(write_heatmap_png(g, cv::Mat(), {640, 480}, "/nonexistent/dir/heat.png"));
+}
+
+}  // namespace
+}  // namespace kelu::vision
+
+namespace kelu {
+namespace {
+
+TEST(count_command, counts_a_recorded_door_video_and_prints_the_documented_json) {
+  test::temp_dir dir;
+  const auto path = (dir.path() / "door.avi").string();
+  {
+    cv::VideoWriter w(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10, {640, 480});
+    ASSERT_TRUE(w.isOpened());
+    const vision::scene s;
+    for (const auto& f : vision::walk_down(s, 2)) w.write(f);
+  }
+  count_options o;
+  o.video = path;
+  o.lines = {"door=0,240,640,240", "reversed=640,240,0,240", "beside=600,100,600,400"};
+  o.person_height_px = 100;
+  o.json = true;
+  o.heatmap = (dir.path() / "heat.png").string();
+  std::ostringstream out, err;
+  ASSERT_EQ(run_count(o, out, err), 0) << err.str();
+  const auto j = nlohmann::json::parse(out.str());
+  EXPECT_EQ(j["frames"], 105);
+  EXPECT_GT(j["fps"].get<double>(), 0);
+  EXPECT_EQ(j["lines"]["door"], (nlohmann::json{{"in", 2}, {"out", 0}}));
+  EXPECT_EQ(j["lines"]["reversed"], (nlohmann::json{{"in", 0}, {"out", 2}}));
+  EXPECT_EQ(j["lines"]["beside"], (nlohmann::json{{"in", 0}, {"out", 0}}));
+  EXPECT_EQ(cv::imread(o.heatmap).cols, 640);
+}
+
+TEST(count_command, bad_options_name_the_option_and_the_problem) {
+  std::ostringstream out, err;
+  count_options o;
+  o.video = "/nonexistent.avi";
+  o.lines = {"door=0,240,640"};
+  EXPECT_EQ(run_count(o, out, err), 2);
+  EXPECT_EQ(err.str(), "--line door=0,240,640: expected four numbers x1,y1,x2,y2\n");
+  err.str("");
+  o.lines = {"door=1,1,1,1"};
+  EXPECT_EQ(run_count(o, out, err), 2);
+  EXPECT_EQ(err.str(), "--line door=1,1,1,1: the two ends are the same point\n");
+  err.str("");
+  o.lines = {"door=0,1,2,3", "door=4,5,6,7"};
+  EXPECT_EQ(run_count(o, out, err), 2);
+  EXPECT_EQ(err.str(), "--line door=4,5,6,7: a line named door is already given\n");
+  err.str("");
+  o.lines = {"door=0,1,2,3"};
+  EXPECT_EQ(run_count(o, out, err), 2);
+  EXPECT_EQ(err.str(), "--video: /nonexistent.avi: no such video file\n");
+}
+
+TEST(count_command, the_sample_video_gives_counts_near_the_published_ones) {
+  const std::string video = KELU_SAMPLE_VIDEO;
+  if (!std::filesystem::exists(video)) GTEST_SKIP() << "no " << video << " (scripts/fetch-sample-video)";
+  count_options o;
+  o.video = video;
+  o.lines = {"door=0,300,768,300"};
+  o.max_frames = 400;
+  o.json = true;
+  std::ostringstream out, err;
+  ASSERT_EQ(run_count(o, out, err), 0) << err.str();
+  const auto j = nlohmann::json::parse(out.str());
+  EXPECT_EQ(j["frames"], 400);
+  // Truth 7 in, 10 out (bench/vision_accuracy scores it); a guard against gross regressions,
+  // not an accuracy figure.
+  EXPECT_NEAR(j["lines"]["door"]["in"].get<int>(), 7, 2);
+  EXPECT_NEAR(j["lines"]["door"]["out"].get<int>(), 10, 3);
+}
+
+}  // namespace
+}  // namespace kelu

@@ -1,0 +1,184 @@
+#include "tracker.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "assignment.hpp"
+
+namespace kelu::vision {
+namespace {
+
+constexpr double forbidden = 1e9;
+// Walking people change speed slowly (about 1 m/s², some 50 px/s² at the scale of a store
+// camera) and size more slowly still (pixels per second²).
+constexpr double position_accel_sigma = 60;
+constexpr double size_accel_sigma = 30;
+
+}  // namespace
+
+void tracker::axis::predict(double dt, double accel_sigma) {
+  p += v * dt;
+  const double q = accel_sigma * accel_sigma;
+  const double dt2 = dt * dt;
+  const double npp = pp + 2 * dt * pv + dt2 * vv + q * dt2 * dt2 / 4;
+  const double npv = pv + dt * vv + q * dt2 * dt / 2;
+  const double nvv = vv + q * dt2;
+  pp = npp;
+  pv = npv;
+  vv = nvv;
+}
+
+void tracker::axis::correct(double z, double meas_sigma) {
+  const double s = pp + meas_sigma * meas_sigma;
+  const double kp = pp / s;
+  const double kv = pv / s;
+  const double y = z - p;
+  p += kp * y;
+  v += kv * y;
+  const double npp = (1 - kp) * pp;
+  const double npv = (1 - kp) * pv;
+  const double nvv = vv - kv * pv;
+  pp = npp;
+  pv = npv;
+  vv = nvv;
+}
+
+box tracker::track::bbox() const {
+  const double bw = std::max(1.0, w.p);
+  const double bh = std::max(1.0, h.p);
+  return {cx.p - bw / 2, cy.p - bh / 2, bw, bh};
+}
+
+tracker::tracker(tracker_options options) : options_(options) {}
+
+void tracker::start(const detection& d, double t_s) {
+  if (tracks_.size() >= options_.max_tracks) {
+    ++refused_;
+    return;
+  }
+  track t;
+  t.id = next_id_++;
+  const auto c = d.bbox.centre();
+  // Position as measured; velocity unknown (a person walks at most ~2 m/s, a few box
+  // heights per second), so its variance is wide.
+  const double hs = d.bbox.h;
+  t.cx = {c.x, 0, 0.01 * hs * hs, 0, hs * hs};
+  t.cy = {c.y, 0, 0.01 * hs * hs, 0, hs * hs};
+  t.w = {d.bbox.w, 0, 0.01 * hs * hs, 0, 0.04 * hs * hs};
+  t.h = {d.bbox.h, 0, 0.01 * hs * hs, 0, 0.04 * hs * hs};
+  t.hits = 1;
+  t.last_hit_s = t_s;
+  t.confirmed = options_.confirm_hits <= 1;
+  tracks_.push_back(t);
+}
+
+void tracker::match(std::vector<std::size_t>& open, std::vector<const detection*>& dets,
+                    std::vector<bool>& matched_track) {
+  if (open.empty() || dets.empty()) return;
+  std::vector<std::vector<double>> cost(open.size(), std::vector<double>(dets.size(), forbidden));
+  for (std::size_t i = 0; i < open.size(); ++i) {
+    const auto& t = tracks_[open[i]];
+    const box pred = t.bbox();
+    for (std::size_t j = 0; j < dets.size(); ++j) {
+      const box& d = dets[j]->bbox;
+      const double ratio = d.h / pred.h;
+      if (ratio < 0.5 || ratio > 2.0) continue;
+      const double overlap = iou(pred, d);
+      const double jump = distance(pred.centre(), d.centre()) / std::max(pred.h, d.h);
+      // A coasting track searches a little wider, but not without limit: after a second
+      // the prediction says little and a far detection is more likely someone else.
+      const double reach = options_.max_centre_jump * std::min(2.0, 1 + 0.5 * t.misses);
+      if (overlap < options_.min_iou && jump > reach) continue;
+      cost[i][j] = (1 - overlap) + jump;
+    }
+  }
+  const auto assigned = assign_min_cost(cost, forbidden);
+  std::vector<bool> det_used(dets.size(), false);
+  std::vector<std::size_t> still_open;
+  for (std::size_t i = 0; i < open.size(); ++i) {
+    if (assigned[i] < 0) {
+      still_open.push_back(open[i]);
+      continue;
+    }
+    auto& t = tracks_[open[i]];
+    const box& d = dets[static_cast<std::size_t>(assigned[i])]->bbox;
+    const auto c = d.centre();
+    // Detector boxes wobble by several percent of the person's height; trusting them less
+    // keeps the foot point from jittering across a line a person walks along.
+    const double sigma = 0.08 * d.h + 1;
+    t.cx.correct(c.x, sigma);
+    t.cy.correct(c.y, sigma);
+    t.w.correct(d.w, sigma);
+    t.h.correct(d.h, sigma);
+    matched_track[open[i]] = true;
+    det_used[static_cast<std::size_t>(assigned[i])] = true;
+  }
+  open = std::move(still_open);
+  std::vector<const detection*> left;
+  for (std::size_t j = 0; j < dets.size(); ++j)
+    if (!det_used[j]) left.push_back(dets[j]);
+  dets = std::move(left);
+}
+
+std::vector<track_state> tracker::update(const std::vector<detection>& detections, double t_s) {
+  const double dt = started_ ? std::max(1e-3, t_s - last_t_s_) : 0.1;
+  started_ = true;
+  last_t_s_ = t_s;
+  for (auto& t : tracks_) {
+    t.cx.predict(dt, position_accel_sigma);
+    t.cy.predict(dt, position_accel_sigma);
+    t.w.predict(dt, size_accel_sigma);
+    t.h.predict(dt, size_accel_sigma);
+  }
+
+  std::vector<const detection*> high, low;
+  for (const auto& d : detections) {
+    if (!(d.bbox.w > 0 && d.bbox.h > 0)) continue;
+    if (d.score >= options_.high_score) high.push_back(&d);
+    else if (d.score >= options_.low_score) low.push_back(&d);
+  }
+  // Confirmed tracks choose first, so a new flicker never steals a real person's detection.
+  std::vector<std::size_t> confirmed_open, tentative_open;
+  for (std::size_t i = 0; i < tracks_.size(); ++i) (tracks_[i].confirmed ? confirmed_open : tentative_open).push_back(i);
+  std::vector<bool> matched(tracks_.size(), false);
+  match(confirmed_open, high, matched);
+  match(tentative_open, high, matched);
+  match(confirmed_open, low, matched);
+
+  for (std::size_t i = 0; i < tracks_.size(); ++i) {
+    auto& t = tracks_[i];
+    if (matched[i]) {
+      ++t.hits;
+      t.misses = 0;
+      t.last_hit_s = t_s;
+      if (t.hits >= options_.confirm_hits) t.confirmed = true;
+    } else {
+      ++t.misses;
+    }
+  }
+
+  std::vector<track_state> out;
+  std::vector<track> kept;
+  kept.reserve(tracks_.size());
+  for (std::size_t i = 0; i < tracks_.size(); ++i) {
+    auto& t = tracks_[i];
+    bool dead = t.confirmed ? t_s - t.last_hit_s > options_.max_coast_s : t.misses >= 2;
+    if (!matched[i] && options_.frame_width > 0 && options_.frame_height > 0) {
+      const auto c = t.bbox().centre();
+      dead = dead || c.x < 0 || c.y < 0 || c.x >= options_.frame_width || c.y >= options_.frame_height;
+    }
+    if (dead) continue;
+    out.push_back({t.id, t.bbox(), t.confirmed, matched[i]});
+    kept.push_back(t);
+  }
+  tracks_ = std::move(kept);
+  const std::size_t before = tracks_.size();
+  for (const auto* d : high) start(*d, t_s);
+  for (std::size_t i = before; i < tracks_.size(); ++i) {
+    const auto& t = tracks_[i];
+    out.push_back({t.id, t.bbox(), t.confirmed, true});
+  }
+  return out;
+}
+
+}  // namespace kelu::vision
