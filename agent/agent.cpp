@@ -11,6 +11,7 @@
 #include "config/schema.hpp"
 #include "drivers/source.hpp"
 #include "kelu/version.hpp"
+#include "camera_sources.hpp"
 #include "pos_sources.hpp"
 #include "sync/command_handler.hpp"
 #include "sync/database.hpp"
@@ -107,6 +108,9 @@ core::status agent::start() {
   auto sources = make_pos_sources(io_.get_executor(), *committer_, clock_, cfg_, zone_, log_);
   if (!sources) return core::error{sources.error_message()};
   sources_ = std::move(sources).value();
+  auto cameras = make_camera_sources(io_.get_executor(), *committer_, clock_, cfg_, zone_, log_);
+  if (!cameras) return core::error{cameras.error_message()};
+  for (auto& cam : *cameras) sources_.push_back(std::move(cam));
   for (auto& src : sources_)
     if (auto st = src->start(); !st) return st;
   const auto s = outbox_->stats();
@@ -196,6 +200,10 @@ void agent::report_health() {
   h.duplicates = cs.duplicates;
   for (const auto& src : sources_) {
     h.sources.push_back(src->health());
+    if (auto cam = src->camera()) {
+      h.cameras.push_back(std::move(*cam));
+      continue;  // dropped camera events are not rejected POS lines
+    }
     h.rejected_lines += h.sources.back().rejected;
   }
   h.busy_rejections = cs.busy_rejections;

@@ -59,7 +59,8 @@ void ingest_summary::add(const core::event& e, bool duplicate) {
                           operators_.insert(o.operator_id);
                           (o.action == core::pos_operator_action::sign_on ? sign_ons_ : sign_offs_) += 1;
                         },
-                        [](const core::agent_health&) {}},
+                        // POS files carry no health or camera events.
+                        [](const auto&) {}},
              e.body);
 }
 

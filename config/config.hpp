@@ -3,6 +3,7 @@
 // description, in schema.cpp; nothing else in the code base defines a default.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kelu::config {
 
@@ -147,6 +148,50 @@ struct sources_config {
   escpos_config escpos;
 };
 
+// Pixels of the camera's frame: x right, y down, from the top-left corner.
+struct point_config {
+  double x = 0;
+  double y = 0;
+  bool operator==(const point_config&) const = default;
+};
+
+// A directed counting line: crossing it towards the side where
+// (Bx−Ax)(Py−Ay) − (By−Ay)(Px−Ax) > 0 is `in` (walking down a left-to-right line).
+struct camera_line_config {
+  std::string name;
+  point_config from;
+  point_config to;
+  bool operator==(const camera_line_config&) const = default;
+};
+
+struct camera_zone_config {
+  std::string name;
+  std::vector<point_config> polygon;
+  bool staff_only = false;  // behind the till, the stock room door: tracks seen here are staff
+  bool operator==(const camera_zone_config&) const = default;
+};
+
+struct camera_config {
+  std::string id;
+  std::string url;  // video file, rtsp://..., or /dev/videoN
+  bool loop = false;
+  std::string detector;
+  std::vector<std::string> model;
+  std::int64_t process_fps = 0;
+  bool motion_gate = true;
+  std::int64_t person_height_px = 0;
+  std::int64_t engaged_dwell_s = 0;
+  std::int64_t staff_after_h = 0;
+  std::int64_t occupancy_interval_s = 0;
+  std::int64_t heat_cols = 0;
+  std::int64_t heat_rows = 0;
+  std::int64_t read_timeout_s = 0;
+  std::int64_t reconnect_max_s = 0;
+  std::vector<camera_line_config> lines;
+  std::vector<camera_zone_config> zones;
+  bool operator==(const camera_config&) const = default;
+};
+
 struct health_config {
   std::int64_t interval_s = 0;
 };
@@ -160,6 +205,7 @@ struct config {
   storage_config storage;
   mqtt_config mqtt;
   sources_config sources;
+  std::vector<camera_config> cameras;
   health_config health;
   log_config log;
 };

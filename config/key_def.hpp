@@ -17,6 +17,7 @@ struct key_def {
   key_info info;
   bool required = false;
   nlohmann::json example;  // placeholder in the sample for a required key
+  std::string sample_note;  // extra comment lines for the sample (an array element's keys)
   // Checks type and range; on success stores the value. Returns the problem otherwise.
   std::function<std::optional<std::string>(config&, const nlohmann::json&)> set;
   std::function<nlohmann::json(const config&)> get;

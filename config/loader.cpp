@@ -86,8 +86,20 @@ class loader {
       const auto path = prefix.empty() ? name : prefix + "." + name;
       if (const auto it = by_path_.find(path); it != by_path_.end()) {
         seen.insert(path);
-        if (auto problem = it->second->set(out.value, value))
-          out.errors.push_back({origin_, line_of(path), path, *problem});
+        if (auto problem = it->second->set(out.value, value)) {
+          // Array keys name the element inside: "[1].lines[0].to: expected ..." → key path
+          // "cameras[1].lines[0].to".
+          std::string where = path;
+          std::string what = *problem;
+          if (what.rfind(": ", 0) == 0) {
+            what = what.substr(2);
+          } else if (what.rfind('[', 0) == 0) {
+            const auto colon = what.find(": ");
+            where += what.substr(0, colon);
+            what = colon == std::string::npos ? "invalid" : what.substr(colon + 2);
+          }
+          out.errors.push_back({origin_, line_of(path), where, what});
+        }
       } else if (sections_.count(path)) {
         if (value.is_object())
           walk(value, path, out, seen);

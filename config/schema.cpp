@@ -7,6 +7,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "camera_schema.hpp"
 #include "key_def.hpp"
 
 namespace kelu::config {
@@ -196,6 +197,38 @@ void add_folder_keys(std::vector<key_def>& t, const std::string& name, const std
   t.push_back(int_key<&C::sources, Src, &F::done_retention_days>(
       {p + "done_retention_days", "Files in done/ are deleted after this many days (0 keeps them)", reload::hot}, 30, 0,
       3650));
+}
+
+// The cameras array: its elements' keys are declared in camera_schema.cpp and documented
+// in the sample as a commented example element.
+key_def cameras_key() {
+  key_def k;
+  k.info = {"cameras", "array of cameras", "[]", "0..16 elements",
+            "Cameras: each runs motion gate, detector, tracker, lines, zones and heat map on its own thread; no frame "
+            "ever leaves the box",
+            reload::restart};
+  k.set = [](config& c, const json& v) { return detail::parse_cameras(v, c.cameras); };
+  k.get = [](const config& c) { return detail::cameras_to_json(c.cameras); };
+  std::ostringstream note;
+  note << "One element per camera, for example:\n{\n";
+  const auto defaults = detail::cameras_to_json({detail::camera_defaults()})[0];
+  const json examples = {{"id", "door"}, {"url", "rtsp://viewer:secret@192.168.1.64/Streaming/Channels/102"},
+                         {"lines", json::array({{{"name", "entrance"}, {"from", {0, 300}}, {"to", {768, 300}}}})},
+                         {"zones", json::array({{{"name", "promo_table"},
+                                                 {"polygon", {{100, 350}, {300, 350}, {300, 550}, {100, 550}}},
+                                                 {"staff_only", false}}})}};
+  const auto rows = detail::camera_keys();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    const auto leaf = r.path.substr(std::string("cameras[].").size());
+    note << "  // " << r.description << ".\n  // " << r.type << (r.range.empty() ? "" : " " + r.range)
+         << (r.default_json.empty() ? "; REQUIRED" : "; default " + r.default_json) << "\n  "
+         << json(leaf).dump() << ": " << (examples.contains(leaf) ? examples[leaf] : defaults[leaf]).dump()
+         << (i + 1 < rows.size() ? "," : "") << "\n";
+  }
+  note << "}";
+  k.sample_note = note.str();
+  return k;
 }
 
 std::vector<key_def> build_table() {
@@ -436,6 +469,8 @@ std::vector<key_def> build_table() {
   e(string_key<&C::sources, &sources_config::escpos, &E::layout, &L::terminal>(
       {"sources.escpos.terminal", "Terminal id of the till behind this printer"}, string{"printer"}, non_empty));
 
+  t.push_back(cameras_key());
+
   for (auto& k : std::vector<key_def>{
       int_key<&C::health, &health_config::interval_s>(
           {"health.interval_s", "Seconds between agent.health reports to HQ", hot}, 60, 1, 86400),
@@ -483,6 +518,7 @@ std::vector<cross_error> cross_check(const config& c) {
 std::vector<key_info> keys() {
   std::vector<key_info> out;
   for (const auto& k : detail::key_table()) out.push_back(k.info);
+  for (auto& k : detail::camera_keys()) out.push_back(std::move(k));
   return out;
 }
 
@@ -568,8 +604,12 @@ std::string sample_text() {
       first_in_object = true;
     }
     const std::string pad = indent(open.size());
-    out << (first_in_object ? "" : ",") << "\n" << pad << "// " << k.info.description << ".\n" << pad << "// "
-        << k.info.type;
+    out << (first_in_object ? "" : ",") << "\n" << pad << "// " << k.info.description << ".\n";
+    if (!k.sample_note.empty()) {
+      std::istringstream note(k.sample_note);
+      for (std::string line; std::getline(note, line);) out << pad << "// " << line << "\n";
+    }
+    out << pad << "// " << k.info.type;
     if (!k.info.range.empty()) out << " " << k.info.range;
     if (k.required)
       out << "; REQUIRED";

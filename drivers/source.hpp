@@ -2,6 +2,8 @@
 // A configured POS source as the agent sees it. Telegraf's Input is the model: start, stop,
 // and a health snapshot; what a source reads and how it acknowledges is its own business,
 // bound by event_ingest's contract (acknowledge only after commit).
+#include <optional>
+
 #include "agent/core/event.hpp"
 #include "agent/core/result.hpp"
 
@@ -19,6 +21,8 @@ class source {
   virtual void stop() = 0;
   // A snapshot for agent.health; any thread.
   virtual core::source_health health() const = 0;
+  // Cameras also report frame figures (agent.health's cameras[]); other sources have none.
+  virtual std::optional<core::camera_health> camera() const { return std::nullopt; }
 };
 
 }  // namespace kelu::drivers

@@ -44,6 +44,11 @@ class frame_mailbox {
     ready_.notify_all();
   }
 
+  bool closed() const {
+    std::lock_guard lock(mutex_);
+    return closed_;
+  }
+
   std::int64_t dropped() const {
     std::lock_guard lock(mutex_);
     return dropped_;

@@ -61,6 +61,9 @@ frame_outcome pipeline::finish() {
   frame_outcome out;
   out.crossings = lines_.finish();
   out.visits = zones_.finish();
+  tracker_.clear();
+  last_detections_.clear();
+  last_t_s_ = -1;
   return out;
 }
 

@@ -51,7 +51,8 @@ class pipeline {
 
   // t_s: monotonic seconds of the frame (the capture time, or frame / fps for a file).
   frame_outcome process(const cv::Mat& bgr, double t_s, std::int64_t frame);
-  // The stream ended: close open visits and settle tracks.
+  // The stream ended or stopped for a while: settle every track's crossings, close open
+  // visits and forget the tracks (new ones get new ids). The pipeline stays usable.
   frame_outcome finish();
 
   const line_counter& lines() const { return lines_; }

@@ -41,6 +41,9 @@ class tracker {
   // observed ones with their filtered box, coasting ones with their prediction.
   std::vector<track_state> update(const std::vector<detection>& detections, double t_s);
 
+  // Forgets every live track (the stream stopped); ids keep counting, never reused.
+  void clear() { tracks_.clear(); }
+
   std::size_t live() const { return tracks_.size(); }
   // New tracks refused because max_tracks were live.
   std::int64_t refused() const { return refused_; }

@@ -6,11 +6,14 @@
 #include <cstdio>
 #include <random>
 
+#include "traffic_json.hpp"
+
 namespace kelu::core {
 
 namespace {
 
 using nlohmann::json;
+using detail::to_json;
 
 template <class... F>
 struct overloaded : F... {
@@ -105,7 +108,12 @@ json to_json(const agent_health& h) {
           {"outbox_oldest_age_s", h.outbox_oldest_age_s},
           {"outbox_dropped", h.outbox_dropped},
           {"mqtt_connected", h.mqtt_connected},
-          {"sources", std::move(sources)}};
+          {"sources", std::move(sources)},
+          {"cameras", [&] {
+             json cameras = json::array();
+             for (const auto& c : h.cameras) cameras.push_back(to_json(c));
+             return cameras;
+           }()}};
 }
 
 pos_transaction_kind kind_from(const std::string& kind) {
@@ -185,6 +193,8 @@ agent_health health_from_json(const json& j) {
       sh.last_error_at = get_opt_time(s, "last_error_at");
       h.sources.push_back(std::move(sh));
     }
+  if (const auto it = j.find("cameras"); it != j.end())
+    for (const auto& c : *it) h.cameras.push_back(detail::camera_health_from_json(c));
   return h;
 }
 
@@ -211,10 +221,17 @@ std::string_view kind_name(pos_transaction_kind k) {
   return "sale";
 }
 
+std::string_view direction_name(crossing_direction d) { return d == crossing_direction::in ? "in" : "out"; }
+
 std::string_view type_name(const payload& p) {
   return std::visit(overloaded{[](const pos_transaction&) { return std::string_view{"pos.transaction"}; },
                                [](const pos_operator&) { return std::string_view{"pos.operator"}; },
-                               [](const agent_health&) { return std::string_view{"agent.health"}; }},
+                               [](const agent_health&) { return std::string_view{"agent.health"}; },
+                               [](const traffic_line_cross&) { return std::string_view{"traffic.line_cross"}; },
+                               [](const traffic_zone_dwell&) { return std::string_view{"traffic.zone_dwell"}; },
+                               [](const traffic_occupancy&) { return std::string_view{"traffic.occupancy"}; },
+                               [](const heatmap_tile&) { return std::string_view{"heatmap.tile"}; },
+                               [](const camera_gap&) { return std::string_view{"camera.gap"}; }},
                     p);
 }
 
@@ -227,7 +244,12 @@ std::string dedupe_key(const event& e) {
                  [&](const pos_operator& o) {
                    return "pos:" + length_prefixed({e.store, o.terminal, o.business_day, o.transaction_id});
                  },
-                 [](const agent_health&) { return std::string{}; }},
+                 // A closed heat-map tile is one per (camera, period, start): a restart that
+                 // emits it again is a duplicate.
+                 [&](const heatmap_tile& h) {
+                   return "heatmap:" + length_prefixed({e.store, h.camera, h.period, format_iso8601(h.start)});
+                 },
+                 [](const auto&) { return std::string{}; }},
       e.body);
 }
 
@@ -293,6 +315,16 @@ result<event> decode(std::string_view text) {
       e.body = operator_from_json(j.at("payload"));
     else if (type == "agent.health")
       e.body = health_from_json(j.at("payload"));
+    else if (type == "traffic.line_cross")
+      e.body = detail::line_cross_from_json(j.at("payload"));
+    else if (type == "traffic.zone_dwell")
+      e.body = detail::zone_dwell_from_json(j.at("payload"));
+    else if (type == "traffic.occupancy")
+      e.body = detail::occupancy_from_json(j.at("payload"));
+    else if (type == "heatmap.tile")
+      e.body = detail::heatmap_tile_from_json(j.at("payload"));
+    else if (type == "camera.gap")
+      e.body = detail::camera_gap_from_json(j.at("payload"));
     else
       return error{"type: unknown event type \"" + type + "\""};
     return e;

@@ -11,6 +11,7 @@
 
 #include "result.hpp"
 #include "time.hpp"
+#include "traffic.hpp"
 
 namespace kelu::core {
 
@@ -99,11 +100,13 @@ struct agent_health {
   std::int64_t outbox_dropped = 0;    // rows dropped by the quota, ever
   bool mqtt_connected = false;
   std::vector<source_health> sources;
+  std::vector<camera_health> cameras;
   bool operator==(const agent_health&) const = default;
 };
 
 // Closed set: adding a kind means every std::visit over `payload` fails to compile until handled.
-using payload = std::variant<pos_transaction, pos_operator, agent_health>;
+using payload = std::variant<pos_transaction, pos_operator, agent_health, traffic_line_cross, traffic_zone_dwell,
+                             traffic_occupancy, heatmap_tile, camera_gap>;
 
 struct event {
   std::string id;      // random 128-bit hex, for references from reports and alerts
@@ -117,9 +120,11 @@ struct event {
   bool operator==(const event&) const = default;
 };
 
-// "pos.transaction", "pos.operator", "agent.health".
+// "pos.transaction", "pos.operator", "agent.health", "traffic.line_cross", "traffic.zone_dwell",
+// "traffic.occupancy", "heatmap.tile", "camera.gap".
 std::string_view type_name(const payload& p);
 std::string_view kind_name(pos_transaction_kind k);
+std::string_view direction_name(crossing_direction d);
 
 // The natural key of records that carry their own identity: (store, terminal, business
 // day, transaction id or sequence number). Tills restart their numbering, per day or on a

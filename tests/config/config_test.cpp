@@ -112,7 +112,7 @@ TEST(config, every_key_has_type_default_and_range) {
     if (k.type == "integer" || k.type == "enum") {
       EXPECT_FALSE(k.range.empty()) << k.path;
     }
-    if (k.path != "store.tenant" && k.path != "store.id") {
+    if (k.path != "store.tenant" && k.path != "store.id" && k.path != "cameras[].id" && k.path != "cameras[].url") {
       EXPECT_FALSE(k.default_json.empty()) << k.path;
     }
   }
@@ -147,6 +147,67 @@ TEST(config, integer_bounds_reject_huge_and_fractional_values) {
   for (const char* v : {"1e3", "18446744073709551615", "30.5", "-1", "true", "2e308"}) {
     const auto r = load_text(std::string(R"({"store":{"tenant":"a","id":"b"},"mqtt":{"keep_alive_s":)") + v + "}}");
     EXPECT_FALSE(r.ok()) << v;
+  }
+}
+
+}  // namespace
+}  // namespace kelu::config
+
+namespace kelu::config {
+namespace {
+
+std::string with_cameras(const std::string& cameras) {
+  return R"({"store": {"tenant": "acme", "id": "s1"},
+  "cameras": )" + cameras + "}";
+}
+
+TEST(config_cameras, a_camera_with_lines_and_zones_loads_with_defaults) {
+  const auto r = load_text(with_cameras(R"([{"id": "door", "url": "rtsp://cam/1",
+      "lines": [{"name": "entrance", "from": [0, 300], "to": [768, 300.5]}],
+      "zones": [{"name": "till", "polygon": [[0, 0], [10, 0], [10, 10]], "staff_only": true}]}])"),
+                           "c.json");
+  ASSERT_TRUE(r.ok()) << r.errors.front().to_string();
+  ASSERT_EQ(r.value.cameras.size(), 1u);
+  const auto& c = r.value.cameras[0];
+  EXPECT_EQ(c.detector, "bgs");
+  EXPECT_EQ(c.process_fps, 10);
+  ASSERT_EQ(c.lines.size(), 1u);
+  EXPECT_EQ(c.lines[0].to, (point_config{768, 300.5}));
+  EXPECT_TRUE(c.zones.at(0).staff_only);
+  // The cameras are part of the hash and the diff.
+  auto other = r.value;
+  other.cameras[0].lines[0].to.y = 301;
+  EXPECT_NE(hash(r.value), hash(other));
+  EXPECT_EQ(diff(r.value, other), (std::vector<std::string>{"cameras"}));
+}
+
+TEST(config_cameras, errors_name_the_camera_and_the_key_inside_it) {
+  struct bad {
+    const char* cameras;
+    const char* key;
+    const char* words;
+  };
+  for (const auto& b : {
+           bad{R"({"id": "door"})", "cameras", "expected an array"},
+           bad{R"([{"url": "x"}])", "cameras[0].id", "required"},
+           bad{R"([{"id": "a", "url": "x"}, {"id": "a", "url": "y"}])", "cameras[1].id", "used by another camera"},
+           bad{R"([{"id": "a", "url": "x", "fps": 3}])", "cameras[0].fps", "unknown key"},
+           bad{R"([{"id": "a", "url": "x", "process_fps": 0}])", "cameras[0].process_fps", "1..60"},
+           bad{R"([{"id": "a", "url": "x", "detector": "dnn"}])", "cameras[0].model", "needs a model"},
+           bad{R"([{"id": "a", "url": "x", "lines": [{"name": "l", "from": [0, 1], "to": [2]}]}])",
+               "cameras[0].lines[0].to", "expected [x, y]"},
+           bad{R"([{"id": "a", "url": "x", "lines": [{"name": "l", "from": [0, 1], "to": [0, 1]}]}])",
+               "cameras[0].lines[0]", "same point"},
+           bad{R"([{"id": "a", "url": "x", "zones": [{"name": "z", "polygon": [[0, 0], [1, -1], [2, 2]]}]}])",
+               "cameras[0].zones[0].polygon[1]", "0..16384"},
+           bad{R"([{"id": "a", "url": "x", "zones": [{"name": "z", "polygon": [[0, 0], [1, 1]]}]}])",
+               "cameras[0].zones[0].polygon", "3 to 64 points"},
+       }) {
+    const auto r = load_text(with_cameras(b.cameras), "c.json");
+    ASSERT_EQ(r.errors.size(), 1u) << b.cameras;
+    EXPECT_EQ(r.errors[0].key_path, b.key) << r.errors[0].to_string();
+    EXPECT_NE(r.errors[0].message.find(b.words), std::string::npos) << r.errors[0].to_string();
+    EXPECT_EQ(r.errors[0].line, 2) << "the line of \"cameras\"";
   }
 }
 

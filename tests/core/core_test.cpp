@@ -44,8 +44,9 @@ TEST(event, encode_decode_round_trip_for_every_kind) {
 
   event health = sale;
   health.stream = "health";
-  agent_health ah{120, 10, 1, 2, 0, 3, 4096, 7, 0, true, {}};
+  agent_health ah{120, 10, 1, 2, 0, 3, 4096, 7, 0, true, {}, {}};
   ah.sources.push_back({"poslog", "poslog", 5, 1, 2, from_unix_ms(1'795'000'000'000), "x.xml: bad", std::nullopt});
+  ah.cameras.push_back({"door", "online", 1000, 400, 600, 120, 9'950, 1, "rtsp: timeout"});
   health.body = ah;
   auto h = decode(encode(health));
   ASSERT_TRUE(h) << h.error_message();
@@ -66,6 +67,37 @@ TEST(event, encode_decode_round_trip_for_every_kind) {
   }
   EXPECT_EQ(type_name(health.body), "agent.health");
   EXPECT_EQ(type_name(sale.body), "pos.transaction");
+}
+
+TEST(event, camera_payloads_round_trip) {
+  const auto t0 = from_unix_ms(1'795'000'000'000);
+  const std::vector<payload> bodies{
+      traffic_line_cross{"door", "entrance", crossing_direction::out, 17},
+      traffic_zone_dwell{"door", "promo", 17, t0, 42'500, true},
+      traffic_occupancy{"door", {{"promo", 3}, {"till", 0}}},
+      heatmap_tile{"door", "hour", t0, t0 + std::chrono::hours(1), 2, 2, 768, 576, {0, 15, 3, 0}},
+      camera_gap{"door", t0, t0 + std::chrono::seconds(75), "no frame within 5000 ms"}};
+  const std::vector<std::string_view> names{"traffic.line_cross", "traffic.zone_dwell", "traffic.occupancy",
+                                            "heatmap.tile", "camera.gap"};
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    event e = sample_sale();
+    e.source = "camera-door";
+    e.stream = "traffic";
+    e.body = bodies[i];
+    EXPECT_EQ(type_name(e.body), names[i]);
+    auto back = decode(encode(e));
+    ASSERT_TRUE(back) << back.error_message();
+    EXPECT_EQ(*back, e) << names[i];
+  }
+  // A tile whose cells do not fill cols × rows is refused, not half-read.
+  event bad = sample_sale();
+  bad.body = heatmap_tile{"door", "hour", t0, t0, 3, 2, 768, 576, {1, 2}};
+  EXPECT_FALSE(decode(encode(bad)));
+  // Closed tiles are identified by (store, camera, period, start): a re-emission is a duplicate.
+  event tile = sample_sale();
+  tile.body = bodies[3];
+  EXPECT_EQ(dedupe_key(tile), "heatmap:" + std::string("6:sh-001:4:door:4:hour:24:") +
+                                  format_iso8601(t0) + ":");
 }
 
 TEST(event, wire_form_carries_identity_and_utc_times) {

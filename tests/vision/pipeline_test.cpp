@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "agent/count_command.hpp"
+#include "support/synthetic_scene.hpp"
 #include "support/temp_dir.hpp"
 #include "vision/frame_source.hpp"
 #include "vision/heatmap_image.hpp"
@@ -22,34 +23,7 @@
 #include "vision/pipeline.hpp"
 
 namespace kelu::vision {
-
-// A textured grey floor (fixed noise, as a camera's sensor gives) with people drawn on it:
-// coloured clothes with a texture of their own that moves with them. (A flat rectangle is not
-// a person: background subtraction rightly absorbs its unchanging inside; and grey clothes
-// darker than a grey floor are, by MOG2's definition, a shadow.)
-class scene {
- public:
-  scene() : floor_(480, 640, CV_8UC3), clothes_(100, 40, CV_8UC3) {
-    cv::randu(floor_, cv::Scalar::all(150), cv::Scalar::all(190));
-    cv::GaussianBlur(floor_, floor_, {5, 5}, 0);
-    cv::randu(clothes_, cv::Scalar(110, 30, 20), cv::Scalar(200, 90, 70));
-    cv::GaussianBlur(clothes_, clothes_, {3, 3}, 0);
-  }
-  cv::Mat with(const std::vector<cv::Rect>& people) const {
-    cv::Mat f = floor_.clone();
-    for (const auto& p : people) {
-      const cv::Rect inside = p & cv::Rect(0, 0, f.cols, f.rows);
-      cv::Mat patch;
-      cv::resize(clothes_, patch, p.size());
-      patch(cv::Rect(inside.x - p.x, inside.y - p.y, inside.width, inside.height)).copyTo(f(inside));
-    }
-    return f;
-  }
-
- private:
-  cv::Mat floor_;
-  cv::Mat clothes_;
-};
+namespace {
 
 std::unique_ptr<detector> bgs() {
   detector_options o;
@@ -59,28 +33,13 @@ std::unique_ptr<detector> bgs() {
   return std::move(d.value());
 }
 
-// 60 empty frames to learn the floor, then people walking down through y = 240.
-std::vector<cv::Mat> walk_down(const scene& s, int people) {
-  std::vector<cv::Mat> frames;
-  for (int i = 0; i < 60; ++i) frames.push_back(s.with({}));
-  for (int k = 0; k < 40; ++k) {
-    std::vector<cv::Rect> rs;
-    for (int p = 0; p < people; ++p) rs.emplace_back(120 + 200 * p, 40 + 8 * k, 40, 100);
-    frames.push_back(s.with(rs));
-  }
-  for (int i = 0; i < 5; ++i) frames.push_back(s.with({}));
-  return frames;
-}
-
-namespace {
-
 TEST(pipeline, background_subtraction_counts_people_walking_through_a_door_line) {
   pipeline_options o;
   o.lines = {{"door", {0, 240}, {640, 240}}};
   pipeline p{o, bgs(), 640, 480};
-  const scene s;
+  const test::scene s;
   std::int64_t f = 0;
-  for (const auto& frame : walk_down(s, 2)) {
+  for (const auto& frame : test::walk_down(s, 2)) {
     p.process(frame, static_cast<double>(f) * 0.1, f);
     ++f;
   }
@@ -94,7 +53,7 @@ TEST(pipeline, the_motion_gate_skips_still_frames_but_keeps_a_still_person_track
   pipeline_options o;
   o.gate.max_still_s = 100;
   pipeline p{o, bgs(), 640, 480};
-  const scene s;
+  const test::scene s;
   std::int64_t f = 0;
   auto feed = [&](const cv::Mat& m) {
     const auto n = f++;
@@ -113,7 +72,7 @@ TEST(pipeline, the_motion_gate_skips_still_frames_but_keeps_a_still_person_track
 
 TEST(motion_gate, runs_on_change_and_at_least_every_max_still_seconds) {
   motion_gate g{{.max_still_s = 1.0}};
-  const scene s;
+  const test::scene s;
   const cv::Mat empty = s.with({});
   EXPECT_TRUE(g.should_detect(empty, 0.0)) << "the first frame";
   EXPECT_FALSE(g.should_detect(empty, 0.1));
@@ -187,7 +146,7 @@ TEST(frame_source, a_missing_file_is_an_error_and_a_written_video_reads_back) {
   const auto path = (dir.path() / "door.avi").string();
   cv::VideoWriter w(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10, {640, 480});
   ASSERT_TRUE(w.isOpened());
-  const scene s;
+  const test::scene s;
   for (int i = 0; i < 12; ++i) w.write(s.with({{10 * i, 100, 40, 100}}));
   w.release();
   frame_source src{{.url = path, .loop = true}};
@@ -229,8 +188,8 @@ TEST(count_command, counts_a_recorded_door_video_and_prints_the_documented_json)
   {
     cv::VideoWriter w(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10, {640, 480});
     ASSERT_TRUE(w.isOpened());
-    const vision::scene s;
-    for (const auto& f : vision::walk_down(s, 2)) w.write(f);
+    const test::scene s;
+    for (const auto& f : test::walk_down(s, 2)) w.write(f);
   }
   count_options o;
   o.video = path;

@@ -1,0 +1,423 @@
+#include "camera_source.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <condition_variable>
+#include <optional>
+
+#include "agent/core/backoff.hpp"
+#include "vision/frame_mailbox.hpp"
+#include "vision/frame_source.hpp"
+#include "vision/pipeline.hpp"
+
+namespace kelu {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+struct captured {
+  cv::Mat frame;
+  steady::time_point at;
+  core::utc_time utc;
+};
+
+// Events waiting on the io_context; past this the camera drops and counts instead of
+// queueing without bound behind a stalled store.
+constexpr std::int64_t max_pending_batches = 256;
+
+}  // namespace
+
+struct camera_source::shared : std::enable_shared_from_this<shared> {
+  shared(boost::asio::any_io_executor e, core::event_ingest& i, const core::clock& c, config::camera_config cfg,
+         std::string st, core::time_zone z, std::shared_ptr<spdlog::logger> l)
+      : ex(std::move(e)), ingest(i), clock(c), cam(std::move(cfg)), store(std::move(st)), zone(std::move(z)),
+        log(std::move(l)), source_id("camera-" + cam.id) {}
+
+  boost::asio::any_io_executor ex;
+  core::event_ingest& ingest;
+  const core::clock& clock;
+  config::camera_config cam;
+  std::string store;
+  core::time_zone zone;
+  std::shared_ptr<spdlog::logger> log;
+  std::string source_id;
+  std::unique_ptr<vision::detector> detector;  // made in start(), used by the vision thread
+
+  vision::frame_mailbox<captured> mailbox;
+  std::atomic<bool> stopping{false};
+  std::mutex wake_mutex;
+  std::condition_variable wake;
+
+  std::atomic<bool> online{false};
+  std::atomic<std::int64_t> frames_read{0}, frames_processed{0}, detector_runs{0}, gaps{0};
+  std::atomic<std::int64_t> events{0}, dropped_events{0}, pending_batches{0};
+  mutable std::mutex stats_mutex;
+  std::string last_error;
+  std::optional<core::utc_time> last_error_at, last_event_at;
+  std::vector<core::event> stop_tail;  // emitted while stopping: stop() submits them itself
+  mutable std::int64_t fps_prev_processed = 0;
+  mutable steady::time_point fps_prev_at = steady::now();
+
+  // Sleeps up to `d`; false when woken by stop().
+  bool pause(std::chrono::milliseconds d) {
+    std::unique_lock lock(wake_mutex);
+    return !wake.wait_for(lock, d, [&] { return stopping.load(); });
+  }
+
+  void note_error(const std::string& what) {
+    std::lock_guard lock(stats_mutex);
+    last_error = what;
+    last_error_at = clock.now_utc();
+  }
+
+  core::event make(core::payload body, core::utc_time observed, const char* stream = "traffic") const {
+    core::event e;
+    e.id = core::new_event_id();
+    e.store = store;
+    e.source = source_id;
+    e.stream = stream;
+    e.observed_at = observed;
+    e.received_at = clock.now_utc();
+    e.body = std::move(body);
+    return e;
+  }
+
+  // From any thread: hands a batch to the io_context, which submits it to the store. While
+  // stopping, the batch waits for stop() instead: the agent closes the store's intake right
+  // after stopping its sources, before a posted handler would run.
+  void emit(std::vector<core::event> batch) {
+    if (batch.empty()) return;
+    if (stopping) {
+      std::lock_guard lock(stats_mutex);
+      for (auto& e : batch) stop_tail.push_back(std::move(e));
+      return;
+    }
+    const auto n = static_cast<std::int64_t>(batch.size());
+    if (pending_batches.load() >= max_pending_batches) {
+      dropped_events += n;
+      note_error("store busy: " + std::to_string(n) + " camera events dropped");
+      return;
+    }
+    ++pending_batches;
+    boost::asio::post(ex, [self = shared_from_this(), b = std::move(batch), n]() mutable {
+      self->ingest.submit(std::move(b), [self, n](core::result<std::vector<core::commit_outcome>> r) {
+        --self->pending_batches;
+        if (!r) {
+          self->dropped_events += n;
+          self->note_error("store refused " + std::to_string(n) + " camera events: " + r.error_message());
+          return;
+        }
+        self->events += n;
+        std::lock_guard lock(self->stats_mutex);
+        self->last_event_at = self->clock.now_utc();
+      });
+    });
+  }
+
+  void capture_loop();
+  void vision_loop();
+};
+
+void camera_source::shared::capture_loop() {
+  core::backoff retry{std::chrono::seconds(1), std::chrono::seconds(cam.reconnect_max_s),
+                      std::hash<std::string>{}(source_id)};
+  std::optional<core::utc_time> gap_from;
+  std::string gap_reason;
+  core::utc_time last_frame_utc = clock.now_utc();
+  const int timeout_ms = static_cast<int>(cam.read_timeout_s * 1000);
+  while (!stopping) {
+    vision::frame_source src{{.url = cam.url, .loop = cam.loop, .open_timeout_ms = 2 * timeout_ms,
+                              .read_timeout_ms = timeout_ms}};
+    if (auto st = src.open(); !st) {
+      note_error(st.error_message());
+      if (!gap_from) {
+        gap_from = clock.now_utc();
+        gap_reason = st.error_message();
+        log->warn("camera {}: {}", cam.id, st.error_message());
+      }
+      if (!pause(retry.next())) break;
+      continue;
+    }
+    retry.reset();
+    // A file plays at its own frame rate, as a camera would send it.
+    const double fps = src.declared_fps() > 0 ? src.declared_fps() : 10;
+    const auto started = steady::now();
+    std::int64_t n = 0;
+    cv::Mat m;
+    while (!stopping && src.read(m)) {
+      const auto now_utc = clock.now_utc();
+      if (gap_from) {
+        emit({make(core::camera_gap{cam.id, *gap_from, now_utc, gap_reason}, now_utc)});
+        ++gaps;
+        log->info("camera {}: frames again after {} s", cam.id,
+                  std::chrono::duration_cast<std::chrono::seconds>(now_utc - *gap_from).count());
+        gap_from.reset();
+      }
+      online = true;
+      ++frames_read;
+      last_frame_utc = now_utc;
+      mailbox.put({std::move(m), steady::now(), now_utc});
+      m = cv::Mat();
+      ++n;
+      if (src.is_file()) {
+        const auto due = started + std::chrono::microseconds(static_cast<std::int64_t>(1e6 * static_cast<double>(n) / fps));
+        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(due - steady::now());
+        if (wait.count() > 0 && !pause(wait)) break;
+      }
+    }
+    online = false;
+    if (stopping) break;
+    note_error(src.last_error());
+    if (src.is_file() && !cam.loop) {
+      log->info("camera {}: {} ended", cam.id, cam.url);
+      break;
+    }
+    gap_from = last_frame_utc;
+    gap_reason = src.last_error();
+    log->warn("camera {}: {}; reconnecting", cam.id, src.last_error());
+    if (!pause(retry.next())) break;
+  }
+  if (gap_from) {  // stopping while the camera is down: the gap so far
+    const auto now_utc = clock.now_utc();
+    emit({make(core::camera_gap{cam.id, *gap_from, now_utc, gap_reason}, now_utc)});
+    ++gaps;
+  }
+  mailbox.close();
+}
+
+void camera_source::shared::vision_loop() {
+  std::unique_ptr<vision::pipeline> p;
+  vision::pipeline_options po;
+  for (const auto& l : cam.lines) po.lines.push_back({l.name, {l.from.x, l.from.y}, {l.to.x, l.to.y}});
+  for (const auto& z : cam.zones) {
+    vision::zone_definition d{z.name, {}, z.staff_only};
+    for (const auto& pt : z.polygon) d.polygon.push_back({pt.x, pt.y});
+    po.zones.push_back(std::move(d));
+  }
+  po.zoning.engaged_dwell_s = static_cast<double>(cam.engaged_dwell_s);
+  po.zoning.staff_after_s = static_cast<double>(cam.staff_after_h) * 3600;
+  po.motion_gate = cam.motion_gate;
+  po.heat_cols = static_cast<int>(cam.heat_cols);
+  po.heat_rows = static_cast<int>(cam.heat_rows);
+
+  const auto period = std::chrono::microseconds(1'000'000 / cam.process_fps);
+  steady::time_point t0{};
+  core::utc_time utc0{};
+  auto utc_of = [&](double t_s) { return utc0 + std::chrono::milliseconds(std::llround(t_s * 1000)); };
+  steady::time_point next_due{};
+  steady::time_point next_occupancy{};
+  std::int64_t index = 0;
+  std::vector<double> day_cells;
+  core::utc_time hour_start{}, hour_end{}, day_start{}, day_end{};
+  auto local_bounds = [&](core::utc_time t, bool day) {
+    const auto local = zone.to_local(t);
+    const auto start = day ? core::local_time(std::chrono::floor<std::chrono::days>(local))
+                           : core::local_time(std::chrono::floor<std::chrono::hours>(local));
+    const auto next = day ? start + std::chrono::days(1) : start + std::chrono::hours(1);
+    return std::pair{zone.to_utc(start).utc, zone.to_utc(next).utc};
+  };
+  int width = 0, height = 0;
+  auto tile = [&](const std::vector<double>& cells, const char* period_name, core::utc_time from, core::utc_time to) {
+    core::heatmap_tile t{cam.id, period_name, from, to, po.heat_cols, po.heat_rows, width, height, {}};
+    t.cells_ds.reserve(cells.size());
+    for (double v : cells) t.cells_ds.push_back(std::llround(v * 10));
+    return t;
+  };
+
+  auto convert = [&](const vision::frame_outcome& r, std::vector<core::event>& out) {
+    for (const auto& c : r.crossings)
+      out.push_back(make(core::traffic_line_cross{cam.id, c.line,
+                                                  c.direction == vision::crossing_direction::in
+                                                      ? core::crossing_direction::in
+                                                      : core::crossing_direction::out,
+                                                  c.track_id},
+                         utc_of(c.t_s)));
+    for (const auto& v : r.visits)
+      out.push_back(make(core::traffic_zone_dwell{cam.id, v.zone, v.track_id, utc_of(v.enter_t_s),
+                                                  std::llround(v.dwell_s * 1000), v.engaged},
+                         utc_of(v.exit_t_s)));
+  };
+
+  steady::time_point last_frame_at = steady::now();
+  bool settled = false;  // finish() ran for the current gap
+  while (!stopping) {
+    auto f = mailbox.take(std::chrono::milliseconds(200));
+    if (!f) {
+      if (mailbox.closed()) break;  // the file ended
+      // No frames for a while (the camera is down): people seen before the gap have gone
+      // as far as we know, so their visits close now rather than when frames return.
+      if (p && !settled && steady::now() - last_frame_at > std::chrono::seconds(2)) {
+        std::vector<core::event> tail_events;
+        convert(p->finish(), tail_events);
+        emit(std::move(tail_events));
+        settled = true;
+      }
+      continue;
+    }
+    last_frame_at = steady::now();
+    settled = false;
+    const auto now = steady::now();
+    if (now < next_due) {
+      // Analyse at process_fps: wait for the slot, then take whatever is newest.
+      if (!pause(std::chrono::duration_cast<std::chrono::milliseconds>(next_due - now))) break;
+      if (auto newer = mailbox.take(std::chrono::milliseconds(0))) f = std::move(newer);
+    }
+    next_due = std::max(next_due + period, steady::now());
+    if (!p || f->frame.cols != width || f->frame.rows != height) {
+      std::vector<core::event> tail;
+      if (p) convert(p->finish(), tail);
+      emit(std::move(tail));
+      width = f->frame.cols;
+      height = f->frame.rows;
+      vision::detector_options d;
+      d.kind = cam.detector;
+      d.model = cam.model;
+      d.person_height_px = static_cast<double>(cam.person_height_px);
+      // The first detector was made in start(); a new frame size needs a fresh one.
+      std::unique_ptr<vision::detector> det = std::move(detector);
+      if (!det) {
+        auto made = vision::make_detector(d);
+        if (!made) {
+          note_error(made.error_message());
+          break;
+        }
+        det = std::move(made).value();
+      }
+      p = std::make_unique<vision::pipeline>(po, std::move(det), width, height);
+      t0 = f->at;
+      utc0 = f->utc;
+      std::tie(hour_start, hour_end) = local_bounds(f->utc, false);
+      std::tie(day_start, day_end) = local_bounds(f->utc, true);
+      day_cells.assign(static_cast<std::size_t>(po.heat_cols * po.heat_rows), 0.0);
+      next_occupancy = f->at + std::chrono::seconds(cam.occupancy_interval_s);
+    }
+    const double t_s = std::chrono::duration<double>(f->at - t0).count();
+    const auto r = p->process(f->frame, t_s, index++);
+    ++frames_processed;
+    if (r.detected) ++detector_runs;
+    std::vector<core::event> batch;
+    convert(r, batch);
+    if (!po.zones.empty() && f->at >= next_occupancy) {
+      core::traffic_occupancy occ{cam.id, {}};
+      const auto counts = p->zones().occupancy();
+      for (std::size_t i = 0; i < po.zones.size(); ++i) occ.zones.push_back({po.zones[i].name, counts[i]});
+      batch.push_back(make(std::move(occ), f->utc));
+      next_occupancy = f->at + std::chrono::seconds(cam.occupancy_interval_s);
+    }
+    if (f->utc >= hour_end) {
+      batch.push_back(make(tile(p->heat().cells(), "hour", hour_start, hour_end), hour_end, "heatmap"));
+      for (std::size_t i = 0; i < day_cells.size(); ++i) day_cells[i] += p->heat().cells()[i];
+      p->heat().clear();
+      std::tie(hour_start, hour_end) = local_bounds(f->utc, false);
+      if (f->utc >= day_end) {
+        batch.push_back(make(tile(day_cells, "day", day_start, day_end), day_end, "heatmap"));
+        std::fill(day_cells.begin(), day_cells.end(), 0.0);
+        std::tie(day_start, day_end) = local_bounds(f->utc, true);
+      }
+    }
+    emit(std::move(batch));
+  }
+  if (p) {
+    std::vector<core::event> tail;
+    convert(p->finish(), tail);
+    emit(std::move(tail));
+  }
+}
+
+camera_source::camera_source(boost::asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
+                             config::camera_config cam, std::string store, core::time_zone zone,
+                             std::shared_ptr<spdlog::logger> log)
+    : shared_(std::make_shared<shared>(std::move(ex), ingest, clock, std::move(cam), std::move(store), std::move(zone),
+                                       std::move(log))) {}
+
+camera_source::~camera_source() { stop(); }
+
+core::status camera_source::start() {
+  auto& s = *shared_;
+  vision::detector_options d;
+  d.kind = s.cam.detector;
+  d.model = s.cam.model;
+  d.person_height_px = static_cast<double>(s.cam.person_height_px);
+  auto det = vision::make_detector(d);
+  if (!det) return core::error{"cameras[" + s.cam.id + "].detector: " + det.error_message()};
+  s.detector = std::move(det).value();
+  capture_ = std::thread([self = shared_] { self->capture_loop(); });
+  vision_ = std::thread([self = shared_] { self->vision_loop(); });
+  s.log->info("camera {}: {} with {} lines, {} zones, detector {} at {} fps", s.cam.id, s.cam.url, s.cam.lines.size(),
+              s.cam.zones.size(), s.cam.detector, s.cam.process_fps);
+  return core::ok();
+}
+
+void camera_source::stop() {
+  {
+    std::lock_guard lock(shared_->wake_mutex);
+    shared_->stopping = true;
+  }
+  shared_->wake.notify_all();
+  // The capture thread may sit in a stream read for up to read_timeout_s.
+  if (capture_.joinable()) capture_.join();
+  shared_->mailbox.close();
+  if (vision_.joinable()) vision_.join();
+  // On the io_context thread (the source contract), before the store stops taking events.
+  std::vector<core::event> tail;
+  {
+    std::lock_guard lock(shared_->stats_mutex);
+    tail.swap(shared_->stop_tail);
+  }
+  if (tail.empty()) return;
+  const auto n = static_cast<std::int64_t>(tail.size());
+  shared_->ingest.submit(std::move(tail), [self = shared_, n](core::result<std::vector<core::commit_outcome>> r) {
+    (r ? self->events : self->dropped_events) += n;
+  });
+}
+
+core::source_health camera_source::health() const {
+  const auto& s = *shared_;
+  core::source_health h;
+  h.source = s.source_id;
+  h.driver = "camera";
+  h.accepted = s.events.load();
+  h.rejected = s.dropped_events.load();
+  std::lock_guard lock(s.stats_mutex);
+  h.last_event_at = s.last_event_at;
+  h.last_error = s.last_error;
+  h.last_error_at = s.last_error_at;
+  return h;
+}
+
+std::optional<core::camera_health> camera_source::camera() const {
+  const auto& s = *shared_;
+  core::camera_health h;
+  h.camera = s.cam.id;
+  h.state = s.online ? "online" : "offline";
+  h.frames_read = s.frames_read.load();
+  h.frames_processed = s.frames_processed.load();
+  h.frames_dropped = s.mailbox.dropped();
+  h.detector_runs = s.detector_runs.load();
+  h.gaps = s.gaps.load();
+  std::lock_guard lock(s.stats_mutex);
+  const auto now = steady::now();
+  const double secs = std::chrono::duration<double>(now - s.fps_prev_at).count();
+  if (secs > 0) h.processed_fps_milli = std::llround(1000.0 * static_cast<double>(h.frames_processed - s.fps_prev_processed) / secs);
+  s.fps_prev_processed = h.frames_processed;
+  s.fps_prev_at = now;
+  h.last_error = s.last_error;
+  return h;
+}
+
+core::result<std::vector<std::unique_ptr<drivers::source>>> make_camera_sources(boost::asio::any_io_executor ex,
+                                                                               core::event_ingest& ingest,
+                                                                               const core::clock& clock,
+                                                                               const config::config& c,
+                                                                               const core::time_zone& store_zone,
+                                                                               std::shared_ptr<spdlog::logger> log) {
+  std::vector<std::unique_ptr<drivers::source>> out;
+  for (const auto& cam : c.cameras)
+    out.push_back(std::make_unique<camera_source>(ex, ingest, clock, cam, c.store.id, store_zone, log));
+  return out;
+}
+
+}  // namespace kelu

@@ -1,0 +1,53 @@
+#pragma once
+// One camera in the running agent. Two threads of its own (ARCHITECTURE.md, Threading):
+// capture reads frames as the camera sends them into a one-slot mailbox (never blocking on
+// the analysis), and vision takes the latest frame at cameras[].process_fps, runs the
+// pipeline and posts the resulting events to the io_context, where they are submitted to
+// the store. Frames never leave these threads.
+//
+// Outages: a stream that fails to open or stops sending is retried with capped, jittered
+// backoff; the time without frames is reported as a camera.gap event when frames return
+// (or at stop), so analytics know counts are missing, not zero.
+//
+// Heat maps: one tile per local hour and per local day of the store's zone, emitted when
+// the period closes (a restart loses the open hour's heat, not its counts).
+#include <boost/asio/any_io_executor.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "agent/core/clock.hpp"
+#include "agent/core/event_ingest.hpp"
+#include "agent/core/time_zone.hpp"
+#include "config/config.hpp"
+#include "drivers/source.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kelu {
+
+class camera_source final : public drivers::source {
+ public:
+  camera_source(boost::asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
+                config::camera_config cam, std::string store, core::time_zone zone,
+                std::shared_ptr<spdlog::logger> log);
+  ~camera_source() override;
+
+  core::status start() override;
+  void stop() override;
+  core::source_health health() const override;
+  std::optional<core::camera_health> camera() const override;
+
+ private:
+  struct shared;  // what the threads and the io_context share
+  std::shared_ptr<shared> shared_;
+  std::thread capture_;
+  std::thread vision_;
+};
+
+}  // namespace kelu

@@ -1,0 +1,29 @@
+#pragma once
+// The one place that turns cameras[] into running camera sources. Without vision in the
+// build (KELU_WITH_VISION=OFF) a config with cameras is refused at start, naming the key,
+// rather than silently counting nobody.
+#include <boost/asio/any_io_executor.hpp>
+
+#include <memory>
+#include <vector>
+
+#include "agent/core/clock.hpp"
+#include "agent/core/event_ingest.hpp"
+#include "agent/core/time_zone.hpp"
+#include "config/config.hpp"
+#include "drivers/source.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kelu {
+
+core::result<std::vector<std::unique_ptr<drivers::source>>> make_camera_sources(boost::asio::any_io_executor ex,
+                                                                               core::event_ingest& ingest,
+                                                                               const core::clock& clock,
+                                                                               const config::config& c,
+                                                                               const core::time_zone& store_zone,
+                                                                               std::shared_ptr<spdlog::logger> log);
+
+}  // namespace kelu

@@ -1,0 +1,18 @@
+// make_camera_sources for builds without OpenCV.
+#include "camera_sources.hpp"
+
+namespace kelu {
+
+core::result<std::vector<std::unique_ptr<drivers::source>>> make_camera_sources(boost::asio::any_io_executor,
+                                                                               core::event_ingest&,
+                                                                               const core::clock&,
+                                                                               const config::config& c,
+                                                                               const core::time_zone&,
+                                                                               std::shared_ptr<spdlog::logger>) {
+  if (!c.cameras.empty())
+    return core::error{"cameras: this kelu was built without vision (KELU_WITH_VISION=OFF); remove cameras[] or "
+                       "install a build with vision"};
+  return std::vector<std::unique_ptr<drivers::source>>{};
+}
+
+}  // namespace kelu
