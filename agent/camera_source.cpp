@@ -124,7 +124,9 @@ struct camera_source::shared : std::enable_shared_from_this<shared> {
 void camera_source::shared::capture_loop() {
   core::backoff retry{std::chrono::seconds(1), std::chrono::seconds(cam.reconnect_max_s),
                       std::hash<std::string>{}(source_id)};
-  std::optional<core::utc_time> gap_from;
+  // Not std::optional: GCC 12 at -O3 warns (wrongly) that its value may be uninitialised.
+  bool in_gap = false;
+  core::utc_time gap_from{};
   std::string gap_reason;
   core::utc_time last_frame_utc = clock.now_utc();
   const int timeout_ms = static_cast<int>(cam.read_timeout_s * 1000);
@@ -133,7 +135,8 @@ void camera_source::shared::capture_loop() {
                               .read_timeout_ms = timeout_ms}};
     if (auto st = src.open(); !st) {
       note_error(st.error_message());
-      if (!gap_from) {
+      if (!in_gap) {
+        in_gap = true;
         gap_from = clock.now_utc();
         gap_reason = st.error_message();
         log->warn("camera {}: {}", cam.id, st.error_message());
@@ -149,12 +152,12 @@ void camera_source::shared::capture_loop() {
     cv::Mat m;
     while (!stopping && src.read(m)) {
       const auto now_utc = clock.now_utc();
-      if (gap_from) {
-        emit({make(core::camera_gap{cam.id, *gap_from, now_utc, gap_reason}, now_utc)});
+      if (in_gap) {
+        emit({make(core::camera_gap{cam.id, gap_from, now_utc, gap_reason}, now_utc)});
         ++gaps;
         log->info("camera {}: frames again after {} s", cam.id,
-                  std::chrono::duration_cast<std::chrono::seconds>(now_utc - *gap_from).count());
-        gap_from.reset();
+                  std::chrono::duration_cast<std::chrono::seconds>(now_utc - gap_from).count());
+        in_gap = false;
       }
       online = true;
       ++frames_read;
@@ -175,14 +178,15 @@ void camera_source::shared::capture_loop() {
       log->info("camera {}: {} ended", cam.id, cam.url);
       break;
     }
+    in_gap = true;
     gap_from = last_frame_utc;
     gap_reason = src.last_error();
     log->warn("camera {}: {}; reconnecting", cam.id, src.last_error());
     if (!pause(retry.next())) break;
   }
-  if (gap_from) {  // stopping while the camera is down: the gap so far
+  if (in_gap) {  // stopping while the camera is down: the gap so far
     const auto now_utc = clock.now_utc();
-    emit({make(core::camera_gap{cam.id, *gap_from, now_utc, gap_reason}, now_utc)});
+    emit({make(core::camera_gap{cam.id, gap_from, now_utc, gap_reason}, now_utc)});
     ++gaps;
   }
   mailbox.close();

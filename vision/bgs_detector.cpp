@@ -13,8 +13,10 @@ constexpr int still_stride = 4;
 
 bgs_detector::bgs_detector(const detector_options& o)
     : options_(o), model_(cv::createBackgroundSubtractorMOG2(history, 16, true)) {
-  kernel_open_ = cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3});
-  kernel_close_ = cv::getStructuringElement(cv::MORPH_ELLIPSE, {7, 11});
+  // Rectangles, not ellipses: OpenCV separates them into row and column passes (a third of
+  // the cost here) and a person's outline is roughly a box anyway.
+  kernel_open_ = cv::getStructuringElement(cv::MORPH_RECT, {3, 3});
+  kernel_close_ = cv::getStructuringElement(cv::MORPH_RECT, {7, 11});
 }
 
 // MOG2's own automatic rate (1 / frames seen, down to 1 / history) counts only the frames it

@@ -23,7 +23,7 @@ class motion_gate {
 
  private:
   motion_gate_options options_;
-  cv::Mat reference_, thumb_, diff_;
+  cv::Mat reference_, small_, thumb_, diff_;
   double reference_t_s_ = 0;
   double last_fraction_ = 0;
 };
