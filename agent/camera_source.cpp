@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "agent/core/backoff.hpp"
+#include "heat_tiles.hpp"
 #include "vision/frame_mailbox.hpp"
 #include "vision/frame_source.hpp"
 #include "vision/pipeline.hpp"
@@ -214,22 +215,8 @@ void camera_source::shared::vision_loop() {
   steady::time_point next_due{};
   steady::time_point next_occupancy{};
   std::int64_t index = 0;
-  std::vector<double> day_cells;
-  core::utc_time hour_start{}, hour_end{}, day_start{}, day_end{};
-  auto local_bounds = [&](core::utc_time t, bool day) {
-    const auto local = zone.to_local(t);
-    const auto start = day ? core::local_time(std::chrono::floor<std::chrono::days>(local))
-                           : core::local_time(std::chrono::floor<std::chrono::hours>(local));
-    const auto next = day ? start + std::chrono::days(1) : start + std::chrono::hours(1);
-    return std::pair{zone.to_utc(start).utc, zone.to_utc(next).utc};
-  };
   int width = 0, height = 0;
-  auto tile = [&](const std::vector<double>& cells, const char* period_name, core::utc_time from, core::utc_time to) {
-    core::heatmap_tile t{cam.id, period_name, from, to, po.heat_cols, po.heat_rows, width, height, {}};
-    t.cells_ds.reserve(cells.size());
-    for (double v : cells) t.cells_ds.push_back(std::llround(v * 10));
-    return t;
-  };
+  heat_tiles tiles{cam.id, zone};
 
   auto convert = [&](const vision::frame_outcome& r, std::vector<core::event>& out) {
     for (const auto& c : r.crossings)
@@ -293,9 +280,7 @@ void camera_source::shared::vision_loop() {
       p = std::make_unique<vision::pipeline>(po, std::move(det), width, height);
       t0 = f->at;
       utc0 = f->utc;
-      std::tie(hour_start, hour_end) = local_bounds(f->utc, false);
-      std::tie(day_start, day_end) = local_bounds(f->utc, true);
-      day_cells.assign(static_cast<std::size_t>(po.heat_cols * po.heat_rows), 0.0);
+      tiles.start(f->utc, width, height, p->heat());
       next_occupancy = f->at + std::chrono::seconds(cam.occupancy_interval_s);
     }
     const double t_s = std::chrono::duration<double>(f->at - t0).count();
@@ -311,16 +296,9 @@ void camera_source::shared::vision_loop() {
       batch.push_back(make(std::move(occ), f->utc));
       next_occupancy = f->at + std::chrono::seconds(cam.occupancy_interval_s);
     }
-    if (f->utc >= hour_end) {
-      batch.push_back(make(tile(p->heat().cells(), "hour", hour_start, hour_end), hour_end, "heatmap"));
-      for (std::size_t i = 0; i < day_cells.size(); ++i) day_cells[i] += p->heat().cells()[i];
-      p->heat().clear();
-      std::tie(hour_start, hour_end) = local_bounds(f->utc, false);
-      if (f->utc >= day_end) {
-        batch.push_back(make(tile(day_cells, "day", day_start, day_end), day_end, "heatmap"));
-        std::fill(day_cells.begin(), day_cells.end(), 0.0);
-        std::tie(day_start, day_end) = local_bounds(f->utc, true);
-      }
+    for (auto& t : tiles.advance(f->utc, p->heat())) {
+      const auto closed_at = t.end;
+      batch.push_back(make(std::move(t), closed_at, "heatmap"));
     }
     emit(std::move(batch));
   }

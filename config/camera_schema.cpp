@@ -1,5 +1,7 @@
 #include "camera_schema.hpp"
 
+#include "key_def.hpp"
+
 #include <cmath>
 #include <functional>
 #include <set>
@@ -16,14 +18,6 @@ struct camera_key {
   std::function<std::optional<std::string>(camera_config&, const json&)> set;
   std::function<json(const camera_config&)> get;
 };
-
-std::optional<std::string> identifier(const std::string& s) {
-  if (s.empty() || s.size() > 64) return "must be 1 to 64 characters";
-  for (const char ch : s)
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.'))
-      return "\"" + s + "\" may contain only letters, digits, '-', '_' and '.'";
-  return std::nullopt;
-}
 
 std::optional<std::string> parse_point(const json& v, point_config& p) {
   if (!v.is_array() || v.size() != 2 || !v[0].is_number() || !v[1].is_number())

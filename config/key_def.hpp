@@ -25,6 +25,10 @@ struct key_def {
 
 const std::vector<key_def>& key_table();
 
+// Topic levels, client ids and the names in events (sources, cameras, lines, zones) must not
+// carry MQTT wildcards or separators: 1 to 64 letters, digits, '-', '_' or '.'.
+std::optional<std::string> identifier(const std::string& s);
+
 // Problems that involve more than one key ("reconnect_min_ms > reconnect_max_ms").
 struct cross_error {
   std::string key_path;

@@ -101,14 +101,7 @@ key_def enum_key(meta m, std::string def, std::vector<std::string> choices) {
   return k;
 }
 
-// Topic levels and client ids must not carry MQTT wildcards or separators.
-std::optional<std::string> identifier(const std::string& s) {
-  if (s.empty() || s.size() > 64) return "must be 1 to 64 characters";
-  for (const char ch : s)
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.'))
-      return "\"" + s + "\" may contain only letters, digits, '-', '_' and '.'";
-  return std::nullopt;
-}
+using detail::identifier;
 
 std::optional<std::string> optional_identifier(const std::string& s) {
   return s.empty() ? std::nullopt : identifier(s);
@@ -487,6 +480,14 @@ std::string effective_client_id(const config& c) {
 }
 
 namespace detail {
+
+std::optional<std::string> identifier(const std::string& s) {
+  if (s.empty() || s.size() > 64) return "must be 1 to 64 characters";
+  for (const char ch : s)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.'))
+      return "\"" + s + "\" may contain only letters, digits, '-', '_' and '.'";
+  return std::nullopt;
+}
 
 const std::vector<key_def>& key_table() {
   static const std::vector<key_def> table = build_table();  // immutable after first use

@@ -48,16 +48,7 @@ line_counter::line_counter(std::vector<counting_line> lines, line_counter_option
 
 std::vector<line_crossing> line_counter::update(const track_frame& f) {
   std::vector<line_crossing> out;
-  // Tracks missing from this frame have ended.
-  for (auto it = state_.begin(); it != state_.end();) {
-    const bool present = std::any_of(f.tracks.begin(), f.tracks.end(), [&](auto& t) { return t.id == it->first; });
-    if (present) {
-      ++it;
-      continue;
-    }
-    end_track(it->first, it->second, out);
-    it = state_.erase(it);
-  }
+  forget_ended_tracks(state_, f, [&](std::int64_t id, const track_memory& m) { end_track(id, m, out); });
   for (const auto& t : f.tracks) {
     auto [it, fresh] = state_.try_emplace(t.id);
     auto& m = it->second;

@@ -22,15 +22,9 @@ void zone_counter::close(std::size_t zi, std::int64_t id, track_memory& m, std::
 
 std::vector<zone_visit> zone_counter::update(const track_frame& f) {
   std::vector<zone_visit> out;
-  for (auto it = state_.begin(); it != state_.end();) {
-    const bool present = std::any_of(f.tracks.begin(), f.tracks.end(), [&](auto& t) { return t.id == it->first; });
-    if (present) {
-      ++it;
-      continue;
-    }
-    for (std::size_t zi = 0; zi < zones_.size(); ++zi) close(zi, it->first, it->second, out);
-    it = state_.erase(it);
-  }
+  forget_ended_tracks(state_, f, [&](std::int64_t id, track_memory& m) {
+    for (std::size_t zi = 0; zi < zones_.size(); ++zi) close(zi, id, m, out);
+  });
   for (const auto& t : f.tracks) {
     auto [it, fresh] = state_.try_emplace(t.id);
     auto& m = it->second;
