@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <condition_variable>
+#include <cstdlib>
 #include <optional>
 
 #include "agent/core/backoff.hpp"
@@ -397,6 +398,9 @@ core::result<std::vector<std::unique_ptr<drivers::source>>> make_camera_sources(
                                                                                const core::time_zone& store_zone,
                                                                                std::shared_ptr<spdlog::logger> log) {
   std::vector<std::unique_ptr<drivers::source>> out;
+  // RTSP over TCP unless the operator chose otherwise: on store Wi-Fi, UDP loses packets and
+  // with them whole frames. Set here, before any capture thread reads the environment.
+  if (!c.cameras.empty()) ::setenv("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp", 0);
   for (const auto& cam : c.cameras)
     out.push_back(std::make_unique<camera_source>(ex, ingest, clock, cam, c.store.id, store_zone, log));
   return out;

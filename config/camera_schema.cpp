@@ -248,8 +248,9 @@ std::optional<std::string> parse_cameras(const json& v, std::vector<camera_confi
     if (!e.is_object()) return at + ": expected an object (a camera), got " + e.dump();
     camera_config c = camera_defaults();
     for (const auto& [name, value] : e.items()) {
+      const std::string path = "cameras[]." + name;  // clang 14 cannot capture a structured binding
       const auto it = std::find_if(camera_table().begin(), camera_table().end(),
-                                   [&](const camera_key& k) { return k.info.path == "cameras[]." + name; });
+                                   [&](const camera_key& k) { return k.info.path == path; });
       if (it == camera_table().end()) return at + "." + name + ": unknown key";
       if (auto p = it->set(c, value)) return at + "." + name + ((*p)[0] == '[' || (*p)[0] == ':' ? "" : ": ") + *p;
     }

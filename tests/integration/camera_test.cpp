@@ -6,6 +6,7 @@
 #include <opencv2/videoio.hpp>
 
 #include <fstream>
+#include <set>
 
 #include "support/mosquitto.hpp"
 #include "support/mqtt_collector.hpp"
@@ -108,6 +109,69 @@ TEST_F(camera_agent, people_walking_through_the_door_reach_hq_as_crossings_and_z
   if (!checked.available) GTEST_SKIP() << "python3-jsonschema is not installed (scripts/setup installs it)";
   EXPECT_EQ(checked.status, 0) << checked.text;
   EXPECT_NE(checked.text.find("0 failures"), std::string::npos) << checked.text;
+}
+
+// A real RTSP server (GStreamer's, tests/support/rtsp_server.py) serving the door video. It
+// goes away mid-run and comes back: the camera reconnects, counts again, and reports the
+// time without frames as a camera.gap.
+TEST_F(camera_agent, an_rtsp_camera_counts_and_reports_the_outage_when_its_server_restarts) {
+  const std::string server = KELU_SOURCE_DIR "/tests/support/rtsp_server.py";
+  {
+    test::process probe({"/usr/bin/python3", "-c",
+                         "import gi; gi.require_version('GstRtspServer', '1.0'); "
+                         "from gi.repository import GstRtspServer"},
+                        dir.file("probe.log"));
+    if (probe.wait(20s) != 0) GTEST_SKIP() << "no gst-rtsp-server for Python (scripts/setup installs it)";
+  }
+  const auto video = dir.file("door.avi");
+  {
+    cv::VideoWriter w(video, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10, {640, 480});
+    ASSERT_TRUE(w.isOpened());
+    const test::scene s;
+    for (const auto& f : test::walk_down(s, 2)) w.write(f);
+  }
+  const auto port = test::free_port();
+  auto rtsp = std::make_unique<test::process>(
+      std::vector<std::string>{"/usr/bin/python3", server, std::to_string(port), video}, dir.file("rtsp1.log"));
+  ASSERT_TRUE(test::wait_for_port(port, 20s)) << "the RTSP server did not listen";
+
+  test::mqtt_collector hq{broker.uri(), "hq-rtsp", "kelu/v1/acme/sh-001/#"};
+  start_agent(json::array({{{"id", "door"},
+                            {"url", "rtsp://127.0.0.1:" + std::to_string(port) + "/door"},
+                            {"person_height_px", 100},
+                            {"read_timeout_s", 2},
+                            {"reconnect_max_s", 1},
+                            {"lines", {{{"name", "entrance"}, {"from", {0, 240}}, {"to", {640, 240}}}}}}}));
+  const auto crossings = [&](const std::vector<test::received>& m) { return of_type(m, "traffic.line_cross").size(); };
+  ASSERT_TRUE(hq.wait_until([&](const auto& m) { return crossings(m) >= 2; }, 40s)) << log();
+
+  rtsp->stop(SIGTERM, 10s);  // the camera goes away
+  ASSERT_TRUE(hq.wait_until(
+      [&](const auto& m) {
+        for (const auto& h : of_type(m, "agent.health"))
+          if (!h["payload"]["cameras"].empty() && h["payload"]["cameras"][0]["state"] == "offline") return true;
+        return false;
+      },
+      20s))
+      << log();
+  rtsp = std::make_unique<test::process>(
+      std::vector<std::string>{"/usr/bin/python3", server, std::to_string(port), video}, dir.file("rtsp2.log"));
+  ASSERT_TRUE(test::wait_for_port(port, 20s));
+  ASSERT_TRUE(hq.wait_until([&](const auto& m) { return !of_type(m, "camera.gap").empty(); }, 30s)) << log();
+  // The video plays again from its start: the same two people, new tracks.
+  ASSERT_TRUE(hq.wait_until([&](const auto& m) { return crossings(m) >= 4; }, 40s)) << log();
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
+
+  const auto msgs = hq.messages();
+  const auto gap = of_type(msgs, "camera.gap").at(0)["payload"];
+  EXPECT_EQ(gap["camera"], "door");
+  EXPECT_LT(gap["from"].get<std::string>(), gap["to"].get<std::string>());
+  std::set<std::int64_t> tracks;
+  for (const auto& c : of_type(msgs, "traffic.line_cross")) {
+    EXPECT_EQ(c["payload"]["direction"], "in");
+    tracks.insert(c["payload"]["track_id"].get<std::int64_t>());
+  }
+  EXPECT_EQ(tracks.size(), crossings(msgs)) << "track ids are never reused, across the outage too";
 }
 
 TEST_F(camera_agent, a_camera_that_never_answers_is_offline_and_its_gap_is_reported) {
