@@ -10,6 +10,7 @@
 
 #include "agent/core/backoff.hpp"
 #include "heat_tiles.hpp"
+#include "vision/camera_options.hpp"
 #include "vision/frame_mailbox.hpp"
 #include "vision/frame_source.hpp"
 #include "vision/pipeline.hpp"
@@ -196,18 +197,7 @@ void camera_source::shared::capture_loop() {
 
 void camera_source::shared::vision_loop() {
   std::unique_ptr<vision::pipeline> p;
-  vision::pipeline_options po;
-  for (const auto& l : cam.lines) po.lines.push_back({l.name, {l.from.x, l.from.y}, {l.to.x, l.to.y}});
-  for (const auto& z : cam.zones) {
-    vision::zone_definition d{z.name, {}, z.staff_only};
-    for (const auto& pt : z.polygon) d.polygon.push_back({pt.x, pt.y});
-    po.zones.push_back(std::move(d));
-  }
-  po.zoning.engaged_dwell_s = static_cast<double>(cam.engaged_dwell_s);
-  po.zoning.staff_after_s = static_cast<double>(cam.staff_after_h) * 3600;
-  po.motion_gate = cam.motion_gate;
-  po.heat_cols = static_cast<int>(cam.heat_cols);
-  po.heat_rows = static_cast<int>(cam.heat_rows);
+  const auto po = vision::pipeline_options_for(cam);
 
   const auto period = std::chrono::microseconds(1'000'000 / cam.process_fps);
   steady::time_point t0{};
@@ -264,14 +254,10 @@ void camera_source::shared::vision_loop() {
       emit(std::move(tail));
       width = f->frame.cols;
       height = f->frame.rows;
-      vision::detector_options d;
-      d.kind = cam.detector;
-      d.model = cam.model;
-      d.person_height_px = static_cast<double>(cam.person_height_px);
       // The first detector was made in start(); a new frame size needs a fresh one.
       std::unique_ptr<vision::detector> det = std::move(detector);
       if (!det) {
-        auto made = vision::make_detector(d);
+        auto made = vision::make_detector(vision::detector_options_for(cam));
         if (!made) {
           note_error(made.error_message());
           break;
@@ -320,11 +306,7 @@ camera_source::~camera_source() { stop(); }
 
 core::status camera_source::start() {
   auto& s = *shared_;
-  vision::detector_options d;
-  d.kind = s.cam.detector;
-  d.model = s.cam.model;
-  d.person_height_px = static_cast<double>(s.cam.person_height_px);
-  auto det = vision::make_detector(d);
+  auto det = vision::make_detector(vision::detector_options_for(s.cam));
   if (!det) return core::error{"cameras[" + s.cam.id + "].detector: " + det.error_message()};
   s.detector = std::move(det).value();
   capture_ = std::thread([self = shared_] { self->capture_loop(); });

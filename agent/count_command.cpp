@@ -9,6 +9,12 @@
 #include <fstream>
 #include <ostream>
 
+#include <opencv2/imgcodecs.hpp>
+
+#include <algorithm>
+
+#include "config/loader.hpp"
+#include "vision/camera_options.hpp"
 #include "vision/frame_source.hpp"
 #include "vision/heatmap_image.hpp"
 #include "vision/pipeline.hpp"
@@ -51,6 +57,27 @@ bool parse_line(const std::string& spec, vision::counting_line& l, std::string& 
 
 int run_count(const count_options& o, std::ostream& out, std::ostream& err) {
   vision::pipeline_options po;
+  vision::detector_options d;
+  std::string camera;
+  if (!o.config_path.empty()) {
+    const auto loaded = config::load_file(o.config_path);
+    if (!loaded.ok()) {
+      for (const auto& e : loaded.errors) err << e.to_string() << "\n";
+      return 2;
+    }
+    const auto& cams = loaded.value.cameras;
+    const auto it = std::find_if(cams.begin(), cams.end(),
+                                 [&](const config::camera_config& c) { return o.camera_id.empty() || c.id == o.camera_id; });
+    if (it == cams.end()) {
+      err << "--config " << o.config_path << ": "
+          << (o.camera_id.empty() ? "has no cameras[]" : "has no camera with id " + o.camera_id) << "\n";
+      return 2;
+    }
+    po = vision::pipeline_options_for(*it);
+    d = vision::detector_options_for(*it);
+    camera = it->id;
+  }
+  std::vector<std::string> given;
   for (const auto& spec : o.lines) {
     vision::counting_line l;
     std::string why;
@@ -58,23 +85,32 @@ int run_count(const count_options& o, std::ostream& out, std::ostream& err) {
       err << "--line " << spec << ": " << why << "\n";
       return 2;
     }
-    for (const auto& other : po.lines)
-      if (other.name == l.name) {
-        err << "--line " << spec << ": a line named " << l.name << " is already given\n";
-        return 2;
-      }
-    po.lines.push_back(l);
+    if (std::find(given.begin(), given.end(), l.name) != given.end()) {
+      err << "--line " << spec << ": a line named " << l.name << " is already given\n";
+      return 2;
+    }
+    given.push_back(l.name);
+    // A line named like one in the config replaces it: trying a position before saving it.
+    const auto same = std::find_if(po.lines.begin(), po.lines.end(), [&](auto& x) { return x.name == l.name; });
+    if (same != po.lines.end()) *same = l;
+    else po.lines.push_back(l);
   }
-  po.motion_gate = o.motion_gate;
-
-  vision::detector_options d;
-  d.kind = o.detector;
-  d.model = o.model;
-  d.person_height_px = o.person_height_px;
+  if (!o.motion_gate) po.motion_gate = false;
+  if (!o.detector.empty()) d.kind = o.detector;
+  if (!o.model.empty()) d.model = o.model;
+  if (o.person_height_px > 0) d.person_height_px = o.person_height_px;
   auto det = vision::make_detector(d);
   if (!det) {
-    err << "--detector " << o.detector << ": " << det.error_message() << "\n";
+    err << "--detector " << d.kind << ": " << det.error_message() << "\n";
     return 2;
+  }
+  cv::Mat background;
+  if (!o.background.empty()) {
+    background = cv::imread(o.background);
+    if (background.empty()) {
+      err << "--background: cannot read an image from " << o.background << "\n";
+      return 2;
+    }
   }
 
   ::setenv("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp", 0);  // as the agent does
@@ -117,7 +153,7 @@ int run_count(const count_options& o, std::ostream& out, std::ostream& err) {
   const double fps = seconds > 0 ? static_cast<double>(processed) / seconds : 0;
 
   if (!o.heatmap.empty()) {
-    if (auto st = vision::write_heatmap_png(p.heat(), cv::Mat(), {source.width(), source.height()}, o.heatmap); !st) {
+    if (auto st = vision::write_heatmap_png(p.heat(), background, {source.width(), source.height()}, o.heatmap); !st) {
       err << "--heatmap: " << st.error_message() << "\n";
       return 2;
     }
@@ -131,7 +167,8 @@ int run_count(const count_options& o, std::ostream& out, std::ostream& err) {
     j["fps"] = std::round(fps * 10) / 10;
     j["lines"] = nlohmann::ordered_json::object();
     for (std::size_t i = 0; i < lines.size(); ++i) j["lines"][lines[i].name] = {{"in", totals[i].in}, {"out", totals[i].out}};
-    j["detector"] = o.detector;
+    j["detector"] = d.kind;
+    if (!camera.empty()) j["camera"] = camera;
     j["frames_read"] = index;
     j["frames_detected"] = p.stats().detected;
     j["video"] = {{"width", source.width()}, {"height", source.height()}, {"fps", source_fps}};
@@ -143,7 +180,7 @@ int run_count(const count_options& o, std::ostream& out, std::ostream& err) {
     out << "frames " << processed << " (of " << index << " read, detector ran on " << p.stats().detected << "), "
         << std::fixed;
     out.precision(1);
-    out << fps << " fps, detector " << o.detector << "\n";
+    out << fps << " fps, detector " << d.kind << "\n";
   }
   return 0;
 }

@@ -10,10 +10,13 @@ namespace kelu {
 
 struct count_options {
   std::string video;
-  std::vector<std::string> lines;  // NAME=x1,y1,x2,y2
-  std::string detector = "bgs";    // bgs | hog | dnn
+  std::string config_path;         // take lines, zones and detector from a camera in this config
+  std::string camera_id;           // which camera (default: the first)
+  std::vector<std::string> lines;  // NAME=x1,y1,x2,y2; replaces a config line of the same name
+  std::string detector;            // bgs | hog | dnn; empty: the config's, else bgs
   std::vector<std::string> model;  // dnn: .cfg and .weights, or .onnx
   std::string heatmap;             // PNG to write
+  std::string background;          // image under the heat map (a snapshot the technician approved)
   bool json = false;
   double process_fps = 0;          // 0: every frame; else skip frames down to this rate
   long long max_frames = 0;        // 0: the whole file

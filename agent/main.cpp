@@ -139,13 +139,16 @@ int main(int argc, char** argv) {
   kelu::count_options count;
   auto* count_cmd = app.add_subcommand("count", "Count people crossing lines in a recorded video, as fast as it runs");
   count_cmd->add_option("--video", count.video, "Video file (or rtsp:// URL, /dev/videoN)")->required();
+  count_cmd->add_option("--config", count.config_path, "Take lines, zones and detector from a camera in this config")
+      ->check(CLI::ExistingFile);
+  count_cmd->add_option("--camera", count.camera_id, "With --config: the camera's id (default: the first)");
   count_cmd->add_option("--line", count.lines, "NAME=x1,y1,x2,y2 in pixels; `in` is the side where the "
                                                "cross product (B-A)x(P-A) > 0 (walking down a left-to-right line)");
-  count_cmd->add_option("--detector", count.detector, "bgs|hog|dnn")
-      ->check(CLI::IsMember({"bgs", "hog", "dnn"}))
-      ->capture_default_str();
+  count_cmd->add_option("--detector", count.detector, "bgs|hog|dnn (default: the config's, else bgs)")
+      ->check(CLI::IsMember({"bgs", "hog", "dnn"}));
   count_cmd->add_option("--model", count.model, "dnn: Darknet .cfg and .weights, or one .onnx");
   count_cmd->add_option("--heatmap", count.heatmap, "Write the occupancy heat map to this PNG");
+  count_cmd->add_option("--background", count.background, "Draw the heat map over this image (a snapshot you approved)");
   count_cmd->add_flag("--json", count.json, "Print {frames, fps, lines: {NAME: {in, out}}} as JSON");
   count_cmd->add_option("--fps", count.process_fps, "Process at most this many frames per second of video");
   count_cmd->add_option("--max-frames", count.max_frames, "Stop after this many frames");

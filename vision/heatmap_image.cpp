@@ -10,10 +10,13 @@ namespace kelu::vision {
 cv::Mat render_heatmap(const heat_grid& grid, const cv::Mat& background, cv::Size size) {
   cv::Mat canvas;
   if (!background.empty()) {
-    // Greyed, so the colours read as data and not as part of the picture.
-    cv::Mat grey;
-    cv::cvtColor(background, grey, cv::COLOR_BGR2GRAY);
-    cv::cvtColor(grey, canvas, cv::COLOR_GRAY2BGR);
+    // Greyed, so the colours read as data and not as part of the picture; at the frame's size,
+    // so cells fall where people stood whatever resolution the snapshot was taken at.
+    cv::Mat grey, sized;
+    if (background.channels() == 3) cv::cvtColor(background, grey, cv::COLOR_BGR2GRAY);
+    else grey = background;
+    cv::resize(grey, sized, size.area() > 0 ? size : grey.size());
+    cv::cvtColor(sized, canvas, cv::COLOR_GRAY2BGR);
   } else {
     canvas = cv::Mat(size, CV_8UC3, cv::Scalar(245, 245, 245));
     const double cw = size.width / static_cast<double>(grid.cols());

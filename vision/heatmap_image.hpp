@@ -12,7 +12,7 @@
 
 namespace kelu::vision {
 
-// `background` may be empty (a plain grid of `size` is drawn); otherwise it sets the size.
+// `background` may be empty (a plain grid of `size` is drawn); otherwise it is scaled to `size`.
 cv::Mat render_heatmap(const heat_grid& grid, const cv::Mat& background, cv::Size size);
 core::status write_heatmap_png(const heat_grid& grid, const cv::Mat& background, cv::Size size,
                                const std::string& path);

@@ -208,6 +208,47 @@ TEST(count_command, counts_a_recorded_door_video_and_prints_the_documented_json)
   EXPECT_EQ(cv::imread(o.heatmap).cols, 640);
 }
 
+TEST(count_command, takes_a_cameras_lines_and_detector_from_the_config_and_lines_given_replace_them) {
+  test::temp_dir dir;
+  const auto path = (dir.path() / "door.avi").string();
+  {
+    cv::VideoWriter w(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10, {640, 480});
+    const test::scene s;
+    for (const auto& f : test::walk_down(s, 2)) w.write(f);
+    cv::imwrite((dir.path() / "snapshot.png").string(), s.with({}));
+  }
+  std::ofstream(dir.path() / "kelu.json") << R"({"store": {"tenant": "acme", "id": "s1"},
+    "cameras": [{"id": "back", "url": "rtsp://x/1"},
+                {"id": "door", "url": "rtsp://x/2", "person_height_px": 100,
+                 "lines": [{"name": "entrance", "from": [0, 240], "to": [640, 240]},
+                           {"name": "exit", "from": [0, 100], "to": [640, 100]}]}]})";
+  count_options o;
+  o.video = path;
+  o.config_path = (dir.path() / "kelu.json").string();
+  o.camera_id = "door";
+  o.lines = {"exit=640,300,0,300"};  // trying the exit line elsewhere, the other way round
+  o.json = true;
+  o.heatmap = (dir.path() / "heat.png").string();
+  o.background = (dir.path() / "snapshot.png").string();
+  std::ostringstream out, err;
+  ASSERT_EQ(run_count(o, out, err), 0) << err.str();
+  const auto j = nlohmann::json::parse(out.str());
+  EXPECT_EQ(j["camera"], "door");
+  EXPECT_EQ(j["detector"], "bgs");
+  EXPECT_EQ(j["lines"]["entrance"], (nlohmann::json{{"in", 2}, {"out", 0}}));
+  EXPECT_EQ(j["lines"]["exit"], (nlohmann::json{{"in", 0}, {"out", 2}})) << "the given line replaced the config's";
+  EXPECT_EQ(j["lines"].size(), 2u);
+  // Over the snapshot, greyed: a cell nobody stood in shows the floor's grey, not the plain canvas.
+  const auto px = cv::imread(o.heatmap).at<cv::Vec3b>(20, 600);
+  EXPECT_EQ(px[0], px[2]);
+  EXPECT_NE(px, cv::Vec3b(245, 245, 245));
+
+  o.camera_id = "side";
+  err.str("");
+  EXPECT_EQ(run_count(o, out, err), 2);
+  EXPECT_EQ(err.str(), "--config " + o.config_path + ": has no camera with id side\n");
+}
+
 TEST(count_command, bad_options_name_the_option_and_the_problem) {
   std::ostringstream out, err;
   count_options o;
@@ -227,6 +268,10 @@ TEST(count_command, bad_options_name_the_option_and_the_problem) {
   o.lines = {"door=0,1,2,3"};
   EXPECT_EQ(run_count(o, out, err), 2);
   EXPECT_EQ(err.str(), "--video: /nonexistent.avi: no such video file\n");
+  err.str("");
+  o.background = "/nonexistent.png";
+  EXPECT_EQ(run_count(o, out, err), 2);
+  EXPECT_EQ(err.str(), "--background: cannot read an image from /nonexistent.png\n");
 }
 
 TEST(count_command, the_sample_video_gives_counts_near_the_published_ones) {
