@@ -48,7 +48,7 @@ double accuracy(const line_totals& got, const line_totals& truth) {
 // which is the truth on annotations; without it, the counter as the agent runs it.
 std::vector<line_totals> count_annotations(const std::vector<box_row>& gt, bool exact) {
   line_counter_options o{.frame_width = width, .frame_height = height};
-  if (exact) o.band_px = o.band_height_fraction = 0;
+  if (exact) o.band_px = o.band_height_fraction = o.settle_s = 0;
   line_counter counter{evaluation_lines(), o};
   for (const auto& f : tracks_by_frame(gt, 0, 0, last_annotated, fps)) counter.update(f);
   counter.finish();

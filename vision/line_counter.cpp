@@ -120,10 +120,24 @@ void line_counter::settle(std::size_t li, const track_state& t, const track_fram
   if (d > 0 && d >= std::min(band, g.room_in)) now = 1;
   if (d < 0 && -d >= std::min(band, g.room_out)) now = -1;
   if (s.side == 0 && now == 0) now = sign;  // first seen inside the band: its side so far
-  if (now != 0 && s.side != 0 && now != s.side) cross_to(li, now, s.settled_at, foot, t.id, f.frame, f.t_s, s);
+  if (now != 0 && s.side != 0 && now != s.side) {
+    if (s.pending_side != now) {
+      s.pending_side = now;
+      s.pending_since_s = f.t_s;
+      s.pending_frame = f.frame;
+      s.pending_at = foot;
+    }
+    // Not settled yet; a track that ends meanwhile is judged by end_track.
+    if (f.t_s - s.pending_since_s < options_.settle_s - 1e-9) {
+      if (t.confirmed) release(li, s, out);
+      return;
+    }
+    cross_to(li, now, s.settled_at, s.pending_at, t.id, s.pending_frame, s.pending_since_s, s);
+  }
   if (now != 0) {
     s.side = now;
     s.settled_at = foot;
+    s.pending_side = 0;
   }
   if (t.confirmed) release(li, s, out);
 }

@@ -3,10 +3,10 @@
 //
 // Rules (the failure modes of open-source counters each have one):
 // - the foot point (bottom-centre of the box) is what crosses;
-// - a hysteresis band: a track's side of the line only changes once its foot point is a
-//   band's width beyond the line, so a person standing on the line never flickers in and
-//   out; the band shrinks where the frame edge is closer than twice the band, so a line near
-//   the edge still counts;
+// - hysteresis in space and time: a track's side of the line only changes once its foot
+//   point has stayed a band's width beyond the line for settle_s, so a person standing on
+//   the line never flickers in and out; the band shrinks where the frame edge is closer than
+//   twice the band, so a line near the edge still counts;
 // - a track first seen inside the band (a person appearing near the line) has the side of
 //   its first position, so walking out of the band on the other side is a crossing;
 // - only confirmed tracks are counted, but a crossing made while the track was still
@@ -17,7 +17,8 @@
 // - a track counts at most once per direction until it has crossed back the other way;
 // - a track that ends (missing from a frame: the tracker reports coasting tracks, so only an
 //   ended one is missing) while its last two observed foot points were over the line, but
-//   still inside the band, has crossed: it left the frame or the recording stopped there.
+//   still inside the band or not yet for settle_s, has crossed: it left the frame or the
+//   recording stopped there.
 // Not thread-safe: one instance per camera, fed in frame order.
 #include <cstdint>
 #include <map>
@@ -42,7 +43,7 @@ struct line_crossing {
   std::string line;
   std::int64_t track_id = 0;
   crossing_direction direction = crossing_direction::in;
-  std::int64_t frame = 0;  // the frame that settled the crossing
+  std::int64_t frame = 0;  // the frame where the foot point was first beyond the band
   double t_s = 0;
   point at;  // foot point then
 };
@@ -58,6 +59,12 @@ struct line_counter_options {
   // and people often walk along a door line rather than straight across it.
   double band_px = 6;
   double band_height_fraction = 0.08;
+  // ... and the foot point must stay beyond the band this long (temporal hysteresis): a
+  // detector's box jumps for a frame or two when a person is half hidden or walks along the
+  // line; a real crossing stays crossed. 0.2 s is two frames at 10 fps: on vtest.avi it took
+  // the dnn pipeline from 88.9 % to 94.4 % and changed nothing for bgs or the annotations;
+  // 0.3 s started to miss real shallow crossings in the annotations.
+  double settle_s = 0.2;
   // Frame size, to shrink the band near the edge; 0 leaves the band whole.
   int frame_width = 0;
   int frame_height = 0;
@@ -82,6 +89,10 @@ class line_counter {
     int side = 0;            // −1 out side, +1 in side, 0 not yet settled
     point settled_at;        // foot point when the side last settled (or first seen)
     int counted_dir = 0;     // direction of the last counted crossing (+1 in, −1 out)
+    int pending_side = 0;    // a side change seen beyond the band, not yet for settle_s
+    double pending_since_s = 0;  // when, where and in which frame it was first seen: the
+    std::int64_t pending_frame = 0;  // crossing is reported with these once it settles
+    point pending_at;
     int last_sign = 0;       // raw side of the last observed foot point, band ignored
     int sign_run = 0;        // how many observations in a row had that side
     std::vector<line_crossing> pending;  // crossings made while tentative
