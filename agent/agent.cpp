@@ -144,16 +144,20 @@ void agent::request_stop() {
     if (stopping_) return;
     stopping_ = true;
     for (auto& src : sources_) src->stop();
-    committer_->close();
-    // Queued commits were posted before this handler's successors; let them run first.
+    // Sources with threads of their own (cameras) post their last events while they stop;
+    // those handlers are queued before this one, so the store still takes them.
     boost::asio::post(io_, [this] {
-      publisher_->stop(drain_limit, [this] {
-        const auto s = outbox_->stats();
-        log_->info("stopped: {} messages wait in the outbox for the next start", s.rows);
-        health_timer_.cancel();
-        maintenance_timer_.cancel();
-        signals_.cancel();
-        io_.stop();
+      committer_->close();
+      // Queued commits were posted before this handler's successors; let them run first.
+      boost::asio::post(io_, [this] {
+        publisher_->stop(drain_limit, [this] {
+          const auto s = outbox_->stats();
+          log_->info("stopped: {} messages wait in the outbox for the next start", s.rows);
+          health_timer_.cancel();
+          maintenance_timer_.cancel();
+          signals_.cancel();
+          io_.stop();
+        });
       });
     });
   });

@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <condition_variable>
-#include <cstdlib>
 #include <optional>
 
 #include "agent/core/backoff.hpp"
@@ -60,7 +59,6 @@ struct camera_source::shared : std::enable_shared_from_this<shared> {
   mutable std::mutex stats_mutex;
   std::string last_error;
   std::optional<core::utc_time> last_error_at, last_event_at;
-  std::vector<core::event> stop_tail;  // emitted while stopping: stop() submits them itself
   mutable std::int64_t fps_prev_processed = 0;
   mutable steady::time_point fps_prev_at = steady::now();
 
@@ -88,16 +86,25 @@ struct camera_source::shared : std::enable_shared_from_this<shared> {
     return e;
   }
 
-  // From any thread: hands a batch to the io_context, which submits it to the store. While
-  // stopping, the batch waits for stop() instead: the agent closes the store's intake right
-  // after stopping its sources, before a posted handler would run.
+  // On the io_context thread: submits a batch to the store and counts the outcome.
+  void submit(std::vector<core::event> batch) {
+    const auto n = static_cast<std::int64_t>(batch.size());
+    ingest.submit(std::move(batch), [self = shared_from_this(), n](core::result<std::vector<core::commit_outcome>> r) {
+      if (!r) {
+        self->dropped_events += n;
+        self->note_error("store refused " + std::to_string(n) + " camera events: " + r.error_message());
+        return;
+      }
+      self->events += n;
+      std::lock_guard lock(self->stats_mutex);
+      self->last_event_at = self->clock.now_utc();
+    });
+  }
+
+  // From any thread: hands a batch to the io_context, which submits it. Batches emitted while
+  // stop() joins the threads are queued before the agent closes the store's intake.
   void emit(std::vector<core::event> batch) {
     if (batch.empty()) return;
-    if (stopping) {
-      std::lock_guard lock(stats_mutex);
-      for (auto& e : batch) stop_tail.push_back(std::move(e));
-      return;
-    }
     const auto n = static_cast<std::int64_t>(batch.size());
     if (pending_batches.load() >= max_pending_batches) {
       dropped_events += n;
@@ -105,18 +112,9 @@ struct camera_source::shared : std::enable_shared_from_this<shared> {
       return;
     }
     ++pending_batches;
-    boost::asio::post(ex, [self = shared_from_this(), b = std::move(batch), n]() mutable {
-      self->ingest.submit(std::move(b), [self, n](core::result<std::vector<core::commit_outcome>> r) {
-        --self->pending_batches;
-        if (!r) {
-          self->dropped_events += n;
-          self->note_error("store refused " + std::to_string(n) + " camera events: " + r.error_message());
-          return;
-        }
-        self->events += n;
-        std::lock_guard lock(self->stats_mutex);
-        self->last_event_at = self->clock.now_utc();
-      });
+    boost::asio::post(ex, [self = shared_from_this(), b = std::move(batch)]() mutable {
+      --self->pending_batches;
+      self->submit(std::move(b));
     });
   }
 
@@ -133,6 +131,11 @@ void camera_source::shared::capture_loop() {
   std::string gap_reason;
   core::utc_time last_frame_utc = clock.now_utc();
   const int timeout_ms = static_cast<int>(cam.read_timeout_s * 1000);
+  auto report_gap = [&](core::utc_time to) {
+    emit({make(core::camera_gap{cam.id, gap_from, to, gap_reason}, to)});
+    ++gaps;
+    in_gap = false;
+  };
   while (!stopping) {
     vision::frame_source src{{.url = cam.url, .loop = cam.loop, .open_timeout_ms = 2 * timeout_ms,
                               .read_timeout_ms = timeout_ms}};
@@ -156,11 +159,9 @@ void camera_source::shared::capture_loop() {
     while (!stopping && src.read(m)) {
       const auto now_utc = clock.now_utc();
       if (in_gap) {
-        emit({make(core::camera_gap{cam.id, gap_from, now_utc, gap_reason}, now_utc)});
-        ++gaps;
         log->info("camera {}: frames again after {} s", cam.id,
                   std::chrono::duration_cast<std::chrono::seconds>(now_utc - gap_from).count());
-        in_gap = false;
+        report_gap(now_utc);
       }
       online = true;
       ++frames_read;
@@ -187,11 +188,7 @@ void camera_source::shared::capture_loop() {
     log->warn("camera {}: {}; reconnecting", cam.id, src.last_error());
     if (!pause(retry.next())) break;
   }
-  if (in_gap) {  // stopping while the camera is down: the gap so far
-    const auto now_utc = clock.now_utc();
-    emit({make(core::camera_gap{cam.id, gap_from, now_utc, gap_reason}, now_utc)});
-    ++gaps;
-  }
+  if (in_gap) report_gap(clock.now_utc());  // stopping while the camera is down: the gap so far
   mailbox.close();
 }
 
@@ -223,6 +220,13 @@ void camera_source::shared::vision_loop() {
                          utc_of(v.exit_t_s)));
   };
 
+  // Settles every track and open visit (camera gone quiet, frame size changed, stopping).
+  auto settle = [&] {
+    std::vector<core::event> tail;
+    convert(p->finish(), tail);
+    emit(std::move(tail));
+  };
+
   steady::time_point last_frame_at = steady::now();
   bool settled = false;  // finish() ran for the current gap
   while (!stopping) {
@@ -232,9 +236,7 @@ void camera_source::shared::vision_loop() {
       // No frames for a while (the camera is down): people seen before the gap have gone
       // as far as we know, so their visits close now rather than when frames return.
       if (p && !settled && steady::now() - last_frame_at > std::chrono::seconds(2)) {
-        std::vector<core::event> tail_events;
-        convert(p->finish(), tail_events);
-        emit(std::move(tail_events));
+        settle();
         settled = true;
       }
       continue;
@@ -249,9 +251,7 @@ void camera_source::shared::vision_loop() {
     }
     next_due = std::max(next_due + period, steady::now());
     if (!p || f->frame.cols != width || f->frame.rows != height) {
-      std::vector<core::event> tail;
-      if (p) convert(p->finish(), tail);
-      emit(std::move(tail));
+      if (p) settle();
       width = f->frame.cols;
       height = f->frame.rows;
       // The first detector was made in start(); a new frame size needs a fresh one.
@@ -289,11 +289,7 @@ void camera_source::shared::vision_loop() {
     }
     emit(std::move(batch));
   }
-  if (p) {
-    std::vector<core::event> tail;
-    convert(p->finish(), tail);
-    emit(std::move(tail));
-  }
+  if (p) settle();
 }
 
 camera_source::camera_source(boost::asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
@@ -326,17 +322,6 @@ void camera_source::stop() {
   if (capture_.joinable()) capture_.join();
   shared_->mailbox.close();
   if (vision_.joinable()) vision_.join();
-  // On the io_context thread (the source contract), before the store stops taking events.
-  std::vector<core::event> tail;
-  {
-    std::lock_guard lock(shared_->stats_mutex);
-    tail.swap(shared_->stop_tail);
-  }
-  if (tail.empty()) return;
-  const auto n = static_cast<std::int64_t>(tail.size());
-  shared_->ingest.submit(std::move(tail), [self = shared_, n](core::result<std::vector<core::commit_outcome>> r) {
-    (r ? self->events : self->dropped_events) += n;
-  });
 }
 
 core::source_health camera_source::health() const {
@@ -380,9 +365,7 @@ core::result<std::vector<std::unique_ptr<drivers::source>>> make_camera_sources(
                                                                                const core::time_zone& store_zone,
                                                                                std::shared_ptr<spdlog::logger> log) {
   std::vector<std::unique_ptr<drivers::source>> out;
-  // RTSP over TCP unless the operator chose otherwise: on store Wi-Fi, UDP loses packets and
-  // with them whole frames. Set here, before any capture thread reads the environment.
-  if (!c.cameras.empty()) ::setenv("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp", 0);
+  if (!c.cameras.empty()) vision::prefer_rtsp_over_tcp();  // before any capture thread starts
   for (const auto& cam : c.cameras)
     out.push_back(std::make_unique<camera_source>(ex, ingest, clock, cam, c.store.id, store_zone, log));
   return out;

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
-#include <cstdlib>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -113,7 +112,7 @@ int run_count(const count_options& o, std::ostream& out, std::ostream& err) {
     }
   }
 
-  ::setenv("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp", 0);  // as the agent does
+  vision::prefer_rtsp_over_tcp();  // as the agent does
   vision::frame_source source{{.url = o.video}};
   if (auto st = source.open(); !st) {
     err << "--video: " << st.error_message() << "\n";

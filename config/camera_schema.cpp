@@ -40,6 +40,23 @@ std::optional<std::string> only_keys(const json& v, std::initializer_list<const 
   return std::nullopt;
 }
 
+// What lines and zones share: an object with only `keys`, a "name" that is an identifier and
+// not used twice in the array. `at` is the element's place ("[2]"), prefixed to any problem.
+std::optional<std::string> named_element(const json& e, const std::string& at, std::initializer_list<const char*> keys,
+                                         std::set<std::string>& names, std::string& name) {
+  if (!e.is_object()) {
+    std::string shape;
+    for (const char* k : keys) shape += (shape.empty() ? "" : ", ") + json(k).dump();
+    return at + ": expected {" + shape + "}, got " + e.dump();
+  }
+  if (auto p = only_keys(e, keys)) return at + *p;
+  if (!e.contains("name") || !e["name"].is_string()) return at + ".name: required, a string";
+  name = e["name"].get<std::string>();
+  if (auto p = identifier(name)) return at + ".name: " + *p;
+  if (!names.insert(name).second) return at + ".name: \"" + name + "\" is used twice";
+  return std::nullopt;
+}
+
 std::optional<std::string> parse_lines(const json& v, std::vector<camera_line_config>& out) {
   if (!v.is_array()) return ": expected an array of {\"name\", \"from\": [x, y], \"to\": [x, y]}";
   std::set<std::string> names;
@@ -47,13 +64,8 @@ std::optional<std::string> parse_lines(const json& v, std::vector<camera_line_co
   for (std::size_t i = 0; i < v.size(); ++i) {
     const auto at = "[" + std::to_string(i) + "]";
     const auto& e = v[i];
-    if (!e.is_object()) return at + ": expected {\"name\", \"from\", \"to\"}, got " + e.dump();
-    if (auto p = only_keys(e, {"name", "from", "to"})) return at + *p;
     camera_line_config l;
-    if (!e.contains("name") || !e["name"].is_string()) return at + ".name: required, a string";
-    l.name = e["name"].get<std::string>();
-    if (auto p = identifier(l.name)) return at + ".name: " + *p;
-    if (!names.insert(l.name).second) return at + ".name: \"" + l.name + "\" is used twice";
+    if (auto p = named_element(e, at, {"name", "from", "to"}, names, l.name)) return p;
     for (const char* end : {"from", "to"}) {
       if (!e.contains(end)) return at + "." + end + ": required, [x, y] in pixels";
       if (auto p = parse_point(e[end], std::string(end) == "from" ? l.from : l.to)) return at + "." + end + ": " + *p;
@@ -71,13 +83,8 @@ std::optional<std::string> parse_zones(const json& v, std::vector<camera_zone_co
   for (std::size_t i = 0; i < v.size(); ++i) {
     const auto at = "[" + std::to_string(i) + "]";
     const auto& e = v[i];
-    if (!e.is_object()) return at + ": expected {\"name\", \"polygon\", \"staff_only\"}, got " + e.dump();
-    if (auto p = only_keys(e, {"name", "polygon", "staff_only"})) return at + *p;
     camera_zone_config z;
-    if (!e.contains("name") || !e["name"].is_string()) return at + ".name: required, a string";
-    z.name = e["name"].get<std::string>();
-    if (auto p = identifier(z.name)) return at + ".name: " + *p;
-    if (!names.insert(z.name).second) return at + ".name: \"" + z.name + "\" is used twice";
+    if (auto p = named_element(e, at, {"name", "polygon", "staff_only"}, names, z.name)) return p;
     if (!e.contains("polygon") || !e["polygon"].is_array() || e["polygon"].size() < 3 || e["polygon"].size() > 64)
       return at + ".polygon: required, 3 to 64 points [[x, y], ...]";
     for (std::size_t k = 0; k < e["polygon"].size(); ++k) {

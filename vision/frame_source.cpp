@@ -1,8 +1,11 @@
 #include "frame_source.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 
 namespace kelu::vision {
+
+void prefer_rtsp_over_tcp() { ::setenv("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp", 0); }
 
 frame_source::frame_source(frame_source_options o) : options_(std::move(o)) {
   const auto& u = options_.url;

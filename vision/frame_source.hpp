@@ -19,6 +19,11 @@ struct frame_source_options {
   int read_timeout_ms = 5000;
 };
 
+// RTSP over TCP unless OPENCV_FFMPEG_CAPTURE_OPTIONS already says otherwise: on store Wi-Fi,
+// UDP loses packets and with them whole frames. Sets the environment, so call it once before
+// any capture thread opens a stream.
+void prefer_rtsp_over_tcp();
+
 class frame_source {
  public:
   explicit frame_source(frame_source_options o);

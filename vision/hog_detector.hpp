@@ -1,6 +1,7 @@
 #pragma once
 // OpenCV's built-in HOG + linear SVM people detector, for side views where people stand
-// upright; slow (a quarter second a frame at 2× on x86) but needs no model file.
+// upright; slow (0.86 s a frame at 2× on one x86 core, docs/BENCHMARKS.md) but needs no
+// model file.
 #include <opencv2/objdetect.hpp>
 
 #include "detector.hpp"
