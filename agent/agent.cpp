@@ -11,14 +11,17 @@
 #include "config/schema.hpp"
 #include "drivers/source.hpp"
 #include "kelu/version.hpp"
+#include "analytics_service.hpp"
 #include "camera_sources.hpp"
 #include "pos_sources.hpp"
+#include "sync/aggregate_store.hpp"
 #include "sync/command_handler.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
 #include "sync/group_committer.hpp"
 #include "sync/mqtt_publisher.hpp"
 #include "sync/outbox.hpp"
+#include "sync/run_log.hpp"
 #include "sync/topics.hpp"
 
 namespace kelu {
@@ -50,6 +53,17 @@ sync::publisher_options publisher_options_for(const config::config& c) {
   o.tls_verify_hostname = c.mqtt.tls.verify_hostname;
   o.status_topic = sync::topics(c.store.tenant, c.store.id).status();
   return o;
+}
+
+analytics_service_options analytics_options_for(const config::config& c) {
+  analytics_service_options o;
+  o.close_grace = std::chrono::seconds(c.analytics.close_grace_s);
+  o.live_interval = std::chrono::seconds(c.analytics.live_interval_s);
+  return o;
+}
+
+analytics::store_identity store_identity_of(const config::config& c) {
+  return {c.store.tenant, c.store.id, c.store.name, c.store.currency};
 }
 
 }  // namespace
@@ -87,7 +101,10 @@ core::status agent::start() {
   auto db = sync::database::open({cfg_.storage.path, cfg_.storage.synchronous == "full"});
   if (!db) return core::error{db.error_message()};
   db_ = std::move(db).value();
-  const sync::topics topics(cfg_.store.tenant, cfg_.store.id);
+  auto rules = analytics::rules_for(cfg_);
+  if (!rules) return core::error{rules.error_message()};
+  topics_ = std::make_unique<sync::topics>(cfg_.store.tenant, cfg_.store.id);
+  const auto& topics = *topics_;
   outbox_ = std::make_unique<sync::outbox>(*db_);
   store_ = std::make_unique<sync::event_store>(*db_, *outbox_, topics);
   committer_ = std::make_unique<sync::group_committer>(io_.get_executor(), *store_, clock_,
@@ -104,6 +121,12 @@ core::status agent::start() {
     if (commands_->handle(topic, payload)) publisher_->wake();
   });
   committer_->on_commit([this] { publisher_->wake(); });
+  aggregates_ = std::make_unique<sync::aggregate_store>(*db_, *outbox_);
+  runs_ = std::make_unique<sync::run_log>(*db_);
+  analytics_ = std::make_unique<analytics_service>(io_.get_executor(), *store_, *aggregates_, *runs_, boot_id_,
+                                                   started_at_, *outbox_, topics, clock_, zone_, std::move(rules).value(),
+                                                   store_identity_of(cfg_), analytics_options_for(cfg_), log_);
+  analytics_->on_sent([this] { publisher_->wake(); });
 
   auto sources = make_pos_sources(io_.get_executor(), *committer_, clock_, cfg_, zone_, log_);
   if (!sources) return core::error{sources.error_message()};
@@ -122,6 +145,7 @@ core::status agent::start() {
 int agent::run() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) { on_signal(ec, signo); });
   publisher_->start();
+  analytics_->start();
   schedule_health();
   schedule_maintenance();
   io_.run();
@@ -150,6 +174,9 @@ void agent::request_stop() {
       committer_->close();
       // Queued commits were posted before this handler's successors; let them run first.
       boost::asio::post(io_, [this] {
+        // The last events are committed: today's figures as of now, and the run's end.
+        analytics_->tick();
+        analytics_->stop();
         publisher_->stop(drain_limit, [this] {
           const auto s = outbox_->stats();
           log_->info("stopped: {} messages wait in the outbox for the next start", s.rows);
@@ -180,6 +207,8 @@ void agent::reload() {
   for (const auto& key : config::diff(cfg_, next)) log_->info("reload: applied {}", key);
   for (const auto& key : config::diff(next, loaded.value)) log_->warn("reload: {} changes on restart", key);
   cfg_ = next;
+  if (auto rules = analytics::rules_for(cfg_))
+    analytics_->update(std::move(rules).value(), analytics_options_for(cfg_));
   log_->set_level(spdlog::level::from_str(cfg_.log.level));
   publisher_->update_status(status_payload("online", ""), status_payload("offline", "shutdown"));
   schedule_health();

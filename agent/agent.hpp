@@ -30,12 +30,17 @@ class event_store;
 class group_committer;
 class mqtt_publisher;
 class command_handler;
+class aggregate_store;
+class run_log;
+class topics;
 }  // namespace kelu::sync
 namespace kelu::drivers {
 class source;
 }
 
 namespace kelu {
+
+class analytics_service;
 
 class agent {
  public:
@@ -76,6 +81,10 @@ class agent {
   std::unique_ptr<sync::group_committer> committer_;
   std::unique_ptr<sync::mqtt_publisher> publisher_;
   std::unique_ptr<sync::command_handler> commands_;
+  std::unique_ptr<sync::topics> topics_;
+  std::unique_ptr<sync::aggregate_store> aggregates_;
+  std::unique_ptr<sync::run_log> runs_;
+  std::unique_ptr<analytics_service> analytics_;
   std::vector<std::unique_ptr<drivers::source>> sources_;
   bool stopping_ = false;
 };

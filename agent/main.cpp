@@ -14,6 +14,7 @@
 #include "count_command.hpp"
 #endif
 #include "ingest_command.hpp"
+#include "report_command.hpp"
 #include "config/loader.hpp"
 #include "config/schema.hpp"
 #include "drivers/pos_simulator.hpp"
@@ -135,6 +136,14 @@ int main(int argc, char** argv) {
   ingest_cmd->add_flag("--json", ingest.json, "Print the summary as JSON");
   ingest_cmd->add_flag("--dry-run", ingest.dry_run, "Parse and summarise only; store nothing (check a mapping)");
 
+  std::string report_config;
+  kelu::report_options report;
+  auto* report_cmd = app.add_subcommand("report", "A day's funnel per hour, associates, products and coverage");
+  report_cmd->add_option("-c,--config", report_config, "Configuration file")->required()->check(CLI::ExistingFile);
+  report_cmd->add_option("--day", report.day, "YYYY-MM-DD in the store's time zone (default: today so far)");
+  report_cmd->add_flag("--json", report.json, "Print the documented JSON form (docs/analytics.md)");
+  report_cmd->add_option("--database", report.database, "Database file (default: the config's storage.path)");
+
 #ifdef KELU_WITH_VISION
   kelu::count_options count;
   auto* count_cmd = app.add_subcommand("count", "Count people crossing lines in a recorded video, as fast as it runs");
@@ -177,6 +186,14 @@ int main(int argc, char** argv) {
     return kelu::run_ingest(loaded.value, ingest, std::cout, std::cerr);
   }
 
+  if (*report_cmd) {
+    const auto loaded = kelu::config::load_file(report_config);
+    if (!loaded.ok()) {
+      for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
+      return 2;
+    }
+    return kelu::run_report(loaded.value, report, std::cout, std::cerr);
+  }
   if (*run_cmd) return run(run_config);
   if (*validate_cmd) return validate(validate_path);
   if (*sample_cmd) {

@@ -58,19 +58,25 @@ std::optional<std::string> named_element(const json& e, const std::string& at, s
 }
 
 std::optional<std::string> parse_lines(const json& v, std::vector<camera_line_config>& out) {
-  if (!v.is_array()) return ": expected an array of {\"name\", \"from\": [x, y], \"to\": [x, y]}";
+  if (!v.is_array()) return ": expected an array of {\"name\", \"from\": [x, y], \"to\": [x, y], \"role\"}";
   std::set<std::string> names;
   out.clear();
   for (std::size_t i = 0; i < v.size(); ++i) {
     const auto at = "[" + std::to_string(i) + "]";
     const auto& e = v[i];
     camera_line_config l;
-    if (auto p = named_element(e, at, {"name", "from", "to"}, names, l.name)) return p;
+    if (auto p = named_element(e, at, {"name", "from", "to", "role"}, names, l.name)) return p;
     for (const char* end : {"from", "to"}) {
       if (!e.contains(end)) return at + "." + end + ": required, [x, y] in pixels";
       if (auto p = parse_point(e[end], std::string(end) == "from" ? l.from : l.to)) return at + "." + end + ": " + *p;
     }
     if (l.from == l.to) return at + ": from and to are the same point";
+    if (e.contains("role")) {
+      const auto& r = e["role"];
+      if (!r.is_string() || (r != "entrance" && r != "passby" && r != "internal"))
+        return at + ".role: expected \"entrance\", \"passby\" or \"internal\", got " + r.dump();
+      l.role = r.get<std::string>();
+    }
     out.push_back(l);
   }
   return std::nullopt;
@@ -203,12 +209,14 @@ const std::vector<camera_key>& camera_table() {
                         "Longest wait between reconnect attempts (doubling, with jitter)"));
     t.push_back(make_key<std::vector<camera_line_config>>(
         "lines", "array of lines", json::array(), "",
-        "Counting lines {\"name\", \"from\": [x, y], \"to\": [x, y]}: walking to the right-hand side of from→to "
-        "(down, for a left-to-right line) is in",
+        "Counting lines {\"name\", \"from\": [x, y], \"to\": [x, y], \"role\"}: walking to the right-hand side of "
+        "from→to (down, for a left-to-right line) is in; role \"entrance\" (default) counts visitors, \"passby\" "
+        "people walking past outside, \"internal\" only itself",
         [](camera_config& c, const json& v) { return parse_lines(v, c.lines); },
         [](const camera_config& c) {
           json a = json::array();
-          for (const auto& l : c.lines) a.push_back({{"name", l.name}, {"from", point_json(l.from)}, {"to", point_json(l.to)}});
+          for (const auto& l : c.lines)
+            a.push_back({{"name", l.name}, {"from", point_json(l.from)}, {"to", point_json(l.to)}, {"role", l.role}});
           return a;
         }));
     t.push_back(make_key<std::vector<camera_zone_config>>(

@@ -13,6 +13,7 @@ struct store_config {
   std::string name;
   std::string time_zone;
   std::string currency;
+  std::string opening_hours;  // weekly_ranges.hpp text; empty: always open
 };
 
 struct storage_config {
@@ -161,6 +162,7 @@ struct camera_line_config {
   std::string name;
   point_config from;
   point_config to;
+  std::string role = "entrance";  // "entrance": the store's door; "passby": outside it; "internal"
   bool operator==(const camera_line_config&) const = default;
 };
 
@@ -192,6 +194,16 @@ struct camera_config {
   bool operator==(const camera_config&) const = default;
 };
 
+// How events become funnel figures (kelu::analytics). Hot: a reload recomputes today.
+struct analytics_config {
+  std::string staff_schedule;  // weekly_ranges.hpp text with headcounts
+  std::int64_t coverage_floor_pct = 0;
+  std::int64_t close_grace_s = 0;
+  std::int64_t live_interval_s = 0;
+  std::int64_t low_close_ratio_pct = 0;
+  std::int64_t inferred_shift_pad_min = 0;
+};
+
 struct health_config {
   std::int64_t interval_s = 0;
 };
@@ -206,6 +218,7 @@ struct config {
   mqtt_config mqtt;
   sources_config sources;
   std::vector<camera_config> cameras;
+  analytics_config analytics;
   health_config health;
   log_config log;
 };

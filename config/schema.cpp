@@ -9,6 +9,7 @@
 
 #include "camera_schema.hpp"
 #include "key_def.hpp"
+#include "weekly_ranges.hpp"
 
 namespace kelu::config {
 
@@ -124,6 +125,13 @@ std::optional<std::string> currency(const std::string& s) {
   if (s.size() != 3 || !std::all_of(s.begin(), s.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
     return "\"" + s + "\" is not an ISO 4217 code (three capital letters, e.g. \"CNY\")";
   return std::nullopt;
+}
+
+check_fn weekly_text(bool allow_count) {
+  return [allow_count](const std::string& s) -> std::optional<std::string> {
+    std::vector<weekly_range> ranges;
+    return parse_weekly_ranges(s, allow_count, ranges);
+  };
 }
 
 std::optional<std::string> broker_uri(const std::string& s) {
@@ -242,6 +250,12 @@ std::vector<key_def> build_table() {
           string{"UTC"}, time_zone),
       string_key<&C::store, &store_config::currency>(
           {"store.currency", "ISO 4217 currency assumed when a POS record names none"}, string{"CNY"}, currency),
+      string_key<&C::store, &store_config::opening_hours>(
+          {"store.opening_hours",
+           "Local opening hours, e.g. \"mon-fri 09:00-21:00, sat-sun 10:00-22:00\" (22:00-02:00 runs past midnight); "
+           "empty: always open. Alerts marked open_only and the funnel's open flag follow it",
+           hot},
+          string{}, weekly_text(false)),
 
       string_key<&C::storage, &storage_config::path>({"storage.path", "SQLite database file (created if absent)"},
                                                      string{"/var/lib/kelu/kelu.db"}, non_empty),
@@ -465,6 +479,32 @@ std::vector<key_def> build_table() {
   t.push_back(cameras_key());
 
   for (auto& k : std::vector<key_def>{
+      string_key<&C::analytics, &analytics_config::staff_schedule>(
+          {"analytics.staff_schedule",
+           "Staff on shift by local time with headcounts, e.g. \"mon-fri 09:00-17:00 x2, sat 10:00-18:00 x3\"; used "
+           "for STAR on days without POS sign-ons",
+           hot},
+          string{}, weekly_text(true)),
+      int_key<&C::analytics, &analytics_config::coverage_floor_pct>(
+          {"analytics.coverage_floor_pct",
+           "Below this share of a bucket seen by the door cameras, conversion is flagged low_coverage, not computed", hot},
+          90, 0, 100),
+      int_key<&C::analytics, &analytics_config::close_grace_s>(
+          {"analytics.close_grace_s", "Seconds after a bucket ends before it is closed and sent; later data revises it",
+           hot},
+          300, 0, 86400),
+      int_key<&C::analytics, &analytics_config::live_interval_s>(
+          {"analytics.live_interval_s", "Seconds between updates of today's figures (the retained live topic)", hot}, 15,
+          1, 3600),
+      int_key<&C::analytics, &analytics_config::low_close_ratio_pct>(
+          {"analytics.low_close_ratio_pct",
+           "An associate with above-median revenue and a close rate under this % of the team's is flagged", hot},
+          70, 1, 100),
+      int_key<&C::analytics, &analytics_config::inferred_shift_pad_min>(
+          {"analytics.inferred_shift_pad_min",
+           "Without sign-on/off, an associate's shift runs from their first sale minus this to their last plus this",
+           hot},
+          15, 0, 240),
       int_key<&C::health, &health_config::interval_s>(
           {"health.interval_s", "Seconds between agent.health reports to HQ", hot}, 60, 1, 86400),
       enum_key<&C::log, &log_config::level>({"log.level", "Log verbosity", hot}, "info",

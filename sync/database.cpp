@@ -15,7 +15,7 @@ namespace {
 
 // Each step is one schema version; a step never changes once released. Step N brings
 // user_version from N-1 to N inside one transaction.
-constexpr std::array<std::string_view, 2> migrations{
+constexpr std::array<std::string_view, 3> migrations{
     R"sql(
 CREATE TABLE events(
   source      TEXT    NOT NULL,
@@ -59,6 +59,27 @@ CREATE TABLE counters(
     R"sql(
 ALTER TABLE outbox ADD COLUMN backlog INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX outbox_backlog ON outbox(id) WHERE backlog = 1;
+)sql",
+    // 3: analytics reads a day's events by type and time, and keeps what it sent per bucket.
+    R"sql(
+CREATE INDEX events_type_observed ON events(type, observed_at);
+CREATE TABLE aggregates(
+  kind         TEXT    NOT NULL,  -- "funnel.quarter", "funnel.hour", "funnel.day", "report.day"
+  start        INTEGER NOT NULL,  -- ms since epoch, UTC
+  end_at       INTEGER NOT NULL,
+  rule_version TEXT    NOT NULL,
+  revision     INTEGER NOT NULL,  -- 1, then one more each time late data or new rules change it
+  updated_at   INTEGER NOT NULL,
+  body         TEXT    NOT NULL,  -- the figures without revision: compared to tell a change
+  PRIMARY KEY (kind, start)
+) WITHOUT ROWID;
+-- When the agent was running: time outside every run is time no camera saw, whatever the
+-- cameras' own gap events say (they cannot report while the box is off).
+CREATE TABLE runs(
+  boot_id       TEXT    PRIMARY KEY,
+  started_at    INTEGER NOT NULL,
+  last_alive_at INTEGER NOT NULL
+) WITHOUT ROWID;
 )sql"};
 
 static_assert(migrations.size() == database::current_schema_version);

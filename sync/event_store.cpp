@@ -79,6 +79,50 @@ std::optional<core::event> event_store::find(const std::string& source, std::int
   return std::move(e).value();
 }
 
+namespace {
+
+// "?,?,?" for an IN list.
+std::string placeholders(std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s += i ? ",?" : "?";
+  return s;
+}
+
+}  // namespace
+
+std::vector<core::event> event_store::observed_between(const std::vector<std::string>& types, core::utc_time from,
+                                                       core::utc_time to, std::int64_t* undecodable) {
+  statement st{db_.handle(), "SELECT body FROM events WHERE type IN (" + placeholders(types.size()) +
+                                 ") AND observed_at >= ? AND observed_at < ?"};
+  int i = 1;
+  for (const auto& t : types) st.bind(i++, t);
+  st.bind(i, core::to_unix_ms(from));
+  st.bind(i + 1, core::to_unix_ms(to));
+  std::vector<core::event> out;
+  while (st.step()) {
+    auto e = core::decode(st.column_text(0));
+    if (e)
+      out.push_back(std::move(e).value());
+    else if (undecodable)
+      ++*undecodable;
+  }
+  return out;
+}
+
+std::vector<core::utc_time> event_store::observed_times_received_since(const std::vector<std::string>& types,
+                                                                       core::utc_time since) {
+  // received_at has its own index; the result is the few events of the last tick, or once the
+  // whole of a backfill.
+  statement st{db_.handle(), "SELECT observed_at FROM events WHERE received_at >= ? AND type IN (" +
+                                 placeholders(types.size()) + ")"};
+  st.bind(1, core::to_unix_ms(since));
+  int i = 2;
+  for (const auto& t : types) st.bind(i++, t);
+  std::vector<core::utc_time> out;
+  while (st.step()) out.push_back(core::from_unix_ms(st.column_int(0)));
+  return out;
+}
+
 std::int64_t event_store::count() {
   statement st{db_.handle(), "SELECT count(*) FROM events"};
   st.step();

@@ -4,6 +4,7 @@
 // event is either stored and queued for HQ or not stored at all.
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "agent/core/event.hpp"
@@ -29,6 +30,14 @@ class event_store {
   std::int64_t prune(core::utc_time cutoff, std::int64_t limit);
 
   std::optional<core::event> find(const std::string& source, std::int64_t seq);
+  // Events of the given types ("pos.transaction", ...) observed in [from, to), in no
+  // particular order. Rows that no longer decode are skipped and counted in `undecodable`.
+  std::vector<core::event> observed_between(const std::vector<std::string>& types, core::utc_time from,
+                                            core::utc_time to, std::int64_t* undecodable = nullptr);
+  // observed_at of the events of those types received at or after `since`: which days new
+  // data (live, a late file, `kelu ingest` from another process) has touched.
+  std::vector<core::utc_time> observed_times_received_since(const std::vector<std::string>& types,
+                                                            core::utc_time since);
   std::int64_t count();
   std::int64_t last_seq(const std::string& source);
 

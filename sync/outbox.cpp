@@ -42,6 +42,25 @@ void outbox::insert(const std::string& topic, std::string_view payload, int qos,
   bytes_ += static_cast<std::int64_t>(payload.size());
 }
 
+void outbox::replace(const std::string& topic, std::string_view payload, int qos, int priority, core::utc_time now) {
+  try {
+    transaction tx{db_};
+    {
+      statement st{db_.handle(), "DELETE FROM outbox WHERE topic = ? AND backlog = 0 RETURNING length(payload)"};
+      st.bind(1, topic);
+      while (st.step()) {
+        --rows_;
+        bytes_ -= st.column_int(0);
+      }
+    }
+    insert(topic, payload, qos, true, priority, now);
+    tx.commit();
+  } catch (...) {
+    reload();
+    throw;
+  }
+}
+
 namespace {
 
 std::vector<outbox_row> rows_of(statement& st) {

@@ -41,6 +41,9 @@ class outbox {
   // A `backlog` row (history: a backfill, a replay) is sent in the backlog lane.
   void insert(const std::string& topic, std::string_view payload, int qos, bool retain, int priority,
               core::utc_time now, bool backlog = false);
+  // Like insert, for a retained snapshot: unsent rows of the same topic are deleted first, as
+  // only the newest matters (they are superseded, not dropped, and not counted as drops).
+  void replace(const std::string& topic, std::string_view payload, int qos, int priority, core::utc_time now);
   // The live lane: rows after `after_id` that are not backlog rows, in id order.
   std::vector<outbox_row> peek(std::int64_t after_id, std::size_t limit);
   // The backlog lane: rows after `after_id` that are backlog rows or have ids up to

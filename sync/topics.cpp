@@ -5,9 +5,16 @@ namespace kelu::sync {
 topics::topics(std::string tenant, std::string store)
     : root_("kelu/v1/" + std::move(tenant) + "/" + std::move(store) + "/") {}
 
+std::string topics::metrics(const std::string& kind) const {
+  auto path = kind;
+  for (auto& ch : path)
+    if (ch == '.') ch = '/';
+  return root_ + "metrics/" + path;
+}
+
 route route_for(const core::event& e, const topics& t) {
-  if (std::holds_alternative<core::agent_health>(e.body)) return {t.stats(), 1, false, 1};
-  return {t.events(e.stream), 1, false, 0};
+  if (std::holds_alternative<core::agent_health>(e.body)) return {t.stats(), 1, false, health_priority};
+  return {t.events(e.stream), 1, false, raw_priority};
 }
 
 }  // namespace kelu::sync

@@ -13,6 +13,10 @@ class topics {
   std::string status() const { return root_ + "status"; }
   std::string events(const std::string& stream) const { return root_ + "events/" + stream; }
   std::string stats() const { return root_ + "stats"; }
+  // kind "funnel.hour" -> metrics/funnel/hour; "report.day" -> metrics/report/day.
+  std::string metrics(const std::string& kind) const;
+  std::string live() const { return root_ + "live"; }
+  std::string alerts() const { return root_ + "alerts"; }
   std::string commands() const { return root_ + "cmd/#"; }  // what the box subscribes to
   std::string command(const std::string& name) const { return root_ + "cmd/" + name; }
   std::string reply(const std::string& name) const { return root_ + "reply/" + name; }
@@ -28,6 +32,11 @@ struct route {
   bool retain = false;
   int priority = 0;  // 0: raw events, dropped first when the quota is exceeded
 };
+
+// Drop priorities under the outbox quota: raw events go first, aggregates last.
+inline constexpr int raw_priority = 0;
+inline constexpr int health_priority = 1;
+inline constexpr int aggregate_priority = 2;
 
 route route_for(const core::event& e, const topics& t);
 

@@ -16,12 +16,15 @@ ROUTES = [  # topic suffix -> schema
     ("/stats", "event"),
     ("/reply/replay", "replay-reply"),
     ("/cmd/replay", "replay-request"),
+    ("/live", "analytics"),
 ]
 
 
 def schema_for(topic):
     if "/events/" in topic:
         return "event"
+    if "/metrics/" in topic:
+        return "analytics"
     for suffix, name in ROUTES:
         if topic.endswith(suffix):
             return name

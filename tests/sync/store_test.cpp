@@ -56,13 +56,17 @@ TEST_F(store_fixture, a_version_1_database_migrates_and_keeps_its_unsent_rows_li
   std::vector<core::event> batch{sale("T1", "1")};
   ASSERT_TRUE(store.append(batch, now));
   // Back to schema 1 as an agent of the previous release left it.
-  db->exec("DROP INDEX outbox_backlog; ALTER TABLE outbox DROP COLUMN backlog; PRAGMA user_version=1");
+  db->exec("DROP INDEX events_type_observed; DROP TABLE aggregates; DROP TABLE runs;"
+           "DROP INDEX outbox_backlog; ALTER TABLE outbox DROP COLUMN backlog; PRAGMA user_version=1");
   auto migrated = database::open({path, true});
   ASSERT_TRUE(migrated) << migrated.error_message();
   EXPECT_EQ((*migrated)->schema_version(), database::current_schema_version);
   outbox o2{**migrated};
   EXPECT_EQ(o2.peek(0, 10).size(), 1u);  // the old row is a live one
   EXPECT_TRUE(o2.peek_backlog(0, 10, 0).empty());
+  // Version 3: the events are found by type and time for analytics.
+  event_store s2{**migrated, o2, topics("acme", "s1")};
+  EXPECT_EQ(s2.observed_between({"pos.transaction"}, core::from_unix_ms(0), core::from_unix_ms(2'000)).size(), 1u);
 }
 
 TEST_F(store_fixture, open_reports_an_unusable_path) {

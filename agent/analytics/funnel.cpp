@@ -1,0 +1,390 @@
+#include "funnel.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <tuple>
+
+namespace kelu::analytics {
+
+namespace {
+
+using namespace std::chrono;
+constexpr milliseconds quarter{15 * 60 * 1000};
+
+std::optional<double> ratio(double num, double den) {
+  if (den <= 0) return std::nullopt;
+  return num / den;
+}
+
+std::optional<std::int64_t> money_ratio(std::int64_t num, std::int64_t den) {
+  if (den <= 0) return std::nullopt;
+  // Round half away from zero: integer minor units, never a float amount of money.
+  const auto q = num / den;
+  const auto r = num % den;
+  if (2 * (r < 0 ? -r : r) >= den) return q + (num < 0 ? -1 : 1);
+  return q;
+}
+
+void peak(figures& into, std::int64_t value) { into.occupancy_peak = std::max(into.occupancy_peak, value); }
+
+std::int64_t abs64(std::int64_t v) { return v < 0 ? -v : v; }
+
+}  // namespace
+
+figures& figures::operator+=(const figures& o) {
+  passersby += o.passersby;
+  entries += o.entries;
+  exits += o.exits;
+  occupancy_peak = std::max(occupancy_peak, o.occupancy_peak);
+  zone_visits += o.zone_visits;
+  dwell_ms += o.dwell_ms;
+  engaged += o.engaged;
+  transactions += o.transactions;
+  items_milli += o.items_milli;
+  sales_minor += o.sales_minor;
+  returns += o.returns;
+  returns_minor += o.returns_minor;
+  voids += o.voids;
+  other_currency += o.other_currency;
+  staff_ms += o.staff_ms;
+  span_ms += o.span_ms;
+  covered_ms += o.covered_ms;
+  open_ms += o.open_ms;
+  return *this;
+}
+
+derived derive(const figures& f, const funnel_rules& rules, bool has_door_camera) {
+  derived d;
+  const auto visitors = static_cast<double>(f.entries);
+  d.net_sales_minor = f.sales_minor - f.returns_minor;
+  d.coverage = ratio(static_cast<double>(f.covered_ms), static_cast<double>(f.span_ms));
+  const bool covered = has_door_camera && d.coverage && *d.coverage * 100.0 >= static_cast<double>(rules.coverage_floor_pct);
+  if (!has_door_camera)
+    d.flags.push_back("no_door_camera");
+  else if (!covered && f.span_ms > 0)
+    d.flags.push_back("low_coverage");
+  if (f.span_ms > 0 && f.open_ms == 0) d.flags.push_back("closed");
+  if (covered) {
+    d.conversion = ratio(static_cast<double>(f.transactions), visitors);
+    d.sales_per_visitor_minor = money_ratio(d.net_sales_minor, f.entries);
+  }
+  d.engaged_rate = ratio(static_cast<double>(f.engaged), visitors);
+  d.upt = ratio(static_cast<double>(f.items_milli) / 1000.0, static_cast<double>(f.transactions));
+  d.star = ratio(visitors, static_cast<double>(f.staff_ms) / 3'600'000.0);
+  d.avg_dwell_s = ratio(static_cast<double>(f.dwell_ms) / 1000.0, static_cast<double>(f.zone_visits));
+  d.atv_minor = money_ratio(f.sales_minor, f.transactions);
+  return d;
+}
+
+day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel_rules& rules,
+                         std::span<const core::event> events, core::utc_time now,
+                         const std::optional<std::vector<utc_interval>>& running) {
+  day_analysis out;
+  out.day = day;
+  out.start = local_midnight(day, zone);
+  out.end = local_midnight(day + days{1}, zone);
+  out.until = std::clamp(now, out.start, out.end);
+  out.rule_version = rules.version();
+
+  std::set<std::string> door_cameras;
+  for (const auto& [key, role] : rules.line_roles)
+    if (role == line_role::entrance) door_cameras.insert(key.first);
+  out.has_door_camera = !door_cameras.empty();
+
+  // The day's events in a fixed order, so equal input gives equal output whatever the query order.
+  std::vector<const core::event*> sorted;
+  for (const auto& e : events) {
+    if (const auto* g = std::get_if<core::camera_gap>(&e.body)) {
+      if (g->to > out.start && g->from < out.end) sorted.push_back(&e);
+      continue;
+    }
+    if (e.observed_at >= out.start && e.observed_at < out.until) sorted.push_back(&e);
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const core::event* a, const core::event* b) {
+    return std::tie(a->observed_at, a->source, a->seq) < std::tie(b->observed_at, b->source, b->seq);
+  });
+  std::vector<core::event> ordered;  // shifts take a span of events
+  ordered.reserve(sorted.size());
+  for (const auto* e : sorted) ordered.push_back(*e);
+
+  // Quarters that have begun by `until`.
+  for (auto t = out.start; t < out.end && t < out.until; t += quarter) {
+    bucket b;
+    b.period = "quarter";
+    b.start = t;
+    b.end = std::min(t + quarter, out.end);
+    out.quarters.push_back(std::move(b));
+  }
+  const auto quarter_of = [&](core::utc_time t) -> bucket* {
+    if (t < out.start || t >= out.until || out.quarters.empty()) return nullptr;
+    const auto i = static_cast<std::size_t>((t - out.start) / quarter);
+    return i < out.quarters.size() ? &out.quarters[i] : nullptr;
+  };
+
+  // Time: span, opening hours, coverage, staff.
+  const auto opening = unite(rules.opening.on(day, zone));
+  std::map<std::string, std::vector<utc_interval>> gaps_by_camera;
+  std::vector<utc_interval> door_gaps;
+  for (const auto& e : ordered)
+    if (const auto* g = std::get_if<core::camera_gap>(&e.body)) {
+      core::camera_gap clipped = *g;
+      clipped.from = std::max(g->from, out.start);
+      clipped.to = std::min(g->to, out.end);
+      out.gaps.push_back(clipped);
+      gaps_by_camera[g->camera].push_back({clipped.from, clipped.to, 1});
+      if (door_cameras.count(g->camera)) door_gaps.push_back({clipped.from, clipped.to, 1});
+    }
+  if (running) {
+    // The agent was not running: nothing was seen, whatever the cameras could report.
+    auto cursor = out.start;
+    std::vector<utc_interval> down;
+    for (const auto& r : unite(*running)) {
+      if (r.from > cursor) down.push_back({cursor, std::min(r.from, out.until), 1});
+      cursor = std::max(cursor, r.to);
+    }
+    if (cursor < out.until) down.push_back({cursor, out.until, 1});
+    for (const auto& i : down) {
+      if (i.to <= i.from) continue;
+      door_gaps.push_back(i);
+      for (const auto& camera : door_cameras) gaps_by_camera[camera].push_back(i);
+    }
+  }
+  door_gaps = unite(std::move(door_gaps));
+  for (auto& [camera, gaps] : gaps_by_camera) gaps = unite(std::move(gaps));
+
+  out.shifts = build_shifts(ordered, rules, opening, out.start, out.until);
+  std::vector<utc_interval> staffed;
+  for (const auto& s : out.shifts)
+    for (const auto& i : s.on) staffed.push_back(i);
+  const auto schedule = rules.staff_schedule.on(day, zone);
+  out.staff_basis = !staffed.empty() ? "pos" : !schedule.empty() ? "schedule" : "none";
+  const auto& staff = !staffed.empty() ? staffed : schedule;
+
+  for (auto& b : out.quarters) {
+    const auto to = std::min(b.end, out.until);
+    auto& f = b.store;
+    f.span_ms = (to - b.start).count();
+    f.open_ms = overlap_ms(opening, b.start, to);
+    f.covered_ms = door_cameras.empty() ? 0 : f.span_ms - overlap_ms(door_gaps, b.start, to);
+    f.staff_ms = overlap_ms(staff, b.start, to);
+    for (const auto& camera : door_cameras) {
+      auto& c = b.cameras[camera];
+      c.span_ms = f.span_ms;
+      c.open_ms = f.open_ms;
+      c.covered_ms = f.span_ms - overlap_ms(gaps_by_camera[camera], b.start, to);
+    }
+  }
+
+  // Counts.
+  std::map<std::string, std::int64_t> inside;  // camera -> entries − exits so far (clamped at 0)
+  std::int64_t store_inside = 0;
+  std::set<std::pair<std::string, std::int64_t>> engaged_people;  // (camera, track)
+  std::map<std::string, product_figures> products;
+  std::map<std::string, associate_figures> associates;
+  for (const auto& e : ordered) {
+    bucket* q = quarter_of(e.observed_at);
+    if (!q) continue;
+    auto& f = q->store;
+    std::visit(
+        [&](const auto& p) {
+          using T = std::decay_t<decltype(p)>;
+          if constexpr (std::is_same_v<T, core::pos_transaction>) {
+            q->trace.add(e.source, e.seq);
+            const auto key = associate_key(p.operator_id, p.operator_name);
+            auto* a = key.empty() ? nullptr : &associates[key];
+            if (a) {
+              a->operator_id = key;
+              if (a->name.empty()) a->name = p.operator_name;
+              a->trace.add(e.source, e.seq);
+            }
+            if (!p.currency.empty() && p.currency != rules.currency) {
+              ++f.other_currency;
+              return;
+            }
+            const bool is_return = p.kind == core::pos_transaction_kind::return_;
+            switch (p.kind) {
+              case core::pos_transaction_kind::sale:
+                ++f.transactions;
+                f.sales_minor += p.total_minor;
+                for (const auto& i : p.items) f.items_milli += i.quantity_milli;
+                if (a) {
+                  ++a->transactions;
+                  a->sales_minor += p.total_minor;
+                  for (const auto& i : p.items) a->items_milli += i.quantity_milli;
+                }
+                break;
+              case core::pos_transaction_kind::return_:
+                ++f.returns;
+                f.returns_minor += abs64(p.total_minor);
+                if (a) {
+                  ++a->returns;
+                  a->returns_minor += abs64(p.total_minor);
+                }
+                break;
+              case core::pos_transaction_kind::void_:
+                ++f.voids;
+                return;
+            }
+            for (const auto& i : p.items) {
+              const auto id = i.item_id.empty() ? i.description : i.item_id;
+              if (id.empty()) continue;
+              auto& pr = products[id];
+              pr.item_id = id;
+              if (pr.description.empty()) pr.description = i.description;
+              if (pr.department.empty()) pr.department = i.department;
+              pr.units_milli += is_return ? -abs64(i.quantity_milli) : i.quantity_milli;
+              pr.revenue_minor += is_return ? -abs64(i.amount_minor) : i.amount_minor;
+              ++pr.transactions;
+            }
+          } else if constexpr (std::is_same_v<T, core::pos_operator>) {
+            q->trace.add(e.source, e.seq);
+          } else if constexpr (std::is_same_v<T, core::traffic_line_cross>) {
+            const auto role = rules.role_of(p.camera, p.line);
+            if (role == line_role::internal) return;
+            q->trace.add(e.source, e.seq);
+            auto& c = q->cameras[p.camera];
+            if (role == line_role::passby) {
+              ++f.passersby;
+              ++c.passersby;
+              return;
+            }
+            const int step = p.direction == core::crossing_direction::in ? 1 : -1;
+            (step > 0 ? f.entries : f.exits)++;
+            (step > 0 ? c.entries : c.exits)++;
+            auto& in_camera = inside[p.camera];
+            in_camera = std::max<std::int64_t>(0, in_camera + step);
+            store_inside = std::max<std::int64_t>(0, store_inside + step);
+            peak(c, in_camera);
+            peak(f, store_inside);
+          } else if constexpr (std::is_same_v<T, core::traffic_zone_dwell>) {
+            q->trace.add(e.source, e.seq);
+            auto& z = q->zones[p.camera + "/" + p.zone];
+            ++z.zone_visits;
+            z.dwell_ms += p.dwell_ms;
+            ++f.zone_visits;
+            f.dwell_ms += p.dwell_ms;
+            if (p.dwell_ms < rules.engaged_ms(p.camera)) return;
+            ++z.engaged;
+            if (engaged_people.insert({p.camera, p.track_id}).second) {
+              ++f.engaged;
+              ++q->cameras[p.camera].engaged;
+            }
+          } else if constexpr (std::is_same_v<T, core::traffic_occupancy>) {
+            q->trace.add(e.source, e.seq);
+            for (const auto& zc : p.zones) peak(q->zones[p.camera + "/" + zc.zone], zc.people);
+          } else {
+            // agent.health, heatmap tiles, gaps (handled above): not funnel figures.
+          }
+        },
+        e.body);
+  }
+
+  out.occupancy_now = store_inside;
+
+  // A gap is behind the coverage of every quarter it touches.
+  for (const auto& e : ordered)
+    if (const auto* g = std::get_if<core::camera_gap>(&e.body))
+      for (auto& q : out.quarters)
+        if (g->from < q.end && g->to > q.start) q.trace.add(e.source, e.seq);
+
+  // Hours and the day as sums of quarters.
+  const auto roll_up = [](const std::string& period, core::utc_time from, core::utc_time to,
+                          std::span<const bucket> parts) {
+    bucket b;
+    b.period = period;
+    b.start = from;
+    b.end = to;
+    for (const auto& p : parts) {
+      b.store += p.store;
+      for (const auto& [k, f] : p.cameras) b.cameras[k] += f;
+      for (const auto& [k, f] : p.zones) b.zones[k] += f;
+      b.trace.add(p.trace);
+    }
+    return b;
+  };
+  for (std::size_t i = 0; i < out.quarters.size(); i += 4) {
+    const auto n = std::min<std::size_t>(4, out.quarters.size() - i);
+    const auto from = out.quarters[i].start;
+    out.hours.push_back(roll_up("hour", from, std::min(from + hours{1}, out.end),
+                                std::span<const bucket>(out.quarters).subspan(i, n)));
+  }
+  out.whole = roll_up("day", out.start, out.end, out.hours);
+
+  // Associates: visitors shared among whoever was on shift, quarter by quarter.
+  for (const auto& s : out.shifts) {
+    auto& a = associates[s.operator_id];
+    a.operator_id = s.operator_id;
+    if (a.name.empty()) a.name = s.name;
+    a.on_shift_ms = s.on_ms();
+    a.shift_basis = s.basis;
+    a.trace.add(s.trace);
+  }
+  for (const auto& q : out.quarters) {
+    const auto to = std::min(q.end, out.until);
+    std::int64_t total = 0;
+    std::vector<std::pair<associate_figures*, std::int64_t>> on;
+    for (const auto& s : out.shifts) {
+      const auto ms = overlap_ms(s.on, q.start, to);
+      if (ms <= 0) continue;
+      on.emplace_back(&associates[s.operator_id], ms);
+      total += ms;
+    }
+    for (auto& [a, ms] : on)
+      a->visitors_share += static_cast<double>(q.store.entries) * static_cast<double>(ms) / static_cast<double>(total);
+  }
+  double team_tx = 0, team_share = 0;
+  std::vector<std::int64_t> revenues;
+  for (auto& [key, a] : associates) {
+    if (a.shift_basis.empty()) a.shift_basis = "none";
+    a.avg_basket_minor = money_ratio(a.sales_minor, a.transactions);
+    if (a.visitors_share > 0 && out.has_door_camera) {
+      a.close_rate = static_cast<double>(a.transactions) / a.visitors_share;
+      team_tx += static_cast<double>(a.transactions);
+      team_share += a.visitors_share;
+    }
+    revenues.push_back(a.sales_minor - a.returns_minor);
+  }
+  if (team_share > 0) out.team_close_rate = team_tx / team_share;
+  std::sort(revenues.begin(), revenues.end());
+  const auto median = revenues.empty() ? 0 : revenues[(revenues.size() - 1) / 2];
+  for (auto& [key, a] : associates) {
+    out.associates.push_back(a);
+  }
+  if (out.team_close_rate && out.associates.size() >= 2) {
+    const double floor = *out.team_close_rate * static_cast<double>(rules.low_close_ratio_pct) / 100.0;
+    for (auto& a : out.associates) {
+      const auto revenue = a.sales_minor - a.returns_minor;
+      if (!a.close_rate || revenue <= 0 || revenue < median || *a.close_rate >= floor) continue;
+      a.high_sales_low_close = true;
+      char buf[200];
+      std::snprintf(buf, sizeof buf,
+                    "revenue %lld at or above the team median %lld; close rate %.3f under %lld%% of the team's %.3f",
+                    static_cast<long long>(revenue), static_cast<long long>(median), *a.close_rate,
+                    static_cast<long long>(rules.low_close_ratio_pct), *out.team_close_rate);
+      a.flag_reason = buf;
+    }
+  }
+  std::sort(out.associates.begin(), out.associates.end(), [](const associate_figures& a, const associate_figures& b) {
+    const auto ra = a.sales_minor - a.returns_minor, rb = b.sales_minor - b.returns_minor;
+    return ra != rb ? ra > rb : a.operator_id < b.operator_id;
+  });
+
+  std::vector<product_figures> all;
+  for (auto& [id, p] : products) all.push_back(std::move(p));
+  const auto top = [&](auto better) {
+    auto v = all;
+    std::sort(v.begin(), v.end(), better);
+    if (v.size() > 10) v.resize(10);
+    return v;
+  };
+  out.top_by_revenue = top([](const product_figures& a, const product_figures& b) {
+    return a.revenue_minor != b.revenue_minor ? a.revenue_minor > b.revenue_minor : a.item_id < b.item_id;
+  });
+  out.top_by_units = top([](const product_figures& a, const product_figures& b) {
+    return a.units_milli != b.units_milli ? a.units_milli > b.units_milli : a.item_id < b.item_id;
+  });
+  return out;
+}
+
+}  // namespace kelu::analytics

@@ -1,0 +1,134 @@
+#pragma once
+// Funnel figures for one local day of a store, computed from its raw events alone: the same
+// events and rules always give the same figures, so a bucket can be recomputed at any time
+// (late data, new rules) and HQ receives revisions, never a different answer for the same input.
+//
+// Every event counts in the 15-minute bucket holding its observed_at (a zone visit when it
+// ends); hours are sums of their quarters and the day the sum of its hours, so the hourly
+// figures always add up to the day (occupancy peaks are maxima instead).
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "agent/core/event.hpp"
+#include "agent/core/time_zone.hpp"
+#include "funnel_rules.hpp"
+#include "seq_ranges.hpp"
+#include "shifts.hpp"
+
+namespace kelu::analytics {
+
+struct figures {
+  std::int64_t passersby = 0;       // crossings of passby lines, both ways
+  std::int64_t entries = 0;         // visitors: `in` crossings of entrance lines
+  std::int64_t exits = 0;
+  std::int64_t occupancy_peak = 0;  // store/camera: entries − exits so far today; zone: as reported
+  std::int64_t zone_visits = 0;     // store: every zone's visits
+  std::int64_t dwell_ms = 0;        // total time of those visits
+  std::int64_t engaged = 0;         // store/camera: people first engaged here today; zone: engaged visits
+  std::int64_t transactions = 0;    // sales
+  std::int64_t items_milli = 0;     // units sold, thousandths
+  std::int64_t sales_minor = 0;
+  std::int64_t returns = 0;
+  std::int64_t returns_minor = 0;   // as a positive amount
+  std::int64_t voids = 0;
+  std::int64_t other_currency = 0;  // transactions not in the store's currency: counted only here
+  std::int64_t staff_ms = 0;        // associate time on shift
+  std::int64_t span_ms = 0;         // the bucket's length so far
+  std::int64_t covered_ms = 0;      // time every door camera was seeing
+  std::int64_t open_ms = 0;         // time within opening hours
+  figures& operator+=(const figures& o);
+  bool operator==(const figures&) const = default;
+};
+
+// Ratios and per-visitor figures, absent where they would divide by zero; conversion and
+// sales per visitor are also absent, with the flag "low_coverage", when the door cameras saw
+// less of the bucket than the rules' floor: a missing count is never taken for zero visitors.
+struct derived {
+  std::optional<double> conversion;       // transactions ÷ visitors
+  std::optional<double> engaged_rate;     // engaged ÷ visitors
+  std::optional<double> upt;              // units per transaction
+  std::optional<double> star;             // visitors per staff hour
+  std::optional<double> coverage;         // covered ÷ span
+  std::optional<double> avg_dwell_s;
+  std::optional<std::int64_t> atv_minor;  // average sale
+  std::optional<std::int64_t> sales_per_visitor_minor;
+  std::int64_t net_sales_minor = 0;       // sales − returns (negative when returns exceed sales)
+  std::vector<std::string> flags;         // "low_coverage", "no_door_camera", "closed"
+};
+derived derive(const figures& f, const funnel_rules& rules, bool has_door_camera);
+
+struct bucket {
+  std::string period;  // "quarter" | "hour" | "day"
+  core::utc_time start{};
+  core::utc_time end{};
+  figures store;
+  std::map<std::string, figures> cameras;  // camera id
+  std::map<std::string, figures> zones;    // "camera/zone"
+  seq_ranges trace;                        // the raw events behind the store figures
+  bool operator==(const bucket&) const = default;
+};
+
+struct product_figures {
+  std::string item_id;
+  std::string description;
+  std::string department;
+  std::int64_t units_milli = 0;   // sold minus returned
+  std::int64_t revenue_minor = 0;
+  std::int64_t transactions = 0;
+  bool operator==(const product_figures&) const = default;
+};
+
+struct associate_figures {
+  std::string operator_id;
+  std::string name;
+  std::int64_t transactions = 0;
+  std::int64_t returns = 0;
+  std::int64_t items_milli = 0;
+  std::int64_t sales_minor = 0;
+  std::int64_t returns_minor = 0;
+  std::optional<std::int64_t> avg_basket_minor;  // sales ÷ transactions, rounded half away from zero
+  std::int64_t on_shift_ms = 0;
+  std::string shift_basis;       // "sign-on" | "sales" | "none"
+  double visitors_share = 0;     // visitors while on shift, shared with whoever else was on
+  std::optional<double> close_rate;  // transactions ÷ visitors_share
+  seq_ranges trace;              // their transactions and sign-ons
+  // "高销量低成交": revenue at or above the team's median, close rate under the floor.
+  bool high_sales_low_close = false;
+  std::string flag_reason;
+  bool operator==(const associate_figures&) const = default;
+};
+
+struct day_analysis {
+  std::chrono::sys_days day{};
+  core::utc_time start{};  // local midnight
+  core::utc_time end{};    // next local midnight: 23, 24 or 25 hours later
+  core::utc_time until{};  // figures include events before this (now, for today)
+  std::string rule_version;
+  bool has_door_camera = false;
+  std::vector<bucket> quarters;  // only those that have started by `until`
+  std::vector<bucket> hours;
+  bucket whole;
+  std::vector<shift> shifts;
+  std::string staff_basis;        // "pos" | "schedule" | "none"
+  std::vector<associate_figures> associates;  // by revenue, highest first
+  std::optional<double> team_close_rate;
+  std::vector<product_figures> top_by_revenue;  // ten at most
+  std::vector<product_figures> top_by_units;
+  std::vector<core::camera_gap> gaps;          // clipped to the day
+  std::int64_t occupancy_now = 0;              // entries − exits at `until` (clamped at 0 on the way)
+};
+
+// `events`: the day's events in any order (others are ignored), plus camera gaps that
+// overlap it. `now` cuts today short: later buckets are absent, open shifts end at it.
+// `running`: when the agent ran (sync::run_log); time outside it counts as a gap of every
+// camera. Absent: the cameras' own gap events are all there is.
+day_analysis analyse_day(std::chrono::sys_days day, const core::time_zone& zone, const funnel_rules& rules,
+                         std::span<const core::event> events, core::utc_time now,
+                         const std::optional<std::vector<utc_interval>>& running = std::nullopt);
+
+}  // namespace kelu::analytics

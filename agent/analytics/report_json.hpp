@@ -1,0 +1,34 @@
+#pragma once
+// The JSON forms of funnel buckets and the day report (docs/analytics.md, and the schemas
+// docs/schemas/funnel-bucket.schema.json and day-report.schema.json). Money stays in integer
+// minor units; ratios are rounded to four decimals and null where undefined, never NaN.
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "agent/core/time_zone.hpp"
+#include "funnel.hpp"
+
+namespace kelu::analytics {
+
+struct store_identity {
+  std::string tenant;
+  std::string id;
+  std::string name;
+  std::string currency;
+};
+
+// Store-level figures with their derived ratios.
+nlohmann::json figures_json(const figures& f, const funnel_rules& rules, bool has_door_camera);
+// A bucket as HQ receives it on metrics/funnel/{period}: an idempotent upsert keyed by
+// (store, kind, start), with the revision and rule version that made it.
+nlohmann::json bucket_json(const bucket& b, const day_analysis& day, const funnel_rules& rules,
+                           const core::time_zone& zone, const store_identity& store);
+// The whole day: hours, associates, products, coverage.
+nlohmann::json day_report_json(const day_analysis& day, const funnel_rules& rules, const core::time_zone& zone,
+                               const store_identity& store);
+// The same, for a person at a terminal.
+std::string day_report_text(const day_analysis& day, const funnel_rules& rules, const core::time_zone& zone,
+                            const store_identity& store);
+
+}  // namespace kelu::analytics

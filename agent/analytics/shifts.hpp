@@ -1,0 +1,42 @@
+#pragma once
+// Who was on shift when, from the tills: sign-on/sign-off events per associate and terminal,
+// united per associate (signing on at two tills is one shift, not two). An associate who
+// sold without any sign-on that day gets a shift from their first sale to their last, padded.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "agent/core/event.hpp"
+#include "funnel_rules.hpp"
+#include "seq_ranges.hpp"
+#include "weekly_hours.hpp"
+
+namespace kelu::analytics {
+
+struct shift {
+  std::string operator_id;  // the till's operator id, else the name
+  std::string name;
+  std::vector<utc_interval> on;  // disjoint, ascending
+  std::string basis;             // "sign-on" | "sales"
+  seq_ranges trace;              // the sign-on/off events behind it
+  std::int64_t on_ms() const;
+  bool operator==(const shift&) const = default;
+};
+
+// The key an associate goes by: the operator id, else the name; empty when the till sent neither.
+std::string associate_key(const std::string& operator_id, const std::string& operator_name);
+
+// `events` sorted by observed_at; only pos.operator and pos.transaction are looked at.
+// Shifts are clipped to [day_start, until); one still open ends where the opening hours
+// around its sign-on end (else at `until`).
+std::vector<shift> build_shifts(std::span<const core::event> events, const funnel_rules& rules,
+                                const std::vector<utc_interval>& opening, core::utc_time day_start,
+                                core::utc_time until);
+
+// Milliseconds of [from, to) covered by `intervals` (disjoint), weighted by their counts.
+std::int64_t overlap_ms(const std::vector<utc_interval>& intervals, core::utc_time from, core::utc_time to);
+// Sorts and merges overlapping intervals (counts are not added: use for presence, not headcount).
+std::vector<utc_interval> unite(std::vector<utc_interval> intervals);
+
+}  // namespace kelu::analytics

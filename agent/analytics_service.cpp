@@ -1,0 +1,211 @@
+#include "analytics_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "sync/aggregate_store.hpp"
+#include "sync/event_store.hpp"
+#include "sync/outbox.hpp"
+#include "sync/run_log.hpp"
+#include "sync/topics.hpp"
+
+namespace kelu {
+
+namespace {
+
+using namespace std::chrono;
+
+// The kinds of raw events the funnel reads; camera gaps are read by overlap.
+const std::vector<std::string> counted_types{"pos.transaction", "pos.operator", "traffic.line_cross",
+                                             "traffic.zone_dwell", "traffic.occupancy", "camera.gap"};
+
+// Events whose receipt may not be visible yet when a tick scans: commits lag receipt by a
+// group-commit turn and camera events by their post; rescanning a little is harmless.
+constexpr seconds rescan_margin{10};
+
+}  // namespace
+
+analytics::day_analysis analyse_stored_day(sync::event_store& store, sync::run_log& runs, sys_days day,
+                                           const core::time_zone& zone, const analytics::funnel_rules& rules,
+                                           core::utc_time now, std::int64_t* undecodable) {
+  const auto from = analytics::local_midnight(day, zone);
+  const auto to = analytics::local_midnight(day + days{1}, zone);
+  auto events = store.observed_between({counted_types.begin(), counted_types.end() - 1}, from, to, undecodable);
+  // A gap is stored when it ends, which may be days after it began: take every gap that ended
+  // after the day began and let the analysis clip them.
+  auto gaps = store.observed_between({"camera.gap"}, from, core::utc_time::max(), undecodable);
+  events.insert(events.end(), std::make_move_iterator(gaps.begin()), std::make_move_iterator(gaps.end()));
+  std::vector<analytics::utc_interval> running;
+  for (const auto& [started, alive] : runs.between(from, to)) running.push_back({started, alive, 1});
+  return analytics::analyse_day(day, zone, rules, events, now, running);
+}
+
+analytics_service::analytics_service(boost::asio::any_io_executor ex, sync::event_store& events,
+                                     sync::aggregate_store& aggregates, sync::run_log& runs, std::string boot_id,
+                                     core::utc_time started_at, sync::outbox& out, const sync::topics& topics,
+                                     const core::clock& clock, core::time_zone zone, analytics::funnel_rules rules,
+                                     analytics::store_identity store, analytics_service_options options,
+                                     std::shared_ptr<spdlog::logger> log)
+    : timer_(ex),
+      events_(events),
+      aggregates_(aggregates),
+      runs_(runs),
+      boot_id_(std::move(boot_id)),
+      started_at_(started_at),
+      outbox_(out),
+      topics_(topics),
+      clock_(clock),
+      zone_(std::move(zone)),
+      rules_(std::move(rules)),
+      store_(std::move(store)),
+      options_(options),
+      log_(std::move(log)) {}
+
+analytics_service::~analytics_service() = default;
+
+void analytics_service::start() {
+  stopped_ = false;
+  tick();
+  schedule();
+}
+
+void analytics_service::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+void analytics_service::update(analytics::funnel_rules rules, analytics_service_options options) {
+  const bool changed = rules.version() != rules_.version();
+  rules_ = std::move(rules);
+  options_ = options;
+  if (changed) {
+    // Recompute today under the new rule version; closed buckets get a new revision.
+    pending_.insert(analytics::local_day(clock_.now_utc(), zone_));
+    log_->info("analytics: rules changed (version {}): today is recomputed", rules_.version());
+  }
+}
+
+void analytics_service::schedule() {
+  timer_.expires_after(options_.live_interval);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    tick();
+    schedule();
+  });
+}
+
+void analytics_service::tick() {
+  const auto started = steady_clock::now();
+  const auto now = clock_.now_utc();
+  const auto today = analytics::local_day(now, zone_);
+  bool sent = false;
+  try {
+    if (!initialised_) {
+      stats_.closed_until = aggregates_.last_end("funnel.quarter");
+      initialised_ = true;
+    }
+    runs_.touch(boot_id_, started_at_, now);
+    // Days that received data since the last scan (the first scan starts an hour before the
+    // closing horizon, or at the beginning when nothing was ever closed).
+    const auto since = watermark_ ? *watermark_ - rescan_margin
+                       : stats_.closed_until ? *stats_.closed_until - hours{1}
+                                             : core::utc_time{};
+    for (const auto t : events_.observed_times_received_since(counted_types, since)) {
+      const auto d = analytics::local_day(t, zone_);
+      if (d <= today) pending_.insert(d);
+    }
+    watermark_ = now;
+    // Days with buckets that have passed their grace period and are not closed yet.
+    const auto closable = analytics::local_day(now - options_.close_grace, zone_);
+    if (stats_.closed_until) {
+      for (auto d = analytics::local_day(*stats_.closed_until, zone_); d <= closable; d += days{1}) pending_.insert(d);
+    }
+    pending_.insert(today);
+    int budget = options_.max_days_per_tick;
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (*it != today && budget-- <= 0) {
+        ++it;
+        continue;
+      }
+      sent = process_day(*it, now) || sent;
+      it = pending_.erase(it);
+    }
+  } catch (const std::exception& ex) {
+    log_->error("analytics: {}", ex.what());
+  }
+  stats_.last_compute_ms = duration_cast<milliseconds>(steady_clock::now() - started).count();
+  if (sent && on_sent_) on_sent_();
+}
+
+bool analytics_service::process_day(sys_days day, core::utc_time now) {
+  auto a = analyse_stored_day(events_, runs_, day, zone_, rules_, now, &stats_.undecodable_events);
+  bool sent = false;
+  const auto close = [&](const std::string& kind, core::utc_time start, core::utc_time end, nlohmann::json body) {
+    if (end + options_.close_grace > now) return;
+    const auto text = body.dump();
+    const auto revision = aggregates_.upsert(
+        kind, start, end, a.rule_version, text, now,
+        [&](std::int64_t r) {
+          body["revision"] = r;
+          body["closed_at"] = core::format_iso8601(now);
+          return body.dump();
+        },
+        {topics_.metrics(kind), now - end > options_.history_after});
+    if (revision) {
+      sent = true;
+      ++(*revision == 1 ? stats_.buckets_sent : stats_.revisions_sent);
+      if (*revision > 1)
+        log_->info("analytics: {} {} revised to revision {}", kind, core::format_iso8601(start), *revision);
+    }
+    if (kind == "funnel.quarter" && (!stats_.closed_until || end > *stats_.closed_until)) stats_.closed_until = end;
+  };
+  for (const auto* period : {&a.quarters, &a.hours})
+    for (const auto& b : *period)
+      close("funnel." + b.period, b.start, b.end, analytics::bucket_json(b, a, rules_, zone_, store_));
+  if (a.until >= a.end) {
+    close("funnel.day", a.start, a.end, analytics::bucket_json(a.whole, a, rules_, zone_, store_));
+    close("report.day", a.start, a.end, analytics::day_report_json(a, rules_, zone_, store_));
+  }
+  if (day == analytics::local_day(now, zone_)) {
+    publish_live(a, now);
+    today_ = std::move(a);
+  }
+  return sent;
+}
+
+void analytics_service::publish_live(const analytics::day_analysis& a, core::utc_time now) {
+  // Small and retained: what a phone or HQ's wallboard shows for today. Sent when a count
+  // changes, not on every tick (the bucket lengths grow with the clock; the counts do not).
+  const auto& t = a.whole.store;
+  const auto d = analytics::derive(t, rules_, a.has_door_camera);
+  nlohmann::json hours = nlohmann::json::array();
+  for (const auto& h : a.hours)
+    hours.push_back({analytics::format_local(h.start, zone_).substr(11, 5), h.store.entries, h.store.transactions,
+                     h.store.sales_minor - h.store.returns_minor});
+  nlohmann::json j{{"kind", "live"},
+                   {"tenant", store_.tenant},
+                   {"store", store_.id},
+                   {"day", analytics::format_day(a.day)},
+                   {"currency", rules_.currency},
+                   {"rule_version", a.rule_version},
+                   {"visitors", t.entries},
+                   {"engaged", t.engaged},
+                   {"passersby", t.passersby},
+                   {"occupancy_now", a.occupancy_now},
+                   {"transactions", t.transactions},
+                   {"items_milli", t.items_milli},
+                   {"net_sales_minor", d.net_sales_minor},
+                   {"conversion", d.conversion ? nlohmann::json(std::round(*d.conversion * 10000.0) / 10000.0)
+                                               : nlohmann::json(nullptr)},
+                   {"flags", d.flags},
+                   {"hours_columns", {"local_start", "visitors", "transactions", "net_sales_minor"}},
+                   {"hours", hours}};
+  auto text = j.dump();
+  if (text == last_live_) return;
+  last_live_ = text;
+  j["as_of"] = core::format_iso8601(now);
+  outbox_.replace(topics_.live(), j.dump(), 1, sync::aggregate_priority, now);
+  ++stats_.live_updates;
+  if (on_sent_) on_sent_();
+}
+
+}  // namespace kelu

@@ -1,0 +1,113 @@
+#pragma once
+// Runs kelu::analytics live in the agent: closes funnel buckets after their grace period and
+// sends them to HQ (metrics/funnel/{quarter,hour,day}, metrics/report/day), sends revisions
+// when late data or new rules change a closed bucket, and keeps the retained `live` topic
+// (today so far) current. Everything is recomputed from the stored raw events, so the box,
+// `kelu report` and a recompute after a rule change give the same figures.
+//
+// Which days need work is found from the store, not from the committer: events received since
+// the last tick (by received_at) name the days they touch, so a late POS file and a
+// `kelu ingest` run from another process revise the right buckets the same way live data does.
+// All calls on the io_context thread.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "agent/analytics/funnel.hpp"
+#include "agent/analytics/report_json.hpp"
+#include "agent/core/clock.hpp"
+#include "agent/core/time_zone.hpp"
+
+namespace spdlog {
+class logger;
+}
+namespace kelu::sync {
+class event_store;
+class aggregate_store;
+class outbox;
+class topics;
+class run_log;
+}  // namespace kelu::sync
+
+namespace kelu {
+
+// The day's analysis from the events and agent runs stored for it; `undecodable` counts rows skipped.
+analytics::day_analysis analyse_stored_day(sync::event_store& store, sync::run_log& runs, std::chrono::sys_days day,
+                                           const core::time_zone& zone, const analytics::funnel_rules& rules,
+                                           core::utc_time now, std::int64_t* undecodable = nullptr);
+
+struct analytics_service_options {
+  std::chrono::seconds close_grace{300};
+  std::chrono::seconds live_interval{15};
+  // Buckets that ended longer ago than this go out in the backlog lane, behind live data.
+  std::chrono::seconds history_after{3600};
+  int max_days_per_tick = 7;  // after a long outage, catch up a week per tick
+};
+
+struct analytics_stats {
+  std::int64_t buckets_sent = 0;    // first revisions
+  std::int64_t revisions_sent = 0;  // later revisions
+  std::int64_t live_updates = 0;
+  std::int64_t undecodable_events = 0;
+  std::int64_t last_compute_ms = 0;
+  std::optional<core::utc_time> closed_until;
+};
+
+class analytics_service {
+ public:
+  // `boot_id`/`started_at` identify this run in the run log, touched every tick.
+  analytics_service(boost::asio::any_io_executor ex, sync::event_store& events, sync::aggregate_store& aggregates,
+                    sync::run_log& runs, std::string boot_id, core::utc_time started_at, sync::outbox& out, const sync::topics& topics, const core::clock& clock, core::time_zone zone,
+                    analytics::funnel_rules rules, analytics::store_identity store, analytics_service_options options,
+                    std::shared_ptr<spdlog::logger> log);
+  ~analytics_service();
+
+  void start();
+  void stop();
+  // New rules (a reload): today is recomputed under the new rule version at the next tick.
+  void update(analytics::funnel_rules rules, analytics_service_options options);
+  // Runs one tick now (tests, and the agent's stop so the last figures are sent).
+  void tick();
+  // Today so far, as of the last tick.
+  const std::optional<analytics::day_analysis>& today() const { return today_; }
+  const analytics::funnel_rules& rules() const { return rules_; }
+  const analytics_stats& stats() const { return stats_; }
+  // Called after a tick sent something (the publisher's wake-up).
+  void on_sent(std::function<void()> listener) { on_sent_ = std::move(listener); }
+
+ private:
+  void schedule();
+  bool process_day(std::chrono::sys_days day, core::utc_time now);
+  void publish_live(const analytics::day_analysis& today, core::utc_time now);
+
+  boost::asio::steady_timer timer_;
+  sync::event_store& events_;
+  sync::aggregate_store& aggregates_;
+  sync::run_log& runs_;
+  std::string boot_id_;
+  core::utc_time started_at_;
+  sync::outbox& outbox_;
+  const sync::topics& topics_;
+  const core::clock& clock_;
+  core::time_zone zone_;
+  analytics::funnel_rules rules_;
+  analytics::store_identity store_;
+  analytics_service_options options_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::optional<core::utc_time> watermark_;  // received_at scanned up to
+  std::set<std::chrono::sys_days> pending_;  // days touched and not yet recomputed
+  std::optional<analytics::day_analysis> today_;
+  std::string last_live_;
+  bool stopped_ = false;
+  bool initialised_ = false;
+  std::function<void()> on_sent_;
+  analytics_stats stats_;
+};
+
+}  // namespace kelu

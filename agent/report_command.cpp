@@ -1,0 +1,60 @@
+#include "report_command.hpp"
+
+#include <iostream>
+
+#include "analytics_service.hpp"
+#include "sync/database.hpp"
+#include "sync/event_store.hpp"
+#include "sync/outbox.hpp"
+#include "sync/run_log.hpp"
+#include "sync/topics.hpp"
+
+namespace kelu {
+
+int run_report(const config::config& c, const report_options& o, std::ostream& out, std::ostream& err) {
+  auto zone = core::time_zone::load(c.store.time_zone);
+  if (!zone) {
+    err << "store.time_zone: " << zone.error_message() << "\n";
+    return 2;
+  }
+  auto rules = analytics::rules_for(c);
+  if (!rules) {
+    err << rules.error_message() << "\n";
+    return 2;
+  }
+  const auto now = o.now ? *o.now : std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  auto day = analytics::local_day(now, *zone);
+  if (!o.day.empty()) {
+    auto parsed = analytics::parse_day(o.day);
+    if (!parsed) {
+      err << "--day: " << parsed.error_message() << "\n";
+      return 2;
+    }
+    day = *parsed;
+  }
+  const auto path = o.database.empty() ? c.storage.path : o.database;
+  auto db = sync::database::open({path, false});
+  if (!db) {
+    err << db.error_message() << "\n";
+    return 2;
+  }
+  try {
+    sync::outbox outbox{**db};
+    sync::event_store store{**db, outbox, sync::topics(c.store.tenant, c.store.id)};
+    sync::run_log runs{**db};
+    std::int64_t undecodable = 0;
+    const auto a = analyse_stored_day(store, runs, day, *zone, *rules, now, &undecodable);
+    const analytics::store_identity id{c.store.tenant, c.store.id, c.store.name, c.store.currency};
+    if (o.json)
+      out << analytics::day_report_json(a, *rules, *zone, id).dump(2) << "\n";
+    else
+      out << analytics::day_report_text(a, *rules, *zone, id);
+    if (undecodable > 0) err << "warning: " << undecodable << " stored events could not be read and were skipped\n";
+  } catch (const std::exception& ex) {
+    err << "report: " << path << ": " << ex.what() << "\n";
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace kelu

@@ -1,0 +1,56 @@
+#pragma once
+// Closed aggregates (funnel buckets, day reports) as last computed and sent. HQ receives
+// them as idempotent upserts keyed by (store, kind, start) with a revision: upsert() stores
+// and queues a new revision only when the figures changed, so recomputing a bucket with the
+// same events and rules sends nothing, and late data or new rules send revision n+1.
+// On the io_context thread, like the rest of the store.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/core/time.hpp"
+#include "database.hpp"
+#include "outbox.hpp"
+
+namespace kelu::sync {
+
+struct aggregate_row {
+  std::string kind;
+  core::utc_time start{};
+  core::utc_time end{};
+  std::string rule_version;
+  std::int64_t revision = 0;
+  core::utc_time updated_at{};
+  std::string body;
+};
+
+struct aggregate_message {
+  std::string topic;
+  bool backlog = false;  // history (a bucket closed after an outage): sent in the backlog lane
+};
+
+class aggregate_store {
+ public:
+  aggregate_store(database& db, outbox& out);
+
+  // `body` is the aggregate without its revision; `payload(revision)` renders what is sent.
+  // Returns the new revision, or nothing when the stored body is the same. The row and its
+  // outbox message commit together.
+  std::optional<std::int64_t> upsert(const std::string& kind, core::utc_time start, core::utc_time end,
+                                     const std::string& rule_version, const std::string& body, core::utc_time now,
+                                     const std::function<std::string(std::int64_t revision)>& payload,
+                                     const aggregate_message& message);
+  std::optional<aggregate_row> find(const std::string& kind, core::utc_time start);
+  // Rows of `kind` starting in [from, to), by start.
+  std::vector<aggregate_row> between(const std::string& kind, core::utc_time from, core::utc_time to);
+  // The end of the latest stored row of `kind`: how far closing has got.
+  std::optional<core::utc_time> last_end(const std::string& kind);
+
+ private:
+  database& db_;
+  outbox& outbox_;
+};
+
+}  // namespace kelu::sync

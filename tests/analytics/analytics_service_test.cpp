@@ -1,0 +1,263 @@
+// The live side of analytics against a real SQLite store: buckets close after their grace
+// period, late data and new rules send revisions (and only then), `live` keeps one row.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "agent/analytics_service.hpp"
+#include "golden_day.hpp"
+#include "support/schema_check.hpp"
+#include "support/temp_dir.hpp"
+#include "sync/aggregate_store.hpp"
+#include "sync/database.hpp"
+#include "sync/event_store.hpp"
+#include "sync/outbox.hpp"
+#include "sync/run_log.hpp"
+#include "sync/topics.hpp"
+
+namespace kelu::test {
+namespace {
+
+using nlohmann::json;
+
+struct manual_clock final : core::clock {
+  core::utc_time now{};
+  core::utc_time now_utc() const override { return now; }
+  std::chrono::steady_clock::time_point now_steady() const override { return std::chrono::steady_clock::now(); }
+};
+
+core::utc_time at(const char* iso) { return core::parse_iso8601(iso).value(); }
+
+struct outbox_message {
+  std::string topic;
+  json payload;
+  bool retain = false;
+  bool backlog = false;
+};
+
+class analytics_service_test : public testing::Test {
+ protected:
+  void SetUp() override {
+    clock.now = at("2026-11-24T10:59:30Z");  // 11:59:30 in Berlin
+    service = std::make_unique<analytics_service>(
+        io.get_executor(), store, aggregates, runs, "boot-1", at("2026-11-23T23:00:00Z"), out, topics, clock, g.zone,
+        g.rules, g.store, analytics_service_options{}, std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
+  }
+
+  // Stores the events as the committer would; returns them with their seqs.
+  std::vector<core::event> append(std::vector<core::event> events) {
+    EXPECT_TRUE(store.append(events, clock.now).ok());
+    return events;
+  }
+
+  // Every message queued so far, in order, then forgotten (as if sent and acknowledged).
+  std::vector<outbox_message> drain() {
+    std::vector<outbox_message> v;
+    std::vector<std::int64_t> ids;
+    sync::statement st{db->handle(), "SELECT id, topic, payload, retain, backlog FROM outbox ORDER BY id"};
+    while (st.step()) {
+      ids.push_back(st.column_int(0));
+      v.push_back({st.column_text(1), json::parse(st.column_text(2)), st.column_int(3) != 0, st.column_int(4) != 0});
+      if (v.back().topic.find("/events/") == std::string::npos)
+        captured.push_back({v.back().topic, st.column_text(2), v.back().retain});
+    }
+    out.remove(ids);
+    return v;
+  }
+
+  void TearDown() override {
+    // Whatever analytics sent in the test is what the contract in docs/schemas/ says.
+    if (captured.empty()) return;
+    const auto checked = check_against_schemas(captured, KELU_SOURCE_DIR, dir.path().string());
+    if (!checked.available) return;
+    EXPECT_EQ(checked.status, 0) << checked.text;
+  }
+
+  std::vector<received> captured;
+
+  static std::vector<outbox_message> on(const std::vector<outbox_message>& v, const std::string& suffix) {
+    std::vector<outbox_message> r;
+    for (const auto& m : v)
+      if (m.topic.size() >= suffix.size() && m.topic.compare(m.topic.size() - suffix.size(), suffix.size(), suffix) == 0)
+        r.push_back(m);
+    return r;
+  }
+
+  golden_day g = golden_day::load("ordinary_day");
+  temp_dir dir;
+  std::unique_ptr<sync::database> db = sync::database::open({dir.file("k.db"), false}).value();
+  sync::outbox out{*db};
+  sync::topics topics{"acme", "berlin-01"};
+  sync::event_store store{*db, out, topics};
+  sync::aggregate_store aggregates{*db, out};
+  sync::run_log runs{*db};
+  boost::asio::io_context io;
+  manual_clock clock;
+  std::unique_ptr<analytics_service> service;
+};
+
+TEST_F(analytics_service_test, closes_buckets_after_grace_and_revises_them_on_late_data) {
+  // Everything the day will see, as it arrives: events up to now.
+  std::vector<core::event> so_far;
+  for (auto e : g.events)
+    if (e.observed_at < clock.now) so_far.push_back(e);
+  append(so_far);
+  drain();  // the raw events themselves
+
+  service->tick();
+  auto sent = drain();
+  const auto hours = on(sent, "/metrics/funnel/hour");
+  // 11:00 local ended at 10:00Z, its grace (5 min) passed; 11:00-12:00 only just ended.
+  ASSERT_EQ(hours.size(), 11u);
+  EXPECT_EQ(hours.back().payload["local_start"], "2026-11-24T10:00:00+01:00");
+  EXPECT_EQ(hours.back().payload["revision"], 1);
+  EXPECT_EQ(hours.back().payload["figures"]["transactions"], 4);
+  EXPECT_EQ(hours.back().payload["figures"]["visitors"], 20);
+  EXPECT_EQ(hours.back().topic, "kelu/v1/acme/berlin-01/metrics/funnel/hour");
+  EXPECT_FALSE(hours.back().retain);
+  EXPECT_EQ(on(sent, "/metrics/funnel/quarter").size(), 47u);  // up to 11:30-11:45
+  EXPECT_TRUE(on(sent, "/metrics/funnel/day").empty());
+  const auto live = on(sent, "/live");
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_TRUE(live[0].retain);
+  EXPECT_EQ(live[0].payload["visitors"], 36);  // 6 + 20 + 10 before 12:00
+  EXPECT_EQ(live[0].payload["transactions"], 9);
+
+  // Nothing new: recomputing sends nothing.
+  clock.now += std::chrono::seconds(15);
+  service->tick();
+  for (const auto& m : drain()) ADD_FAILURE() << m.topic << " " << m.payload.dump();
+
+  // A till's file arrives an hour late with a sale at 10:20 local.
+  clock.now = at("2026-11-24T11:30:00Z");
+  auto late = g.events.front();
+  core::pos_transaction tx;
+  tx.terminal = "till9";
+  tx.transaction_id = "late-1";
+  tx.business_day = "2026-11-24";
+  tx.operator_id = "B2";
+  tx.currency = "EUR";
+  tx.total_minor = 999;
+  late.body = tx;
+  late.id = core::new_event_id();
+  late.observed_at = at("2026-11-24T09:20:00Z");
+  late.received_at = clock.now;
+  late = append({late}).front();
+  drain();
+  service->tick();
+  sent = drain();
+  const auto revised = on(sent, "/metrics/funnel/hour");
+  ASSERT_EQ(revised.size(), 2u);  // 10:00 revised; 11:00 closes now for the first time
+  EXPECT_EQ(revised[0].payload["local_start"], "2026-11-24T10:00:00+01:00");
+  EXPECT_EQ(revised[0].payload["revision"], 2);
+  EXPECT_EQ(revised[0].payload["figures"]["transactions"], 5);
+  EXPECT_EQ(revised[0].payload["figures"]["sales_minor"], 13750 + 999);
+  EXPECT_EQ(revised[1].payload["revision"], 1);
+  const auto quarters = on(sent, "/metrics/funnel/quarter");
+  ASSERT_GE(quarters.size(), 1u);
+  EXPECT_EQ(quarters[0].payload["local_start"], "2026-11-24T10:15:00+01:00");
+  EXPECT_EQ(quarters[0].payload["revision"], 2);
+  // The raw event behind the revision is traced from it.
+  bool traced = false;
+  for (const auto& r : revised[0].payload["trace"])
+    traced = traced || (r["source"] == late.source && r["first"] <= late.seq && r["last"] >= late.seq);
+  EXPECT_TRUE(traced) << revised[0].payload["trace"];
+  EXPECT_EQ(aggregates.find("funnel.hour", at("2026-11-24T09:00:00Z"))->revision, 2);
+}
+
+TEST_F(analytics_service_test, new_rules_recompute_today_under_a_new_version) {
+  append(g.events);
+  clock.now = at("2026-11-24T15:00:00Z");
+  service->tick();
+  const auto before = on(drain(), "/metrics/funnel/hour");
+  ASSERT_FALSE(before.empty());
+  const auto old_version = before[0].payload["rule_version"];
+  EXPECT_EQ(before[10].payload["figures"]["engaged"], 4);
+
+  auto rules = g.rules;
+  rules.engaged_dwell_ms["door"] = 40'000;  // the technician raises the engaged threshold
+  service->update(rules, analytics_service_options{});
+  service->tick();
+  const auto after = on(drain(), "/metrics/funnel/hour");
+  ASSERT_EQ(after.size(), before.size());  // every closed hour of today, once more
+  EXPECT_NE(after[0].payload["rule_version"], old_version);
+  EXPECT_EQ(after[0].payload["revision"], 2);
+  EXPECT_EQ(after[10].payload["figures"]["engaged"], 2);  // 35 s and 31 s no longer count
+  // Deterministic: the same rules again change nothing.
+  service->update(rules, analytics_service_options{});
+  service->tick();
+  EXPECT_TRUE(on(drain(), "/metrics/funnel/hour").empty());
+}
+
+TEST_F(analytics_service_test, a_closed_day_sends_its_day_bucket_and_report_and_live_keeps_one_row) {
+  append(g.events);
+  for (int i = 0; i < 4; ++i) {
+    clock.now = at("2026-11-24T08:00:00Z") + std::chrono::hours(3 * i);
+    service->tick();
+  }
+  // Unsent live rows are superseded: only the newest waits.
+  sync::statement st{db->handle(), "SELECT count(*) FROM outbox WHERE topic LIKE '%/live'"};
+  st.step();
+  EXPECT_EQ(st.column_int(0), 1);
+
+  clock.now = at("2026-11-25T02:00:00Z");  // 03:00 the next day: the 24th has closed
+  service->tick();
+  const auto sent = drain();
+  const auto day = on(sent, "/metrics/funnel/day");
+  ASSERT_EQ(day.size(), 1u);
+  EXPECT_EQ(day[0].payload["figures"]["visitors"], 40);
+  EXPECT_EQ(day[0].payload["complete"], true);
+  const auto report = on(sent, "/metrics/report/day");
+  ASSERT_EQ(report.size(), 1u);
+  EXPECT_EQ(report[0].payload["totals"]["net_sales_minor"], 24200);
+  EXPECT_EQ(report[0].payload["associates"][0]["operator_id"], "A1");
+  // The box ran all day (the run log says so): full coverage.
+  EXPECT_EQ(report[0].payload["totals"]["coverage"], 1.0);
+  // Closed three hours after it ended: history, in the backlog lane behind live data.
+  EXPECT_TRUE(report[0].backlog);
+  const auto live = on(sent, "/live");
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live[0].payload["day"], "2026-11-25");
+  EXPECT_EQ(live[0].payload["visitors"], 0);
+}
+
+TEST_F(analytics_service_test, time_the_box_was_off_is_missing_coverage) {
+  append(g.events);
+  clock.now = at("2026-11-24T10:00:00Z");
+  service->tick();  // this run: since midnight, alive until 10:00Z
+  // Switched off for three hours; a new run starts.
+  analytics_service second{io.get_executor(), store, aggregates, runs, "boot-2", at("2026-11-24T13:00:00Z"),
+                           out, topics, clock, g.zone, g.rules, g.store, analytics_service_options{},
+                           std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>())};
+  clock.now = at("2026-11-25T02:00:00Z");
+  second.tick();
+  const auto report = on(drain(), "/metrics/report/day");
+  ASSERT_EQ(report.size(), 1u);
+  EXPECT_EQ(report[0].payload["totals"]["coverage"], 0.875);  // 21 of 24 hours
+  for (const auto& h : report[0].payload["hours"])
+    if (h["local_start"] == "2026-11-24T12:00:00+01:00") {
+      EXPECT_EQ(h["coverage"], 0.0);
+      EXPECT_TRUE(h["conversion"].is_null());
+    }
+}
+
+// `kelu report --json` prints the same document HQ receives on metrics/report/day.
+TEST(analytics_schema, golden_reports_follow_the_contract) {
+  std::vector<received> reports;
+  for (const char* name : {"ordinary_day", "dst_spring", "dst_autumn", "camera_gap", "zero_traffic", "returns_exceed",
+                           "double_signon"}) {
+    const auto g = golden_day::load(name);
+    reports.push_back({"kelu/v1/acme/berlin-01/metrics/report/day",
+                       analytics::day_report_json(g.analyse(), g.rules, g.zone, g.store).dump(), false});
+  }
+  temp_dir dir;
+  const auto checked = check_against_schemas(reports, KELU_SOURCE_DIR, dir.path().string());
+  if (!checked.available) GTEST_SKIP() << "python3-jsonschema is not installed (scripts/setup installs it)";
+  EXPECT_EQ(checked.status, 0) << checked.text;
+  EXPECT_NE(checked.text.find("validated 7 analytics"), std::string::npos) << checked.text;
+}
+
+}  // namespace
+}  // namespace kelu::test

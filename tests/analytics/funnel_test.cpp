@@ -1,0 +1,334 @@
+// Golden days: events in, figures and report out. The figures asserted here are worked out by
+// hand from the stories in tests/data/analytics/make_cases.py; expected.json pins the whole
+// report (rewrite it with KELU_UPDATE_GOLDEN=1 and review the diff).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+
+#include "golden_day.hpp"
+#include "support/files.hpp"
+
+namespace kelu::test {
+namespace {
+
+using nlohmann::json;
+
+json report(const golden_day& g, const analytics::day_analysis& a) {
+  return analytics::day_report_json(a, g.rules, g.zone, g.store);
+}
+
+const json& hour_at(const json& r, const std::string& local_start) {
+  for (const auto& h : r["hours"])
+    if (h["local_start"] == local_start) return h;
+  static const json none;
+  ADD_FAILURE() << "no hour " << local_start;
+  return none;
+}
+
+const json& associate(const json& r, const std::string& id) {
+  for (const auto& a : r["associates"])
+    if (a["operator_id"] == id) return a;
+  static const json none;
+  ADD_FAILURE() << "no associate " << id;
+  return none;
+}
+
+class golden : public testing::TestWithParam<std::string> {};
+
+TEST_P(golden, report_matches_expected_json) {
+  const auto g = golden_day::load(GetParam());
+  const auto r = report(g, g.analyse());
+  const auto path = std::filesystem::path(KELU_TEST_DATA) / "analytics" / GetParam() / "expected.json";
+  if (std::getenv("KELU_UPDATE_GOLDEN")) {
+    std::ofstream(path) << r.dump(2) << "\n";
+    GTEST_SKIP() << "wrote " << path;
+  }
+  const auto text = slurp(path);
+  ASSERT_FALSE(text.empty()) << path << " missing: run with KELU_UPDATE_GOLDEN=1 and review it";
+  const auto expected = json::parse(text);
+  EXPECT_TRUE(r == expected) << "differs from " << path << ":\n" << json::diff(expected, r).dump(2);
+}
+
+// Additive figures of the hours add up to the day, and the quarters to their hours.
+TEST_P(golden, hours_add_up_to_the_day_and_quarters_to_hours) {
+  const auto g = golden_day::load(GetParam());
+  const auto a = g.analyse();
+  auto strip = [](analytics::figures f) {
+    f.occupancy_peak = 0;  // a maximum, not a sum
+    return f;
+  };
+  analytics::figures sum;
+  for (const auto& h : a.hours) sum += h.store;
+  EXPECT_EQ(strip(sum), strip(a.whole.store));
+  EXPECT_EQ(static_cast<std::int64_t>(a.quarters.size()), ((a.end - a.start).count() + 899'999) / 900'000);
+  for (std::size_t h = 0; h < a.hours.size(); ++h) {
+    analytics::figures q;
+    for (std::size_t i = h * 4; i < std::min(h * 4 + 4, a.quarters.size()); ++i) q += a.quarters[i].store;
+    EXPECT_EQ(strip(q), strip(a.hours[h].store)) << "hour " << h;
+  }
+  EXPECT_EQ(a.whole.store.span_ms, (a.end - a.start).count());
+  // Every raw event of the day is traced from the day's figures, and nothing else is.
+  EXPECT_EQ(a.whole.trace.count(), static_cast<std::int64_t>(g.events.size()));
+  for (const auto& e : g.events) EXPECT_TRUE(a.whole.trace.contains(e.source, e.seq)) << e.source << " " << e.seq;
+}
+
+// The same events in another order, analysed twice: the same figures, byte for byte.
+TEST_P(golden, recompute_is_deterministic) {
+  auto g = golden_day::load(GetParam());
+  const auto first = report(g, g.analyse()).dump();
+  std::mt19937 rng(42);
+  std::shuffle(g.events.begin(), g.events.end(), rng);
+  EXPECT_EQ(report(g, g.analyse()).dump(), first);
+  EXPECT_EQ(report(g, g.analyse()).dump(), first);
+}
+
+// nlohmann would print NaN as null and hide it: look at the values before printing.
+void expect_finite(const json& j, const std::string& path) {
+  if (j.is_number_float()) {
+    EXPECT_TRUE(std::isfinite(j.get<double>())) << path;
+  } else if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) expect_finite(v, path + "." + k);
+  } else if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) expect_finite(j[i], path + "[" + std::to_string(i) + "]");
+  }
+}
+
+TEST_P(golden, no_field_is_nan_or_infinite) {
+  const auto g = golden_day::load(GetParam());
+  expect_finite(report(g, g.analyse()), GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(analytics, golden,
+                         testing::Values("ordinary_day", "dst_spring", "dst_autumn", "camera_gap", "zero_traffic",
+                                         "returns_exceed", "double_signon"));
+
+TEST(funnel_golden, ordinary_day_totals_associates_and_products) {
+  const auto g = golden_day::load("ordinary_day");
+  const auto r = report(g, g.analyse());
+  const auto& t = r["totals"];
+  EXPECT_EQ(t["visitors"], 40);
+  EXPECT_EQ(t["exits"], 40);
+  EXPECT_EQ(t["passersby"], 12);
+  EXPECT_EQ(t["engaged"], 5);  // track 3 engaged twice counts once; 30 s exactly is engaged
+  EXPECT_EQ(t["transactions"], 10);
+  EXPECT_EQ(t["sales_minor"], 25750);
+  EXPECT_EQ(t["returns"], 1);
+  EXPECT_EQ(t["returns_minor"], 1550);
+  EXPECT_EQ(t["net_sales_minor"], 24200);
+  EXPECT_EQ(t["voids"], 1);
+  EXPECT_EQ(t["other_currency_transactions"], 1);
+  EXPECT_EQ(t["items_milli"], 14000);
+  EXPECT_EQ(t["upt"], 1.4);
+  EXPECT_EQ(t["atv_minor"], 2575);
+  EXPECT_EQ(t["conversion"], 0.25);
+  EXPECT_EQ(t["engaged_rate"], 0.125);
+  EXPECT_EQ(t["sales_per_visitor_minor"], 605);  // 242.00 / 40
+  EXPECT_EQ(t["staff_ms"], 23'700'000);          // Alice 4 h + Bob 2 h + Carol 35 min (inferred)
+  EXPECT_EQ(t["star"], 6.0759);                  // 40 / 6.5833 h
+  EXPECT_EQ(t["coverage"], 1.0);
+  EXPECT_EQ(r["zones"]["door/promo"]["visits"], 8);
+  EXPECT_EQ(r["zones"]["door/promo"]["engaged"], 6);
+  EXPECT_EQ(r["zones"]["door/promo"]["dwell_ms"], 256000);
+  EXPECT_EQ(r["zones"]["door/promo"]["occupancy_peak"], 5);
+  EXPECT_EQ(r["cameras"]["door"]["entries"], 40);
+
+  const auto& ten = hour_at(r, "2026-11-24T10:00:00+01:00");
+  EXPECT_EQ(ten["visitors"], 20);
+  EXPECT_EQ(ten["engaged"], 4);
+  EXPECT_EQ(ten["transactions"], 4);
+  EXPECT_EQ(ten["conversion"], 0.2);
+  const auto& eleven = hour_at(r, "2026-11-24T11:00:00+01:00");
+  EXPECT_EQ(eleven["visitors"], 10);
+  EXPECT_EQ(eleven["transactions"], 4);  // the void at 11:55 is not a sale
+  EXPECT_EQ(eleven["voids"], 1);
+  EXPECT_EQ(hour_at(r, "2026-11-24T15:00:00+01:00")["other_currency_transactions"], 1);
+  EXPECT_NE(std::find(hour_at(r, "2026-11-24T03:00:00+01:00")["flags"].begin(),
+                      hour_at(r, "2026-11-24T03:00:00+01:00")["flags"].end(), "closed"),
+            hour_at(r, "2026-11-24T03:00:00+01:00")["flags"].end());
+
+  EXPECT_EQ(r["team_close_rate"], 0.225);  // 9 sales / 40 visitors shared by Alice and Bob
+  const auto& alice = associate(r, "A1");
+  EXPECT_EQ(alice["transactions"], 4);
+  EXPECT_EQ(alice["net_sales_minor"], 16200);
+  EXPECT_EQ(alice["items_milli"], 7000);
+  EXPECT_EQ(alice["on_shift_ms"], 14'400'000);
+  EXPECT_EQ(alice["visitors_share"], 25.0);  // 6 alone at 9, half of 20 and of 10, 4 alone at 12
+  EXPECT_EQ(alice["close_rate"], 0.16);
+  EXPECT_EQ(alice["high_sales_low_close"], true);  // top revenue, 0.16 < 75 % of 0.225
+  EXPECT_NE(alice["flag_reason"].get<std::string>().find("0.160"), std::string::npos);
+  const auto& bob = associate(r, "B2");
+  EXPECT_EQ(bob["visitors_share"], 15.0);
+  EXPECT_EQ(bob["close_rate"], 0.3333);
+  EXPECT_EQ(bob["high_sales_low_close"], false);
+  const auto& carol = associate(r, "C3");
+  EXPECT_EQ(carol["shift_basis"], "sales");
+  EXPECT_EQ(carol["on_shift_ms"], 2'100'000);  // 14:45 to 15:20: her sales padded by 15 min
+  EXPECT_TRUE(carol["close_rate"].is_null());  // nobody came in while she was on
+
+  const auto& by_revenue = r["products"]["by_revenue"];
+  const std::vector<std::pair<std::string, std::int64_t>> want{
+      {"JKT-03", 8000}, {"BAG-05", 4200}, {"BELT-09", 3000}, {"SOCK-04", 3000}, {"TEE-01", 3000},
+      {"CAP-02", 1100}, {"CARD-08", 900}, {"MUG-07", 800},   {"PIN-06", 200}};
+  ASSERT_EQ(by_revenue.size(), want.size());
+  std::int64_t sum = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(by_revenue[i]["item_id"], want[i].first) << i;
+    EXPECT_EQ(by_revenue[i]["revenue_minor"], want[i].second) << i;
+    sum += by_revenue[i]["revenue_minor"].get<std::int64_t>();
+  }
+  EXPECT_EQ(sum, 24200);  // products add up to net sales
+  EXPECT_EQ(r["products"]["by_units"][0]["item_id"], "SOCK-04");
+  EXPECT_EQ(r["products"]["by_units"][0]["units_milli"], 3000);
+  EXPECT_EQ(g.analyse().occupancy_now, 0);
+}
+
+TEST(funnel_golden, spring_forward_day_has_23_hours) {
+  const auto g = golden_day::load("dst_spring");
+  const auto r = report(g, g.analyse());
+  ASSERT_EQ(r["hours"].size(), 23u);
+  EXPECT_EQ(r["hours"][1]["local_start"], "2026-03-29T01:00:00+01:00");
+  EXPECT_EQ(r["hours"][2]["local_start"], "2026-03-29T03:00:00+02:00");
+  EXPECT_EQ(r["hours"][1]["visitors"], 1);
+  EXPECT_EQ(r["hours"][2]["visitors"], 1);
+  EXPECT_EQ(r["totals"]["span_ms"], 23 * 3'600'000);
+  EXPECT_EQ(r["totals"]["open_ms"], 6 * 3'600'000);  // Sunday 11-17
+  EXPECT_EQ(r["totals"]["conversion"], 0.3333);
+  EXPECT_EQ(r["start"], "2026-03-28T23:00:00.000Z");
+  EXPECT_EQ(r["end"], "2026-03-29T22:00:00.000Z");
+}
+
+TEST(funnel_golden, fall_back_day_has_25_hours_and_two_two_oclocks) {
+  const auto g = golden_day::load("dst_autumn");
+  const auto r = report(g, g.analyse());
+  ASSERT_EQ(r["hours"].size(), 25u);
+  EXPECT_EQ(r["hours"][2]["local_start"], "2026-10-25T02:00:00+02:00");
+  EXPECT_EQ(r["hours"][3]["local_start"], "2026-10-25T02:00:00+01:00");
+  EXPECT_EQ(r["hours"][2]["visitors"], 1);
+  EXPECT_EQ(r["hours"][3]["visitors"], 2);
+  EXPECT_EQ(r["totals"]["span_ms"], 25 * 3'600'000);
+}
+
+TEST(funnel_golden, camera_gap_flags_conversion_instead_of_inventing_it) {
+  const auto g = golden_day::load("camera_gap");
+  const auto a = g.analyse();
+  const auto r = report(g, a);
+  const auto& two = hour_at(r, "2026-11-25T14:00:00+01:00");
+  EXPECT_EQ(two["visitors"], 3);
+  EXPECT_EQ(two["transactions"], 2);  // the till kept selling while the camera was down
+  EXPECT_EQ(two["coverage"], 0.3333);
+  EXPECT_TRUE(two["conversion"].is_null());
+  EXPECT_TRUE(two["sales_per_visitor_minor"].is_null());
+  EXPECT_EQ(two["flags"], json::array({"low_coverage"}));
+  const auto& ten = hour_at(r, "2026-11-25T10:00:00+01:00");
+  EXPECT_EQ(ten["conversion"], 0.2);
+  EXPECT_EQ(ten["coverage"], 1.0);
+  const auto& midnight = hour_at(r, "2026-11-25T00:00:00+01:00");
+  EXPECT_EQ(midnight["coverage"], 0.5);  // down since 23:00 the night before, up at 00:30
+  // The day: 70 minutes missing of 1440 is above the 90 % floor.
+  EXPECT_EQ(r["totals"]["coverage"], 0.9514);
+  EXPECT_EQ(r["totals"]["visitors"], 43);
+  EXPECT_EQ(r["totals"]["conversion"], 0.2326);
+  ASSERT_EQ(r["gaps"].size(), 2u);
+  EXPECT_EQ(r["gaps"][0]["from"], "2026-11-24T23:00:00.000Z");  // clipped to local midnight
+  // The quarter 14:00-14:15 was seen for 10 minutes of 15.
+  const auto q = std::find_if(a.quarters.begin(), a.quarters.end(), [&](const analytics::bucket& b) {
+    return analytics::format_local(b.start, g.zone) == "2026-11-25T14:00:00+01:00";
+  });
+  ASSERT_NE(q, a.quarters.end());
+  EXPECT_EQ(q->store.covered_ms, 10 * 60'000);
+}
+
+TEST(funnel_golden, the_agent_not_running_is_missing_coverage) {
+  const auto g = golden_day::load("ordinary_day");
+  // The box ran 08:00-12:00 UTC only.
+  const std::vector<analytics::utc_interval> running{
+      {core::parse_iso8601("2026-11-24T08:00:00Z").value(), core::parse_iso8601("2026-11-24T12:00:00Z").value(), 1}};
+  const auto a = analytics::analyse_day(g.day(), g.zone, g.rules, g.events, core::utc_time::max(), running);
+  const auto r = report(g, a);
+  EXPECT_EQ(r["totals"]["coverage"], 0.1667);
+  EXPECT_TRUE(r["totals"]["conversion"].is_null());
+  EXPECT_EQ(hour_at(r, "2026-11-24T10:00:00+01:00")["coverage"], 1.0);
+  EXPECT_EQ(hour_at(r, "2026-11-24T08:00:00+01:00")["coverage"], 0.0);
+}
+
+TEST(funnel_golden, zero_traffic_divides_by_nothing) {
+  const auto g = golden_day::load("zero_traffic");
+  const auto r = report(g, g.analyse());
+  const auto& t = r["totals"];
+  EXPECT_EQ(t["visitors"], 0);
+  EXPECT_EQ(t["transactions"], 2);
+  for (const char* k : {"conversion", "engaged_rate", "sales_per_visitor_minor", "avg_dwell_s"})
+    EXPECT_TRUE(t[k].is_null()) << k;
+  EXPECT_EQ(t["star"], 0.0);  // nobody came in during Alice's inferred shift: zero, not undefined
+  EXPECT_EQ(t["atv_minor"], 2750);
+  EXPECT_EQ(t["upt"], 2.0);
+  for (const auto& h : r["hours"])
+    if (h["transactions"] == 0) {
+      EXPECT_TRUE(h["atv_minor"].is_null());
+      EXPECT_TRUE(h["upt"].is_null());
+    }
+  EXPECT_TRUE(r["team_close_rate"].is_null());
+  EXPECT_TRUE(associate(r, "A1")["close_rate"].is_null());
+}
+
+TEST(funnel_golden, returns_exceeding_sales_make_negative_net_sales) {
+  const auto g = golden_day::load("returns_exceed");
+  const auto r = report(g, g.analyse());
+  const auto& t = r["totals"];
+  EXPECT_EQ(t["sales_minor"], 5000);
+  EXPECT_EQ(t["returns"], 2);
+  EXPECT_EQ(t["returns_minor"], 8000);
+  EXPECT_EQ(t["net_sales_minor"], -3000);
+  EXPECT_EQ(t["atv_minor"], 5000);  // the average sale, returns apart
+  EXPECT_EQ(t["sales_per_visitor_minor"], -600);
+  EXPECT_EQ(t["conversion"], 0.2);
+  EXPECT_EQ(associate(r, "B2")["net_sales_minor"], -3000);
+  EXPECT_EQ(associate(r, "B2")["high_sales_low_close"], false);  // no positive revenue to flag
+  const auto& products = r["products"]["by_revenue"];
+  ASSERT_EQ(products.size(), 2u);
+  EXPECT_EQ(products[0]["item_id"], "JKT-03");
+  EXPECT_EQ(products[0]["units_milli"], 0);
+  EXPECT_EQ(products[1]["item_id"], "BAG-05");
+  EXPECT_EQ(products[1]["revenue_minor"], -3000);
+}
+
+TEST(funnel_golden, signing_on_twice_is_one_shift) {
+  const auto g = golden_day::load("double_signon");
+  const auto r = report(g, g.analyse());
+  const auto& alice = associate(r, "A1");
+  const auto& bob = associate(r, "B2");
+  EXPECT_EQ(alice["on_shift_ms"], 5 * 3'600'000);  // 09-14, not 09-13 plus 09:30-14
+  EXPECT_EQ(bob["on_shift_ms"], 6 * 3'600'000);    // 12-18; the second sign-on continues the shift
+  EXPECT_EQ(r["totals"]["staff_ms"], 11 * 3'600'000);
+  EXPECT_EQ(r["totals"]["star"], 3.2727);          // 36 visitors / 11 staff hours
+  EXPECT_EQ(alice["visitors_share"], 16.0);        // 12 alone 09-12, half of 8 in 12-14
+  EXPECT_EQ(bob["visitors_share"], 20.0);
+  EXPECT_EQ(alice["close_rate"], 0.1875);
+  EXPECT_EQ(bob["close_rate"], 0.1);
+  EXPECT_EQ(r["team_close_rate"], 0.1389);
+  // Equal revenue (the median); Bob's 0.10 is under 75 % of 0.139: flagged, with the figures.
+  EXPECT_EQ(bob["high_sales_low_close"], true);
+  EXPECT_EQ(alice["high_sales_low_close"], false);
+  EXPECT_EQ(r["staff_basis"], "pos");
+}
+
+TEST(funnel_golden, today_stops_at_now) {
+  const auto g = golden_day::load("ordinary_day");
+  const auto now = core::parse_iso8601("2026-11-24T10:30:00Z").value();  // 11:30 local
+  const auto a = analytics::analyse_day(g.day(), g.zone, g.rules, g.events, now);
+  EXPECT_EQ(a.hours.size(), 12u);       // 00:00 .. 11:00, the last one so far
+  EXPECT_EQ(a.quarters.size(), 46u);    // 11:30 starts the 47th
+  EXPECT_EQ(a.whole.store.span_ms, 11 * 3'600'000 + 30 * 60'000);
+  // Alice is still signed on: her shift runs to now, not to 13:00.
+  const auto alice = std::find_if(a.associates.begin(), a.associates.end(),
+                                  [](const analytics::associate_figures& x) { return x.operator_id == "A1"; });
+  ASSERT_NE(alice, a.associates.end());
+  EXPECT_EQ(alice->on_shift_ms, 2 * 3'600'000 + 30 * 60'000);
+}
+
+}  // namespace
+}  // namespace kelu::test
