@@ -13,6 +13,7 @@
 #include "kelu/version.hpp"
 #include "analytics_service.hpp"
 #include "camera_sources.hpp"
+#include "chat_notifier.hpp"
 #include "pos_sources.hpp"
 #include "sync/aggregate_store.hpp"
 #include "sync/command_handler.hpp"
@@ -125,8 +126,19 @@ core::status agent::start() {
   runs_ = std::make_unique<sync::run_log>(*db_);
   analytics_ = std::make_unique<analytics_service>(io_.get_executor(), *store_, *aggregates_, *runs_, boot_id_,
                                                    started_at_, *outbox_, topics, clock_, zone_, std::move(rules).value(),
-                                                   store_identity_of(cfg_), analytics_options_for(cfg_), log_);
+                                                   cfg_.alerts, store_identity_of(cfg_), analytics_options_for(cfg_),
+                                                   log_);
   analytics_->on_sent([this] { publisher_->wake(); });
+  notifier_ = std::make_unique<chat_notifier>(io_.get_executor(), cfg_.notify, clock_, log_);
+  analytics_->on_alert([this](const analytics::alert& a) { notifier_->send(a); });
+  analytics_->alert_context_from([this] {
+    alert_context c;
+    for (const auto& src : sources_)
+      if (auto cam = src->camera()) c.cameras.emplace_back(cam->camera, cam->offline_since);
+    const auto oldest = outbox_->stats().oldest_created_ms;
+    c.outbox_oldest_age_s = oldest ? (core::to_unix_ms(clock_.now_utc()) - oldest) / 1000 : 0;
+    return c;
+  });
 
   auto sources = make_pos_sources(io_.get_executor(), *committer_, clock_, cfg_, zone_, log_);
   if (!sources) return core::error{sources.error_message()};
@@ -177,6 +189,7 @@ void agent::request_stop() {
         // The last events are committed: today's figures as of now, and the run's end.
         analytics_->tick();
         analytics_->stop();
+        notifier_->stop();
         publisher_->stop(drain_limit, [this] {
           const auto s = outbox_->stats();
           log_->info("stopped: {} messages wait in the outbox for the next start", s.rows);
@@ -208,7 +221,8 @@ void agent::reload() {
   for (const auto& key : config::diff(next, loaded.value)) log_->warn("reload: {} changes on restart", key);
   cfg_ = next;
   if (auto rules = analytics::rules_for(cfg_))
-    analytics_->update(std::move(rules).value(), analytics_options_for(cfg_));
+    analytics_->update(std::move(rules).value(), cfg_.alerts, analytics_options_for(cfg_));
+  notifier_->update(cfg_.notify);
   log_->set_level(spdlog::level::from_str(cfg_.log.level));
   publisher_->update_status(status_payload("online", ""), status_payload("offline", "shutdown"));
   schedule_health();

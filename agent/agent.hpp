@@ -41,6 +41,7 @@ class source;
 namespace kelu {
 
 class analytics_service;
+class chat_notifier;
 
 class agent {
  public:
@@ -85,6 +86,7 @@ class agent {
   std::unique_ptr<sync::aggregate_store> aggregates_;
   std::unique_ptr<sync::run_log> runs_;
   std::unique_ptr<analytics_service> analytics_;
+  std::unique_ptr<chat_notifier> notifier_;
   std::vector<std::unique_ptr<drivers::source>> sources_;
   bool stopping_ = false;
 };

@@ -43,6 +43,7 @@ analytics_service::analytics_service(boost::asio::any_io_executor ex, sync::even
                                      sync::aggregate_store& aggregates, sync::run_log& runs, std::string boot_id,
                                      core::utc_time started_at, sync::outbox& out, const sync::topics& topics,
                                      const core::clock& clock, core::time_zone zone, analytics::funnel_rules rules,
+                                     std::vector<config::alert_rule_config> alert_rules,
                                      analytics::store_identity store, analytics_service_options options,
                                      std::shared_ptr<spdlog::logger> log)
     : timer_(ex),
@@ -58,7 +59,8 @@ analytics_service::analytics_service(boost::asio::any_io_executor ex, sync::even
       rules_(std::move(rules)),
       store_(std::move(store)),
       options_(options),
-      log_(std::move(log)) {}
+      log_(std::move(log)),
+      alerts_(std::move(alert_rules), rules_, zone_, store_.name.empty() ? store_.id : store_.name) {}
 
 analytics_service::~analytics_service() = default;
 
@@ -73,7 +75,9 @@ void analytics_service::stop() {
   timer_.cancel();
 }
 
-void analytics_service::update(analytics::funnel_rules rules, analytics_service_options options) {
+void analytics_service::update(analytics::funnel_rules rules, std::vector<config::alert_rule_config> alert_rules,
+                               analytics_service_options options) {
+  alerts_.update(std::move(alert_rules), rules);
   const bool changed = rules.version() != rules_.version();
   rules_ = std::move(rules);
   options_ = options;
@@ -129,6 +133,7 @@ void analytics_service::tick() {
       sent = process_day(*it, now) || sent;
       it = pending_.erase(it);
     }
+    sent = judge_alerts(now) || sent;
   } catch (const std::exception& ex) {
     log_->error("analytics: {}", ex.what());
   }
@@ -170,6 +175,34 @@ bool analytics_service::process_day(sys_days day, core::utc_time now) {
     today_ = std::move(a);
   }
   return sent;
+}
+
+bool analytics_service::judge_alerts(core::utc_time now) {
+  analytics::alert_inputs in;
+  in.now = now;
+  in.today = today_ ? &*today_ : nullptr;
+  if (context_) {
+    auto c = context_();
+    in.cameras = std::move(c.cameras);
+    in.outbox_oldest_age_s = c.outbox_oldest_age_s;
+  }
+  const auto fired = alerts_.evaluate(in);
+  for (const auto& a : fired) {
+    nlohmann::json trace = nlohmann::json::array();
+    for (const auto& r : a.trace.ranges()) trace.push_back({{"source", r.source}, {"first", r.first}, {"last", r.last}});
+    const nlohmann::json j{{"kind", "alert"},        {"tenant", store_.tenant},   {"store", store_.id},
+                           {"id", a.id},             {"rule", a.rule},            {"metric", a.metric},
+                           {"subject", a.subject},   {"state", a.state},          {"severity", a.severity},
+                           {"value", a.value},       {"op", a.op},                {"threshold", a.threshold},
+                           {"window_min", a.window_min}, {"since", core::format_iso8601(a.since)},
+                           {"at", core::format_iso8601(a.at)}, {"message_en", a.message_en},
+                           {"message_zh", a.message_zh}, {"trace", trace}};
+    outbox_.insert(topics_.alerts(), j.dump(), 1, false, sync::aggregate_priority, now);
+    if (a.state == "firing") ++stats_.alerts_fired;
+    log_->warn("alert {}: {}", a.state, a.message_en);
+    if (on_alert_) on_alert_(a);
+  }
+  return !fired.empty();
 }
 
 void analytics_service::publish_live(const analytics::day_analysis& a, core::utc_time now) {

@@ -19,6 +19,7 @@
 #include <set>
 #include <string>
 
+#include "agent/analytics/alert_engine.hpp"
 #include "agent/analytics/funnel.hpp"
 #include "agent/analytics/report_json.hpp"
 #include "agent/core/clock.hpp"
@@ -50,10 +51,17 @@ struct analytics_service_options {
   int max_days_per_tick = 7;  // after a long outage, catch up a week per tick
 };
 
+// What alerts need from outside analytics, asked for on every tick.
+struct alert_context {
+  std::vector<std::pair<std::string, std::optional<core::utc_time>>> cameras;  // id, offline since
+  std::int64_t outbox_oldest_age_s = 0;
+};
+
 struct analytics_stats {
   std::int64_t buckets_sent = 0;    // first revisions
   std::int64_t revisions_sent = 0;  // later revisions
   std::int64_t live_updates = 0;
+  std::int64_t alerts_fired = 0;
   std::int64_t undecodable_events = 0;
   std::int64_t last_compute_ms = 0;
   std::optional<core::utc_time> closed_until;
@@ -64,14 +72,16 @@ class analytics_service {
   // `boot_id`/`started_at` identify this run in the run log, touched every tick.
   analytics_service(boost::asio::any_io_executor ex, sync::event_store& events, sync::aggregate_store& aggregates,
                     sync::run_log& runs, std::string boot_id, core::utc_time started_at, sync::outbox& out, const sync::topics& topics, const core::clock& clock, core::time_zone zone,
-                    analytics::funnel_rules rules, analytics::store_identity store, analytics_service_options options,
+                    analytics::funnel_rules rules, std::vector<config::alert_rule_config> alert_rules,
+                    analytics::store_identity store, analytics_service_options options,
                     std::shared_ptr<spdlog::logger> log);
   ~analytics_service();
 
   void start();
   void stop();
   // New rules (a reload): today is recomputed under the new rule version at the next tick.
-  void update(analytics::funnel_rules rules, analytics_service_options options);
+  void update(analytics::funnel_rules rules, std::vector<config::alert_rule_config> alert_rules,
+              analytics_service_options options);
   // Runs one tick now (tests, and the agent's stop so the last figures are sent).
   void tick();
   // Today so far, as of the last tick.
@@ -80,11 +90,16 @@ class analytics_service {
   const analytics_stats& stats() const { return stats_; }
   // Called after a tick sent something (the publisher's wake-up).
   void on_sent(std::function<void()> listener) { on_sent_ = std::move(listener); }
+  void alert_context_from(std::function<alert_context()> f) { context_ = std::move(f); }
+  // Every firing and resolution, after it is queued for MQTT (the chat notifier listens).
+  void on_alert(std::function<void(const analytics::alert&)> listener) { on_alert_ = std::move(listener); }
+  std::vector<analytics::alert> active_alerts() const { return alerts_.active(); }
 
  private:
   void schedule();
   bool process_day(std::chrono::sys_days day, core::utc_time now);
   void publish_live(const analytics::day_analysis& today, core::utc_time now);
+  bool judge_alerts(core::utc_time now);
 
   boost::asio::steady_timer timer_;
   sync::event_store& events_;
@@ -107,6 +122,9 @@ class analytics_service {
   bool stopped_ = false;
   bool initialised_ = false;
   std::function<void()> on_sent_;
+  std::function<alert_context()> context_;
+  std::function<void(const analytics::alert&)> on_alert_;
+  analytics::alert_engine alerts_;
   analytics_stats stats_;
 };
 

@@ -54,6 +54,7 @@ struct camera_source::shared : std::enable_shared_from_this<shared> {
   std::condition_variable wake;
 
   std::atomic<bool> online{false};
+  std::atomic<std::int64_t> offline_since_ms{0};  // 0: online, or not tried yet
   std::atomic<std::int64_t> frames_read{0}, frames_processed{0}, detector_runs{0}, gaps{0};
   std::atomic<std::int64_t> events{0}, dropped_events{0}, pending_batches{0};
   mutable std::mutex stats_mutex;
@@ -135,6 +136,13 @@ void camera_source::shared::capture_loop() {
     emit({make(core::camera_gap{cam.id, gap_from, to, gap_reason}, to)});
     ++gaps;
     in_gap = false;
+    offline_since_ms = 0;
+  };
+  auto enter_gap = [&](core::utc_time from, std::string reason) {
+    in_gap = true;
+    gap_from = from;
+    gap_reason = std::move(reason);
+    offline_since_ms = core::to_unix_ms(from);
   };
   while (!stopping) {
     vision::frame_source src{{.url = cam.url, .loop = cam.loop, .open_timeout_ms = 2 * timeout_ms,
@@ -142,9 +150,7 @@ void camera_source::shared::capture_loop() {
     if (auto st = src.open(); !st) {
       note_error(st.error_message());
       if (!in_gap) {
-        in_gap = true;
-        gap_from = clock.now_utc();
-        gap_reason = st.error_message();
+        enter_gap(clock.now_utc(), st.error_message());
         log->warn("camera {}: {}", cam.id, st.error_message());
       }
       if (!pause(retry.next())) break;
@@ -182,9 +188,7 @@ void camera_source::shared::capture_loop() {
       log->info("camera {}: {} ended", cam.id, cam.url);
       break;
     }
-    in_gap = true;
-    gap_from = last_frame_utc;
-    gap_reason = src.last_error();
+    enter_gap(last_frame_utc, src.last_error());
     log->warn("camera {}: {}; reconnecting", cam.id, src.last_error());
     if (!pause(retry.next())) break;
   }
@@ -355,6 +359,7 @@ std::optional<core::camera_health> camera_source::camera() const {
   s.fps_prev_processed = h.frames_processed;
   s.fps_prev_at = now;
   h.last_error = s.last_error;
+  if (const auto since = s.offline_since_ms.load(); since != 0 && !s.online) h.offline_since = core::from_unix_ms(since);
   return h;
 }
 

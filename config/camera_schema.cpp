@@ -1,5 +1,6 @@
 #include "camera_schema.hpp"
 
+#include "element_table.hpp"
 #include "key_def.hpp"
 
 #include <cmath>
@@ -12,12 +13,7 @@ using nlohmann::json;
 
 namespace {
 
-struct camera_key {
-  key_info info;
-  bool required = false;
-  std::function<std::optional<std::string>(camera_config&, const json&)> set;
-  std::function<json(const camera_config&)> get;
-};
+using camera_key = element_key<camera_config>;
 
 std::optional<std::string> parse_point(const json& v, point_config& p) {
   if (!v.is_array() || v.size() != 2 || !v[0].is_number() || !v[1].is_number())
@@ -245,12 +241,9 @@ std::vector<key_info> camera_keys() {
   return out;
 }
 
-camera_config camera_defaults() {
-  camera_config c;
-  for (const auto& k : camera_table())
-    if (!k.required) (void)k.set(c, json::parse(k.info.default_json));
-  return c;
-}
+camera_config camera_defaults() { return element_defaults(camera_table()); }
+
+std::string camera_sample_note(const json& examples) { return element_sample_note(camera_table(), "camera", examples); }
 
 std::optional<std::string> parse_cameras(const json& v, std::vector<camera_config>& out) {
   if (!v.is_array()) return ": expected an array of cameras, got " + v.dump();
@@ -259,20 +252,8 @@ std::optional<std::string> parse_cameras(const json& v, std::vector<camera_confi
   std::set<std::string> ids;
   for (std::size_t i = 0; i < v.size(); ++i) {
     const auto at = "[" + std::to_string(i) + "]";
-    const auto& e = v[i];
-    if (!e.is_object()) return at + ": expected an object (a camera), got " + e.dump();
     camera_config c = camera_defaults();
-    for (const auto& [name, value] : e.items()) {
-      const std::string path = "cameras[]." + name;  // clang 14 cannot capture a structured binding
-      const auto it = std::find_if(camera_table().begin(), camera_table().end(),
-                                   [&](const camera_key& k) { return k.info.path == path; });
-      if (it == camera_table().end()) return at + "." + name + ": unknown key";
-      if (auto p = it->set(c, value)) return at + "." + name + ((*p)[0] == '[' || (*p)[0] == ':' ? "" : ": ") + *p;
-    }
-    for (const auto& k : camera_table())
-      if (k.required && !e.contains(k.info.path.substr(std::string("cameras[].").size())))
-        return at + "." + k.info.path.substr(std::string("cameras[].").size()) + ": required key is missing (" +
-               k.info.description + ")";
+    if (auto p = parse_element(camera_table(), v[i], at, c)) return p;
     if (!ids.insert(c.id).second) return at + ".id: \"" + c.id + "\" is used by another camera";
     if (c.detector == "dnn" && c.model.empty()) return at + ".model: the dnn detector needs a model";
     parsed.push_back(std::move(c));
@@ -283,11 +264,7 @@ std::optional<std::string> parse_cameras(const json& v, std::vector<camera_confi
 
 json cameras_to_json(const std::vector<camera_config>& cameras) {
   json a = json::array();
-  for (const auto& c : cameras) {
-    json o = json::object();
-    for (const auto& k : camera_table()) o[k.info.path.substr(std::string("cameras[].").size())] = k.get(c);
-    a.push_back(o);
-  }
+  for (const auto& c : cameras) a.push_back(element_to_json(camera_table(), c));
   return a;
 }
 

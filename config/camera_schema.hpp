@@ -22,5 +22,7 @@ nlohmann::json cameras_to_json(const std::vector<camera_config>& cameras);
 
 // One camera with every default applied (id and url empty).
 camera_config camera_defaults();
+// The sample's commented example camera.
+std::string camera_sample_note(const nlohmann::json& examples);
 
 }  // namespace kelu::config::detail

@@ -204,6 +204,39 @@ struct analytics_config {
   std::int64_t inferred_shift_pad_min = 0;
 };
 
+// An alert rule (config `alerts[]`): when `metric` compares with `threshold` by `op` while
+// `active`, an alert fires on MQTT, the dashboard and the listed chat channels; it resolves
+// when the condition clears, and fires again no sooner than `cooldown_min` after.
+struct alert_rule_config {
+  std::string name;
+  std::string metric;  // kelu::analytics::alert_metrics lists them
+  std::string op;      // "<" | "<=" | ">" | ">="
+  double threshold = 0;
+  std::int64_t window_min = 0;
+  std::int64_t min_visitors = 0;  // ratios of fewer visitors than this are not judged
+  std::string active;             // "open" | "always" | weekly hours ("mon-fri 09:00-18:00")
+  std::int64_t cooldown_min = 0;
+  std::string severity;           // "info" | "warning" | "critical"
+  std::vector<std::string> notify;  // "wecom" | "dingtalk" | "feishu"
+  bool operator==(const alert_rule_config&) const = default;
+};
+
+// A chat group robot: WeCom (企业微信), DingTalk (钉钉) or Feishu (飞书).
+struct chat_webhook_config {
+  std::string url;     // empty: not configured
+  std::string secret;  // DingTalk/Feishu signing secret ("加签"); empty: unsigned
+};
+
+struct notify_config {
+  chat_webhook_config wecom;
+  chat_webhook_config dingtalk;
+  chat_webhook_config feishu;
+  std::string language;  // "zh" | "en" | "both"
+  std::int64_t timeout_s = 0;
+  std::int64_t max_attempts = 0;
+  std::int64_t max_queued = 0;
+};
+
 struct health_config {
   std::int64_t interval_s = 0;
 };
@@ -219,6 +252,8 @@ struct config {
   sources_config sources;
   std::vector<camera_config> cameras;
   analytics_config analytics;
+  std::vector<alert_rule_config> alerts;
+  notify_config notify;
   health_config health;
   log_config log;
 };

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "alert_schema.hpp"
 #include "camera_schema.hpp"
 #include "key_def.hpp"
 #include "weekly_ranges.hpp"
@@ -134,6 +135,11 @@ check_fn weekly_text(bool allow_count) {
   };
 }
 
+std::optional<std::string> webhook_url(const std::string& s) {
+  if (s.empty() || s.rfind("https://", 0) == 0 || s.rfind("http://", 0) == 0) return std::nullopt;
+  return "\"" + s + "\" is not an http:// or https:// URL";
+}
+
 std::optional<std::string> broker_uri(const std::string& s) {
   for (const char* scheme : {"tcp://", "mqtt://", "ssl://", "mqtts://", "ws://", "wss://"})
     if (s.rfind(scheme, 0) == 0 && s.size() > std::string_view(scheme).size()) return std::nullopt;
@@ -210,25 +216,25 @@ key_def cameras_key() {
             reload::restart};
   k.set = [](config& c, const json& v) { return detail::parse_cameras(v, c.cameras); };
   k.get = [](const config& c) { return detail::cameras_to_json(c.cameras); };
-  std::ostringstream note;
-  note << "One element per camera, for example:\n{\n";
-  const auto defaults = detail::cameras_to_json({detail::camera_defaults()})[0];
   const json examples = {{"id", "door"}, {"url", "rtsp://viewer:secret@192.168.1.64/Streaming/Channels/102"},
                          {"lines", json::array({{{"name", "entrance"}, {"from", {0, 300}}, {"to", {768, 300}}}})},
                          {"zones", json::array({{{"name", "promo_table"},
                                                  {"polygon", {{100, 350}, {300, 350}, {300, 550}, {100, 550}}},
                                                  {"staff_only", false}}})}};
-  const auto rows = detail::camera_keys();
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto& r = rows[i];
-    const auto leaf = r.path.substr(std::string("cameras[].").size());
-    note << "  // " << r.description << ".\n  // " << r.type << (r.range.empty() ? "" : " " + r.range)
-         << (r.default_json.empty() ? "; REQUIRED" : "; default " + r.default_json) << "\n  "
-         << json(leaf).dump() << ": " << (examples.contains(leaf) ? examples[leaf] : defaults[leaf]).dump()
-         << (i + 1 < rows.size() ? "," : "") << "\n";
-  }
-  note << "}";
-  k.sample_note = note.str();
+  k.sample_note = detail::camera_sample_note(examples);
+  return k;
+}
+
+// The alert rules: elements declared in alert_schema.cpp, applied on reload.
+key_def alerts_key() {
+  key_def k;
+  k.info = {"alerts", "array of alert rules", "[]", "0..64 elements",
+            "Alert rules, no code: metric, comparison, threshold, window, active hours, cooldown, severity, chat "
+            "channels (docs/analytics.md)",
+            reload::hot};
+  k.set = [](config& c, const json& v) { return detail::parse_alerts(v, c.alerts); };
+  k.get = [](const config& c) { return detail::alerts_to_json(c.alerts); };
+  k.sample_note = detail::alert_sample_note();
   return k;
 }
 
@@ -477,6 +483,7 @@ std::vector<key_def> build_table() {
       {"sources.escpos.terminal", "Terminal id of the till behind this printer"}, string{"printer"}, non_empty));
 
   t.push_back(cameras_key());
+  t.push_back(alerts_key());
 
   for (auto& k : std::vector<key_def>{
       string_key<&C::analytics, &analytics_config::staff_schedule>(
@@ -505,6 +512,32 @@ std::vector<key_def> build_table() {
            "Without sign-on/off, an associate's shift runs from their first sale minus this to their last plus this",
            hot},
           15, 0, 240),
+      string_key<&C::notify, &notify_config::wecom, &chat_webhook_config::url>(
+          {"notify.wecom.url", "WeCom (企业微信) group robot webhook, https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...",
+           hot},
+          string{}, webhook_url),
+      string_key<&C::notify, &notify_config::dingtalk, &chat_webhook_config::url>(
+          {"notify.dingtalk.url", "DingTalk (钉钉) robot webhook, https://oapi.dingtalk.com/robot/send?access_token=...",
+           hot},
+          string{}, webhook_url),
+      string_key<&C::notify, &notify_config::dingtalk, &chat_webhook_config::secret>(
+          {"notify.dingtalk.secret", "DingTalk signing secret (加签, SEC...); empty: unsigned", hot}, string{}),
+      string_key<&C::notify, &notify_config::feishu, &chat_webhook_config::url>(
+          {"notify.feishu.url", "Feishu (飞书) bot webhook, https://open.feishu.cn/open-apis/bot/v2/hook/...", hot},
+          string{}, webhook_url),
+      string_key<&C::notify, &notify_config::feishu, &chat_webhook_config::secret>(
+          {"notify.feishu.secret", "Feishu signature secret; empty: unsigned", hot}, string{}),
+      enum_key<&C::notify, &notify_config::language>({"notify.language", "Language of chat messages", hot}, "both",
+                                                     {"zh", "en", "both"}),
+      int_key<&C::notify, &notify_config::timeout_s>(
+          {"notify.timeout_s", "Deadline of one webhook request (connect, TLS, send, answer)", hot}, 10, 1, 120),
+      int_key<&C::notify, &notify_config::max_attempts>(
+          {"notify.max_attempts", "Attempts per message (capped jittered backoff between); then dropped and counted",
+           hot},
+          6, 1, 50),
+      int_key<&C::notify, &notify_config::max_queued>(
+          {"notify.max_queued", "Chat messages waiting to be sent, at most; the oldest is dropped (counted)", hot}, 100,
+          1, 10000),
       int_key<&C::health, &health_config::interval_s>(
           {"health.interval_s", "Seconds between agent.health reports to HQ", hot}, 60, 1, 86400),
       enum_key<&C::log, &log_config::level>({"log.level", "Log verbosity", hot}, "info",
@@ -560,6 +593,7 @@ std::vector<key_info> keys() {
   std::vector<key_info> out;
   for (const auto& k : detail::key_table()) out.push_back(k.info);
   for (auto& k : detail::camera_keys()) out.push_back(std::move(k));
+  for (auto& k : detail::alert_keys()) out.push_back(std::move(k));
   return out;
 }
 

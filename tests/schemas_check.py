@@ -17,6 +17,7 @@ ROUTES = [  # topic suffix -> schema
     ("/reply/replay", "replay-reply"),
     ("/cmd/replay", "replay-request"),
     ("/live", "analytics"),
+    ("/alerts", "alert"),
 ]
 
 

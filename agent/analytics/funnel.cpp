@@ -191,6 +191,7 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
           using T = std::decay_t<decltype(p)>;
           if constexpr (std::is_same_v<T, core::pos_transaction>) {
             q->trace.add(e.source, e.seq);
+            out.last_sale_by_terminal[p.terminal] = e.observed_at;
             const auto key = associate_key(p.operator_id, p.operator_name);
             auto* a = key.empty() ? nullptr : &associates[key];
             if (a) {
@@ -217,6 +218,7 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
               case core::pos_transaction_kind::return_:
                 ++f.returns;
                 f.returns_minor += abs64(p.total_minor);
+                out.returns.push_back({e.source, e.seq, e.observed_at, p.terminal, key, abs64(p.total_minor)});
                 if (a) {
                   ++a->returns;
                   a->returns_minor += abs64(p.total_minor);

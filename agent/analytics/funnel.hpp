@@ -103,6 +103,17 @@ struct associate_figures {
   bool operator==(const associate_figures&) const = default;
 };
 
+// A return, for alerts on a single large one.
+struct return_record {
+  std::string source;
+  std::int64_t seq = 0;
+  core::utc_time at{};
+  std::string terminal;
+  std::string operator_id;
+  std::int64_t amount_minor = 0;  // positive
+  bool operator==(const return_record&) const = default;
+};
+
 struct day_analysis {
   std::chrono::sys_days day{};
   core::utc_time start{};  // local midnight
@@ -121,6 +132,8 @@ struct day_analysis {
   std::vector<product_figures> top_by_units;
   std::vector<core::camera_gap> gaps;          // clipped to the day
   std::int64_t occupancy_now = 0;              // entries − exits at `until` (clamped at 0 on the way)
+  std::map<std::string, core::utc_time> last_sale_by_terminal;  // any transaction kind
+  std::vector<return_record> returns;
 };
 
 // `events`: the day's events in any order (others are ignored), plus camera gaps that

@@ -1,6 +1,7 @@
 #pragma once
 // Payloads of what cameras report: only counts, durations and grids, never an image.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,7 @@ struct camera_health {
   std::int64_t processed_fps_milli = 0;
   std::int64_t gaps = 0;
   std::string last_error;
+  std::optional<utc_time> offline_since;  // while offline: since when (alerts: "camera offline > 5 min")
   bool operator==(const camera_health&) const = default;
 };
 

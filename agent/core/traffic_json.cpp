@@ -51,15 +51,17 @@ json to_json(const camera_gap& p) {
 }
 
 json to_json(const camera_health& p) {
-  return {{"camera", p.camera},
-          {"state", p.state},
-          {"frames_read", p.frames_read},
-          {"frames_processed", p.frames_processed},
-          {"frames_dropped", p.frames_dropped},
-          {"detector_runs", p.detector_runs},
-          {"processed_fps_milli", p.processed_fps_milli},
-          {"gaps", p.gaps},
-          {"last_error", p.last_error}};
+  json j{{"camera", p.camera},
+         {"state", p.state},
+         {"frames_read", p.frames_read},
+         {"frames_processed", p.frames_processed},
+         {"frames_dropped", p.frames_dropped},
+         {"detector_runs", p.detector_runs},
+         {"processed_fps_milli", p.processed_fps_milli},
+         {"gaps", p.gaps},
+         {"last_error", p.last_error}};
+  if (p.offline_since) j["offline_since"] = format_iso8601(*p.offline_since);
+  return j;
 }
 
 traffic_line_cross line_cross_from_json(const json& j) {
@@ -122,6 +124,7 @@ camera_health camera_health_from_json(const json& j) {
   p.processed_fps_milli = j.at("processed_fps_milli").get<std::int64_t>();
   p.gaps = j.at("gaps").get<std::int64_t>();
   p.last_error = j.at("last_error").get<std::string>();
+  if (j.contains("offline_since")) p.offline_since = time_at(j, "offline_since");
   return p;
 }
 

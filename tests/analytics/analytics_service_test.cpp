@@ -43,7 +43,7 @@ class analytics_service_test : public testing::Test {
     clock.now = at("2026-11-24T10:59:30Z");  // 11:59:30 in Berlin
     service = std::make_unique<analytics_service>(
         io.get_executor(), store, aggregates, runs, "boot-1", at("2026-11-23T23:00:00Z"), out, topics, clock, g.zone,
-        g.rules, g.store, analytics_service_options{}, std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
+        g.rules, g.cfg.alerts, g.store, analytics_service_options{}, std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
   }
 
   // Stores the events as the committer would; returns them with their seqs.
@@ -178,7 +178,7 @@ TEST_F(analytics_service_test, new_rules_recompute_today_under_a_new_version) {
 
   auto rules = g.rules;
   rules.engaged_dwell_ms["door"] = 40'000;  // the technician raises the engaged threshold
-  service->update(rules, analytics_service_options{});
+  service->update(rules, g.cfg.alerts, analytics_service_options{});
   service->tick();
   const auto after = on(drain(), "/metrics/funnel/hour");
   ASSERT_EQ(after.size(), before.size());  // every closed hour of today, once more
@@ -186,7 +186,7 @@ TEST_F(analytics_service_test, new_rules_recompute_today_under_a_new_version) {
   EXPECT_EQ(after[0].payload["revision"], 2);
   EXPECT_EQ(after[10].payload["figures"]["engaged"], 2);  // 35 s and 31 s no longer count
   // Deterministic: the same rules again change nothing.
-  service->update(rules, analytics_service_options{});
+  service->update(rules, g.cfg.alerts, analytics_service_options{});
   service->tick();
   EXPECT_TRUE(on(drain(), "/metrics/funnel/hour").empty());
 }
@@ -229,7 +229,7 @@ TEST_F(analytics_service_test, time_the_box_was_off_is_missing_coverage) {
   service->tick();  // this run: since midnight, alive until 10:00Z
   // Switched off for three hours; a new run starts.
   analytics_service second{io.get_executor(), store, aggregates, runs, "boot-2", at("2026-11-24T13:00:00Z"),
-                           out, topics, clock, g.zone, g.rules, g.store, analytics_service_options{},
+                           out, topics, clock, g.zone, g.rules, g.cfg.alerts, g.store, analytics_service_options{},
                            std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>())};
   clock.now = at("2026-11-25T02:00:00Z");
   second.tick();
@@ -241,6 +241,50 @@ TEST_F(analytics_service_test, time_the_box_was_off_is_missing_coverage) {
       EXPECT_EQ(h["coverage"], 0.0);
       EXPECT_TRUE(h["conversion"].is_null());
     }
+}
+
+TEST_F(analytics_service_test, alerts_go_to_mqtt_and_the_listener_with_their_trace) {
+  append(g.events);
+  config::alert_rule_config r;
+  r.name = "low_conversion";
+  r.metric = "conversion";
+  r.op = "<";
+  r.threshold = 0.5;
+  r.window_min = 60;
+  r.min_visitors = 5;
+  r.active = "open";
+  r.cooldown_min = 60;
+  r.severity = "critical";
+  r.notify = {"wecom"};
+  config::alert_rule_config cam = r;
+  cam.name = "camera_down";
+  cam.metric = "camera_offline_min";
+  cam.op = ">";
+  cam.threshold = 5;
+  service->update(g.rules, {r, cam}, analytics_service_options{});
+  std::vector<analytics::alert> heard;
+  service->on_alert([&](const analytics::alert& a) { heard.push_back(a); });
+  service->alert_context_from([&] { return alert_context{{{"door", clock.now - std::chrono::minutes(7)}}, 0}; });
+  clock.now = at("2026-11-24T11:00:00Z");
+  service->tick();
+  const auto alerts = on(drain(), "/alerts");
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[0].payload["rule"], "low_conversion");
+  EXPECT_EQ(alerts[0].payload["state"], "firing");
+  EXPECT_EQ(alerts[0].payload["severity"], "critical");
+  EXPECT_FALSE(alerts[0].payload["trace"].empty());
+  EXPECT_EQ(alerts[1].payload["subject"], "door");
+  ASSERT_EQ(heard.size(), 2u);
+  EXPECT_EQ(heard[0].notify, std::vector<std::string>{"wecom"});
+  EXPECT_EQ(service->active_alerts().size(), 2u);
+  // The camera comes back: the alert resolves on the next tick.
+  service->alert_context_from([] { return alert_context{{{"door", std::nullopt}}, 0}; });
+  clock.now += std::chrono::seconds(15);
+  service->tick();
+  const auto later = on(drain(), "/alerts");
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0].payload["state"], "resolved");
+  EXPECT_EQ(later[0].payload["id"], alerts[1].payload["id"]);
 }
 
 // `kelu report --json` prints the same document HQ receives on metrics/report/day.
