@@ -97,6 +97,21 @@ TEST_F(camera_agent, people_walking_through_the_door_reach_hq_as_crossings_and_z
     EXPECT_EQ(c["payload"]["direction"], "in");
   }
   EXPECT_EQ(crossings(msgs), 2u);
+
+  // The funnel joins them: today's live topic and `kelu report` count the two visitors.
+  json last_live;
+  for (const auto& m : msgs)
+    if (m.topic.ends_with("/live")) last_live = json::parse(m.payload);
+  ASSERT_FALSE(last_live.is_null()) << "no live message";
+  EXPECT_EQ(last_live["visitors"], 2);
+  EXPECT_EQ(last_live["occupancy_now"], 2);
+  test::process report({KELU_BINARY, "report", "-c", dir.file("kelu.json"), "--json"}, dir.file("report.json"));
+  ASSERT_EQ(WEXITSTATUS(report.wait(30s)), 0);
+  const auto r = json::parse(std::ifstream(dir.file("report.json")));
+  EXPECT_EQ(r["totals"]["visitors"], 2);
+  EXPECT_EQ(r["cameras"]["door"]["entries"], 2);
+  EXPECT_EQ(r["zones"]["door/left_aisle"]["visits"], 1);
+  EXPECT_GT(r["totals"]["covered_ms"], 0);  // the agent's own run
   const auto visits = of_type(msgs, "traffic.zone_dwell");
   ASSERT_EQ(visits.size(), 1u) << "only the left walker is in the left aisle";
   EXPECT_GT(visits[0]["payload"]["dwell_ms"].get<int>(), 2000);
