@@ -39,6 +39,19 @@ analytics::day_analysis analyse_stored_day(sync::event_store& store, sync::run_l
   return analytics::analyse_day(day, zone, rules, events, now, running);
 }
 
+std::vector<analytics::hour_observation> forecast_history(sync::event_store& store, sync::run_log& runs, sys_days day,
+                                                          const core::time_zone& zone,
+                                                          const analytics::funnel_rules& rules, int weeks) {
+  std::vector<analytics::hour_observation> out;
+  for (int w = 1; w <= weeks; ++w) {
+    const auto past = day - days{7 * w};
+    const auto a = analyse_stored_day(store, runs, past, zone, rules, analytics::local_midnight(past + days{1}, zone));
+    if (a.whole.store.entries == 0 && a.whole.store.transactions == 0) continue;  // nothing stored that day
+    for (const auto& o : analytics::observe_hours(a, zone, rules)) out.push_back(o);
+  }
+  return out;
+}
+
 analytics_service::analytics_service(boost::asio::any_io_executor ex, sync::event_store& events,
                                      sync::aggregate_store& aggregates, sync::run_log& runs, std::string boot_id,
                                      core::utc_time started_at, sync::outbox& out, const sync::topics& topics,
@@ -171,6 +184,13 @@ bool analytics_service::process_day(sys_days day, core::utc_time now) {
     close("report.day", a.start, a.end, analytics::day_report_json(a, rules_, zone_, store_));
   }
   if (day == analytics::local_day(now, zone_)) {
+    // History for the forecast: gathered once a day (and again when the rules change).
+    if (history_day_ != day || history_rules_ != a.rule_version) {
+      history_ = forecast_history(events_, runs_, day, zone_, rules_, options_.forecast.weeks);
+      history_day_ = day;
+      history_rules_ = a.rule_version;
+    }
+    forecast_ = analytics::forecast_today(a, history_, zone_, rules_, options_.forecast);
     publish_live(a, now);
     today_ = std::move(a);
   }
@@ -232,6 +252,16 @@ void analytics_service::publish_live(const analytics::day_analysis& a, core::utc
                    {"flags", d.flags},
                    {"hours_columns", {"local_start", "visitors", "transactions", "net_sales_minor"}},
                    {"hours", hours}};
+  if (forecast_ && !forecast_->hours.empty()) {
+    nlohmann::json rest = nlohmann::json::array();
+    for (const auto& h : forecast_->hours)
+      rest.push_back({analytics::format_local(h.start, zone_).substr(11, 5), std::round(h.visitors * 10.0) / 10.0,
+                      h.staff_needed});
+    j["forecast"] = {{"weeks_used", forecast_->weeks_used},
+                     {"rest_of_day", std::round(forecast_->rest_of_day * 10.0) / 10.0},
+                     {"hours_columns", {"local_start", "visitors", "staff_needed"}},
+                     {"hours", rest}};
+  }
   auto text = j.dump();
   if (text == last_live_) return;
   last_live_ = text;

@@ -43,12 +43,18 @@ analytics::day_analysis analyse_stored_day(sync::event_store& store, sync::run_l
                                            const core::time_zone& zone, const analytics::funnel_rules& rules,
                                            core::utc_time now, std::int64_t* undecodable = nullptr);
 
+// Hourly observations of the `weeks` same weekdays before `day`, for the forecast.
+std::vector<analytics::hour_observation> forecast_history(sync::event_store& store, sync::run_log& runs,
+                                                          std::chrono::sys_days day, const core::time_zone& zone,
+                                                          const analytics::funnel_rules& rules, int weeks);
+
 struct analytics_service_options {
   std::chrono::seconds close_grace{300};
   std::chrono::seconds live_interval{15};
   // Buckets that ended longer ago than this go out in the backlog lane, behind live data.
   std::chrono::seconds history_after{3600};
   int max_days_per_tick = 7;  // after a long outage, catch up a week per tick
+  analytics::forecast_options forecast;
 };
 
 // What alerts need from outside analytics, asked for on every tick.
@@ -94,6 +100,8 @@ class analytics_service {
   // Every firing and resolution, after it is queued for MQTT (the chat notifier listens).
   void on_alert(std::function<void(const analytics::alert&)> listener) { on_alert_ = std::move(listener); }
   std::vector<analytics::alert> active_alerts() const { return alerts_.active(); }
+  // The rest of today, as of the last tick.
+  const std::optional<analytics::forecast>& today_forecast() const { return forecast_; }
 
  private:
   void schedule();
@@ -118,6 +126,10 @@ class analytics_service {
   std::optional<core::utc_time> watermark_;  // received_at scanned up to
   std::set<std::chrono::sys_days> pending_;  // days touched and not yet recomputed
   std::optional<analytics::day_analysis> today_;
+  std::optional<analytics::forecast> forecast_;
+  std::optional<std::chrono::sys_days> history_day_;  // the day `history_` was gathered for
+  std::string history_rules_;
+  std::vector<analytics::hour_observation> history_;
   std::string last_live_;
   bool stopped_ = false;
   bool initialised_ = false;

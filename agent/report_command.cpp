@@ -1,5 +1,6 @@
 #include "report_command.hpp"
 
+#include <cmath>
 #include <iostream>
 
 #include "analytics_service.hpp"
@@ -45,10 +46,27 @@ int run_report(const config::config& c, const report_options& o, std::ostream& o
     std::int64_t undecodable = 0;
     const auto a = analyse_stored_day(store, runs, day, *zone, *rules, now, &undecodable);
     const analytics::store_identity id{c.store.tenant, c.store.id, c.store.name, c.store.currency};
-    if (o.json)
-      out << analytics::day_report_json(a, *rules, *zone, id).dump(2) << "\n";
-    else
+    // Today's report looks ahead too: the forecast for the hours still to come.
+    std::optional<analytics::forecast> ahead;
+    if (a.until < a.end) {
+      const analytics::forecast_options fo{static_cast<int>(c.analytics.forecast_weeks),
+                                           static_cast<double>(c.analytics.target_star)};
+      ahead = analytics::forecast_today(a, forecast_history(store, runs, day, *zone, *rules, fo.weeks), *zone, *rules, fo);
+    }
+    if (o.json) {
+      auto j = analytics::day_report_json(a, *rules, *zone, id);
+      if (ahead) j["forecast"] = analytics::forecast_json(*ahead, *zone);
+      out << j.dump(2) << "\n";
+    } else {
       out << analytics::day_report_text(a, *rules, *zone, id);
+      if (ahead && !ahead->hours.empty()) {
+        out << "\nforecast (" << ahead->weeks_used << " past weeks, today running at " << ahead->scale
+            << "x): " << static_cast<std::int64_t>(std::lround(ahead->rest_of_day)) << " more visitors\n";
+        for (const auto& h : ahead->hours)
+          out << "  " << analytics::format_local(h.start, *zone).substr(11, 5) << "  " << std::lround(h.visitors)
+              << " visitors, staff " << h.staff_needed << "\n";
+      }
+    }
     if (undecodable > 0) err << "warning: " << undecodable << " stored events could not be read and were skipped\n";
   } catch (const std::exception& ex) {
     err << "report: " << path << ": " << ex.what() << "\n";

@@ -512,6 +512,12 @@ std::vector<key_def> build_table() {
            "Without sign-on/off, an associate's shift runs from their first sale minus this to their last plus this",
            hot},
           15, 0, 240),
+      int_key<&C::analytics, &analytics_config::forecast_weeks>(
+          {"analytics.forecast_weeks", "Weeks of the same weekday the traffic forecast learns from", hot}, 6, 1, 52),
+      int_key<&C::analytics, &analytics_config::target_star>(
+          {"analytics.target_star",
+           "Visitors per staff hour the store plans for: the forecast's staffing hint is visitors ÷ this", hot},
+          20, 1, 1000),
       string_key<&C::notify, &notify_config::wecom, &chat_webhook_config::url>(
           {"notify.wecom.url", "WeCom (企业微信) group robot webhook, https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...",
            hot},

@@ -201,6 +201,23 @@ json day_report_json(const day_analysis& day, const funnel_rules& rules, const c
           {"trace", trace_json(day.whole.trace)}};
 }
 
+json forecast_json(const forecast& f, const core::time_zone& zone) {
+  const auto one_decimal = [](double v) { return std::round(v * 10.0) / 10.0; };
+  json hours = json::array();
+  for (const auto& h : f.hours)
+    hours.push_back({{"local_start", format_local(h.start, zone)},
+                     {"visitors", one_decimal(h.visitors)},
+                     {"low", one_decimal(h.low)},
+                     {"high", one_decimal(h.high)},
+                     {"staff_needed", h.staff_needed}});
+  return {{"weeks_used", f.weeks_used},
+          {"scale", std::round(f.scale * 1000.0) / 1000.0},
+          {"visitors_so_far", f.visitors_so_far},
+          {"expected_so_far", one_decimal(f.expected_so_far)},
+          {"rest_of_day", one_decimal(f.rest_of_day)},
+          {"hours", hours}};
+}
+
 std::string day_report_text(const day_analysis& day, const funnel_rules& rules, const core::time_zone& zone,
                             const store_identity& store) {
   std::ostringstream o;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "agent/core/time_zone.hpp"
+#include "forecast.hpp"
 #include "funnel.hpp"
 
 namespace kelu::analytics {
@@ -27,6 +28,8 @@ nlohmann::json bucket_json(const bucket& b, const day_analysis& day, const funne
 // The whole day: hours, associates, products, coverage.
 nlohmann::json day_report_json(const day_analysis& day, const funnel_rules& rules, const core::time_zone& zone,
                                const store_identity& store);
+// The rest of today: {"weeks_used", "scale", "visitors_so_far", "rest_of_day", "hours": [...]}.
+nlohmann::json forecast_json(const forecast& f, const core::time_zone& zone);
 // The same, for a person at a terminal.
 std::string day_report_text(const day_analysis& day, const funnel_rules& rules, const core::time_zone& zone,
                             const store_identity& store);

@@ -287,6 +287,37 @@ TEST_F(analytics_service_test, alerts_go_to_mqtt_and_the_listener_with_their_tra
   EXPECT_EQ(later[0].payload["id"], alerts[1].payload["id"]);
 }
 
+TEST_F(analytics_service_test, live_carries_the_forecast_from_past_weeks) {
+  // Two earlier Tuesdays with the same door traffic; today so far up to 12:00.
+  std::vector<core::event> past;
+  for (const int weeks : {1, 2})
+    for (auto e : g.events)
+      if (std::holds_alternative<core::traffic_line_cross>(e.body)) {
+        e.id = core::new_event_id();
+        e.observed_at -= std::chrono::days(7 * weeks);
+        past.push_back(e);
+      }
+  append(past);
+  // The box ran on those days (history the cameras did not see would not be learned from).
+  for (const int weeks : {1, 2})
+    runs.touch("old-" + std::to_string(weeks), at("2026-11-23T23:00:00Z") - std::chrono::days(7 * weeks),
+               at("2026-11-24T23:00:00Z") - std::chrono::days(7 * weeks));
+  std::vector<core::event> so_far;
+  for (const auto& e : g.events)
+    if (e.observed_at < at("2026-11-24T11:00:00Z")) so_far.push_back(e);
+  append(so_far);
+  clock.now = at("2026-11-24T11:00:00Z");
+  service->tick();
+  const auto live = on(drain(), "/live");
+  ASSERT_EQ(live.size(), 1u);
+  const auto& f = live[0].payload["forecast"];
+  EXPECT_EQ(f["weeks_used"], 2);
+  EXPECT_EQ(f["hours"][0][0], "12:00");
+  EXPECT_EQ(f["hours"][0][1], 4.0);  // the past Tuesdays had 4 visitors at 12:00, and today runs as usual
+  ASSERT_TRUE(service->today_forecast());
+  EXPECT_DOUBLE_EQ(service->today_forecast()->scale, 1.0);
+}
+
 // `kelu report --json` prints the same document HQ receives on metrics/report/day.
 TEST(analytics_schema, golden_reports_follow_the_contract) {
   std::vector<received> reports;
