@@ -143,6 +143,8 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--day", report.day, "YYYY-MM-DD in the store's time zone (default: today so far)");
   report_cmd->add_flag("--json", report.json, "Print the documented JSON form (docs/analytics.md)");
   report_cmd->add_option("--database", report.database, "Database file (default: the config's storage.path)");
+  report_cmd->add_option("--events", report.events_of,
+                         "HH:MM: print the raw events behind that hour's figures, one JSON per line");
 
 #ifdef KELU_WITH_VISION
   kelu::count_options count;

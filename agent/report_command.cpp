@@ -45,6 +45,22 @@ int run_report(const config::config& c, const report_options& o, std::ostream& o
     sync::run_log runs{**db};
     std::int64_t undecodable = 0;
     const auto a = analyse_stored_day(store, runs, day, *zone, *rules, now, &undecodable);
+    if (!o.events_of.empty()) {
+      // The data behind an hour (twice on the day clocks go back): every event in its trace.
+      bool found = false;
+      for (const auto& h : a.hours) {
+        if (analytics::format_local(h.start, *zone).substr(11, 5) != o.events_of) continue;
+        found = true;
+        for (const auto& r : h.trace.ranges())
+          for (auto seq = r.first; seq <= r.last; ++seq)
+            if (auto e = store.find(r.source, seq)) out << core::encode(*e) << "\n";
+      }
+      if (!found) {
+        err << "--events: no hour " << o.events_of << " on " << analytics::format_day(day) << " (HH:MM, local)\n";
+        return 2;
+      }
+      return 0;
+    }
     const analytics::store_identity id{c.store.tenant, c.store.id, c.store.name, c.store.currency};
     // Today's report looks ahead too: the forecast for the hours still to come.
     std::optional<analytics::forecast> ahead;

@@ -14,6 +14,7 @@ struct report_options {
   std::string day;        // "YYYY-MM-DD" in the store's zone; empty: today
   bool json = false;      // the documented JSON form (docs/analytics.md)
   std::string database;   // empty: storage.path
+  std::string events_of;  // "HH:MM": print the raw events behind that local hour instead (JSON lines)
   std::optional<core::utc_time> now;  // tests: the clock; empty: the system's
 };
 

@@ -237,7 +237,8 @@ std::vector<alert> alert_engine::evaluate(const alert_inputs& in) {
     // Subjects no longer observed (inactive rule, a camera back, data no longer judged) resolve.
     for (auto& [key, st] : states_) {
       if (key.first != r.name || !st.firing || r.metric == "return_minor") continue;
-      const bool still = std::any_of(seen.begin(), seen.end(), [&](const observation& o) { return o.subject == key.second; });
+      const std::string& subject = key.second;  // clang 14 cannot capture a structured binding
+      const bool still = std::any_of(seen.begin(), seen.end(), [&](const observation& o) { return o.subject == subject; });
       if (still) continue;
       st.firing = false;
       auto resolved = st.current;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <algorithm>
 #include <fstream>
 
@@ -112,9 +114,10 @@ TEST(config, every_key_has_type_default_and_range) {
     if (k.type == "integer" || k.type == "enum") {
       EXPECT_FALSE(k.range.empty()) << k.path;
     }
-    if (k.path != "store.tenant" && k.path != "store.id" && k.path != "cameras[].id" && k.path != "cameras[].url") {
-      EXPECT_FALSE(k.default_json.empty()) << k.path;
-    }
+    static const std::set<std::string> required{"store.tenant",    "store.id",      "cameras[].id",
+                                                "cameras[].url",   "alerts[].name", "alerts[].metric",
+                                                "alerts[].op",     "alerts[].threshold"};
+    EXPECT_EQ(k.default_json.empty(), required.count(k.path) == 1) << k.path;
   }
 }
 
@@ -209,6 +212,50 @@ TEST(config_cameras, errors_name_the_camera_and_the_key_inside_it) {
     EXPECT_NE(r.errors[0].message.find(b.words), std::string::npos) << r.errors[0].to_string();
     EXPECT_EQ(r.errors[0].line, 2) << "the line of \"cameras\"";
   }
+}
+
+}  // namespace
+}  // namespace kelu::config
+
+namespace kelu::config {
+namespace {
+
+TEST(config, alert_rules_and_opening_hours_are_checked_with_their_key_paths) {
+  const auto good = load_text(R"({"store": {"tenant": "a", "id": "b", "opening_hours": "mon-fri 09:00-21:00"},
+    "alerts": [{"name": "low_conversion", "metric": "conversion", "op": "<", "threshold": 0.1, "notify": ["wecom"]}],
+    "notify": {"wecom": {"url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}}})");
+  ASSERT_TRUE(good.ok()) << good.errors.front().to_string();
+  ASSERT_EQ(good.value.alerts.size(), 1u);
+  const auto& r = good.value.alerts[0];
+  EXPECT_EQ(r.window_min, 60);  // defaults from the element table
+  EXPECT_EQ(r.active, "open");
+  EXPECT_EQ(r.severity, "warning");
+  EXPECT_EQ(r.notify, std::vector<std::string>{"wecom"});
+
+  const auto bad = load_text(R"({"store": {"tenant": "a", "id": "b", "opening_hours": "mon-fri 9-21"},
+    "alerts": [{"name": "x", "metric": "conversion", "op": "<", "threshold": 0.1},
+               {"name": "y", "metric": "footfall", "op": "<", "threshold": 1},
+               {"name": "z", "metric": "occupancy", "op": ">", "threshold": 1, "colour": "red"},
+               {"name": "x", "metric": "occupancy", "op": ">", "threshold": 1}],
+    "notify": {"feishu": {"url": "open.feishu.cn/hook"}}})",
+                             "k.json");
+  ASSERT_FALSE(bad.ok());
+  std::string all;
+  for (const auto& e : bad.errors) all += e.to_string() + "\n";
+  EXPECT_NE(all.find("store.opening_hours: \"mon-fri 9-21\" (at character 0): times must be HH:MM-HH:MM"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("alerts[1].metric: \"footfall\" is not one of conversion|"), std::string::npos) << all;
+  EXPECT_NE(all.find("notify.feishu.url: \"open.feishu.cn/hook\" is not an http:// or https:// URL"), std::string::npos)
+      << all;
+}
+
+TEST(config, alert_rules_apply_on_reload) {
+  EXPECT_TRUE(all_hot({"alerts", "notify.wecom.url", "store.opening_hours", "analytics.coverage_floor_pct"}));
+  auto a = load_text(R"({"store": {"tenant": "a", "id": "b"}})").value;
+  auto b = load_text(R"({"store": {"tenant": "a", "id": "b"},
+    "alerts": [{"name": "crowded", "metric": "occupancy", "op": ">", "threshold": 40}]})").value;
+  EXPECT_EQ(merge_hot(a, b).alerts, b.alerts);
 }
 
 }  // namespace

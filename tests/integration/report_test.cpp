@@ -66,6 +66,29 @@ TEST(kelu_report, a_day_of_real_sales_adds_up_to_the_tills_totals) {
   EXPECT_EQ(r["products"]["by_revenue"].size(), 10u);
   EXPECT_EQ(r["staff_basis"], "none");  // the export names no cashiers
 
+  // The raw events behind an hour: exactly that hour's transactions.
+  test::process behind({KELU_BINARY, "report", "-c", dir.file("kelu.json"), "--day", "2010-12-02", "--events", "10:00"},
+                       dir.file("events.jsonl"));
+  EXPECT_EQ(WEXITSTATUS(behind.wait(60s)), 0);
+  std::int64_t lines = 0, net = 0;
+  std::ifstream in(dir.file("events.jsonl"));
+  for (std::string line; std::getline(in, line);) {
+    const auto e = json::parse(line);
+    EXPECT_EQ(e["type"], "pos.transaction");
+    EXPECT_EQ(e["observed_at"].get<std::string>().substr(0, 13), "2010-12-02T10");  // London is UTC in December
+    net += e["payload"]["total_minor"].get<std::int64_t>();
+    ++lines;
+  }
+  std::int64_t ten_net = 0, ten_tx = 0;
+  for (const auto& h : r["hours"])
+    if (h["local_start"] == "2010-12-02T10:00:00+00:00") {
+      ten_net = h["net_sales_minor"].get<std::int64_t>();
+      ten_tx = h["transactions"].get<std::int64_t>() + h["returns"].get<std::int64_t>();
+    }
+  EXPECT_GT(lines, 0);
+  EXPECT_EQ(lines, ten_tx);
+  EXPECT_EQ(net, ten_net);
+
   // The text form a manager reads at the terminal.
   test::process text({KELU_BINARY, "report", "-c", dir.file("kelu.json"), "--day", "2010-12-02"}, dir.file("report.txt"));
   EXPECT_EQ(WEXITSTATUS(text.wait(60s)), 0);
