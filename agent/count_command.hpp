@@ -23,9 +23,15 @@ struct count_options {
   double person_height_px = 0;     // bgs: 0 means 15 % of the frame height
   bool motion_gate = true;
   std::string tracks_out;          // optional: write frame,id,x,y,w,h of confirmed tracks
+  // With --config: store the recording's crossings and zone visits in the config's database
+  // as if the camera had seen them from this time on (ISO 8601; without a zone, the store's).
+  std::string store_at;
 };
 
 // Exit code 0 on success, 2 for bad options or an unreadable video/model (message on err).
+// --store-at backfills a recorded day (an NVR export) into the funnel: events from source
+// "recording-{camera}" in the backlog lane, and the recording's span in the run log so the
+// analytics know those minutes were seen. A second run over the same span is refused.
 int run_count(const count_options& o, std::ostream& out, std::ostream& err);
 
 }  // namespace kelu

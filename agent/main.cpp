@@ -165,6 +165,9 @@ int main(int argc, char** argv) {
   count_cmd->add_option("--max-frames", count.max_frames, "Stop after this many frames");
   count_cmd->add_option("--person-height", count.person_height_px, "bgs: a person's height in pixels");
   count_cmd->add_option("--tracks", count.tracks_out, "Write confirmed tracks as frame,id,x,y,w,h");
+  count_cmd->add_option("--store-at", count.store_at,
+                        "With --config: store the recording's crossings and visits in the store's database as seen "
+                        "from this time (e.g. 2026-11-21T10:00:00, the store's zone): a recorded day in the funnel");
   bool no_gate = false;
   count_cmd->add_flag("--no-motion-gate", no_gate, "Run the detector on every frame");
 #endif

@@ -4,11 +4,7 @@
 #include <iostream>
 
 #include "analytics_service.hpp"
-#include "sync/database.hpp"
-#include "sync/event_store.hpp"
-#include "sync/outbox.hpp"
-#include "sync/run_log.hpp"
-#include "sync/topics.hpp"
+#include "sync/local_store.hpp"
 
 namespace kelu {
 
@@ -34,15 +30,14 @@ int run_report(const config::config& c, const report_options& o, std::ostream& o
     day = *parsed;
   }
   const auto path = o.database.empty() ? c.storage.path : o.database;
-  auto db = sync::database::open({path, false});
-  if (!db) {
-    err << db.error_message() << "\n";
-    return 2;
-  }
   try {
-    sync::outbox outbox{**db};
-    sync::event_store store{**db, outbox, sync::topics(c.store.tenant, c.store.id)};
-    sync::run_log runs{**db};
+    auto opened = sync::local_store::open(path, false, c.store.tenant, c.store.id);
+    if (!opened) {
+      err << opened.error_message() << "\n";
+      return 2;
+    }
+    auto& store = *opened->events;
+    auto& runs = *opened->runs;
     std::int64_t undecodable = 0;
     const auto a = analyse_stored_day(store, runs, day, *zone, *rules, now, &undecodable);
     if (!o.events_of.empty()) {

@@ -6,6 +6,7 @@
 #include <opencv2/videoio.hpp>
 
 #include <fstream>
+#include <filesystem>
 #include <set>
 
 #include "support/mosquitto.hpp"
@@ -212,6 +213,60 @@ TEST_F(camera_agent, a_camera_that_never_answers_is_offline_and_its_gap_is_repor
   EXPECT_EQ(gap["payload"]["camera"], "back");
   EXPECT_LT(gap["payload"]["from"].get<std::string>(), gap["payload"]["to"].get<std::string>());
   EXPECT_NE(gap["payload"]["reason"].get<std::string>().find("rtsp://127.0.0.1"), std::string::npos);
+}
+
+// The real NCR POSLog sale and a recorded door video of the same morning in one store's
+// database (`kelu ingest`, then `kelu count --store-at`): one report with both, its revenue
+// exactly the till's, its visitors exactly the recording's.
+TEST(recorded_day, the_ncr_poslog_and_a_recorded_door_video_make_one_report) {
+  const std::filesystem::path shared = KELU_SHARED_DATA;
+  if (!std::filesystem::exists(shared / "pos")) GTEST_SKIP() << "needs ../shared/data/pos, which is absent";
+  if (!std::filesystem::exists(KELU_SAMPLE_VIDEO)) GTEST_SKIP() << "needs scripts/fetch-sample-video first";
+  test::temp_dir dir;
+  std::ofstream(dir.file("kelu.json")) << json{
+      {"store", {{"tenant", "acme"}, {"id", "us-1"}, {"time_zone", "UTC"}, {"currency", "USD"}}},
+      {"storage", {{"path", dir.file("kelu.db")}}},
+      {"cameras", {{{"id", "door"}, {"url", KELU_SAMPLE_VIDEO},
+                    {"lines", {{{"name", "entrance"}, {"from", {0, 300}}, {"to", {768, 300}}}}}}}}}.dump(2);
+  const auto run = [&](std::vector<std::string> args, const std::string& out) {
+    args.insert(args.begin(), KELU_BINARY);
+    test::process p(args, dir.file(out));
+    return WEXITSTATUS(p.wait(180s));
+  };
+  const auto text = [&](const std::string& f) {
+    std::ifstream in(dir.file(f));
+    return std::string{std::istreambuf_iterator<char>(in), {}};
+  };
+  ASSERT_EQ(run({"ingest", "-c", dir.file("kelu.json"), "--format", "poslog", (shared / "pos/poslog-ncr-small.xml").string()},
+                "ingest.txt"), 0) << text("ingest.txt");
+  // The sale was rung up at 02:02:54; the recording starts at 02:00 and runs 40 s (400 frames).
+  const std::vector<std::string> count{"count", "--video", KELU_SAMPLE_VIDEO, "--config", dir.file("kelu.json"),
+                                       "--camera", "door", "--max-frames", "400", "--json", "--store-at",
+                                       "2017-10-01T02:00:00"};
+  ASSERT_EQ(run(count, "count.json"), 0) << text("count.json");
+  const auto counted = json::parse(text("count.json").substr(0, text("count.json").find('\n')));
+  const auto in = counted["lines"]["entrance"]["in"].get<int>();
+  EXPECT_GT(in, 0);
+  EXPECT_NE(text("count.json").find("as source recording-door"), std::string::npos) << text("count.json");
+  EXPECT_EQ(run(count, "again.txt"), 2);  // the same span twice would count people twice
+  EXPECT_NE(text("again.txt").find("already has events"), std::string::npos) << text("again.txt");
+
+  ASSERT_EQ(run({"report", "-c", dir.file("kelu.json"), "--day", "2017-10-01", "--json"}, "report.json"), 0)
+      << text("report.json");
+  const auto r = json::parse(text("report.json"));
+  EXPECT_EQ(r["totals"]["net_sales_minor"], 107);  // 1.07 USD, the till's total
+  EXPECT_EQ(r["totals"]["transactions"], 1);
+  EXPECT_EQ(r["totals"]["visitors"], in);
+  EXPECT_EQ(r["totals"]["exits"], counted["lines"]["entrance"]["out"]);
+  EXPECT_EQ(r["totals"]["covered_ms"], 40'000);  // what the recording saw, and nothing else
+  EXPECT_TRUE(r["totals"]["conversion"].is_null());  // 40 s of a day is not a conversion rate
+  for (const auto& h : r["hours"])
+    if (h["local_start"] == "2017-10-01T02:00:00+00:00") {
+      EXPECT_EQ(h["visitors"], in);
+      EXPECT_EQ(h["transactions"], 1);
+    }
+  ASSERT_EQ(r["associates"].size(), 1u);
+  EXPECT_EQ(r["associates"][0]["operator_id"], "94");
 }
 
 }  // namespace
