@@ -294,6 +294,11 @@ void agent::schedule_maintenance() {
       const auto cutoff = clock_.now_utc() - std::chrono::days(cfg_.storage.events_retention_days);
       if (const auto pruned = store_->prune(cutoff, 10000); pruned > 0)
         log_->info("retention: deleted {} events received before {}", pruned, core::format_iso8601(cutoff));
+      // Aggregates and runs go with the events they were computed from: ~300 KB of buckets a day
+      // would otherwise fill an SD card over the years.
+      if (const auto pruned = aggregates_->prune(cutoff) + runs_->prune(cutoff); pruned > 0)
+        log_->info("retention: deleted {} aggregates and runs that ended before {}", pruned,
+                   core::format_iso8601(cutoff));
     } catch (const std::exception& ex) {
       log_->error("outbox maintenance: {}", ex.what());
     }

@@ -66,4 +66,11 @@ std::optional<core::utc_time> aggregate_store::last_end(const std::string& kind)
   return core::from_unix_ms(st.column_int(0));
 }
 
+std::int64_t aggregate_store::prune(core::utc_time cutoff) {
+  statement st{db_.handle(), "DELETE FROM aggregates WHERE end_at < ?"};
+  st.bind(1, core::to_unix_ms(cutoff));
+  st.step();
+  return db_.changes();
+}
+
 }  // namespace kelu::sync

@@ -47,6 +47,9 @@ class aggregate_store {
   std::vector<aggregate_row> between(const std::string& kind, core::utc_time from, core::utc_time to);
   // The end of the latest stored row of `kind`: how far closing has got.
   std::optional<core::utc_time> last_end(const std::string& kind);
+  // Deletes rows that ended before `cutoff` (storage.events_retention_days: the events they were
+  // computed from are gone too). What HQ has not received is still in the outbox.
+  std::int64_t prune(core::utc_time cutoff);
 
  private:
   database& db_;

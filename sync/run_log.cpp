@@ -21,4 +21,11 @@ std::vector<std::pair<core::utc_time, core::utc_time>> run_log::between(core::ut
   return out;
 }
 
+std::int64_t run_log::prune(core::utc_time cutoff) {
+  statement st{db_.handle(), "DELETE FROM runs WHERE last_alive_at < ?"};
+  st.bind(1, core::to_unix_ms(cutoff));
+  st.step();
+  return db_.changes();
+}
+
 }  // namespace kelu::sync

@@ -17,6 +17,8 @@ class run_log {
   void touch(const std::string& boot_id, core::utc_time started_at, core::utc_time now);
   // Runs overlapping [from, to), as (start, last alive), by start.
   std::vector<std::pair<core::utc_time, core::utc_time>> between(core::utc_time from, core::utc_time to);
+  // Deletes runs that ended before `cutoff`.
+  std::int64_t prune(core::utc_time cutoff);
 
  private:
   database& db_;

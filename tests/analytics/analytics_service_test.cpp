@@ -223,6 +223,21 @@ TEST_F(analytics_service_test, a_closed_day_sends_its_day_bucket_and_report_and_
   EXPECT_EQ(live[0].payload["visitors"], 0);
 }
 
+TEST_F(analytics_service_test, retention_prunes_aggregates_and_runs_with_the_events) {
+  append(g.events);
+  clock.now = at("2026-11-25T02:00:00Z");
+  service->tick();
+  ASSERT_FALSE(aggregates.between("funnel.hour", at("2026-11-23T00:00:00Z"), at("2026-11-26T00:00:00Z")).empty());
+  // Everything that ended before 13:00 local: 51 quarters (starting 00:00-12:30) and 12 hours (00:00-11:00).
+  EXPECT_EQ(aggregates.prune(at("2026-11-24T12:00:00Z")), 51 + 12);
+  const auto left = aggregates.between("funnel.hour", at("2026-11-23T00:00:00Z"), at("2026-11-24T12:00:00Z"));
+  ASSERT_EQ(left.size(), 1u);  // 12:00-13:00 local ends at the cutoff: kept
+  EXPECT_EQ(left[0].start, at("2026-11-24T11:00:00Z"));
+  EXPECT_EQ(aggregates.find("funnel.day", at("2026-11-23T23:00:00Z"))->revision, 1);  // ends later: kept
+  EXPECT_EQ(runs.prune(at("2026-11-25T03:00:00Z")), 1);
+  EXPECT_TRUE(runs.between(at("2026-11-24T00:00:00Z"), at("2026-11-26T00:00:00Z")).empty());
+}
+
 TEST_F(analytics_service_test, time_the_box_was_off_is_missing_coverage) {
   append(g.events);
   clock.now = at("2026-11-24T10:00:00Z");
