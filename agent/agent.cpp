@@ -32,6 +32,8 @@ namespace {
 // How long a stop waits for PUBACKs of messages already sent; the rest stay in the outbox.
 constexpr std::chrono::seconds drain_limit{3};
 constexpr std::chrono::seconds maintenance_interval{10};
+// A whole configuration is a few KB; anything near this is not one.
+constexpr std::size_t max_desired_config_bytes = 256 * 1024;
 
 sync::publisher_options publisher_options_for(const config::config& c) {
   sync::publisher_options o;
@@ -117,10 +119,14 @@ core::status agent::start() {
   popts.birth_payload = status_payload("online", "");
   popts.will_payload = status_payload("offline", "connection lost");
   popts.goodbye_payload = status_payload("offline", "shutdown");
-  popts.subscriptions = {topics.commands()};
+  popts.subscriptions = {topics.commands(), topics.config_desired()};
   publisher_ = std::make_unique<sync::mqtt_publisher>(io_.get_executor(), *outbox_, std::move(popts), log_);
   commands_ = std::make_unique<sync::command_handler>(*db_, *store_, *outbox_, topics, clock_, log_);
   publisher_->on_message([this](const std::string& topic, const std::string& payload) {
+    if (topic == topics_->config_desired()) {
+      on_desired_config(payload);
+      return;
+    }
     if (commands_->handle(topic, payload)) publisher_->wake();
   });
   committer_->on_commit([this] { publisher_->wake(); });
@@ -213,14 +219,21 @@ void agent::reload() {
     for (const auto& e : loaded.errors) log_->error("  {}", e.to_string());
     return;
   }
-  const auto changed = config::diff(cfg_, loaded.value);
-  if (changed.empty()) {
+  if (config::diff(cfg_, loaded.value).empty()) {
     log_->info("reload: no changes");
     return;
   }
-  const auto next = config::merge_hot(cfg_, loaded.value);
-  for (const auto& key : config::diff(cfg_, next)) log_->info("reload: applied {}", key);
-  for (const auto& key : config::diff(next, loaded.value)) log_->warn("reload: {} changes on restart", key);
+  apply(loaded.value, "reload");
+}
+
+agent::config_change agent::apply(const config::config& wanted, const char* origin) {
+  config_change c;
+  const auto next = config::merge_hot(cfg_, wanted);
+  c.applied = config::diff(cfg_, next);
+  c.pending_restart = config::diff(next, wanted);
+  for (const auto& key : c.applied) log_->info("{}: applied {}", origin, key);
+  for (const auto& key : c.pending_restart) log_->warn("{}: {} changes on restart", origin, key);
+  if (c.applied.empty()) return c;
   cfg_ = next;
   if (auto rules = analytics::rules_for(cfg_))
     analytics_->update(std::move(rules).value(), cfg_.alerts, analytics_options_for(cfg_));
@@ -228,6 +241,42 @@ void agent::reload() {
   log_->set_level(spdlog::level::from_str(cfg_.log.level));
   publisher_->update_status(status_payload("online", ""), status_payload("offline", "shutdown"));
   schedule_health();
+  return c;
+}
+
+void agent::on_desired_config(const std::string& payload) {
+  // HQ clears a retained message with an empty one: nothing is desired any more.
+  if (payload.empty()) return;
+  const auto now = clock_.now_utc();
+  nlohmann::json reported{{"boot_id", boot_id_}, {"at", core::format_iso8601(now)}};
+  const auto reject = [&](nlohmann::json errors) {
+    log_->error("config/desired refused: {}", errors.dump());
+    reported["state"] = "rejected";
+    reported["errors"] = std::move(errors);
+  };
+  if (payload.size() > max_desired_config_bytes) {
+    reject({"config/desired: " + std::to_string(payload.size()) + " bytes, more than " +
+            std::to_string(max_desired_config_bytes)});
+  } else {
+    const auto loaded = config::load_text(payload, "config/desired");
+    if (!loaded.ok()) {
+      nlohmann::json errors = nlohmann::json::array();
+      for (const auto& e : loaded.errors) errors.push_back(e.to_string());
+      reject(std::move(errors));
+    } else if (loaded.value.store.tenant != cfg_.store.tenant || loaded.value.store.id != cfg_.store.id) {
+      reject({"config/desired: store.tenant/store.id are " + loaded.value.store.tenant + "/" + loaded.value.store.id +
+              ", this box is " + cfg_.store.tenant + "/" + cfg_.store.id});
+    } else {
+      const auto change = apply(loaded.value, "config/desired");
+      reported["state"] = change.pending_restart.empty() ? "applied" : "pending_restart";
+      reported["desired_hash"] = config::hash(loaded.value);
+      reported["applied"] = change.applied;
+      reported["pending_restart"] = change.pending_restart;
+    }
+  }
+  reported["running_hash"] = config::hash(cfg_);
+  outbox_->replace(topics_->config_reported(), reported.dump(), 1, sync::health_priority, now);
+  publisher_->wake();
 }
 
 void agent::schedule_health() {

@@ -59,6 +59,14 @@ class agent {
  private:
   void on_signal(const boost::system::error_code& ec, int signo);
   void reload();
+  // What a new configuration changed: hot keys applied now, the others on the next start.
+  struct config_change {
+    std::vector<std::string> applied;
+    std::vector<std::string> pending_restart;
+  };
+  config_change apply(const config::config& next, const char* origin);
+  // HQ's retained config/desired: validated, hot keys applied, answered on config/reported.
+  void on_desired_config(const std::string& payload);
   void schedule_health();
   void report_health();
   void schedule_maintenance();

@@ -18,6 +18,7 @@ ROUTES = [  # topic suffix -> schema
     ("/cmd/replay", "replay-request"),
     ("/live", "analytics"),
     ("/alerts", "alert"),
+    ("/config/reported", "config-reported"),
 ]
 
 

@@ -267,6 +267,69 @@ TEST_F(agent_process, sighup_applies_hot_keys_and_names_the_ones_needing_a_resta
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
 }
 
+// HQ pushes configuration: a retained config/desired with the whole document. Hot keys apply at
+// once, restart keys are named, a bad document or another store's is refused with the reasons.
+TEST_F(agent_process, hq_pushes_a_desired_config_and_the_box_reports_what_it_did) {
+  test::mqtt_collector hq{broker.uri(), "hq-config", "kelu/v1/acme/sh-001/config/reported"};
+  start_agent();
+  const auto desire = [&](const json& doc) {
+    test::process pub({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-q", "1",
+                       "-r", "-t", "kelu/v1/acme/sh-001/config/desired", "-m", doc.dump()},
+                      dir.file("pub.log"));
+    ASSERT_EQ(pub.wait(10s), 0);
+  };
+  const auto reports = [&](std::size_t n) {
+    EXPECT_TRUE(hq.wait_until([&](const auto& m) { return m.size() >= n; }, 15s)) << log();
+    const auto m = hq.messages();
+    return m.size() >= n ? json::parse(m[n - 1].payload) : json();
+  };
+  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+  cfg["health"]["interval_s"] = 2;
+  cfg["alerts"] = json::array({{{"name", "crowded"}, {"metric", "occupancy"}, {"op", ">"}, {"threshold", 40}}});
+  cfg["mqtt"]["keep_alive_s"] = 45;
+  desire(cfg);
+  const auto first = reports(1);
+  EXPECT_EQ(first["state"], "pending_restart");
+  EXPECT_EQ(first["applied"], json::array({"alerts", "health.interval_s"}));
+  EXPECT_EQ(first["pending_restart"], json::array({"mqtt.keep_alive_s"}));
+  EXPECT_NE(first["desired_hash"], first["running_hash"]);  // keep_alive still waits for a restart
+  EXPECT_NE(log().find("config/desired: applied alerts"), std::string::npos) << log();
+
+  auto bad = cfg;
+  bad["health"]["interval_s"] = 0;
+  desire(bad);
+  const auto refused = reports(2);
+  EXPECT_EQ(refused["state"], "rejected");
+  ASSERT_EQ(refused["errors"].size(), 1u);
+  EXPECT_NE(refused["errors"][0].get<std::string>().find("config/desired:"), std::string::npos) << refused;
+  EXPECT_NE(refused["errors"][0].get<std::string>().find("health.interval_s"), std::string::npos) << refused;
+  EXPECT_EQ(refused["running_hash"], first["running_hash"]);  // nothing of it applied
+
+  auto other = cfg;
+  other["store"]["id"] = "sh-002";
+  desire(other);
+  const auto wrong_store = reports(3);
+  EXPECT_EQ(wrong_store["state"], "rejected");
+  EXPECT_NE(wrong_store["errors"][0].get<std::string>().find("this box is acme/sh-001"), std::string::npos);
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+
+  // The retained desire reaches the box again at its next start: applied, nothing pending.
+  desire(cfg);
+  auto file = json::parse(std::ifstream(dir.file("kelu.json")));  // the technician edits the file too
+  file["mqtt"]["keep_alive_s"] = 45;
+  std::ofstream(dir.file("kelu.json")) << file.dump(2);
+  start_agent();
+  const auto again = reports(4);
+  EXPECT_EQ(again["state"], "applied");
+  EXPECT_EQ(again["applied"], json::array({"alerts", "health.interval_s"}));
+  EXPECT_TRUE(again["pending_restart"].empty());
+  EXPECT_EQ(again["desired_hash"], again["running_hash"]);
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+  const auto checked = test::check_against_schemas(hq.messages(), KELU_SOURCE_DIR, dir.path().string());
+  if (!checked.available) GTEST_SKIP() << "python3-jsonschema is not installed (scripts/setup installs it)";
+  EXPECT_EQ(checked.status, 0) << checked.text;
+}
+
 // HQ's consumer was down for the first 100 sales: it sees #101 first, asks for 1..100, and the
 // box sends them again from its own store.
 TEST_F(agent_process, hq_tail_detects_a_gap_and_the_box_replays_it) {
