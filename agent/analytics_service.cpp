@@ -14,9 +14,15 @@ namespace {
 
 using namespace std::chrono;
 
-// The kinds of raw events the funnel reads; camera gaps are read by overlap.
-const std::vector<std::string> counted_types{"pos.transaction", "pos.operator", "traffic.line_cross",
-                                             "traffic.zone_dwell", "traffic.occupancy", "camera.gap"};
+// The kinds of raw events the funnel reads by the time they happened; camera gaps, stored when
+// they end, are read by overlap.
+const std::vector<std::string> day_types{"pos.transaction", "pos.operator", "traffic.line_cross",
+                                         "traffic.zone_dwell", "traffic.occupancy"};
+const std::vector<std::string> counted_types = [] {
+  auto v = day_types;
+  v.push_back("camera.gap");
+  return v;
+}();
 
 // Events whose receipt may not be visible yet when a tick scans: commits lag receipt by a
 // group-commit turn and camera events by their post; rescanning a little is harmless.
@@ -29,7 +35,7 @@ analytics::day_analysis analyse_stored_day(sync::event_store& store, sync::run_l
                                            core::utc_time now, std::int64_t* undecodable) {
   const auto from = analytics::local_midnight(day, zone);
   const auto to = analytics::local_midnight(day + days{1}, zone);
-  auto events = store.observed_between({counted_types.begin(), counted_types.end() - 1}, from, to, undecodable);
+  auto events = store.observed_between(day_types, from, to, undecodable);
   // A gap is stored when it ends, which may be days after it began: take every gap that ended
   // after the day began and let the analysis clip them.
   auto gaps = store.observed_between({"camera.gap"}, from, core::utc_time::max(), undecodable);
@@ -208,16 +214,7 @@ bool analytics_service::judge_alerts(core::utc_time now) {
   }
   const auto fired = alerts_.evaluate(in);
   for (const auto& a : fired) {
-    nlohmann::json trace = nlohmann::json::array();
-    for (const auto& r : a.trace.ranges()) trace.push_back({{"source", r.source}, {"first", r.first}, {"last", r.last}});
-    const nlohmann::json j{{"kind", "alert"},        {"tenant", store_.tenant},   {"store", store_.id},
-                           {"id", a.id},             {"rule", a.rule},            {"metric", a.metric},
-                           {"subject", a.subject},   {"state", a.state},          {"severity", a.severity},
-                           {"value", a.value},       {"op", a.op},                {"threshold", a.threshold},
-                           {"window_min", a.window_min}, {"since", core::format_iso8601(a.since)},
-                           {"at", core::format_iso8601(a.at)}, {"message_en", a.message_en},
-                           {"message_zh", a.message_zh}, {"trace", trace}};
-    outbox_.insert(topics_.alerts(), j.dump(), 1, false, sync::aggregate_priority, now);
+    outbox_.insert(topics_.alerts(), analytics::alert_json(a, store_).dump(), 1, false, sync::aggregate_priority, now);
     if (a.state == "firing") ++stats_.alerts_fired;
     log_->warn("alert {}: {}", a.state, a.message_en);
     if (on_alert_) on_alert_(a);
@@ -228,40 +225,7 @@ bool analytics_service::judge_alerts(core::utc_time now) {
 void analytics_service::publish_live(const analytics::day_analysis& a, core::utc_time now) {
   // Small and retained: what a phone or HQ's wallboard shows for today. Sent when a count
   // changes, not on every tick (the bucket lengths grow with the clock; the counts do not).
-  const auto& t = a.whole.store;
-  const auto d = analytics::derive(t, rules_, a.has_door_camera);
-  nlohmann::json hours = nlohmann::json::array();
-  for (const auto& h : a.hours)
-    hours.push_back({analytics::format_local(h.start, zone_).substr(11, 5), h.store.entries, h.store.transactions,
-                     h.store.sales_minor - h.store.returns_minor});
-  nlohmann::json j{{"kind", "live"},
-                   {"tenant", store_.tenant},
-                   {"store", store_.id},
-                   {"day", analytics::format_day(a.day)},
-                   {"currency", rules_.currency},
-                   {"rule_version", a.rule_version},
-                   {"visitors", t.entries},
-                   {"engaged", t.engaged},
-                   {"passersby", t.passersby},
-                   {"occupancy_now", a.occupancy_now},
-                   {"transactions", t.transactions},
-                   {"items_milli", t.items_milli},
-                   {"net_sales_minor", d.net_sales_minor},
-                   {"conversion", d.conversion ? nlohmann::json(std::round(*d.conversion * 10000.0) / 10000.0)
-                                               : nlohmann::json(nullptr)},
-                   {"flags", d.flags},
-                   {"hours_columns", {"local_start", "visitors", "transactions", "net_sales_minor"}},
-                   {"hours", hours}};
-  if (forecast_ && !forecast_->hours.empty()) {
-    nlohmann::json rest = nlohmann::json::array();
-    for (const auto& h : forecast_->hours)
-      rest.push_back({analytics::format_local(h.start, zone_).substr(11, 5), std::round(h.visitors * 10.0) / 10.0,
-                      h.staff_needed});
-    j["forecast"] = {{"weeks_used", forecast_->weeks_used},
-                     {"rest_of_day", std::round(forecast_->rest_of_day * 10.0) / 10.0},
-                     {"hours_columns", {"local_start", "visitors", "staff_needed"}},
-                     {"hours", rest}};
-  }
+  auto j = analytics::live_json(a, forecast_, rules_, zone_, store_);
   auto text = j.dump();
   if (text == last_live_) return;
   last_live_ = text;

@@ -106,14 +106,17 @@ chat_notifier::~chat_notifier() { *alive_ = false; }
 
 void chat_notifier::update(config::notify_config cfg) { cfg_ = std::move(cfg); }
 
+const config::chat_webhook_config& chat_notifier::robot(const std::string& channel) const {
+  return channel == "wecom" ? cfg_.wecom : channel == "dingtalk" ? cfg_.dingtalk : cfg_.feishu;
+}
+
 void chat_notifier::send(const analytics::alert& a) {
   if (stopped_) return;
   const auto text = cfg_.language == "zh"   ? a.message_zh
                     : cfg_.language == "en" ? a.message_en
                                             : a.message_zh + "\n" + a.message_en;
   for (const auto& channel : a.notify) {
-    const auto& c = channel == "wecom" ? cfg_.wecom : channel == "dingtalk" ? cfg_.dingtalk : cfg_.feishu;
-    if (c.url.empty()) {
+    if (robot(channel).url.empty()) {
       log_->warn("alert {}: notify lists {} but notify.{}.url is empty", a.rule, channel, channel);
       continue;
     }
@@ -139,7 +142,7 @@ void chat_notifier::pump() {
   auto& m = queue_.front();
   ++m.attempts;
   const auto now_ms = core::to_unix_ms(clock_.now_utc());
-  const auto& c = m.channel == "wecom" ? cfg_.wecom : m.channel == "dingtalk" ? cfg_.dingtalk : cfg_.feishu;
+  const auto& c = robot(m.channel);
   const auto req = m.channel == "wecom"      ? wecom_request(c.url, m.text)
                    : m.channel == "dingtalk" ? dingtalk_request(c.url, c.secret, m.text, now_ms)
                                              : feishu_request(c.url, c.secret, m.text, now_ms);

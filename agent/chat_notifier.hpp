@@ -52,6 +52,8 @@ class chat_notifier {
     std::string text;
     int attempts = 0;
   };
+  // notify.wecom, .dingtalk or .feishu, by the channel's name in alerts[].notify.
+  const config::chat_webhook_config& robot(const std::string& channel) const;
   void pump();
   void on_done(int status, const std::string& body, const std::string& error);
 

@@ -44,7 +44,7 @@ int run_report(const config::config& c, const report_options& o, std::ostream& o
       // The data behind an hour (twice on the day clocks go back): every event in its trace.
       bool found = false;
       for (const auto& h : a.hours) {
-        if (analytics::format_local(h.start, *zone).substr(11, 5) != o.events_of) continue;
+        if (analytics::local_hhmm(h.start, *zone) != o.events_of) continue;
         found = true;
         for (const auto& r : h.trace.ranges())
           for (auto seq = r.first; seq <= r.last; ++seq)
@@ -74,7 +74,7 @@ int run_report(const config::config& c, const report_options& o, std::ostream& o
         out << "\nforecast (" << ahead->weeks_used << " past weeks, today running at " << ahead->scale
             << "x): " << static_cast<std::int64_t>(std::lround(ahead->rest_of_day)) << " more visitors\n";
         for (const auto& h : ahead->hours)
-          out << "  " << analytics::format_local(h.start, *zone).substr(11, 5) << "  " << std::lround(h.visitors)
+          out << "  " << analytics::local_hhmm(h.start, *zone) << "  " << std::lround(h.visitors)
               << " visitors, staff " << h.staff_needed << "\n";
       }
     }

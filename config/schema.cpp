@@ -620,9 +620,11 @@ std::string to_json_text(const config& c) {
   return root.dump();
 }
 
-std::string hash(const config& c) {
+std::string hash(const config& c) { return hash_text(to_json_text(c)); }
+
+std::string hash_text(std::string_view text) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (const char ch : to_json_text(c)) {
+  for (const char ch : text) {
     h ^= static_cast<unsigned char>(ch);
     h *= 0x100000001b3ULL;
   }

@@ -3,6 +3,7 @@
 // diffing all read this one table, so a key cannot be documented in one place and
 // parsed differently in another.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config.hpp"
@@ -33,6 +34,8 @@ std::string to_json_text(const config& c);
 
 // 16 hex digits (FNV-1a 64 of to_json_text); published in the birth message so HQ sees drift.
 std::string hash(const config& c);
+// The same 64-bit FNV-1a, as 16 hex digits, of any text: stable across builds and machines.
+std::string hash_text(std::string_view text);
 
 // Key paths whose values differ.
 std::vector<std::string> diff(const config& a, const config& b);

@@ -26,6 +26,10 @@ struct outbox_stats {
   std::int64_t dropped_quota = 0;      // ever, persisted
   std::int64_t dropped_age = 0;
   std::int64_t dropped_oversize = 0;  // larger than the broker takes (mqtt.max_payload_bytes)
+  // Seconds the oldest unsent row has waited at `now`; 0 when empty.
+  std::int64_t oldest_age_s(core::utc_time now) const {
+    return oldest_created_ms ? (core::to_unix_ms(now) - oldest_created_ms) / 1000 : 0;
+  }
 };
 
 struct outbox_quota {

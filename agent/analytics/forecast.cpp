@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 namespace kelu::analytics {
 
@@ -48,11 +49,11 @@ forecast forecast_today(const day_analysis& today, const std::vector<hour_observ
   const auto earliest = today.day - days{7 * options.weeks};
   // hour -> the weeks' values
   std::map<int, std::vector<double>> by_hour;
-  std::vector<std::chrono::sys_days> weeks;
+  std::set<std::chrono::sys_days> weeks;
   for (const auto& o : history) {
     if (o.day >= today.day || o.day < earliest || weekday{o.day} != wd || !o.usable) continue;
     by_hour[o.hour].push_back(static_cast<double>(o.visitors));
-    if (std::find(weeks.begin(), weeks.end(), o.day) == weeks.end()) weeks.push_back(o.day);
+    weeks.insert(o.day);
   }
   f.weeks_used = static_cast<std::int64_t>(weeks.size());
   if (weeks.empty()) return f;

@@ -104,9 +104,6 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
   std::sort(sorted.begin(), sorted.end(), [](const core::event* a, const core::event* b) {
     return std::tie(a->observed_at, a->source, a->seq) < std::tie(b->observed_at, b->source, b->seq);
   });
-  std::vector<core::event> ordered;  // shifts take a span of events
-  ordered.reserve(sorted.size());
-  for (const auto* e : sorted) ordered.push_back(*e);
 
   // Quarters that have begun by `until`.
   for (auto t = out.start; t < out.end && t < out.until; t += quarter) {
@@ -126,8 +123,8 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
   const auto opening = unite(rules.opening.on(day, zone));
   std::map<std::string, std::vector<utc_interval>> gaps_by_camera;
   std::vector<utc_interval> door_gaps;
-  for (const auto& e : ordered)
-    if (const auto* g = std::get_if<core::camera_gap>(&e.body)) {
+  for (const auto* e : sorted)
+    if (const auto* g = std::get_if<core::camera_gap>(&e->body)) {
       core::camera_gap clipped = *g;
       clipped.from = std::max(g->from, out.start);
       clipped.to = std::min(g->to, out.end);
@@ -153,7 +150,7 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
   door_gaps = unite(std::move(door_gaps));
   for (auto& [camera, gaps] : gaps_by_camera) gaps = unite(std::move(gaps));
 
-  out.shifts = build_shifts(ordered, rules, opening, out.start, out.until);
+  out.shifts = build_shifts(sorted, rules, opening, out.start, out.until);
   std::vector<utc_interval> staffed;
   for (const auto& s : out.shifts)
     for (const auto& i : s.on) staffed.push_back(i);
@@ -182,7 +179,8 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
   std::set<std::pair<std::string, std::int64_t>> engaged_people;  // (camera, track)
   std::map<std::string, product_figures> products;
   std::map<std::string, associate_figures> associates;
-  for (const auto& e : ordered) {
+  for (const auto* ev : sorted) {
+    const auto& e = *ev;
     bucket* q = quarter_of(e.observed_at);
     if (!q) continue;
     auto& f = q->store;
@@ -285,10 +283,10 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
   out.occupancy_now = store_inside;
 
   // A gap is behind the coverage of every quarter it touches.
-  for (const auto& e : ordered)
-    if (const auto* g = std::get_if<core::camera_gap>(&e.body))
+  for (const auto* e : sorted)
+    if (const auto* g = std::get_if<core::camera_gap>(&e->body))
       for (auto& q : out.quarters)
-        if (g->from < q.end && g->to > q.start) q.trace.add(e.source, e.seq);
+        if (g->from < q.end && g->to > q.start) q.trace.add(e->source, e->seq);
 
   // Hours and the day as sums of quarters.
   const auto roll_up = [](const std::string& period, core::utc_time from, core::utc_time to,
@@ -350,9 +348,7 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
   if (team_share > 0) out.team_close_rate = team_tx / team_share;
   std::sort(revenues.begin(), revenues.end());
   const auto median = revenues.empty() ? 0 : revenues[(revenues.size() - 1) / 2];
-  for (auto& [key, a] : associates) {
-    out.associates.push_back(a);
-  }
+  for (auto& [key, a] : associates) out.associates.push_back(std::move(a));
   if (out.team_close_rate && out.associates.size() >= 2) {
     const double floor = *out.team_close_rate * static_cast<double>(rules.low_close_ratio_pct) / 100.0;
     for (auto& a : out.associates) {

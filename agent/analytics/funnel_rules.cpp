@@ -1,6 +1,6 @@
 #include "funnel_rules.hpp"
 
-#include <cstdio>
+#include "config/schema.hpp"
 
 namespace kelu::analytics {
 
@@ -21,14 +21,7 @@ std::string funnel_rules::version() const {
   for (const auto& [camera, ms] : engaged_dwell_ms) text += "|e:" + camera + "=" + std::to_string(ms);
   for (const auto& [key, role] : line_roles)
     text += "|l:" + key.first + "/" + key.second + "=" + std::to_string(static_cast<int>(role));
-  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a: stable across builds and machines
-  for (const char ch : text) {
-    h ^= static_cast<unsigned char>(ch);
-    h *= 0x100000001b3ULL;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return std::string(buf, 12);
+  return config::hash_text(text).substr(0, 12);
 }
 
 core::result<funnel_rules> rules_for(const config::config& c) {

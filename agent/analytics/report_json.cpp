@@ -25,7 +25,7 @@ json trace_json(const seq_ranges& t) {
   return a;
 }
 
-json camera_json(const figures& f) {
+json camera_json(const figures& f, const funnel_rules& rules) {
   return {{"entries", f.entries},
           {"exits", f.exits},
           {"passersby", f.passersby},
@@ -33,18 +33,14 @@ json camera_json(const figures& f) {
           {"occupancy_peak", f.occupancy_peak},
           {"covered_ms", f.covered_ms},
           {"span_ms", f.span_ms},
-          {"coverage", rounded(f.span_ms > 0 ? std::optional<double>(static_cast<double>(f.covered_ms) /
-                                                                       static_cast<double>(f.span_ms))
-                                             : std::nullopt)}};
+          {"coverage", rounded(derive(f, rules, true).coverage)}};
 }
 
-json zone_json(const figures& f) {
+json zone_json(const figures& f, const funnel_rules& rules) {
   return {{"visits", f.zone_visits},
           {"engaged", f.engaged},
           {"dwell_ms", f.dwell_ms},
-          {"avg_dwell_s", rounded(f.zone_visits > 0 ? std::optional<double>(static_cast<double>(f.dwell_ms) / 1000.0 /
-                                                                            static_cast<double>(f.zone_visits))
-                                                    : std::nullopt)},
+          {"avg_dwell_s", rounded(derive(f, rules, true).avg_dwell_s)},
           {"occupancy_peak", f.occupancy_peak}};
 }
 
@@ -107,9 +103,9 @@ json figures_json(const figures& f, const funnel_rules& rules, bool has_door_cam
 json bucket_json(const bucket& b, const day_analysis& day, const funnel_rules& rules, const core::time_zone& zone,
                  const store_identity& store) {
   json cameras = json::object();
-  for (const auto& [id, f] : b.cameras) cameras[id] = camera_json(f);
+  for (const auto& [id, f] : b.cameras) cameras[id] = camera_json(f, rules);
   json zones = json::object();
-  for (const auto& [id, f] : b.zones) zones[id] = zone_json(f);
+  for (const auto& [id, f] : b.zones) zones[id] = zone_json(f, rules);
   return {{"kind", "funnel." + b.period},
           {"tenant", store.tenant},
           {"store", store.id},
@@ -174,9 +170,9 @@ json day_report_json(const day_analysis& day, const funnel_rules& rules, const c
                     {"to", core::format_iso8601(g.to)},
                     {"reason", g.reason}});
   json cameras = json::object();
-  for (const auto& [id, f] : day.whole.cameras) cameras[id] = camera_json(f);
+  for (const auto& [id, f] : day.whole.cameras) cameras[id] = camera_json(f, rules);
   json zones = json::object();
-  for (const auto& [id, f] : day.whole.zones) zones[id] = zone_json(f);
+  for (const auto& [id, f] : day.whole.zones) zones[id] = zone_json(f, rules);
   return {{"kind", "report.day"},
           {"tenant", store.tenant},
           {"store", store.id},
@@ -218,6 +214,64 @@ json forecast_json(const forecast& f, const core::time_zone& zone) {
           {"hours", hours}};
 }
 
+json live_json(const day_analysis& a, const std::optional<forecast>& ahead, const funnel_rules& rules,
+               const core::time_zone& zone, const store_identity& store) {
+  const auto& t = a.whole.store;
+  const auto d = derive(t, rules, a.has_door_camera);
+  json hours = json::array();
+  for (const auto& h : a.hours)
+    hours.push_back({local_hhmm(h.start, zone), h.store.entries, h.store.transactions,
+                     h.store.sales_minor - h.store.returns_minor});
+  json j{{"kind", "live"},
+         {"tenant", store.tenant},
+         {"store", store.id},
+         {"day", format_day(a.day)},
+         {"currency", rules.currency},
+         {"rule_version", a.rule_version},
+         {"visitors", t.entries},
+         {"engaged", t.engaged},
+         {"passersby", t.passersby},
+         {"occupancy_now", a.occupancy_now},
+         {"transactions", t.transactions},
+         {"items_milli", t.items_milli},
+         {"net_sales_minor", d.net_sales_minor},
+         {"conversion", rounded(d.conversion)},
+         {"flags", d.flags},
+         {"hours_columns", {"local_start", "visitors", "transactions", "net_sales_minor"}},
+         {"hours", hours}};
+  if (ahead && !ahead->hours.empty()) {
+    json rest = json::array();
+    for (const auto& h : ahead->hours)
+      rest.push_back({local_hhmm(h.start, zone), std::round(h.visitors * 10.0) / 10.0, h.staff_needed});
+    j["forecast"] = {{"weeks_used", ahead->weeks_used},
+                     {"rest_of_day", std::round(ahead->rest_of_day * 10.0) / 10.0},
+                     {"hours_columns", {"local_start", "visitors", "staff_needed"}},
+                     {"hours", rest}};
+  }
+  return j;
+}
+
+json alert_json(const alert& a, const store_identity& store) {
+  return {{"kind", "alert"},
+          {"tenant", store.tenant},
+          {"store", store.id},
+          {"id", a.id},
+          {"rule", a.rule},
+          {"metric", a.metric},
+          {"subject", a.subject},
+          {"state", a.state},
+          {"severity", a.severity},
+          {"value", a.value},
+          {"op", a.op},
+          {"threshold", a.threshold},
+          {"window_min", a.window_min},
+          {"since", core::format_iso8601(a.since)},
+          {"at", core::format_iso8601(a.at)},
+          {"message_en", a.message_en},
+          {"message_zh", a.message_zh},
+          {"trace", trace_json(a.trace)}};
+}
+
 std::string day_report_text(const day_analysis& day, const funnel_rules& rules, const core::time_zone& zone,
                             const store_identity& store) {
   std::ostringstream o;
@@ -245,7 +299,7 @@ std::string day_report_text(const day_analysis& day, const funnel_rules& rules, 
     char star[16] = "-";
     if (d.star) std::snprintf(star, sizeof star, "%.1f", *d.star);
     std::snprintf(line, sizeof line, "%-6s %8lld %8lld %8lld %7s %8lld %12s %9s %6s  %s\n",
-                  format_local(h.start, zone).substr(11, 5).c_str(), static_cast<long long>(h.store.entries),
+                  local_hhmm(h.start, zone).c_str(), static_cast<long long>(h.store.entries),
                   static_cast<long long>(h.store.engaged), static_cast<long long>(h.store.transactions),
                   percent_text(d.conversion).c_str(), static_cast<long long>(h.store.passersby),
                   money_text(d.net_sales_minor, cur).c_str(), percent_text(d.coverage).c_str(), star, flags.c_str());

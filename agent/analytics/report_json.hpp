@@ -7,6 +7,7 @@
 #include <string>
 
 #include "agent/core/time_zone.hpp"
+#include "alert_engine.hpp"
 #include "forecast.hpp"
 #include "funnel.hpp"
 
@@ -30,6 +31,11 @@ nlohmann::json day_report_json(const day_analysis& day, const funnel_rules& rule
                                const store_identity& store);
 // The rest of today: {"weeks_used", "scale", "visitors_so_far", "rest_of_day", "hours": [...]}.
 nlohmann::json forecast_json(const forecast& f, const core::time_zone& zone);
+// The retained `live` topic: today so far, small; no time stamp, so an unchanged day compares equal.
+nlohmann::json live_json(const day_analysis& today, const std::optional<forecast>& ahead, const funnel_rules& rules,
+                         const core::time_zone& zone, const store_identity& store);
+// An alert firing or resolving, as on the `alerts` topic (docs/schemas/alert.schema.json).
+nlohmann::json alert_json(const alert& a, const store_identity& store);
 // The same, for a person at a terminal.
 std::string day_report_text(const day_analysis& day, const funnel_rules& rules, const core::time_zone& zone,
                             const store_identity& store);

@@ -40,7 +40,7 @@ std::vector<utc_interval> unite(std::vector<utc_interval> v) {
   return out;
 }
 
-std::vector<shift> build_shifts(std::span<const core::event> events, const funnel_rules& rules,
+std::vector<shift> build_shifts(std::span<const core::event* const> events, const funnel_rules& rules,
                                 const std::vector<utc_interval>& opening, core::utc_time day_start,
                                 core::utc_time until) {
   struct person {
@@ -63,7 +63,8 @@ std::vector<shift> build_shifts(std::span<const core::event> events, const funne
       if (i.from <= t && t < i.to) return i.from;
     return day_start;
   };
-  for (const auto& e : events) {
+  for (const auto* ev : events) {
+    const auto& e = *ev;
     if (const auto* op = std::get_if<core::pos_operator>(&e.body)) {
       const auto key = associate_key(op->operator_id, op->operator_name);
       if (key.empty()) continue;

@@ -27,10 +27,11 @@ struct shift {
 // The key an associate goes by: the operator id, else the name; empty when the till sent neither.
 std::string associate_key(const std::string& operator_id, const std::string& operator_name);
 
-// `events` sorted by observed_at; only pos.operator and pos.transaction are looked at.
+// `events` sorted by observed_at (pointers: the day's events are not copied); only
+// pos.operator and pos.transaction are looked at.
 // Shifts are clipped to [day_start, until); one still open ends where the opening hours
 // around its sign-on end (else at `until`).
-std::vector<shift> build_shifts(std::span<const core::event> events, const funnel_rules& rules,
+std::vector<shift> build_shifts(std::span<const core::event* const> events, const funnel_rules& rules,
                                 const std::vector<utc_interval>& opening, core::utc_time day_start,
                                 core::utc_time until);
 

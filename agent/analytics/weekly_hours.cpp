@@ -69,6 +69,8 @@ std::string format_local(core::utc_time t, const core::time_zone& zone) {
   return buf;
 }
 
+std::string local_hhmm(core::utc_time t, const core::time_zone& zone) { return format_local(t, zone).substr(11, 5); }
+
 core::result<sys_days> parse_day(std::string_view text) {
   int y = 0;
   unsigned m = 0, d = 0;

@@ -45,6 +45,8 @@ core::utc_time local_midnight(std::chrono::sys_days day, const core::time_zone& 
 std::chrono::sys_days local_day(core::utc_time t, const core::time_zone& zone);
 // "2026-03-29T01:00:00+01:00": the wall time and offset at `t`.
 std::string format_local(core::utc_time t, const core::time_zone& zone);
+// "01:00": the wall clock at `t`, as hours are labelled in compact payloads and on screen.
+std::string local_hhmm(core::utc_time t, const core::time_zone& zone);
 // "YYYY-MM-DD" -> the date; an error naming the text otherwise.
 core::result<std::chrono::sys_days> parse_day(std::string_view text);
 std::string format_day(std::chrono::sys_days day);

@@ -24,6 +24,7 @@
 #include "support/process.hpp"
 #include "support/schema_check.hpp"
 #include "support/temp_dir.hpp"
+#include "support/uci_sample.hpp"
 
 namespace kelu {
 namespace {
@@ -216,13 +217,7 @@ TEST(pos_drivers, kelu_ingest_totals_for_the_real_sample_files) {
   std::ofstream(dir.file("kelu.json")) << json{
       {"store", {{"tenant", "acme"}, {"id", "uk-1"}, {"time_zone", "Europe/London"}, {"currency", "GBP"}}},
       {"storage", {{"path", dir.file("kelu.db")}}},
-      {"sources",
-       {{"csv",
-         {{"return_prefix", "C"},
-          {"columns",
-           {{"transaction", "InvoiceNo"}, {"time", "InvoiceDate"}, {"item", "StockCode"}, {"description", "Description"},
-            {"quantity", "Quantity"}, {"unit_price", "UnitPrice"}}}}}}}}
-                                              .dump();
+      {"sources", {{"csv", test::uci_csv_source()}}}}.dump();
   const auto ingest = [&](const fs::path& file, const char* format) {
     const auto out = dir.file(file.filename().string() + ".json");  // process appends: one file per run
     test::process p({KELU_BINARY, "ingest", "-c", dir.file("kelu.json"), "--json", "--format", format, file.string()},

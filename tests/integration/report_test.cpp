@@ -10,6 +10,7 @@
 #include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/uci_sample.hpp"
 
 namespace kelu {
 namespace {
@@ -32,13 +33,7 @@ TEST(kelu_report, a_day_of_real_sales_adds_up_to_the_tills_totals) {
       {"store", {{"tenant", "acme"}, {"id", "uk-1"}, {"name", "UCI Online Retail"}, {"time_zone", "Europe/London"},
                  {"currency", "GBP"}, {"opening_hours", "mon-sun 07:00-20:00"}}},
       {"storage", {{"path", dir.file("kelu.db")}}},
-      {"sources",
-       {{"csv",
-         {{"return_prefix", "C"},
-          {"columns",
-           {{"transaction", "InvoiceNo"}, {"time", "InvoiceDate"}, {"item", "StockCode"}, {"description", "Description"},
-            {"quantity", "Quantity"}, {"unit_price", "UnitPrice"}}}}}}}}
-                                              .dump();
+      {"sources", {{"csv", test::uci_csv_source()}}}}.dump();
   const auto ingest = run_json({KELU_BINARY, "ingest", "-c", dir.file("kelu.json"), "--json", "--format", "csv",
                                 (shared / "pos/uci-online-retail/2010-12-02.csv").string()},
                                dir.file("ingest.json"));
