@@ -49,6 +49,7 @@ sync::publisher_options publisher_options_for(const config::config& c) {
   o.reconnect_max = std::chrono::milliseconds(c.mqtt.reconnect_max_ms);
   o.live_window = std::chrono::seconds(c.mqtt.live_window_s);
   o.backfill_rate_per_s = static_cast<double>(c.mqtt.backfill_rate_per_s);
+  o.backfill_batch = static_cast<std::size_t>(c.mqtt.backfill_batch);
   o.max_payload_bytes = static_cast<std::size_t>(c.mqtt.max_payload_bytes);
   o.tls_ca_file = c.mqtt.tls.ca_file;
   o.tls_cert_file = c.mqtt.tls.cert_file;
@@ -120,6 +121,9 @@ core::status agent::start() {
   popts.will_payload = status_payload("offline", "connection lost");
   popts.goodbye_payload = status_payload("offline", "shutdown");
   popts.subscriptions = {topics.commands(), topics.config_desired()};
+  // Above the limits of what HQ may send (config/desired, cmd/...), which are answered with a
+  // reason; only something far beyond them is dropped unread (and counted).
+  popts.max_inbound_bytes = 4 * max_desired_config_bytes;
   publisher_ = std::make_unique<sync::mqtt_publisher>(io_.get_executor(), *outbox_, std::move(popts), log_);
   commands_ = std::make_unique<sync::command_handler>(*db_, *store_, *outbox_, topics, clock_, log_);
   publisher_->on_message([this](const std::string& topic, const std::string& payload) {
@@ -308,6 +312,7 @@ void agent::report_health() {
   h.outbox_bytes = ob.bytes;
   const auto now = clock_.now_utc();
   h.outbox_oldest_age_s = ob.oldest_age_s(now);
+  h.outbox_dropped_by = {ob.dropped_quota, ob.dropped_age, ob.dropped_oversize};
   h.outbox_dropped = ob.dropped_quota + ob.dropped_age + ob.dropped_oversize;
   h.mqtt_connected = ps.connected;
   core::event e;

@@ -2,15 +2,13 @@
 // reading the same rows out of SQLite. The agent recomputes today on every analytics tick
 // (analytics.live_interval_s, 15 s by default), so this is its steady analytics load.
 //
-// A busy store day, open 10-22: 4,000 visitors in and out through two door cameras, 1,500
-// zone visits, occupancy every minute per camera, 800 sales of 3 lines, associates signing on.
+// The day is bench/busy_day.hpp's.
 #include <chrono>
 #include <cstdio>
-#include <algorithm>
-#include <random>
 
 #include "agent/analytics/report_json.hpp"
 #include "agent/analytics_service.hpp"
+#include "busy_day.hpp"
 #include "raw_sqlite.hpp"
 #include "sync/event_store.hpp"
 #include "sync/outbox.hpp"
@@ -35,51 +33,7 @@ int main() {
   const auto zone = core::time_zone::load("Asia/Shanghai").value();
   const sys_days day{2026y / 11 / 27};
   const auto start = analytics::local_midnight(day, zone);
-  std::mt19937_64 rng(7);
-  std::uniform_int_distribution<std::int64_t> in_day(10 * 3'600'000LL, 22 * 3'600'000LL - 1);
-  std::vector<core::event> events;
-  const auto make = [&](const std::string& source, core::utc_time t, core::payload body) {
-    core::event e;
-    e.id = core::new_event_id();
-    e.store = "s1";
-    e.source = source;
-    e.stream = source.starts_with("camera") ? "traffic" : "pos";
-    e.observed_at = t;
-    e.received_at = t;
-    e.body = std::move(body);
-    events.push_back(std::move(e));
-  };
-  for (int i = 0; i < 4000; ++i) {
-    const auto cam = i % 2 ? std::string("door-a") : std::string("door-b");
-    make("camera-" + cam, start + milliseconds(in_day(rng)), core::traffic_line_cross{cam, "entrance", core::crossing_direction::in, i});
-    make("camera-" + cam, start + milliseconds(in_day(rng)), core::traffic_line_cross{cam, "entrance", core::crossing_direction::out, i});
-  }
-  for (int i = 0; i < 1500; ++i) {
-    const auto t = start + milliseconds(in_day(rng));
-    make("camera-door-a", t, core::traffic_zone_dwell{"door-a", i % 3 ? "promo" : "shoes", i, t - seconds(40), 40000, true});
-  }
-  for (int m = 0; m < 24 * 60; ++m)
-    for (const char* cam : {"door-a", "door-b"})
-      make(std::string("camera-") + cam, start + minutes(m), core::traffic_occupancy{cam, {{"promo", m % 7}, {"shoes", m % 3}}});
-  for (int i = 0; i < 800; ++i) {
-    core::pos_transaction tx;
-    tx.terminal = "T" + std::to_string(i % 4);
-    tx.transaction_id = std::to_string(i);
-    tx.business_day = "2026-11-27";
-    tx.operator_id = "op" + std::to_string(i % 6);
-    tx.currency = "CNY";
-    for (int k = 0; k < 3; ++k) tx.items.push_back({"SKU" + std::to_string((i * 7 + k) % 300), "item", "", 1000, 2500, 2500, 0, ""});
-    tx.total_minor = 7500;
-    make("pos-tcp", start + milliseconds(in_day(rng)), tx);
-  }
-  for (int o = 0; o < 6; ++o) {
-    make("pos-tcp", start + hours(10), core::pos_operator{"T" + std::to_string(o % 4), "s" + std::to_string(o), "2026-11-27",
-                                                          "op" + std::to_string(o), "", core::pos_operator_action::sign_on, ""});
-  }
-
-  // Sources number their events in the order things happen, as the agent stores them.
-  std::sort(events.begin(), events.end(),
-            [](const core::event& x, const core::event& y) { return x.observed_at < y.observed_at; });
+  auto events = bench::busy_day(start);
   auto db = sync::database::open({bench::fresh_db("analytics.db").string(), false}).value();
   sync::outbox out{*db};
   sync::event_store store{*db, out, sync::topics("acme", "s1")};

@@ -46,6 +46,7 @@ struct mqtt_config {
   std::int64_t reconnect_max_ms = 0;
   std::int64_t live_window_s = 0;
   std::int64_t backfill_rate_per_s = 0;
+  std::int64_t backfill_batch = 0;
   std::int64_t max_payload_bytes = 0;
   mqtt_tls_config tls;
 };

@@ -309,6 +309,11 @@ std::vector<key_def> build_table() {
       int_key<&C::mqtt, &mqtt_config::backfill_rate_per_s>(
           {"mqtt.backfill_rate_per_s", "Most backlog messages a second after an outage, so HQ is not flooded"}, 500, 1,
           1000000),
+      int_key<&C::mqtt, &mqtt_config::backfill_batch>(
+          {"mqtt.backfill_batch",
+           "Backlog events of one stream per zlib-compressed message on backfill/{stream}; 0 sends each on "
+           "events/{stream} (HQ must read backfill/ before this is turned on)"},
+          0, 0, 1000),
       int_key<&C::mqtt, &mqtt_config::max_payload_bytes>(
           {"mqtt.max_payload_bytes",
            "Largest message sent; a larger one is dropped and counted (set to what HQ's broker accepts)"},

@@ -6,6 +6,11 @@
 
 namespace kelu::sync {
 
+namespace {
+// A command is a few hundred bytes; this is far above any real one and far below memory trouble.
+constexpr std::size_t max_command_bytes = 64 * 1024;
+}  // namespace
+
 command_handler::command_handler(database& db, event_store& store, outbox& out, topics t, const core::clock& clock,
                                  std::shared_ptr<spdlog::logger> log)
     : db_(db), store_(store), out_(out), topics_(std::move(t)), clock_(clock), log_(std::move(log)) {}
@@ -24,6 +29,13 @@ bool command_handler::handle(const std::string& topic, const std::string& payloa
   const bool plain = !name.empty() && name.find_first_of("/+#") == std::string::npos && name.size() <= 64;
   const auto reply_name = plain ? name : std::string("error");
   try {
+    if (payload.size() > max_command_bytes) {
+      const auto why = "cmd/" + reply_name + ": " + std::to_string(payload.size()) + " bytes, more than " +
+                       std::to_string(max_command_bytes);
+      log_->warn("{} (refused unread)", why);
+      reply(reply_name, replay_error("", why));
+      return true;
+    }
     if (name == "replay") {
       auto request = parse_replay(payload);
       if (!request) {

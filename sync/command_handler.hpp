@@ -1,7 +1,8 @@
 #pragma once
 // Inbound commands from HQ (`cmd/{name}`). Every command gets exactly one reply on
 // `reply/{name}`, queued through the outbox like everything else, so a reply survives a
-// lost link. A malformed or unknown command gets an error reply and changes nothing.
+// lost link. A malformed, oversized (> 64 KiB) or unknown command gets an error reply and
+// changes nothing.
 // On the io_context thread.
 #include <memory>
 #include <string>

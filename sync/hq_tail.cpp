@@ -3,11 +3,17 @@
 #include <mqtt/async_client.h>
 #include <nlohmann/json.hpp>
 
+#include "batch_codec.hpp"
 #include "replay.hpp"
 
 namespace kelu::sync {
 
 using nlohmann::json;
+
+namespace {
+// 1000 events of a few KB at most; a batch inflating beyond this is not one of ours.
+constexpr std::size_t max_batch_bytes = 64 << 20;
+}  // namespace
 
 struct hq_tail::paho {
   paho(const hq_tail_options& o) : client(o.uri, o.client_id, mqtt::create_options(MQTTVERSION_3_1_1), nullptr) {}
@@ -27,7 +33,8 @@ core::status hq_tail::start() {
     });
     const auto prefix = options_.share_group.empty() ? std::string{} : "$share/" + options_.share_group + "/";
     const auto root = "kelu/v1/" + options_.tenant + "/" + options_.store + "/";
-    const std::vector<std::string> filters{prefix + root + "events/#", prefix + root + "reply/replay"};
+    const std::vector<std::string> filters{prefix + root + "events/#", prefix + root + "backfill/#",
+                                           prefix + root + "reply/replay"};
     // Persistent session: what arrives while this consumer restarts is kept for it.
     c.set_connected_handler([this, filters](const std::string&) {
       for (const auto& f : filters) paho_->client.subscribe(f, 1);
@@ -67,6 +74,17 @@ void hq_tail::on_message(const std::string& topic, const std::string& payload) {
     at = slash + 1;
   }
   if (parts.size() >= 6 && parts[4] == "reply" && parts[5] == "replay") return on_replay_reply(parts[3], payload);
+  if (parts.size() >= 5 && parts[4] == "backfill") {
+    auto events = inflate_batch(payload, max_batch_bytes);
+    if (!events) {
+      if (print_) print_("BAD " + topic + ": " + events.error_message());
+      std::lock_guard lock(mutex_);
+      ++stats_.bad_messages;
+      return;
+    }
+    for (const auto& e : *events) on_event(e);
+    return;
+  }
   on_event(payload);
 }
 

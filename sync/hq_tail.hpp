@@ -1,6 +1,7 @@
 #pragma once
 // A reference HQ consumer (`kelu hq-tail`): subscribes to the stores' events, optionally
 // as one member of a shared-subscription group ($share/{group}/...) so HQ can scale out,
+// reads the compressed backfill batches (backfill/{stream}) as the events they carry,
 // deduplicates on (store, source, seq), detects gaps and asks the store for a replay,
 // and reports ranges the store no longer has as lost. It is both an example for HQ
 // engineers and the oracle the integration tests check the agent against.

@@ -6,9 +6,17 @@
 
 #include <random>
 
+#include "batch_codec.hpp"
+
 namespace kelu::sync {
 
 namespace asio = boost::asio;
+
+namespace {
+// Put first in a backlog event's JSON, so HQ tells a late event from a live one without
+// comparing clocks.
+constexpr std::string_view historical_flag = R"("historical":true,)";
+}  // namespace
 
 // Everything Paho: the client and the listeners it calls on its own thread. Each callback
 // only posts to the io_context; the publisher's state is touched on that thread alone.
@@ -18,7 +26,8 @@ class mqtt_publisher::bridge {
       : owner_(owner),
         client_(o.uri, o.client_id, create_options(o), nullptr),
         connect_listener_(*this),
-        publish_listener_(*this) {
+        publish_listener_(*this),
+        subscribe_listener_(*this) {
     client_.set_connection_lost_handler([this](const std::string& cause) {
       post([cause](mqtt_publisher& p) { p.on_connection_lost(cause.empty() ? "connection lost" : cause); });
     });
@@ -77,7 +86,7 @@ class mqtt_publisher::bridge {
 
   void connect() { client_.connect(opts_, nullptr, connect_listener_); }
 
-  void subscribe(const std::string& filter) { client_.subscribe(filter, 1); }
+  void subscribe(const std::string& filter) { client_.subscribe(filter, 1, nullptr, subscribe_listener_); }
 
   bool connected() const { return client_.is_connected(); }
 
@@ -142,11 +151,28 @@ class mqtt_publisher::bridge {
     bridge& b_;
   };
 
+  // SUBACK: only then do HQ's commands reach us (a broker may take a while to set one up).
+  class subscribe_listener : public mqtt::iaction_listener {
+   public:
+    explicit subscribe_listener(bridge& b) : b_(b) {}
+    void on_success(const mqtt::token& tok) override { report(tok, true); }
+    void on_failure(const mqtt::token& tok) override { report(tok, false); }
+
+   private:
+    void report(const mqtt::token& tok, bool ok) {
+      std::string filter;
+      if (const auto topics = tok.get_topics(); topics && !topics->empty()) filter = (*topics)[0];
+      b_.post([filter, ok, code = tok.get_return_code()](mqtt_publisher& p) { p.on_subscribed(filter, ok, code); });
+    }
+    bridge& b_;
+  };
+
   mqtt_publisher& owner_;
   mqtt::async_client client_;
   mqtt::connect_options opts_;
   connect_listener connect_listener_;
   publish_listener publish_listener_;
+  subscribe_listener subscribe_listener_;
 };
 
 mqtt_publisher::mqtt_publisher(asio::any_io_executor ex, outbox& out, publisher_options options,
@@ -280,8 +306,9 @@ void mqtt_publisher::pump() {
       if (!send(r, false, cursor_)) return;
   }
   // Then the backlog, oldest first, in what the live lane left, within the rate cap.
+  const std::size_t per_pass = std::max<std::size_t>(1, options_.backfill_batch);
   while (inflight_.size() < options_.max_inflight) {
-    auto rows = outbox_.peek_backlog(backfill_cursor_, 1, backlog_end_);
+    auto rows = outbox_.peek_backlog(backfill_cursor_, per_pass, backlog_end_);
     if (rows.empty()) {
       if (backfill_sent_ > 0)
         log_->info("mqtt: backlog of {} messages sent in {} s", backfill_sent_,
@@ -291,24 +318,91 @@ void mqtt_publisher::pump() {
       backfill_sent_ = 0;
       return;
     }
-    if (!backfill_token()) return;
+    const auto granted = backfill_tokens(rows.size());
+    if (granted == 0) return;
+    rows.resize(granted);
     if (backfill_sent_ == 0) backfill_started_ = std::chrono::steady_clock::now();
-    if (!send(rows.front(), true, backfill_cursor_)) return;
-    ++stats_.historical;
-    ++backfill_sent_;
+    std::size_t taken = 0;
+    bool go_on = false;
+    if (per_pass > 1) {
+      go_on = send_batches(rows, taken);
+    } else {
+      go_on = send(rows.front(), true, backfill_cursor_);
+      taken = go_on ? 1 : 0;
+    }
+    backfill_tokens_ += static_cast<double>(granted - taken);  // what did not fit in the window
+    stats_.historical += static_cast<std::int64_t>(taken);
+    backfill_sent_ += static_cast<std::int64_t>(taken);
+    if (!go_on) return;
   }
 }
 
-bool mqtt_publisher::backfill_token() {
-  if (options_.backfill_rate_per_s <= 0) return true;
+// Backlog rows from the backfill cursor on, in as few messages as mqtt.backfill_batch allows:
+// each stream's events together in compressed messages on backfill/{stream} (always there, even
+// one alone, so HQ finds the backlog in one place), every other row (stats, metrics, ...) on its
+// own. Takes rows in order while the window has a slot for the message each needs; `taken` says
+// how many. False when the caller must stop; the cursor then
+// stays where it was, so all of this pass goes again (HQ dedupes what was already sent).
+bool mqtt_publisher::send_batches(const std::vector<outbox_row>& rows, std::size_t& taken) {
+  struct message {
+    std::string topic;  // backfill/{stream}; empty for a row sent on its own
+    std::vector<const outbox_row*> rows;
+    std::size_t bytes = 0;
+  };
+  std::vector<message> messages;
+  const std::size_t slots = options_.max_inflight - inflight_.size();
+  taken = 0;
+  for (const auto& r : rows) {
+    auto topic = r.payload.starts_with("{") ? backfill_topic(r.topic) : std::string{};
+    const std::size_t size = r.payload.size() + historical_flag.size() + 1;
+    if (size > options_.max_payload_bytes) topic.clear();  // alone, to be dropped and counted by send()
+    message* open = nullptr;
+    if (!topic.empty())
+      for (auto it = messages.rbegin(); it != messages.rend() && !open; ++it)
+        if (it->topic == topic && it->rows.size() < options_.backfill_batch &&
+            it->bytes + size <= options_.max_payload_bytes)
+          open = &*it;
+    if (open) {
+      open->rows.push_back(&r);
+      open->bytes += size;
+    } else {
+      if (messages.size() == slots) break;
+      messages.push_back({std::move(topic), {&r}, size});
+    }
+    ++taken;
+  }
+  if (taken == 0) return false;
+  for (const auto& m : messages) {
+    std::int64_t unused = 0;
+    if (m.topic.empty()) {
+      if (!send(*m.rows.front(), true, unused)) return false;
+      continue;
+    }
+    std::vector<std::string> lines;
+    std::vector<std::int64_t> ids;
+    for (const auto* r : m.rows) {
+      lines.push_back("{" + std::string(historical_flag) + r->payload.substr(1));
+      ids.push_back(r->id);
+    }
+    if (!publish_tracked(m.topic, deflate_batch(lines), 1, false, std::move(ids))) return false;
+    ++stats_.batches;
+  }
+  backfill_cursor_ = std::max(backfill_cursor_, rows[taken - 1].id);
+  return true;
+}
+
+std::size_t mqtt_publisher::backfill_tokens(std::size_t want) {
+  if (options_.backfill_rate_per_s <= 0) return want;
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - backfill_refill_).count();
   backfill_refill_ = now;
-  backfill_tokens_ = std::min(std::max(1.0, options_.backfill_rate_per_s),
-                              backfill_tokens_ + elapsed * options_.backfill_rate_per_s);
+  // A burst of at most a second's worth, and never less than one batch (or nothing would go).
+  const double burst = std::max({1.0, options_.backfill_rate_per_s, static_cast<double>(options_.backfill_batch)});
+  backfill_tokens_ = std::min(burst, backfill_tokens_ + elapsed * options_.backfill_rate_per_s);
   if (backfill_tokens_ >= 1.0) {
-    backfill_tokens_ -= 1.0;
-    return true;
+    const auto n = std::min(want, static_cast<std::size_t>(backfill_tokens_));
+    backfill_tokens_ -= static_cast<double>(n);
+    return n;
   }
   // Come back when the next token is due (live rows still wake the pump on their own).
   const auto wait = std::chrono::duration<double>((1.0 - backfill_tokens_) / options_.backfill_rate_per_s);
@@ -320,14 +414,14 @@ bool mqtt_publisher::backfill_token() {
       if (!ec) pump();
     });
   }
-  return false;
+  return 0;
 }
 
 bool mqtt_publisher::send(const outbox_row& r, bool historical, std::int64_t& cursor) {
   // HQ tells a late event from a live one without comparing clocks.
   const bool event = r.topic.find("/events/") != std::string::npos || r.topic.ends_with("/stats");
   const bool flag = historical && event && r.payload.starts_with("{");
-  const auto size = r.payload.size() + (flag ? std::string_view(R"("historical":true,)").size() : 0);
+  const auto size = r.payload.size() + (flag ? historical_flag.size() : 0);
   if (size > options_.max_payload_bytes) {
     log_->error("mqtt: dropped outbox row {} for {}: {} bytes, over mqtt.max_payload_bytes ({})", r.id, r.topic, size,
                 options_.max_payload_bytes);
@@ -336,24 +430,30 @@ bool mqtt_publisher::send(const outbox_row& r, bool historical, std::int64_t& cu
     cursor = r.id;
     return true;
   }
+  // Set first: a lost connection inside publish_tracked starts the cursors over, and that stands.
+  cursor = r.id - 1;
+  const bool ok = flag ? publish_tracked(r.topic, "{" + std::string(historical_flag) + r.payload.substr(1), r.qos,
+                                         r.retain, {r.id})
+                       : publish_tracked(r.topic, r.payload, r.qos, r.retain, {r.id});
+  if (ok) cursor = r.id;
+  return ok;
+}
+
+bool mqtt_publisher::publish_tracked(const std::string& topic, const std::string& payload, int qos, bool retain,
+                                     std::vector<std::int64_t> ids) {
   const auto tag = ++next_tag_ == 0 ? ++next_tag_ : next_tag_;  // 0 marks untracked messages
-  inflight_.emplace(tag, r.id);
-  cursor = r.id;
+  inflight_.emplace(tag, std::move(ids));
   try {
-    if (flag)
-      bridge_->publish(r.topic, "{\"historical\":true," + r.payload.substr(1), r.qos, r.retain, tag);
-    else
-      bridge_->publish(r.topic, r.payload, r.qos, r.retain, tag);
+    bridge_->publish(topic, payload, qos, retain, tag);
     ++stats_.published;
     return true;
   } catch (const mqtt::exception& e) {
     inflight_.erase(tag);
-    cursor = r.id - 1;
     if (!bridge_->connected()) {
       on_connection_lost(std::string("publish: ") + e.what());
       return false;
     }
-    // Connected but refused (Paho's queue is full): take the row back and retry shortly.
+    // Connected but refused (Paho's queue is full): take the rows back and retry shortly.
     stats_.last_error = std::string("publish: ") + e.what();
     retry_pump_soon();
     return false;
@@ -391,9 +491,9 @@ void mqtt_publisher::retry_pump_soon() {
 void mqtt_publisher::on_published(std::uintptr_t tag) {
   const auto it = inflight_.find(tag);
   if (it == inflight_.end()) return;
-  acked_.push_back(it->second);
+  acked_.insert(acked_.end(), it->second.begin(), it->second.end());
+  stats_.acknowledged += static_cast<std::int64_t>(it->second.size());
   inflight_.erase(it);
-  ++stats_.acknowledged;
   // The window refills at once (the cursor keeps acknowledged rows from going out again);
   // deletes are batched, since each transaction costs an fsync on the SD card.
   pump();
@@ -406,6 +506,18 @@ void mqtt_publisher::on_published(std::uintptr_t tag) {
       if (!ec) flush_acks();
     });
   }
+}
+
+void mqtt_publisher::on_subscribed(const std::string& filter, bool ok, int code) {
+  if (stopping_ || state_ != state::connected) return;
+  if (ok) {
+    ++stats_.subscribed;
+    log_->info("mqtt: subscribed to {}", filter);
+    return;
+  }
+  ++stats_.subscribe_failures;
+  log_->warn("mqtt: the broker refused the subscription to {} (code {}): HQ's messages there will not arrive", filter,
+             code);
 }
 
 void mqtt_publisher::on_inbound(const std::string& topic, const std::string& payload) {
@@ -423,12 +535,13 @@ void mqtt_publisher::on_publish_failed(std::uintptr_t tag, const std::string& wh
   const auto it = inflight_.find(tag);
   if (it == inflight_.end()) return;
   stats_.last_error = why;
-  log_->warn("mqtt: {} for outbox row {}; resending from there", why, it->second);
+  const auto first = it->second.front();  // a batch's rows are in id order
+  log_->warn("mqtt: {} for outbox row {}; resending from there", why, first);
   // Resend from the failed row: later rows may be sent twice, which HQ's dedupe absorbs.
   // Which lane it came from does not matter: each cursor only moves back, and a lane's
   // query skips the other lane's rows.
-  backfill_cursor_ = std::min(backfill_cursor_, it->second - 1);
-  cursor_ = std::min(cursor_, it->second - 1);
+  backfill_cursor_ = std::min(backfill_cursor_, first - 1);
+  cursor_ = std::min(cursor_, first - 1);
   inflight_.erase(it);
   retry_pump_soon();
 }

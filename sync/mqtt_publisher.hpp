@@ -8,8 +8,9 @@
 // every connect, a Last Will for a dead link, and a goodbye on a clean stop.
 //
 // It also receives: `subscriptions` are (re)made at QoS 1 after every connect (the session
-// is clean), and each message is handed to `on_message` on the io_context thread. Messages
-// larger than `max_inbound_bytes` are dropped and counted, never handed on.
+// is clean), each acknowledgement (SUBACK) is logged and a refusal logged and counted, and
+// each message is handed to `on_message` on the io_context thread. Messages larger than
+// `max_inbound_bytes` are dropped and counted, never handed on.
 //
 // Threading: every public method on the io_context thread. Paho calls back on its own
 // thread; those callbacks only post to the io_context. After stop()'s `done` ran, no
@@ -65,20 +66,27 @@ struct publisher_options {
   // live lane leaves free. Everything else is live and goes first.
   std::chrono::seconds live_window{60};
   double backfill_rate_per_s = 0;
+  // Above 1: up to this many backlog events of one stream go as one zlib-compressed message on
+  // backfill/{stream} (sync/batch_codec.hpp), one PUBACK deleting them all. HQ must read
+  // backfill/, so it is off (0) unless configured. The rate cap still counts events.
+  std::size_t backfill_batch = 0;
 };
 
 using message_handler = std::function<void(const std::string& topic, const std::string& payload)>;
 
 struct publisher_stats {
   bool connected = false;
-  std::int64_t published = 0;
-  std::int64_t acknowledged = 0;
+  std::int64_t published = 0;     // MQTT messages
+  std::int64_t acknowledged = 0;  // outbox rows whose PUBACK came (a batch acknowledges several)
+  std::int64_t batches = 0;       // compressed backlog messages published
   std::int64_t connects = 0;
   std::int64_t connection_failures = 0;
   std::int64_t inflight = 0;
   std::int64_t received = 0;
+  std::int64_t subscribed = 0;  // subscriptions acknowledged (SUBACK), over every connection
+  std::int64_t subscribe_failures = 0;
   std::int64_t oversized_dropped = 0;
-  std::int64_t historical = 0;  // backlog messages published (flagged historical)
+  std::int64_t historical = 0;  // backlog rows published (flagged historical), batched or not
   int protocol = 0;             // the MQTT version of the current or last connection attempt
   std::string last_error;
 };
@@ -110,6 +118,7 @@ class mqtt_publisher {
   void on_connect_failed(const std::string& why);
   void on_connection_lost(const std::string& why);
   void on_published(std::uintptr_t tag);
+  void on_subscribed(const std::string& filter, bool ok, int code);
   void on_inbound(const std::string& topic, const std::string& payload);
   void on_publish_failed(std::uintptr_t tag, const std::string& why);
   void schedule_reconnect();
@@ -120,7 +129,13 @@ class mqtt_publisher {
   // Publishes one row; false when the caller must stop (connection lost or Paho refused it,
   // in which case `cursor` is wound back so the row goes again).
   bool send(const outbox_row& r, bool historical, std::int64_t& cursor);
-  bool backfill_token();
+  // Publishes a message standing for outbox rows `ids` (deleted on its PUBACK); false when it did
+  // not go (connection lost, or Paho's queue full: a retry is scheduled).
+  bool publish_tracked(const std::string& topic, const std::string& payload, int qos, bool retain,
+                       std::vector<std::int64_t> ids);
+  // How many of `want` backlog rows the rate cap lets go now; 0 schedules a retry.
+  std::size_t backfill_tokens(std::size_t want);
+  bool send_batches(const std::vector<outbox_row>& rows, std::size_t& taken);
   void wait_for_drain(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
   void say_goodbye();
 
@@ -152,7 +167,7 @@ class mqtt_publisher {
   std::chrono::steady_clock::time_point backfill_started_{};
   std::int64_t backfill_sent_ = 0;  // on this connection, for the log line when the lane empties
   std::uintptr_t next_tag_ = 0;
-  std::unordered_map<std::uintptr_t, std::int64_t> inflight_;  // publish tag -> outbox id
+  std::unordered_map<std::uintptr_t, std::vector<std::int64_t>> inflight_;  // publish tag -> outbox ids
   std::vector<std::int64_t> acked_;
   bool flush_scheduled_ = false;
   publisher_stats stats_;

@@ -107,6 +107,10 @@ json to_json(const agent_health& h) {
           {"outbox_bytes", h.outbox_bytes},
           {"outbox_oldest_age_s", h.outbox_oldest_age_s},
           {"outbox_dropped", h.outbox_dropped},
+          {"outbox_dropped_by",
+           {{"quota", h.outbox_dropped_by.quota},
+            {"age", h.outbox_dropped_by.age},
+            {"oversize", h.outbox_dropped_by.oversize}}},
           {"mqtt_connected", h.mqtt_connected},
           {"sources", std::move(sources)},
           {"cameras", [&] {
@@ -179,6 +183,11 @@ agent_health health_from_json(const json& j) {
   h.outbox_bytes = j.at("outbox_bytes").get<std::int64_t>();
   h.outbox_oldest_age_s = j.at("outbox_oldest_age_s").get<std::int64_t>();
   h.outbox_dropped = j.at("outbox_dropped").get<std::int64_t>();
+  if (const auto it = j.find("outbox_dropped_by"); it != j.end()) {  // absent from older agents
+    h.outbox_dropped_by.quota = it->at("quota").get<std::int64_t>();
+    h.outbox_dropped_by.age = it->at("age").get<std::int64_t>();
+    h.outbox_dropped_by.oversize = it->at("oversize").get<std::int64_t>();
+  }
   h.mqtt_connected = j.at("mqtt_connected").get<bool>();
   if (const auto it = j.find("sources"); it != j.end())
     for (const auto& s : *it) {

@@ -87,6 +87,14 @@ struct source_health {
   bool operator==(const source_health&) const = default;
 };
 
+// Outbox rows dropped unsent, ever (persisted across restarts), by why.
+struct outbox_drops {
+  std::int64_t quota = 0;     // over storage.outbox_quota_bytes: oldest raw events first
+  std::int64_t age = 0;       // older than storage.outbox_max_age_days
+  std::int64_t oversize = 0;  // larger than mqtt.max_payload_bytes
+  bool operator==(const outbox_drops&) const = default;
+};
+
 // Periodic self-report; the figures HQ needs to trust the rest of the data.
 struct agent_health {
   std::int64_t uptime_s = 0;
@@ -97,7 +105,8 @@ struct agent_health {
   std::int64_t outbox_rows = 0;
   std::int64_t outbox_bytes = 0;
   std::int64_t outbox_oldest_age_s = 0;
-  std::int64_t outbox_dropped = 0;    // rows dropped by the quota, ever
+  std::int64_t outbox_dropped = 0;    // the sum of outbox_dropped_by
+  outbox_drops outbox_dropped_by;
   bool mqtt_connected = false;
   std::vector<source_health> sources;
   std::vector<camera_health> cameras;

@@ -8,13 +8,15 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "drivers/pos_tcp_client.hpp"
-#include "support/mosquitto.hpp"
+#include "support/broker.hpp"
 #include "support/mqtt_collector.hpp"
 #include "support/process.hpp"
 #include "support/schema_check.hpp"
 #include "support/temp_dir.hpp"
+#include "sync/batch_codec.hpp"
 #include "sync/hq_tail.hpp"
 
 namespace kelu {
@@ -55,14 +57,18 @@ hq_view view_of(const std::vector<test::received>& msgs) {
 
 class agent_process : public testing::Test {
  protected:
+  virtual std::string broker_kind() const { return "mosquitto"; }
+
   void SetUp() override {
-    if (!test::mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed (scripts/setup installs it)";
-    broker.start();
+    std::string why;
+    broker = test::make_broker(broker_kind(), nullptr, &why);
+    if (!broker) GTEST_SKIP() << why;
+    broker->start();
     pos_port = test::free_port();
     std::ofstream(dir.file("kelu.json")) << json{
         {"store", {{"tenant", "acme"}, {"id", "sh-001"}, {"time_zone", "Asia/Shanghai"}}},
         {"storage", {{"path", dir.file("kelu.db")}}},
-        {"mqtt", {{"uri", broker.uri()}, {"reconnect_min_ms", 50}, {"reconnect_max_ms", 500}}},
+        {"mqtt", {{"uri", broker->uri()}, {"reconnect_min_ms", 50}, {"reconnect_max_ms", 500}}},
         {"sources", {{"pos_tcp", {{"listen", "127.0.0.1"}, {"port", pos_port}}}}},
         {"health", {{"interval_s", 1}}}}.dump(2);
   }
@@ -76,6 +82,16 @@ class agent_process : public testing::Test {
   std::string log() const {
     std::ifstream in(dir.file("kelu.log"));
     return {std::istreambuf_iterator<char>(in), {}};
+  }
+
+  // Polls the agent's log for `text`.
+  bool logged(const std::string& text, std::chrono::milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (log().find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(20ms);
+    }
+    return true;
   }
 
   drivers::pos_tcp_client till() {
@@ -103,14 +119,31 @@ class agent_process : public testing::Test {
     return acked;
   }
 
+  // mosquitto_pub, as HQ's tools publish (3.1.1, which every broker here speaks).
+  void hq_publishes(const std::string& topic, const std::string& payload, bool retain = false) {
+    std::ofstream(dir.file("payload"), std::ios::binary) << payload;  // any bytes, any size
+    std::vector<std::string> argv{"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker->port()),
+                                  "-V", "mqttv311", "-q", "1", "-t", topic, "-f", dir.file("payload")};
+    if (retain) argv.push_back("-r");
+    test::process pub(argv, dir.file("pub.log"));
+    ASSERT_EQ(pub.wait(10s), 0);
+  }
+
   test::temp_dir dir;
-  test::mosquitto broker;
+  std::unique_ptr<test::broker> broker;
   std::uint16_t pos_port = 0;
   std::unique_ptr<test::process> agent;
 };
 
-TEST_F(agent_process, a_thousand_transactions_reach_hq_exactly_once_after_dedupe) {
-  test::mqtt_collector hq{broker.uri(), "hq-a", "kelu/v1/acme/sh-001/#"};
+// The delivery suite: every case against mosquitto and against RabbitMQ's MQTT plugin, so the box
+// is shown to assume nothing broker-specific.
+class agent_delivery : public agent_process, public testing::WithParamInterface<std::string> {
+ protected:
+  std::string broker_kind() const override { return GetParam(); }
+};
+
+TEST_P(agent_delivery, a_thousand_transactions_reach_hq_exactly_once_after_dedupe) {
+  test::mqtt_collector hq{broker->uri(), "hq-a", "kelu/v1/acme/sh-001/#"};
   start_agent();
   auto c = till();
   const auto acked = send(c, 0, 1000);
@@ -153,15 +186,15 @@ TEST_F(agent_process, a_thousand_transactions_reach_hq_exactly_once_after_dedupe
       10s));
 }
 
-TEST_F(agent_process, broker_outage_mid_stream_loses_nothing) {
-  test::mqtt_collector hq{broker.uri(), "hq-b", "kelu/v1/acme/sh-001/events/#"};
+TEST_P(agent_delivery, broker_outage_mid_stream_loses_nothing) {
+  test::mqtt_collector hq{broker->uri(), "hq-b", "kelu/v1/acme/sh-001/events/#"};
   start_agent();
   auto c = till();
   ASSERT_EQ(send(c, 0, 500).size(), 500u);
-  broker.stop();
+  broker->stop();
   // The store keeps accepting while HQ is unreachable.
   ASSERT_EQ(send(c, 500, 1000).size(), 500u);
-  broker.start();
+  broker->start();
   ASSERT_TRUE(hq.wait_until([](const auto& m) { return view_of(m).by_identity.size() >= 1000; }, 60s))
       << "HQ has " << view_of(hq.messages()).by_identity.size() << "\n" << log();
   const auto v = view_of(hq.messages());
@@ -171,15 +204,15 @@ TEST_F(agent_process, broker_outage_mid_stream_loses_nothing) {
 
 // Nightly router reboots, a flapping link: the broker goes away and comes back again and
 // again while the till keeps selling. HQ ends up with every sale once, by (source, seq).
-TEST_F(agent_process, repeated_broker_restarts_mid_stream_lose_nothing) {
-  test::mqtt_collector hq{broker.uri(), "hq-r", "kelu/v1/acme/sh-001/events/#"};
+TEST_P(agent_delivery, repeated_broker_restarts_mid_stream_lose_nothing) {
+  test::mqtt_collector hq{broker->uri(), "hq-r", "kelu/v1/acme/sh-001/events/#"};
   start_agent();
   auto c = till();
   for (int round = 0; round < 4; ++round) {
     ASSERT_EQ(send(c, round * 250, round * 250 + 150).size(), 150u);
-    broker.stop();
+    broker->stop();
     ASSERT_EQ(send(c, round * 250 + 150, round * 250 + 250).size(), 100u);  // sales go on while HQ is away
-    broker.start();
+    broker->start();
   }
   ASSERT_TRUE(hq.wait_until([](const auto& m) { return view_of(m).by_identity.size() >= 1000; }, 90s))
       << "HQ has " << view_of(hq.messages()).by_identity.size() << "\n" << log();
@@ -190,8 +223,8 @@ TEST_F(agent_process, repeated_broker_restarts_mid_stream_lose_nothing) {
   EXPECT_EQ(v.by_identity.rbegin()->first.second, 1000);  // gap-free: seqs 1..1000
 }
 
-TEST_F(agent_process, sigkill_mid_stream_loses_nothing_acknowledged) {
-  test::mqtt_collector hq{broker.uri(), "hq-c", "kelu/v1/acme/sh-001/events/#"};
+TEST_P(agent_delivery, sigkill_mid_stream_loses_nothing_acknowledged) {
+  test::mqtt_collector hq{broker->uri(), "hq-c", "kelu/v1/acme/sh-001/events/#"};
   start_agent();
   std::set<std::string> acked_before_kill;
   std::size_t answered = 0;
@@ -230,18 +263,14 @@ TEST_F(agent_process, sighup_with_a_broken_config_keeps_running) {
   start_agent();
   std::ofstream(dir.file("kelu.json"), std::ios::app) << "garbage";
   ::kill(agent->pid(), SIGHUP);
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (log().find("keeping the running configuration") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
-  EXPECT_NE(log().find("keeping the running configuration"), std::string::npos) << log();
+  EXPECT_TRUE(logged("keeping the running configuration", 10s)) << log();
   auto c = till();
   EXPECT_EQ(send(c, 0, 10).size(), 10u);  // still serving
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
 }
 
 TEST_F(agent_process, sighup_applies_hot_keys_and_names_the_ones_needing_a_restart) {
-  test::mqtt_collector hq{broker.uri(), "hq-hup", "kelu/v1/acme/sh-001/status"};
+  test::mqtt_collector hq{broker->uri(), "hq-hup", "kelu/v1/acme/sh-001/status"};
   start_agent();
   ASSERT_TRUE(hq.wait_until([](const auto& m) { return !m.empty(); }, 10s));
   const auto first_hash = json::parse(hq.messages().back().payload)["config_hash"].get<std::string>();
@@ -251,10 +280,7 @@ TEST_F(agent_process, sighup_applies_hot_keys_and_names_the_ones_needing_a_resta
   cfg["sources"]["pos_tcp"]["max_connections"] = 3;
   std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
   ::kill(agent->pid(), SIGHUP);
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (log().find("sources.pos_tcp.max_connections changes on restart") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
+  logged("sources.pos_tcp.max_connections changes on restart", 10s);
   const auto text = log();
   EXPECT_NE(text.find("reload: applied log.level"), std::string::npos) << text;
   EXPECT_NE(text.find("reload: applied storage.events_retention_days"), std::string::npos) << text;
@@ -269,15 +295,10 @@ TEST_F(agent_process, sighup_applies_hot_keys_and_names_the_ones_needing_a_resta
 
 // HQ pushes configuration: a retained config/desired with the whole document. Hot keys apply at
 // once, restart keys are named, a bad document or another store's is refused with the reasons.
-TEST_F(agent_process, hq_pushes_a_desired_config_and_the_box_reports_what_it_did) {
-  test::mqtt_collector hq{broker.uri(), "hq-config", "kelu/v1/acme/sh-001/config/reported"};
+TEST_P(agent_delivery, hq_pushes_a_desired_config_and_the_box_reports_what_it_did) {
+  test::mqtt_collector hq{broker->uri(), "hq-config", "kelu/v1/acme/sh-001/config/reported"};
   start_agent();
-  const auto desire = [&](const json& doc) {
-    test::process pub({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-q", "1",
-                       "-r", "-t", "kelu/v1/acme/sh-001/config/desired", "-m", doc.dump()},
-                      dir.file("pub.log"));
-    ASSERT_EQ(pub.wait(10s), 0);
-  };
+  const auto desire = [&](const json& doc) { hq_publishes("kelu/v1/acme/sh-001/config/desired", doc.dump(), true); };
   const auto reports = [&](std::size_t n) {
     EXPECT_TRUE(hq.wait_until([&](const auto& m) { return m.size() >= n; }, 15s)) << log();
     const auto m = hq.messages();
@@ -331,19 +352,25 @@ TEST_F(agent_process, hq_pushes_a_desired_config_and_the_box_reports_what_it_did
 }
 
 // HQ's consumer was down for the first 100 sales: it sees #101 first, asks for 1..100, and the
-// box sends them again from its own store.
-TEST_F(agent_process, hq_tail_detects_a_gap_and_the_box_replays_it) {
-  test::mqtt_collector witness{broker.uri(), "witness", "kelu/v1/acme/sh-001/events/#"};
+// box sends them again from its own store, through the backlog lane in compressed batches.
+TEST_P(agent_delivery, hq_tail_detects_a_gap_and_the_box_replays_it) {
+  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+  cfg["mqtt"]["backfill_batch"] = 30;
+  std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+  test::mqtt_collector witness{broker->uri(), "witness", "kelu/v1/acme/sh-001/events/#"};
+  test::mqtt_collector batches{broker->uri(), "batches", "kelu/v1/acme/sh-001/backfill/#"};
   start_agent();
   auto c = till();
   ASSERT_EQ(send(c, 0, 100).size(), 100u);
   ASSERT_TRUE(witness.wait_until([](const auto& m) { return view_of(m).by_identity.size() >= 100; }, 30s));
 
   sync::hq_tail_options o;
-  o.uri = broker.uri();
+  o.uri = broker->uri();
   o.client_id = "hq-tail-test";
   o.tenant = "acme";
-  o.share_group = "hq";  // a real $share subscription, as HQ's consumers use
+  // A real $share subscription, as HQ's consumers use, where the broker has them (RabbitMQ 3.10
+  // would take it as a literal topic and deliver nothing).
+  if (broker->shared_subscriptions()) o.share_group = "hq";
   o.from_first = true;
   o.gap_grace = 300ms;
   std::vector<std::string> printed;
@@ -366,13 +393,24 @@ TEST_F(agent_process, hq_tail_detects_a_gap_and_the_box_replays_it) {
   EXPECT_EQ(s.unique, 200);
   EXPECT_EQ(s.lost, 0);
   EXPECT_NE(log().find("cmd/replay pos-tcp 1..100: queued 100"), std::string::npos) << log();
+  // The replay went as batches of at most 30, not one message per event.
+  const auto replayed = [](const std::vector<test::received>& m) {
+    std::size_t events = 0;
+    for (const auto& b : m) {
+      const auto lines = sync::inflate_batch(b.payload, 1 << 20);
+      events += lines && lines->size() <= 30 ? lines->size() : 0;
+    }
+    return events;
+  };
+  EXPECT_TRUE(batches.wait_until([&](const auto& m) { return replayed(m) == 100 && m.size() >= 4; }, 10s))
+      << batches.messages().size() << " batches with " << replayed(batches.messages()) << " events";
   tail.stop();
 }
 
 // Every message HQ can receive, captured from a real run, against docs/schemas/ with the
 // reference validator (Debian's python3-jsonschema): the documented contract is the real one.
-TEST_F(agent_process, every_payload_matches_the_published_json_schemas) {
-  test::mqtt_collector hq{broker.uri(), "hq-schema", "kelu/v1/acme/sh-001/#"};
+TEST_P(agent_delivery, every_payload_matches_the_published_json_schemas) {
+  test::mqtt_collector hq{broker->uri(), "hq-schema", "kelu/v1/acme/sh-001/#"};
   start_agent();
   auto c = till();
   std::string burst = txn_line(1) + txn_line(2);
@@ -394,12 +432,10 @@ TEST_F(agent_process, every_payload_matches_the_published_json_schemas) {
         15s);
   };
   ASSERT_TRUE(has("/stats", 1));
+  ASSERT_TRUE(logged("mqtt: subscribed to kelu/v1/acme/sh-001/cmd/#", 20s)) << log();
   for (const char* cmd : {R"({"request_id":"r1","source":"pos-tcp","from_seq":1,"to_seq":5})",
                           R"({"request_id":"r2","source":"pos-tcp"})"}) {
-    test::process pub({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-q", "1",
-                       "-t", "kelu/v1/acme/sh-001/cmd/replay", "-m", cmd},
-                      dir.file("pub.log"));
-    ASSERT_EQ(pub.wait(10s), 0);
+    hq_publishes("kelu/v1/acme/sh-001/cmd/replay", cmd);
   }
   ASSERT_TRUE(has("/reply/replay", 2)) << log();
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
@@ -419,6 +455,94 @@ TEST_F(agent_process, every_payload_matches_the_published_json_schemas) {
   EXPECT_NE(report.find("1 replay-request"), std::string::npos) << report;
   EXPECT_NE(report.find("2 status"), std::string::npos) << report;
 }
+
+// A store offline for days: the outbox is bounded by storage.outbox_quota_bytes. Past it the oldest
+// raw events go first; what is kept is the newest, contiguous up to the last sale, and every drop
+// is counted and reported to HQ in stats once the link returns.
+TEST_P(agent_delivery, over_its_quota_the_box_drops_the_oldest_counts_them_and_keeps_the_newest) {
+  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+  cfg["storage"]["outbox_quota_bytes"] = 1 << 20;  // the smallest allowed: about 2,500 sales here
+  std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+  // HQ's persistent session exists before the outage, so it gets what the box sends on reconnect.
+  test::mqtt_collector hq{broker->uri(), "hq-quota", "kelu/v1/acme/sh-001/#"};
+  broker->stop();
+  start_agent();
+  auto c = till();
+  constexpr int sales = 6000;
+  ASSERT_EQ(send(c, 0, sales).size(), static_cast<std::size_t>(sales));
+  ASSERT_TRUE(logged("outbox over its quota", 30s)) << log();  // maintenance runs every 10 s
+  broker->start();
+
+  const auto quota_drops = [](const std::vector<test::received>& m) {
+    std::int64_t most = -1;  // the counter only grows: the latest report is the largest
+    for (const auto& r : m)
+      if (r.topic.ends_with("/stats"))
+        most = std::max(most, json::parse(r.payload)["payload"]["outbox_dropped_by"]["quota"].get<std::int64_t>());
+    return most;
+  };
+  // Done when HQ has the last sale and a report that accounts for every sale it did not get.
+  ASSERT_TRUE(hq.wait_until(
+      [&](const auto& m) {
+        const auto v = view_of(m);
+        return !v.by_identity.empty() && v.by_identity.rbegin()->first.second == sales &&
+               quota_drops(m) == sales - static_cast<std::int64_t>(v.by_identity.size());
+      },
+      90s))
+      << "HQ has " << view_of(hq.messages()).by_identity.size() << " sales, drops reported "
+      << quota_drops(hq.messages()) << "\n"
+      << log();
+  const auto v = view_of(hq.messages());
+  const auto first = v.by_identity.begin()->first.second;
+  EXPECT_GT(first, 1) << "nothing was dropped";
+  EXPECT_GE(v.by_identity.size(), 1000u) << "the quota kept far less than 1 MiB of sales";
+  EXPECT_EQ(static_cast<std::int64_t>(v.by_identity.size()), sales - first + 1) << "the kept sales have a hole";
+  for (const auto& [id, s] : v.seqs_of_txn) EXPECT_EQ(s.size(), 1u) << id;
+}
+
+// HQ's mistakes on cmd/...: each gets an error reply saying what is wrong, nothing changes, and the
+// box goes on serving the till and answering good commands.
+TEST_P(agent_delivery, malformed_commands_get_error_replies_and_the_box_keeps_serving) {
+  test::mqtt_collector hq{broker->uri(), "hq-cmd", "kelu/v1/acme/sh-001/reply/#"};
+  start_agent();
+  auto c = till();
+  ASSERT_EQ(send(c, 0, 10).size(), 10u);
+  // The box's session is clean: a command before its subscription is in place is not for it.
+  ASSERT_TRUE(logged("mqtt: subscribed to kelu/v1/acme/sh-001/cmd/#", 20s)) << log();
+  const std::string cmd = "kelu/v1/acme/sh-001/cmd/";
+  const std::vector<std::tuple<std::string, std::string, std::string>> bad{
+      {"replay", "not json at all", "not a JSON object"},
+      {"replay", std::string("\xff\xfe\x00\x01", 4), "not a JSON object"},
+      {"replay", R"({"request_id":"b3"})", "source: required"},
+      {"replay", R"({"request_id":"b4","source":"pos-tcp","from_seq":9,"to_seq":2})", "to_seq: must be >= from_seq"},
+      {"replay", R"({"request_id":"b5","source":"pos-tcp","from_seq":1,"to_seq":2,"x":1})", "x: unknown field"},
+      {"replay", R"({"request_id":"b6","pad":")" + std::string(70000, 'x') + "\"}", "bytes, more than 65536"},
+      {"reboot", R"({"request_id":"b7"})", "unknown command \"reboot\""},
+  };
+  for (const auto& [name, payload, _] : bad) hq_publishes(cmd + name, payload);
+  hq_publishes(cmd + "replay", R"({"request_id":"good","source":"pos-tcp","from_seq":1,"to_seq":3})");
+  ASSERT_TRUE(hq.wait_until([&](const auto& m) { return m.size() >= bad.size() + 1; }, 20s))
+      << hq.messages().size() << " replies\n"
+      << log();
+  const auto replies = hq.messages();
+  ASSERT_EQ(replies.size(), bad.size() + 1);
+  for (std::size_t i = 0; i < bad.size(); ++i) {  // one session, QoS 1, one publisher: in order
+    const auto& [name, payload, reason] = bad[i];
+    EXPECT_EQ(replies[i].topic, "kelu/v1/acme/sh-001/reply/" + name);
+    const auto r = json::parse(replies[i].payload);
+    EXPECT_FALSE(r["ok"].get<bool>()) << r;
+    EXPECT_NE(r["error"].get<std::string>().find(reason), std::string::npos) << r << " should say " << reason;
+  }
+  const auto good = json::parse(replies.back().payload);
+  EXPECT_EQ(good["request_id"], "good");
+  EXPECT_TRUE(good["ok"].get<bool>()) << good;
+  EXPECT_EQ(good["queued"], 3);
+  EXPECT_TRUE(agent->running());
+  EXPECT_EQ(send(c, 10, 20).size(), 10u);
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
+}
+
+INSTANTIATE_TEST_SUITE_P(brokers, agent_delivery, testing::ValuesIn(test::broker_kinds()),
+                         [](const testing::TestParamInfo<std::string>& p) { return p.param; });
 
 TEST(agent_cli, config_validate_reports_errors_with_exit_code) {
   test::temp_dir dir;

@@ -4,31 +4,28 @@
 #include <memory>
 #include <string>
 
+#include "broker.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
 
 namespace kelu::test {
 
-// PEM files for a TLS listener; see test_pki.
-struct broker_tls {
-  std::string ca_file;
-  std::string cert_file;
-  std::string key_file;
-  bool require_client_certificate = false;
-};
-
-class mosquitto {
+class mosquitto : public broker {
  public:
   static bool available();  // the binary is installed
   mosquitto();              // picks the port; does not start
   explicit mosquitto(const broker_tls& tls);  // a TLS-only listener
-  ~mosquitto();
+  ~mosquitto() override;
 
-  void start();  // asserts it is accepting connections within 10 s
+  void start() override;  // asserts it is accepting connections within 10 s
   // SIGTERM: mosquitto writes its persistence file, so persistent sessions survive a restart.
-  void stop();
-  std::uint16_t port() const { return port_; }
-  std::string uri() const { return (tls_ ? "ssl://127.0.0.1:" : "tcp://127.0.0.1:") + std::to_string(port_); }
+  void stop() override;
+  std::uint16_t port() const override { return port_; }
+  std::string uri() const override {
+    return (tls_ ? "ssl://127.0.0.1:" : "tcp://127.0.0.1:") + std::to_string(port_);
+  }
+  std::string name() const override { return "mosquitto"; }
+  bool shared_subscriptions() const override { return true; }
 
  private:
   void write_config(const broker_tls* tls);

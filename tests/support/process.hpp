@@ -11,8 +11,9 @@ namespace kelu::test {
 
 class process {
  public:
-  // Starts `argv[0]` with stdout and stderr appended to `log_file` (if not empty).
-  process(std::vector<std::string> argv, const std::string& log_file);
+  // Starts `argv[0]` with stdout and stderr appended to `log_file` (if not empty), in this
+  // process's environment with `env` ("NAME=value") added or replacing what is there.
+  process(std::vector<std::string> argv, const std::string& log_file, const std::vector<std::string>& env = {});
   ~process();  // SIGKILL if still running
   process(const process&) = delete;
   process& operator=(const process&) = delete;

@@ -36,17 +36,27 @@ temp_dir::~temp_dir() {
   fs::remove_all(path_, ec);
 }
 
-process::process(std::vector<std::string> argv, const std::string& log_file) {
+process::process(std::vector<std::string> argv, const std::string& log_file, const std::vector<std::string>& env) {
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
+  std::vector<std::string> merged = env;
+  for (char** e = environ; *e; ++e) {
+    const std::string_view var(*e);
+    const auto name = var.substr(0, var.find('=') + 1);
+    if (std::none_of(env.begin(), env.end(), [&](const std::string& v) { return v.starts_with(name); }))
+      merged.emplace_back(var);
+  }
+  std::vector<char*> envp;
+  for (auto& v : merged) envp.push_back(v.data());
+  envp.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (!log_file.empty()) {
     posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
   }
-  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     pid_ = -1;

@@ -11,11 +11,12 @@
 #include "agent/core/clock.hpp"
 #include "support/events.hpp"
 #include "support/io_helpers.hpp"
-#include "support/mosquitto.hpp"
+#include "support/broker.hpp"
 #include "support/mqtt_collector.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_pki.hpp"
 #include "support/v311_only_proxy.hpp"
+#include "sync/batch_codec.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
 #include "sync/mqtt_publisher.hpp"
@@ -38,9 +39,12 @@ struct outbox_fixture : testing::Test {
       std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
 };
 
-struct publisher_fixture : outbox_fixture {
+// Every delivery case runs against mosquitto and against RabbitMQ's MQTT plugin.
+struct publisher_fixture : outbox_fixture, testing::WithParamInterface<std::string> {
   void SetUp() override {
-    if (!test::mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed (scripts/setup installs it)";
+    std::string why;
+    broker = test::make_broker(GetParam(), nullptr, &why);
+    if (!broker) GTEST_SKIP() << why;
   }
 
   void add_events(int from, int to) {
@@ -51,7 +55,7 @@ struct publisher_fixture : outbox_fixture {
 
   publisher_options options() {
     publisher_options o;
-    o.uri = broker.uri();
+    o.uri = broker->uri();
     o.client_id = "kelu-test-publisher";
     o.max_inflight = 16;
     o.reconnect_min = 50ms;
@@ -71,12 +75,12 @@ struct publisher_fixture : outbox_fixture {
     return out;
   }
 
-  test::mosquitto broker;
+  std::unique_ptr<test::broker> broker;
 };
 
-TEST_F(publisher_fixture, publishes_every_row_in_order_and_deletes_only_after_puback) {
-  broker.start();
-  test::mqtt_collector hq{broker.uri(), "hq", "kelu/v1/acme/s1/#"};
+TEST_P(publisher_fixture, publishes_every_row_in_order_and_deletes_only_after_puback) {
+  broker->start();
+  test::mqtt_collector hq{broker->uri(), "hq", "kelu/v1/acme/s1/#"};
   add_events(0, 300);
   mqtt_publisher pub{io.get_executor(), out, options(), log};
   pub.start();
@@ -101,9 +105,9 @@ TEST_F(publisher_fixture, publishes_every_row_in_order_and_deletes_only_after_pu
 
 // After an outage: the backlog drains oldest first, flagged historical, at the capped rate,
 // while sales made now overtake it.
-TEST_F(publisher_fixture, live_events_overtake_a_rate_capped_historical_backlog) {
-  broker.start();
-  test::mqtt_collector hq{broker.uri(), "hq-lanes", "kelu/v1/acme/s1/events/#"};
+TEST_P(publisher_fixture, live_events_overtake_a_rate_capped_historical_backlog) {
+  broker->start();
+  test::mqtt_collector hq{broker->uri(), "hq-lanes", "kelu/v1/acme/s1/events/#"};
   add_events(0, 300);  // created at the epoch: long past the live window
   auto o = options();
   o.backfill_rate_per_s = 100;
@@ -142,10 +146,70 @@ TEST_F(publisher_fixture, live_events_overtake_a_rate_capped_historical_backlog)
   ASSERT_TRUE(test::run_until(io, [&] { return stopped; }, 10s));
 }
 
+// mqtt.backfill_batch: the backlog goes as zlib batches on backfill/pos, each inflating to the very
+// events (flagged historical, in seq order) that would have gone one by one; a row of another kind
+// in the middle goes on its own topic; one PUBACK deletes a batch's rows; and it pays.
+TEST_P(publisher_fixture, the_backlog_goes_in_compressed_batches_when_asked) {
+  broker->start();
+  test::mqtt_collector hq{broker->uri(), "hq-batch", "kelu/v1/acme/s1/#"};
+  add_events(0, 500);  // created at the epoch: the backlog
+  {
+    transaction tx{*db};
+    out.insert("kelu/v1/acme/s1/metrics/funnel/hour", R"({"bucket":"10:00"})", 1, false, 2, core::from_unix_ms(0));
+    tx.commit();
+  }
+  add_events(500, 1000);
+  auto o = options();
+  o.backfill_batch = 100;
+  mqtt_publisher pub{io.get_executor(), out, o, log};
+  pub.start();
+  ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 20s)) << log_text.str();
+  ASSERT_TRUE(hq.wait_until(
+      [](const auto& m) {
+        return std::any_of(m.begin(), m.end(), [](const auto& r) { return r.topic.ends_with("/metrics/funnel/hour"); });
+      },
+      10s));
+  const auto batches = static_cast<std::size_t>(pub.stats().batches);
+  ASSERT_TRUE(hq.wait_until(
+      [&](const auto& m) {
+        return static_cast<std::size_t>(std::count_if(m.begin(), m.end(), [](const auto& r) {
+                 return r.topic == "kelu/v1/acme/s1/backfill/pos";
+               })) == batches;
+      },
+      10s));
+  std::vector<std::int64_t> order;
+  std::size_t compressed = 0, plain = 0, singles = 0;
+  for (const auto& m : hq.messages()) {
+    if (m.topic == "kelu/v1/acme/s1/events/pos") ++singles;
+    if (m.topic != "kelu/v1/acme/s1/backfill/pos") continue;
+    auto lines = inflate_batch(m.payload, 1 << 24);
+    ASSERT_TRUE(lines) << lines.error_message();
+    EXPECT_LE(lines->size(), 100u);
+    compressed += m.payload.size();
+    for (const auto& line : *lines) {
+      plain += line.size() + 1;
+      const auto j = nlohmann::json::parse(line);
+      EXPECT_TRUE(j["historical"].get<bool>());
+      order.push_back(j["seq"].get<std::int64_t>());
+    }
+  }
+  EXPECT_EQ(singles, 0u);
+  ASSERT_EQ(order.size(), 1000u);
+  for (std::size_t i = 0; i < order.size(); ++i) EXPECT_EQ(order[i], static_cast<std::int64_t>(i + 1));
+  EXPECT_GE(batches, 10u);
+  EXPECT_LE(batches, 12u);
+  EXPECT_EQ(pub.stats().acknowledged, 1001);
+  EXPECT_EQ(pub.stats().historical, 1001);
+  EXPECT_LT(compressed * 4, plain) << compressed << " compressed bytes for " << plain;
+  bool stopped = false;
+  pub.stop(2s, [&] { stopped = true; });
+  ASSERT_TRUE(test::run_until(io, [&] { return stopped; }, 10s));
+}
+
 // The cap holds: 300 backlog messages at 100/s, the first second's worth at once, take at
 // least two seconds (a lower bound only: a slow machine makes it longer, never shorter).
-TEST_F(publisher_fixture, the_backfill_rate_cap_bounds_how_fast_hq_gets_the_backlog) {
-  broker.start();
+TEST_P(publisher_fixture, the_backfill_rate_cap_bounds_how_fast_hq_gets_the_backlog) {
+  broker->start();
   add_events(0, 300);
   auto o = options();
   o.backfill_rate_per_s = 100;
@@ -161,9 +225,9 @@ TEST_F(publisher_fixture, the_backfill_rate_cap_bounds_how_fast_hq_gets_the_back
 }
 
 // A message no broker would take is dropped and counted, and does not hold up the rest.
-TEST_F(publisher_fixture, an_oversized_message_is_dropped_counted_and_the_rest_flows) {
-  broker.start();
-  test::mqtt_collector hq{broker.uri(), "hq-size", "kelu/v1/acme/s1/events/#"};
+TEST_P(publisher_fixture, an_oversized_message_is_dropped_counted_and_the_rest_flows) {
+  broker->start();
+  test::mqtt_collector hq{broker->uri(), "hq-size", "kelu/v1/acme/s1/events/#"};
   add_events(0, 5);
   {
     transaction tx{*db};
@@ -187,19 +251,23 @@ TEST_F(publisher_fixture, an_oversized_message_is_dropped_counted_and_the_rest_f
 }
 
 // Configured for MQTT 5, facing a broker that speaks 3.1.1 only: the box falls back and delivers.
-TEST_F(publisher_fixture, falls_back_to_3_1_1_when_the_broker_refuses_mqtt_5) {
-  broker.start();
-  test::v311_only_proxy proxy(broker.port());
-  test::mqtt_collector hq{broker.uri(), "hq-v311", "kelu/v1/acme/s1/events/#"};
+// RabbitMQ 3.10 is such a broker; in front of mosquitto a proxy drops MQTT 5 CONNECTs as it does.
+TEST_P(publisher_fixture, falls_back_to_3_1_1_when_the_broker_refuses_mqtt_5) {
+  broker->start();
+  std::unique_ptr<test::v311_only_proxy> proxy;
+  if (broker->name() == "mosquitto") proxy = std::make_unique<test::v311_only_proxy>(broker->port());
+  test::mqtt_collector hq{broker->uri(), "hq-v311", "kelu/v1/acme/s1/events/#"};
   add_events(0, 20);
   auto o = options();
-  o.uri = "tcp://127.0.0.1:" + std::to_string(proxy.port());
+  if (proxy) o.uri = "tcp://127.0.0.1:" + std::to_string(proxy->port());
   o.mqtt_version = 5;
   mqtt_publisher pub{io.get_executor(), out, o, log};
   pub.start();
-  ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 20s)) << log_text.str();
+  ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 30s)) << log_text.str();
   ASSERT_TRUE(hq.wait_until([](const auto& m) { return seqs(m).size() == 20; }, 10s));
-  EXPECT_GE(proxy.refused_v5(), 2) << log_text.str();
+  if (proxy) {
+    EXPECT_GE(proxy->refused_v5(), 2) << log_text.str();
+  }
   EXPECT_EQ(pub.stats().protocol, 4);
   EXPECT_NE(log_text.str().find("refused MQTT 5 and took 3.1.1"), std::string::npos) << log_text.str();
   bool stopped = false;
@@ -207,13 +275,13 @@ TEST_F(publisher_fixture, falls_back_to_3_1_1_when_the_broker_refuses_mqtt_5) {
   ASSERT_TRUE(test::run_until(io, [&] { return stopped; }, 10s));
 }
 
-TEST_F(publisher_fixture, announces_birth_and_goodbye_on_the_retained_status_topic) {
-  broker.start();
+TEST_P(publisher_fixture, announces_birth_and_goodbye_on_the_retained_status_topic) {
+  broker->start();
   mqtt_publisher pub{io.get_executor(), out, options(), log};
   pub.start();
   ASSERT_TRUE(test::run_until(io, [&] { return pub.stats().connected; }, 10s));
   {
-    test::mqtt_collector late{broker.uri(), "late-1", "kelu/v1/acme/s1/status"};
+    test::mqtt_collector late{broker->uri(), "late-1", "kelu/v1/acme/s1/status"};
     ASSERT_TRUE(late.wait_until([](const auto& m) { return !m.empty(); }, 10s));
     EXPECT_EQ(late.messages()[0].payload, R"({"state":"online"})");
     EXPECT_TRUE(late.messages()[0].retained);
@@ -221,19 +289,19 @@ TEST_F(publisher_fixture, announces_birth_and_goodbye_on_the_retained_status_top
   bool stopped = false;
   pub.stop(1s, [&] { stopped = true; });
   ASSERT_TRUE(test::run_until(io, [&] { return stopped; }, 10s));
-  test::mqtt_collector late{broker.uri(), "late-2", "kelu/v1/acme/s1/status"};
+  test::mqtt_collector late{broker->uri(), "late-2", "kelu/v1/acme/s1/status"};
   ASSERT_TRUE(late.wait_until([](const auto& m) { return !m.empty(); }, 10s));
   EXPECT_EQ(late.messages()[0].payload, R"({"state":"offline","reason":"shutdown"})");
 }
 
-TEST_F(publisher_fixture, keeps_rows_while_the_broker_is_down_and_delivers_after_it_returns) {
+TEST_P(publisher_fixture, keeps_rows_while_the_broker_is_down_and_delivers_after_it_returns) {
   add_events(0, 50);
   mqtt_publisher pub{io.get_executor(), out, options(), log};
   pub.start();  // nobody listens on the port yet
   ASSERT_TRUE(test::run_until(io, [&] { return pub.stats().connection_failures >= 2; }, 10s));
   EXPECT_EQ(out.stats().rows, 50);
-  broker.start();
-  test::mqtt_collector hq{broker.uri(), "hq", "kelu/v1/acme/s1/events/#"};
+  broker->start();
+  test::mqtt_collector hq{broker->uri(), "hq", "kelu/v1/acme/s1/events/#"};
   ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 20s)) << log_text.str();
   ASSERT_TRUE(hq.wait_until([](const auto& m) { return seqs(m).size() == 50; }, 10s));
 
@@ -241,10 +309,10 @@ TEST_F(publisher_fixture, keeps_rows_while_the_broker_is_down_and_delivers_after
   add_events(50, 2050);
   pub.wake();
   ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows < 1900; }, 20s));
-  broker.stop();
+  broker->stop();
   ASSERT_TRUE(test::run_until(io, [&] { return !pub.stats().connected; }, 10s));
   EXPECT_GT(out.stats().rows, 0);
-  broker.start();
+  broker->start();
   ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 30s)) << log_text.str();
   ASSERT_TRUE(hq.wait_until([](const auto& m) { return seqs(m).size() == 2050; }, 20s))
       << "received " << seqs(hq.messages()).size();
@@ -252,13 +320,14 @@ TEST_F(publisher_fixture, keeps_rows_while_the_broker_is_down_and_delivers_after
 }
 
 // The same delivery over TLS, with the broker requiring a client certificate.
-struct tls_fixture : outbox_fixture {
+struct tls_fixture : outbox_fixture, testing::WithParamInterface<std::string> {
   void SetUp() override {
-    if (!test::mosquitto::available() || !test::test_pki::available())
-      GTEST_SKIP() << "mosquitto or openssl is not installed (scripts/setup installs both)";
+    if (!test::test_pki::available()) GTEST_SKIP() << "openssl is not installed (scripts/setup installs it)";
     pki = std::make_unique<test::test_pki>();
-    broker = std::make_unique<test::mosquitto>(
-        test::broker_tls{pki->ca(), pki->server_cert(), pki->server_key(), /*require_client_certificate=*/true});
+    const test::broker_tls tls{pki->ca(), pki->server_cert(), pki->server_key(), /*require_client_certificate=*/true};
+    std::string why;
+    broker = test::make_broker(GetParam(), &tls, &why);
+    if (!broker) GTEST_SKIP() << why;
     broker->start();
     std::vector<core::event> batch;
     for (int i = 0; i < 20; ++i) batch.push_back(test::sale("T1", std::to_string(i), i));
@@ -282,17 +351,17 @@ struct tls_fixture : outbox_fixture {
   }
 
   std::unique_ptr<test::test_pki> pki;
-  std::unique_ptr<test::mosquitto> broker;
+  std::unique_ptr<test::broker> broker;
 };
 
-TEST_F(tls_fixture, delivers_with_the_right_ca_and_a_client_certificate) {
+TEST_P(tls_fixture, delivers_with_the_right_ca_and_a_client_certificate) {
   mqtt_publisher pub{io.get_executor(), out, options(pki->ca(), true), log};
   pub.start();
   ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 20s)) << log_text.str();
   EXPECT_EQ(pub.stats().acknowledged, 20);
 }
 
-TEST_F(tls_fixture, refuses_a_broker_signed_by_another_ca) {
+TEST_P(tls_fixture, refuses_a_broker_signed_by_another_ca) {
   mqtt_publisher pub{io.get_executor(), out, options(pki->other_ca(), true), log};
   pub.start();
   ASSERT_TRUE(test::run_until(io, [&] { return pub.stats().connection_failures >= 3; }, 20s)) << log_text.str();
@@ -300,13 +369,17 @@ TEST_F(tls_fixture, refuses_a_broker_signed_by_another_ca) {
   EXPECT_EQ(out.stats().rows, 20);  // nothing left the box
 }
 
-TEST_F(tls_fixture, is_refused_without_a_client_certificate) {
+TEST_P(tls_fixture, is_refused_without_a_client_certificate) {
   mqtt_publisher pub{io.get_executor(), out, options(pki->ca(), false), log};
   pub.start();
   ASSERT_TRUE(test::run_until(io, [&] { return pub.stats().connection_failures >= 3; }, 20s)) << log_text.str();
   EXPECT_FALSE(pub.stats().connected);
   EXPECT_EQ(out.stats().rows, 20);
 }
+
+const auto broker_name = [](const testing::TestParamInfo<std::string>& p) { return p.param; };
+INSTANTIATE_TEST_SUITE_P(brokers, publisher_fixture, testing::ValuesIn(test::broker_kinds()), broker_name);
+INSTANTIATE_TEST_SUITE_P(brokers, tls_fixture, testing::ValuesIn(test::broker_kinds()), broker_name);
 
 }  // namespace
 }  // namespace kelu::sync
