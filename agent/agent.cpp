@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include <csignal>
+#include <filesystem>
 
 #include "config/loader.hpp"
 #include "config/schema.hpp"
@@ -14,6 +15,13 @@
 #include "analytics_service.hpp"
 #include "camera_sources.hpp"
 #include "chat_notifier.hpp"
+#include "agent/dashboard/access_token.hpp"
+#include "agent/dashboard/assets.hpp"
+#include "agent/dashboard/attempt_limiter.hpp"
+#include "agent/dashboard/http_server.hpp"
+#include "agent/dashboard/lan_address.hpp"
+#include "agent/dashboard/router.hpp"
+#include "dashboard_view.hpp"
 #include "pos_sources.hpp"
 #include "sync/aggregate_store.hpp"
 #include "sync/command_handler.hpp"
@@ -159,6 +167,7 @@ core::status agent::start() {
   for (auto& cam : *cameras) sources_.push_back(std::move(cam));
   for (auto& src : sources_)
     if (auto st = src->start(); !st) return st;
+  if (cfg_.dashboard.enabled) start_dashboard();
   const auto s = outbox_->stats();
   log_->info("kelu {} started: store {}/{}, database {} ({} unsent messages, {} bytes), config {}", kelu::version,
              cfg_.store.tenant, cfg_.store.id, cfg_.storage.path, s.rows, s.bytes, config::hash(cfg_));
@@ -201,6 +210,7 @@ void agent::request_stop() {
         analytics_->tick();
         analytics_->stop();
         notifier_->stop();
+        if (dashboard_server_) dashboard_server_->stop();
         publisher_->stop(drain_limit, [this] {
           const auto s = outbox_->stats();
           log_->info("stopped: {} messages wait in the outbox for the next start", s.rows);
@@ -282,6 +292,42 @@ void agent::on_desired_config(const std::string& payload) {
   publisher_->wake();
 }
 
+void agent::start_dashboard() {
+  const auto key_file = cfg_.dashboard.key_file.empty()
+                            ? std::filesystem::path(cfg_.storage.path).parent_path() / "dashboard.key"
+                            : std::filesystem::path(cfg_.dashboard.key_file);
+  auto key = dashboard::load_or_create_key(key_file);
+  if (!key) {
+    log_->error("dashboard off: {}", key.error_message());
+    return;
+  }
+  dashboard_key_ = std::make_unique<dashboard::token_key>(std::move(key).value());
+  // Five wrong codes at once, then one a minute per address; 4096 addresses remembered.
+  dashboard_limiter_ = std::make_unique<dashboard::attempt_limiter>(5, std::chrono::minutes(1), 4096);
+  dashboard_view_ = std::make_unique<dashboard_view>(*analytics_, *store_, *runs_, zone_, store_identity_of(cfg_),
+                                                     clock_, [this] { return health_snapshot(); });
+  dashboard_router_ = std::make_unique<dashboard::router>(*dashboard_view_, *dashboard_key_, cfg_.store.tenant,
+                                                          cfg_.store.id, dashboard::embedded_assets(),
+                                                          *dashboard_limiter_);
+  dashboard::http_server_options o;
+  o.listen = cfg_.dashboard.listen;
+  o.port = static_cast<std::uint16_t>(cfg_.dashboard.port);
+  o.max_connections = static_cast<std::size_t>(cfg_.dashboard.max_connections);
+  dashboard_server_ = std::make_unique<dashboard::http_server>(
+      io_.get_executor(), o,
+      [this](const dashboard::request& req, const dashboard::client_info& c) { return dashboard_router_->handle(req, c); },
+      log_);
+  if (auto st = dashboard_server_->start(); !st) {
+    log_->error("dashboard off: {}", st.error_message());
+    dashboard_server_.reset();
+    return;
+  }
+  const auto url = dashboard::base_url(cfg_.dashboard.base_url, dashboard_server_->port());
+  log_->info("dashboard: {}/?t={} (key {}, {})", url,
+             dashboard::make_token(*dashboard_key_, cfg_.store.tenant, cfg_.store.id), dashboard_key_->id,
+             key_file.string());
+}
+
 void agent::schedule_health() {
   health_timer_.expires_after(std::chrono::seconds(cfg_.health.interval_s));
   health_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -291,7 +337,7 @@ void agent::schedule_health() {
   });
 }
 
-void agent::report_health() {
+core::agent_health agent::health_snapshot() const {
   const auto ob = outbox_->stats();
   const auto& cs = committer_->stats();
   const auto ps = publisher_->stats();
@@ -315,6 +361,11 @@ void agent::report_health() {
   h.outbox_dropped_by = {ob.dropped_quota, ob.dropped_age, ob.dropped_oversize};
   h.outbox_dropped = ob.dropped_quota + ob.dropped_age + ob.dropped_oversize;
   h.mqtt_connected = ps.connected;
+  return h;
+}
+
+void agent::report_health() {
+  const auto now = clock_.now_utc();
   core::event e;
   e.id = core::new_event_id();
   e.store = cfg_.store.id;
@@ -322,7 +373,7 @@ void agent::report_health() {
   e.stream = "health";
   e.observed_at = now;
   e.received_at = now;
-  e.body = h;
+  e.body = health_snapshot();
   std::vector<core::event> batch;
   batch.push_back(std::move(e));
   committer_->submit(std::move(batch), [this](core::result<std::vector<core::commit_outcome>> r) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "agent/core/clock.hpp"
+#include "agent/core/event.hpp"
 #include "agent/core/time_zone.hpp"
 #include "config/config.hpp"
 
@@ -37,11 +38,18 @@ class topics;
 namespace kelu::drivers {
 class source;
 }
+namespace kelu::dashboard {
+class http_server;
+class router;
+class attempt_limiter;
+struct token_key;
+}  // namespace kelu::dashboard
 
 namespace kelu {
 
 class analytics_service;
 class chat_notifier;
+class dashboard_view;
 
 class agent {
  public:
@@ -68,7 +76,11 @@ class agent {
   // HQ's retained config/desired: validated, hot keys applied, answered on config/reported.
   void on_desired_config(const std::string& payload);
   void schedule_health();
+  core::agent_health health_snapshot() const;
   void report_health();
+  // The dashboard (dashboard.enabled): a failure to listen is logged, not fatal, since counting
+  // and syncing matter more than the page.
+  void start_dashboard();
   void schedule_maintenance();
   std::string status_payload(const std::string& state, const std::string& reason) const;
 
@@ -96,6 +108,11 @@ class agent {
   std::unique_ptr<analytics_service> analytics_;
   std::unique_ptr<chat_notifier> notifier_;
   std::vector<std::unique_ptr<drivers::source>> sources_;
+  std::unique_ptr<dashboard::token_key> dashboard_key_;
+  std::unique_ptr<dashboard::attempt_limiter> dashboard_limiter_;
+  std::unique_ptr<dashboard_view> dashboard_view_;
+  std::unique_ptr<dashboard::router> dashboard_router_;
+  std::unique_ptr<dashboard::http_server> dashboard_server_;
   bool stopping_ = false;
 };
 

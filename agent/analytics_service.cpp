@@ -30,6 +30,19 @@ constexpr seconds rescan_margin{10};
 
 }  // namespace
 
+std::optional<std::vector<core::event>> events_behind_hour(sync::event_store& store, const analytics::day_analysis& day,
+                                                           const core::time_zone& zone, std::string_view hhmm) {
+  std::optional<std::vector<core::event>> found;
+  for (const auto& h : day.hours) {
+    if (analytics::local_hhmm(h.start, zone) != hhmm) continue;
+    if (!found) found.emplace();
+    for (const auto& r : h.trace.ranges())
+      for (auto seq = r.first; seq <= r.last; ++seq)
+        if (auto e = store.find(r.source, seq)) found->push_back(std::move(*e));
+  }
+  return found;
+}
+
 analytics::day_analysis analyse_stored_day(sync::event_store& store, sync::run_log& runs, sys_days day,
                                            const core::time_zone& zone, const analytics::funnel_rules& rules,
                                            core::utc_time now, std::int64_t* undecodable) {

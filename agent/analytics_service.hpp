@@ -18,6 +18,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "agent/analytics/alert_engine.hpp"
 #include "agent/analytics/funnel.hpp"
@@ -47,6 +49,11 @@ analytics::day_analysis analyse_stored_day(sync::event_store& store, sync::run_l
 std::vector<analytics::hour_observation> forecast_history(sync::event_store& store, sync::run_log& runs,
                                                           std::chrono::sys_days day, const core::time_zone& zone,
                                                           const analytics::funnel_rules& rules, int weeks);
+
+// The raw events behind a local hour ("HH:MM") of an analysed day: every event in its trace
+// (both hours on the day clocks go back), in (source, seq) order. nullopt: the day has no such hour.
+std::optional<std::vector<core::event>> events_behind_hour(sync::event_store& store, const analytics::day_analysis& day,
+                                                           const core::time_zone& zone, std::string_view hhmm);
 
 struct analytics_service_options {
   std::chrono::seconds close_grace{300};

@@ -41,19 +41,12 @@ int run_report(const config::config& c, const report_options& o, std::ostream& o
     std::int64_t undecodable = 0;
     const auto a = analyse_stored_day(store, runs, day, *zone, *rules, now, &undecodable);
     if (!o.events_of.empty()) {
-      // The data behind an hour (twice on the day clocks go back): every event in its trace.
-      bool found = false;
-      for (const auto& h : a.hours) {
-        if (analytics::local_hhmm(h.start, *zone) != o.events_of) continue;
-        found = true;
-        for (const auto& r : h.trace.ranges())
-          for (auto seq = r.first; seq <= r.last; ++seq)
-            if (auto e = store.find(r.source, seq)) out << core::encode(*e) << "\n";
-      }
-      if (!found) {
+      const auto events = events_behind_hour(store, a, *zone, o.events_of);
+      if (!events) {
         err << "--events: no hour " << o.events_of << " on " << analytics::format_day(day) << " (HH:MM, local)\n";
         return 2;
       }
+      for (const auto& e : *events) out << core::encode(e) << "\n";
       return 0;
     }
     const analytics::store_identity id{c.store.tenant, c.store.id, c.store.name, c.store.currency};

@@ -244,6 +244,15 @@ struct health_config {
   std::int64_t interval_s = 0;
 };
 
+struct dashboard_config {
+  bool enabled = false;
+  std::string listen;
+  std::int64_t port = 0;
+  std::string base_url;
+  std::int64_t max_connections = 0;
+  std::string key_file;
+};
+
 struct log_config {
   std::string level;
 };
@@ -258,6 +267,7 @@ struct config {
   std::vector<alert_rule_config> alerts;
   notify_config notify;
   health_config health;
+  dashboard_config dashboard;
   log_config log;
 };
 

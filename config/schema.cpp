@@ -173,6 +173,14 @@ std::optional<std::string> host_port_or_empty(const std::string& s) {
   return std::nullopt;
 }
 
+std::optional<std::string> http_url_or_empty(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  if ((!s.starts_with("http://") && !s.starts_with("https://")) || s.find_first_of(" ?#") != std::string::npos ||
+      s.size() < 10)
+    return "\"" + s + "\" is not a base URL (e.g. \"http://192.168.1.20:8080\")";
+  return std::nullopt;
+}
+
 std::optional<std::string> optional_currency(const std::string& s) { return s.empty() ? std::nullopt : currency(s); }
 std::optional<std::string> optional_time_zone(const std::string& s) { return s.empty() ? std::nullopt : time_zone(s); }
 
@@ -551,6 +559,25 @@ std::vector<key_def> build_table() {
           1, 10000),
       int_key<&C::health, &health_config::interval_s>(
           {"health.interval_s", "Seconds between agent.health reports to HQ", hot}, 60, 1, 86400),
+      bool_key<&C::dashboard, &dashboard_config::enabled>(
+          {"dashboard.enabled", "Serve the store manager's dashboard (QR code) and the technician page"}, true),
+      string_key<&C::dashboard, &dashboard_config::listen>(
+          {"dashboard.listen", "Address the dashboard listens on (0.0.0.0 for every interface)"}, string{"0.0.0.0"},
+          non_empty),
+      int_key<&C::dashboard, &dashboard_config::port>({"dashboard.port", "Dashboard HTTP port; 0 picks a free one"},
+                                                      8080, 0, 65535),
+      string_key<&C::dashboard, &dashboard_config::base_url>(
+          {"dashboard.base_url",
+           "Address the QR code carries, e.g. http://192.168.1.20:8080; empty: this box's LAN address and port",
+           hot},
+          string{}, http_url_or_empty),
+      int_key<&C::dashboard, &dashboard_config::max_connections>(
+          {"dashboard.max_connections", "Browsers served at once; more are asked to retry"}, 64, 1, 10000),
+      string_key<&C::dashboard, &dashboard_config::key_file>(
+          {"dashboard.key_file",
+           "The key that signs the QR code's token (created when absent; `kelu qr --rotate` replaces it); empty: "
+           "dashboard.key beside storage.path"},
+          string{}),
       enum_key<&C::log, &log_config::level>({"log.level", "Log verbosity", hot}, "info",
                                             {"trace", "debug", "info", "warn", "error"})})
     t.push_back(std::move(k));

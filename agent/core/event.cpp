@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <random>
 
+#include "health_json.hpp"
 #include "traffic_json.hpp"
 
 namespace kelu::core {
@@ -89,6 +90,8 @@ json to_json(const pos_operator& o) {
   return j;
 }
 
+}  // namespace
+
 json to_json(const agent_health& h) {
   json sources = json::array();
   for (const auto& s : h.sources) {
@@ -119,6 +122,8 @@ json to_json(const agent_health& h) {
              return cameras;
            }()}};
 }
+
+namespace {
 
 pos_transaction_kind kind_from(const std::string& kind) {
   if (kind == "sale") return pos_transaction_kind::sale;

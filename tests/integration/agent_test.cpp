@@ -11,7 +11,11 @@
 #include <tuple>
 
 #include "drivers/pos_tcp_client.hpp"
+#include "agent/core/clock.hpp"
+#include "agent/core/time.hpp"
+#include "agent/dashboard/access_token.hpp"
 #include "support/broker.hpp"
+#include "support/http_get.hpp"
 #include "support/mqtt_collector.hpp"
 #include "support/process.hpp"
 #include "support/schema_check.hpp"
@@ -70,7 +74,8 @@ class agent_process : public testing::Test {
         {"storage", {{"path", dir.file("kelu.db")}}},
         {"mqtt", {{"uri", broker->uri()}, {"reconnect_min_ms", 50}, {"reconnect_max_ms", 500}}},
         {"sources", {{"pos_tcp", {{"listen", "127.0.0.1"}, {"port", pos_port}}}}},
-        {"health", {{"interval_s", 1}}}}.dump(2);
+        {"health", {{"interval_s", 1}}},
+        {"dashboard", {{"listen", "127.0.0.1"}, {"port", 0}}}}.dump(2);  // parallel agents: a free port each
   }
 
   void start_agent() {
@@ -257,6 +262,71 @@ TEST_P(agent_delivery, sigkill_mid_stream_loses_nothing_acknowledged) {
   for (const auto& id : acked_before_kill) EXPECT_TRUE(v.seqs_of_txn.count(id)) << id << " acknowledged, then lost";
   for (const auto& [id, s] : v.seqs_of_txn) EXPECT_EQ(s.size(), 1u) << id << " stored twice";
   EXPECT_EQ(v.by_identity.size(), 2000u);
+}
+
+// The store manager's dashboard on a running agent, over real HTTP: the QR link's token opens
+// it, nothing without; a sale at the till shows in today's figures; fleet metrics are served.
+TEST_F(agent_process, the_dashboard_serves_todays_figures_to_the_qr_token_only) {
+  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+  const auto port = test::free_port();
+  cfg["dashboard"] = {{"port", port}};
+  cfg["store"]["name"] = "静安店";
+  cfg["analytics"] = {{"live_interval_s", 1}};
+  std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+  start_agent();
+  ASSERT_TRUE(logged("dashboard: http://", 10s)) << log();
+  const auto key = dashboard::load_or_create_key(dir.file("dashboard.key"));  // made by the agent beside kelu.db
+  ASSERT_TRUE(key) << key.error_message();
+  const auto token = dashboard::make_token(*key, "acme", "sh-001");
+  EXPECT_NE(log().find(":" + std::to_string(port) + "/?t=" + token), std::string::npos) << log();
+
+  EXPECT_EQ(test::http_get(port, "/api/v1/today").status, 401);
+  EXPECT_EQ(test::http_get(port, "/api/v1/today", {{"Authorization", "Bearer " + token + "x"}}).status, 401);
+  const auto qr = test::http_get(port, "/?t=" + token);
+  EXPECT_EQ(qr.status, 303);
+  EXPECT_EQ(qr.location, "/");
+  const auto cookie = qr.set_cookie.substr(0, qr.set_cookie.find(';'));
+  const auto page = test::http_get(port, "/", {{"Cookie", cookie}});
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("/assets/app.js"), std::string::npos);
+  const auto script = test::http_get(port, "/assets/app.js");
+  EXPECT_EQ(script.status, 200);
+  EXPECT_EQ(script.content_type, "text/javascript; charset=utf-8");
+
+  // Three sales now (the fixture's lines are dated yesterday).
+  auto c = till();
+  std::string burst;
+  for (int n = 0; n < 3; ++n) {
+    auto line = json::parse(txn_line(n));
+    line["time"] = core::format_iso8601(core::system_clock{}.now_utc());
+    burst += line.dump() + "\n";
+  }
+  ASSERT_TRUE(c.send(burst, 5s));
+  for (int n = 0; n < 3; ++n) ASSERT_TRUE(c.read_line(10s));
+  json today;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto r = test::http_get(port, "/api/v1/today", {{"Cookie", cookie}});
+    ASSERT_EQ(r.status, 200) << r.error << r.body;
+    today = json::parse(r.body);
+    if (today["ready"].get<bool>() && today["report"]["totals"]["transactions"] == 3) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(today["report"]["totals"]["transactions"], 3) << today.dump(2);
+  EXPECT_EQ(today["store"]["name"], "静安店");
+  EXPECT_EQ(today["store"]["time_zone"], "Asia/Shanghai");
+  EXPECT_EQ(today["live"]["transactions"], 3);
+
+  const auto metrics = test::http_get(port, "/metrics", {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("\nkelu_today_transactions 3\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("kelu_source_accepted_total{source=\"pos-tcp\",driver=\"pos-tcp\"} 3"),
+            std::string::npos)
+      << metrics.body;
+  const auto health = test::http_get(port, "/api/v1/health", {{"Cookie", cookie}});
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(json::parse(health.body)["sources"][0]["accepted"], 3);
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
 }
 
 TEST_F(agent_process, sighup_with_a_broken_config_keeps_running) {

@@ -1,0 +1,182 @@
+#include "http_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+namespace kelu::dashboard {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+
+struct http_server::session {
+  explicit session(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  bool waiting = true;  // for a request: stop() may close it at once
+};
+
+namespace {
+
+response plain(unsigned version, http::status status, std::string body) {
+  response res{status, version};
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.set(http::field::connection, "close");
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+// After refusing a request whose rest is still coming: closing with it unread would reset the
+// connection and could destroy the answer before the client reads it. So stop sending, read and
+// drop a bounded amount for a moment, then close (a lingering close, as web servers do).
+asio::awaitable<void> linger(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::chrono::milliseconds(500));
+  std::array<char, 4096> sink;
+  for (std::size_t drained = 0; drained < 256 * 1024 && !ec;)
+    drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+}
+
+}  // namespace
+
+http_server::http_server(asio::any_io_executor ex, http_server_options options, handler h,
+                         std::shared_ptr<spdlog::logger> log)
+    : ex_(ex), options_(std::move(options)), handler_(std::move(h)), log_(std::move(log)), acceptor_(ex) {}
+
+http_server::~http_server() { stop(); }
+
+core::status http_server::start() {
+  const auto where = options_.listen + ":" + std::to_string(options_.port);
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(options_.listen, ec);
+  if (ec) return core::error{"dashboard: " + options_.listen + " is not an IP address"};
+  const tcp::endpoint endpoint{address, options_.port};
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return core::error{"dashboard: cannot listen on " + where + ": " + ec.message()};
+  port_ = acceptor_.local_endpoint().port();
+  accept();
+  return core::ok();
+}
+
+void http_server::accept() {
+  acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+    if (stopping_ || !acceptor_.is_open()) return;
+    if (!ec) {
+      ++stats_.connections;
+      if (sessions_.size() >= options_.max_connections)
+        refuse(std::move(socket));
+      else
+        serve(std::move(socket));
+    } else {
+      log_->warn("dashboard: accept: {}", ec.message());  // e.g. out of file descriptors: keep going
+    }
+    accept();
+  });
+}
+
+void http_server::refuse(tcp::socket socket) {
+  ++stats_.refused_busy;
+  asio::co_spawn(
+      ex_,
+      [stream = beast::tcp_stream(std::move(socket)), timeout = options_.write_timeout]() mutable -> asio::awaitable<void> {
+        auto res = plain(11, http::status::service_unavailable, "busy, try again\n");
+        res.set(http::field::retry_after, "2");
+        stream.expires_after(timeout);
+        beast::error_code ec;
+        co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) co_await linger(stream);
+      },
+      asio::detached);
+}
+
+void http_server::serve(tcp::socket socket) {
+  auto s = std::make_shared<session>(std::move(socket));
+  sessions_.insert(s);
+  stats_.active = static_cast<std::int64_t>(sessions_.size());
+  asio::co_spawn(
+      ex_,
+      [this, s]() -> asio::awaitable<void> {
+        beast::error_code ec;
+        const auto remote = s->stream.socket().remote_endpoint(ec);
+        const std::string address = ec ? std::string("?") : remote.address().to_string();
+        beast::flat_buffer buffer;
+        bool first = true;
+        while (!stopping_) {
+          http::request_parser<http::string_body> parser;
+          parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+          parser.body_limit(options_.max_body_bytes);
+          s->waiting = true;
+          // The idle limit applies between requests; a request must then arrive whole in time.
+          s->stream.expires_after(first ? options_.read_timeout : options_.idle_timeout);
+          co_await http::async_read_header(s->stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+          if (!ec && !parser.is_done()) {
+            s->stream.expires_after(options_.read_timeout);
+            co_await http::async_read(s->stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+          }
+          s->waiting = false;
+          first = false;
+          std::optional<response> res;
+          if (ec == beast::error::timeout) {
+            ++stats_.timeouts;
+            break;
+          } else if (ec == http::error::header_limit) {
+            ++stats_.too_large;
+            res = plain(11, http::status::request_header_fields_too_large, "request header too large\n");
+          } else if (ec == http::error::body_limit) {
+            ++stats_.too_large;
+            res = plain(11, http::status::payload_too_large, "request body too large\n");
+          } else if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+                     ec == asio::error::connection_reset || ec == asio::error::eof) {
+            break;
+          } else if (ec) {
+            ++stats_.bad_requests;
+            res = plain(11, http::status::bad_request, "bad request: " + ec.message() + "\n");
+          } else {
+            res = handler_(parser.get(), client_info{address, std::chrono::steady_clock::now()});
+            if (stopping_) res->keep_alive(false);
+          }
+          const bool refused = static_cast<bool>(ec);
+          const bool keep = res->keep_alive() && !refused;
+          s->stream.expires_after(options_.write_timeout);
+          co_await http::async_write(s->stream, *res, asio::redirect_error(asio::use_awaitable, ec));
+          if (ec == beast::error::timeout) ++stats_.timeouts;
+          if (!ec && refused) co_await linger(s->stream);
+          if (ec || !keep) break;
+        }
+        beast::error_code ignored;
+        s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        s->stream.close();
+        sessions_.erase(s);
+        stats_.active = static_cast<std::int64_t>(sessions_.size());
+      },
+      asio::detached);
+}
+
+void http_server::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  beast::error_code ignored;
+  acceptor_.close(ignored);
+  // Idle connections go now; one being answered closes after its response is written.
+  for (const auto& s : sessions_)
+    if (s->waiting) s->stream.cancel();
+}
+
+}  // namespace kelu::dashboard

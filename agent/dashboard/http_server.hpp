@@ -1,0 +1,79 @@
+#pragma once
+// The dashboard's HTTP/1.1 server on Boost.Beast. Everything bounded: at most
+// `max_connections` at once (more are answered 503 and closed), a deadline on every read and
+// write, header and body size limits (431 / 413), keep-alive with an idle limit. Requests go to
+// `handler` (the router) one at a time per connection, on the io_context thread.
+//
+// stop(): no new connections; connections waiting for a request are closed at once, a response
+// being written finishes (within the write deadline), then its connection closes. After the
+// last session ends (stats().active == 0), nothing touches the handler again. Destroy it after
+// that, or once the io_context will not run again.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "agent/core/result.hpp"
+#include "router.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kelu::dashboard {
+
+struct http_server_options {
+  std::string listen = "0.0.0.0";
+  std::uint16_t port = 8080;  // 0: any free port (tests)
+  std::size_t max_connections = 64;
+  std::chrono::milliseconds read_timeout{10000};  // a whole request, from its first byte
+  std::chrono::milliseconds idle_timeout{30000};  // keep-alive: waiting for the next request
+  std::chrono::milliseconds write_timeout{10000};
+  std::size_t max_header_bytes = 8 * 1024;
+  std::size_t max_body_bytes = 64 * 1024;
+};
+
+struct http_server_stats {
+  std::int64_t connections = 0;  // accepted, ever
+  std::int64_t active = 0;
+  std::int64_t refused_busy = 0;
+  std::int64_t timeouts = 0;
+  std::int64_t too_large = 0;
+  std::int64_t bad_requests = 0;
+};
+
+class http_server {
+ public:
+  using handler = std::function<response(const request&, const client_info&)>;
+  http_server(boost::asio::any_io_executor ex, http_server_options options, handler h,
+              std::shared_ptr<spdlog::logger> log);
+  ~http_server();
+
+  core::status start();  // binds and listens; the error names the address
+  std::uint16_t port() const { return port_; }
+  void stop();
+  const http_server_stats& stats() const { return stats_; }
+
+ private:
+  struct session;
+  void accept();
+  void serve(boost::asio::ip::tcp::socket socket);
+  void refuse(boost::asio::ip::tcp::socket socket);
+
+  boost::asio::any_io_executor ex_;
+  http_server_options options_;
+  handler handler_;
+  std::shared_ptr<spdlog::logger> log_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  bool stopping_ = false;
+  std::set<std::shared_ptr<session>> sessions_;
+  http_server_stats stats_;
+};
+
+}  // namespace kelu::dashboard

@@ -1,0 +1,43 @@
+#pragma once
+// What the dashboard shows, from the running agent (dashboard::dashboard_source): today from
+// the analytics service's last tick, health from the agent's own counters, the events behind an
+// hour from the store. On the io_context thread, like everything it reads.
+#include <functional>
+#include <string>
+
+#include "agent/analytics/report_json.hpp"
+#include "agent/core/clock.hpp"
+#include "agent/core/time_zone.hpp"
+#include "agent/dashboard/dashboard_source.hpp"
+
+namespace kelu::sync {
+class event_store;
+class run_log;
+}  // namespace kelu::sync
+
+namespace kelu {
+
+class analytics_service;
+
+class dashboard_view : public dashboard::dashboard_source {
+ public:
+  dashboard_view(analytics_service& analytics, sync::event_store& store, sync::run_log& runs,
+                 const core::time_zone& zone, analytics::store_identity identity,
+                 const core::clock& clock, std::function<core::agent_health()> health);
+
+  nlohmann::json today() override;
+  nlohmann::json health() override;
+  core::result<nlohmann::json> events(std::string_view day, std::string_view hour) override;
+  std::string metrics() override;
+
+ private:
+  analytics_service& analytics_;
+  sync::event_store& store_;
+  sync::run_log& runs_;
+  const core::time_zone& zone_;
+  analytics::store_identity identity_;
+  const core::clock& clock_;
+  std::function<core::agent_health()> health_;
+};
+
+}  // namespace kelu

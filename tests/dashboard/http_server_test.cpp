@@ -1,0 +1,184 @@
+// The server over real loopback sockets: keep-alive, the connection bound, size limits, read
+// deadlines and stop().
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <future>
+#include <thread>
+
+#include "agent/dashboard/http_server.hpp"
+
+namespace kelu::dashboard {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+struct server_fixture : testing::Test {
+  void start(http_server_options o) {
+    o.listen = "127.0.0.1";
+    o.port = 0;
+    server = std::make_unique<http_server>(io.get_executor(), o, [this](const request& req, const client_info& c) {
+      ++handled;
+      response res{http::status::ok, req.version()};
+      res.body() = std::string(req.target()) + " from " + c.address;
+      res.keep_alive(req.keep_alive());
+      res.prepare_payload();
+      return res;
+    }, std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
+    ASSERT_TRUE(server->start());
+    thread = std::thread([this] { io.run(); });
+  }
+  void TearDown() override {
+    if (!thread.joinable()) return;
+    asio::post(io, [this] { server->stop(); });
+    work.reset();
+    thread.join();  // returns when the last session has ended
+  }
+  // The server's counters, read on its own thread.
+  http_server_stats stats() {
+    std::promise<http_server_stats> p;
+    asio::post(io, [&] { p.set_value(server->stats()); });
+    return p.get_future().get();
+  }
+  tcp::socket connect() {
+    tcp::socket s(client_io);
+    s.connect({asio::ip::make_address("127.0.0.1"), server->port()});
+    return s;
+  }
+  static response exchange(tcp::socket& s, request req) {
+    req.prepare_payload();
+    http::write(s, req);
+    boost::beast::flat_buffer buffer;
+    response res;
+    http::read(s, buffer, res);
+    return res;
+  }
+  // Blocks until the server closes `s` (read returns EOF or reset); false if it stays open 10 s.
+  static bool closed_by_server(tcp::socket& s) {
+    s.non_blocking(false);
+    timeval tv{10, 0};
+    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char c;
+    boost::system::error_code ec;
+    for (;;) {
+      const auto n = s.read_some(asio::buffer(&c, 1), ec);
+      if (ec == asio::error::eof || ec == asio::error::connection_reset) return true;
+      if (ec) return false;  // the 10 s receive timeout
+      if (n == 0) return true;
+    }
+  }
+
+  asio::io_context io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{io.get_executor()};
+  asio::io_context client_io;
+  std::unique_ptr<http_server> server;
+  std::thread thread;
+  std::atomic<int> handled{0};
+};
+
+TEST_F(server_fixture, answers_requests_one_after_another_on_a_kept_alive_connection) {
+  start({});
+  auto s = connect();
+  for (int i = 0; i < 3; ++i) {
+    const auto res = exchange(s, request{http::verb::get, "/n" + std::to_string(i), 11});
+    EXPECT_EQ(res.result(), http::status::ok);
+    EXPECT_EQ(res.body(), "/n" + std::to_string(i) + " from 127.0.0.1");
+  }
+  EXPECT_EQ(handled, 3);
+  EXPECT_EQ(stats().connections, 1);
+}
+
+TEST_F(server_fixture, past_the_connection_bound_new_clients_get_503) {
+  http_server_options o;
+  o.max_connections = 2;
+  start(o);
+  auto a = connect();
+  auto b = connect();
+  EXPECT_EQ(exchange(a, request{http::verb::get, "/a", 11}).result(), http::status::ok);  // both served
+  EXPECT_EQ(exchange(b, request{http::verb::get, "/b", 11}).result(), http::status::ok);
+  auto c = connect();
+  const auto res = exchange(c, request{http::verb::get, "/c", 11});
+  EXPECT_EQ(res.result(), http::status::service_unavailable);
+  EXPECT_EQ(res[http::field::retry_after], "2");
+  EXPECT_TRUE(closed_by_server(c));
+  EXPECT_EQ(stats().refused_busy, 1);
+  EXPECT_EQ(handled, 2);
+}
+
+TEST_F(server_fixture, oversized_headers_and_bodies_are_refused) {
+  http_server_options o;
+  o.max_header_bytes = 1024;
+  o.max_body_bytes = 4096;
+  start(o);
+  {
+    auto s = connect();
+    request req{http::verb::get, "/", 11};
+    req.set("X-Pad", std::string(2000, 'x'));
+    EXPECT_EQ(exchange(s, req).result(), http::status::request_header_fields_too_large);
+    EXPECT_TRUE(closed_by_server(s));
+  }
+  {
+    auto s = connect();
+    request req{http::verb::post, "/", 11};
+    req.body() = std::string(5000, 'x');
+    EXPECT_EQ(exchange(s, req).result(), http::status::payload_too_large);
+    EXPECT_TRUE(closed_by_server(s));
+  }
+  {
+    auto s = connect();
+    asio::write(s, asio::buffer(std::string("NOT HTTP AT ALL\r\n\r\n")));
+    boost::beast::flat_buffer buffer;
+    response res;
+    http::read(s, buffer, res);
+    EXPECT_EQ(res.result(), http::status::bad_request);
+  }
+  EXPECT_EQ(handled, 0);
+  const auto st = stats();
+  EXPECT_EQ(st.too_large, 2);
+  EXPECT_EQ(st.bad_requests, 1);
+}
+
+TEST_F(server_fixture, a_client_that_stalls_mid_request_is_cut_off_at_the_read_deadline) {
+  http_server_options o;
+  o.read_timeout = 300ms;
+  start(o);
+  auto s = connect();
+  asio::write(s, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n")));  // never finished
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(closed_by_server(s));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 250ms);
+  EXPECT_EQ(stats().timeouts, 1);
+  EXPECT_EQ(handled, 0);
+  // The slot is free again.
+  auto next = connect();
+  EXPECT_EQ(exchange(next, request{http::verb::get, "/", 11}).result(), http::status::ok);
+}
+
+TEST_F(server_fixture, stop_closes_idle_connections_and_refuses_new_ones) {
+  start({});
+  auto idle = connect();
+  EXPECT_EQ(exchange(idle, request{http::verb::get, "/", 11}).result(), http::status::ok);
+  asio::post(io, [this] { server->stop(); });
+  EXPECT_TRUE(closed_by_server(idle));
+  EXPECT_EQ(stats().active, 0);
+  tcp::socket late(client_io);
+  boost::system::error_code ec;
+  late.connect({asio::ip::make_address("127.0.0.1"), server->port()}, ec);
+  EXPECT_TRUE(ec) << "still accepting after stop()";
+}
+
+}  // namespace
+}  // namespace kelu::dashboard
