@@ -40,6 +40,8 @@ namespace {
 // How long a stop waits for PUBACKs of messages already sent; the rest stay in the outbox.
 constexpr std::chrono::seconds drain_limit{3};
 constexpr std::chrono::seconds maintenance_interval{10};
+// New events to an open dashboard within this (the bar is 2 s from event to screen).
+constexpr std::chrono::milliseconds dashboard_push_delay{1000};
 // A whole configuration is a few KB; anything near this is not one.
 constexpr std::size_t max_desired_config_bytes = 256 * 1024;
 
@@ -141,7 +143,12 @@ core::status agent::start() {
     }
     if (commands_->handle(topic, payload)) publisher_->wake();
   });
-  committer_->on_commit([this] { publisher_->wake(); });
+  committer_->on_commit([this] {
+    publisher_->wake();
+    // Someone has the dashboard open: show the new events within about a second, not at the
+    // next regular tick (analytics.live_interval_s).
+    if (dashboard_server_ && dashboard_server_->subscribers() > 0) analytics_->tick_soon(dashboard_push_delay);
+  });
   aggregates_ = std::make_unique<sync::aggregate_store>(*db_, *outbox_);
   runs_ = std::make_unique<sync::run_log>(*db_);
   analytics_ = std::make_unique<analytics_service>(io_.get_executor(), *store_, *aggregates_, *runs_, boot_id_,
@@ -322,6 +329,13 @@ void agent::start_dashboard() {
     dashboard_server_.reset();
     return;
   }
+  analytics_->on_tick([this] {
+    if (!dashboard_server_ || dashboard_server_->subscribers() == 0) return;
+    auto today = dashboard_view_->today().dump();
+    if (today == dashboard_pushed_) return;  // unchanged: nothing to send
+    dashboard_server_->publish(dashboard::sse_event("today", today));
+    dashboard_pushed_ = std::move(today);
+  });
   const auto url = dashboard::base_url(cfg_.dashboard.base_url, dashboard_server_->port());
   log_->info("dashboard: {}/?t={} (key {}, {})", url,
              dashboard::make_token(*dashboard_key_, cfg_.store.tenant, cfg_.store.id), dashboard_key_->id,

@@ -113,6 +113,7 @@ class agent {
   std::unique_ptr<dashboard_view> dashboard_view_;
   std::unique_ptr<dashboard::router> dashboard_router_;
   std::unique_ptr<dashboard::http_server> dashboard_server_;
+  std::string dashboard_pushed_;  // the last `today` sent to streaming dashboards
   bool stopping_ = false;
 };
 

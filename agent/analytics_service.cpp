@@ -120,8 +120,18 @@ void analytics_service::update(analytics::funnel_rules rules, std::vector<config
   }
 }
 
-void analytics_service::schedule() {
-  timer_.expires_after(options_.live_interval);
+void analytics_service::schedule() { arm(steady_clock::now() + options_.live_interval); }
+
+void analytics_service::tick_soon(std::chrono::milliseconds within) {
+  if (stopped_) return;
+  const auto at = steady_clock::now() + within;
+  if (at < next_tick_) arm(at);
+}
+
+void analytics_service::arm(steady_clock::time_point at) {
+  next_tick_ = at;
+  // Re-arming cancels the pending wait: its handler sees operation_aborted and does nothing.
+  timer_.expires_at(at);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
     tick();
@@ -171,6 +181,7 @@ void analytics_service::tick() {
   }
   stats_.last_compute_ms = duration_cast<milliseconds>(steady_clock::now() - started).count();
   if (sent && on_sent_) on_sent_();
+  if (on_tick_) on_tick_();
 }
 
 bool analytics_service::process_day(sys_days day, core::utc_time now) {

@@ -97,6 +97,11 @@ class analytics_service {
               analytics_service_options options);
   // Runs one tick now (tests, and the agent's stop so the last figures are sent).
   void tick();
+  // Brings the next tick forward to within `within` (a dashboard is watching and new events
+  // came): at most one tick per `within`, since the scheduled one moves only earlier.
+  void tick_soon(std::chrono::milliseconds within);
+  // After every tick (the dashboard pushes today's figures when they changed).
+  void on_tick(std::function<void()> listener) { on_tick_ = std::move(listener); }
   // Today so far, as of the last tick.
   const std::optional<analytics::day_analysis>& today() const { return today_; }
   const analytics::funnel_rules& rules() const { return rules_; }
@@ -112,11 +117,14 @@ class analytics_service {
 
  private:
   void schedule();
+  void arm(std::chrono::steady_clock::time_point at);
   bool process_day(std::chrono::sys_days day, core::utc_time now);
   void publish_live(const analytics::day_analysis& today, core::utc_time now);
   bool judge_alerts(core::utc_time now);
 
   boost::asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point next_tick_{};
+  std::function<void()> on_tick_;
   sync::event_store& events_;
   sync::aggregate_store& aggregates_;
   sync::run_log& runs_;

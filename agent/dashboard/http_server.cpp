@@ -3,6 +3,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -13,7 +15,9 @@
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
+#include <optional>
 
 namespace kelu::dashboard {
 
@@ -23,9 +27,12 @@ namespace http = beast::http;
 using asio::ip::tcp;
 
 struct http_server::session {
-  explicit session(tcp::socket s) : stream(std::move(s)) {}
+  explicit session(tcp::socket s) : stream(std::move(s)), wake(stream.get_executor()) {}
   beast::tcp_stream stream;
-  bool waiting = true;  // for a request: stop() may close it at once
+  bool waiting = true;    // for a request: stop() may close it at once
+  bool streaming = false;  // Server-Sent Events
+  std::optional<std::string> next;  // the newest event not yet written
+  asio::steady_timer wake;
 };
 
 namespace {
@@ -52,6 +59,18 @@ asio::awaitable<void> linger(beast::tcp_stream& stream) {
 }
 
 }  // namespace
+
+std::string sse_event(std::string_view name, std::string_view data) {
+  std::string out = "event: " + std::string(name) + "\n";
+  for (std::size_t at = 0; at <= data.size();) {
+    const auto nl = std::min(data.find('\n', at), data.size());
+    out += "data: ";
+    out += data.substr(at, nl - at);
+    out += "\n";
+    at = nl + 1;
+  }
+  return out + "\n";
+}
 
 http_server::http_server(asio::any_io_executor ex, http_server_options options, handler h,
                          std::shared_ptr<spdlog::logger> log)
@@ -151,6 +170,10 @@ void http_server::serve(tcp::socket socket) {
           } else {
             res = handler_(parser.get(), client_info{address, std::chrono::steady_clock::now()});
             if (stopping_) res->keep_alive(false);
+            if (res->result() == http::status::ok && (*res)[http::field::content_type] == "text/event-stream") {
+              co_await stream_events(s, *res);
+              break;
+            }
           }
           const bool refused = static_cast<bool>(ec);
           const bool keep = res->keep_alive() && !refused;
@@ -169,6 +192,47 @@ void http_server::serve(tcp::socket socket) {
       asio::detached);
 }
 
+asio::awaitable<void> http_server::stream_events(std::shared_ptr<session> s, const response& head) {
+  // The header by hand: no Content-Length and no chunking, the body runs until either side closes.
+  std::string out = "HTTP/1.1 200 OK\r\n";
+  for (const auto& f : head)
+    if (f.name() != http::field::content_length) out += std::string(f.name_string()) + ": " + std::string(f.value()) + "\r\n";
+  out += "Connection: keep-alive\r\n\r\n" + head.body();
+  s->streaming = true;
+  beast::error_code ec;
+  while (!stopping_) {
+    s->stream.expires_after(options_.write_timeout);
+    co_await asio::async_write(s->stream, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    if (!s->next) {
+      s->wake.expires_after(options_.heartbeat);
+      co_await s->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (stopping_) break;
+    }
+    if (s->next) {
+      out = std::move(*s->next);
+      s->next.reset();
+      ++stats_.events_sent;
+    } else {
+      out = ": keep-alive\n\n";
+    }
+  }
+  s->streaming = false;
+}
+
+void http_server::publish(const std::string& event) {
+  for (const auto& s : sessions_) {
+    if (!s->streaming) continue;
+    if (s->next) ++stats_.events_superseded;
+    s->next = event;
+    s->wake.cancel();
+  }
+}
+
+std::size_t http_server::subscribers() const {
+  return static_cast<std::size_t>(std::count_if(sessions_.begin(), sessions_.end(), [](const auto& s) { return s->streaming; }));
+}
+
 void http_server::stop() {
   if (stopping_) return;
   stopping_ = true;
@@ -176,7 +240,10 @@ void http_server::stop() {
   acceptor_.close(ignored);
   // Idle connections go now; one being answered closes after its response is written.
   for (const auto& s : sessions_)
-    if (s->waiting) s->stream.cancel();
+    if (s->waiting || s->streaming) {
+      s->wake.cancel();
+      s->stream.cancel();
+    }
 }
 
 }  // namespace kelu::dashboard

@@ -4,11 +4,20 @@
 // write, header and body size limits (431 / 413), keep-alive with an idle limit. Requests go to
 // `handler` (the router) one at a time per connection, on the io_context thread.
 //
-// stop(): no new connections; connections waiting for a request are closed at once, a response
+// Server-Sent Events: a response the handler gives with Content-Type text/event-stream keeps its
+// connection open after the header and its body; publish() then sends an event to every such
+// connection. Only the newest event matters to a page showing "today so far", so an event not
+// yet written to a slow client is replaced by the next (bounded memory per client). A comment
+// line goes every 15 s so proxies and phones keep the connection.
+//
+// stop(): no new connections; connections waiting for a request or streaming are closed at once, a response
 // being written finishes (within the write deadline), then its connection closes. After the
 // last session ends (stats().active == 0), nothing touches the handler again. Destroy it after
 // that, or once the io_context will not run again.
 #include <boost/asio/any_io_executor.hpp>
+#include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
+
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
@@ -17,6 +26,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "agent/core/result.hpp"
 #include "router.hpp"
@@ -34,9 +44,13 @@ struct http_server_options {
   std::chrono::milliseconds read_timeout{10000};  // a whole request, from its first byte
   std::chrono::milliseconds idle_timeout{30000};  // keep-alive: waiting for the next request
   std::chrono::milliseconds write_timeout{10000};
+  std::chrono::milliseconds heartbeat{15000};  // streaming connections: a comment line this often
   std::size_t max_header_bytes = 8 * 1024;
   std::size_t max_body_bytes = 64 * 1024;
 };
+
+// "event: {name}\ndata: {line}\n...\n\n" (one data line per line of `data`).
+std::string sse_event(std::string_view name, std::string_view data);
 
 struct http_server_stats {
   std::int64_t connections = 0;  // accepted, ever
@@ -45,6 +59,8 @@ struct http_server_stats {
   std::int64_t timeouts = 0;
   std::int64_t too_large = 0;
   std::int64_t bad_requests = 0;
+  std::int64_t events_sent = 0;
+  std::int64_t events_superseded = 0;  // replaced before a slow client took them
 };
 
 class http_server {
@@ -57,6 +73,9 @@ class http_server {
   core::status start();  // binds and listens; the error names the address
   std::uint16_t port() const { return port_; }
   void stop();
+  // To every streaming connection: `event` as sse_event() formats it.
+  void publish(const std::string& event);
+  std::size_t subscribers() const;
   const http_server_stats& stats() const { return stats_; }
 
  private:
@@ -64,6 +83,7 @@ class http_server {
   void accept();
   void serve(boost::asio::ip::tcp::socket socket);
   void refuse(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> stream_events(std::shared_ptr<session> s, const response& head);
 
   boost::asio::any_io_executor ex_;
   http_server_options options_;

@@ -3,6 +3,8 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include "http_server.hpp"
+
 namespace kelu::dashboard {
 
 namespace http = boost::beast::http;
@@ -148,7 +150,7 @@ response router::route(const request& req, const client_info& client, std::strin
   }
 
   const bool known = path == "/" || path == "/metrics" || path == "/api/v1/today" || path == "/api/v1/health" ||
-                     path == "/api/v1/events";
+                     path == "/api/v1/events" || path == "/api/v1/stream";
   if (!known) {
     ++stats_.not_found;
     return error_reply(req, http::status::not_found, "no such page");
@@ -191,6 +193,8 @@ response router::route(const request& req, const client_info& client, std::strin
   }
   if (path == "/api/v1/today") return json_reply(req, http::status::ok, source_.today());
   if (path == "/api/v1/health") return json_reply(req, http::status::ok, source_.health());
+  // Server-Sent Events: today now, then each time it changes (http_server::publish).
+  if (path == "/api/v1/stream") return reply(req, http::status::ok, "text/event-stream", sse_event("today", source_.today().dump()));
   if (path == "/metrics") return reply(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8", source_.metrics());
   // /api/v1/events
   const auto day = query.find("day");

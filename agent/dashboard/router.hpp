@@ -6,6 +6,7 @@
 //   GET /                  the store manager's page (the token in the cookie)
 //   GET /api/v1/today      today so far                     GET /api/v1/health   data health
 //   GET /api/v1/events?day=YYYY-MM-DD&hour=HH:MM            the raw events behind an hour
+//   GET /api/v1/stream     Server-Sent Events: `today` now and whenever it changes
 //   GET /metrics           Prometheus text, for fleet operations
 //   GET /assets/NAME       the page's embedded scripts and styles (no token: nothing private)
 //

@@ -33,6 +33,11 @@ struct server_fixture : testing::Test {
     server = std::make_unique<http_server>(io.get_executor(), o, [this](const request& req, const client_info& c) {
       ++handled;
       response res{http::status::ok, req.version()};
+      if (req.target() == "/stream") {
+        res.set(http::field::content_type, "text/event-stream");
+        res.body() = sse_event("hello", "first");
+        return res;
+      }
       res.body() = std::string(req.target()) + " from " + c.address;
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
@@ -178,6 +183,57 @@ TEST_F(server_fixture, stop_closes_idle_connections_and_refuses_new_ones) {
   boost::system::error_code ec;
   late.connect({asio::ip::make_address("127.0.0.1"), server->port()}, ec);
   EXPECT_TRUE(ec) << "still accepting after stop()";
+}
+
+
+TEST(sse, events_are_framed_line_by_line) {
+  EXPECT_EQ(sse_event("today", "{\"a\":1}"), "event: today\ndata: {\"a\":1}\n\n");
+  EXPECT_EQ(sse_event("x", "one\ntwo"), "event: x\ndata: one\ndata: two\n\n");
+}
+
+// Server-Sent Events over a real socket: the first event with the header, then what publish()
+// sends, the newest replacing one not yet written, heartbeats, and stop() ending the stream.
+TEST_F(server_fixture, streams_published_events_to_every_listener) {
+  http_server_options o;
+  o.heartbeat = 200ms;
+  start(o);
+  std::vector<tcp::socket> clients;
+  for (int i = 0; i < 2; ++i) {
+    clients.push_back(connect());
+    asio::write(clients.back(), asio::buffer(std::string("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")));
+  }
+  const auto read_until = [](tcp::socket& s, const std::string& what) {
+    std::string got;
+    timeval tv{10, 0};
+    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[512];
+    boost::system::error_code ec;
+    while (got.find(what) == std::string::npos) {
+      const auto n = s.read_some(asio::buffer(buf), ec);
+      if (ec) break;
+      got.append(buf, n);
+    }
+    return got;
+  };
+  for (auto& c : clients) {
+    const auto head = read_until(c, "data: first\n\n");
+    EXPECT_EQ(head.find("HTTP/1.1 200 OK\r\n"), 0u) << head;
+    EXPECT_NE(head.find("Content-Type: text/event-stream\r\n"), std::string::npos) << head;
+    EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+  }
+  // Both are streaming now (the server counts them on its own thread).
+  const auto subscribers = [this] {
+    std::promise<std::size_t> p;
+    asio::post(io, [&] { p.set_value(server->subscribers()); });
+    return p.get_future().get();
+  };
+  EXPECT_EQ(subscribers(), 2u);
+  asio::post(io, [this] { server->publish(sse_event("today", "{\"n\":1}")); });
+  for (auto& c : clients) EXPECT_NE(read_until(c, "data: {\"n\":1}\n\n").find("event: today"), std::string::npos);
+  EXPECT_NE(read_until(clients[0], ": keep-alive\n\n").find("keep-alive"), std::string::npos);  // 200 ms heartbeat
+  asio::post(io, [this] { server->stop(); });
+  for (auto& c : clients) EXPECT_TRUE(closed_by_server(c));
+  EXPECT_EQ(stats().events_sent, 2);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// The store manager's page: today's funnel from /api/v1/today, refreshed every few seconds,
-// in Chinese or English. Everything comes from the box itself (no CDN, no account).
+// The store manager's page: today's funnel, pushed by the box as it changes (Server-Sent Events
+// on /api/v1/stream), in Chinese or English. Everything comes from the box itself (no CDN, no
+// account). Health is polled every 30 s; so is today, in case the stream is down.
 'use strict';
 
 const TEXT = {
@@ -151,6 +152,16 @@ async function refresh() {
   }
 }
 
+function listen() {
+  // EventSource reconnects by itself after a dropped connection (a phone waking up).
+  const es = new EventSource('/api/v1/stream');
+  es.addEventListener('today', (e) => {
+    last = JSON.parse(e.data);
+    document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+    render(last);
+  });
+}
+
 document.addEventListener('DOMContentLoaded', () => {
   renderStatic();
   $('lang').addEventListener('click', () => {
@@ -159,5 +170,6 @@ document.addEventListener('DOMContentLoaded', () => {
     if (last) render(last); else renderStatic();
   });
   refresh();
-  setInterval(refresh, 5000);
+  listen();
+  setInterval(refresh, 30000);
 });
