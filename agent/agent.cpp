@@ -5,7 +5,10 @@
 
 #include <boost/asio/post.hpp>
 
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 
 #include "config/loader.hpp"
@@ -20,8 +23,10 @@
 #include "agent/dashboard/attempt_limiter.hpp"
 #include "agent/dashboard/http_server.hpp"
 #include "agent/dashboard/lan_address.hpp"
+#include "agent/dashboard/qr_code.hpp"
 #include "agent/dashboard/router.hpp"
 #include "dashboard_view.hpp"
+#include "qr_command.hpp"
 #include "pos_sources.hpp"
 #include "sync/aggregate_store.hpp"
 #include "sync/command_handler.hpp"
@@ -232,6 +237,7 @@ void agent::request_stop() {
 }
 
 void agent::reload() {
+  reload_dashboard_key();
   if (config_path_.empty()) return;
   auto loaded = config::load_file(config_path_);
   if (!loaded.ok()) {
@@ -300,9 +306,7 @@ void agent::on_desired_config(const std::string& payload) {
 }
 
 void agent::start_dashboard() {
-  const auto key_file = cfg_.dashboard.key_file.empty()
-                            ? std::filesystem::path(cfg_.storage.path).parent_path() / "dashboard.key"
-                            : std::filesystem::path(cfg_.dashboard.key_file);
+  const auto key_file = dashboard_key_path(cfg_);
   auto key = dashboard::load_or_create_key(key_file);
   if (!key) {
     log_->error("dashboard off: {}", key.error_message());
@@ -337,9 +341,23 @@ void agent::start_dashboard() {
     dashboard_pushed_ = std::move(today);
   });
   const auto url = dashboard::base_url(cfg_.dashboard.base_url, dashboard_server_->port());
-  log_->info("dashboard: {}/?t={} (key {}, {})", url,
-             dashboard::make_token(*dashboard_key_, cfg_.store.tenant, cfg_.store.id), dashboard_key_->id,
-             key_file.string());
+  const auto link = url + "/?t=" + dashboard::make_token(*dashboard_key_, cfg_.store.tenant, cfg_.store.id);
+  log_->info("dashboard: {} (key {}, {})", link, dashboard_key_->id, key_file.string());
+  // A technician starting it by hand scans it off the screen (`kelu qr` prints it any time).
+  if (::isatty(STDERR_FILENO))
+    if (auto qr = dashboard::encode_qr(link)) std::fputs(dashboard::qr_terminal(*qr).c_str(), stderr);
+}
+
+void agent::reload_dashboard_key() {
+  if (!dashboard_key_) return;
+  auto key = dashboard::load_or_create_key(dashboard_key_path(cfg_));
+  if (!key) {
+    log_->error("reload: keeping the dashboard key: {}", key.error_message());
+    return;
+  }
+  if (key->id == dashboard_key_->id && key->secret == dashboard_key_->secret) return;
+  *dashboard_key_ = std::move(key).value();  // the router holds it by reference: old codes stop at once
+  log_->warn("reload: new dashboard key {}: codes printed before no longer open the dashboard", dashboard_key_->id);
 }
 
 void agent::schedule_health() {

@@ -81,6 +81,8 @@ class agent {
   // The dashboard (dashboard.enabled): a failure to listen is logged, not fatal, since counting
   // and syncing matter more than the page.
   void start_dashboard();
+  // SIGHUP: `kelu qr --rotate` replaced the key file.
+  void reload_dashboard_key();
   void schedule_maintenance();
   std::string status_payload(const std::string& state, const std::string& reason) const;
 

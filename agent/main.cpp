@@ -14,6 +14,7 @@
 #include "count_command.hpp"
 #endif
 #include "ingest_command.hpp"
+#include "qr_command.hpp"
 #include "report_command.hpp"
 #include "config/loader.hpp"
 #include "config/schema.hpp"
@@ -146,6 +147,14 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--events", report.events_of,
                          "HH:MM: print the raw events behind that hour's figures, one JSON per line");
 
+  std::string qr_config;
+  kelu::qr_options qr;
+  auto* qr_cmd = app.add_subcommand("qr", "The dashboard's QR code: in the terminal, as a printable A6 sign, as PNG");
+  qr_cmd->add_option("-c,--config", qr_config, "Configuration file")->required()->check(CLI::ExistingFile);
+  qr_cmd->add_option("--svg", qr.svg, "Write the A6 sign (store name, code, how to use it) for printing");
+  qr_cmd->add_option("--png", qr.png, "Write the code alone as PNG");
+  qr_cmd->add_flag("--rotate", qr.rotate, "Replace the key first: every code printed before stops working");
+
 #ifdef KELU_WITH_VISION
   kelu::count_options count;
   auto* count_cmd = app.add_subcommand("count", "Count people crossing lines in a recorded video, as fast as it runs");
@@ -198,6 +207,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     return kelu::run_report(loaded.value, report, std::cout, std::cerr);
+  }
+  if (*qr_cmd) {
+    const auto loaded = kelu::config::load_file(qr_config);
+    if (!loaded.ok()) {
+      for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
+      return 2;
+    }
+    return kelu::run_qr(loaded.value, qr, std::cout, std::cerr);
   }
   if (*run_cmd) return run(run_config);
   if (*validate_cmd) return validate(validate_path);

@@ -1,5 +1,6 @@
 // The whole agent as a process: a till over TCP -> kelu run -> SQLite -> a real mosquitto -> HQ.
 #include <signal.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -363,6 +364,54 @@ TEST_F(agent_process, the_dashboard_serves_todays_figures_to_the_qr_token_only) 
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(json::parse(health.body)["sources"][0]["accepted"], 3);
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();  // the open stream does not hold up the stop
+}
+
+// The printed sign's round trip: `kelu qr` writes the code, a QR reader (zbarimg) reads the link
+// off it, and that link opens the dashboard. `kelu qr --rotate` and a SIGHUP revoke it.
+TEST_F(agent_process, the_printed_qr_code_opens_the_dashboard_until_the_key_is_rotated) {
+  if (::access("/usr/bin/zbarimg", X_OK) != 0) GTEST_SKIP() << "zbarimg is not installed (scripts/setup installs zbar-tools)";
+  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+  const auto port = test::free_port();
+  cfg["dashboard"] = {{"listen", "127.0.0.1"}, {"port", port}, {"base_url", "http://127.0.0.1:" + std::to_string(port)}};
+  std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+  start_agent();
+  ASSERT_TRUE(logged("dashboard: http://", 10s)) << log();
+  const auto qr_link = [&](bool rotate) {
+    std::vector<std::string> argv{KELU_BINARY, "qr", "-c", dir.file("kelu.json"), "--png", dir.file("qr.png"),
+                                  "--svg", dir.file("sign.svg")};
+    if (rotate) argv.push_back("--rotate");
+    test::process qr(argv, dir.file("qr.out"));
+    EXPECT_EQ(qr.wait(20s), 0);
+    const auto out = dir.file(rotate ? "zbar-rotated.out" : "zbar.out");  // process() appends
+    test::process zbar({"/usr/bin/zbarimg", "--raw", "-q", dir.file("qr.png")}, out);
+    EXPECT_EQ(zbar.wait(20s), 0);
+    std::ifstream in(out);
+    for (std::string line; std::getline(in, line);)
+      if (line.starts_with("http")) return line;
+    return std::string();
+  };
+  const auto open = [&](const std::string& link) {
+    const std::string prefix = "http://127.0.0.1:" + std::to_string(port);
+    EXPECT_TRUE(link.starts_with(prefix + "/?t=")) << link;
+    const auto qr = test::http_get(port, link.substr(prefix.size()));
+    if (qr.status != 303) return qr;
+    return test::http_get(port, qr.location, {{"Cookie", qr.set_cookie.substr(0, qr.set_cookie.find(';'))}});
+  };
+  const auto first = qr_link(false);
+  EXPECT_NE(log().find(first), std::string::npos) << "the agent and kelu qr show the same link";
+  const auto page = open(first);
+  EXPECT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("<title>"), std::string::npos);
+
+  const auto second = qr_link(true);
+  EXPECT_NE(second, first);
+  ::kill(agent->pid(), SIGHUP);
+  ASSERT_TRUE(logged("reload: new dashboard key", 10s)) << log();
+  const auto old = open(first);
+  EXPECT_EQ(old.status, 401);
+  EXPECT_NE(old.body.find("replaced"), std::string::npos) << old.body;
+  EXPECT_EQ(open(second).status, 200);
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
 }
 
 TEST_F(agent_process, sighup_with_a_broken_config_keeps_running) {

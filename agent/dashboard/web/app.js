@@ -105,7 +105,8 @@ function render(today) {
   const rows = r.hours.filter((h) => h.open_ms > 0 || h.visitors > 0 || h.transactions > 0).map((h) => {
     const tr = document.createElement('tr');
     tr.dataset.hour = hhmm(h.local_start);
-    for (const v of [hhmm(h.local_start), num(h.visitors), num(h.transactions), money(h.net_sales_minor, r.currency)]) {
+    for (const v of [hhmm(h.local_start), counted ? num(h.visitors) : '–', num(h.transactions),
+      money(h.net_sales_minor, r.currency)]) {
       const td = document.createElement('td');
       td.textContent = v;
       tr.appendChild(td);
