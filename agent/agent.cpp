@@ -340,8 +340,8 @@ void agent::start_dashboard() {
     dashboard_server_->publish(dashboard::sse_event("today", today));
     dashboard_pushed_ = std::move(today);
   });
-  const auto url = dashboard::base_url(cfg_.dashboard.base_url, dashboard_server_->port());
-  const auto link = url + "/?t=" + dashboard::make_token(*dashboard_key_, cfg_.store.tenant, cfg_.store.id);
+  const auto link = dashboard::dashboard_link(cfg_.dashboard.base_url, dashboard_server_->port(),
+                                              dashboard::make_token(*dashboard_key_, cfg_.store.tenant, cfg_.store.id));
   log_->info("dashboard: {} (key {}, {})", link, dashboard_key_->id, key_file.string());
   // A technician starting it by hand scans it off the screen (`kelu qr` prints it any time).
   if (::isatty(STDERR_FILENO))

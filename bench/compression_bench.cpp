@@ -5,7 +5,6 @@
 // and in compressed batches of 10 / 100 / 1000 events, with zlib's deflate (in every HQ
 // language's standard library) and zstd, and what compressing costs beside the limit measured
 // in the same run: encoding the events to JSON, which the box does for every event anyway.
-#include <zlib.h>
 #if KELU_HAVE_ZSTD
 #include <zstd.h>
 #endif
@@ -44,17 +43,11 @@ std::size_t wire_bytes(std::size_t topic, std::size_t payload) {
   return 1 + length_bytes + remaining + 4;
 }
 
-std::string deflate(const std::string& in) {
-  uLongf n = compressBound(static_cast<uLong>(in.size()));
-  std::string out(n, '\0');
-  compress2(reinterpret_cast<Bytef*>(out.data()), &n, reinterpret_cast<const Bytef*>(in.data()),
-            static_cast<uLong>(in.size()), Z_DEFAULT_COMPRESSION);
-  out.resize(n);
-  return out;
-}
-
 #if KELU_HAVE_ZSTD
-std::string zstd(const std::string& in) {
+// The same lines as sync::deflate_batch packs, through zstd instead.
+std::string zstd(const std::vector<std::string>& events) {
+  std::string in;
+  for (const auto& e : events) (in += e) += '\n';
   std::string out(ZSTD_compressBound(in.size()), '\0');
   out.resize(ZSTD_compress(out.data(), out.size(), in.data(), in.size(), 3));
   return out;
@@ -79,7 +72,7 @@ int main() {
     raw += sent.back().size();
     wire += wire_bytes(r.topic.size(), sent.back().size());
   }
-  const std::size_t topic = rows.front().topic.size() + 6;  // .../events/{stream}/batch
+  const std::size_t topic = sync::backfill_topic(rows.front().topic).size();
   const double encode = seconds_of(
       [&] {
         std::size_t n = 0;
@@ -92,10 +85,13 @@ int main() {
               sent.size(), static_cast<double>(raw) / 1024.0, static_cast<double>(wire) / 1024.0);
   std::printf("  encoding the events to JSON (limit): %.2f us/event\n", encode / per_event * 1e6);
   std::printf("  %-8s %6s %10s %9s %14s %12s\n", "codec", "batch", "wire KB", "of plain", "us/event", "x encode");
-  std::vector<std::pair<const char*, std::string (*)(const std::string&)>> codecs{{"deflate", &deflate}};
+  // zlib is the box's own codec (sync::deflate_batch); zstd only for comparison.
+  std::vector<std::pair<const char*, std::string (*)(const std::vector<std::string>&)>> codecs{
+      {"deflate", &sync::deflate_batch}};
 #if KELU_HAVE_ZSTD
   codecs.emplace_back("zstd-3", &zstd);
 #endif
+  std::size_t batched = 0;  // zlib, 100 a message: as mqtt.backfill_batch 100 sends
   for (const auto& [name, codec] : codecs) {
     for (const std::size_t batch : {1u, 10u, 100u, 1000u}) {
       std::size_t bytes = 0;
@@ -103,24 +99,20 @@ int main() {
           [&] {
             bytes = 0;
             for (std::size_t i = 0; i < sent.size(); i += batch) {
-              std::string joined;
-              for (std::size_t k = i; k < std::min(sent.size(), i + batch); ++k) joined += sent[k] + "\n";
-              bytes += wire_bytes(topic, codec(joined).size());
+              const auto end = std::min(sent.size(), i + batch);
+              bytes += wire_bytes(topic, codec({sent.begin() + static_cast<std::ptrdiff_t>(i),
+                                                sent.begin() + static_cast<std::ptrdiff_t>(end)})
+                                             .size());
             }
           },
           3);
+      if (codec == &sync::deflate_batch && batch == 100) batched = bytes;
       std::printf("  %-8s %6zu %10.0f %8.1f%% %14.2f %12.2f\n", name, batch, static_cast<double>(bytes) / 1024.0,
                   100.0 * static_cast<double>(bytes) / static_cast<double>(wire), t / per_event * 1e6,
                   t / encode);
     }
   }
-  // What it means for a store back from a week offline on a 1 Mbit/s uplink, with the box's
-  // codec (zlib, batches of 100 as mqtt.backfill_batch would be set).
-  std::size_t batched = 0;
-  for (std::size_t i = 0; i < sent.size(); i += 100)
-    batched += wire_bytes(topic, sync::deflate_batch({sent.begin() + static_cast<std::ptrdiff_t>(i),
-                                                      sent.begin() + static_cast<std::ptrdiff_t>(std::min(sent.size(), i + 100))})
-                                     .size());
+  // What it means for a store back from a week offline on a 1 Mbit/s uplink.
   const auto week_minutes = [](std::size_t bytes) { return 7.0 * static_cast<double>(bytes) * 8 / 1e6 / 60; };
   std::printf("  a week's backlog at 1 Mbit/s: %.1f min one message per event, %.1f min in zlib batches of 100 "
               "(sync::deflate_batch)\n",

@@ -16,6 +16,7 @@ namespace {
 // Put first in a backlog event's JSON, so HQ tells a late event from a live one without
 // comparing clocks.
 constexpr std::string_view historical_flag = R"("historical":true,)";
+std::string flagged(const std::string& payload) { return "{" + std::string(historical_flag) + payload.substr(1); }
 }  // namespace
 
 // Everything Paho: the client and the listeners it calls on its own thread. Each callback
@@ -381,7 +382,7 @@ bool mqtt_publisher::send_batches(const std::vector<outbox_row>& rows, std::size
     std::vector<std::string> lines;
     std::vector<std::int64_t> ids;
     for (const auto* r : m.rows) {
-      lines.push_back("{" + std::string(historical_flag) + r->payload.substr(1));
+      lines.push_back(flagged(r->payload));
       ids.push_back(r->id);
     }
     if (!publish_tracked(m.topic, deflate_batch(lines), 1, false, std::move(ids))) return false;
@@ -432,9 +433,7 @@ bool mqtt_publisher::send(const outbox_row& r, bool historical, std::int64_t& cu
   }
   // Set first: a lost connection inside publish_tracked starts the cursors over, and that stands.
   cursor = r.id - 1;
-  const bool ok = flag ? publish_tracked(r.topic, "{" + std::string(historical_flag) + r.payload.substr(1), r.qos,
-                                         r.retain, {r.id})
-                       : publish_tracked(r.topic, r.payload, r.qos, r.retain, {r.id});
+  const bool ok = publish_tracked(r.topic, flag ? flagged(r.payload) : r.payload, r.qos, r.retain, {r.id});
   if (ok) cursor = r.id;
   return ok;
 }

@@ -128,7 +128,6 @@ void http_server::refuse(tcp::socket socket) {
 void http_server::serve(tcp::socket socket) {
   auto s = std::make_shared<session>(std::move(socket));
   sessions_.insert(s);
-  stats_.active = static_cast<std::int64_t>(sessions_.size());
   asio::co_spawn(
       ex_,
       [this, s]() -> asio::awaitable<void> {
@@ -187,7 +186,6 @@ void http_server::serve(tcp::socket socket) {
         s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
         s->stream.close();
         sessions_.erase(s);
-        stats_.active = static_cast<std::int64_t>(sessions_.size());
       },
       asio::detached);
 }
@@ -218,6 +216,12 @@ asio::awaitable<void> http_server::stream_events(std::shared_ptr<session> s, con
     }
   }
   s->streaming = false;
+}
+
+http_server_stats http_server::stats() const {
+  auto s = stats_;
+  s.active = static_cast<std::int64_t>(sessions_.size());
+  return s;
 }
 
 void http_server::publish(const std::string& event) {

@@ -76,7 +76,7 @@ class http_server {
   // To every streaming connection: `event` as sse_event() formats it.
   void publish(const std::string& event);
   std::size_t subscribers() const;
-  const http_server_stats& stats() const { return stats_; }
+  http_server_stats stats() const;
 
  private:
   struct session;

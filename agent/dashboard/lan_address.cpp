@@ -34,4 +34,8 @@ std::string base_url(const std::string& configured, std::uint16_t port) {
   return "http://" + lan_address() + ":" + std::to_string(port);
 }
 
+std::string dashboard_link(const std::string& configured, std::uint16_t port, const std::string& token) {
+  return base_url(configured, port) + "/?t=" + token;
+}
+
 }  // namespace kelu::dashboard

@@ -11,5 +11,7 @@ std::string lan_address();
 
 // `configured` (dashboard.base_url) without a trailing slash, or http://{lan_address()}:{port}.
 std::string base_url(const std::string& configured, std::uint16_t port);
+// What the QR code carries: base_url(...) + "/?t=" + the token.
+std::string dashboard_link(const std::string& configured, std::uint16_t port, const std::string& token);
 
 }  // namespace kelu::dashboard

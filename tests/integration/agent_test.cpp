@@ -1,6 +1,5 @@
 // The whole agent as a process: a till over TCP -> kelu run -> SQLite -> a real mosquitto -> HQ.
 #include <signal.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -23,6 +22,7 @@
 #include "support/http_get.hpp"
 #include "support/mqtt_collector.hpp"
 #include "support/process.hpp"
+#include "support/qr_reader.hpp"
 #include "support/schema_check.hpp"
 #include "support/temp_dir.hpp"
 #include "sync/batch_codec.hpp"
@@ -369,7 +369,7 @@ TEST_F(agent_process, the_dashboard_serves_todays_figures_to_the_qr_token_only) 
 // The printed sign's round trip: `kelu qr` writes the code, a QR reader (zbarimg) reads the link
 // off it, and that link opens the dashboard. `kelu qr --rotate` and a SIGHUP revoke it.
 TEST_F(agent_process, the_printed_qr_code_opens_the_dashboard_until_the_key_is_rotated) {
-  if (::access("/usr/bin/zbarimg", X_OK) != 0) GTEST_SKIP() << "zbarimg is not installed (scripts/setup installs zbar-tools)";
+  if (!test::qr_reader_available()) GTEST_SKIP() << "zbarimg is not installed (scripts/setup installs zbar-tools)";
   auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
   const auto port = test::free_port();
   cfg["dashboard"] = {{"listen", "127.0.0.1"}, {"port", port}, {"base_url", "http://127.0.0.1:" + std::to_string(port)}};
@@ -382,13 +382,7 @@ TEST_F(agent_process, the_printed_qr_code_opens_the_dashboard_until_the_key_is_r
     if (rotate) argv.push_back("--rotate");
     test::process qr(argv, dir.file("qr.out"));
     EXPECT_EQ(qr.wait(20s), 0);
-    const auto out = dir.file(rotate ? "zbar-rotated.out" : "zbar.out");  // process() appends
-    test::process zbar({"/usr/bin/zbarimg", "--raw", "-q", dir.file("qr.png")}, out);
-    EXPECT_EQ(zbar.wait(20s), 0);
-    std::ifstream in(out);
-    for (std::string line; std::getline(in, line);)
-      if (line.starts_with("http")) return line;
-    return std::string();
+    return test::read_qr_link(dir.file("qr.png"), dir.file(rotate ? "zbar-rotated.out" : "zbar.out"));
   };
   const auto open = [&](const std::string& link) {
     const std::string prefix = "http://127.0.0.1:" + std::to_string(port);
