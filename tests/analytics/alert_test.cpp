@@ -11,6 +11,7 @@
 #include "agent/chat_webhook.hpp"
 #include "golden_day.hpp"
 #include "support/http_sink.hpp"
+#include "support/events.hpp"
 
 namespace kelu::test {
 namespace {
@@ -18,7 +19,6 @@ namespace {
 using namespace std::chrono;
 using nlohmann::json;
 
-core::utc_time at(const char* iso) { return core::parse_iso8601(iso).value(); }
 
 config::alert_rule_config rule(std::string name, std::string metric, std::string op, double threshold,
                                std::string active = "always") {

@@ -16,6 +16,7 @@
 #include "sync/outbox.hpp"
 #include "sync/run_log.hpp"
 #include "sync/topics.hpp"
+#include "support/events.hpp"
 
 namespace kelu::test {
 namespace {
@@ -28,7 +29,6 @@ struct manual_clock final : core::clock {
   std::chrono::steady_clock::time_point now_steady() const override { return std::chrono::steady_clock::now(); }
 };
 
-core::utc_time at(const char* iso) { return core::parse_iso8601(iso).value(); }
 
 struct outbox_message {
   std::string topic;

@@ -3,6 +3,7 @@
 #include "agent/analytics/seq_ranges.hpp"
 #include "agent/analytics/shifts.hpp"
 #include "agent/analytics/weekly_hours.hpp"
+#include "support/events.hpp"
 
 namespace kelu::analytics {
 namespace {
@@ -10,7 +11,7 @@ namespace {
 using namespace std::chrono;
 
 core::time_zone berlin() { return core::time_zone::load("Europe/Berlin").value(); }
-core::utc_time at(const char* iso) { return core::parse_iso8601(iso).value(); }
+using test::at;
 sys_days day(const char* text) { return parse_day(text).value(); }
 
 TEST(weekly_hours, opening_hours_per_weekday_in_local_time) {

@@ -3,8 +3,12 @@
 #include <string>
 
 #include "agent/core/event.hpp"
+#include "agent/core/time.hpp"
 
 namespace kelu::test {
+
+// An instant from its ISO 8601 text (tests only: a bad literal throws).
+inline core::utc_time at(const char* iso) { return core::parse_iso8601(iso).value(); }
 
 inline core::event sale(const std::string& terminal, const std::string& txn, std::int64_t total = 100) {
   core::pos_transaction t;
