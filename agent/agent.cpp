@@ -24,7 +24,11 @@
 #include "agent/dashboard/http_server.hpp"
 #include "agent/dashboard/lan_address.hpp"
 #include "agent/dashboard/qr_code.hpp"
+#include "agent/dashboard/password_hash.hpp"
 #include "agent/dashboard/router.hpp"
+#include "agent/dashboard/technician_sessions.hpp"
+#include "camera_control.hpp"
+#include "technician_view.hpp"
 #include "dashboard_view.hpp"
 #include "qr_command.hpp"
 #include "pos_sources.hpp"
@@ -119,6 +123,13 @@ core::status agent::start() {
   auto zone = core::time_zone::load(cfg_.store.time_zone);
   if (!zone) return core::error{"store.time_zone: " + zone.error_message()};
   zone_ = std::move(zone).value();
+  calibration_file_ = calibration_path(cfg_);
+  if (auto cal = load_calibration(calibration_file_); cal) {
+    calibration_ = std::move(cal).value();
+  } else {
+    log_->error("{}; the config file's lines and zones stand", cal.error_message());
+  }
+  cfg_ = calibrated(cfg_);
   auto db = sync::database::open({cfg_.storage.path, cfg_.storage.synchronous == "full"});
   if (!db) return core::error{db.error_message()};
   db_ = std::move(db).value();
@@ -236,6 +247,28 @@ void agent::request_stop() {
   });
 }
 
+config::config agent::calibrated(config::config c) const {
+  std::vector<std::string> used, problems;
+  c = with_calibration(std::move(c), calibration_, &used, &problems);
+  for (const auto& id : used) log_->debug("camera {}: lines and zones from {}", id, calibration_file_.string());
+  for (const auto& p : problems) log_->error("{}; the config file's lines and zones stand", p);
+  return c;
+}
+
+nlohmann::json agent::broker_state() const {
+  const auto ps = publisher_->stats();
+  const auto ob = outbox_->stats();
+  return {{"uri", cfg_.mqtt.uri},
+          {"connected", ps.connected},
+          {"protocol", ps.protocol},
+          {"published", ps.published},
+          {"acknowledged", ps.acknowledged},
+          {"connection_failures", ps.connection_failures},
+          {"last_error", ps.last_error},
+          {"outbox_rows", ob.rows},
+          {"outbox_oldest_age_s", ob.oldest_age_s(clock_.now_utc())}};
+}
+
 void agent::reload() {
   reload_dashboard_key();
   if (config_path_.empty()) return;
@@ -245,11 +278,12 @@ void agent::reload() {
     for (const auto& e : loaded.errors) log_->error("  {}", e.to_string());
     return;
   }
-  if (config::diff(cfg_, loaded.value).empty()) {
+  const auto wanted = calibrated(loaded.value);
+  if (config::diff(cfg_, wanted).empty()) {
     log_->info("reload: no changes");
     return;
   }
-  apply(loaded.value, "reload");
+  apply(wanted, "reload");
 }
 
 agent::config_change agent::apply(const config::config& wanted, const char* origin) {
@@ -264,6 +298,7 @@ agent::config_change agent::apply(const config::config& wanted, const char* orig
   if (auto rules = analytics::rules_for(cfg_))
     analytics_->update(std::move(rules).value(), cfg_.alerts, analytics_options_for(cfg_));
   notifier_->update(cfg_.notify);
+  if (technician_sessions_) technician_sessions_->set_password_hash(cfg_.dashboard.technician_password);
   log_->set_level(spdlog::level::from_str(cfg_.log.level));
   publisher_->update_status(status_payload("online", ""), status_payload("offline", "shutdown"));
   schedule_health();
@@ -293,7 +328,7 @@ void agent::on_desired_config(const std::string& payload) {
       reject({"config/desired: store.tenant/store.id are " + loaded.value.store.tenant + "/" + loaded.value.store.id +
               ", this box is " + cfg_.store.tenant + "/" + cfg_.store.id});
     } else {
-      const auto change = apply(loaded.value, "config/desired");
+      const auto change = apply(calibrated(loaded.value), "config/desired");
       reported["state"] = change.pending_restart.empty() ? "applied" : "pending_restart";
       reported["desired_hash"] = config::hash(loaded.value);
       reported["applied"] = change.applied;
@@ -315,11 +350,37 @@ void agent::start_dashboard() {
   dashboard_key_ = std::make_unique<dashboard::token_key>(std::move(key).value());
   // Five wrong codes at once, then one a minute per address; 4096 addresses remembered.
   dashboard_limiter_ = std::make_unique<dashboard::attempt_limiter>(5, std::chrono::minutes(1), 4096);
+
+  if (!cfg_.dashboard.technician_password.empty())
+    if (auto st = dashboard::check_password_hash(cfg_.dashboard.technician_password); !st)
+      log_->error("dashboard.technician_password: {}; the technician page stays off", st.error_message());
+  technician_sessions_ = std::make_unique<dashboard::technician_sessions>(cfg_.dashboard.technician_password);
+  std::vector<camera_control*> cameras;
+  for (const auto& src : sources_)
+    if (auto* cam = dynamic_cast<camera_control*>(src.get())) cameras.push_back(cam);
   dashboard_view_ = std::make_unique<dashboard_view>(*analytics_, *store_, *runs_, zone_, store_identity_of(cfg_),
-                                                     clock_, [this] { return health_snapshot(); });
-  dashboard_router_ = std::make_unique<dashboard::router>(*dashboard_view_, *dashboard_key_, cfg_.store.tenant,
-                                                          cfg_.store.id, dashboard::embedded_assets(),
-                                                          *dashboard_limiter_);
+                                                     clock_, [this] { return health_snapshot(); }, cfg_, cameras);
+  technician_hooks hooks;
+  hooks.health = [this] { return health_snapshot(); };
+  hooks.broker = [this] { return broker_state(); };
+  hooks.geometry_saved = [this](const config::camera_config& cam) {
+    for (auto& c : cfg_.cameras)
+      if (c.id == cam.id) {
+        c.lines = cam.lines;
+        c.zones = cam.zones;
+      }
+    log_->info("camera {}: {} lines, {} zones saved by a technician ({})", cam.id, cam.lines.size(), cam.zones.size(),
+               calibration_file_.string());
+    // Entrance lines decide who is a visitor: today is recomputed under the new rules.
+    if (auto rules = analytics::rules_for(cfg_))
+      analytics_->update(std::move(rules).value(), cfg_.alerts, analytics_options_for(cfg_));
+    publisher_->update_status(status_payload("online", ""), status_payload("offline", "shutdown"));
+  };
+  technician_view_ = std::make_unique<technician_view>(io_.get_executor(), cfg_, std::move(cameras), calibration_,
+                                                       calibration_file_, clock_, std::move(hooks));
+  dashboard_router_ = std::make_unique<dashboard::router>(
+      *dashboard_view_, *dashboard_key_, cfg_.store.tenant, cfg_.store.id, dashboard::embedded_assets(),
+      *dashboard_limiter_, dashboard::technician_parts{technician_view_.get(), technician_sessions_.get()});
   dashboard::http_server_options o;
   o.listen = cfg_.dashboard.listen;
   o.port = static_cast<std::uint16_t>(cfg_.dashboard.port);

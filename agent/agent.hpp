@@ -10,12 +10,16 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "agent/calibration.hpp"
 #include "agent/core/clock.hpp"
 #include "agent/core/event.hpp"
 #include "agent/core/time_zone.hpp"
@@ -42,6 +46,7 @@ namespace kelu::dashboard {
 class http_server;
 class router;
 class attempt_limiter;
+class technician_sessions;
 struct token_key;
 }  // namespace kelu::dashboard
 
@@ -50,6 +55,7 @@ namespace kelu {
 class analytics_service;
 class chat_notifier;
 class dashboard_view;
+class technician_view;
 
 class agent {
  public:
@@ -83,6 +89,9 @@ class agent {
   void start_dashboard();
   // SIGHUP: `kelu qr --rotate` replaced the key file.
   void reload_dashboard_key();
+  // `c` with the lines and zones technicians saved (calibration.json) over the config's.
+  config::config calibrated(config::config c) const;
+  nlohmann::json broker_state() const;
   void schedule_maintenance();
   std::string status_payload(const std::string& state, const std::string& reason) const;
 
@@ -113,6 +122,10 @@ class agent {
   std::unique_ptr<dashboard::token_key> dashboard_key_;
   std::unique_ptr<dashboard::attempt_limiter> dashboard_limiter_;
   std::unique_ptr<dashboard_view> dashboard_view_;
+  calibration calibration_;
+  std::filesystem::path calibration_file_;
+  std::unique_ptr<dashboard::technician_sessions> technician_sessions_;
+  std::unique_ptr<technician_view> technician_view_;
   std::unique_ptr<dashboard::router> dashboard_router_;
   std::unique_ptr<dashboard::http_server> dashboard_server_;
   std::string dashboard_pushed_;  // the last `today` sent to streaming dashboards

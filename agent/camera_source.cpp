@@ -7,6 +7,8 @@
 #include <condition_variable>
 #include <optional>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include "agent/core/backoff.hpp"
 #include "heat_tiles.hpp"
 #include "vision/camera_options.hpp"
@@ -60,6 +62,12 @@ struct camera_source::shared : std::enable_shared_from_this<shared> {
   mutable std::mutex stats_mutex;
   std::string last_error;
   std::optional<core::utc_time> last_error_at, last_event_at;
+  // Technician requests, taken by the vision thread between frames (under stats_mutex).
+  std::vector<std::function<void(core::result<std::string>)>> snapshot_waiters;
+  using geometry = std::pair<std::vector<config::camera_line_config>, std::vector<config::camera_zone_config>>;
+  std::optional<geometry> new_geometry;
+  std::atomic<bool> requests{false};
+  live_counts counts;  // under stats_mutex
   mutable std::int64_t fps_prev_processed = 0;
   mutable steady::time_point fps_prev_at = steady::now();
 
@@ -121,6 +129,18 @@ struct camera_source::shared : std::enable_shared_from_this<shared> {
 
   void capture_loop();
   void vision_loop();
+  // Snapshots asked for and new lines and zones; what the old lines and zones settled, if set.
+  std::optional<vision::frame_outcome> take_requests(vision::pipeline& p, vision::pipeline_options& po,
+                                                     const cv::Mat& frame);
+  // Counts start again from zero for these lines and zones (under stats_mutex).
+  void reset_counts(const vision::pipeline_options& po) {
+    counts.camera = cam.id;
+    counts.lines.clear();
+    for (const auto& l : po.lines) counts.lines.push_back({l.name, 0, 0});
+    counts.zones.clear();
+    for (const auto& z : po.zones) counts.zones.push_back({z.name, 0});
+    counts.since = steady::now();
+  }
 };
 
 void camera_source::shared::capture_loop() {
@@ -196,9 +216,43 @@ void camera_source::shared::capture_loop() {
   mailbox.close();
 }
 
+std::optional<vision::frame_outcome> camera_source::shared::take_requests(vision::pipeline& p,
+                                                                         vision::pipeline_options& po,
+                                                                         const cv::Mat& frame) {
+  std::vector<std::function<void(core::result<std::string>)>> waiters;
+  std::optional<geometry> wanted;
+  {
+    std::lock_guard lock(stats_mutex);
+    waiters.swap(snapshot_waiters);
+    wanted.swap(new_geometry);
+  }
+  std::optional<vision::frame_outcome> settled;
+  if (wanted) {
+    cam.lines = std::move(wanted->first);
+    cam.zones = std::move(wanted->second);
+    const auto next = vision::pipeline_options_for(cam);
+    po.lines = next.lines;
+    po.zones = next.zones;
+    settled = p.set_geometry(po.lines, po.zones);
+    log->info("camera {}: now {} lines, {} zones (set by a technician)", cam.id, po.lines.size(), po.zones.size());
+  }
+  if (waiters.empty()) return settled;
+  std::vector<uchar> jpeg;
+  core::result<std::string> answer = core::error{"camera " + cam.id + ": the frame did not encode as JPEG"};
+  if (cv::imencode(".jpg", frame, jpeg, {cv::IMWRITE_JPEG_QUALITY, 80}))
+    answer = std::string(jpeg.begin(), jpeg.end());
+  for (auto& w : waiters)
+    boost::asio::post(ex, [w = std::move(w), answer] { w(answer); });
+  return settled;
+}
+
 void camera_source::shared::vision_loop() {
   std::unique_ptr<vision::pipeline> p;
-  const auto po = vision::pipeline_options_for(cam);
+  auto po = vision::pipeline_options_for(cam);
+  {
+    std::lock_guard lock(stats_mutex);
+    reset_counts(po);
+  }
 
   const auto period = std::chrono::microseconds(1'000'000 / cam.process_fps);
   steady::time_point t0{};
@@ -211,6 +265,12 @@ void camera_source::shared::vision_loop() {
   heat_tiles tiles{cam.id, zone};
 
   auto convert = [&](const vision::frame_outcome& r, std::vector<core::event>& out) {
+    if (!r.crossings.empty()) {
+      std::lock_guard lock(stats_mutex);
+      for (const auto& c : r.crossings)
+        for (auto& l : counts.lines)
+          if (l.name == c.line) ++(c.direction == vision::crossing_direction::in ? l.in : l.out);
+    }
     for (const auto& c : r.crossings)
       out.push_back(make(core::traffic_line_cross{cam.id, c.line,
                                                   c.direction == vision::crossing_direction::in
@@ -274,22 +334,41 @@ void camera_source::shared::vision_loop() {
       tiles.start(f->utc, width, height, p->heat());
       next_occupancy = f->at + std::chrono::seconds(cam.occupancy_interval_s);
     }
+    std::vector<core::event> batch;
+    if (requests.exchange(false)) {
+      if (const auto old_geometry = take_requests(*p, po, f->frame)) {
+        convert(*old_geometry, batch);
+        std::lock_guard lock(stats_mutex);
+        reset_counts(po);
+      }
+    }
     const double t_s = std::chrono::duration<double>(f->at - t0).count();
     const auto r = p->process(f->frame, t_s, index++);
     ++frames_processed;
     if (r.detected) ++detector_runs;
-    std::vector<core::event> batch;
     convert(r, batch);
     if (!po.zones.empty() && f->at >= next_occupancy) {
       core::traffic_occupancy occ{cam.id, {}};
-      const auto counts = p->zones().occupancy();
-      for (std::size_t i = 0; i < po.zones.size(); ++i) occ.zones.push_back({po.zones[i].name, counts[i]});
+      const auto people = p->zones().occupancy();
+      for (std::size_t i = 0; i < po.zones.size(); ++i) occ.zones.push_back({po.zones[i].name, people[i]});
       batch.push_back(make(std::move(occ), f->utc));
       next_occupancy = f->at + std::chrono::seconds(cam.occupancy_interval_s);
     }
     for (auto& t : tiles.advance(f->utc, p->heat())) {
       const auto closed_at = t.end;
       batch.push_back(make(std::move(t), closed_at, "heatmap"));
+    }
+    {
+      // What the technician page and the heat map's hour in progress show.
+      std::lock_guard lock(stats_mutex);
+      counts.tracks = static_cast<std::int64_t>(r.tracks.size());
+      counts.frame_width = width;
+      counts.frame_height = height;
+      const auto now_in = p->zones().occupancy();
+      for (std::size_t i = 0; i < counts.zones.size() && i < now_in.size(); ++i) counts.zones[i].people = now_in[i];
+      counts.heat_cols = p->heat().cols();
+      counts.heat_rows = p->heat().rows();
+      counts.heat_s = p->heat().cells();
     }
     emit(std::move(batch));
   }
@@ -326,6 +405,41 @@ void camera_source::stop() {
   if (capture_.joinable()) capture_.join();
   shared_->mailbox.close();
   if (vision_.joinable()) vision_.join();
+}
+
+const std::string& camera_source::camera_id() const { return shared_->cam.id; }
+
+void camera_source::snapshot(std::function<void(core::result<std::string>)> done) {
+  auto& s = *shared_;
+  if (!s.online) {
+    std::string why;
+    {
+      std::lock_guard lock(s.stats_mutex);
+      why = s.last_error.empty() ? "no frames yet" : s.last_error;
+    }
+    done(core::error{"camera " + s.cam.id + " is offline: " + why});
+    return;
+  }
+  {
+    std::lock_guard lock(s.stats_mutex);
+    s.snapshot_waiters.push_back(std::move(done));
+  }
+  s.requests = true;
+}
+
+void camera_source::set_geometry(std::vector<config::camera_line_config> lines,
+                                 std::vector<config::camera_zone_config> zones) {
+  auto& s = *shared_;
+  {
+    std::lock_guard lock(s.stats_mutex);
+    s.new_geometry.emplace(std::move(lines), std::move(zones));
+  }
+  s.requests = true;
+}
+
+live_counts camera_source::counts() const {
+  std::lock_guard lock(shared_->stats_mutex);
+  return shared_->counts;
 }
 
 core::source_health camera_source::health() const {

@@ -9,6 +9,9 @@
 // backoff; the time without frames is reported as a camera.gap event when frames return
 // (or at stop), so analytics know counts are missing, not zero.
 //
+// Technicians (camera_control): a snapshot is the next analysed frame encoded once for the
+// asker; new lines and zones reach the vision thread between two frames.
+//
 // Heat maps: one tile per local hour and per local day of the store's zone, emitted when
 // the period closes (a restart loses the open hour's heat, not its counts).
 #include <boost/asio/any_io_executor.hpp>
@@ -19,6 +22,7 @@
 #include <string>
 #include <thread>
 
+#include "agent/camera_control.hpp"
 #include "agent/core/clock.hpp"
 #include "agent/core/event_ingest.hpp"
 #include "agent/core/time_zone.hpp"
@@ -31,7 +35,7 @@ class logger;
 
 namespace kelu {
 
-class camera_source final : public drivers::source {
+class camera_source final : public drivers::source, public camera_control {
  public:
   camera_source(boost::asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
                 config::camera_config cam, std::string store, core::time_zone zone,
@@ -42,6 +46,12 @@ class camera_source final : public drivers::source {
   void stop() override;
   core::source_health health() const override;
   std::optional<core::camera_health> camera() const override;
+
+  const std::string& camera_id() const override;
+  void snapshot(std::function<void(core::result<std::string>)> done) override;
+  void set_geometry(std::vector<config::camera_line_config> lines,
+                    std::vector<config::camera_zone_config> zones) override;
+  live_counts counts() const override;
 
  private:
   struct shared;  // what the threads and the io_context share

@@ -6,9 +6,11 @@
 #include <string>
 
 #include "agent/analytics/report_json.hpp"
+#include "agent/camera_control.hpp"
 #include "agent/core/clock.hpp"
 #include "agent/core/time_zone.hpp"
 #include "agent/dashboard/dashboard_source.hpp"
+#include "config/config.hpp"
 
 namespace kelu::sync {
 class event_store;
@@ -23,11 +25,14 @@ class dashboard_view : public dashboard::dashboard_source {
  public:
   dashboard_view(analytics_service& analytics, sync::event_store& store, sync::run_log& runs,
                  const core::time_zone& zone, analytics::store_identity identity,
-                 const core::clock& clock, std::function<core::agent_health()> health);
+                 const core::clock& clock, std::function<core::agent_health()> health, const config::config& cfg,
+                 std::vector<camera_control*> cameras);
 
   nlohmann::json today() override;
   nlohmann::json health() override;
   core::result<nlohmann::json> events(std::string_view day, std::string_view hour) override;
+  core::result<nlohmann::json> buckets(std::string_view day) override;
+  nlohmann::json heatmap() override;
   std::string metrics() override;
 
  private:
@@ -38,6 +43,8 @@ class dashboard_view : public dashboard::dashboard_source {
   analytics::store_identity identity_;
   const core::clock& clock_;
   std::function<core::agent_health()> health_;
+  const config::config& cfg_;  // the agent's running config: cameras' lines and zones for the heat map
+  std::vector<camera_control*> cameras_;  // the hour in progress of the heat map
 };
 
 }  // namespace kelu

@@ -4,12 +4,16 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <termios.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <csignal>
 #include <iostream>
 #include <thread>
 
 #include "agent.hpp"
+#include "agent/dashboard/password_hash.hpp"
 #ifdef KELU_WITH_VISION
 #include "count_command.hpp"
 #endif
@@ -90,6 +94,40 @@ int simulate(const kelu::drivers::simulator_options& o) {
   return 0;
 }
 
+// The technician password, twice, without echo on a terminal; one line from a pipe.
+int passwd() {
+  const bool tty = ::isatty(STDIN_FILENO) != 0;
+  termios saved{};
+  const auto read_line = [&](const char* prompt) {
+    std::string line;
+    if (tty) {
+      std::cerr << prompt << std::flush;
+      ::tcgetattr(STDIN_FILENO, &saved);
+      termios quiet = saved;
+      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+      ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    std::getline(std::cin, line);
+    if (tty) {
+      ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+      std::cerr << "\n";
+    }
+    return line;
+  };
+  const auto password = read_line("Technician password: ");
+  if (tty && read_line("Again: ") != password) {
+    std::cerr << "passwd: the two did not match\n";
+    return 1;
+  }
+  if (password.size() < 8) {
+    std::cerr << "passwd: at least 8 characters\n";
+    return 1;
+  }
+  std::cout << kelu::dashboard::hash_password(password) << "\n";
+  if (tty) std::cerr << "Put it in the config as \"dashboard\": {\"technician_password\": \"...\"}, then reload (SIGHUP).\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -155,6 +193,9 @@ int main(int argc, char** argv) {
   qr_cmd->add_option("--png", qr.png, "Write the code alone as PNG");
   qr_cmd->add_flag("--rotate", qr.rotate, "Replace the key first: every code printed before stops working");
 
+  auto* passwd_cmd = app.add_subcommand(
+      "passwd", "Print the hash of a technician password for dashboard.technician_password (reads it from stdin)");
+
 #ifdef KELU_WITH_VISION
   kelu::count_options count;
   auto* count_cmd = app.add_subcommand("count", "Count people crossing lines in a recorded video, as fast as it runs");
@@ -217,6 +258,7 @@ int main(int argc, char** argv) {
     return kelu::run_qr(loaded.value, qr, std::cout, std::cerr);
   }
   if (*run_cmd) return run(run_config);
+  if (*passwd_cmd) return passwd();
   if (*validate_cmd) return validate(validate_path);
   if (*sample_cmd) {
     std::cout << kelu::config::sample_text();

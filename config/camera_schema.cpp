@@ -235,6 +235,13 @@ const std::vector<camera_key>& camera_table() {
 
 }  // namespace
 
+std::optional<std::string> set_camera_key(camera_config& cam, const std::string& leaf, const json& value) {
+  const auto& table = camera_table();
+  const auto it = std::find_if(table.begin(), table.end(), [&](const auto& k) { return element_leaf(k.info.path) == leaf; });
+  if (it == table.end()) return ": unknown key";
+  return it->set(cam, value);
+}
+
 std::vector<key_info> camera_keys() {
   std::vector<key_info> out;
   for (const auto& k : camera_table()) out.push_back(k.info);
@@ -269,3 +276,24 @@ json cameras_to_json(const std::vector<camera_config>& cameras) {
 }
 
 }  // namespace kelu::config::detail
+
+namespace kelu::config {
+
+std::optional<std::string> set_geometry(camera_config& cam, const nlohmann::json& v) {
+  if (!v.is_object()) return ": expected {\"lines\": [...], \"zones\": [...]}, got " + v.dump().substr(0, 80);
+  camera_config next = cam;
+  for (const auto& [name, value] : v.items()) {
+    const std::string leaf = name;  // clang 14 cannot capture a structured binding
+    if (leaf != "lines" && leaf != "zones") return "." + leaf + ": unknown key (only lines and zones)";
+    if (auto p = detail::set_camera_key(next, leaf, value)) return "." + leaf + ((*p)[0] == '[' || (*p)[0] == ':' ? "" : ": ") + *p;
+  }
+  cam = std::move(next);
+  return std::nullopt;
+}
+
+nlohmann::json geometry_json(const camera_config& cam) {
+  const auto whole = detail::cameras_to_json({cam})[0];
+  return {{"lines", whole["lines"]}, {"zones", whole["zones"]}};
+}
+
+}  // namespace kelu::config

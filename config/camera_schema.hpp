@@ -20,6 +20,9 @@ std::vector<key_info> camera_keys();
 std::optional<std::string> parse_cameras(const nlohmann::json& v, std::vector<camera_config>& out);
 nlohmann::json cameras_to_json(const std::vector<camera_config>& cameras);
 
+// Sets one key ("lines") of a camera; the problem as parse_element words it after the leaf.
+std::optional<std::string> set_camera_key(camera_config& cam, const std::string& leaf, const nlohmann::json& value);
+
 // One camera with every default applied (id and url empty).
 camera_config camera_defaults();
 // The sample's commented example camera.

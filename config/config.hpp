@@ -251,6 +251,7 @@ struct dashboard_config {
   std::string base_url;
   std::int64_t max_connections = 0;
   std::string key_file;
+  std::string technician_password;  // a password_hash, never the password
 };
 
 struct log_config {

@@ -578,6 +578,18 @@ std::vector<key_def> build_table() {
            "The key that signs the QR code's token (created when absent; `kelu qr --rotate` replaces it); empty: "
            "dashboard.key beside storage.path"},
           string{}),
+      string_key<&C::dashboard, &dashboard_config::technician_password>(
+          {"dashboard.technician_password",
+           "Hash of the technician page's password, as `kelu passwd` prints it (pbkdf2-sha256$...); empty: the "
+           "technician page is off",
+           hot},
+          string{},
+          [](const std::string& s) -> std::optional<std::string> {
+            if (s.empty()) return std::nullopt;
+            if (!s.starts_with("pbkdf2-sha256$") || std::count(s.begin(), s.end(), '$') != 3)
+              return "expected the hash `kelu passwd` prints (pbkdf2-sha256$...), never the password itself";
+            return std::nullopt;
+          }),
       enum_key<&C::log, &log_config::level>({"log.level", "Log verbosity", hot}, "info",
                                             {"trace", "debug", "info", "warn", "error"})})
     t.push_back(std::move(k));

@@ -2,6 +2,9 @@
 // The table of every configuration key. Loading, the commented sample, hashing and
 // diffing all read this one table, so a key cannot be documented in one place and
 // parsed differently in another.
+#include <nlohmann/json.hpp>
+
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,5 +48,12 @@ bool all_hot(const std::vector<std::string>& changed);
 
 // `running` with every hot key's value taken from `next`: what a reload applies.
 config merge_hot(const config& running, const config& next);
+
+// A camera's lines and zones from {"lines": [...], "zones": [...]} (either may be left out), as
+// the technician page and calibration.json give them, checked exactly as the config file's are.
+// `cam` is unchanged on a problem, which starts with its sub-path (".lines[1].to: ...").
+std::optional<std::string> set_geometry(camera_config& cam, const nlohmann::json& geometry);
+// {"lines": [...], "zones": [...]} of `cam`, in the config file's form.
+nlohmann::json geometry_json(const camera_config& cam);
 
 }  // namespace kelu::config

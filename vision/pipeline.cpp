@@ -25,7 +25,20 @@ pipeline::pipeline(pipeline_options o, std::unique_ptr<detector> d, int frame_wi
       tracker_(with_frame(options_.tracking, frame_width, frame_height)),
       lines_(options_.lines, with_frame(options_.counting, frame_width, frame_height)),
       zones_(options_.zones, options_.zoning),
-      heat_(options_.heat_cols, options_.heat_rows, frame_width, frame_height) {}
+      heat_(options_.heat_cols, options_.heat_rows, frame_width, frame_height),
+      frame_width_(frame_width),
+      frame_height_(frame_height) {}
+
+frame_outcome pipeline::set_geometry(std::vector<counting_line> lines, std::vector<zone_definition> zones) {
+  frame_outcome out;
+  out.crossings = lines_.finish();
+  out.visits = zones_.finish();
+  options_.lines = std::move(lines);
+  options_.zones = std::move(zones);
+  lines_ = line_counter(options_.lines, with_frame(options_.counting, frame_width_, frame_height_));
+  zones_ = zone_counter(options_.zones, options_.zoning);
+  return out;
+}
 
 frame_outcome pipeline::process(const cv::Mat& bgr, double t_s, std::int64_t frame) {
   using clock = std::chrono::steady_clock;

@@ -55,6 +55,12 @@ class pipeline {
   // visits and forget the tracks (new ones get new ids). The pipeline stays usable.
   frame_outcome finish();
 
+  // New lines and zones (a technician saved them) from the next frame on. What the old ones
+  // held settles now, as in finish(); the tracks go on, so people in view keep their ids, but
+  // a person counts on a new line only once seen on both of its sides, and staff found by
+  // staff-only zones are found again.
+  frame_outcome set_geometry(std::vector<counting_line> lines, std::vector<zone_definition> zones);
+
   const line_counter& lines() const { return lines_; }
   const zone_counter& zones() const { return zones_; }
   const heat_grid& heat() const { return heat_; }
@@ -72,6 +78,8 @@ class pipeline {
   std::vector<detection> last_detections_;
   double last_t_s_ = -1;
   pipeline_stats stats_;
+  int frame_width_;
+  int frame_height_;
 };
 
 }  // namespace kelu::vision

@@ -10,31 +10,14 @@
 #include <cstring>
 #include <fstream>
 
+#include "hex.hpp"
+
 namespace kelu::dashboard {
 
 namespace {
 
 constexpr std::size_t secret_bytes = 32;
 constexpr std::size_t mac_bytes = 16;  // 128 bits: forging is out of reach, the QR stays small
-
-std::string hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (const char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
-std::string unhex(std::string_view text) {
-  std::string out;
-  const auto value = [](char c) { return c >= 'a' ? c - 'a' + 10 : c - '0'; };
-  for (std::size_t i = 0; i + 1 < text.size(); i += 2)
-    out += static_cast<char>(value(text[i]) * 16 + value(text[i + 1]));
-  return out;
-}
 
 std::string base64url(const unsigned char* data, std::size_t n) {
   static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -77,7 +60,7 @@ core::result<token_key> write_new_key(const std::filesystem::path& file) {
   const auto tmp = file.string() + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return core::error{tmp + ": cannot create (" + std::strerror(errno) + ")"};
-  const auto text = key.id + " " + hex(key.secret) + "\n";
+  const auto text = key.id + " " + to_hex(key.secret) + "\n";
   const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
   std::error_code ec;
@@ -96,7 +79,7 @@ core::result<token_key> load_or_create_key(const std::filesystem::path& file) {
   if (!valid_key_text(id, secret_hex))
     return core::error{file.string() + ": not a dashboard key (expected \"{id} {64 hex digits}\"); delete it or run "
                                        "`kelu qr --rotate` for a new one"};
-  return token_key{id, unhex(secret_hex)};
+  return token_key{id, *from_hex(secret_hex)};
 }
 
 core::result<token_key> rotate_key(const std::filesystem::path& file) { return write_new_key(file); }

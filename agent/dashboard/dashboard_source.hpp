@@ -22,6 +22,11 @@ class dashboard_source {
   // The raw events behind one local hour ("HH:MM") of a local day ("YYYY-MM-DD"); a refusal
   // says which argument is wrong.
   virtual core::result<nlohmann::json> events(std::string_view day, std::string_view hour) = 0;
+  // The hourly buckets of a past local day ("YYYY-MM-DD"), as `today`'s report has them.
+  virtual core::result<nlohmann::json> buckets(std::string_view day) = 0;
+  // Where people stood today, per camera: person-seconds per grid cell over the closed hours,
+  // with the camera's lines and zones to find one's way (never an image from the camera).
+  virtual nlohmann::json heatmap() = 0;
   // The agent's counters in Prometheus' text exposition format.
   virtual std::string metrics() = 0;
 };

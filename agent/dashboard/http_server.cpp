@@ -31,6 +31,7 @@ struct http_server::session {
   beast::tcp_stream stream;
   bool waiting = true;    // for a request: stop() may close it at once
   bool streaming = false;  // Server-Sent Events
+  bool answering = false;  // waiting for a deferred answer: stop() cuts it short (504)
   std::optional<std::string> next;  // the newest event not yet written
   asio::steady_timer wake;
 };
@@ -59,18 +60,6 @@ asio::awaitable<void> linger(beast::tcp_stream& stream) {
 }
 
 }  // namespace
-
-std::string sse_event(std::string_view name, std::string_view data) {
-  std::string out = "event: " + std::string(name) + "\n";
-  for (std::size_t at = 0; at <= data.size();) {
-    const auto nl = std::min(data.find('\n', at), data.size());
-    out += "data: ";
-    out += data.substr(at, nl - at);
-    out += "\n";
-    at = nl + 1;
-  }
-  return out + "\n";
-}
 
 http_server::http_server(asio::any_io_executor ex, http_server_options options, handler h,
                          std::shared_ptr<spdlog::logger> log)
@@ -167,7 +156,12 @@ void http_server::serve(tcp::socket socket) {
             ++stats_.bad_requests;
             res = plain(11, http::status::bad_request, "bad request: " + ec.message() + "\n");
           } else {
-            res = handler_(parser.get(), client_info{address, std::chrono::steady_clock::now()});
+            auto answer = handler_(parser.get(), client_info{address, std::chrono::steady_clock::now()});
+            if (auto* later = std::get_if<deferred>(&answer)) {
+              res = co_await wait_for(s, std::move(*later), parser.get());
+            } else {
+              res = std::move(std::get<response>(answer));
+            }
             if (stopping_) res->keep_alive(false);
             if (res->result() == http::status::ok && (*res)[http::field::content_type] == "text/event-stream") {
               co_await stream_events(s, *res);
@@ -188,6 +182,39 @@ void http_server::serve(tcp::socket socket) {
         sessions_.erase(s);
       },
       asio::detached);
+}
+
+asio::awaitable<response> http_server::wait_for(std::shared_ptr<session> s, deferred later, const request& req) {
+  // The answer comes through `done`; the session's timer wakes this coroutine when it does, or
+  // at the deadline. `done` may run after that (a slow camera): it finds `answered` set and the
+  // slot unwatched, and its response is dropped.
+  struct slot {
+    std::optional<response> res;
+    bool answered = false;
+  };
+  auto box = std::make_shared<slot>();
+  s->wake.expires_after(later.deadline);
+  later.start([box, weak = std::weak_ptr<session>(s)](response r) {
+    if (box->answered) return;
+    box->res = std::move(r);
+    if (auto live = weak.lock()) live->wake.cancel();
+  });
+  if (!box->res) {
+    beast::error_code ec;
+    s->answering = true;
+    co_await s->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    s->answering = false;
+  }
+  box->answered = true;
+  if (box->res) co_return std::move(*box->res);
+  ++stats_.timeouts;
+  response res{http::status::gateway_timeout, req.version()};
+  res.set(http::field::content_type, "application/json; charset=utf-8");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = stopping_ ? R"({"error":"the box is stopping"})" : R"({"error":"no answer in time"})";
+  res.prepare_payload();
+  co_return res;
 }
 
 asio::awaitable<void> http_server::stream_events(std::shared_ptr<session> s, const response& head) {
@@ -244,7 +271,7 @@ void http_server::stop() {
   acceptor_.close(ignored);
   // Idle connections go now; one being answered closes after its response is written.
   for (const auto& s : sessions_)
-    if (s->waiting || s->streaming) {
+    if (s->waiting || s->streaming || s->answering) {
       s->wake.cancel();
       s->stream.cancel();
     }

@@ -5,12 +5,13 @@
 // `handler` (the router) one at a time per connection, on the io_context thread.
 //
 // Server-Sent Events: a response the handler gives with Content-Type text/event-stream keeps its
-// connection open after the header and its body; publish() then sends an event to every such
-// connection. Only the newest event matters to a page showing "today so far", so an event not
+// connection open after the header and its body; publish() then sends an event (sse_event())
+// to every such connection. Only the newest event matters to a page showing "today so far", so an event not
 // yet written to a slow client is replaced by the next (bounded memory per client). A comment
 // line goes every 15 s so proxies and phones keep the connection.
 //
-// stop(): no new connections; connections waiting for a request or streaming are closed at once, a response
+// stop(): no new connections; connections waiting for a request, for a deferred answer (504) or
+// streaming are closed at once, a response
 // being written finishes (within the write deadline), then its connection closes. After the
 // last session ends (stats().active == 0), nothing touches the handler again. Destroy it after
 // that, or once the io_context will not run again.
@@ -49,9 +50,6 @@ struct http_server_options {
   std::size_t max_body_bytes = 64 * 1024;
 };
 
-// "event: {name}\ndata: {line}\n...\n\n" (one data line per line of `data`).
-std::string sse_event(std::string_view name, std::string_view data);
-
 struct http_server_stats {
   std::int64_t connections = 0;  // accepted, ever
   std::int64_t active = 0;
@@ -65,7 +63,8 @@ struct http_server_stats {
 
 class http_server {
  public:
-  using handler = std::function<response(const request&, const client_info&)>;
+  // Returns a response, or a `deferred` one the session waits for (up to its deadline).
+  using handler = std::function<routed(const request&, const client_info&)>;
   http_server(boost::asio::any_io_executor ex, http_server_options options, handler h,
               std::shared_ptr<spdlog::logger> log);
   ~http_server();
@@ -84,6 +83,7 @@ class http_server {
   void serve(boost::asio::ip::tcp::socket socket);
   void refuse(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<void> stream_events(std::shared_ptr<session> s, const response& head);
+  boost::asio::awaitable<response> wait_for(std::shared_ptr<session> s, deferred later, const request& req);
 
   boost::asio::any_io_executor ex_;
   http_server_options options_;

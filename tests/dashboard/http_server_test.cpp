@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
@@ -30,9 +31,24 @@ struct server_fixture : testing::Test {
   void start(http_server_options o) {
     o.listen = "127.0.0.1";
     o.port = 0;
-    server = std::make_unique<http_server>(io.get_executor(), o, [this](const request& req, const client_info& c) {
+    server = std::make_unique<http_server>(io.get_executor(), o, [this](const request& req, const client_info& c) -> routed {
       ++handled;
       response res{http::status::ok, req.version()};
+      if (req.target() == "/later" || req.target() == "/never") {
+        // Answered 100 ms later from the io_context, as a camera's frame is; or never.
+        const bool never = req.target() == "/never";
+        res.body() = "later";
+        res.prepare_payload();
+        return deferred{[this, never, res](std::function<void(response)> done) {
+                          if (never) {
+                            abandoned = std::move(done);
+                            return;
+                          }
+                          auto t = std::make_shared<asio::steady_timer>(io, 100ms);
+                          t->async_wait([t, done, res](const boost::system::error_code&) { done(res); });
+                        },
+                        400ms};
+      }
       if (req.target() == "/stream") {
         res.set(http::field::content_type, "text/event-stream");
         res.body() = sse_event("hello", "first");
@@ -92,7 +108,47 @@ struct server_fixture : testing::Test {
   std::unique_ptr<http_server> server;
   std::thread thread;
   std::atomic<int> handled{0};
+  std::function<void(response)> abandoned;
 };
+
+TEST_F(server_fixture, a_deferred_answer_is_awaited_until_its_deadline_then_504) {
+  start({});
+  auto s = connect();
+  auto res = exchange(s, request{http::verb::get, "/later", 11});
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(res.body(), "later");
+  // The connection is kept for the next request.
+  EXPECT_EQ(exchange(s, request{http::verb::get, "/n", 11}).body(), "/n from 127.0.0.1");
+  const auto before = std::chrono::steady_clock::now();
+  res = exchange(s, request{http::verb::get, "/never", 11});
+  EXPECT_EQ(res.result(), http::status::gateway_timeout);
+  EXPECT_GE(std::chrono::steady_clock::now() - before, 400ms);
+  // An answer that comes after the deadline goes nowhere; the connection still serves.
+  std::promise<void> late;
+  asio::post(io, [&] {
+    abandoned(response{http::status::ok, 11});
+    late.set_value();
+  });
+  late.get_future().get();
+  EXPECT_EQ(exchange(s, request{http::verb::get, "/n", 11}).body(), "/n from 127.0.0.1");
+  EXPECT_EQ(stats().timeouts, 1);
+}
+
+TEST_F(server_fixture, stop_cuts_a_deferred_wait_short) {
+  start({});
+  auto s = connect();
+  request req{http::verb::get, "/never", 11};
+  req.prepare_payload();
+  http::write(s, req);
+  while (handled == 0) std::this_thread::sleep_for(1ms);
+  asio::post(io, [this] { server->stop(); });
+  boost::beast::flat_buffer buffer;
+  response res;
+  http::read(s, buffer, res);
+  EXPECT_EQ(res.result(), http::status::gateway_timeout);
+  EXPECT_NE(res.body().find("stopping"), std::string::npos);
+  EXPECT_TRUE(closed_by_server(s));
+}
 
 TEST_F(server_fixture, answers_requests_one_after_another_on_a_kept_alive_connection) {
   start({});

@@ -49,6 +49,38 @@ TEST(pipeline, background_subtraction_counts_people_walking_through_a_door_line)
   EXPECT_GT(p.heat().total(), 0) << "the walkers stood somewhere";
 }
 
+TEST(pipeline, new_lines_set_mid_stream_settle_the_old_ones_and_count_from_then_on) {
+  pipeline_options o;
+  o.lines = {{"door", {0, 240}, {640, 240}}};
+  pipeline p{o, bgs(), 640, 480};
+  const test::scene s;
+  const auto frames = test::walk_down(s, 2);  // feet from y=140 down to y=460
+  std::int64_t f = 0;
+  std::vector<line_crossing> crossings;
+  frame_outcome old;
+  for (const auto& frame : frames) {
+    if (f == 60 + 22) {  // both past y=240, not yet at y=400: a technician draws another line
+      old = p.set_geometry({{"inner", {0, 400}, {640, 400}}}, {{"aisle", {{0, 0}, {640, 0}, {640, 480}, {0, 480}}, false}});
+    }
+    const auto r = p.process(frame, static_cast<double>(f) * 0.1, f);
+    crossings.insert(crossings.end(), r.crossings.begin(), r.crossings.end());
+    ++f;
+  }
+  const auto tail = p.finish();
+  crossings.insert(crossings.end(), tail.crossings.begin(), tail.crossings.end());
+  // The door line's crossings are all out by the change (settled then, not lost).
+  std::int64_t door_in = 0;
+  for (const auto& c : crossings) door_in += c.line == "door" && c.direction == crossing_direction::in;
+  for (const auto& c : old.crossings) door_in += c.line == "door" && c.direction == crossing_direction::in;
+  EXPECT_EQ(door_in, 2);
+  ASSERT_EQ(p.lines().lines().size(), 1u);
+  EXPECT_EQ(p.lines().lines()[0].name, "inner");
+  EXPECT_EQ(p.lines().totals()[0].in, 2);
+  EXPECT_EQ(p.lines().totals()[0].out, 0);
+  EXPECT_EQ(p.zones().zones()[0].name, "aisle");
+  for (const auto& c : crossings) EXPECT_TRUE(c.line == "door" || c.line == "inner") << c.line;
+}
+
 TEST(pipeline, the_motion_gate_skips_still_frames_but_keeps_a_still_person_tracked) {
   pipeline_options o;
   o.gate.max_still_s = 100;

@@ -1,6 +1,7 @@
 // The store manager's page: today's funnel, pushed by the box as it changes (Server-Sent Events
 // on /api/v1/stream), in Chinese or English. Everything comes from the box itself (no CDN, no
-// account). Health is polled every 30 s; so is today, in case the stream is down.
+// account); the chart library (uPlot, from npm) is embedded in the binary like this file.
+// Health is polled every 30 s; so is today, in case the stream is down; the heat map every minute.
 'use strict';
 
 const TEXT = {
@@ -12,7 +13,9 @@ const TEXT = {
     unauthorized: '请扫描店内二维码打开看板', offline: '看板暂时无法连接设备', high_sales_low_close: '高销量低成交',
     close_rate: '成交率', camera_offline: '摄像头离线', till_silent: '收银机无数据', sync_lag: '总部同步延迟',
     low_coverage: '客流数据覆盖不足，转化率暂不计算', no_door_camera: '未配置门口摄像头：只有成交数据',
-    events_of: '原始数据', none: '无', other: 'EN',
+    events_of: '原始数据', none: '无', other: 'EN', traffic_chart: '客流、成交与在岗人数', staff: '在岗店员',
+    forecast: '预测客流', heatmap: '热力图', heat_note: '今日顾客停留的位置：颜色越深，停留越久（只有统计，没有画面）',
+    heat_until: '截至',
   },
   en: {
     funnel: "Today's funnel", visitors: 'Visitors', engaged: 'Engaged', buyers: 'Buyers', conversion: 'Conversion',
@@ -24,14 +27,19 @@ const TEXT = {
     close_rate: 'close rate', camera_offline: 'camera offline', till_silent: 'till silent', sync_lag: 'HQ sync behind',
     low_coverage: 'Too little of today was seen by the cameras: conversion is not shown',
     no_door_camera: 'No door camera configured: sales only', events_of: 'Raw events',
-    none: 'none', other: '中文',
+    none: 'none', other: '中文', traffic_chart: 'Traffic, buyers and staff by hour', staff: 'Staff on floor',
+    forecast: 'Forecast visitors', heatmap: 'Heat map',
+    heat_note: 'Where people stood today: darker is longer (figures only, no camera image)',
+    heat_until: 'to',
   },
 };
 
-let lang = localStorage.getItem('kelu.lang') ||
-  ((navigator.languages || [navigator.language || 'zh']).some((l) => l.toLowerCase().startsWith('zh')) ? 'zh' : 'en');
+// The box picks the language from Accept-Language (<html lang>); the toggle's choice wins after.
+let lang = localStorage.getItem('kelu.lang') || (document.documentElement.lang === 'en' ? 'en' : 'zh');
 let last = null;
 let health = null;
+let heat = null;
+let chart = null;
 
 const $ = (id) => document.getElementById(id);
 const t = (key) => TEXT[lang][key] || key;
@@ -115,6 +123,8 @@ function render(today) {
     return tr;
   });
   $('hours').replaceChildren(...rows);
+  renderChart(r, today, counted);
+  if (!performance.getEntriesByName('kelu-first-render').length) performance.mark('kelu-first-render');
 
   $('associates').replaceChildren(...r.associates.map((a) => item(
     `${a.name || a.operator_id}: ${money(a.net_sales_minor, r.currency)} · ${t('close_rate')} ${pct(a.close_rate)}` +
@@ -122,6 +132,126 @@ function render(today) {
   $('products').replaceChildren(...r.products.by_revenue.slice(0, 5).map((p) =>
     item(`${p.description || p.item_id}: ${money(p.revenue_minor, r.currency)}`)));
   renderBanner(today);
+}
+
+// Hourly visitors (bars), buyers and average staff on the floor, then the forecast for the hours
+// still to come: one chart, so a manager sees where the store was short-handed.
+function renderChart(r, today, counted) {
+  const hours = r.hours.filter((h) => h.open_ms > 0 || h.visitors > 0 || h.transactions > 0);
+  const ahead = (today.live && today.live.forecast && today.live.forecast.hours) || [];
+  const labels = hours.map((h) => hhmm(h.local_start));
+  const seen = new Set(labels);
+  const future = ahead.filter((f) => !seen.has(f[0]));
+  const x = [...labels, ...future.map((f) => f[0])].map((_, i) => i);
+  const pad = (values) => [...values, ...future.map(() => null)];
+  const data = [
+    x,
+    pad(hours.map((h) => (counted ? h.visitors : null))),
+    pad(hours.map((h) => h.transactions)),
+    pad(hours.map((h) => (h.open_ms > 0 ? Math.round((h.staff_ms / h.open_ms) * 10) / 10 : null))),
+    [...hours.map((_, i) => (i === hours.length - 1 && future.length ? (counted ? hours[i].visitors : null) : null)),
+      ...future.map((f) => f[1])],
+  ];
+  const names = [...labels, ...future.map((f) => f[0])];
+  const box = $('chart');
+  if (chart) chart.destroy();
+  box.replaceChildren();
+  if (!x.length || typeof uPlot === 'undefined') return;
+  chart = new uPlot({
+    width: Math.max(box.clientWidth, 240),
+    height: 200,
+    legend: { live: false },
+    cursor: { drag: { x: false, y: false } },
+    scales: { x: { time: false, range: [-0.6, x.length - 0.4] }, n: { range: (u, lo, hi) => [0, Math.max(1, hi * 1.1)] },
+      s: { range: (u, lo, hi) => [0, Math.max(2, Math.ceil(hi) + 1)] } },
+    axes: [
+      { values: (u, ticks) => ticks.map((i) => (Number.isInteger(i) && names[i] ? names[i] : '')), space: 34, size: 28 },
+      { scale: 'n', size: 36 },
+      { scale: 's', side: 1, size: 30, grid: { show: false }, incrs: [1, 2, 5, 10] },
+    ],
+    series: [
+      {},
+      { label: t('visitors'), scale: 'n', paths: uPlot.paths.bars({ size: [0.7, 28] }), stroke: '#0b6bcb',
+        fill: 'rgba(11,107,203,0.30)', points: { show: false } },
+      { label: t('buyers'), scale: 'n', stroke: '#d92d20', width: 2 },
+      { label: t('staff'), scale: 's', stroke: '#12b76a', width: 2, paths: uPlot.paths.stepped({ align: 1 }) },
+      { label: t('forecast'), scale: 'n', stroke: '#98a2b3', width: 2, dash: [6, 4] },
+    ],
+  }, data, box);
+}
+
+function heatColour(v) {
+  // Transparent for nobody, then yellow to red: readable on a phone in a bright shop.
+  const a = Math.min(1, 0.15 + 0.85 * v);
+  const g = Math.round(220 * (1 - v));
+  return `rgba(230,${g},40,${a})`;
+}
+
+function renderHeat() {
+  const card = $('heat-card');
+  const cams = (heat && heat.cameras) || [];
+  card.hidden = cams.length === 0;
+  $('heatmaps').replaceChildren(...cams.map((c) => {
+    const fig = document.createElement('figure');
+    const canvas = document.createElement('canvas');
+    const frame = c.frame || [640, 480];
+    const w = Math.max($('heatmaps').clientWidth, 240);
+    const h = Math.round((w * frame[1]) / frame[0]);
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = w * dpr;
+    canvas.height = h * dpr;
+    canvas.style.width = `${w}px`;
+    canvas.style.height = `${h}px`;
+    const g = canvas.getContext('2d');
+    g.scale(dpr, dpr);
+    g.fillStyle = '#eef0f3';
+    g.fillRect(0, 0, w, h);
+    const max = Math.max(1, ...c.cells_ds);
+    const cw = w / Math.max(1, c.cols);
+    const ch = h / Math.max(1, c.rows);
+    c.cells_ds.forEach((v, i) => {
+      if (!v) return;
+      g.fillStyle = heatColour(Math.sqrt(v / max));
+      g.fillRect((i % c.cols) * cw, Math.floor(i / c.cols) * ch, Math.ceil(cw), Math.ceil(ch));
+    });
+    const sx = w / frame[0];
+    const sy = h / frame[1];
+    g.lineWidth = 1.5;
+    g.font = '12px system-ui, sans-serif';
+    for (const z of c.zones) {
+      g.strokeStyle = '#475467';
+      g.beginPath();
+      z.polygon.forEach(([px, py], k) => (k ? g.lineTo(px * sx, py * sy) : g.moveTo(px * sx, py * sy)));
+      g.closePath();
+      g.stroke();
+      g.fillStyle = '#344054';
+      g.fillText(z.name, z.polygon[0][0] * sx + 4, z.polygon[0][1] * sy + 14);
+    }
+    for (const l of c.lines) {
+      g.strokeStyle = '#0b6bcb';
+      g.lineWidth = 3;
+      g.beginPath();
+      g.moveTo(l.from[0] * sx, l.from[1] * sy);
+      g.lineTo(l.to[0] * sx, l.to[1] * sy);
+      g.stroke();
+      g.fillStyle = '#0b6bcb';
+      g.fillText(l.name, l.from[0] * sx + 4, l.from[1] * sy - 4);
+    }
+    const cap = document.createElement('figcaption');
+    cap.className = 'muted';
+    const until = c.until ? new Date(c.until).toLocaleTimeString(locale(), { timeZone: heat.time_zone, hour: '2-digit', minute: '2-digit' }) : '–';
+    cap.textContent = `${c.camera} · ${t('heat_until')} ${until}`;
+    fig.append(canvas, cap);
+    return fig;
+  }));
+}
+
+async function refreshHeat() {
+  try {
+    const res = await fetch('/api/v1/heatmap', { credentials: 'same-origin' });
+    if (res.ok) heat = await res.json();
+    renderHeat();
+  } catch (e) { /* the next round tries again */ }
 }
 
 async function showEvents(day, hour, row) {
@@ -137,10 +267,14 @@ async function showEvents(day, hour, row) {
   $('events').hidden = false;
 }
 
-async function refresh() {
+const fetchToday = () => Promise.all([fetch('/api/v1/today', { credentials: 'same-origin' }),
+  fetch('/api/v1/health', { credentials: 'same-origin' })]);
+// Asked for as soon as this script runs (it comes before the chart library), not at DOMContentLoaded.
+const firstFetch = fetchToday();
+
+async function refresh(pending) {
   try {
-    const [res, h] = await Promise.all([fetch('/api/v1/today', { credentials: 'same-origin' }),
-      fetch('/api/v1/health', { credentials: 'same-origin' })]);
+    const [res, h] = await (pending || fetchToday());
     if (res.status === 401) {
       $('as-of').textContent = t('unauthorized');
       return;
@@ -169,8 +303,18 @@ document.addEventListener('DOMContentLoaded', () => {
     lang = lang === 'zh' ? 'en' : 'zh';
     localStorage.setItem('kelu.lang', lang);
     if (last) render(last); else renderStatic();
+    renderHeat();
   });
-  refresh();
+  refresh(firstFetch);
+  refreshHeat();
   listen();
-  setInterval(refresh, 30000);
+  setInterval(() => refresh(), 30000);
+  setInterval(refreshHeat, 60000);
+  let width = window.innerWidth;
+  window.addEventListener('resize', () => {
+    if (window.innerWidth === width) return;  // a phone's address bar hiding is not a resize
+    width = window.innerWidth;
+    if (last) render(last);
+    renderHeat();
+  });
 });

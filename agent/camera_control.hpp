@@ -1,0 +1,53 @@
+#pragma once
+// What the technician page does with a running camera (camera_source implements it): take a
+// snapshot, set new lines and zones without a restart, and watch the counts they give.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "agent/core/result.hpp"
+#include "config/config.hpp"
+
+namespace kelu {
+
+struct live_counts {
+  std::string camera;
+  int frame_width = 0;  // 0 before the first frame
+  int frame_height = 0;
+  std::int64_t tracks = 0;  // people followed in the last analysed frame
+  struct line {
+    std::string name;
+    std::int64_t in = 0;
+    std::int64_t out = 0;
+  };
+  std::vector<line> lines;  // crossings since the lines were last set (or the camera started)
+  struct zone {
+    std::string name;
+    int people = 0;  // in it now, staff excluded
+  };
+  std::vector<zone> zones;
+  std::chrono::steady_clock::time_point since{};
+  // The heat grid of the hour in progress (person-seconds per cell, row-major), which the closed
+  // hours' heatmap.tile events do not have yet.
+  int heat_cols = 0;
+  int heat_rows = 0;
+  std::vector<double> heat_s;
+};
+
+class camera_control {
+ public:
+  virtual ~camera_control() = default;
+  virtual const std::string& camera_id() const = 0;
+  // The next analysed frame as a JPEG, to `done` on the io_context thread. Nothing is kept: the
+  // frame is encoded for this one answer. An offline camera answers at once with why.
+  virtual void snapshot(std::function<void(core::result<std::string>)> done) = 0;
+  // From the next analysed frame on (the io_context thread calls; the vision thread applies).
+  virtual void set_geometry(std::vector<config::camera_line_config> lines,
+                            std::vector<config::camera_zone_config> zones) = 0;
+  // Any thread.
+  virtual live_counts counts() const = 0;
+};
+
+}  // namespace kelu

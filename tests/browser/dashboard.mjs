@@ -1,0 +1,199 @@
+// Drives Debian's chromium (headless, over the DevTools protocol with puppeteer-core) through
+// the dashboard of a running agent, as a phone would, and prints what it saw as one JSON object
+// on stdout. The C++ test (tests/integration/browser_test.cpp) starts the agent and the broker
+// and asserts on that JSON against the agent's own API.
+//   node dashboard.mjs manager    '{"base": "http://127.0.0.1:PORT", "qr": "...?t=...", "pos_port": N, "out": "DIR"}'
+//   node dashboard.mjs technician '{"base": "...", "password": "...", "out": "DIR"}'
+import net from 'node:net';
+import puppeteer from 'puppeteer-core';
+
+const [scenario, argsJson] = process.argv.slice(2);
+const args = JSON.parse(argsJson);
+const result = { scenario };
+const phone = { width: 390, height: 844, deviceScaleFactor: 3, isMobile: true, hasTouch: true };
+
+const browser = await puppeteer.launch({
+  executablePath: process.env.KELU_CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  userDataDir: `${args.out}/chromium-profile`,  // a fresh one per test
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--lang=zh-CN'],
+});
+const deadline = setTimeout(() => { console.error('browser scenario took over 90 s'); process.exit(3); }, 90000);
+const errors = [];
+
+async function newPage() {
+  const page = await browser.newPage();
+  await page.setViewport(phone);
+  page.on('pageerror', (e) => errors.push(e.message));
+  // What went wrong in the page: script errors, and answers other than the 401s asked for.
+  page.on('response', (r) => {
+    const url = r.url();
+    if (r.status() >= 400 && r.status() !== 401 && !url.endsWith('/favicon.ico')) errors.push(`${r.status()} ${url}`);
+  });
+  return page;
+}
+
+// One sale to the agent's POS listener (JSON lines over TCP), resolved when the agent acknowledges it.
+function sell(port, line) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write(`${JSON.stringify(line)}\n`));
+    let got = '';
+    s.setTimeout(10000, () => { s.destroy(); reject(new Error('no acknowledgement in 10 s')); });
+    s.on('data', (d) => { got += d; if (got.includes('\n')) { s.end(); resolve(JSON.parse(got)); } });
+    s.on('error', reject);
+  });
+}
+
+async function manager() {
+  // No token: the box refuses, and says how to get in.
+  let page = await newPage();
+  const refused = await page.goto(`${args.base}/api/v1/today`);
+  result.without_token = { status: refused.status(), body: await refused.text() };
+  await page.close();
+
+  // The QR code's link, on a phone-class CPU (4x slower than this machine).
+  page = await newPage();
+  const cdp = await page.createCDPSession();
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  await page.setExtraHTTPHeaders({ 'Accept-Language': 'zh-CN,zh;q=0.9,en;q=0.8' });
+  const nav = await page.goto(args.qr, { waitUntil: 'load' });
+  result.qr_status = nav.status();
+  result.url_after_qr = page.url();
+  await page.waitForFunction(() => document.getElementById('visitors').textContent !== '–' ||
+    document.getElementById('buyers').textContent !== '–', { timeout: 20000 });
+  result.figures_ms = await page.evaluate(() => performance.now());
+  await page.waitForFunction(() => document.querySelector('#chart canvas'), { timeout: 10000 });
+  result.timing = await page.evaluate(() => {
+    const paint = Object.fromEntries(performance.getEntriesByType('paint').map((p) => [p.name, p.startTime]));
+    const navEntry = performance.getEntriesByType('navigation')[0];
+    const resources = performance.getEntriesByType('resource').filter((r) => !r.name.includes('/api/v1/stream'));
+    return {
+      first_contentful_paint_ms: paint['first-contentful-paint'],
+      dom_content_loaded_ms: navEntry.domContentLoadedEventEnd,
+      load_ms: navEntry.loadEventEnd,
+      transferred_bytes: navEntry.transferSize + resources.reduce((s, r) => s + r.transferSize, 0),
+      decoded_bytes: navEntry.decodedBodySize + resources.reduce((s, r) => s + r.decodedBodySize, 0),
+      requests: 1 + resources.length,
+      resources: resources.map((r) => ({ name: r.name.replace(/^.*\/\/[^/]+/, ''), transferred: r.transferSize,
+        decoded: r.decodedBodySize, start_ms: r.startTime, end_ms: r.responseEnd })),
+      rendered_ms: (performance.getEntriesByName('kelu-first-render')[0] || {}).startTime,
+    };
+  });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  const dom = () => page.evaluate(() => ({
+    lang: document.documentElement.lang,
+    funnel_title: document.querySelector('[data-t="funnel"]').textContent,
+    store: document.getElementById('store').textContent,
+    visitors: document.getElementById('visitors').textContent,
+    buyers: document.getElementById('buyers').textContent,
+    net: document.getElementById('net').textContent,
+    conversion: document.getElementById('conversion').textContent,
+    hour_rows: [...document.querySelectorAll('#hours tr')].map((tr) => [...tr.children].map((td) => td.textContent)),
+    chart_series: [...document.querySelectorAll('#chart .u-legend .u-label')].map((e) => e.textContent),
+    heat_maps: document.querySelectorAll('#heatmaps canvas').length,
+    updates: Number(document.body.dataset.updates || 0),
+  }));
+  result.dom = await dom();
+  result.api = await page.evaluate(() => fetch('/api/v1/today').then((r) => r.json()));
+  await page.screenshot({ path: `${args.out}/dashboard-phone.png`, fullPage: true });
+
+  // A sale at the till: the open page shows it without a reload (Server-Sent Events).
+  const before = Number(result.dom.buyers);
+  const sold = Date.now();
+  result.sale_ack = await sell(args.pos_port, {
+    terminal: 'T9', transaction_id: `BROWSER-${sold}`, time: new Date().toISOString(), total: '88.00',
+    items: [{ item_id: 'SKU-BROWSER', quantity: 1 }],
+  });
+  await page.waitForFunction((n) => Number(document.getElementById('buyers').textContent) === n, { timeout: 15000 },
+    before + 1);
+  result.sale_to_screen_ms = Date.now() - sold;
+  result.dom_after_sale = await dom();
+  result.api_after_sale = await page.evaluate(() => fetch('/api/v1/today').then((r) => r.json()));
+
+  // Tapping the hour of the sale shows the raw events behind it.
+  const hour = await page.evaluate(() => {
+    const rows = [...document.querySelectorAll('#hours tr')];
+    const row = rows.reverse().find((tr) => Number(tr.children[2].textContent) > 0);
+    row.click();
+    return row.dataset.hour;
+  });
+  await page.waitForFunction(() => !document.getElementById('events').hidden &&
+    document.querySelectorAll('#events-list li').length > 0, { timeout: 10000 });
+  result.events_of_hour = { hour, lines: await page.evaluate(() =>
+    [...document.querySelectorAll('#events-list li')].map((li) => li.textContent)) };
+
+  // The language toggle.
+  await page.click('#lang');
+  result.after_toggle = await dom();
+  await page.screenshot({ path: `${args.out}/dashboard-phone-en.png`, fullPage: false });
+}
+
+async function technician() {
+  const page = await newPage();
+  await page.setExtraHTTPHeaders({ 'Accept-Language': 'zh-CN,zh;q=0.9' });
+  await page.goto(`${args.base}/tech`, { waitUntil: 'load' });
+  await page.waitForSelector('#login:not([hidden])');
+  await page.type('#password', 'not-the-password');
+  await page.click('#login-form button');
+  await page.waitForFunction(() => document.getElementById('login-error').textContent !== '');
+  result.wrong_password = await page.$eval('#login-error', (e) => e.textContent);
+  await page.$eval('#password', (e) => { e.value = ''; });
+  await page.type('#password', args.password);
+  await page.click('#login-form button');
+  await page.waitForSelector('.camera');
+  await page.click('.camera .snap');
+  await page.waitForFunction(() => document.querySelector('.camera').dataset.snapshot === 'shown', { timeout: 15000 });
+  // Only the drawn line: the config's goes first.
+  const count = await page.$$eval('.camera .elements li', (lis) => lis.length);
+  for (let i = 0; i < count; i += 1) await page.click('.camera .elements li:first-child button:last-child');
+  // The door line: across the picture at 55 % of its height, drawn with two taps.
+  await page.click('.camera .add-line');
+  const box = await (await page.$('.camera canvas')).boundingBox();  // after the click scrolled it into view
+  result.canvas = box;
+  const y = box.y + box.height * 0.55;
+  await page.touchscreen.tap(box.x + 2, y);
+  await page.touchscreen.tap(box.x + box.width - 2, y);
+  await page.waitForFunction(() => document.querySelectorAll('.camera .elements li').length === 1);
+  await page.$eval('.camera .elements li input.name', (e) => {
+    e.value = 'door';
+    e.dispatchEvent(new Event('change'));
+  });
+  await page.click('.camera .save');
+  await page.waitForFunction(() => document.querySelector('.camera .save-result').classList.contains('ok') ||
+    document.querySelector('.camera .save-result').classList.contains('flag'), { timeout: 10000 });
+  result.save_result = await page.$eval('.camera .save-result', (e) => ({ text: e.textContent, cls: e.className }));
+  // Live counts on the new line, as the technician watches them.
+  const started = Date.now();
+  await page.waitForFunction(() => {
+    const row = document.querySelector('.camera .counts tr[data-name="door"]');
+    return row && /[1-9]/.test(row.children[1].textContent + row.children[2].textContent);
+  }, { timeout: 40000 });
+  result.first_count_ms = Date.now() - started;
+  result.counts_row = await page.$eval('.camera .counts tr[data-name="door"]', (tr) => [...tr.children].map((td) => td.textContent));
+  result.state = await page.evaluate(() => fetch('/tech/api/state').then((r) => r.json()));
+  // The test buttons.
+  await page.click('#test-broker');
+  await page.waitForFunction(() => /ok|flag/.test(document.getElementById('broker-result').className), { timeout: 10000 });
+  result.broker_test = await page.$eval('#broker-result', (e) => ({ text: e.textContent, cls: e.className }));
+  await page.click('#sources li button');
+  await page.waitForFunction(() => /ok|flag/.test(document.querySelector('#sources li .result').className), { timeout: 10000 });
+  result.source_test = await page.$eval('#sources li .result', (e) => ({ text: e.textContent, cls: e.className }));
+  await page.evaluate(() => window.scrollTo(0, 0));  // the sticky header back on top of the full page
+  await page.screenshot({ path: `${args.out}/technician-phone.png`, fullPage: true });
+}
+
+try {
+  if (scenario === 'manager') await manager();
+  else if (scenario === 'technician') await technician();
+  else throw new Error(`unknown scenario ${scenario}`);
+  result.page_errors = errors;
+  console.log(JSON.stringify(result));
+} catch (e) {
+  result.failure = String(e && e.stack ? e.stack : e);
+  result.page_errors = errors;
+  console.log(JSON.stringify(result));
+  process.exitCode = 1;
+} finally {
+  clearTimeout(deadline);
+  await browser.close();
+}
