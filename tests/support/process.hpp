@@ -32,7 +32,7 @@ class process {
 
 // Waits until something accepts TCP connections on 127.0.0.1:port.
 bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout);
-// A port that was free a moment ago (bind to 0, read, close).
+// A port that was free a moment ago, below the range the kernel gives outgoing connections.
 std::uint16_t free_port();
 
 }  // namespace kelu::test

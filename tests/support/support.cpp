@@ -103,7 +103,13 @@ bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    // A connect to an unused loopback port can land on itself when the kernel picks that very
+    // port as the source (TCP simultaneous open): connected, yet nobody listens.
+    sockaddr_in local{};
+    socklen_t len = sizeof local;
+    if (ok && ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0 && local.sin_port == addr.sin_port)
+      ok = false;
     ::close(fd);
     if (ok) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -112,15 +118,25 @@ bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {
 }
 
 std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  // Below the kernel's range for outgoing connections' source ports (ip_local_port_range,
+  // 32768..60999 by default), so no client socket can take the port between this choice and
+  // the server binding it, nor connect to itself on it while the server starts.
+  int low = 32768;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> low;
+  const int top = std::max(low - 1, 10001);
+  static std::mt19937 rng{std::random_device{}()};
+  std::uniform_int_distribution<int> pick(10000, top);
+  for (;;) {
+    const auto port = static_cast<std::uint16_t>(pick(rng));
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_ANY);  // free on every address, as servers bind
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (free) return port;
+  }
 }
 
 namespace {
