@@ -102,7 +102,8 @@ agent::agent(config::config cfg, std::string config_path, std::shared_ptr<spdlog
       boot_id_(core::new_event_id()),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
       health_timer_(io_),
-      maintenance_timer_(io_) {}
+      maintenance_timer_(io_),
+      watchdog_timer_(io_) {}
 
 agent::~agent() = default;
 
@@ -203,14 +204,29 @@ int agent::run() {
   analytics_->start();
   schedule_health();
   schedule_maintenance();
+  schedule_watchdog();
+  // Listening, the store open: systemd may count the agent as started.
+  service_.ready("counting for store " + cfg_.store.tenant + "/" + cfg_.store.id);
   io_.run();
   return 0;
+}
+
+void agent::schedule_watchdog() {
+  const auto every = service_.watchdog_interval();
+  if (!every) return;
+  service_.watchdog();
+  watchdog_timer_.expires_after(*every);
+  watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) schedule_watchdog();
+  });
 }
 
 void agent::on_signal(const boost::system::error_code& ec, int signo) {
   if (ec) return;
   if (signo == SIGHUP) {
+    service_.reloading();
     reload();
+    service_.ready("reloaded " + config_path_);
     signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
     return;
   }
@@ -222,6 +238,7 @@ void agent::request_stop() {
   boost::asio::post(io_, [this] {
     if (stopping_) return;
     stopping_ = true;
+    service_.stopping();
     for (auto& src : sources_) src->stop();
     // Sources with threads of their own (cameras) post their last events while they stop;
     // those handlers are queued before this one, so the store still takes them.
@@ -239,6 +256,7 @@ void agent::request_stop() {
           log_->info("stopped: {} messages wait in the outbox for the next start", s.rows);
           health_timer_.cancel();
           maintenance_timer_.cancel();
+          watchdog_timer_.cancel();
           signals_.cancel();
           io_.stop();
         });

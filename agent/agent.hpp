@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "agent/calibration.hpp"
+#include "agent/service_notifier.hpp"
 #include "agent/core/clock.hpp"
 #include "agent/core/event.hpp"
 #include "agent/core/time_zone.hpp"
@@ -82,6 +83,9 @@ class agent {
   // HQ's retained config/desired: validated, hot keys applied, answered on config/reported.
   void on_desired_config(const std::string& payload);
   void schedule_health();
+  // systemd's watchdog (WatchdogSec in the unit): a ping from the io_context thread, which is
+  // what hangs if anything does.
+  void schedule_watchdog();
   core::agent_health health_snapshot() const;
   void report_health();
   // The dashboard (dashboard.enabled): a failure to listen is logged, not fatal, since counting
@@ -107,6 +111,8 @@ class agent {
   boost::asio::signal_set signals_;
   boost::asio::steady_timer health_timer_;
   boost::asio::steady_timer maintenance_timer_;
+  boost::asio::steady_timer watchdog_timer_;
+  service_notifier service_;
   std::unique_ptr<sync::database> db_;
   std::unique_ptr<sync::outbox> outbox_;
   std::unique_ptr<sync::event_store> store_;

@@ -11,6 +11,9 @@ target_compile_options(kelu_warnings INTERFACE
   # GCC 12 at -O3 reports -Wrestrict inside libstdc++ for "literal" + std::string&&
   # (GCC bug 105329, a false positive fixed in GCC 13).
   $<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-restrict>
+  # With optimisation GCC 12 also takes Boost.Asio's coroutine frames (allocated by their promise's
+  # operator new, freed by its operator delete) for a mismatched new/delete pair.
+  $<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-mismatched-new-delete>
   # A unity build includes our .cpp files into one file; GCC then takes each file's anonymous
   # namespace as the included file's and warns about every class that uses one.
   $<$<AND:$<CXX_COMPILER_ID:GNU>,$<BOOL:${CMAKE_UNITY_BUILD}>>:-Wno-subobject-linkage>

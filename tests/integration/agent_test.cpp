@@ -1,5 +1,7 @@
 // The whole agent as a process: a till over TCP -> kelu run -> SQLite -> a real mosquitto -> HQ.
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -7,6 +9,7 @@
 #include <boost/asio/write.hpp>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -83,9 +86,9 @@ class agent_process : public testing::Test {
         {"dashboard", {{"listen", "127.0.0.1"}, {"port", 0}}}}.dump(2);  // parallel agents: a free port each
   }
 
-  void start_agent() {
+  void start_agent(const std::vector<std::string>& env = {}) {
     agent = std::make_unique<test::process>(
-        std::vector<std::string>{KELU_BINARY, "run", "--config", dir.file("kelu.json")}, dir.file("kelu.log"));
+        std::vector<std::string>{KELU_BINARY, "run", "--config", dir.file("kelu.json")}, dir.file("kelu.log"), env);
     ASSERT_TRUE(test::wait_for_port(pos_port, 10s)) << "agent did not listen; log:\n" << log();
   }
 
@@ -406,6 +409,42 @@ TEST_F(agent_process, the_printed_qr_code_opens_the_dashboard_until_the_key_is_r
   EXPECT_NE(old.body.find("replaced"), std::string::npos) << old.body;
   EXPECT_EQ(open(second).status, 200);
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
+}
+
+// Under the packaged unit (Type=notify, WatchdogSec): systemd hears READY=1 once the agent
+// listens, a watchdog ping every half WatchdogSec from the io_context thread, and STOPPING=1.
+TEST_F(agent_process, tells_systemd_it_is_ready_pings_the_watchdog_and_says_when_it_stops) {
+  const auto path = dir.file("notify");
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const auto next = [&] {
+    char buf[512];
+    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    return n < 0 ? std::string("(nothing in 10 s)") : std::string(buf, static_cast<std::size_t>(n));
+  };
+  start_agent({"NOTIFY_SOCKET=" + path, "WATCHDOG_USEC=400000"});
+  std::vector<std::string> got;
+  while (got.empty() || !got.back().starts_with("READY=1")) {
+    got.push_back(next());
+    ASSERT_NE(got.back(), "(nothing in 10 s)") << log();
+  }
+  EXPECT_EQ(got.back(), "READY=1\nSTATUS=counting for store acme/sh-001");
+  // Listening by then: a till can connect.
+  auto c = till();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(next(), "WATCHDOG=1");
+  ASSERT_EQ(agent->stop(SIGTERM, 20s), 0) << log();
+  std::string last;
+  for (std::string m = next(); m != "(nothing in 10 s)"; m = next()) {
+    last = m;
+    if (m == "STOPPING=1") break;
+  }
+  EXPECT_EQ(last, "STOPPING=1");
+  ::close(fd);
 }
 
 TEST_F(agent_process, sighup_with_a_broken_config_keeps_running) {
