@@ -1,42 +1,16 @@
 // sd_notify's protocol as systemd speaks it: datagrams on the socket named in NOTIFY_SOCKET.
 #include <gtest/gtest.h>
 
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <cstring>
 
 #include "agent/service_notifier.hpp"
+#include "support/fake_systemd.hpp"
 #include "support/temp_dir.hpp"
 
 namespace kelu {
 namespace {
-
-// What systemd does: a datagram socket it reads (here with a 5 s receive timeout).
-struct fake_systemd {
-  explicit fake_systemd(const std::string& path) {
-    fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, path.data(), path.size());
-    if (path[0] == '@') addr.sun_path[0] = '\0';
-    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr),
-                     static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size())),
-              0)
-        << std::strerror(errno);
-    timeval tv{5, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  ~fake_systemd() { ::close(fd); }
-  std::string next() {
-    char buf[512];
-    const auto n = ::recv(fd, buf, sizeof buf, 0);
-    return n < 0 ? std::string("(nothing)") : std::string(buf, static_cast<std::size_t>(n));
-  }
-  int fd;
-};
 
 struct env_guard {
   ~env_guard() {
@@ -50,7 +24,7 @@ TEST(service_notifier, sends_readiness_watchdog_and_stopping_to_the_socket_syste
   env_guard guard;
   test::temp_dir dir;
   const auto path = dir.file("notify");
-  fake_systemd systemd{path};
+  test::fake_systemd systemd{path};
   ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
   ::setenv("WATCHDOG_USEC", "30000000", 1);
   ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
@@ -72,7 +46,7 @@ TEST(service_notifier, sends_readiness_watchdog_and_stopping_to_the_socket_syste
 TEST(service_notifier, the_abstract_namespace_works_and_another_pids_watchdog_is_not_ours) {
   env_guard guard;
   const std::string name = "@kelu-test-" + std::to_string(::getpid());
-  fake_systemd systemd{name};
+  test::fake_systemd systemd{name};
   ::setenv("NOTIFY_SOCKET", name.c_str(), 1);
   ::setenv("WATCHDOG_USEC", "30000000", 1);
   ::setenv("WATCHDOG_PID", "1", 1);

@@ -1,7 +1,5 @@
 // The whole agent as a process: a till over TCP -> kelu run -> SQLite -> a real mosquitto -> HQ.
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -9,7 +7,6 @@
 #include <boost/asio/write.hpp>
 
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -22,6 +19,7 @@
 #include "agent/core/time.hpp"
 #include "agent/dashboard/access_token.hpp"
 #include "support/broker.hpp"
+#include "support/fake_systemd.hpp"
 #include "support/http_get.hpp"
 #include "support/mqtt_collector.hpp"
 #include "support/process.hpp"
@@ -415,23 +413,13 @@ TEST_F(agent_process, the_printed_qr_code_opens_the_dashboard_until_the_key_is_r
 // listens, a watchdog ping every half WatchdogSec from the io_context thread, and STOPPING=1.
 TEST_F(agent_process, tells_systemd_it_is_ready_pings_the_watchdog_and_says_when_it_stops) {
   const auto path = dir.file("notify");
-  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.data(), path.size());
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  const auto next = [&] {
-    char buf[512];
-    const auto n = ::recv(fd, buf, sizeof buf, 0);
-    return n < 0 ? std::string("(nothing in 10 s)") : std::string(buf, static_cast<std::size_t>(n));
-  };
+  test::fake_systemd systemd{path};
+  const auto next = [&] { return systemd.next(); };
   start_agent({"NOTIFY_SOCKET=" + path, "WATCHDOG_USEC=400000"});
   std::vector<std::string> got;
   while (got.empty() || !got.back().starts_with("READY=1")) {
     got.push_back(next());
-    ASSERT_NE(got.back(), "(nothing in 10 s)") << log();
+    ASSERT_NE(got.back(), test::fake_systemd::nothing_came) << log();
   }
   EXPECT_EQ(got.back(), "READY=1\nSTATUS=counting for store acme/sh-001");
   // Listening by then: a till can connect.
@@ -439,12 +427,11 @@ TEST_F(agent_process, tells_systemd_it_is_ready_pings_the_watchdog_and_says_when
   for (int i = 0; i < 3; ++i) EXPECT_EQ(next(), "WATCHDOG=1");
   ASSERT_EQ(agent->stop(SIGTERM, 20s), 0) << log();
   std::string last;
-  for (std::string m = next(); m != "(nothing in 10 s)"; m = next()) {
+  for (std::string m = next(); m != test::fake_systemd::nothing_came; m = next()) {
     last = m;
     if (m == "STOPPING=1") break;
   }
   EXPECT_EQ(last, "STOPPING=1");
-  ::close(fd);
 }
 
 TEST_F(agent_process, sighup_with_a_broken_config_keeps_running) {
