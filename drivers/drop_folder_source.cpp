@@ -90,9 +90,12 @@ void drop_folder_source::run() {
         const auto n = ::read(inotify_fd_, buf, sizeof buf);
         if (n <= 0) break;
         for (ssize_t off = 0; off < n;) {
-          const auto* ev = reinterpret_cast<const inotify_event*>(buf + off);
-          if (ev->len > 0) announced_.insert(ev->name);
-          off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+          // Copied out rather than cast: ARMv7 wants a pointer's alignment proven, and the header
+          // is followed by the NUL-padded name.
+          inotify_event ev;
+          std::memcpy(&ev, buf + off, sizeof ev);
+          if (ev.len > 0) announced_.insert(std::string(buf + off + sizeof ev));
+          off += static_cast<ssize_t>(sizeof ev + ev.len);
         }
       }
     }
