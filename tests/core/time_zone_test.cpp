@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -22,6 +23,12 @@ long glibc_offset(const std::string& zone, std::int64_t unix_s) {
   return tm.tm_gmtoff;
 }
 
+// glibc is the oracle only where its time_t reaches: 32 bits on Debian 12's armhf, so from
+// 1901-12-13 to 2038-01-19 there (our own times are 64-bit everywhere).
+bool oracle_reaches(std::int64_t unix_s) {
+  return sizeof(std::time_t) >= 8 || (unix_s >= INT32_MIN && unix_s <= INT32_MAX);
+}
+
 class zones : public testing::TestWithParam<const char*> {};
 
 TEST_P(zones, offsets_match_glibc_from_1900_to_2100) {
@@ -31,6 +38,7 @@ TEST_P(zones, offsets_match_glibc_from_1900_to_2100) {
   int checked = 0;
   // Every 6 hours plus a prime stride, so instants fall on all hours and both sides of changes.
   for (std::int64_t s = -2'208'988'800; s < 4'102'444'800; s += 6 * 3600 + 7 * 60 + 13) {
+    if (!oracle_reaches(s)) continue;
     const auto t = utc_time{seconds{s}};
     ASSERT_EQ(z->offset_at(t).count(), glibc_offset(name, s)) << name << " at " << format_iso8601(t);
     ++checked;
@@ -108,6 +116,7 @@ TEST(time_zone, a_footer_rule_alone_gives_the_same_offsets) {
 }
 
 TEST(time_zone, southern_and_negative_rules_in_footers) {
+  if (!oracle_reaches(4'102'444'800)) GTEST_SKIP() << "glibc's 32-bit time_t cannot check instants past 2038";
   for (const char* name : {"Australia/Sydney", "Europe/Dublin", "America/Santiago"}) {
     const auto bytes = read_file("/usr/share/zoneinfo/" + std::string(name));
     auto z = time_zone::from_tzif(name, bytes);
