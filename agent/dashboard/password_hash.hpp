@@ -11,7 +11,8 @@
 
 namespace kelu::dashboard {
 
-// 60,000 iterations: ~40 ms on a 2 GHz x86 core, ~0.2 s on a Cortex-A72; a login is rare and
+// 60,000 iterations: about 50 ms per login on the 2-core x86 CI machine (debug build; not yet
+// measured on ARM); a login is rare and
 // rate-limited, a stolen hash is expensive to test.
 inline constexpr int default_password_iterations = 60000;
 
