@@ -12,8 +12,7 @@
 namespace kelu::dashboard {
 
 // 60,000 iterations: about 50 ms per login on the 2-core x86 CI machine (debug build; not yet
-// measured on ARM); a login is rare and
-// rate-limited, a stolen hash is expensive to test.
+// measured on ARM); a login is rare and rate-limited, a stolen hash is expensive to test.
 inline constexpr int default_password_iterations = 60000;
 
 std::string hash_password(std::string_view password, int iterations = default_password_iterations);
