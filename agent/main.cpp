@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -145,6 +148,8 @@ int main(int argc, char** argv) {
   auto* validate_cmd = config_cmd->add_subcommand("validate", "Check a file; errors name file, line and key");
   validate_cmd->add_option("file", validate_path, "Configuration file")->required();
   auto* sample_cmd = config_cmd->add_subcommand("sample", "Print a complete, commented sample configuration");
+  std::string sample_path;
+  sample_cmd->add_option("-o,--output", sample_path, "Write it to this file instead (the .deb's conffile)");
 
   kelu::drivers::simulator_options sim;
   std::string connect = "127.0.0.1:9750";
@@ -261,7 +266,17 @@ int main(int argc, char** argv) {
   if (*passwd_cmd) return passwd();
   if (*validate_cmd) return validate(validate_path);
   if (*sample_cmd) {
-    std::cout << kelu::config::sample_text();
+    if (sample_path.empty()) {
+      std::cout << kelu::config::sample_text();
+      return 0;
+    }
+    std::ofstream out(sample_path, std::ios::binary | std::ios::trunc);
+    out << kelu::config::sample_text();
+    out.close();
+    if (!out) {
+      std::cerr << sample_path << ": cannot write: " << std::strerror(errno) << "\n";
+      return 1;
+    }
     return 0;
   }
   if (*tail_cmd) return hq_tail(tail);

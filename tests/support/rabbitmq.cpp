@@ -66,6 +66,9 @@ void rabbitmq::start() {
       "RABBITMQ_ADVANCED_CONFIG_FILE=" + d + "/advanced.config",
       "RABBITMQ_ENABLED_PLUGINS_FILE=" + d + "/enabled_plugins",
       "RABBITMQ_CONF_ENV_FILE=" + d + "/rabbitmq-env.conf",  // absent: not the system's
+      // Schedulers that sleep when idle instead of spinning: a test node is mostly idle, and its
+      // spinning took the CPU the tests beside it (and the node's own boot) needed.
+      "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=+sbwt none +sbwtdcpu none +sbwtdio none",
   };
   proc_ = std::make_unique<process>(std::vector<std::string>{start_script}, dir_.file("rabbitmq.out"), env);
   const bool up = wait_for_port(port_, std::chrono::seconds(90));

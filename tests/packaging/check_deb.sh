@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Checks a kelu .deb as dpkg will see it: control fields, the files and their modes, the conffile,
+# the maintainer scripts, a stripped binary for the package's architecture, and that binary run
+# on the shipped configuration (natively, or under qemu-user with the sysroot's libraries).
+#   tests/packaging/check_deb.sh DEB ARCH [SYSROOT]
+# Prints the sizes docs/BENCHMARKS.md's footprint table records.
+set -euo pipefail
+deb=${1:?usage: check_deb.sh DEB ARCH [SYSROOT]}
+arch=${2:?usage: check_deb.sh DEB ARCH [SYSROOT]}
+sysroot=${3:-}
+fail() { echo "check_deb: $(basename "$deb"): $*" >&2; exit 1; }
+field() { dpkg-deb -f "$deb" "$1"; }
+
+case "$arch" in
+  amd64) machine="Advanced Micro Devices X86-64"; run=() ;;
+  arm64) machine=AArch64; run=(qemu-aarch64 -L "$sysroot") ;;
+  armhf) machine=ARM; run=(qemu-arm -L "$sysroot") ;;
+  *) fail "unknown architecture $arch" ;;
+esac
+[ "$(field Package)" = kelu ] || fail "Package is $(field Package)"
+[ "$(field Architecture)" = "$arch" ] || fail "Architecture is $(field Architecture), expected $arch"
+version=$(field Version)
+[[ "$(basename "$deb")" = "kelu_${version}_$arch.deb" ]] || fail "file name does not say kelu_${version}_$arch.deb"
+depends=$(field Depends)
+names=$(tr ',' '\n' <<<"$depends" | sed 's/^ *//; s/ .*//')
+# The libraries every build links, whichever way their packages were found.
+for pkg in adduser libc6 libstdc++6 libsqlite3-0 libpaho-mqttpp3-1 libssl3 libopencv-core406 libopencv-dnn406; do
+  grep -qxF "$pkg" <<<"$names" || fail "Depends lacks $pkg: $depends"
+done
+grep -q ':' <<<"$names" && fail "Depends names an architecture-qualified package: $depends"
+
+# Exactly these files and directories, with these owners and modes.
+listing=$(dpkg-deb -c "$deb" | awk '{print $1, $2, $6}' | sed 's|/$||' | sort)
+expected=$(sort <<'LIST'
+drwxr-xr-x root/root ./etc
+drwxr-xr-x root/root ./etc/kelu
+-rw-r--r-- root/root ./etc/kelu/kelu.json
+drwxr-xr-x root/root ./usr
+drwxr-xr-x root/root ./usr/bin
+-rwxr-xr-x root/root ./usr/bin/kelu
+drwxr-xr-x root/root ./usr/lib
+drwxr-xr-x root/root ./usr/lib/systemd
+drwxr-xr-x root/root ./usr/lib/systemd/system
+-rw-r--r-- root/root ./usr/lib/systemd/system/kelu.service
+drwxr-xr-x root/root ./usr/share
+drwxr-xr-x root/root ./usr/share/doc
+drwxr-xr-x root/root ./usr/share/doc/kelu
+-rw-r--r-- root/root ./usr/share/doc/kelu/README.md
+-rw-r--r-- root/root ./usr/share/doc/kelu/install.md
+drwxr-xr-x root/root ./var
+drwxr-xr-x root/root ./var/lib
+drwxr-xr-x root/root ./var/lib/kelu
+LIST
+)
+diff <(echo "$expected") <(echo "$listing") >&2 || fail "contents differ from the list above (< expected, > found)"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+dpkg-deb -x "$deb" "$work/root"
+dpkg-deb -e "$deb" "$work/control"
+[ "$(cat "$work/control/conffiles")" = /etc/kelu/kelu.json ] || fail "conffiles: $(cat "$work/control/conffiles")"
+for script in postinst prerm postrm; do
+  [ -x "$work/control/$script" ] || fail "no executable $script"
+  sh -n "$work/control/$script" || fail "$script: syntax error"
+done
+here=$(cd "$(dirname "$0")" && pwd)
+cmp -s "$work/root/usr/lib/systemd/system/kelu.service" "$here/../../packaging/kelu.service" ||
+  fail "the unit differs from packaging/kelu.service"
+
+binary=$work/root/usr/bin/kelu
+header=$(LC_ALL=C readelf -h "$binary")
+grep -q "Machine: *$machine" <<<"$header" || fail "usr/bin/kelu is not for $machine: $(grep Machine <<<"$header")"
+LC_ALL=C readelf -S "$binary" | grep -q '\.symtab' && fail "usr/bin/kelu is not stripped"
+"${run[@]}" "$binary" --version | grep -q "$version" || fail "kelu --version does not say $version"
+"${run[@]}" "$binary" config validate "$work/root/etc/kelu/kelu.json" >/dev/null ||
+  fail "kelu config validate rejects the shipped /etc/kelu/kelu.json"
+echo "check_deb: $(basename "$deb"): $(stat -c %s "$deb") bytes; usr/bin/kelu $(stat -c %s "$binary") bytes stripped;" \
+     "Depends: $depends"
