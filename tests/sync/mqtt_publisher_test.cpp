@@ -265,8 +265,12 @@ TEST_P(publisher_fixture, falls_back_to_3_1_1_when_the_broker_refuses_mqtt_5) {
   pub.start();
   ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 30s)) << log_text.str();
   ASSERT_TRUE(hq.wait_until([](const auto& m) { return seqs(m).size() == 20; }, 10s));
+  // The publisher gives MQTT 5 two failed attempts. The proxy need not have seen both: under a
+  // loaded machine an attempt can time out before the proxy's single thread reads it, which made
+  // counting them at the proxy flaky. That it refused one shows the refusal was the cause.
+  EXPECT_GE(pub.stats().connection_failures, 2) << log_text.str();
   if (proxy) {
-    EXPECT_GE(proxy->refused_v5(), 2) << log_text.str();
+    EXPECT_GE(proxy->refused_v5(), 1) << log_text.str();
   }
   EXPECT_EQ(pub.stats().protocol, 4);
   EXPECT_NE(log_text.str().find("refused MQTT 5 and took 3.1.1"), std::string::npos) << log_text.str();
