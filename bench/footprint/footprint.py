@@ -42,8 +42,10 @@ def plugin(work):
 
 def guest_instructions(arch, so, args):
     qemu, sysroot = QEMU[arch]
+    # GStreamer (behind OpenCV's video I/O) would fork a registry scanner: counted nowhere.
+    env = dict(os.environ, GST_REGISTRY_FORK="no")
     p = subprocess.run([qemu, "-plugin", so, "-L", os.path.join(ROOT, sysroot)] + args,
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, env=env)
     m = re.search(r"guest instructions: (\d+)", p.stderr)
     if not m:
         sys.exit(f"footprint: no instruction count from {qemu} {' '.join(args)}: {p.stderr[-500:]}")

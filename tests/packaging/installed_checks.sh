@@ -49,9 +49,9 @@ status=0; wait "$agent" || status=$?
 # The commands install.md has a technician run, as the agent's user so that nothing in
 # /var/lib/kelu ends up owned by root where the agent could not open it.
 as_kelu() { setpriv --reuid=kelu --regid=kelu --init-groups "$@"; }
-as_kelu kelu qr -c /tmp/run.json --png /tmp/qr.png >/dev/null || fail "kelu qr as kelu failed"
+as_kelu kelu qr -c /etc/kelu/kelu.json --png /tmp/qr.png >/dev/null || fail "kelu qr as kelu failed"
 [ -s /tmp/qr.png ] || fail "kelu qr wrote no /tmp/qr.png"
-as_kelu kelu report -c /tmp/run.json >/dev/null || fail "kelu report as kelu failed"
+as_kelu kelu report -c /etc/kelu/kelu.json >/dev/null || fail "kelu report as kelu failed"
 not_kelu=$(find /var/lib/kelu ! -user kelu)
 [ -z "$not_kelu" ] || fail "not owned by kelu: $not_kelu"
 
