@@ -4,13 +4,21 @@
 # the root (the binary and its libraries, the user, permissions, the conffile across a
 # reinstall, the agent starting as its own user, purge).
 #   tests/packaging/install_test.sh build/deb-amd64/packages/kelu_0.1.0_amd64.deb
-# Needs root (a chroot) and mmdebstrap.
+# Needs root (a chroot) and mmdebstrap. An ARM package is installed into an ARM root, which needs
+# qemu-user-static registered with binfmt_misc (not done by our scripts: it changes how the whole
+# machine runs foreign binaries); without it the script says so and exits 77.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 deb=$(realpath "${1:?usage: install_test.sh KELU_DEB}")
 [ "$(id -u)" -eq 0 ] || { echo "install_test: needs root for the chroot" >&2; exit 2; }
 source "$here/../../cross/debian-sources.sh"
 
+arch=$(dpkg-deb -f "$deb" Architecture)
+if [ "$arch" != "$(dpkg --print-architecture)" ] &&
+   ! grep -qs '^flags: .*F' /proc/sys/fs/binfmt_misc/qemu-"$(case $arch in arm64) echo aarch64 ;; armhf) echo arm ;; *) echo "$arch" ;; esac)"; then
+  echo "install_test: $arch root needs qemu-user-static registered with binfmt_misc: skipped" >&2
+  exit 77
+fi
 root=$(mktemp -d /tmp/kelu-root.XXXXXX)
 log=$(mktemp)
 trap 'rm -rf "$root" "$log"' EXIT
@@ -19,7 +27,7 @@ name=$(basename "$deb")
 # installed are not fetched again.
 run() {
   rm -rf "$root"
-  mmdebstrap --quiet --variant=apt --skip=download/empty \
+  mmdebstrap --quiet --variant=apt --architectures="$arch" --skip=download/empty \
     --setup-hook='mkdir -p "$1/var/cache/apt/archives" && find /var/cache/apt/archives -maxdepth 1 -name "*.deb" -exec cp -l -t "$1/var/cache/apt/archives" {} + 2>/dev/null || true' \
     --customize-hook="copy-in $deb $here/installed_checks.sh /tmp" \
     --customize-hook="chroot \"\$1\" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q /tmp/$name" \
