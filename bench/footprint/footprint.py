@@ -13,6 +13,7 @@ both pay), and resident memory idle and with one camera against `--version`'s pe
 alone). Machines are shared and noisy: medians of several runs, printed, never asserted.
 """
 import glob
+import json
 import os
 import re
 import shutil
@@ -67,7 +68,6 @@ def status_kb(pid, key):
 
 
 def config_file(work, broker_port, cameras):
-    import json
     path = os.path.join(work, "kelu.json")
     db = os.path.join(work, "kelu.db")
     for f in glob.glob(db + "*"):

@@ -19,7 +19,10 @@ expect "kelu's home and shell" "$(getent passwd kelu | cut -d: -f6,7)" "/var/lib
 expect "/var/lib/kelu" "$(stat -c '%U:%G %a' /var/lib/kelu)" "kelu:kelu 750"
 expect "/etc/kelu/kelu.json" "$(stat -c '%U:%G %a' /etc/kelu/kelu.json)" "root:kelu 640"
 dpkg-query -W -f='${Conffiles}\n' kelu | grep -q '^ /etc/kelu/kelu.json ' || fail "kelu.json is not a conffile"
-runuser -u kelu -- kelu config validate /etc/kelu/kelu.json || fail "the kelu user cannot read its configuration"
+# As the agent's user. setpriv, not runuser: runuser keeps a PAM session in between, which would
+# answer the SIGTERM meant for the agent itself below.
+as_kelu() { setpriv --reuid=kelu --regid=kelu --init-groups "$@"; }
+as_kelu kelu config validate /etc/kelu/kelu.json || fail "the kelu user cannot read its configuration"
 # A first install leaves the service off until the sample store is replaced.
 [ ! -e /etc/systemd/system/multi-user.target.wants/kelu.service ] || fail "a first install enabled the service"
 
@@ -34,7 +37,7 @@ grep -q '/tmp/bad.json:[0-9]' /tmp/bad.out || fail "the error names no file and 
 sed -e 's/"port": [0-9]*/"port": 0/' -e 's/"listen": "0.0.0.0"/"listen": "127.0.0.1"/' \
     -e 's|"uri": "tcp://localhost:1883"|"uri": "tcp://127.0.0.1:9"|' /etc/kelu/kelu.json >/tmp/run.json
 chmod 644 /tmp/run.json
-# setpriv, not runuser: runuser would keep a PAM session in between and answer SIGTERM itself.
+# setpriv itself, not as_kelu: a backgrounded function is a subshell, and $! would be its pid.
 setpriv --reuid=kelu --regid=kelu --init-groups kelu run --config /tmp/run.json >/tmp/run.log 2>&1 &
 agent=$!
 waited=0
@@ -48,7 +51,6 @@ status=0; wait "$agent" || status=$?
 [ "$status" -eq 0 ] || { cat /tmp/run.log; fail "the agent exited with $status on SIGTERM"; }
 # The commands install.md has a technician run, as the agent's user so that nothing in
 # /var/lib/kelu ends up owned by root where the agent could not open it.
-as_kelu() { setpriv --reuid=kelu --regid=kelu --init-groups "$@"; }
 as_kelu kelu qr -c /etc/kelu/kelu.json --png /tmp/qr.png >/dev/null || fail "kelu qr as kelu failed"
 [ -s /tmp/qr.png ] || fail "kelu qr wrote no /tmp/qr.png"
 as_kelu kelu report -c /etc/kelu/kelu.json >/dev/null || fail "kelu report as kelu failed"
