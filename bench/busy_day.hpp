@@ -48,7 +48,7 @@ inline std::vector<core::event> busy_day(core::utc_time start) {
     tx.business_day = "2026-11-27";
     tx.operator_id = "op" + std::to_string(i % 6);
     tx.currency = "CNY";
-    for (int k = 0; k < 3; ++k) tx.items.push_back({"SKU" + std::to_string((i * 7 + k) % 300), "item", "", 1000, 2500, 2500, 0, ""});
+    for (int k = 0; k < 3; ++k) tx.items.push_back({"SKU" + std::to_string((i * 7 + k) % 300), "item", "", 1000, 2500, 2500, 0, "", "", ""});
     tx.total_minor = 7500;
     make("pos-tcp", start + milliseconds(in_day(rng)), tx);
   }

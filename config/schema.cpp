@@ -507,7 +507,7 @@ std::vector<key_def> build_table() {
           string{}, weekly_text(true)),
       int_key<&C::analytics, &analytics_config::coverage_floor_pct>(
           {"analytics.coverage_floor_pct",
-           "Below this share of a bucket seen by the door cameras, conversion is flagged low_coverage, not computed", hot},
+           "An open hour whose door cameras saw less than this % of it is left out of every visitor-based rate (conversion, engaged rate, close rates, STAR)", hot},
           90, 0, 100),
       int_key<&C::analytics, &analytics_config::close_grace_s>(
           {"analytics.close_grace_s", "Seconds after a bucket ends before it is closed and sent; later data revises it",
@@ -520,6 +520,12 @@ std::vector<key_def> build_table() {
           {"analytics.low_close_ratio_pct",
            "An associate with above-median revenue and a close rate under this % of the team's is flagged", hot},
           70, 1, 100),
+      int_key<&C::analytics, &analytics_config::close_rate_min_opportunities>(
+          {"analytics.close_rate_min_opportunities",
+           "An associate's close rate is shown, and can be flagged, only over at least this many opportunities "
+           "(their buyers plus their share of the non-buyers in covered open hours)",
+           hot},
+          20, 1, 100000),
       int_key<&C::analytics, &analytics_config::inferred_shift_pad_min>(
           {"analytics.inferred_shift_pad_min",
            "Without sign-on/off, an associate's shift runs from their first sale minus this to their last plus this",

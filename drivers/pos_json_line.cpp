@@ -162,6 +162,8 @@ core::result<parsed_record> parse_pos_json_line(std::string_view line, std::stri
     t.business_day = business_day;
     t.operator_id = r.text("operator", false).value_or("");
     t.operator_name = r.text("operator_name", false).value_or("");
+    t.salesperson_id = r.text("salesperson", false).value_or("");
+    t.salesperson_name = r.text("salesperson_name", false).value_or("");
     if (kind == "sale")
       t.kind = core::pos_transaction_kind::sale;
     else if (kind == "return" || kind == "refund")
@@ -187,6 +189,8 @@ core::result<parsed_record> parse_pos_json_line(std::string_view line, std::stri
       item.quantity_milli = ir.quantity("quantity");
       item.unit_price_minor = ir.money("unit_price", digits, false).value_or(0);
       item.discount_minor = ir.money("discount", digits, false).value_or(0);
+      item.salesperson_id = ir.text("salesperson", false).value_or("");
+      item.salesperson_name = ir.text("salesperson_name", false).value_or("");
       if (const auto amount = ir.money("amount", digits, false)) {
         item.amount_minor = *amount;
       } else {
@@ -195,7 +199,8 @@ core::result<parsed_record> parse_pos_json_line(std::string_view line, std::stri
         item.amount_minor = *amount_of - item.discount_minor;
       }
       item.extra = ir.rest({"item_id", "description", "department", "quantity", "unit_price", "unit_price_minor",
-                            "amount", "amount_minor", "discount", "discount_minor"});
+                            "amount", "amount_minor", "discount", "discount_minor", "salesperson",
+                            "salesperson_name"});
       t.items.push_back(std::move(item));
     }
     const auto& tenders = r.array("tenders");
@@ -206,8 +211,8 @@ core::result<parsed_record> parse_pos_json_line(std::string_view line, std::stri
       t.tenders.push_back({*tr.text("method", true), *tr.money("amount", digits, true),
                            tr.rest({"method", "amount", "amount_minor"})});
     }
-    t.extra = r.rest({"terminal", "transaction_id", "time", "business_day", "operator", "operator_name", "kind",
-                      "currency", "total", "total_minor", "tax", "tax_minor", "items", "tenders"});
+    t.extra = r.rest({"terminal", "transaction_id", "time", "business_day", "operator", "operator_name",
+                      "salesperson", "salesperson_name", "kind", "currency", "total", "total_minor", "tax", "tax_minor", "items", "tenders"});
     out.record = std::move(t);
     return out;
   } catch (const field_error& e) {

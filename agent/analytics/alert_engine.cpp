@@ -1,5 +1,7 @@
 #include "alert_engine.hpp"
 
+#include "rates.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -148,25 +150,27 @@ std::vector<alert_engine::observation> alert_engine::observe(const config::alert
   }
   // Window metrics: the quarters that overlap the last window_min minutes of today.
   figures sum;
+  std::vector<figures> window;
   seq_ranges trace;
   const auto from = in.now - minutes(r.window_min);
   for (const auto& q : today->quarters)
     if (q.end > from && q.start < in.now) {
       sum += q.store;
+      window.push_back(q.store);
       trace.add(q.trace);
     }
   if (needs_door_camera(m)) {
-    const auto d = derive(sum, funnel_, today->has_door_camera);
-    if (!d.coverage || *d.coverage * 100.0 < static_cast<double>(funnel_.coverage_floor_pct) || !today->has_door_camera)
-      return out;  // what the cameras did not see is not judged
+    if (!seen_enough(sum, funnel_, today->has_door_camera)) return out;  // what the cameras did not see is not judged
     if (is_ratio(m) && sum.entries < r.min_visitors) return out;
   }
   double value = 0;
-  if (m == "conversion")
-    value = sum.entries > 0 ? static_cast<double>(sum.transactions) / static_cast<double>(sum.entries) : 0.0;
-  else if (m == "engaged_rate")
-    value = sum.entries > 0 ? static_cast<double>(sum.engaged) / static_cast<double>(sum.entries) : 0.0;
-  else if (m == "visitors")
+  if (is_ratio(m)) {
+    // The same rule as every page and report (rates.hpp): open, covered quarters, bounded.
+    const auto rates = rates_over(window, funnel_, today->has_door_camera);
+    const auto& v = m == "conversion" ? rates.conversion : rates.engaged_rate;
+    if (!v) return out;
+    value = *v;
+  } else if (m == "visitors")
     value = static_cast<double>(sum.entries);
   else if (m == "transactions")
     value = static_cast<double>(sum.transactions);

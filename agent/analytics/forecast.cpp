@@ -1,5 +1,7 @@
 #include "forecast.hpp"
 
+#include "rates.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -34,9 +36,7 @@ std::vector<hour_observation> observe_hours(const day_analysis& day, const core:
   std::vector<hour_observation> out;
   for (const auto& h : day.hours) {
     if (h.end > day.until) break;  // only whole hours
-    const auto d = derive(h.store, rules, day.has_door_camera);
-    const bool usable = std::find(d.flags.begin(), d.flags.end(), "low_coverage") == d.flags.end() &&
-                        std::find(d.flags.begin(), d.flags.end(), "no_door_camera") == d.flags.end();
+    const bool usable = seen_enough(h.store, rules, day.has_door_camera);
     out.push_back({day.day, local_hour(h.start, zone), h.store.entries, usable});
   }
   return out;

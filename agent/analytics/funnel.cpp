@@ -1,5 +1,8 @@
 #include "funnel.hpp"
 
+#include "associates.hpp"
+#include "rates.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -17,13 +20,19 @@ std::optional<double> ratio(double num, double den) {
   return num / den;
 }
 
-std::optional<std::int64_t> money_ratio(std::int64_t num, std::int64_t den) {
-  if (den <= 0) return std::nullopt;
-  // Round half away from zero: integer minor units, never a float amount of money.
-  const auto q = num / den;
-  const auto r = num % den;
-  if (2 * (r < 0 ? -r : r) >= den) return q + (num < 0 ? -1 : 1);
-  return q;
+bool within(const std::vector<utc_interval>& intervals, core::utc_time t) {
+  return std::any_of(intervals.begin(), intervals.end(), [&](const utc_interval& i) { return i.from <= t && t < i.to; });
+}
+
+void credit_to(associate_figures& a, const credit& who, const core::event& e) {
+  a.operator_id = who.key;
+  if (a.name.empty()) a.name = who.name;
+  const char* basis = who.salesperson ? "salesperson" : "cashier";
+  if (a.attribution.empty())
+    a.attribution = basis;
+  else if (a.attribution != basis)
+    a.attribution = "mixed";
+  a.trace.add(e.source, e.seq);
 }
 
 void peak(figures& into, std::int64_t value) { into.occupancy_peak = std::max(into.occupancy_peak, value); }
@@ -47,6 +56,7 @@ figures& figures::operator+=(const figures& o) {
   returns_minor += o.returns_minor;
   voids += o.voids;
   other_currency += o.other_currency;
+  outside_hours += o.outside_hours;
   staff_ms += o.staff_ms;
   span_ms += o.span_ms;
   covered_ms += o.covered_ms;
@@ -54,24 +64,14 @@ figures& figures::operator+=(const figures& o) {
   return *this;
 }
 
-derived derive(const figures& f, const funnel_rules& rules, bool has_door_camera) {
+derived derive(const figures& f, bool has_door_camera) {
   derived d;
-  const auto visitors = static_cast<double>(f.entries);
   d.net_sales_minor = f.sales_minor - f.returns_minor;
   d.coverage = ratio(static_cast<double>(f.covered_ms), static_cast<double>(f.span_ms));
-  const bool covered = has_door_camera && d.coverage && *d.coverage * 100.0 >= static_cast<double>(rules.coverage_floor_pct);
-  if (!has_door_camera)
-    d.flags.push_back("no_door_camera");
-  else if (!covered && f.span_ms > 0)
-    d.flags.push_back("low_coverage");
+  if (!has_door_camera) d.flags.push_back("no_door_camera");
   if (f.span_ms > 0 && f.open_ms == 0) d.flags.push_back("closed");
-  if (covered) {
-    d.conversion = ratio(static_cast<double>(f.transactions), visitors);
-    d.sales_per_visitor_minor = money_ratio(d.net_sales_minor, f.entries);
-  }
-  d.engaged_rate = ratio(static_cast<double>(f.engaged), visitors);
+  if (f.outside_hours > 0) d.flags.push_back("sales_outside_opening_hours");
   d.upt = ratio(static_cast<double>(f.items_milli) / 1000.0, static_cast<double>(f.transactions));
-  d.star = ratio(visitors, static_cast<double>(f.staff_ms) / 3'600'000.0);
   d.avg_dwell_s = ratio(static_cast<double>(f.dwell_ms) / 1000.0, static_cast<double>(f.zone_visits));
   d.atv_minor = money_ratio(f.sales_minor, f.transactions);
   return d;
@@ -179,6 +179,8 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
   std::set<std::pair<std::string, std::int64_t>> engaged_people;  // (camera, track)
   std::map<std::string, product_figures> products;
   std::map<std::string, associate_figures> associates;
+  hourly_sales sales_by_hour;
+  out.attribution = "cashier";
   for (const auto* ev : sorted) {
     const auto& e = *ev;
     bucket* q = quarter_of(e.observed_at);
@@ -190,13 +192,12 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
           if constexpr (std::is_same_v<T, core::pos_transaction>) {
             q->trace.add(e.source, e.seq);
             out.last_sale_by_terminal[p.terminal] = e.observed_at;
-            const auto key = associate_key(p.operator_id, p.operator_name);
+            if (!within(opening, e.observed_at)) ++f.outside_hours;
+            const auto who = credited_associate(p);
+            const auto& key = who.key;
+            if (who.salesperson) out.attribution = "salesperson";
             auto* a = key.empty() ? nullptr : &associates[key];
-            if (a) {
-              a->operator_id = key;
-              if (a->name.empty()) a->name = p.operator_name;
-              a->trace.add(e.source, e.seq);
-            }
+            if (a) credit_to(*a, who, e);
             if (!p.currency.empty() && p.currency != rules.currency) {
               ++f.other_currency;
               return;
@@ -211,6 +212,7 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
                   ++a->transactions;
                   a->sales_minor += p.total_minor;
                   for (const auto& i : p.items) a->items_milli += i.quantity_milli;
+                  sales_by_hour.add(key, static_cast<std::size_t>(q - out.quarters.data()) / 4);
                 }
                 break;
               case core::pos_transaction_kind::return_:
@@ -311,62 +313,7 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
   }
   out.whole = roll_up("day", out.start, out.end, out.hours);
 
-  // Associates: visitors shared among whoever was on shift, quarter by quarter.
-  for (const auto& s : out.shifts) {
-    auto& a = associates[s.operator_id];
-    a.operator_id = s.operator_id;
-    if (a.name.empty()) a.name = s.name;
-    a.on_shift_ms = s.on_ms();
-    a.shift_basis = s.basis;
-    a.trace.add(s.trace);
-  }
-  for (const auto& q : out.quarters) {
-    const auto to = std::min(q.end, out.until);
-    std::int64_t total = 0;
-    std::vector<std::pair<associate_figures*, std::int64_t>> on;
-    for (const auto& s : out.shifts) {
-      const auto ms = overlap_ms(s.on, q.start, to);
-      if (ms <= 0) continue;
-      on.emplace_back(&associates[s.operator_id], ms);
-      total += ms;
-    }
-    for (auto& [a, ms] : on)
-      a->visitors_share += static_cast<double>(q.store.entries) * static_cast<double>(ms) / static_cast<double>(total);
-  }
-  double team_tx = 0, team_share = 0;
-  std::vector<std::int64_t> revenues;
-  for (auto& [key, a] : associates) {
-    if (a.shift_basis.empty()) a.shift_basis = "none";
-    a.avg_basket_minor = money_ratio(a.sales_minor, a.transactions);
-    if (a.visitors_share > 0 && out.has_door_camera) {
-      a.close_rate = static_cast<double>(a.transactions) / a.visitors_share;
-      team_tx += static_cast<double>(a.transactions);
-      team_share += a.visitors_share;
-    }
-    revenues.push_back(a.sales_minor - a.returns_minor);
-  }
-  if (team_share > 0) out.team_close_rate = team_tx / team_share;
-  std::sort(revenues.begin(), revenues.end());
-  const auto median = revenues.empty() ? 0 : revenues[(revenues.size() - 1) / 2];
-  for (auto& [key, a] : associates) out.associates.push_back(std::move(a));
-  if (out.team_close_rate && out.associates.size() >= 2) {
-    const double floor = *out.team_close_rate * static_cast<double>(rules.low_close_ratio_pct) / 100.0;
-    for (auto& a : out.associates) {
-      const auto revenue = a.sales_minor - a.returns_minor;
-      if (!a.close_rate || revenue <= 0 || revenue < median || *a.close_rate >= floor) continue;
-      a.high_sales_low_close = true;
-      char buf[200];
-      std::snprintf(buf, sizeof buf,
-                    "revenue %lld at or above the team median %lld; close rate %.3f under %lld%% of the team's %.3f",
-                    static_cast<long long>(revenue), static_cast<long long>(median), *a.close_rate,
-                    static_cast<long long>(rules.low_close_ratio_pct), *out.team_close_rate);
-      a.flag_reason = buf;
-    }
-  }
-  std::sort(out.associates.begin(), out.associates.end(), [](const associate_figures& a, const associate_figures& b) {
-    const auto ra = a.sales_minor - a.returns_minor, rb = b.sales_minor - b.returns_minor;
-    return ra != rb ? ra > rb : a.operator_id < b.operator_id;
-  });
+  finish_associates(out, std::move(associates), sales_by_hour, rules);
 
   std::vector<product_figures> all;
   for (auto& [id, p] : products) all.push_back(std::move(p));

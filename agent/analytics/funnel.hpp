@@ -37,6 +37,7 @@ struct figures {
   std::int64_t returns_minor = 0;   // as a positive amount
   std::int64_t voids = 0;
   std::int64_t other_currency = 0;  // transactions not in the store's currency: counted only here
+  std::int64_t outside_hours = 0;   // transactions (any kind) outside opening hours: counted, and flagged
   std::int64_t staff_ms = 0;        // associate time on shift
   std::int64_t span_ms = 0;         // the bucket's length so far
   std::int64_t covered_ms = 0;      // time every door camera was seeing
@@ -45,22 +46,18 @@ struct figures {
   bool operator==(const figures&) const = default;
 };
 
-// Ratios and per-visitor figures, absent where they would divide by zero; conversion and
-// sales per visitor are also absent, with the flag "low_coverage", when the door cameras saw
-// less of the bucket than the rules' floor: a missing count is never taken for zero visitors.
+// Figures that need no visitor count, absent where they would divide by zero. Rates over
+// visitors (conversion, engaged rate, STAR, sales per visitor) are not here: they follow the
+// coverage rule of rates.hpp, so nothing can compute them another way.
 struct derived {
-  std::optional<double> conversion;       // transactions ÷ visitors
-  std::optional<double> engaged_rate;     // engaged ÷ visitors
   std::optional<double> upt;              // units per transaction
-  std::optional<double> star;             // visitors per staff hour
   std::optional<double> coverage;         // covered ÷ span
   std::optional<double> avg_dwell_s;
   std::optional<std::int64_t> atv_minor;  // average sale
-  std::optional<std::int64_t> sales_per_visitor_minor;
   std::int64_t net_sales_minor = 0;       // sales − returns (negative when returns exceed sales)
-  std::vector<std::string> flags;         // "low_coverage", "no_door_camera", "closed"
+  std::vector<std::string> flags;         // "no_door_camera", "closed", "sales_outside_opening_hours"
 };
-derived derive(const figures& f, const funnel_rules& rules, bool has_door_camera);
+derived derive(const figures& f, bool has_door_camera);
 
 struct bucket {
   std::string period;  // "quarter" | "hour" | "day"
@@ -83,9 +80,25 @@ struct product_figures {
   bool operator==(const product_figures&) const = default;
 };
 
+// An associate's close rate (docs/analytics.md, "Close rate"): over the covered open hours h,
+// opportunities O = Σ_h (T_a,h + s_a,h · max(V_h − T_h, 0)), where T_a,h are the associate's own
+// sales, T_h and V_h the store's buyers and visitors and s_a,h the associate's share of the time
+// associates spent on the floor. Every buyer counts for whoever sold, every non-buyer is shared
+// among those on the floor: the rate lies in [0, 1] and the team's pool to the store's conversion.
+struct close_rate_figures {
+  std::int64_t transactions = 0;  // their sales in the covered hours
+  double opportunities = 0;
+  std::int64_t hours = 0;         // covered open hours in which they were on the floor or sold
+  std::optional<double> rate;     // transactions ÷ opportunities, when opportunities reach the minimum
+  // Why `rate` is absent, "" when shown: "no_door_camera", "low_coverage", "few_opportunities".
+  std::string reason;
+  bool operator==(const close_rate_figures&) const = default;
+};
+
 struct associate_figures {
-  std::string operator_id;
+  std::string operator_id;  // the key they go by: salesperson or cashier id, else the name
   std::string name;
+  std::string attribution;  // "salesperson" | "cashier" | "mixed": what credited their transactions
   std::int64_t transactions = 0;
   std::int64_t returns = 0;
   std::int64_t items_milli = 0;
@@ -94,10 +107,10 @@ struct associate_figures {
   std::optional<std::int64_t> avg_basket_minor;  // sales ÷ transactions, rounded half away from zero
   std::int64_t on_shift_ms = 0;
   std::string shift_basis;       // "sign-on" | "sales" | "none"
-  double visitors_share = 0;     // visitors while on shift, shared with whoever else was on
-  std::optional<double> close_rate;  // transactions ÷ visitors_share
+  std::optional<std::int64_t> sales_per_hour_minor;  // net sales ÷ hours on shift
+  close_rate_figures close;
   seq_ranges trace;              // their transactions and sign-ons
-  // "高销量低成交": revenue at or above the team's median, close rate under the floor.
+  // "高销量低成交": revenue at or above the team's median, a shown close rate under the floor.
   bool high_sales_low_close = false;
   std::string flag_reason;
   bool operator==(const associate_figures&) const = default;
@@ -126,8 +139,11 @@ struct day_analysis {
   bucket whole;
   std::vector<shift> shifts;
   std::string staff_basis;        // "pos" | "schedule" | "none"
+  // "salesperson" when any sale of the day named one (导购/营业员), else "cashier".
+  std::string attribution;
   std::vector<associate_figures> associates;  // by revenue, highest first
-  std::optional<double> team_close_rate;
+  std::optional<double> team_close_rate;      // Σ their covered sales ÷ Σ their opportunities
+  double team_opportunities = 0;
   std::vector<product_figures> top_by_revenue;  // ten at most
   std::vector<product_figures> top_by_units;
   std::vector<core::camera_gap> gaps;          // clipped to the day

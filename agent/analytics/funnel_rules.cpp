@@ -15,9 +15,12 @@ std::int64_t funnel_rules::engaged_ms(const std::string& camera) const {
 }
 
 std::string funnel_rules::version() const {
+  // "r2": the algorithm's own generation (r2: rates over covered open hours, bounded close rates),
+  // so aggregates stored by an older agent are recomputed, not mixed with new ones.
   std::string text = currency + "|" + opening.text() + "|" + staff_schedule.text() + "|" +
                      std::to_string(default_engaged_dwell_ms) + "|" + std::to_string(coverage_floor_pct) + "|" +
-                     std::to_string(low_close_ratio_pct) + "|" + std::to_string(inferred_shift_pad_ms);
+                     std::to_string(low_close_ratio_pct) + "|" + std::to_string(inferred_shift_pad_ms) + "|" +
+                     std::to_string(close_rate_min_opportunities) + "|r2";
   for (const auto& [camera, ms] : engaged_dwell_ms) text += "|e:" + camera + "=" + std::to_string(ms);
   for (const auto& [key, role] : line_roles)
     text += "|l:" + key.first + "/" + key.second + "=" + std::to_string(static_cast<int>(role));
@@ -42,6 +45,7 @@ core::result<funnel_rules> rules_for(const config::config& c) {
   }
   r.coverage_floor_pct = c.analytics.coverage_floor_pct;
   r.low_close_ratio_pct = c.analytics.low_close_ratio_pct;
+  r.close_rate_min_opportunities = c.analytics.close_rate_min_opportunities;
   r.inferred_shift_pad_ms = c.analytics.inferred_shift_pad_min * 60 * 1000;
   return r;
 }

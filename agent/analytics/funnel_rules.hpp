@@ -21,8 +21,9 @@ struct funnel_rules {
   std::map<std::string, std::int64_t> engaged_dwell_ms;  // per camera; a zone visit this long is engaged
   std::int64_t default_engaged_dwell_ms = 30000;
   std::map<std::pair<std::string, std::string>, line_role> line_roles;  // (camera, line); absent: entrance
-  std::int64_t coverage_floor_pct = 90;  // below it, conversion is flagged rather than computed
+  std::int64_t coverage_floor_pct = 90;  // an hour seen less is left out of rates (rates.hpp)
   std::int64_t low_close_ratio_pct = 70;
+  std::int64_t close_rate_min_opportunities = 20;
   std::int64_t inferred_shift_pad_ms = 15 * 60 * 1000;
 
   line_role role_of(const std::string& camera, const std::string& line) const;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "agent/core/money.hpp"
+#include "rates.hpp"
 
 namespace kelu::analytics {
 
@@ -33,31 +34,19 @@ json camera_json(const figures& f, const funnel_rules& rules) {
           {"occupancy_peak", f.occupancy_peak},
           {"covered_ms", f.covered_ms},
           {"span_ms", f.span_ms},
-          {"coverage", rounded(derive(f, rules, true).coverage)}};
+          {"coverage", rounded(derive(f, true).coverage)},
+          {"seen_enough", seen_enough(f, rules, true)}};
 }
 
-json zone_json(const figures& f, const funnel_rules& rules) {
+json zone_json(const figures& f) {
   return {{"visits", f.zone_visits},
           {"engaged", f.engaged},
           {"dwell_ms", f.dwell_ms},
-          {"avg_dwell_s", rounded(derive(f, rules, true).avg_dwell_s)},
+          {"avg_dwell_s", rounded(derive(f, true).avg_dwell_s)},
           {"occupancy_peak", f.occupancy_peak}};
 }
 
-std::string money_text(std::int64_t minor, const std::string& currency) {
-  const int digits = core::minor_digits(currency);
-  std::int64_t scale = 1;
-  for (int i = 0; i < digits; ++i) scale *= 10;
-  const auto whole = (minor < 0 ? -minor : minor) / scale;
-  const auto frac = (minor < 0 ? -minor : minor) % scale;
-  char buf[64];
-  if (digits == 0)
-    std::snprintf(buf, sizeof buf, "%s%lld", minor < 0 ? "-" : "", static_cast<long long>(whole));
-  else
-    std::snprintf(buf, sizeof buf, "%s%lld.%0*lld", minor < 0 ? "-" : "", static_cast<long long>(whole), digits,
-                  static_cast<long long>(frac));
-  return buf;
-}
+std::string money_text(std::int64_t minor, const std::string& currency) { return core::format_minor(minor, currency); }
 
 std::string percent_text(const std::optional<double>& v) {
   if (!v) return "-";
@@ -68,8 +57,25 @@ std::string percent_text(const std::optional<double>& v) {
 
 }  // namespace
 
-json figures_json(const figures& f, const funnel_rules& rules, bool has_door_camera) {
-  const auto d = derive(f, rules, has_door_camera);
+namespace {
+
+std::vector<std::string> rate_flags(std::vector<std::string> flags, const store_rates& r) {
+  if (r.reason == "low_coverage") flags.push_back("low_coverage");
+  if (r.reason.empty() && r.basis.covered_periods < r.basis.open_periods) flags.push_back("partial_coverage");
+  if (r.basis.buyers_over_visitors > 0) flags.push_back("buyers_exceed_visitors");
+  return flags;
+}
+
+json basis_json(const rate_basis& b) {
+  return {{"covered_periods", b.covered_periods}, {"open_periods", b.open_periods}, {"visitors", b.visitors},
+          {"buyers", b.buyers},   {"engaged", b.engaged},   {"net_sales_minor", b.net_sales_minor},
+          {"staff_ms", b.staff_ms}, {"buyers_over_visitors", b.buyers_over_visitors}};
+}
+
+}  // namespace
+
+json figures_json(const figures& f, const store_rates& r, bool has_door_camera) {
+  const auto d = derive(f, has_door_camera);
   return {{"visitors", f.entries},
           {"exits", f.exits},
           {"passersby", f.passersby},
@@ -83,21 +89,24 @@ json figures_json(const figures& f, const funnel_rules& rules, bool has_door_cam
           {"net_sales_minor", d.net_sales_minor},
           {"voids", f.voids},
           {"other_currency_transactions", f.other_currency},
+          {"outside_hours_transactions", f.outside_hours},
           {"zone_visits", f.zone_visits},
           {"dwell_ms", f.dwell_ms},
           {"staff_ms", f.staff_ms},
           {"span_ms", f.span_ms},
           {"covered_ms", f.covered_ms},
           {"open_ms", f.open_ms},
-          {"conversion", rounded(d.conversion)},
-          {"engaged_rate", rounded(d.engaged_rate)},
+          {"conversion", rounded(r.conversion)},
+          {"engaged_rate", rounded(r.engaged_rate)},
           {"atv_minor", optional_int(d.atv_minor)},
           {"upt", rounded(d.upt)},
-          {"sales_per_visitor_minor", optional_int(d.sales_per_visitor_minor)},
-          {"star", rounded(d.star)},
+          {"sales_per_visitor_minor", optional_int(r.sales_per_visitor_minor)},
+          {"star", rounded(r.star)},
+          {"rate_reason", r.reason.empty() ? json(nullptr) : json(r.reason)},
+          {"rate_basis", basis_json(r.basis)},
           {"coverage", rounded(d.coverage)},
           {"avg_dwell_s", rounded(d.avg_dwell_s)},
-          {"flags", d.flags}};
+          {"flags", rate_flags(d.flags, r)}};
 }
 
 json bucket_json(const bucket& b, const day_analysis& day, const funnel_rules& rules, const core::time_zone& zone,
@@ -105,7 +114,8 @@ json bucket_json(const bucket& b, const day_analysis& day, const funnel_rules& r
   json cameras = json::object();
   for (const auto& [id, f] : b.cameras) cameras[id] = camera_json(f, rules);
   json zones = json::object();
-  for (const auto& [id, f] : b.zones) zones[id] = zone_json(f, rules);
+  for (const auto& [id, f] : b.zones) zones[id] = zone_json(f);
+  const auto rates = b.period == "day" ? rates_of(day, rules) : rates_of(b, rules, day.has_door_camera);
   return {{"kind", "funnel." + b.period},
           {"tenant", store.tenant},
           {"store", store.id},
@@ -116,7 +126,7 @@ json bucket_json(const bucket& b, const day_analysis& day, const funnel_rules& r
           {"currency", rules.currency},
           {"rule_version", day.rule_version},
           {"complete", day.until >= b.end},
-          {"figures", figures_json(b.store, rules, day.has_door_camera)},
+          {"figures", figures_json(b.store, rates, day.has_door_camera)},
           {"cameras", cameras},
           {"zones", zones},
           {"trace", trace_json(b.trace)}};
@@ -126,7 +136,7 @@ json day_report_json(const day_analysis& day, const funnel_rules& rules, const c
                      const store_identity& store) {
   json hours = json::array();
   for (const auto& h : day.hours) {
-    json j = figures_json(h.store, rules, day.has_door_camera);
+    json j = figures_json(h.store, rates_of(h, rules, day.has_door_camera), day.has_door_camera);
     j["start"] = core::format_iso8601(h.start);
     j["end"] = core::format_iso8601(h.end);
     j["local_start"] = format_local(h.start, zone);
@@ -146,8 +156,14 @@ json day_report_json(const day_analysis& day, const funnel_rules& rules, const c
                           {"avg_basket_minor", optional_int(a.avg_basket_minor)},
                           {"on_shift_ms", a.on_shift_ms},
                           {"shift_basis", a.shift_basis},
-                          {"visitors_share", rounded(a.visitors_share)},
-                          {"close_rate", rounded(a.close_rate)},
+                          {"attribution", a.attribution},
+                          {"sales_per_hour_minor", optional_int(a.sales_per_hour_minor)},
+                          {"close_rate", rounded(a.close.rate)},
+                          {"close_rate_reason", a.close.reason.empty() ? json(nullptr) : json(a.close.reason)},
+                          {"close_rate_basis",
+                           {{"transactions", a.close.transactions},
+                            {"opportunities", std::round(a.close.opportunities * 100.0) / 100.0},
+                            {"hours", a.close.hours}}},
                           {"high_sales_low_close", a.high_sales_low_close},
                           {"flag_reason", a.flag_reason},
                           {"trace", trace_json(a.trace)}});
@@ -172,7 +188,7 @@ json day_report_json(const day_analysis& day, const funnel_rules& rules, const c
   json cameras = json::object();
   for (const auto& [id, f] : day.whole.cameras) cameras[id] = camera_json(f, rules);
   json zones = json::object();
-  for (const auto& [id, f] : day.whole.zones) zones[id] = zone_json(f, rules);
+  for (const auto& [id, f] : day.whole.zones) zones[id] = zone_json(f);
   return {{"kind", "report.day"},
           {"tenant", store.tenant},
           {"store", store.id},
@@ -185,12 +201,15 @@ json day_report_json(const day_analysis& day, const funnel_rules& rules, const c
           {"until", core::format_iso8601(day.until)},
           {"complete", day.until >= day.end},
           {"rule_version", day.rule_version},
-          {"totals", figures_json(day.whole.store, rules, day.has_door_camera)},
+          {"totals", figures_json(day.whole.store, rates_of(day, rules), day.has_door_camera)},
           {"hours", hours},
           {"cameras", cameras},
           {"zones", zones},
           {"staff_basis", day.staff_basis},
+          {"attribution", day.attribution},
+          {"close_rate_min_opportunities", rules.close_rate_min_opportunities},
           {"team_close_rate", rounded(day.team_close_rate)},
+          {"team_opportunities", std::round(day.team_opportunities * 100.0) / 100.0},
           {"associates", associates},
           {"products", {{"by_revenue", products(day.top_by_revenue)}, {"by_units", products(day.top_by_units)}}},
           {"gaps", gaps},
@@ -217,10 +236,12 @@ json forecast_json(const forecast& f, const core::time_zone& zone) {
 json live_json(const day_analysis& a, const std::optional<forecast>& ahead, const funnel_rules& rules,
                const core::time_zone& zone, const store_identity& store) {
   const auto& t = a.whole.store;
-  const auto d = derive(t, rules, a.has_door_camera);
+  const auto d = derive(t, a.has_door_camera);
+  const auto rates = rates_of(a, rules);
   json hours = json::array();
   for (const auto& h : a.hours)
-    hours.push_back({local_hhmm(h.start, zone), h.store.entries, h.store.transactions,
+    if (h.store.open_ms > 0 || h.store.outside_hours > 0)  // closed hours are not shown anywhere
+      hours.push_back({local_hhmm(h.start, zone), h.store.entries, h.store.transactions,
                      h.store.sales_minor - h.store.returns_minor});
   json j{{"kind", "live"},
          {"tenant", store.tenant},
@@ -235,8 +256,16 @@ json live_json(const day_analysis& a, const std::optional<forecast>& ahead, cons
          {"transactions", t.transactions},
          {"items_milli", t.items_milli},
          {"net_sales_minor", d.net_sales_minor},
-         {"conversion", rounded(d.conversion)},
-         {"flags", d.flags},
+         {"conversion", rounded(rates.conversion)},
+         {"rate_reason", rates.reason.empty() ? json(nullptr) : json(rates.reason)},
+         // Not the whole basis: staff time grows with every tick while someone is on shift, and
+         // an unchanged day must compare equal (the retained topic is sent only on change).
+         {"rate_basis",
+          {{"covered_periods", rates.basis.covered_periods},
+           {"open_periods", rates.basis.open_periods},
+           {"visitors", rates.basis.visitors},
+           {"buyers", rates.basis.buyers}}},
+         {"flags", rate_flags(d.flags, rates)},
          {"hours_columns", {"local_start", "visitors", "transactions", "net_sales_minor"}},
          {"hours", hours}};
   if (ahead && !ahead->hours.empty()) {
@@ -272,48 +301,108 @@ json alert_json(const alert& a, const store_identity& store) {
           {"trace", trace_json(a.trace)}};
 }
 
-std::string day_report_text(const day_analysis& day, const funnel_rules& rules, const core::time_zone& zone,
-                            const store_identity& store) {
-  std::ostringstream o;
+namespace {
+
+// The reason a rate is "—", in words, as `kelu report` prints it.
+std::string reason_text(const std::string& reason, const funnel_rules& rules) {
+  if (reason == "no_door_camera") return "no door camera configured";
+  if (reason == "closed") return "closed";
+  if (reason == "low_coverage")
+    return "the door cameras saw less than " + std::to_string(rules.coverage_floor_pct) + "% of every open hour";
+  if (reason == "no_visitors") return "no visitors counted";
+  if (reason == "few_opportunities")
+    return "under " + std::to_string(rules.close_rate_min_opportunities) + " opportunities";
+  return reason;
+}
+
+std::string rate_text(const std::optional<double>& v, const std::string& reason, const funnel_rules& rules) {
+  return v ? percent_text(v) : "— (" + reason_text(reason, rules) + ")";
+}
+
+void totals_text(std::ostringstream& o, const day_analysis& day, const funnel_rules& rules) {
   const auto& cur = rules.currency;
-  const auto total = derive(day.whole.store, rules, day.has_door_camera);
+  const auto total = derive(day.whole.store, day.has_door_camera);
+  const auto r = rates_of(day, rules);
   const auto& t = day.whole.store;
-  o << (store.name.empty() ? store.id : store.name) << " (" << store.tenant << "/" << store.id << ")  "
-    << format_day(day.day) << "  " << zone.name() << (day.until < day.end ? "  (so far)" : "") << "\n\n";
-  o << "visitors " << t.entries << "  engaged " << t.engaged << " (" << percent_text(total.engaged_rate) << ")  buyers "
-    << t.transactions << "  conversion " << percent_text(total.conversion) << "\n";
+  o << "visitors " << t.entries << "  engaged " << t.engaged << "  buyers " << t.transactions << "\n";
+  o << "conversion " << rate_text(r.conversion, r.reason, rules);
+  if (r.conversion)
+    o << "  (" << r.basis.buyers << " buyers of " << r.basis.visitors << " visitors over " << r.basis.covered_periods
+      << " of " << r.basis.open_periods << " open hours)";
+  o << "\nengaged rate " << rate_text(r.engaged_rate, r.reason, rules) << "  sales per visitor "
+    << (r.sales_per_visitor_minor ? money_text(*r.sales_per_visitor_minor, cur) : "—") << "  STAR "
+    << (r.star ? std::to_string(*r.star).substr(0, 4) + " visitors per staff hour" : "—") << "\n";
   o << "sales " << money_text(t.sales_minor, cur) << "  returns " << money_text(t.returns_minor, cur) << " (" << t.returns
     << ")  net " << money_text(total.net_sales_minor, cur) << " " << cur << "  ATV "
-    << (total.atv_minor ? money_text(*total.atv_minor, cur) : "-") << "  UPT "
-    << (total.upt ? std::to_string(*total.upt).substr(0, 4) : "-") << "  coverage " << percent_text(total.coverage)
+    << (total.atv_minor ? money_text(*total.atv_minor, cur) : "—") << "  UPT "
+    << (total.upt ? std::to_string(*total.upt).substr(0, 4) : "—") << "  coverage " << percent_text(total.coverage)
     << "\n";
-  for (const auto& f : total.flags) o << "flag: " << f << "\n";
+  if (t.outside_hours > 0) o << "flag: " << t.outside_hours << " transactions outside opening hours\n";
+  if (r.basis.buyers_over_visitors > 0)
+    o << "flag: " << r.basis.buyers_over_visitors << " hours with more buyers than door visitors\n";
+}
+
+void hours_text(std::ostringstream& o, const day_analysis& day, const funnel_rules& rules, const core::time_zone& zone) {
   char line[256];
   std::snprintf(line, sizeof line, "\n%-6s %8s %8s %8s %7s %8s %12s %9s %6s  %s\n", "hour", "visitors", "engaged",
                 "buyers", "conv", "passers", "net sales", "coverage", "STAR", "flags");
   o << line;
   for (const auto& h : day.hours) {
-    const auto d = derive(h.store, rules, day.has_door_camera);
+    if (h.store.open_ms == 0 && h.store.outside_hours == 0) continue;  // closed, and nothing happened
+    const auto d = derive(h.store, day.has_door_camera);
+    const auto r = rates_of(h, rules, day.has_door_camera);
     std::string flags;
     for (const auto& f : d.flags) flags += (flags.empty() ? "" : ",") + f;
-    char star[16] = "-";
-    if (d.star) std::snprintf(star, sizeof star, "%.1f", *d.star);
+    if (!r.reason.empty() && r.reason != "closed" && r.reason != "no_door_camera")
+      flags += (flags.empty() ? "" : ",") + r.reason;
+    char star[16] = "—";
+    if (r.star) std::snprintf(star, sizeof star, "%.1f", *r.star);
     std::snprintf(line, sizeof line, "%-6s %8lld %8lld %8lld %7s %8lld %12s %9s %6s  %s\n",
                   local_hhmm(h.start, zone).c_str(), static_cast<long long>(h.store.entries),
                   static_cast<long long>(h.store.engaged), static_cast<long long>(h.store.transactions),
-                  percent_text(d.conversion).c_str(), static_cast<long long>(h.store.passersby),
-                  money_text(d.net_sales_minor, cur).c_str(), percent_text(d.coverage).c_str(), star, flags.c_str());
+                  (r.conversion ? percent_text(r.conversion) : "—").c_str(), static_cast<long long>(h.store.passersby),
+                  money_text(d.net_sales_minor, rules.currency).c_str(), percent_text(d.coverage).c_str(), star,
+                  flags.c_str());
     o << line;
   }
-  o << "\nassociates (staff from " << day.staff_basis << ", team close rate " << percent_text(day.team_close_rate)
-    << ")\n";
+}
+
+void associates_text(std::ostringstream& o, const day_analysis& day, const funnel_rules& rules) {
+  o << "\nassociates (credited by " << day.attribution << ", staff from " << day.staff_basis << ", team close rate "
+    << (day.team_close_rate ? percent_text(day.team_close_rate) : "—") << ")\n";
+  char line[400];
   for (const auto& a : day.associates) {
-    std::snprintf(line, sizeof line, "  %-16s %4lld sales %12s  close %7s  on shift %5.1f h%s\n",
+    std::string close = rate_text(a.close.rate, a.close.reason, rules);
+    if (a.close.rate) {
+      char basis[96];
+      std::snprintf(basis, sizeof basis, " (%lld of %.1f opportunities, %lld h)",
+                    static_cast<long long>(a.close.transactions), a.close.opportunities,
+                    static_cast<long long>(a.close.hours));
+      close += basis;
+    }
+    std::snprintf(line, sizeof line, "  %-16s %4lld sales %12s  %s/h  on shift %4.1f h  close %s%s\n",
                   (a.name.empty() ? a.operator_id : a.name).c_str(), static_cast<long long>(a.transactions),
-                  money_text(a.sales_minor - a.returns_minor, cur).c_str(), percent_text(a.close_rate).c_str(),
-                  static_cast<double>(a.on_shift_ms) / 3.6e6, a.high_sales_low_close ? "  高销量低成交 high sales, low close" : "");
+                  money_text(a.sales_minor - a.returns_minor, rules.currency).c_str(),
+                  a.sales_per_hour_minor ? money_text(*a.sales_per_hour_minor, rules.currency).c_str() : "—",
+                  static_cast<double>(a.on_shift_ms) / 3.6e6, close.c_str(),
+                  a.high_sales_low_close ? "  高销量低成交 high sales, low close" : "");
     o << line;
+    if (a.high_sales_low_close) o << "    " << a.flag_reason << "\n";
   }
+}
+
+}  // namespace
+
+std::string day_report_text(const day_analysis& day, const funnel_rules& rules, const core::time_zone& zone,
+                            const store_identity& store) {
+  std::ostringstream o;
+  const auto& cur = rules.currency;
+  o << (store.name.empty() ? store.id : store.name) << " (" << store.tenant << "/" << store.id << ")  "
+    << format_day(day.day) << "  " << zone.name() << (day.until < day.end ? "  (so far)" : "") << "\n\n";
+  totals_text(o, day, rules);
+  hours_text(o, day, rules, zone);
+  associates_text(o, day, rules);
+  char line[256];
   o << "\ntop products by revenue\n";
   for (const auto& p : day.top_by_revenue) {
     std::snprintf(line, sizeof line, "  %-14s %-28s %10.3f units %12s\n", p.item_id.c_str(),

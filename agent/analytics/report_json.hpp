@@ -10,6 +10,7 @@
 #include "alert_engine.hpp"
 #include "forecast.hpp"
 #include "funnel.hpp"
+#include "rates.hpp"
 
 namespace kelu::analytics {
 
@@ -20,8 +21,9 @@ struct store_identity {
   std::string currency;
 };
 
-// Store-level figures with their derived ratios.
-nlohmann::json figures_json(const figures& f, const funnel_rules& rules, bool has_door_camera);
+// Store-level figures with their rates (rates.hpp: computed over `rates`' basis, which for a
+// day is its covered open hours, not the day's sums) and derived figures.
+nlohmann::json figures_json(const figures& f, const store_rates& rates, bool has_door_camera);
 // A bucket as HQ receives it on metrics/funnel/{period}: an idempotent upsert keyed by
 // (store, kind, start), with the revision and rule version that made it.
 nlohmann::json bucket_json(const bucket& b, const day_analysis& day, const funnel_rules& rules,

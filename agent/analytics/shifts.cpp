@@ -16,6 +16,31 @@ std::string associate_key(const std::string& operator_id, const std::string& ope
   return operator_id.empty() ? operator_name : operator_id;
 }
 
+credit credited_associate(const core::pos_transaction& t) {
+  // Amounts per salesperson in line order, so a tie goes to the first named.
+  std::vector<std::pair<std::string, std::int64_t>> by_line;
+  std::map<std::string, std::string> names;
+  for (const auto& i : t.items) {
+    const auto key = associate_key(i.salesperson_id, i.salesperson_name);
+    if (key.empty()) continue;
+    const auto amount = i.amount_minor < 0 ? -i.amount_minor : i.amount_minor;
+    auto it = std::find_if(by_line.begin(), by_line.end(), [&](const auto& p) { return p.first == key; });
+    if (it == by_line.end())
+      by_line.emplace_back(key, amount);
+    else
+      it->second += amount;
+    names.try_emplace(key, i.salesperson_name);
+  }
+  if (!by_line.empty()) {
+    const auto best = std::max_element(by_line.begin(), by_line.end(),
+                                       [](const auto& a, const auto& b) { return a.second < b.second; });
+    return {best->first, names[best->first], true};
+  }
+  if (auto key = associate_key(t.salesperson_id, t.salesperson_name); !key.empty())
+    return {std::move(key), t.salesperson_name, true};
+  return {associate_key(t.operator_id, t.operator_name), t.operator_name, false};
+}
+
 std::int64_t overlap_ms(const std::vector<utc_interval>& intervals, core::utc_time from, core::utc_time to) {
   std::int64_t ms = 0;
   for (const auto& i : intervals) {
@@ -83,10 +108,10 @@ std::vector<shift> build_shifts(std::span<const core::event* const> events, cons
         p.on.push_back({opening_before(t), t, 1});
       }
     } else if (const auto* tx = std::get_if<core::pos_transaction>(&e.body)) {
-      const auto key = associate_key(tx->operator_id, tx->operator_name);
-      if (key.empty()) continue;
-      auto& p = people[key];
-      if (p.name.empty()) p.name = tx->operator_name;
+      const auto who = credited_associate(*tx);
+      if (who.key.empty()) continue;
+      auto& p = people[who.key];
+      if (p.name.empty()) p.name = who.name;
       if (!p.first_sale) p.first_sale = e.observed_at;
       p.last_sale = e.observed_at;
     }

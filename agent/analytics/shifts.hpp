@@ -27,8 +27,19 @@ struct shift {
 // The key an associate goes by: the operator id, else the name; empty when the till sent neither.
 std::string associate_key(const std::string& operator_id, const std::string& operator_name);
 
+// Who a transaction is credited to: the salesperson recorded on its lines (the one whose lines
+// carry the largest amount; the first on a tie), else the transaction's salesperson, else the
+// cashier. `key` is empty when the till recorded none of them.
+struct credit {
+  std::string key;
+  std::string name;
+  bool salesperson = false;  // false: the cashier
+};
+credit credited_associate(const core::pos_transaction& t);
+
 // `events` sorted by observed_at (pointers: the day's events are not copied); only
-// pos.operator and pos.transaction are looked at.
+// pos.operator and pos.transaction are looked at. A sale infers a shift for whoever it is
+// credited to (credited_associate), so a salesperson who never signs on a till is on the floor.
 // Shifts are clipped to [day_start, until); one still open ends where the opening hours
 // around its sign-on end (else at `until`).
 std::vector<shift> build_shifts(std::span<const core::event* const> events, const funnel_rules& rules,

@@ -50,6 +50,12 @@ std::optional<utc_time> get_opt_time(const json& j, const char* key) {
 
 std::string opt_string(const json& j, const char* key) { return j.contains(key) ? j.at(key).get<std::string>() : ""; }
 
+// Only when the till recorded one: events from tills without salespeople stay as they were.
+void put_salesperson(json& j, const std::string& id, const std::string& name) {
+  if (!id.empty()) j["salesperson_id"] = id;
+  if (!name.empty()) j["salesperson_name"] = name;
+}
+
 json to_json(const pos_transaction& t) {
   json items = json::array();
   for (const auto& i : t.items) {
@@ -60,6 +66,7 @@ json to_json(const pos_transaction& t) {
               {"unit_price_minor", i.unit_price_minor},
               {"amount_minor", i.amount_minor},
               {"discount_minor", i.discount_minor}};
+    put_salesperson(item, i.salesperson_id, i.salesperson_name);
     put_extra(item, i.extra);
     items.push_back(std::move(item));
   }
@@ -75,6 +82,7 @@ json to_json(const pos_transaction& t) {
          {"currency", t.currency},       {"total_minor", t.total_minor},
          {"tax_minor", t.tax_minor},     {"items", std::move(items)},
          {"tenders", std::move(tenders)}};
+  put_salesperson(j, t.salesperson_id, t.salesperson_name);
   put_extra(j, t.extra);
   return j;
 }
@@ -140,6 +148,8 @@ pos_transaction transaction_from_json(const json& j) {
   t.business_day = opt_string(j, "business_day");
   t.operator_id = j.at("operator_id").get<std::string>();
   t.operator_name = opt_string(j, "operator_name");
+  t.salesperson_id = opt_string(j, "salesperson_id");
+  t.salesperson_name = opt_string(j, "salesperson_name");
   t.kind = kind_from(j.at("kind").get<std::string>());
   t.currency = j.at("currency").get<std::string>();
   t.total_minor = j.at("total_minor").get<std::int64_t>();
@@ -153,6 +163,8 @@ pos_transaction transaction_from_json(const json& j) {
     item.unit_price_minor = i.at("unit_price_minor").get<std::int64_t>();
     item.amount_minor = i.at("amount_minor").get<std::int64_t>();
     item.discount_minor = i.value("discount_minor", std::int64_t{0});
+    item.salesperson_id = opt_string(i, "salesperson_id");
+    item.salesperson_name = opt_string(i, "salesperson_name");
     item.extra = get_extra(i);
     t.items.push_back(std::move(item));
   }

@@ -30,6 +30,10 @@ struct pos_line_item {
   std::int64_t amount_minor = 0;       // extended amount after line discounts
   std::int64_t discount_minor = 0;     // line discounts, as a positive amount
   extensions extra;
+  // The sales associate credited with this line (导购 / 营业员), when the till records one apart
+  // from the cashier; empty otherwise. Last, so positional initialisers stay as they were.
+  std::string salesperson_id;
+  std::string salesperson_name;
   bool operator==(const pos_line_item&) const = default;
 };
 
@@ -48,7 +52,7 @@ struct pos_transaction {
   std::string terminal;        // workstation / register id
   std::string transaction_id;  // the till's transaction id or sequence number
   std::string business_day;    // "YYYY-MM-DD": the till's business day, else the local date of the sale
-  std::string operator_id;
+  std::string operator_id;  // the cashier
   std::string operator_name;
   pos_transaction_kind kind = pos_transaction_kind::sale;
   std::string currency;
@@ -57,6 +61,8 @@ struct pos_transaction {
   std::vector<pos_line_item> items;
   std::vector<pos_tender> tenders;
   extensions extra;
+  std::string salesperson_id;  // the sales associate of the whole transaction, when recorded apart
+  std::string salesperson_name;
   bool operator==(const pos_transaction&) const = default;
 };
 

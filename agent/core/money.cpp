@@ -61,4 +61,18 @@ std::optional<std::int64_t> extended_amount(std::int64_t unit_price_minor, std::
   return product / 1000 + (rem >= 500 ? 1 : rem <= -500 ? -1 : 0);
 }
 
+std::string format_minor(std::int64_t minor, std::string_view currency) {
+  const int digits = minor_digits(currency);
+  // In unsigned arithmetic, so INT64_MIN has a magnitude too.
+  const auto magnitude = minor < 0 ? 0 - static_cast<std::uint64_t>(minor) : static_cast<std::uint64_t>(minor);
+  std::uint64_t scale = 1;
+  for (int i = 0; i < digits; ++i) scale *= 10;
+  auto text = std::string(minor < 0 ? "-" : "") + std::to_string(magnitude / scale);
+  if (digits > 0) {
+    auto frac = std::to_string(magnitude % scale);
+    text += "." + std::string(static_cast<std::size_t>(digits) - frac.size(), '0') + frac;
+  }
+  return text;
+}
+
 }  // namespace kelu::core

@@ -2,6 +2,7 @@
 // Exact money: decimal text to integer minor units, by the currency's ISO 4217 exponent.
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "result.hpp"
@@ -18,5 +19,8 @@ result<std::int64_t> parse_decimal(std::string_view text, int digits);
 
 // unit price x quantity in thousandths, rounded half away from zero; empty on overflow.
 std::optional<std::int64_t> extended_amount(std::int64_t unit_price_minor, std::int64_t quantity_milli);
+
+// -1250 CNY -> "-12.50"; 300 JPY -> "300": the exact decimal, no grouping, no symbol.
+std::string format_minor(std::int64_t minor, std::string_view currency);
 
 }  // namespace kelu::core

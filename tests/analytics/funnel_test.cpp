@@ -104,7 +104,7 @@ TEST_P(golden, no_field_is_nan_or_infinite) {
 
 INSTANTIATE_TEST_SUITE_P(analytics, golden,
                          testing::Values("ordinary_day", "dst_spring", "dst_autumn", "camera_gap", "zero_traffic",
-                                         "returns_exceed", "double_signon"));
+                                         "returns_exceed", "double_signon", "pilot_day"));
 
 TEST(funnel_golden, ordinary_day_totals_associates_and_products) {
   const auto g = golden_day::load("ordinary_day");
@@ -124,11 +124,20 @@ TEST(funnel_golden, ordinary_day_totals_associates_and_products) {
   EXPECT_EQ(t["items_milli"], 14000);
   EXPECT_EQ(t["upt"], 1.4);
   EXPECT_EQ(t["atv_minor"], 2575);
-  EXPECT_EQ(t["conversion"], 0.25);
-  EXPECT_EQ(t["engaged_rate"], 0.125);
-  EXPECT_EQ(t["sales_per_visitor_minor"], 605);  // 242.00 / 40
+  // Carol sold at 15:00 when the door had counted nobody that hour: every buyer was a visitor,
+  // so the hour counts one visitor, and is flagged. 10 buyers of 6 + 20 + 10 + 4 + 1.
+  EXPECT_EQ(t["conversion"], 0.2439);
+  EXPECT_EQ(t["rate_basis"]["visitors"], 41);
+  EXPECT_EQ(t["rate_basis"]["buyers"], 10);
+  EXPECT_EQ(t["rate_basis"]["covered_periods"], 11);  // open 09-20, all seen
+  EXPECT_EQ(t["rate_basis"]["open_periods"], 11);
+  EXPECT_EQ(t["rate_basis"]["buyers_over_visitors"], 1);
+  EXPECT_EQ(t["flags"], json::array({"buyers_exceed_visitors"}));
+  EXPECT_TRUE(t["rate_reason"].is_null());
+  EXPECT_EQ(t["engaged_rate"], 0.122);           // 5 / 41
+  EXPECT_EQ(t["sales_per_visitor_minor"], 590);  // 242.00 / 41
   EXPECT_EQ(t["staff_ms"], 23'700'000);          // Alice 4 h + Bob 2 h + Carol 35 min (inferred)
-  EXPECT_EQ(t["star"], 6.0759);                  // 40 / 6.5833 h
+  EXPECT_EQ(t["star"], 6.2278);                  // 41 / 6.5833 h
   EXPECT_EQ(t["coverage"], 1.0);
   EXPECT_EQ(r["zones"]["door/promo"]["visits"], 8);
   EXPECT_EQ(r["zones"]["door/promo"]["engaged"], 6);
@@ -150,24 +159,33 @@ TEST(funnel_golden, ordinary_day_totals_associates_and_products) {
                       hour_at(r, "2026-11-24T03:00:00+01:00")["flags"].end(), "closed"),
             hour_at(r, "2026-11-24T03:00:00+01:00")["flags"].end());
 
-  EXPECT_EQ(r["team_close_rate"], 0.225);  // 9 sales / 40 visitors shared by Alice and Bob
+  // The team pools to the store's conversion: 10 / 41.
+  EXPECT_EQ(r["team_close_rate"], 0.2439);
+  EXPECT_EQ(r["team_opportunities"], 41.0);
+  EXPECT_EQ(r["attribution"], "cashier");  // no till named a salesperson
   const auto& alice = associate(r, "A1");
   EXPECT_EQ(alice["transactions"], 4);
   EXPECT_EQ(alice["net_sales_minor"], 16200);
   EXPECT_EQ(alice["items_milli"], 7000);
   EXPECT_EQ(alice["on_shift_ms"], 14'400'000);
-  EXPECT_EQ(alice["visitors_share"], 25.0);  // 6 alone at 9, half of 20 and of 10, 4 alone at 12
-  EXPECT_EQ(alice["close_rate"], 0.16);
-  EXPECT_EQ(alice["high_sales_low_close"], true);  // top revenue, 0.16 < 75 % of 0.225
-  EXPECT_NE(alice["flag_reason"].get<std::string>().find("0.160"), std::string::npos);
+  EXPECT_EQ(alice["sales_per_hour_minor"], 4050);  // 162.00 over 4 h
+  // 09: 1 sale + all 5 non-buyers; 10: 2 + half of 16; 11: 1 + half of 6; 12: all 4.
+  EXPECT_EQ(alice["close_rate_basis"], json({{"transactions", 4}, {"opportunities", 24.0}, {"hours", 4}}));
+  EXPECT_EQ(alice["close_rate"], 0.1667);
+  EXPECT_EQ(alice["high_sales_low_close"], true);  // top revenue, 0.167 < 75 % of 0.244
+  EXPECT_NE(alice["flag_reason"].get<std::string>().find("close rate 16.7% vs the team's 24.4%"), std::string::npos);
+  EXPECT_NE(alice["flag_reason"].get<std::string>().find("4.0 h on shift"), std::string::npos);
   const auto& bob = associate(r, "B2");
-  EXPECT_EQ(bob["visitors_share"], 15.0);
-  EXPECT_EQ(bob["close_rate"], 0.3333);
+  // 10: 2 + half of 16; 11: 3 + half of 6.
+  EXPECT_EQ(bob["close_rate_basis"], json({{"transactions", 5}, {"opportunities", 16.0}, {"hours", 2}}));
+  EXPECT_EQ(bob["close_rate"], 0.3125);
   EXPECT_EQ(bob["high_sales_low_close"], false);
   const auto& carol = associate(r, "C3");
   EXPECT_EQ(carol["shift_basis"], "sales");
   EXPECT_EQ(carol["on_shift_ms"], 2'100'000);  // 14:45 to 15:20: her sales padded by 15 min
-  EXPECT_TRUE(carol["close_rate"].is_null());  // nobody came in while she was on
+  EXPECT_EQ(carol["close_rate_basis"]["opportunities"], 1.0);  // her one buyer; nobody else came in
+  EXPECT_TRUE(carol["close_rate"].is_null());                  // 1 is under the minimum of 10
+  EXPECT_EQ(carol["close_rate_reason"], "few_opportunities");
 
   const auto& by_revenue = r["products"]["by_revenue"];
   const std::vector<std::pair<std::string, std::int64_t>> want{
@@ -196,7 +214,9 @@ TEST(funnel_golden, spring_forward_day_has_23_hours) {
   EXPECT_EQ(r["hours"][2]["visitors"], 1);
   EXPECT_EQ(r["totals"]["span_ms"], 23 * 3'600'000);
   EXPECT_EQ(r["totals"]["open_ms"], 6 * 3'600'000);  // Sunday 11-17
-  EXPECT_EQ(r["totals"]["conversion"], 0.3333);
+  // The crossings at 01:30 and 03:30 were while closed (a cleaner): 1 buyer of the 1 visitor at 12.
+  EXPECT_EQ(r["totals"]["conversion"], 1.0);
+  EXPECT_EQ(r["totals"]["rate_basis"]["open_periods"], 6);
   EXPECT_EQ(r["start"], "2026-03-28T23:00:00.000Z");
   EXPECT_EQ(r["end"], "2026-03-29T22:00:00.000Z");
 }
@@ -228,10 +248,13 @@ TEST(funnel_golden, camera_gap_flags_conversion_instead_of_inventing_it) {
   EXPECT_EQ(ten["coverage"], 1.0);
   const auto& midnight = hour_at(r, "2026-11-25T00:00:00+01:00");
   EXPECT_EQ(midnight["coverage"], 0.5);  // down since 23:00 the night before, up at 00:30
-  // The day: 70 minutes missing of 1440 is above the 90 % floor.
+  // The day: over the open hours that were seen (10-13 and the other open hours; not 14:00).
   EXPECT_EQ(r["totals"]["coverage"], 0.9514);
   EXPECT_EQ(r["totals"]["visitors"], 43);
-  EXPECT_EQ(r["totals"]["conversion"], 0.2326);
+  EXPECT_EQ(r["totals"]["conversion"], 0.2);  // 8 buyers of 40 visitors, not 10 of 43
+  EXPECT_EQ(r["totals"]["rate_basis"]["covered_periods"], 10);
+  EXPECT_EQ(r["totals"]["rate_basis"]["open_periods"], 11);
+  EXPECT_EQ(r["totals"]["flags"], json::array({"partial_coverage"}));
   ASSERT_EQ(r["gaps"].size(), 2u);
   EXPECT_EQ(r["gaps"][0]["from"], "2026-11-24T23:00:00.000Z");  // clipped to local midnight
   // The quarter 14:00-14:15 was seen for 10 minutes of 15.
@@ -250,20 +273,33 @@ TEST(funnel_golden, the_agent_not_running_is_missing_coverage) {
   const auto a = analytics::analyse_day(g.day(), g.zone, g.rules, g.events, core::utc_time::max(), running);
   const auto r = report(g, a);
   EXPECT_EQ(r["totals"]["coverage"], 0.1667);
-  EXPECT_TRUE(r["totals"]["conversion"].is_null());
+  // Shown over the 4 hours it was up (09-12 local), not hidden for the whole day: 9 of 40.
+  EXPECT_EQ(r["totals"]["conversion"], 0.225);
+  EXPECT_EQ(r["totals"]["rate_basis"]["covered_periods"], 4);
+  EXPECT_EQ(r["totals"]["rate_basis"]["open_periods"], 11);
   EXPECT_EQ(hour_at(r, "2026-11-24T10:00:00+01:00")["coverage"], 1.0);
   EXPECT_EQ(hour_at(r, "2026-11-24T08:00:00+01:00")["coverage"], 0.0);
 }
 
-TEST(funnel_golden, zero_traffic_divides_by_nothing) {
+// The door counted nobody while two people bought: every buyer was a visitor, so the hour counts
+// two visitors (conversion 100 %, never "infinite" or 200 %), flagged so the page warns about the
+// door count; the hours with neither divide by nothing.
+TEST(funnel_golden, zero_traffic_counts_buyers_as_visitors_and_flags_it) {
   const auto g = golden_day::load("zero_traffic");
   const auto r = report(g, g.analyse());
   const auto& t = r["totals"];
   EXPECT_EQ(t["visitors"], 0);
   EXPECT_EQ(t["transactions"], 2);
-  for (const char* k : {"conversion", "engaged_rate", "sales_per_visitor_minor", "avg_dwell_s"})
-    EXPECT_TRUE(t[k].is_null()) << k;
-  EXPECT_EQ(t["star"], 0.0);  // nobody came in during Alice's inferred shift: zero, not undefined
+  EXPECT_EQ(t["conversion"], 1.0);
+  EXPECT_EQ(t["engaged_rate"], 0.0);
+  EXPECT_EQ(t["sales_per_visitor_minor"], 2750);
+  EXPECT_EQ(t["rate_basis"]["buyers_over_visitors"], 1);
+  EXPECT_EQ(t["flags"], json::array({"buyers_exceed_visitors"}));
+  EXPECT_TRUE(t["avg_dwell_s"].is_null());
+  EXPECT_EQ(t["star"], 1.6);  // 2 visitors over Alice's inferred 09:50-11:05
+  const auto& nine = hour_at(r, "2026-11-26T09:00:00+01:00");
+  EXPECT_TRUE(nine["conversion"].is_null());
+  EXPECT_EQ(nine["rate_reason"], "no_visitors");
   EXPECT_EQ(t["atv_minor"], 2750);
   EXPECT_EQ(t["upt"], 2.0);
   for (const auto& h : r["hours"])
@@ -271,8 +307,8 @@ TEST(funnel_golden, zero_traffic_divides_by_nothing) {
       EXPECT_TRUE(h["atv_minor"].is_null());
       EXPECT_TRUE(h["upt"].is_null());
     }
-  EXPECT_TRUE(r["team_close_rate"].is_null());
-  EXPECT_TRUE(associate(r, "A1")["close_rate"].is_null());
+  EXPECT_EQ(r["team_close_rate"], 1.0);
+  EXPECT_TRUE(associate(r, "A1")["close_rate"].is_null());  // 2 opportunities: under the minimum
 }
 
 TEST(funnel_golden, returns_exceeding_sales_make_negative_net_sales) {
@@ -305,15 +341,70 @@ TEST(funnel_golden, signing_on_twice_is_one_shift) {
   EXPECT_EQ(bob["on_shift_ms"], 6 * 3'600'000);    // 12-18; the second sign-on continues the shift
   EXPECT_EQ(r["totals"]["staff_ms"], 11 * 3'600'000);
   EXPECT_EQ(r["totals"]["star"], 3.2727);          // 36 visitors / 11 staff hours
-  EXPECT_EQ(alice["visitors_share"], 16.0);        // 12 alone 09-12, half of 8 in 12-14
-  EXPECT_EQ(bob["visitors_share"], 20.0);
-  EXPECT_EQ(alice["close_rate"], 0.1875);
-  EXPECT_EQ(bob["close_rate"], 0.1);
-  EXPECT_EQ(r["team_close_rate"], 0.1389);
-  // Equal revenue (the median); Bob's 0.10 is under 75 % of 0.139: flagged, with the figures.
+  // Alice: 4 non-buyers alone at 09, 1 + 3 at 10 and 11, half of 4 at 12, 1 + half of 3 at 13.
+  EXPECT_EQ(alice["close_rate_basis"], json({{"transactions", 3}, {"opportunities", 16.5}, {"hours", 5}}));
+  // Bob: half of 4 at 12, half of 3 at 13, all 4 at 14 and 17, 1 + 3 at 15 and 16.
+  EXPECT_EQ(bob["close_rate_basis"], json({{"transactions", 2}, {"opportunities", 19.5}, {"hours", 6}}));
+  EXPECT_EQ(alice["close_rate"], 0.1818);
+  EXPECT_EQ(bob["close_rate"], 0.1026);
+  EXPECT_EQ(r["team_close_rate"], 0.1389);  // 5 / 36: the store's conversion
+  EXPECT_EQ(r["totals"]["conversion"], 0.1389);
+  // Equal revenue (the median); Bob's 0.103 is under 75 % of 0.139: flagged, with the figures.
   EXPECT_EQ(bob["high_sales_low_close"], true);
   EXPECT_EQ(alice["high_sales_low_close"], false);
   EXPECT_EQ(r["staff_basis"], "pos");
+}
+
+// The pilot's day, worked out by hand in tests/data/analytics/make_cases.py's story: open 10-22,
+// the door camera down 14:00-15:30, a salesperson named on the lines apart from the cashier.
+TEST(funnel_golden, pilot_day_rates_over_covered_open_hours_and_salespeople) {
+  const auto g = golden_day::load("pilot_day");
+  const auto r = report(g, g.analyse());
+  const auto& t = r["totals"];
+  EXPECT_EQ(t["transactions"], 11);
+  EXPECT_EQ(t["outside_hours_transactions"], 2);  // 09:40 and 22:10: counted, flagged
+  // Over 10 of 12 open hours (not 14, 15): 8 buyers of 8 + 8 + 8 + 8 + 6 + max(1, 3) visitors.
+  EXPECT_EQ(t["rate_basis"], json({{"covered_periods", 10}, {"open_periods", 12}, {"visitors", 41}, {"buyers", 8},
+                                   {"engaged", 0}, {"net_sales_minor", 20100}, {"staff_ms", 715 * 60'000},
+                                   {"buyers_over_visitors", 1}}));
+  EXPECT_EQ(t["conversion"], 0.1951);
+  EXPECT_EQ(t["sales_per_visitor_minor"], 490);  // 201.00 / 41
+  EXPECT_EQ(t["star"], 3.4406);                  // 41 / 11.92 staff hours in those hours
+  EXPECT_EQ(t["flags"], json::array({"sales_outside_opening_hours", "partial_coverage", "buyers_exceed_visitors"}));
+  const auto& nine = hour_at(r, "2026-11-30T09:00:00+01:00");
+  EXPECT_EQ(nine["flags"], json::array({"closed", "sales_outside_opening_hours"}));
+  EXPECT_EQ(nine["rate_reason"], "closed");
+  EXPECT_EQ(hour_at(r, "2026-11-30T15:00:00+01:00")["rate_reason"], "low_coverage");  // seen 30 of 60 min
+  EXPECT_EQ(hour_at(r, "2026-11-30T17:00:00+01:00")["conversion"], 1.0);  // 3 buyers, 1 counted visitor
+
+  EXPECT_EQ(r["attribution"], "salesperson");
+  const auto& dana = associate(r, "D4");
+  EXPECT_EQ(dana["attribution"], "salesperson");
+  EXPECT_EQ(dana["shift_basis"], "sales");            // never signed on: 10:05-17:30 from her sales
+  EXPECT_EQ(dana["transactions"], 7);                 // her lines, and the sale named on the transaction
+  EXPECT_EQ(dana["net_sales_minor"], 14800);
+  EXPECT_EQ(dana["sales_per_hour_minor"], 1996);      // 148.00 over 7 h 25 min
+  EXPECT_EQ(dana["close_rate_basis"]["transactions"], 6);  // not the 14:30 sale: the camera was down
+  EXPECT_EQ(dana["close_rate_basis"]["opportunities"], 21.95);
+  EXPECT_EQ(dana["close_rate"], 0.2734);
+  const auto& eve = associate(r, "E5");
+  EXPECT_EQ(eve["attribution"], "cashier");  // credited only with the sales nobody else was named on
+  EXPECT_EQ(eve["transactions"], 3);
+  EXPECT_EQ(eve["close_rate_basis"]["opportunities"], 17.25);
+  EXPECT_EQ(eve["close_rate"], 0.058);
+  EXPECT_EQ(eve["high_sales_low_close"], false);  // low close, but revenue under the median
+  const auto& frank = associate(r, "F6");
+  EXPECT_EQ(frank["transactions"], 1);  // the larger line of the two-person sale was his
+  EXPECT_EQ(frank["close_rate_reason"], "few_opportunities");
+  EXPECT_EQ(r["team_close_rate"], 0.1951);  // pools to the store's conversion
+  EXPECT_EQ(r["team_opportunities"], 41.0);
+
+  const auto text = analytics::day_report_text(g.analyse(), g.rules, g.zone, g.store);
+  EXPECT_NE(text.find("conversion 19.5%  (8 buyers of 41 visitors over 10 of 12 open hours)"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("\n03:00 "), std::string::npos) << "a closed hour with nothing in it is listed";
+  EXPECT_NE(text.find("\n09:00 "), std::string::npos) << "the closed hour with a sale is missing";
+  EXPECT_NE(text.find("close — (under 10 opportunities)"), std::string::npos) << text;
 }
 
 TEST(funnel_golden, today_stops_at_now) {

@@ -88,6 +88,10 @@ async function manager() {
     buyers: document.getElementById('buyers').textContent,
     net: document.getElementById('net').textContent,
     conversion: document.getElementById('conversion').textContent,
+    conversion_basis: document.getElementById('conversion-basis').textContent,
+    associates: [...document.querySelectorAll('#associates > li')].map((li) => li.textContent),
+    // Every percentage anywhere on the page, to check none is impossible.
+    percentages: [...document.body.innerText.matchAll(/(-?\d+(?:\.\d+)?)\s*%/g)].map((m) => Number(m[1])),
     hour_rows: [...document.querySelectorAll('#hours tr')].map((tr) => [...tr.children].map((td) => td.textContent)),
     chart_series: [...document.querySelectorAll('#chart .u-legend .u-label')].map((e) => e.textContent),
     heat_maps: document.querySelectorAll('#heatmaps canvas').length,

@@ -20,8 +20,9 @@ event sample_sale() {
   t.tax_minor = 270;
   t.business_day = "2026-11-18";
   t.operator_name = "Li Na";
-  t.items = {{"6901234567892", "Oolong tea 500ml", "drinks", 2000, 450, 900, 0, ""},
-             {"W-APPLE", "Apples, loose", "fruit", 375, 1200, 400, 50, R"({"lot":"L-7"})"}};
+  // The second line was sold by a salesperson (导购) other than the cashier.
+  t.items = {{"6901234567892", "Oolong tea 500ml", "drinks", 2000, 450, 900, 0, "", "", ""},
+             {"W-APPLE", "Apples, loose", "fruit", 375, 1200, 400, 50, R"({"lot":"L-7"})", "S12", "王芳"}};
   t.extra = R"({"loyalty":{"card":"0042"}})";
   t.tenders = {{"mobile", 2350, R"({"card":"**** 4242"})"}};
   event e;

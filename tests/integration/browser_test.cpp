@@ -136,11 +136,25 @@ TEST_F(browser, a_store_manager_scans_the_code_and_sees_todays_figures_live_in_t
   EXPECT_EQ(dom["store"], "静安店");
   EXPECT_EQ(digits(dom["buyers"]), totals["transactions"].get<std::int64_t>());
   EXPECT_EQ(digits(dom["visitors"]), totals["visitors"].get<std::int64_t>());
-  std::size_t active_hours = 0;
+  // Listed: the open hours so far, and closed ones with a sale.
+  std::size_t shown_hours = 0;
   for (const auto& h : r["api"]["report"]["hours"])
-    active_hours += h["open_ms"].get<std::int64_t>() > 0 || h["visitors"].get<std::int64_t>() > 0 ||
-                    h["transactions"].get<std::int64_t>() > 0;
-  EXPECT_EQ(dom["hour_rows"].size(), active_hours);
+    shown_hours += h["open_ms"].get<std::int64_t>() > 0 || h["outside_hours_transactions"].get<std::int64_t>() > 0;
+  EXPECT_EQ(dom["hour_rows"].size(), shown_hours);
+  // Conversion as the API has it, with its basis, or "—" with the reason; nothing over 100 %.
+  if (totals["conversion"].is_null()) {
+    EXPECT_EQ(dom["conversion"], "—");
+    EXPECT_FALSE(dom["conversion_basis"].get<std::string>().empty());  // the reason
+  } else {
+    EXPECT_NEAR(std::stod(dom["conversion"].get<std::string>()), totals["conversion"].get<double>() * 100, 0.051);
+    EXPECT_NE(dom["conversion_basis"].get<std::string>().find(
+                  std::to_string(totals["rate_basis"]["buyers"].get<std::int64_t>())),
+              std::string::npos);
+  }
+  for (const auto& p : dom["percentages"]) {
+    EXPECT_GE(p.get<double>(), 0.0) << dom.dump();
+    EXPECT_LE(p.get<double>(), 100.0) << dom.dump();
+  }
   EXPECT_EQ(dom["chart_series"], json({"进店", "成交", "在岗店员", "预测客流"}));
   EXPECT_EQ(dom["heat_maps"], 1);  // one camera
   // Its heat so far: the hour in progress, from the camera playing people walking.

@@ -12,7 +12,16 @@ const TEXT = {
     local_only: '数据只在店内设备上计算', as_of: '更新于', waiting: '正在计算今日数据…',
     unauthorized: '请扫描店内二维码打开看板', offline: '看板暂时无法连接设备', high_sales_low_close: '高销量低成交',
     close_rate: '成交率', camera_offline: '摄像头离线', till_silent: '收银机无数据', sync_lag: '总部同步延迟',
-    low_coverage: '客流数据覆盖不足，转化率暂不计算', no_door_camera: '未配置门口摄像头：只有成交数据',
+    low_coverage: '今天营业时段门口摄像头看到的时间不足，转化率暂不计算', no_door_camera: '未配置门口摄像头：只有成交数据',
+    reason_low_coverage: '摄像头覆盖不足', reason_closed: '非营业时间', reason_no_visitors: '尚无进店客流',
+    reason_no_door_camera: '无门口摄像头', reason_few_opportunities: '机会数不足',
+    basis: (b) => `${b.buyers} 成交 / ${b.visitors} 进店，${b.open_periods} 个营业小时中的 ${b.covered_periods} 个`,
+    buyers_exceed: (n) => `有 ${n} 个小时成交数多于进店人数：请检查门口计数线`,
+    outside_hours: (n) => `${n} 笔交易在营业时间之外（已计入销售额）`,
+    close_basis: (c) => `${c.transactions} 成交 / ${c.opportunities} 个机会，${c.hours} 小时`,
+    per_hour: '每小时', closed_hour: '非营业', credit_salesperson: '成交归属：小票上的导购，没有导购时归收银员',
+    credit_cashier: '成交归属：收银员（收银机未记录导购）',
+    flag_words: (a, team) => `成交率 ${pct(a.close_rate)}，团队 ${pct(team)}；在岗 ${num(a.on_shift_ms / 3.6e6, 1)} 小时`,
     events_of: '原始数据', none: '无', other: 'EN', traffic_chart: '客流、成交与在岗人数', staff: '在岗店员',
     forecast: '预测客流', heatmap: '热力图', heat_note: '今日顾客停留的位置：颜色越深，停留越久（只有统计，没有画面）',
     heat_until: '截至',
@@ -25,7 +34,16 @@ const TEXT = {
     waiting: "Working out today's figures…", unauthorized: "Scan the store's QR code to open the dashboard",
     offline: 'Cannot reach the store box right now', high_sales_low_close: 'high sales, low close rate',
     close_rate: 'close rate', camera_offline: 'camera offline', till_silent: 'till silent', sync_lag: 'HQ sync behind',
-    low_coverage: 'Too little of today was seen by the cameras: conversion is not shown',
+    low_coverage: 'The door cameras saw too little of every open hour today: conversion is not shown',
+    reason_low_coverage: 'cameras saw too little', reason_closed: 'closed', reason_no_visitors: 'no visitors yet',
+    reason_no_door_camera: 'no door camera', reason_few_opportunities: 'too few opportunities',
+    basis: (b) => `${b.buyers} buyers / ${b.visitors} visitors over ${b.covered_periods} of ${b.open_periods} open hours`,
+    buyers_exceed: (n) => `In ${n} hour(s) the tills had more buyers than the door counted: check the door line`,
+    outside_hours: (n) => `${n} sale(s) outside opening hours (counted in sales)`,
+    close_basis: (c) => `${c.transactions} of ${c.opportunities} opportunities, ${c.hours} h`,
+    per_hour: 'per hour', closed_hour: 'closed', credit_salesperson: 'Sales credited to the salesperson on the receipt, else the cashier',
+    credit_cashier: 'Sales credited to the cashier (the tills record no salesperson)',
+    flag_words: (a, team) => `close rate ${pct(a.close_rate)} vs the team's ${pct(team)}, over ${num(a.on_shift_ms / 3.6e6, 1)} h on shift`,
     no_door_camera: 'No door camera configured: sales only', events_of: 'Raw events',
     none: 'none', other: '中文', traffic_chart: 'Traffic, buyers and staff by hour', staff: 'Staff on floor',
     forecast: 'Forecast visitors', heatmap: 'Heat map',
@@ -43,6 +61,12 @@ let chart = null;
 
 const $ = (id) => document.getElementById(id);
 const t = (key) => TEXT[lang][key] || key;
+const say = (key, ...args) => TEXT[lang][key](...args);
+// The one way a rate is shown: its value, or "—" with the reason (docs/analytics.md).
+const rate = (value, reason) => (value === null || value === undefined
+  ? `— (${t(`reason_${reason}`)})` : pct(value));
+// Hours the page lists and charts: open ones, and closed ones that had a sale (flagged).
+const shownHours = (r) => r.hours.filter((h) => h.open_ms > 0 || h.outside_hours_transactions > 0);
 const locale = () => (lang === 'zh' ? 'zh-CN' : 'en');
 
 function money(minor, currency) {
@@ -70,9 +94,11 @@ function renderStatic() {
 
 function renderBanner(today) {
   const lines = [];
-  const flags = (today && today.report && today.report.totals.flags) || [];
+  const totals = today && today.report && today.report.totals;
+  const flags = (totals && totals.flags) || [];
   if (flags.includes('low_coverage')) lines.push(t('low_coverage'));
   if (flags.includes('no_door_camera')) lines.push(t('no_door_camera'));
+  if (flags.includes('buyers_exceed_visitors')) lines.push(say('buyers_exceed', totals.rate_basis.buyers_over_visitors));
   if (health) {
     for (const c of health.cameras || []) if (c.state !== 'online') lines.push(`${t('camera_offline')}: ${c.camera}`);
     if (!health.mqtt_connected || health.outbox_oldest_age_s > 600) lines.push(t('sync_lag'));
@@ -101,7 +127,10 @@ function render(today) {
   $('visitors').textContent = counted ? num(tot.visitors) : '–';
   $('engaged').textContent = counted ? num(tot.engaged) : '–';
   $('buyers').textContent = num(tot.transactions);
-  $('conversion').textContent = pct(tot.conversion);
+  // The figure, or "—" with the reason underneath in small type, where the basis goes otherwise.
+  $('conversion').textContent = tot.conversion === null ? '—' : pct(tot.conversion);
+  $('conversion-basis').textContent = tot.conversion === null ? t(`reason_${tot.rate_reason}`) : say('basis', tot.rate_basis);
+  $('outside-hours').textContent = tot.outside_hours_transactions ? say('outside_hours', tot.outside_hours_transactions) : '';
   $('net').textContent = money(tot.net_sales_minor, r.currency);
   $('atv').textContent = money(tot.atv_minor, r.currency);
   $('upt').textContent = num(tot.upt, 2);
@@ -110,11 +139,13 @@ function render(today) {
   $('alerts').replaceChildren(...(alerts.length ? alerts.map((a) => item(lang === 'zh' ? a.message_zh : a.message_en, 'flag'))
     : [item(t('no_alerts'))]));
 
-  const rows = r.hours.filter((h) => h.open_ms > 0 || h.visitors > 0 || h.transactions > 0).map((h) => {
+  const rows = shownHours(r).map((h) => {
     const tr = document.createElement('tr');
     tr.dataset.hour = hhmm(h.local_start);
-    for (const v of [hhmm(h.local_start), counted ? num(h.visitors) : '–', num(h.transactions),
-      money(h.net_sales_minor, r.currency)]) {
+    if (h.open_ms === 0) tr.className = 'flag';
+    for (const v of [hhmm(h.local_start) + (h.open_ms === 0 ? ` ${t('closed_hour')}` : ''),
+      counted ? num(h.visitors) : '–', num(h.transactions), money(h.net_sales_minor, r.currency),
+      h.conversion === null ? '—' : pct(h.conversion)]) {
       const td = document.createElement('td');
       td.textContent = v;
       tr.appendChild(td);
@@ -126,18 +157,33 @@ function render(today) {
   renderChart(r, today, counted);
   if (!performance.getEntriesByName('kelu-first-render').length) performance.mark('kelu-first-render');
 
-  $('associates').replaceChildren(...r.associates.map((a) => item(
-    `${a.name || a.operator_id}: ${money(a.net_sales_minor, r.currency)} · ${t('close_rate')} ${pct(a.close_rate)}` +
-    (a.high_sales_low_close ? ` · ${t('high_sales_low_close')}` : ''), a.high_sales_low_close ? 'flag' : '')));
+  $('associates').replaceChildren(...r.associates.map((a) => associateItem(a, r)));
+  $('attribution').textContent = t(r.attribution === 'salesperson' ? 'credit_salesperson' : 'credit_cashier');
   $('products').replaceChildren(...r.products.by_revenue.slice(0, 5).map((p) =>
     item(`${p.description || p.item_id}: ${money(p.revenue_minor, r.currency)}`)));
   renderBanner(today);
 }
 
+// "王芳: ¥1,480.00 · ¥199.60 per hour · close rate 27.3% (6 of 21.95 opportunities, 6 h)", and
+// for a flagged associate the reason in words.
+function associateItem(a, r) {
+  let text = `${a.name || a.operator_id}: ${money(a.net_sales_minor, r.currency)}`;
+  if (a.sales_per_hour_minor !== null) text += ` · ${money(a.sales_per_hour_minor, r.currency)} ${t('per_hour')}`;
+  text += ` · ${t('close_rate')} ${rate(a.close_rate, a.close_rate_reason)}`;
+  if (a.close_rate !== null) text += ` (${say('close_basis', a.close_rate_basis)})`;
+  const li = item(text, a.high_sales_low_close ? 'flag' : '');
+  if (a.high_sales_low_close) {
+    const why = document.createElement('div');
+    why.textContent = `${t('high_sales_low_close')}: ${say('flag_words', a, r.team_close_rate)}`;
+    li.appendChild(why);
+  }
+  return li;
+}
+
 // Hourly visitors (bars), buyers and average staff on the floor, then the forecast for the hours
 // still to come: one chart, so a manager sees where the store was short-handed.
 function renderChart(r, today, counted) {
-  const hours = r.hours.filter((h) => h.open_ms > 0 || h.visitors > 0 || h.transactions > 0);
+  const hours = shownHours(r);
   const ahead = (today.live && today.live.forecast && today.live.forecast.hours) || [];
   const labels = hours.map((h) => hhmm(h.local_start));
   const seen = new Set(labels);

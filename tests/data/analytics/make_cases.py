@@ -21,7 +21,7 @@ CONFIG = {
                  "lines": [{"name": "entrance", "from": [0, 300], "to": [768, 300]},
                            {"name": "street", "from": [0, 100], "to": [768, 100], "role": "passby"}],
                  "zones": [{"name": "promo", "polygon": [[100, 350], [300, 350], [300, 550], [100, 550]]}]}],
-    "analytics": {"low_close_ratio_pct": 75},
+    "analytics": {"low_close_ratio_pct": 75, "close_rate_min_opportunities": 10},
 }
 
 
@@ -60,18 +60,27 @@ class Case:
                  {"terminal": terminal, "transaction_id": f"op-{len(self.events)}", "business_day": when.strftime("%Y-%m-%d"),
                   "operator_id": op_id, "operator_name": name, "action": action})
 
-    def sale(self, when, who, items, kind="sale", currency="EUR", terminal="till1"):
-        """items: [(sku, description, quantity, unit price in cents)]"""
+    def sale(self, when, who, items, kind="sale", currency="EUR", terminal="till1", salesperson=None):
+        """items: [(sku, description, quantity, unit price in cents[, the line's salesperson])];
+        who is the cashier; salesperson, the transaction's (导购) when the till records one."""
         op_id, name = who
-        lines = [{"item_id": sku, "description": desc, "department": "", "quantity_milli": q * 1000,
-                  "unit_price_minor": p, "amount_minor": q * p, "discount_minor": 0} for sku, desc, q, p in items]
+        lines = []
+        for sku, desc, q, p, *seller in items:
+            line = {"item_id": sku, "description": desc, "department": "", "quantity_milli": q * 1000,
+                    "unit_price_minor": p, "amount_minor": q * p, "discount_minor": 0}
+            if seller:
+                line["salesperson_id"], line["salesperson_name"] = seller[0]
+            lines.append(line)
         total = sum(l["amount_minor"] for l in lines)
         if kind == "return":
             total = -total
-        self.add("pos-tcp", "pos", "pos.transaction", when,
-                 {"terminal": terminal, "transaction_id": f"tx-{len(self.events)}", "business_day": when.strftime("%Y-%m-%d"),
-                  "operator_id": op_id, "operator_name": name, "kind": kind, "currency": currency, "total_minor": total,
-                  "tax_minor": 0, "items": lines, "tenders": [{"method": "card", "amount_minor": total}]})
+        payload = {"terminal": terminal, "transaction_id": f"tx-{len(self.events)}",
+                   "business_day": when.strftime("%Y-%m-%d"), "operator_id": op_id, "operator_name": name,
+                   "kind": kind, "currency": currency, "total_minor": total, "tax_minor": 0, "items": lines,
+                   "tenders": [{"method": "card", "amount_minor": total}]}
+        if salesperson:
+            payload["salesperson_id"], payload["salesperson_name"] = salesperson
+        self.add("pos-tcp", "pos", "pos.transaction", when, payload)
 
     def write(self, config=CONFIG):
         os.makedirs(self.name, exist_ok=True)
@@ -209,3 +218,30 @@ for hour in (10, 11, 13):
 for hour in (15, 16):
     c.sale(local(d, hour, 20), BOB, [("CAP-02", "Cap", 1, 1500)], terminal="till3")
 c.write()
+
+# pilot_day: Monday 2026-11-30, open 10:00-22:00, as a pilot store runs. Eve is the cashier
+# (signed on 09:30-18:00); Dana, a salesperson (导购) who never signs on a till, is named on the
+# lines she sold, once on the whole transaction; Frank sells one line of a two-person sale.
+# The door camera is down 14:00-15:30; eight visitors an hour 10-13, six at 16, one at 17 while
+# Dana rings up three sales (more buyers than the door saw); a sale before opening and one after
+# closing.
+d = dt.date(2026, 11, 30)
+EVE, DANA, FRANK = ("E5", "Eve"), ("D4", "Dana"), ("F6", "Frank")
+c = Case("pilot_day")
+c.operator(local(d, 9, 30), EVE, "till1", "sign_on")
+for hour, n in [(10, 8), (11, 8), (12, 8), (13, 8), (16, 6), (17, 1)]:
+    spread(c, d, hour, n, "in", first_track=hour * 100)
+c.sale(local(d, 9, 40), EVE, [("TEE-01", "T-shirt", 1, 2000)])
+c.sale(local(d, 10, 20), EVE, [("JKT-03", "Jacket", 1, 8000, DANA)])
+c.sale(local(d, 11, 20), EVE, [("CAP-02", "Cap", 1, 1500)])
+c.sale(local(d, 12, 10), EVE, [("SOCK-04", "Socks", 1, 1000)], salesperson=DANA)
+c.sale(local(d, 14, 30), EVE, [("BAG-05", "Bag", 1, 4200, DANA)])
+c.gap(local(d, 14), local(d, 15, 30), "read timeout")
+c.sale(local(d, 16, 10), EVE, [("TEE-01", "T-shirt", 1, 1000, DANA)])
+c.sale(local(d, 16, 40), EVE, [("TEE-01", "T-shirt", 3, 1000, DANA), ("JKT-03", "Jacket", 1, 5000, FRANK)])
+for minute in (5, 10, 15):
+    c.sale(local(d, 17, minute), EVE, [("PIN-06", "Pin", 1, 200, DANA)])
+c.operator(local(d, 18), EVE, "till1", "sign_off")
+c.sale(local(d, 22, 10), EVE, [("MUG-07", "Mug", 1, 800)])
+c.write(dict(CONFIG, store=dict(CONFIG["store"], opening_hours="daily 10:00-22:00")))
+
