@@ -69,8 +69,8 @@ std::optional<std::string> parse_lines(const json& v, std::vector<camera_line_co
     if (l.from == l.to) return at + ": from and to are the same point";
     if (e.contains("role")) {
       const auto& r = e["role"];
-      if (!r.is_string() || (r != "entrance" && r != "passby" && r != "internal"))
-        return at + ".role: expected \"entrance\", \"passby\" or \"internal\", got " + r.dump();
+      if (!r.is_string() || (r != "entrance" && r != "passby" && r != "internal" && r != "staff"))
+        return at + ".role: expected \"entrance\", \"passby\", \"internal\" or \"staff\", got " + r.dump();
       l.role = r.get<std::string>();
     }
     out.push_back(l);
@@ -207,7 +207,8 @@ const std::vector<camera_key>& camera_table() {
         "lines", "array of lines", json::array(), "",
         "Counting lines {\"name\", \"from\": [x, y], \"to\": [x, y], \"role\"}: walking to the right-hand side of "
         "from→to (down, for a left-to-right line) is in; role \"entrance\" (default) counts visitors, \"passby\" "
-        "people walking past outside, \"internal\" only itself",
+        "people walking past outside, \"internal\" only itself, \"staff\" a staff-only door: its crossings are staff, "
+        "never visitors",
         [](camera_config& c, const json& v) { return parse_lines(v, c.lines); },
         [](const camera_config& c) {
           json a = json::array();

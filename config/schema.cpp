@@ -526,6 +526,13 @@ std::vector<key_def> build_table() {
            "(their buyers plus their share of the non-buyers in covered open hours)",
            hot},
           20, 1, 100000),
+      bool_key<&C::analytics, &analytics_config::staff_sign_on_entries>(
+          {"analytics.staff_sign_on_entries",
+           "Associates come in through the counted door: each start of a shift signed on at a till removes the last "
+           "door entry of the 30 minutes before it from the visitors (and each end the first exit after it); turn "
+           "off where staff use another door",
+           hot},
+          true),
       int_key<&C::analytics, &analytics_config::inferred_shift_pad_min>(
           {"analytics.inferred_shift_pad_min",
            "Without sign-on/off, an associate's shift runs from their first sale minus this to their last plus this",

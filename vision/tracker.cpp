@@ -49,6 +49,32 @@ box tracker::track::bbox() const {
   return {cx.p - bw / 2, cy.p - bh / 2, bw, bh};
 }
 
+void tracker::track::saw(const box& b, double t_s) {
+  const auto i = static_cast<std::size_t>(seen % 4);
+  seen_box[i] = b;
+  seen_t[i] = t_s;
+  ++seen;
+}
+
+// Over the last four detections: slower than `max_speed` box heights per second between two
+// of them, or slowing down to under 70 % of the speed it came with. A background model loses a
+// person as they come to a halt, before they stand still; a walker lost behind a shelf is lost
+// at full speed.
+bool tracker::track::was_stopping(double max_speed) const {
+  const double height = std::max(1.0, h.p);
+  double first = -1, last = -1;
+  for (int k = std::max(1, seen - 3); k < seen; ++k) {
+    const auto a = static_cast<std::size_t>((k - 1) % 4), b = static_cast<std::size_t>(k % 4);
+    const double dt = seen_t[b] - seen_t[a];
+    if (dt <= 0) continue;
+    const double speed = distance(seen_box[a].centre(), seen_box[b].centre()) / dt / height;
+    if (speed <= max_speed) return true;
+    if (first < 0) first = speed;
+    last = speed;
+  }
+  return first > 0 && last < 0.7 * first;
+}
+
 tracker::tracker(tracker_options options) : options_(options) {}
 
 void tracker::start(const detection& d, double t_s) {
@@ -68,12 +94,13 @@ void tracker::start(const detection& d, double t_s) {
   t.h = {d.bbox.h, 0, 0.01 * hs * hs, 0, 0.04 * hs * hs};
   t.hits = 1;
   t.last_hit_s = t_s;
+  t.saw(d.bbox, t_s);
   t.confirmed = options_.confirm_hits <= 1;
   tracks_.push_back(t);
 }
 
 void tracker::match(std::vector<std::size_t>& open, std::vector<const detection*>& dets,
-                    std::vector<bool>& matched_track) {
+                    std::vector<bool>& matched_track, bool resuming) {
   if (open.empty() || dets.empty()) return;
   std::vector<std::vector<double>> cost(open.size(), std::vector<double>(dets.size(), forbidden));
   for (std::size_t i = 0; i < open.size(); ++i) {
@@ -84,6 +111,12 @@ void tracker::match(std::vector<std::size_t>& open, std::vector<const detection*
       const double ratio = d.h / pred.h;
       if (ratio < 0.5 || ratio > 2.0) continue;
       const double overlap = iou(pred, d);
+      // In the ordinary passes a parked track takes only a detection on its spot: the ordinary
+      // reach (a box height and more) would hand it whoever walks past once it has faded.
+      // Resuming, it takes what nobody else took within that reach: a background model eats a
+      // still person from the edges and leaves a ghost where they stood, so the box they are
+      // found in again when they step away barely overlaps the one they were lost in.
+      if (t.parked && !resuming && overlap < options_.park_min_iou) continue;
       const double jump = distance(pred.centre(), d.centre()) / std::max(pred.h, d.h);
       // A coasting track searches a little wider, but not without limit: after a second
       // the prediction says little and a far detection is more likely someone else.
@@ -110,6 +143,8 @@ void tracker::match(std::vector<std::size_t>& open, std::vector<const detection*
     t.cy.correct(c.y, sigma);
     t.w.correct(d.w, sigma);
     t.h.correct(d.h, sigma);
+    t.parked = false;
+    t.saw(d, last_t_s_);
     matched_track[open[i]] = true;
     det_used[static_cast<std::size_t>(assigned[i])] = true;
   }
@@ -118,6 +153,33 @@ void tracker::match(std::vector<std::size_t>& open, std::vector<const detection*
   for (std::size_t j = 0; j < dets.size(); ++j)
     if (!det_used[j]) left.push_back(dets[j]);
   dets = std::move(left);
+}
+
+bool tracker::ends_after_coasting(track& t, double t_s) const {
+  const double unseen = t_s - t.last_hit_s;
+  if (unseen <= options_.max_coast_s) return false;
+  if (t.parked) return unseen > options_.max_coast_s + options_.park_s;
+  if (options_.park_s <= 0 || !t.was_stopping(options_.park_max_speed)) return true;
+  // Parked where the detector last saw it (the filter has coasted on with the walk's last
+  // velocity meanwhile), as large as it was last seen whole (a background model eats a still
+  // person from the edges, so the last boxes shrink), with no drift while it waits.
+  t.parked = true;
+  const auto last = t.seen_box[static_cast<std::size_t>((t.seen - 1) % 4)].centre();
+  double w = 0, h = 0;
+  for (int k = std::max(0, t.seen - 4); k < t.seen; ++k) {
+    w = std::max(w, t.seen_box[static_cast<std::size_t>(k % 4)].w);
+    h = std::max(h, t.seen_box[static_cast<std::size_t>(k % 4)].h);
+  }
+  t.cx.p = last.x;
+  t.cy.p = last.y;
+  t.w.p = w;
+  t.h.p = h;
+  for (auto* a : {&t.cx, &t.cy, &t.w, &t.h}) {
+    a->v = 0;
+    a->pv = 0;
+    a->vv = 0;
+  }
+  return false;
 }
 
 std::vector<track_state> tracker::update(const std::vector<detection>& detections, double t_s) {
@@ -144,6 +206,11 @@ std::vector<track_state> tracker::update(const std::vector<detection>& detection
   match(confirmed_open, high, matched);
   match(tentative_open, high, matched);
   match(confirmed_open, low, matched);
+  // What nobody took, next to a parked person, is that person again rather than someone new.
+  std::vector<std::size_t> parked_open;
+  for (const auto i : confirmed_open)
+    if (tracks_[i].parked) parked_open.push_back(i);
+  match(parked_open, high, matched, true);
 
   for (std::size_t i = 0; i < tracks_.size(); ++i) {
     auto& t = tracks_[i];
@@ -162,7 +229,7 @@ std::vector<track_state> tracker::update(const std::vector<detection>& detection
   kept.reserve(tracks_.size());
   for (std::size_t i = 0; i < tracks_.size(); ++i) {
     auto& t = tracks_[i];
-    bool dead = t.confirmed ? t_s - t.last_hit_s > options_.max_coast_s : t.misses >= 2;
+    bool dead = t.confirmed ? ends_after_coasting(t, t_s) : t.misses >= 2;
     if (!matched[i] && options_.frame_width > 0 && options_.frame_height > 0) {
       const auto c = t.bbox().centre();
       dead = dead || c.x < 0 || c.y < 0 || c.x >= options_.frame_width || c.y >= options_.frame_height;

@@ -6,9 +6,16 @@
 //
 // A track is confirmed after `confirm_hits` detections; a tentative track that misses two
 // frames in a row is dropped (a flicker), a confirmed one coasts on its prediction for up to
-// `max_coast_s` (an occlusion behind a shelf or another person) and is then ended. The
+// `max_coast_s` (an occlusion behind a shelf or another person) and is then ended, unless it
+// was standing still: then it is parked where it was last seen for up to `park_s` more, and a
+// detection on the same spot resumes it, as does a new one next to it that no other track
+// took (they stepped away from where they stood). A person standing at a table fades out of a
+// background-subtraction detector within seconds and comes back when they move; parked, they
+// stay one track and so one zone visit, however long they stand, instead of a new track (and a
+// new visit) each time the detector finds them again. The
 // number of live tracks is capped, so memory is bounded whatever the detector sends.
 // Not thread-safe: one instance per camera, fed in frame order.
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -27,6 +34,12 @@ struct tracker_options {
   double high_score = 0.5;  // detections at or above start and keep tracks
   double low_score = 0.2;   // detections between only keep existing tracks
   std::size_t max_tracks = 256;
+  // Parking (above): how long a still track waits unseen, how slow is still (box heights per
+  // second), and how much a detection must overlap the parked box to resume it (more than an
+  // ordinary match, so a passer-by does not take over a parked track).
+  double park_s = 60;
+  double park_max_speed = 0.35;
+  double park_min_iou = 0.3;
   // Frame size: a coasting track predicted out of the frame has left it and is ended, so it
   // cannot come back as someone else. 0 when unknown.
   int frame_width = 0;
@@ -62,12 +75,25 @@ class tracker {
     int misses = 0;  // consecutive frames without a detection
     double last_hit_s = 0;
     bool confirmed = false;
+    bool parked = false;
+    // The last few detections' centres and times: whether someone was standing still when the
+    // detector lost them is read from what it saw, not from the filter's velocity, which still
+    // carries the walk for a second after a person stops.
+    std::array<box, 4> seen_box{};
+    std::array<double, 4> seen_t{};
+    int seen = 0;
+    void saw(const box& b, double t_s);
+    bool was_stopping(double max_speed) const;
     box bbox() const;
   };
 
+  // `resuming`: the tracks are parked ones and the detections are left over from everyone
+  // else, so the ordinary reach applies instead of the parked overlap.
   void match(std::vector<std::size_t>& tracks, std::vector<const detection*>& dets,
-             std::vector<bool>& matched_track);
+             std::vector<bool>& matched_track, bool resuming = false);
   void start(const detection& d, double t_s);
+  // Whether a confirmed track past its coasting time ends now (else it is, or stays, parked).
+  bool ends_after_coasting(track& t, double t_s) const;
 
   tracker_options options_;
   std::vector<track> tracks_;

@@ -11,8 +11,10 @@ void zone_counter::close(std::size_t zi, std::int64_t id, track_memory& m, std::
   auto& p = m.per_zone[zi];
   if (!p.inside) return;
   p.inside = false;
-  if (zones_[zi].staff_only || !m.confirmed) return;
-  if (m.staff) {
+  if (!m.confirmed) return;
+  // A staff-only zone's visits are reported: they tell analytics that this track's door
+  // crossings were staff. Anywhere else a staff member's visits are dropped.
+  if (m.staff && !zones_[zi].staff_only) {
     ++staff_dropped_;
     return;
   }

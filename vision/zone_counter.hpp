@@ -10,7 +10,9 @@
 // - a visit is engaged when its dwell is at least `engaged_dwell_s`;
 // - staff are excluded: a track seen in a staff-only zone (behind the counter, the stock
 //   room door), or followed for longer than `staff_after_s`, is staff from then on, and its
-//   open and future visits are dropped (counted in staff_visits_dropped());
+//   open and future visits are dropped (counted in staff_visits_dropped()); its visits to
+//   staff-only zones themselves are reported, so that analytics can take the same track's door
+//   crossings out of the visitors (kelu::analytics, staff_crossings.hpp);
 // - only confirmed tracks make visits and occupancy.
 // Not thread-safe: one instance per camera, fed in frame order.
 #include <cstdint>

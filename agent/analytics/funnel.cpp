@@ -1,7 +1,9 @@
 #include "funnel.hpp"
 
 #include "associates.hpp"
+#include "products.hpp"
 #include "rates.hpp"
+#include "staff_crossings.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -41,6 +43,13 @@ std::int64_t abs64(std::int64_t v) { return v < 0 ? -v : v; }
 
 }  // namespace
 
+staff_entries& staff_entries::operator+=(const staff_entries& o) {
+  zone += o.zone;
+  line += o.line;
+  sign_on += o.sign_on;
+  return *this;
+}
+
 figures& figures::operator+=(const figures& o) {
   passersby += o.passersby;
   entries += o.entries;
@@ -61,6 +70,7 @@ figures& figures::operator+=(const figures& o) {
   span_ms += o.span_ms;
   covered_ms += o.covered_ms;
   open_ms += o.open_ms;
+  staff += o.staff;
   return *this;
 }
 
@@ -177,9 +187,11 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
   std::map<std::string, std::int64_t> inside;  // camera -> entries − exits so far (clamped at 0)
   std::int64_t store_inside = 0;
   std::set<std::pair<std::string, std::int64_t>> engaged_people;  // (camera, track)
-  std::map<std::string, product_figures> products;
+  product_tally products;
   std::map<std::string, associate_figures> associates;
   hourly_sales sales_by_hour;
+  const staff_tracks staff_seen(sorted, rules);
+  std::vector<counted_crossing> door;  // counted entries and exits, for the sign-on correction
   out.attribution = "cashier";
   for (const auto* ev : sorted) {
     const auto& e = *ev;
@@ -228,17 +240,7 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
                 ++f.voids;
                 return;
             }
-            for (const auto& i : p.items) {
-              const auto id = i.item_id.empty() ? i.description : i.item_id;
-              if (id.empty()) continue;
-              auto& pr = products[id];
-              pr.item_id = id;
-              if (pr.description.empty()) pr.description = i.description;
-              if (pr.department.empty()) pr.department = i.department;
-              pr.units_milli += is_return ? -abs64(i.quantity_milli) : i.quantity_milli;
-              pr.revenue_minor += is_return ? -abs64(i.amount_minor) : i.amount_minor;
-              ++pr.transactions;
-            }
+            products.add(p, is_return, who);
           } else if constexpr (std::is_same_v<T, core::pos_operator>) {
             q->trace.add(e.source, e.seq);
           } else if constexpr (std::is_same_v<T, core::traffic_line_cross>) {
@@ -252,6 +254,15 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
               return;
             }
             const int step = p.direction == core::crossing_direction::in ? 1 : -1;
+            const bool staff_line = role == line_role::staff;
+            if (staff_line || staff_seen.is_staff(p.camera, p.track_id, e.observed_at)) {
+              if (step > 0) {
+                ++(staff_line ? f.staff.line : f.staff.zone);
+                ++(staff_line ? c.staff.line : c.staff.zone);
+              }
+              return;
+            }
+            door.push_back({e.observed_at, q, p.camera, step > 0});
             (step > 0 ? f.entries : f.exits)++;
             (step > 0 ? c.entries : c.exits)++;
             auto& in_camera = inside[p.camera];
@@ -261,6 +272,9 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
             peak(f, store_inside);
           } else if constexpr (std::is_same_v<T, core::traffic_zone_dwell>) {
             q->trace.add(e.source, e.seq);
+            // A staff zone's visits, and every visit of a track seen in one, are not customers'.
+            if (rules.staff_zones.count({p.camera, p.zone}) || staff_seen.is_staff(p.camera, p.track_id, e.observed_at))
+              return;
             auto& z = q->zones[p.camera + "/" + p.zone];
             ++z.zone_visits;
             z.dwell_ms += p.dwell_ms;
@@ -283,6 +297,7 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
   }
 
   out.occupancy_now = store_inside;
+  if (rules.staff_sign_on_entries) take_out_signed_on_staff(out.shifts, door, out.until);
 
   // A gap is behind the coverage of every quarter it touches.
   for (const auto* e : sorted)
@@ -315,20 +330,9 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
 
   finish_associates(out, std::move(associates), sales_by_hour, rules);
 
-  std::vector<product_figures> all;
-  for (auto& [id, p] : products) all.push_back(std::move(p));
-  const auto top = [&](auto better) {
-    auto v = all;
-    std::sort(v.begin(), v.end(), better);
-    if (v.size() > 10) v.resize(10);
-    return v;
-  };
-  out.top_by_revenue = top([](const product_figures& a, const product_figures& b) {
-    return a.revenue_minor != b.revenue_minor ? a.revenue_minor > b.revenue_minor : a.item_id < b.item_id;
-  });
-  out.top_by_units = top([](const product_figures& a, const product_figures& b) {
-    return a.units_milli != b.units_milli ? a.units_milli > b.units_milli : a.item_id < b.item_id;
-  });
+  out.top_by_revenue = products.top_by_revenue();
+  out.top_by_units = products.top_by_units();
+  out.top_sellers = products.sellers_of(out.top_by_revenue);
   return out;
 }
 

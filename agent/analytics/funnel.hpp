@@ -22,9 +22,19 @@
 
 namespace kelu::analytics {
 
+// Door entries taken out of `entries` as staff, by how they were recognised.
+struct staff_entries {
+  std::int64_t zone = 0;     // the same camera's track was seen in a staff_only zone within 30 min
+  std::int64_t line = 0;     // crossings of a line with role "staff"
+  std::int64_t sign_on = 0;  // the last entry in the 30 min before a shift signed on at a till
+  std::int64_t total() const { return zone + line + sign_on; }
+  staff_entries& operator+=(const staff_entries& o);
+  bool operator==(const staff_entries&) const = default;
+};
+
 struct figures {
   std::int64_t passersby = 0;       // crossings of passby lines, both ways
-  std::int64_t entries = 0;         // visitors: `in` crossings of entrance lines
+  std::int64_t entries = 0;         // visitors: `in` crossings of entrance lines, staff taken out
   std::int64_t exits = 0;
   std::int64_t occupancy_peak = 0;  // store/camera: entries − exits so far today; zone: as reported
   std::int64_t zone_visits = 0;     // store: every zone's visits
@@ -42,6 +52,7 @@ struct figures {
   std::int64_t span_ms = 0;         // the bucket's length so far
   std::int64_t covered_ms = 0;      // time every door camera was seeing
   std::int64_t open_ms = 0;         // time within opening hours
+  staff_entries staff;              // entries not counted as visitors (docs/analytics.md, "Staff")
   figures& operator+=(const figures& o);
   bool operator==(const figures&) const = default;
 };
@@ -95,6 +106,22 @@ struct close_rate_figures {
   bool operator==(const close_rate_figures&) const = default;
 };
 
+// One associate's part in one product's day (the 热销品 × 导购 matrix).
+struct product_seller {
+  std::string operator_id;  // the associate key, as in associate_figures
+  std::string name;
+  std::int64_t units_milli = 0;
+  std::int64_t revenue_minor = 0;
+  std::int64_t transactions = 0;
+  bool operator==(const product_seller&) const = default;
+};
+
+struct product_sellers {
+  product_figures product;
+  std::vector<product_seller> sellers;  // by revenue, highest first
+  bool operator==(const product_sellers&) const = default;
+};
+
 struct associate_figures {
   std::string operator_id;  // the key they go by: salesperson or cashier id, else the name
   std::string name;
@@ -146,6 +173,7 @@ struct day_analysis {
   double team_opportunities = 0;
   std::vector<product_figures> top_by_revenue;  // ten at most
   std::vector<product_figures> top_by_units;
+  std::vector<product_sellers> top_sellers;   // top_by_revenue, each with who sold it
   std::vector<core::camera_gap> gaps;          // clipped to the day
   std::int64_t occupancy_now = 0;              // entries − exits at `until` (clamped at 0 on the way)
   std::map<std::string, core::utc_time> last_sale_by_terminal;  // any transaction kind

@@ -20,10 +20,12 @@ std::string funnel_rules::version() const {
   std::string text = currency + "|" + opening.text() + "|" + staff_schedule.text() + "|" +
                      std::to_string(default_engaged_dwell_ms) + "|" + std::to_string(coverage_floor_pct) + "|" +
                      std::to_string(low_close_ratio_pct) + "|" + std::to_string(inferred_shift_pad_ms) + "|" +
-                     std::to_string(close_rate_min_opportunities) + "|r2";
+                     std::to_string(close_rate_min_opportunities) + "|" + (staff_sign_on_entries ? "s" : "-") +
+                     "|r2";
   for (const auto& [camera, ms] : engaged_dwell_ms) text += "|e:" + camera + "=" + std::to_string(ms);
   for (const auto& [key, role] : line_roles)
     text += "|l:" + key.first + "/" + key.second + "=" + std::to_string(static_cast<int>(role));
+  for (const auto& [camera, zone] : staff_zones) text += "|s:" + camera + "/" + zone;
   return config::hash_text(text).substr(0, 12);
 }
 
@@ -41,11 +43,15 @@ core::result<funnel_rules> rules_for(const config::config& c) {
     for (const auto& l : cam.lines)
       r.line_roles[{cam.id, l.name}] = l.role == "passby"     ? line_role::passby
                                        : l.role == "internal" ? line_role::internal
+                                       : l.role == "staff"    ? line_role::staff
                                                               : line_role::entrance;
+    for (const auto& z : cam.zones)
+      if (z.staff_only) r.staff_zones.insert({cam.id, z.name});
   }
   r.coverage_floor_pct = c.analytics.coverage_floor_pct;
   r.low_close_ratio_pct = c.analytics.low_close_ratio_pct;
   r.close_rate_min_opportunities = c.analytics.close_rate_min_opportunities;
+  r.staff_sign_on_entries = c.analytics.staff_sign_on_entries;
   r.inferred_shift_pad_ms = c.analytics.inferred_shift_pad_min * 60 * 1000;
   return r;
 }

@@ -4,6 +4,7 @@
 // are recomputed when the rules change (a new engaged threshold, a line now counted as the door).
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -12,7 +13,7 @@
 
 namespace kelu::analytics {
 
-enum class line_role { entrance, passby, internal };
+enum class line_role { entrance, passby, internal, staff };
 
 struct funnel_rules {
   std::string currency = "CNY";         // money in other currencies is counted, not added
@@ -21,6 +22,8 @@ struct funnel_rules {
   std::map<std::string, std::int64_t> engaged_dwell_ms;  // per camera; a zone visit this long is engaged
   std::int64_t default_engaged_dwell_ms = 30000;
   std::map<std::pair<std::string, std::string>, line_role> line_roles;  // (camera, line); absent: entrance
+  std::set<std::pair<std::string, std::string>> staff_zones;           // (camera, zone): staff_only zones
+  bool staff_sign_on_entries = true;
   std::int64_t coverage_floor_pct = 90;  // an hour seen less is left out of rates (rates.hpp)
   std::int64_t low_close_ratio_pct = 70;
   std::int64_t close_rate_min_opportunities = 20;

@@ -1,6 +1,7 @@
 #include "report_json.hpp"
 
 #include <cmath>
+#include <map>
 #include <cstdio>
 #include <sstream>
 
@@ -72,6 +73,33 @@ json basis_json(const rate_basis& b) {
           {"staff_ms", b.staff_ms}, {"buyers_over_visitors", b.buyers_over_visitors}};
 }
 
+// 热销品 × 导购: each of the top ten products with who sold it, their close rate and flag.
+json top_sellers_json(const day_analysis& day) {
+  std::map<std::string, const associate_figures*> by_key;
+  for (const auto& a : day.associates) by_key[a.operator_id] = &a;
+  json rows = json::array();
+  for (const auto& row : day.top_sellers) {
+    json sellers = json::array();
+    for (const auto& s : row.sellers) {
+      const auto it = by_key.find(s.operator_id);
+      const auto* a = it == by_key.end() ? nullptr : it->second;
+      sellers.push_back({{"operator_id", s.operator_id},
+                         {"name", s.name},
+                         {"units_milli", s.units_milli},
+                         {"revenue_minor", s.revenue_minor},
+                         {"transactions", s.transactions},
+                         {"close_rate", a ? rounded(a->close.rate) : json(nullptr)},
+                         {"high_sales_low_close", a && a->high_sales_low_close}});
+    }
+    rows.push_back({{"item_id", row.product.item_id},
+                    {"description", row.product.description},
+                    {"units_milli", row.product.units_milli},
+                    {"revenue_minor", row.product.revenue_minor},
+                    {"sellers", std::move(sellers)}});
+  }
+  return rows;
+}
+
 }  // namespace
 
 json figures_json(const figures& f, const store_rates& r, bool has_door_camera) {
@@ -90,6 +118,7 @@ json figures_json(const figures& f, const store_rates& r, bool has_door_camera) 
           {"voids", f.voids},
           {"other_currency_transactions", f.other_currency},
           {"outside_hours_transactions", f.outside_hours},
+          {"staff_entries", {{"zone", f.staff.zone}, {"line", f.staff.line}, {"sign_on", f.staff.sign_on}}},
           {"zone_visits", f.zone_visits},
           {"dwell_ms", f.dwell_ms},
           {"staff_ms", f.staff_ms},
@@ -180,6 +209,7 @@ json day_report_json(const day_analysis& day, const funnel_rules& rules, const c
     return a;
   };
   json gaps = json::array();
+  const auto matrix = top_sellers_json(day);
   for (const auto& g : day.gaps)
     gaps.push_back({{"camera", g.camera},
                     {"from", core::format_iso8601(g.from)},
@@ -212,6 +242,7 @@ json day_report_json(const day_analysis& day, const funnel_rules& rules, const c
           {"team_opportunities", std::round(day.team_opportunities * 100.0) / 100.0},
           {"associates", associates},
           {"products", {{"by_revenue", products(day.top_by_revenue)}, {"by_units", products(day.top_by_units)}}},
+          {"top_sellers", matrix},
           {"gaps", gaps},
           {"trace", trace_json(day.whole.trace)}};
 }
@@ -325,6 +356,9 @@ void totals_text(std::ostringstream& o, const day_analysis& day, const funnel_ru
   const auto r = rates_of(day, rules);
   const auto& t = day.whole.store;
   o << "visitors " << t.entries << "  engaged " << t.engaged << "  buyers " << t.transactions << "\n";
+  if (t.staff.total() > 0)
+    o << "staff entries not counted as visitors " << t.staff.total() << " (staff zone " << t.staff.zone
+      << ", staff line " << t.staff.line << ", before a sign-on " << t.staff.sign_on << ")\n";
   o << "conversion " << rate_text(r.conversion, r.reason, rules);
   if (r.conversion)
     o << "  (" << r.basis.buyers << " buyers of " << r.basis.visitors << " visitors over " << r.basis.covered_periods
@@ -344,8 +378,8 @@ void totals_text(std::ostringstream& o, const day_analysis& day, const funnel_ru
 
 void hours_text(std::ostringstream& o, const day_analysis& day, const funnel_rules& rules, const core::time_zone& zone) {
   char line[256];
-  std::snprintf(line, sizeof line, "\n%-6s %8s %8s %8s %7s %8s %12s %9s %6s  %s\n", "hour", "visitors", "engaged",
-                "buyers", "conv", "passers", "net sales", "coverage", "STAR", "flags");
+  std::snprintf(line, sizeof line, "\n%-6s %8s %6s %8s %8s %7s %8s %12s %9s %6s  %s\n", "hour", "visitors", "staff",
+                "engaged", "buyers", "conv", "passers", "net sales", "coverage", "STAR", "flags");
   o << line;
   for (const auto& h : day.hours) {
     if (h.store.open_ms == 0 && h.store.outside_hours == 0) continue;  // closed, and nothing happened
@@ -357,9 +391,9 @@ void hours_text(std::ostringstream& o, const day_analysis& day, const funnel_rul
       flags += (flags.empty() ? "" : ",") + r.reason;
     char star[16] = "—";
     if (r.star) std::snprintf(star, sizeof star, "%.1f", *r.star);
-    std::snprintf(line, sizeof line, "%-6s %8lld %8lld %8lld %7s %8lld %12s %9s %6s  %s\n",
+    std::snprintf(line, sizeof line, "%-6s %8lld %6lld %8lld %8lld %7s %8lld %12s %9s %6s  %s\n",
                   local_hhmm(h.start, zone).c_str(), static_cast<long long>(h.store.entries),
-                  static_cast<long long>(h.store.engaged), static_cast<long long>(h.store.transactions),
+                  static_cast<long long>(h.store.staff.total()), static_cast<long long>(h.store.engaged), static_cast<long long>(h.store.transactions),
                   (r.conversion ? percent_text(r.conversion) : "—").c_str(), static_cast<long long>(h.store.passersby),
                   money_text(d.net_sales_minor, rules.currency).c_str(), percent_text(d.coverage).c_str(), star,
                   flags.c_str());
@@ -403,12 +437,22 @@ std::string day_report_text(const day_analysis& day, const funnel_rules& rules, 
   hours_text(o, day, rules, zone);
   associates_text(o, day, rules);
   char line[256];
-  o << "\ntop products by revenue\n";
-  for (const auto& p : day.top_by_revenue) {
+  o << "\ntop products by revenue, and who sold them (热销品 × 导购)\n";
+  std::map<std::string, const associate_figures*> by_key;
+  for (const auto& a : day.associates) by_key[a.operator_id] = &a;
+  for (const auto& row : day.top_sellers) {
+    const auto& p = row.product;
     std::snprintf(line, sizeof line, "  %-14s %-28s %10.3f units %12s\n", p.item_id.c_str(),
                   p.description.substr(0, 28).c_str(), static_cast<double>(p.units_milli) / 1000.0,
                   money_text(p.revenue_minor, cur).c_str());
     o << line;
+    for (const auto& s : row.sellers) {
+      const auto it = by_key.find(s.operator_id);
+      const bool flagged = it != by_key.end() && it->second->high_sales_low_close;
+      o << "      " << (s.name.empty() ? s.operator_id : s.name) << " " << money_text(s.revenue_minor, cur) << " (close "
+        << (it != by_key.end() && it->second->close.rate ? percent_text(it->second->close.rate) : "—") << ")"
+        << (flagged ? "  高销量低成交" : "") << "\n";
+    }
   }
   if (!day.gaps.empty()) {
     o << "\ncamera gaps\n";

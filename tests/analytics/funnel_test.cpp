@@ -200,6 +200,10 @@ TEST(funnel_golden, ordinary_day_totals_associates_and_products) {
   }
   EXPECT_EQ(sum, 24200);  // products add up to net sales
   EXPECT_EQ(r["products"]["by_units"][0]["item_id"], "SOCK-04");
+  // The matrix carries Alice's flag to the products she sold.
+  EXPECT_EQ(r["top_sellers"][0]["item_id"], "JKT-03");
+  EXPECT_EQ(r["top_sellers"][0]["sellers"][0]["operator_id"], "A1");
+  EXPECT_EQ(r["top_sellers"][0]["sellers"][0]["high_sales_low_close"], true);
   EXPECT_EQ(r["products"]["by_units"][0]["units_milli"], 3000);
   EXPECT_EQ(g.analyse().occupancy_now, 0);
 }
@@ -363,6 +367,16 @@ TEST(funnel_golden, pilot_day_rates_over_covered_open_hours_and_salespeople) {
   const auto& t = r["totals"];
   EXPECT_EQ(t["transactions"], 11);
   EXPECT_EQ(t["outside_hours_transactions"], 2);  // 09:40 and 22:10: counted, flagged
+  // Staff out of the funnel: Eve's arrival before her sign-on, the colleague seen behind the
+  // stock room door (and their look at the promo table), the staff door's line.
+  EXPECT_EQ(t["visitors"], 39);
+  EXPECT_EQ(t["staff_entries"], json({{"zone", 1}, {"line", 1}, {"sign_on", 1}}));
+  EXPECT_EQ(t["exits"], 0);  // Eve's exit after signing off
+  EXPECT_EQ(t["engaged"], 0);
+  EXPECT_EQ(t["zone_visits"], 0);
+  EXPECT_EQ(hour_at(r, "2026-11-30T13:00:00+01:00")["visitors"], 8);
+  EXPECT_EQ(hour_at(r, "2026-11-30T13:00:00+01:00")["staff_entries"]["zone"], 1);
+  EXPECT_EQ(hour_at(r, "2026-11-30T09:00:00+01:00")["staff_entries"]["sign_on"], 1);
   // Over 10 of 12 open hours (not 14, 15): 8 buyers of 8 + 8 + 8 + 8 + 6 + max(1, 3) visitors.
   EXPECT_EQ(t["rate_basis"], json({{"covered_periods", 10}, {"open_periods", 12}, {"visitors", 41}, {"buyers", 8},
                                    {"engaged", 0}, {"net_sales_minor", 20100}, {"staff_ms", 715 * 60'000},
@@ -398,6 +412,26 @@ TEST(funnel_golden, pilot_day_rates_over_covered_open_hours_and_salespeople) {
   EXPECT_EQ(frank["close_rate_reason"], "few_opportunities");
   EXPECT_EQ(r["team_close_rate"], 0.1951);  // pools to the store's conversion
   EXPECT_EQ(r["team_opportunities"], 41.0);
+
+  // 热销品 × 导购: each line counts for its own salesperson, even in Frank's two-person sale.
+  const auto& matrix = r["top_sellers"];
+  ASSERT_EQ(matrix.size(), 7u);
+  EXPECT_EQ(matrix[0]["item_id"], "JKT-03");
+  EXPECT_EQ(matrix[0]["revenue_minor"], 13000);
+  EXPECT_EQ(matrix[0]["sellers"], json::parse(R"([
+    {"operator_id": "D4", "name": "Dana", "units_milli": 1000, "revenue_minor": 8000, "transactions": 1,
+     "close_rate": 0.2734, "high_sales_low_close": false},
+    {"operator_id": "F6", "name": "Frank", "units_milli": 1000, "revenue_minor": 5000, "transactions": 1,
+     "close_rate": null, "high_sales_low_close": false}])"));
+  EXPECT_EQ(matrix[1]["item_id"], "TEE-01");  // 1 before opening by Eve, 1 + 3 by Dana
+  ASSERT_EQ(matrix[1]["sellers"].size(), 2u);
+  EXPECT_EQ(matrix[1]["sellers"][0]["operator_id"], "D4");
+  EXPECT_EQ(matrix[1]["sellers"][0]["units_milli"], 4000);
+  EXPECT_EQ(matrix[1]["sellers"][0]["revenue_minor"], 4000);
+  EXPECT_EQ(matrix[1]["sellers"][1]["operator_id"], "E5");
+  EXPECT_EQ(matrix[1]["sellers"][1]["close_rate"], 0.058);
+  EXPECT_EQ(matrix[4]["item_id"], "SOCK-04");  // named on the transaction, not the line
+  EXPECT_EQ(matrix[4]["sellers"][0]["operator_id"], "D4");
 
   const auto text = analytics::day_report_text(g.analyse(), g.rules, g.zone, g.store);
   EXPECT_NE(text.find("conversion 19.5%  (8 buyers of 41 visitors over 10 of 12 open hours)"), std::string::npos)

@@ -49,6 +49,59 @@ TEST(pipeline, background_subtraction_counts_people_walking_through_a_door_line)
   EXPECT_GT(p.heat().total(), 0) << "the walkers stood somewhere";
 }
 
+// The pilot's complaint: people walk up to a table one after another and stand there 10-30 s.
+// Background subtraction absorbs a person who stands still; without parking each time the
+// detector found them again was a new track and a new visit (dozens of 1 s visits).
+std::vector<zone_visit> table_visits(double park_s, int seed) {
+  cv::setRNGSeed(seed);  // the scene's textures: the same footage whatever ran before
+  pipeline_options o;
+  o.zones = {{"table", {{200, 120}, {440, 120}, {440, 360}, {200, 360}}, false}};
+  o.zoning.engaged_dwell_s = 5;
+  o.tracking.park_s = park_s;
+  pipeline p{o, bgs(), 640, 480};
+  const test::scene s;
+  std::vector<cv::Mat> frames;
+  for (int i = 0; i < 60; ++i) frames.push_back(s.with({}));
+  for (const int stand_s : {10, 20, 30}) {
+    // Walks in, slowing down over the last steps.
+    int x = 0;
+    for (const int step : {16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 14, 12, 10, 8, 6, 4, 2, 0, 0}) {
+      frames.push_back(s.with({{x, 160, 40, 100}}));
+      x += step;
+    }
+    // Stands: people shift their weight now and then (a couple of pixels every second or so);
+    // between shifts the frames are identical, and the background model absorbs them.
+    for (int k = 0; k < stand_s * 10; ++k) frames.push_back(s.with({{x + 2 * ((k / 13) % 2), 160, 40, 100}}));
+    for (int k = 1; k <= 20; ++k) frames.push_back(s.with({{x + 15 * k, 160, 40, 100}}));  // leaves
+    for (int k = 0; k < 20; ++k) frames.push_back(s.with({}));
+  }
+  std::vector<zone_visit> visits;
+  std::int64_t f = 0;
+  for (const auto& frame : frames) {
+    auto r = p.process(frame, static_cast<double>(f) * 0.1, f);
+    visits.insert(visits.end(), r.visits.begin(), r.visits.end());
+    ++f;
+  }
+  auto tail = p.finish();
+  visits.insert(visits.end(), tail.visits.begin(), tail.visits.end());
+  return visits;
+}
+
+TEST(pipeline, a_person_standing_at_a_table_is_one_visit_with_background_subtraction) {
+  const auto visits = table_visits(tracker_options{}.park_s, 1);
+  ASSERT_EQ(visits.size(), 3u) << "three people, one visit each";
+  const double stood[] = {10, 20, 30};
+  for (std::size_t i = 0; i < visits.size(); ++i) {
+    EXPECT_GT(visits[i].dwell_s, stood[i] - 3) << "visit " << i;
+    EXPECT_LT(visits[i].dwell_s, stood[i] + 4) << "visit " << i;
+    EXPECT_TRUE(visits[i].engaged);
+  }
+  // The same footage without parking: what the pilot saw.
+  const auto unparked = table_visits(0, 1);
+  RecordProperty("visits_without_parking", static_cast<int>(unparked.size()));
+  EXPECT_GT(unparked.size(), 3u) << "the scene no longer fades a still person: the test lost its point";
+}
+
 TEST(pipeline, new_lines_set_mid_stream_settle_the_old_ones_and_count_from_then_on) {
   pipeline_options o;
   o.lines = {{"door", {0, 240}, {640, 240}}};

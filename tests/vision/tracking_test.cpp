@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 #include "vision/assignment.hpp"
 #include "vision/box_file.hpp"
@@ -141,6 +142,74 @@ TEST(tracker, a_track_predicted_out_of_the_frame_has_left) {
   EXPECT_EQ(tr.live(), 0u) << "walked off the right edge; must not come back as someone else";
 }
 
+// A person walks up to a table and stands there 30 s while a background-subtraction detector
+// loses them again and again (they fade into the background): one track, one zone visit.
+TEST(tracker, a_person_standing_still_fades_and_stays_one_track_and_one_visit) {
+  tracker tr{{.max_coast_s = 1.0, .park_s = 20}};
+  zone_counter zones{{{"table", {{250, 300}, {450, 300}, {450, 500}, {250, 500}}}}, {.engaged_dwell_s = 10}};
+  std::vector<zone_visit> visits;
+  std::set<std::int64_t> ids;
+  int frame = 0;
+  const auto step = [&](std::vector<detection> dets) {
+    const double t = frame * 0.1;
+    auto out = tr.update(dets, t);
+    for (const auto& s : out) ids.insert(s.id);
+    for (auto& v : zones.update({frame, t, out})) visits.push_back(v);
+    ++frame;
+    return out;
+  };
+  for (int f = 0; f < 20; ++f) step({{walker({100, 310}, {10, 0}, f), 0.9}});  // walks in from the left
+  const box standing{300, 310, 40, 90};
+  for (int f = 0; f < 20; ++f) step({{standing, 0.9}});                       // stands: still seen for 2 s
+  // Then seen for a moment now and then: gaps of 4 s, 12 s and 8 s, nobody else around.
+  for (const int gap : {40, 120, 80}) {
+    for (int f = 0; f < gap; ++f) {
+      const auto out = step({});
+      ASSERT_EQ(out.size(), 1u) << "parked, not ended, at frame " << frame;
+      EXPECT_FALSE(out[0].observed);
+      EXPECT_NEAR(out[0].bbox.x, standing.x, 9) << "parked where last seen (a tenth of their height), no drift";
+    }
+    for (int f = 0; f < 3; ++f) step({{{standing.x + 2, standing.y, 40, 90}, 0.8}});
+  }
+  for (int f = 0; f < 30; ++f) step({{walker({302, 310}, {-10, 0}, f), 0.9}});  // walks away
+  for (int f = 0; f < 30; ++f) step({});
+  EXPECT_EQ(ids.size(), 1u) << "one person, one track";
+  ASSERT_EQ(visits.size(), 1u);
+  EXPECT_GT(visits[0].dwell_s, 25.0);
+  EXPECT_TRUE(visits[0].engaged);
+  // Unseen for longer than coasting plus parking, a parked track ends.
+  EXPECT_EQ(tr.live(), 0u);
+}
+
+TEST(tracker, a_passer_by_walking_past_a_parked_person_keeps_their_own_track) {
+  tracker tr{{.max_coast_s = 1.0, .park_s = 20}};
+  const box standing{300, 310, 40, 90};
+  std::int64_t parked_id = 0;
+  for (int f = 0; f < 20; ++f) parked_id = tr.update({{standing, 0.9}}, f * 0.1).at(0).id;
+  for (int f = 20; f < 40; ++f) tr.update({}, f * 0.1);  // faded: parked
+  // Someone walks down the aisle past them, 30 px to the side: already tracked when they come
+  // close, they keep their own track (tracks being followed choose before parked ones resume).
+  std::set<std::int64_t> passer_ids;
+  for (int f = 40; f < 70; ++f)
+    for (const auto& t : tr.update({{{330, 150 + (f - 40) * 12.0, 40, 90}, 0.9}}, f * 0.1))
+      if (t.observed) passer_ids.insert(t.id);
+  ASSERT_EQ(passer_ids.size(), 1u);
+  EXPECT_NE(*passer_ids.begin(), parked_id);
+  EXPECT_EQ(tr.live(), 2u) << "the parked person is still there";
+  // They step away from where they stood: found next to the parked box, it is them again.
+  const auto back = tr.update({{{318, 310, 40, 90}, 0.9}}, 7.0);
+  bool resumed = false;
+  for (const auto& t : back) resumed = resumed || (t.id == parked_id && t.observed);
+  EXPECT_TRUE(resumed);
+}
+
+TEST(tracker, a_walker_who_vanishes_is_not_parked) {
+  tracker tr{{.max_coast_s = 1.0, .park_s = 20}};
+  for (int f = 0; f < 10; ++f) tr.update({{walker({100, 100}, {8, 0}, f), 0.9}}, f * 0.1);
+  for (int f = 10; f < 25; ++f) tr.update({}, f * 0.1);
+  EXPECT_EQ(tr.live(), 0u) << "moving when lost: ended after coasting, as before";
+}
+
 track_frame frame_with(std::int64_t f, std::vector<track_state> tracks) { return {f, static_cast<double>(f) * 0.5, std::move(tracks)}; }
 track_state at(std::int64_t id, point foot, bool confirmed = true) {
   return {id, {foot.x - 20, foot.y - 90, 40, 90}, confirmed, true};
@@ -183,10 +252,14 @@ TEST(zone_counter, staff_zones_and_long_stays_exclude_the_track) {
   // 200 s later only track 3 is still there: tracks 1 and 2 have ended.
   const auto closed = zc.update({10, 200.0, {at(3, {300, 300})}});
   EXPECT_TRUE(zc.is_staff(3));
-  ASSERT_EQ(closed.size(), 1u);
+  ASSERT_EQ(closed.size(), 2u);
   EXPECT_EQ(closed[0].track_id, 1);
+  EXPECT_EQ(closed[0].zone, "floor");
   EXPECT_TRUE(closed[0].engaged);
   EXPECT_DOUBLE_EQ(closed[0].dwell_s, 4.5);
+  // Track 2's visit behind the till is reported: it marks the track as staff for the door count.
+  EXPECT_EQ(closed[1].track_id, 2);
+  EXPECT_EQ(closed[1].zone, "behind_till");
   EXPECT_TRUE(zc.finish().empty());
   EXPECT_EQ(zc.staff_visits_dropped(), 2) << "track 2's and track 3's floor visits";
 }

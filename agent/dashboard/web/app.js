@@ -8,7 +8,7 @@ const TEXT = {
   zh: {
     funnel: '今日转化漏斗', visitors: '进店', engaged: '深度逛店', buyers: '成交', conversion: '转化率',
     net_sales: '净销售额', atv: '客单价', upt: '连带率', alerts: '提醒', no_alerts: '暂无提醒',
-    by_hour: '分时段', hour: '时段', tap_hour: '点按时段查看原始数据', associates: '店员', products: '热销商品',
+    by_hour: '分时段', hour: '时段', tap_hour: '点按时段查看原始数据', associates: '店员', products: '热销商品与导购',
     local_only: '数据只在店内设备上计算', as_of: '更新于', waiting: '正在计算今日数据…',
     unauthorized: '请扫描店内二维码打开看板', offline: '看板暂时无法连接设备', high_sales_low_close: '高销量低成交',
     close_rate: '成交率', camera_offline: '摄像头离线', till_silent: '收银机无数据', sync_lag: '总部同步延迟',
@@ -19,7 +19,8 @@ const TEXT = {
     buyers_exceed: (n) => `有 ${n} 个小时成交数多于进店人数：请检查门口计数线`,
     outside_hours: (n) => `${n} 笔交易在营业时间之外（已计入销售额）`,
     close_basis: (c) => `${c.transactions} 成交 / ${c.opportunities} 个机会，${c.hours} 小时`,
-    per_hour: '每小时', closed_hour: '非营业', credit_salesperson: '成交归属：小票上的导购，没有导购时归收银员',
+    per_hour: '每小时', closed_hour: '非营业',
+    staff_removed: (s) => `已从进店人数中去除店员 ${s.zone + s.line + s.sign_on} 人次（员工区 ${s.zone}，员工通道 ${s.line}，上岗打卡 ${s.sign_on}）`, credit_salesperson: '成交归属：小票上的导购，没有导购时归收银员',
     credit_cashier: '成交归属：收银员（收银机未记录导购）',
     flag_words: (a, team) => `成交率 ${pct(a.close_rate)}，团队 ${pct(team)}；在岗 ${num(a.on_shift_ms / 3.6e6, 1)} 小时`,
     events_of: '原始数据', none: '无', other: 'EN', traffic_chart: '客流、成交与在岗人数', staff: '在岗店员',
@@ -30,7 +31,7 @@ const TEXT = {
     funnel: "Today's funnel", visitors: 'Visitors', engaged: 'Engaged', buyers: 'Buyers', conversion: 'Conversion',
     net_sales: 'Net sales', atv: 'Avg. basket', upt: 'Units/txn', alerts: 'Alerts', no_alerts: 'No alerts',
     by_hour: 'By hour', hour: 'Hour', tap_hour: 'Tap an hour to see its raw events', associates: 'Associates',
-    products: 'Top products', local_only: 'computed on the store box only', as_of: 'as of',
+    products: 'Top products and who sold them', local_only: 'computed on the store box only', as_of: 'as of',
     waiting: "Working out today's figures…", unauthorized: "Scan the store's QR code to open the dashboard",
     offline: 'Cannot reach the store box right now', high_sales_low_close: 'high sales, low close rate',
     close_rate: 'close rate', camera_offline: 'camera offline', till_silent: 'till silent', sync_lag: 'HQ sync behind',
@@ -41,7 +42,8 @@ const TEXT = {
     buyers_exceed: (n) => `In ${n} hour(s) the tills had more buyers than the door counted: check the door line`,
     outside_hours: (n) => `${n} sale(s) outside opening hours (counted in sales)`,
     close_basis: (c) => `${c.transactions} of ${c.opportunities} opportunities, ${c.hours} h`,
-    per_hour: 'per hour', closed_hour: 'closed', credit_salesperson: 'Sales credited to the salesperson on the receipt, else the cashier',
+    per_hour: 'per hour', closed_hour: 'closed',
+    staff_removed: (s) => `${s.zone + s.line + s.sign_on} staff entries left out of visitors (staff zone ${s.zone}, staff door ${s.line}, before a sign-on ${s.sign_on})`, credit_salesperson: 'Sales credited to the salesperson on the receipt, else the cashier',
     credit_cashier: 'Sales credited to the cashier (the tills record no salesperson)',
     flag_words: (a, team) => `close rate ${pct(a.close_rate)} vs the team's ${pct(team)}, over ${num(a.on_shift_ms / 3.6e6, 1)} h on shift`,
     no_door_camera: 'No door camera configured: sales only', events_of: 'Raw events',
@@ -131,6 +133,8 @@ function render(today) {
   $('conversion').textContent = tot.conversion === null ? '—' : pct(tot.conversion);
   $('conversion-basis').textContent = tot.conversion === null ? t(`reason_${tot.rate_reason}`) : say('basis', tot.rate_basis);
   $('outside-hours').textContent = tot.outside_hours_transactions ? say('outside_hours', tot.outside_hours_transactions) : '';
+  const staff = tot.staff_entries;
+  $('staff-removed').textContent = staff.zone + staff.line + staff.sign_on > 0 ? say('staff_removed', staff) : '';
   $('net').textContent = money(tot.net_sales_minor, r.currency);
   $('atv').textContent = money(tot.atv_minor, r.currency);
   $('upt').textContent = num(tot.upt, 2);
@@ -159,8 +163,7 @@ function render(today) {
 
   $('associates').replaceChildren(...r.associates.map((a) => associateItem(a, r)));
   $('attribution').textContent = t(r.attribution === 'salesperson' ? 'credit_salesperson' : 'credit_cashier');
-  $('products').replaceChildren(...r.products.by_revenue.slice(0, 5).map((p) =>
-    item(`${p.description || p.item_id}: ${money(p.revenue_minor, r.currency)}`)));
+  $('products').replaceChildren(...r.top_sellers.map((p) => productItem(p, r)));
   renderBanner(today);
 }
 
@@ -176,6 +179,23 @@ function associateItem(a, r) {
     const why = document.createElement('div');
     why.textContent = `${t('high_sales_low_close')}: ${say('flag_words', a, r.team_close_rate)}`;
     li.appendChild(why);
+  }
+  return li;
+}
+
+// 热销品 × 导购: a product, then who sold it with their close rate; "high sales, low close" in red.
+function productItem(p, r) {
+  const li = item(`${p.description || p.item_id}: ${money(p.revenue_minor, r.currency)}`);
+  if (p.sellers.length) {
+    const who = document.createElement('div');
+    who.className = 'sellers';
+    who.append(...p.sellers.map((s) => {
+      const span = document.createElement('span');
+      span.textContent = `${s.name || s.operator_id} ${money(s.revenue_minor, r.currency)} · ${t('close_rate')} ${s.close_rate === null ? '—' : pct(s.close_rate)}`;
+      if (s.high_sales_low_close) span.className = 'flag';
+      return span;
+    }));
+    li.appendChild(who);
   }
   return li;
 }

@@ -12,7 +12,7 @@ const TEXT = {
     live_counts: '实时计数', since: '自设定起', tracks: '画面中人数', in: '进', out: '出', people: '人',
     privacy: '画面只显示在本页，不保存、不上传', tap_line: '在画面上点两下：起点、终点（箭头指向“进”的一侧）',
     tap_zone: '在画面上依次点出区域的角，然后点“完成区域”', drag: '拖动端点调整；修改后请保存',
-    flip: '反向', remove: '删除', staff_only: '员工区', entrance: '入口', passby: '店外路过', internal: '店内',
+    flip: '反向', remove: '删除', staff_only: '员工区', entrance: '入口', passby: '店外路过', internal: '店内', staff: '员工通道',
     online: '在线', offline: '离线', fps: '帧/秒', no_frame: '还没有画面', connected: '已连接', disconnected: '未连接',
     other: 'EN', unsaved: '有未保存的修改', no_cameras: '未配置摄像头', acknowledged: '条已确认', waiting: '条待发送',
   },
@@ -26,7 +26,7 @@ const TEXT = {
     tap_line: 'Tap twice on the picture: start, then end (the arrow points to the "in" side)',
     tap_zone: 'Tap the zone\'s corners in turn, then "Finish zone"', drag: 'Drag the ends to adjust; save when done',
     flip: 'Flip', remove: 'Delete', staff_only: 'staff only', entrance: 'entrance', passby: 'passers-by outside',
-    internal: 'inside', online: 'online', offline: 'offline', fps: 'fps', no_frame: 'no picture yet',
+    internal: 'inside', staff: 'staff door', online: 'online', offline: 'offline', fps: 'fps', no_frame: 'no picture yet',
     connected: 'connected', disconnected: 'not connected', other: '中文', unsaved: 'unsaved changes',
     no_cameras: 'No cameras configured', acknowledged: 'acknowledged', waiting: 'waiting',
   },
@@ -243,7 +243,7 @@ function renderElements(c) {
     const name = field('input', { value: l.name, className: 'name', maxLength: 64 });
     name.addEventListener('change', () => { l.name = name.value.trim(); changed(c); });
     const role = field('select', { className: 'role' });
-    for (const r of ['entrance', 'passby', 'internal']) role.append(field('option', { value: r, textContent: t(r), selected: l.role === r }));
+    for (const r of ['entrance', 'passby', 'internal', 'staff']) role.append(field('option', { value: r, textContent: t(r), selected: l.role === r }));
     role.addEventListener('change', () => { l.role = role.value; changed(c); });
     const flip = field('button', { type: 'button', textContent: t('flip') });
     flip.addEventListener('click', () => { [l.from, l.to] = [l.to, l.from]; changed(c); });

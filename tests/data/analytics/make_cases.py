@@ -21,7 +21,8 @@ CONFIG = {
                  "lines": [{"name": "entrance", "from": [0, 300], "to": [768, 300]},
                            {"name": "street", "from": [0, 100], "to": [768, 100], "role": "passby"}],
                  "zones": [{"name": "promo", "polygon": [[100, 350], [300, 350], [300, 550], [100, 550]]}]}],
-    "analytics": {"low_close_ratio_pct": 75, "close_rate_min_opportunities": 10},
+    # The stories before pilot_day do not say how staff came in: no sign-on correction there.
+    "analytics": {"low_close_ratio_pct": 75, "close_rate_min_opportunities": 10, "staff_sign_on_entries": False},
 }
 
 
@@ -224,10 +225,13 @@ c.write()
 # lines she sold, once on the whole transaction; Frank sells one line of a two-person sale.
 # The door camera is down 14:00-15:30; eight visitors an hour 10-13, six at 16, one at 17 while
 # Dana rings up three sales (more buyers than the door saw); a sale before opening and one after
-# closing.
+# closing. Staff: Eve walks in before signing on and out after signing off; a colleague crosses
+# the door, looks at the promo table and goes behind the stock room door (a staff-only zone); someone
+# uses the staff door, which has a line of its own.
 d = dt.date(2026, 11, 30)
 EVE, DANA, FRANK = ("E5", "Eve"), ("D4", "Dana"), ("F6", "Frank")
 c = Case("pilot_day")
+c.cross(local(d, 9, 20), "in", track=9000)    # Eve comes in through the door, signs on at 09:30
 c.operator(local(d, 9, 30), EVE, "till1", "sign_on")
 for hour, n in [(10, 8), (11, 8), (12, 8), (13, 8), (16, 6), (17, 1)]:
     spread(c, d, hour, n, "in", first_track=hour * 100)
@@ -241,7 +245,17 @@ c.sale(local(d, 16, 10), EVE, [("TEE-01", "T-shirt", 1, 1000, DANA)])
 c.sale(local(d, 16, 40), EVE, [("TEE-01", "T-shirt", 3, 1000, DANA), ("JKT-03", "Jacket", 1, 5000, FRANK)])
 for minute in (5, 10, 15):
     c.sale(local(d, 17, minute), EVE, [("PIN-06", "Pin", 1, 200, DANA)])
+c.cross(local(d, 13, 40), "in", track=9100)   # a colleague from the stock room: in, a look at the
+c.dwell(local(d, 13, 44), 9100, 40)             # promo table, then behind the stock room door
+c.dwell(local(d, 13, 50), 9100, 300, zone="stock")
+c.cross(local(d, 16, 30), "in", line="back", track=9200)  # the staff door's own line
 c.operator(local(d, 18), EVE, "till1", "sign_off")
+c.cross(local(d, 18, 5), "out", track=9000)     # Eve leaves
 c.sale(local(d, 22, 10), EVE, [("MUG-07", "Mug", 1, 800)])
-c.write(dict(CONFIG, store=dict(CONFIG["store"], opening_hours="daily 10:00-22:00")))
+camera = dict(CONFIG["cameras"][0])
+camera["lines"] = camera["lines"] + [{"name": "back", "from": [700, 0], "to": [700, 100], "role": "staff"}]
+camera["zones"] = camera["zones"] + [{"name": "stock", "polygon": [[600, 0], [768, 0], [768, 100], [600, 100]],
+                                      "staff_only": True}]
+c.write(dict(CONFIG, store=dict(CONFIG["store"], opening_hours="daily 10:00-22:00"), cameras=[camera],
+             analytics=dict(CONFIG["analytics"], staff_sign_on_entries=True)))
 
