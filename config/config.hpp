@@ -86,6 +86,7 @@ struct csv_columns {
   std::string terminal;
   std::string operator_id;
   std::string department;
+  std::string salesperson;
 };
 
 struct csv_config : folder_source_config {

@@ -400,7 +400,10 @@ std::vector<key_def> build_table() {
                             column{&CC::amount, "amount", "", "Header of the line amount column; empty: unit price x quantity"},
                             column{&CC::terminal, "terminal", "", "Header of the terminal column; empty: sources.csv.terminal"},
                             column{&CC::operator_id, "operator", "", "Header of the cashier column; empty: none"},
-                            column{&CC::department, "department", "", "Header of the department column; empty: none"}}) {
+                            column{&CC::department, "department", "", "Header of the department column; empty: none"},
+                            column{&CC::salesperson, "salesperson", "",
+                                   "Header of the sales associate (导购/营业员) column, per row: close rates credit the row's sale to "
+                                   "them rather than the cashier; empty: none"}}) {
     key_def k;
     const std::string path = std::string("sources.csv.columns.") + col.name;
     k.info = {path, "string", json(std::string(col.def)).dump(), "", col.desc, reload::restart};

@@ -142,7 +142,7 @@ core::result<file_records> parse_csv(std::string_view text, const csv_mapping& m
     bool required;
     std::ptrdiff_t at = -1;
   };
-  std::array<mapped, 10> cols{{{&m.transaction_column, "sources.csv.columns.transaction", true},
+  std::array<mapped, 11> cols{{{&m.transaction_column, "sources.csv.columns.transaction", true},
                                {&m.time_column, "sources.csv.columns.time", true},
                                {&m.item_column, "sources.csv.columns.item", true},
                                {&m.description_column, "sources.csv.columns.description", false},
@@ -151,7 +151,8 @@ core::result<file_records> parse_csv(std::string_view text, const csv_mapping& m
                                {&m.amount_column, "sources.csv.columns.amount", false},
                                {&m.terminal_column, "sources.csv.columns.terminal", false},
                                {&m.operator_column, "sources.csv.columns.operator", false},
-                               {&m.department_column, "sources.csv.columns.department", false}}};
+                               {&m.department_column, "sources.csv.columns.department", false},
+                               {&m.salesperson_column, "sources.csv.columns.salesperson", false}}};
   std::vector<bool> is_mapped(header.size(), false);
   for (auto& c : cols) {
     auto i = index(*c.name, c.key, c.required);
@@ -220,6 +221,7 @@ core::result<file_records> parse_csv(std::string_view text, const csv_mapping& m
       if (item.item_id.empty()) throw bad_row{where(cols[2]) + ": empty item id"};
       item.description = cell(cols[3]);
       item.department = cell(cols[9]);
+      item.salesperson_id = cell(cols[10]);
       if (cols[4].at >= 0) item.quantity_milli = decimal(cols[4], 3);
       if (cols[5].at >= 0) item.unit_price_minor = decimal(cols[5], digits);
       if (cols[6].at >= 0) {

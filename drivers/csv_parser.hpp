@@ -29,6 +29,7 @@ struct csv_mapping {
   std::string terminal_column;
   std::string operator_column;
   std::string department_column;
+  std::string salesperson_column;  // per row: the line's sales associate
   std::string terminal = "csv";  // the terminal when there is no terminal column
   std::string return_prefix;     // e.g. "C"; empty: returns are recognised by a negative total only
 };

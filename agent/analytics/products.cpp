@@ -33,9 +33,17 @@ void product_tally::add(const core::pos_transaction& t, bool is_return, const cr
     pr.units_milli += units;
     pr.revenue_minor += revenue;
     ++pr.transactions;
+    // The line's salesperson, else the transaction's, else whom the transaction is credited to.
     auto seller_key = associate_key(i.salesperson_id, i.salesperson_name);
-    const auto& seller_name = seller_key.empty() ? who.name : i.salesperson_name;
-    if (seller_key.empty()) seller_key = who.key;
+    auto seller_name = i.salesperson_name;
+    if (seller_key.empty()) {
+      seller_key = associate_key(t.salesperson_id, t.salesperson_name);
+      seller_name = t.salesperson_name;
+    }
+    if (seller_key.empty()) {
+      seller_key = who.key;
+      seller_name = who.name;
+    }
     if (seller_key.empty()) continue;
     auto& s = sellers_[id][seller_key];
     s.operator_id = seller_key;

@@ -20,8 +20,12 @@ credit credited_associate(const core::pos_transaction& t) {
   // Amounts per salesperson in line order, so a tie goes to the first named.
   std::vector<std::pair<std::string, std::int64_t>> by_line;
   std::map<std::string, std::string> names;
+  // A line without a salesperson of its own is the transaction's salesperson's, if it has one.
+  const auto whole = associate_key(t.salesperson_id, t.salesperson_name);
   for (const auto& i : t.items) {
-    const auto key = associate_key(i.salesperson_id, i.salesperson_name);
+    auto key = associate_key(i.salesperson_id, i.salesperson_name);
+    const bool own = !key.empty();
+    if (!own) key = whole;
     if (key.empty()) continue;
     const auto amount = i.amount_minor < 0 ? -i.amount_minor : i.amount_minor;
     auto it = std::find_if(by_line.begin(), by_line.end(), [&](const auto& p) { return p.first == key; });
@@ -29,7 +33,7 @@ credit credited_associate(const core::pos_transaction& t) {
       by_line.emplace_back(key, amount);
     else
       it->second += amount;
-    names.try_emplace(key, i.salesperson_name);
+    names.try_emplace(key, own ? i.salesperson_name : t.salesperson_name);
   }
   if (!by_line.empty()) {
     const auto best = std::max_element(by_line.begin(), by_line.end(),

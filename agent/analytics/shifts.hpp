@@ -27,9 +27,8 @@ struct shift {
 // The key an associate goes by: the operator id, else the name; empty when the till sent neither.
 std::string associate_key(const std::string& operator_id, const std::string& operator_name);
 
-// Who a transaction is credited to: the salesperson recorded on its lines (the one whose lines
-// carry the largest amount; the first on a tie), else the transaction's salesperson, else the
-// cashier. `key` is empty when the till recorded none of them.
+// Who a transaction is credited to: the salesperson whose lines carry the largest amount (a
+// line's own salesperson, else the transaction's; the first on a tie), else the cashier. `key` is empty when the till recorded none of them.
 struct credit {
   std::string key;
   std::string name;

@@ -441,6 +441,28 @@ TEST(funnel_golden, pilot_day_rates_over_covered_open_hours_and_salespeople) {
   EXPECT_NE(text.find("close — (under 10 opportunities)"), std::string::npos) << text;
 }
 
+// A transaction belongs to the salesperson whose lines carry the most; a line without one is the
+// transaction's salesperson's; with no salesperson at all, the cashier's.
+TEST(credited_associate, salesperson_by_amount_then_the_transactions_then_the_cashier) {
+  core::pos_transaction t;
+  t.operator_id = "E5";
+  t.salesperson_id = "D4";
+  t.items.resize(2);
+  t.items[0].amount_minor = 80000;  // no salesperson of its own: D4's
+  t.items[1].amount_minor = 3000;
+  t.items[1].salesperson_id = "F6";
+  EXPECT_EQ(analytics::credited_associate(t).key, "D4");
+  t.items[1].amount_minor = 90000;
+  EXPECT_EQ(analytics::credited_associate(t).key, "F6");
+  t.salesperson_id.clear();
+  t.items[1].amount_minor = 3000;
+  EXPECT_EQ(analytics::credited_associate(t).key, "F6");  // the only salesperson named
+  t.items[1].salesperson_id.clear();
+  const auto cashier = analytics::credited_associate(t);
+  EXPECT_EQ(cashier.key, "E5");
+  EXPECT_FALSE(cashier.salesperson);
+}
+
 TEST(funnel_golden, today_stops_at_now) {
   const auto g = golden_day::load("ordinary_day");
   const auto now = core::parse_iso8601("2026-11-24T10:30:00Z").value();  // 11:30 local

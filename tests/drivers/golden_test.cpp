@@ -58,7 +58,8 @@ format_options options_from(const fs::path& file) {
              {"item", &m.item_column},               {"description", &m.description_column},
              {"quantity", &m.quantity_column},       {"unit_price", &m.unit_price_column},
              {"amount", &m.amount_column},           {"terminal_column", &m.terminal_column},
-             {"operator", &m.operator_column},       {"department", &m.department_column}})
+             {"operator", &m.operator_column},       {"department", &m.department_column},
+             {"salesperson", &m.salesperson_column}})
       if (c.contains(key)) *field = c[key].get<std::string>();
   }
   if (j.contains("escpos")) {
