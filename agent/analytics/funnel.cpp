@@ -50,6 +50,8 @@ staff_entries& staff_entries::operator+=(const staff_entries& o) {
   return *this;
 }
 
+bool listed(const figures& hour) { return hour.open_ms > 0 || hour.outside_hours > 0; }
+
 figures& figures::operator+=(const figures& o) {
   passersby += o.passersby;
   entries += o.entries;
@@ -332,7 +334,7 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
 
   out.top_by_revenue = products.top_by_revenue();
   out.top_by_units = products.top_by_units();
-  out.top_sellers = products.sellers_of(out.top_by_revenue);
+  out.top_sellers = products.sellers_of(out.top_by_revenue, out.associates);
   return out;
 }
 

@@ -69,6 +69,9 @@ struct derived {
   std::vector<std::string> flags;         // "no_door_camera", "closed", "sales_outside_opening_hours"
 };
 derived derive(const figures& f, bool has_door_camera);
+// Whether an hour is listed and charted (page, kelu report, live): open for some of it, or closed
+// with a sale in it, which is flagged.
+bool listed(const figures& hour);
 
 struct bucket {
   std::string period;  // "quarter" | "hour" | "day"
@@ -113,6 +116,8 @@ struct product_seller {
   std::int64_t units_milli = 0;
   std::int64_t revenue_minor = 0;
   std::int64_t transactions = 0;
+  std::optional<double> close_rate;  // theirs for the day (associate_figures::close)
+  bool high_sales_low_close = false;
   bool operator==(const product_seller&) const = default;
 };
 

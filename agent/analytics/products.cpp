@@ -66,12 +66,21 @@ std::vector<product_figures> product_tally::top_by_units() const {
   });
 }
 
-std::vector<product_sellers> product_tally::sellers_of(const std::vector<product_figures>& top) const {
+std::vector<product_sellers> product_tally::sellers_of(const std::vector<product_figures>& top,
+                                                      const std::vector<associate_figures>& associates) const {
+  std::map<std::string, const associate_figures*> by_key;
+  for (const auto& a : associates) by_key[a.operator_id] = &a;
   std::vector<product_sellers> out;
   for (const auto& p : top) {
     product_sellers row{p, {}};
     if (const auto it = sellers_.find(p.item_id); it != sellers_.end())
-      for (const auto& [key, s] : it->second) row.sellers.push_back(s);
+      for (const auto& [key, s] : it->second) {
+        row.sellers.push_back(s);
+        if (const auto a = by_key.find(key); a != by_key.end()) {
+          row.sellers.back().close_rate = a->second->close.rate;
+          row.sellers.back().high_sales_low_close = a->second->high_sales_low_close;
+        }
+      }
     std::sort(row.sellers.begin(), row.sellers.end(), [](const product_seller& a, const product_seller& b) {
       return a.revenue_minor != b.revenue_minor ? a.revenue_minor > b.revenue_minor : a.operator_id < b.operator_id;
     });

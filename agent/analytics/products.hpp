@@ -19,8 +19,10 @@ class product_tally {
 
   std::vector<product_figures> top_by_revenue() const;
   std::vector<product_figures> top_by_units() const;
-  // The top ten by revenue, each with its sellers by revenue (highest first).
-  std::vector<product_sellers> sellers_of(const std::vector<product_figures>& top) const;
+  // The top ten by revenue, each with its sellers by revenue (highest first) and their close
+  // rate and flag from `associates`.
+  std::vector<product_sellers> sellers_of(const std::vector<product_figures>& top,
+                                          const std::vector<associate_figures>& associates) const;
 
  private:
   std::map<std::string, product_figures> products_;

@@ -1,7 +1,6 @@
 #include "report_json.hpp"
 
 #include <cmath>
-#include <map>
 #include <cstdio>
 #include <sstream>
 
@@ -47,8 +46,6 @@ json zone_json(const figures& f) {
           {"occupancy_peak", f.occupancy_peak}};
 }
 
-std::string money_text(std::int64_t minor, const std::string& currency) { return core::format_minor(minor, currency); }
-
 std::string percent_text(const std::optional<double>& v) {
   if (!v) return "-";
   char buf[32];
@@ -75,21 +72,17 @@ json basis_json(const rate_basis& b) {
 
 // 热销品 × 导购: each of the top ten products with who sold it, their close rate and flag.
 json top_sellers_json(const day_analysis& day) {
-  std::map<std::string, const associate_figures*> by_key;
-  for (const auto& a : day.associates) by_key[a.operator_id] = &a;
   json rows = json::array();
   for (const auto& row : day.top_sellers) {
     json sellers = json::array();
     for (const auto& s : row.sellers) {
-      const auto it = by_key.find(s.operator_id);
-      const auto* a = it == by_key.end() ? nullptr : it->second;
       sellers.push_back({{"operator_id", s.operator_id},
                          {"name", s.name},
                          {"units_milli", s.units_milli},
                          {"revenue_minor", s.revenue_minor},
                          {"transactions", s.transactions},
-                         {"close_rate", a ? rounded(a->close.rate) : json(nullptr)},
-                         {"high_sales_low_close", a && a->high_sales_low_close}});
+                         {"close_rate", rounded(s.close_rate)},
+                         {"high_sales_low_close", s.high_sales_low_close}});
     }
     rows.push_back({{"item_id", row.product.item_id},
                     {"description", row.product.description},
@@ -271,7 +264,7 @@ json live_json(const day_analysis& a, const std::optional<forecast>& ahead, cons
   const auto rates = rates_of(a, rules);
   json hours = json::array();
   for (const auto& h : a.hours)
-    if (h.store.open_ms > 0 || h.store.outside_hours > 0)  // closed hours are not shown anywhere
+    if (listed(h.store))
       hours.push_back({local_hhmm(h.start, zone), h.store.entries, h.store.transactions,
                      h.store.sales_minor - h.store.returns_minor});
   json j{{"kind", "live"},
@@ -364,11 +357,11 @@ void totals_text(std::ostringstream& o, const day_analysis& day, const funnel_ru
     o << "  (" << r.basis.buyers << " buyers of " << r.basis.visitors << " visitors over " << r.basis.covered_periods
       << " of " << r.basis.open_periods << " open hours)";
   o << "\nengaged rate " << rate_text(r.engaged_rate, r.reason, rules) << "  sales per visitor "
-    << (r.sales_per_visitor_minor ? money_text(*r.sales_per_visitor_minor, cur) : "—") << "  STAR "
+    << (r.sales_per_visitor_minor ? core::format_minor(*r.sales_per_visitor_minor, cur) : "—") << "  STAR "
     << (r.star ? std::to_string(*r.star).substr(0, 4) + " visitors per staff hour" : "—") << "\n";
-  o << "sales " << money_text(t.sales_minor, cur) << "  returns " << money_text(t.returns_minor, cur) << " (" << t.returns
-    << ")  net " << money_text(total.net_sales_minor, cur) << " " << cur << "  ATV "
-    << (total.atv_minor ? money_text(*total.atv_minor, cur) : "—") << "  UPT "
+  o << "sales " << core::format_minor(t.sales_minor, cur) << "  returns " << core::format_minor(t.returns_minor, cur) << " (" << t.returns
+    << ")  net " << core::format_minor(total.net_sales_minor, cur) << " " << cur << "  ATV "
+    << (total.atv_minor ? core::format_minor(*total.atv_minor, cur) : "—") << "  UPT "
     << (total.upt ? std::to_string(*total.upt).substr(0, 4) : "—") << "  coverage " << percent_text(total.coverage)
     << "\n";
   if (t.outside_hours > 0) o << "flag: " << t.outside_hours << " transactions outside opening hours\n";
@@ -382,7 +375,7 @@ void hours_text(std::ostringstream& o, const day_analysis& day, const funnel_rul
                 "engaged", "buyers", "conv", "passers", "net sales", "coverage", "STAR", "flags");
   o << line;
   for (const auto& h : day.hours) {
-    if (h.store.open_ms == 0 && h.store.outside_hours == 0) continue;  // closed, and nothing happened
+    if (!listed(h.store)) continue;
     const auto d = derive(h.store, day.has_door_camera);
     const auto r = rates_of(h, rules, day.has_door_camera);
     std::string flags;
@@ -395,7 +388,7 @@ void hours_text(std::ostringstream& o, const day_analysis& day, const funnel_rul
                   local_hhmm(h.start, zone).c_str(), static_cast<long long>(h.store.entries),
                   static_cast<long long>(h.store.staff.total()), static_cast<long long>(h.store.engaged), static_cast<long long>(h.store.transactions),
                   (r.conversion ? percent_text(r.conversion) : "—").c_str(), static_cast<long long>(h.store.passersby),
-                  money_text(d.net_sales_minor, rules.currency).c_str(), percent_text(d.coverage).c_str(), star,
+                  core::format_minor(d.net_sales_minor, rules.currency).c_str(), percent_text(d.coverage).c_str(), star,
                   flags.c_str());
     o << line;
   }
@@ -416,8 +409,8 @@ void associates_text(std::ostringstream& o, const day_analysis& day, const funne
     }
     std::snprintf(line, sizeof line, "  %-16s %4lld sales %12s  %s/h  on shift %4.1f h  close %s%s\n",
                   (a.name.empty() ? a.operator_id : a.name).c_str(), static_cast<long long>(a.transactions),
-                  money_text(a.sales_minor - a.returns_minor, rules.currency).c_str(),
-                  a.sales_per_hour_minor ? money_text(*a.sales_per_hour_minor, rules.currency).c_str() : "—",
+                  core::format_minor(a.sales_minor - a.returns_minor, rules.currency).c_str(),
+                  a.sales_per_hour_minor ? core::format_minor(*a.sales_per_hour_minor, rules.currency).c_str() : "—",
                   static_cast<double>(a.on_shift_ms) / 3.6e6, close.c_str(),
                   a.high_sales_low_close ? "  高销量低成交 high sales, low close" : "");
     o << line;
@@ -438,21 +431,16 @@ std::string day_report_text(const day_analysis& day, const funnel_rules& rules, 
   associates_text(o, day, rules);
   char line[256];
   o << "\ntop products by revenue, and who sold them (热销品 × 导购)\n";
-  std::map<std::string, const associate_figures*> by_key;
-  for (const auto& a : day.associates) by_key[a.operator_id] = &a;
   for (const auto& row : day.top_sellers) {
     const auto& p = row.product;
     std::snprintf(line, sizeof line, "  %-14s %-28s %10.3f units %12s\n", p.item_id.c_str(),
                   p.description.substr(0, 28).c_str(), static_cast<double>(p.units_milli) / 1000.0,
-                  money_text(p.revenue_minor, cur).c_str());
+                  core::format_minor(p.revenue_minor, cur).c_str());
     o << line;
-    for (const auto& s : row.sellers) {
-      const auto it = by_key.find(s.operator_id);
-      const bool flagged = it != by_key.end() && it->second->high_sales_low_close;
-      o << "      " << (s.name.empty() ? s.operator_id : s.name) << " " << money_text(s.revenue_minor, cur) << " (close "
-        << (it != by_key.end() && it->second->close.rate ? percent_text(it->second->close.rate) : "—") << ")"
-        << (flagged ? "  高销量低成交" : "") << "\n";
-    }
+    for (const auto& s : row.sellers)
+      o << "      " << (s.name.empty() ? s.operator_id : s.name) << " " << core::format_minor(s.revenue_minor, cur) << " (close "
+        << (s.close_rate ? percent_text(s.close_rate) : "—") << ")" << (s.high_sales_low_close ? "  高销量低成交" : "")
+        << "\n";
   }
   if (!day.gaps.empty()) {
     o << "\ncamera gaps\n";
