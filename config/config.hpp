@@ -206,7 +206,7 @@ struct analytics_config {
   std::int64_t live_interval_s = 0;
   std::int64_t low_close_ratio_pct = 0;
   std::int64_t close_rate_min_opportunities = 0;
-  bool staff_sign_on_entries = true;  // each sign-on removes one door entry just before it
+  bool staff_sign_on_entries = false;  // each sign-on removes one door entry just before it
   std::int64_t inferred_shift_pad_min = 0;
   std::int64_t forecast_weeks = 0;
   std::int64_t target_star = 0;  // visitors per staff hour the store plans for

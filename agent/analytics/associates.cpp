@@ -96,10 +96,10 @@ void finish_associates(day_analysis& day, std::map<std::string, associate_figure
   for (auto& [key, a] : associates) {
     if (a.shift_basis.empty()) a.shift_basis = "none";
     if (a.attribution.empty()) a.attribution = "cashier";  // on shift, credited with no sale
-    a.avg_basket_minor = money_ratio(a.sales_minor, a.transactions);
+    a.avg_basket_minor = core::money_ratio(a.sales_minor, a.transactions);
     const auto net = a.sales_minor - a.returns_minor;
     if (a.on_shift_ms > 0 && net < INT64_MAX / 3'600'000 && net > -(INT64_MAX / 3'600'000))
-      a.sales_per_hour_minor = money_ratio(net * 3'600'000, a.on_shift_ms);
+      a.sales_per_hour_minor = core::money_ratio(net * 3'600'000, a.on_shift_ms);
     team_tx += a.close.transactions;
     team_opportunities += a.close.opportunities;
     if (!day.has_door_camera)

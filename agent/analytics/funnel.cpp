@@ -1,5 +1,6 @@
 #include "funnel.hpp"
 
+#include "agent/core/money.hpp"
 #include "associates.hpp"
 #include "products.hpp"
 #include "rates.hpp"
@@ -85,7 +86,7 @@ derived derive(const figures& f, bool has_door_camera) {
   if (f.outside_hours > 0) d.flags.push_back("sales_outside_opening_hours");
   d.upt = ratio(static_cast<double>(f.items_milli) / 1000.0, static_cast<double>(f.transactions));
   d.avg_dwell_s = ratio(static_cast<double>(f.dwell_ms) / 1000.0, static_cast<double>(f.zone_visits));
-  d.atv_minor = money_ratio(f.sales_minor, f.transactions);
+  d.atv_minor = core::money_ratio(f.sales_minor, f.transactions);
   return d;
 }
 

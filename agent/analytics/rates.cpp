@@ -1,5 +1,7 @@
 #include "rates.hpp"
 
+#include "agent/core/money.hpp"
+
 #include <algorithm>
 #include <vector>
 
@@ -13,15 +15,6 @@ bool seen_enough(const figures& part, const funnel_rules& rules, bool has_door_c
 
 bool counts_for_rates(const figures& part, const funnel_rules& rules, bool has_door_camera) {
   return part.open_ms > 0 && seen_enough(part, rules, has_door_camera);
-}
-
-std::optional<std::int64_t> money_ratio(std::int64_t num, std::int64_t den) {
-  if (den <= 0) return std::nullopt;
-  // Round half away from zero: integer minor units, never a float amount of money.
-  const auto q = num / den;
-  const auto r = num % den;
-  if (2 * (r < 0 ? -r : r) >= den) return q + (num < 0 ? -1 : 1);
-  return q;
 }
 
 store_rates rates_over(std::span<const figures> parts, const funnel_rules& rules, bool has_door_camera) {
@@ -55,7 +48,7 @@ store_rates rates_over(std::span<const figures> parts, const funnel_rules& rules
   const auto v = static_cast<double>(b.visitors);
   out.conversion = static_cast<double>(b.buyers) / v;
   out.engaged_rate = static_cast<double>(b.engaged) / v;
-  out.sales_per_visitor_minor = money_ratio(b.net_sales_minor, b.visitors);
+  out.sales_per_visitor_minor = core::money_ratio(b.net_sales_minor, b.visitors);
   return out;
 }
 

@@ -56,7 +56,4 @@ store_rates rates_over(std::span<const figures> parts, const funnel_rules& rules
 store_rates rates_of(const bucket& b, const funnel_rules& rules, bool has_door_camera);
 store_rates rates_of(const day_analysis& day, const funnel_rules& rules);
 
-// num ÷ den in integer minor units, rounded half away from zero; absent when den ≤ 0.
-std::optional<std::int64_t> money_ratio(std::int64_t num, std::int64_t den);
-
 }  // namespace kelu::analytics

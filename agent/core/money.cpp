@@ -61,6 +61,15 @@ std::optional<std::int64_t> extended_amount(std::int64_t unit_price_minor, std::
   return product / 1000 + (rem >= 500 ? 1 : rem <= -500 ? -1 : 0);
 }
 
+std::optional<std::int64_t> money_ratio(std::int64_t num, std::int64_t den) {
+  if (den <= 0) return std::nullopt;
+  // Round half away from zero: integer minor units, never a float amount of money.
+  const auto q = num / den;
+  const auto r = num % den;
+  if (2 * (r < 0 ? -r : r) >= den) return q + (num < 0 ? -1 : 1);
+  return q;
+}
+
 std::string format_minor(std::int64_t minor, std::string_view currency) {
   const int digits = minor_digits(currency);
   // In unsigned arithmetic, so INT64_MIN has a magnitude too.

@@ -20,6 +20,10 @@ result<std::int64_t> parse_decimal(std::string_view text, int digits);
 // unit price x quantity in thousandths, rounded half away from zero; empty on overflow.
 std::optional<std::int64_t> extended_amount(std::int64_t unit_price_minor, std::int64_t quantity_milli);
 
+// num ÷ den in integer minor units (an average sale, sales per visitor), rounded half away from
+// zero; absent when den ≤ 0.
+std::optional<std::int64_t> money_ratio(std::int64_t num, std::int64_t den);
+
 // -1250 CNY -> "-12.50"; 300 JPY -> "300": the exact decimal, no grouping, no symbol.
 std::string format_minor(std::int64_t minor, std::string_view currency);
 
