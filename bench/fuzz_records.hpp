@@ -20,6 +20,8 @@ inline void check_records(drivers::file_records& out, const core::time_zone& zon
   if (out.ignored != static_cast<std::int64_t>(out.ignored_kinds.size())) std::abort();
   for (const auto& e : out.errors)
     if (e.empty()) std::abort();
+  for (const auto& [what, n] : out.warnings)
+    if (what.empty() || n <= 0) std::abort();
   for (auto& r : out.records) {
     auto e = drivers::make_pos_event(r, {"s", "fuzz", core::from_unix_ms(0)}, zone);
     std::visit(
@@ -29,7 +31,10 @@ inline void check_records(drivers::file_records& out, const core::time_zone& zon
             check_extensions(rec.extra);
             if constexpr (requires { rec.items; }) {
               if (rec.currency.size() != 3) std::abort();
-              for (const auto& i : rec.items) check_extensions(i.extra);
+              for (const auto& i : rec.items) {
+                if (i.item_id.empty()) std::abort();
+                check_extensions(i.extra);
+              }
               for (const auto& t : rec.tenders) check_extensions(t.extra);
             }
           } else {

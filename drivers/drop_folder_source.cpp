@@ -188,6 +188,9 @@ drop_folder_source::outcome drop_folder_source::process(const fs::path& file) {
     health_.committed(*r, clock_.now_utc());
     for (const auto& o : *r) (o.duplicate ? duplicates : stored) += 1;
   }
+  // What was read around (an empty tender, a line without an amount) is no reason to reject
+  // the file; the log says how much, `kelu ingest --dry-run` says it in full.
+  for (const auto& [what, n] : parsed->warnings) log_->info("{}: {}: {} x {}", options_.source_id, name, n, what);
   if (parsed->errors.empty()) {
     log_->info("{}: {}: {} new, {} duplicate, {} ignored; moved to done/", options_.source_id, name, stored, duplicates,
                parsed->ignored);

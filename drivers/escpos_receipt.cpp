@@ -1,13 +1,12 @@
 #include "escpos_receipt.hpp"
 
-#include <iconv.h>
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
 #include <regex>
 
 #include "agent/core/money.hpp"
 #include "csv_parser.hpp"
+#include "text_encoding.hpp"
 
 namespace kelu::drivers {
 
@@ -162,30 +161,6 @@ escpos_scan scan_escpos(std::string_view b, bool final) {
   return out;
 }
 
-std::string to_utf8(std::string_view text, const std::string& encoding) {
-  if (encoding.empty() || encoding == "UTF-8" || encoding == "utf-8") return std::string(text);
-  const iconv_t cd = iconv_open("UTF-8", encoding.c_str());
-  if (cd == reinterpret_cast<iconv_t>(-1)) return std::string(text);
-  std::string out;
-  std::string in(text);
-  char* src = in.data();
-  std::size_t src_left = in.size();
-  char buf[4096];
-  while (src_left > 0) {
-    char* dst = buf;
-    std::size_t dst_left = sizeof buf;
-    const auto r = iconv(cd, &src, &src_left, &dst, &dst_left);
-    out.append(buf, sizeof buf - dst_left);
-    if (r == static_cast<std::size_t>(-1) && errno != E2BIG) {
-      out += "\xEF\xBF\xBD";  // an undecodable byte: U+FFFD, then carry on
-      ++src;
-      --src_left;
-    }
-  }
-  iconv_close(cd);
-  return out;
-}
-
 bool is_receipt_preset(std::string_view name) { return name == "generic-en" || name == "generic-zh"; }
 
 struct receipt_parser::compiled {
@@ -254,10 +229,8 @@ core::result<receipt_parser> receipt_parser::create(const receipt_layout& l, std
     return core::error{std::string("escpos.time_pattern: not a valid regular expression: ") + e.what()};
   }
   c->encoding = l.encoding.empty() ? (zh ? "GB18030" : "CP437") : l.encoding;
-  if (const iconv_t cd = iconv_open("UTF-8", c->encoding.c_str()); cd == reinterpret_cast<iconv_t>(-1))
+  if (!known_encoding(c->encoding))
     return core::error{"escpos.encoding: \"" + c->encoding + "\" is not an encoding iconv knows"};
-  else
-    iconv_close(cd);
   c->terminal = l.terminal;
   c->currency = l.currency.empty() ? default_currency : l.currency;
   c->zone = std::move(zone);

@@ -27,9 +27,6 @@ struct escpos_scan {
 // follows the last cut is a receipt too, and a truncated command at the end is dropped.
 escpos_scan scan_escpos(std::string_view bytes, bool final);
 
-// Code page to UTF-8 with iconv ("CP437", "GB18030", "UTF-8", ...). Undecodable bytes become U+FFFD.
-std::string to_utf8(std::string_view text, const std::string& encoding);
-
 // Patterns: total, tax, receipt number and cashier capture their value in group 1; an item
 // line captures description (1) and amount (2), optionally quantity (3); time captures the
 // text that `time_format` (strptime style; ordinal suffixes "6th" are accepted) reads.

@@ -170,8 +170,12 @@ core::result<parsed_record> parse_pos_json_line(std::string_view line, std::stri
       t.kind = core::pos_transaction_kind::return_;
     else if (kind == "void")
       t.kind = core::pos_transaction_kind::void_;
+    else if (kind == "suspended")
+      t.kind = core::pos_transaction_kind::suspended;
+    else if (kind == "training")
+      t.kind = core::pos_transaction_kind::training;
     else
-      throw field_error{"kind: \"" + kind + "\" is not sale, return, void, sign_on or sign_off"};
+      throw field_error{"kind: \"" + kind + "\" is not sale, return, void, suspended, training, sign_on or sign_off"};
     t.currency = r.text("currency", false).value_or(std::string(default_currency));
     if (t.currency.size() != 3) throw field_error{"currency: \"" + t.currency + "\" is not an ISO 4217 code"};
     const int digits = core::minor_digits(t.currency);

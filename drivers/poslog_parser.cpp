@@ -4,170 +4,159 @@
 #include <pugixml.hpp>
 
 #include <algorithm>
-#include <sstream>
+#include <optional>
 
 #include "agent/core/money.hpp"
+#include "poslog_xml.hpp"
 
 namespace kelu::drivers {
 
 namespace {
 
 using nlohmann::json;
-
-constexpr std::string_view arts_ns = "http://www.nrf-arts.org/IXRetail/namespace/";
+using namespace poslog_xml;
 
 // Thrown inside one transaction; caught per transaction so the rest of the file flows.
 struct bad {
   std::string what;
 };
 
-std::string_view local_name(std::string_view qname) {
-  const auto c = qname.find(':');
-  return c == std::string_view::npos ? qname : qname.substr(c + 1);
-}
-
-std::string_view prefix_of(std::string_view qname) {
-  const auto c = qname.find(':');
-  return c == std::string_view::npos ? std::string_view{} : qname.substr(0, c);
-}
-
-// The namespace URI bound to `prefix` where `n` stands (the default namespace for "").
-std::string_view namespace_of(pugi::xml_node n, std::string_view prefix) {
-  const std::string attr = prefix.empty() ? std::string("xmlns") : "xmlns:" + std::string(prefix);
-  for (auto p = n; p; p = p.parent())
-    if (p.type() == pugi::node_element)
-      if (const auto a = p.attribute(attr.c_str())) return a.value();
-  return {};
-}
-
-bool is_arts(pugi::xml_node n, std::string_view local) {
-  return n.type() == pugi::node_element && local_name(n.name()) == local &&
-         namespace_of(n, prefix_of(n.name())) == arts_ns;
-}
-
-pugi::xml_node child(pugi::xml_node n, std::string_view local) {
-  for (auto c : n.children())
-    if (is_arts(c, local)) return c;
-  return {};
-}
-
-std::string trimmed(const char* s) {
-  std::string_view v(s);
-  const auto b = v.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const auto e = v.find_last_not_of(" \t\r\n");
-  return std::string(v.substr(b, e - b + 1));
-}
-
-std::string text(pugi::xml_node n) { return trimmed(n.child_value()); }
-
-std::string markup(pugi::xml_node n) {
-  std::ostringstream os;
-  n.print(os, "", pugi::format_raw);
-  return os.str();
-}
-
-// Collects what has no slot: attributes as "@name", elements as their markup under their
-// qualified name (an array when repeated).
-class extras {
- public:
-  void element(pugi::xml_node n, const std::string& prefix = "") {
-    if (n.type() != pugi::node_element) return;
-    auto& slot = j_[prefix + n.name()];
-    const auto m = markup(n);
-    if (slot.is_null())
-      slot = m;
-    else if (slot.is_array())
-      slot.push_back(m);
-    else
-      slot = json::array({json(std::move(slot)), m});  // moved out first: slot is both source and target
-  }
-  void attribute(pugi::xml_attribute a, const std::string& prefix = "") { j_[prefix + "@" + a.name()] = a.value(); }
-  void attributes_except(pugi::xml_node n, std::initializer_list<std::string_view> known) {
-    for (auto a : n.attributes()) {
-      const std::string_view name = a.name();
-      if (name == "xmlns" || name.starts_with("xmlns:")) continue;
-      if (std::find(known.begin(), known.end(), name) == known.end()) attribute(a);
-    }
-  }
-  const json& value() const { return j_; }
-  core::extensions str() const { return j_.empty() ? core::extensions{} : j_.dump(-1, ' ', false, json::error_handler_t::replace); }
-
- private:
-  json j_ = json::object();
+struct context {
+  const poslog_options& options;
+  const core::time_zone& zone;
+  file_records& out;
+  void warn(const std::string& what) const { ++out.warnings[what]; }
 };
 
-bool known(pugi::xml_node n, std::initializer_list<std::string_view> names) {
-  for (auto name : names)
-    if (is_arts(n, name)) return true;
-  return false;
-}
-
-std::int64_t amount(pugi::xml_node n, int digits, const std::string& path) {
+// Absent or empty (a cash-rounding line, a comment) is no amount; malformed is an error.
+std::optional<std::int64_t> amount_in(pugi::xml_node n, int digits, const std::string& path) {
+  if (!n) return std::nullopt;
   const auto t = text(n);
+  if (t.empty()) return std::nullopt;
   auto v = core::parse_decimal(t, digits);
   if (!v) throw bad{path + ": " + v.error_message()};
   return *v;
 }
 
-std::int64_t optional_amount(pugi::xml_node parent, std::string_view name, int digits, const std::string& path) {
-  const auto n = child(parent, name);
-  return n ? amount(n, digits, path + "/" + std::string(name)) : 0;
+std::optional<std::int64_t> amount_of(pugi::xml_node parent, std::string_view name, int digits, const std::string& path) {
+  return amount_in(child(parent, name), digits, path + "/" + std::string(name));
 }
 
-bool is_true(pugi::xml_attribute a) {
-  const std::string_view v = a.value();
-  return v == "true" || v == "1";
+std::string attribute_of(pugi::xml_node n, std::initializer_list<const char*> names) {
+  for (auto name : names)
+    if (const auto a = n.attribute(name); a && *a.value()) return a.value();
+  return {};
 }
 
-struct context {
-  const poslog_options& options;
-  const core::time_zone& zone;
+struct person {
+  std::string id, name;
 };
+
+// The sales associate (导购 / 营业员) recorded apart from the cashier, on a line or a whole
+// transaction. ARTS and its vendors spell it several ways: an Associate element (with
+// AssociateID, its role not Cashier), SalesAssociate, or a bare SalesAssociateID/SalespersonID.
+bool is_salesperson_element(pugi::xml_node n) {
+  return is_any_arts(n, {"Associate", "SalesAssociate", "SalesAssociateID", "SalespersonID"});
+}
+
+std::optional<person> salesperson_in(pugi::xml_node n) {
+  for (auto c : n.children()) {
+    if (!is_salesperson_element(c)) continue;
+    const auto role = attribute_of(c, {"AssociateRole", "Role", "TypeCode"});
+    if (role == "Cashier" || role == "Operator") continue;
+    person p;
+    for (auto id : {"AssociateID", "OperatorID", "EmployeeID", "ID"})
+      if (p.id.empty()) p.id = text(child(c, id));
+    if (p.id.empty() && !c.first_child().first_child()) p.id = text(c);  // text only, no sub-elements
+    p.name = attribute_of(c, {"AssociateName", "OperatorName", "Name"});
+    if (p.name.empty()) p.name = text(child(c, "Name"));
+    if (!p.id.empty()) return p;
+  }
+  return std::nullopt;
+}
 
 // `outer` is the LineItem around the Sale/Return/Tender: its attributes and other children
 // (SequenceNumber, vendor elements) are kept too, under "LineItem/...".
 void keep_outer(extras& x, pugi::xml_node outer, pugi::xml_node inner) {
   for (auto a : outer.attributes()) x.attribute(a, "LineItem/");
   for (auto c : outer.children())
-    if (c != inner) x.element(c, "LineItem/");
+    if (c != inner && !is_salesperson_element(c)) x.element(c, "LineItem/");
 }
 
-core::pos_line_item line_item(pugi::xml_node line, bool is_return, int digits, const std::string& path) {
-  core::pos_line_item item;
-  extras x;
-  keep_outer(x, line.parent(), line);
-  item.item_id = text(child(line, "ItemID"));
-  if (item.item_id.empty()) item.item_id = text(child(child(line, "POSIdentity"), "POSItemID"));
-  if (item.item_id.empty()) throw bad{path + ": no ItemID or POSIdentity/POSItemID"};
-  item.description = text(child(line, "Description"));
-  for (auto h : line.children())
-    if (is_arts(h, "MerchandiseHierarchy") && (item.department.empty() || std::string_view(h.attribute("Level").value()) == "Department"))
-      item.department = text(h);
-  if (const auto q = child(line, "Quantity")) {
-    auto v = core::parse_decimal(text(q), 3);
-    if (!v) throw bad{path + "/Quantity: " + v.error_message()};
-    item.quantity_milli = *v;
+std::int64_t quantity_value(pugi::xml_node q, const std::string& path) {
+  auto v = core::parse_decimal(text(q), 3);
+  if (!v) throw bad{path + "/Quantity: " + v.error_message()};
+  return *v;
+}
+
+// A line may carry several Quantity elements (units and weight: "1 EA" and "0.375 KGM").
+// The one that priced the line is the one price x quantity gives the extended amount for;
+// else the first counted in units; else the first.
+pugi::xml_node priced_quantity(const std::vector<pugi::xml_node>& qs, std::optional<std::int64_t> price,
+                               std::optional<std::int64_t> extended, const std::string& path) {
+  if (qs.size() <= 1) return qs.empty() ? pugi::xml_node{} : qs.front();
+  if (price && extended)
+    for (auto q : qs)
+      if (core::extended_amount(*price, quantity_value(q, path)) == extended) return q;
+  for (auto q : qs) {
+    const std::string_view unit = q.attribute("UnitOfMeasureCode").value();
+    if (unit.empty() || unit == "EA" || unit == "Each" || unit == "PCE" || unit == "C62") return q;
   }
-  pugi::xml_node price;
-  for (auto name : {"ActualSalesUnitPrice", "RegularSalesUnitPrice", "UnitListPrice"})
-    if (!price) price = child(line, name);
-  if (price) item.unit_price_minor = amount(price, digits, path + "/" + local_name(price.name()).data());
+  return qs.front();
+}
+
+struct line_reader {
+  const context& ctx;
+  int digits;
+  std::string kind;  // "Sale" or "Return"
+  std::string path;
+
+  // Empty when the line has no amount to sell (skipped, counted in warnings).
+  std::optional<core::pos_line_item> read(pugi::xml_node line, bool is_return) const;
+  std::int64_t discount(pugi::xml_node line) const;
+};
+
+std::int64_t line_reader::discount(pugi::xml_node line) const {
   // "Extended" means across the quantity: ExtendedDiscountAmount is the line's whole
   // discount; without it, DiscountAmount plus the price modifiers.
-  std::int64_t discount = 0;
-  if (const auto ed = child(line, "ExtendedDiscountAmount"); ed && amount(ed, digits, path) != 0) {
-    discount = amount(ed, digits, path + "/ExtendedDiscountAmount");
-  } else {
-    discount = optional_amount(line, "DiscountAmount", digits, path);
-    for (auto m : line.children())
-      if (is_arts(m, "RetailPriceModifier")) discount += optional_amount(m, "Amount", digits, path + "/RetailPriceModifier");
+  std::int64_t d = amount_of(line, "ExtendedDiscountAmount", digits, path).value_or(0);
+  if (d == 0) {
+    d = amount_of(line, "DiscountAmount", digits, path).value_or(0);
+    for (auto m : children(line, "RetailPriceModifier"))
+      d += amount_of(m, "Amount", digits, path + "/RetailPriceModifier").value_or(0);
   }
-  item.discount_minor = discount < 0 ? -discount : discount;
-  if (const auto ext = child(line, "ExtendedAmount")) {
-    item.amount_minor = amount(ext, digits, path + "/ExtendedAmount") - item.discount_minor;
+  return d < 0 ? -d : d;
+}
+
+std::optional<core::pos_line_item> line_reader::read(pugi::xml_node line, bool is_return) const {
+  core::pos_line_item item;
+  std::optional<std::int64_t> price;
+  for (auto name : {"ActualSalesUnitPrice", "RegularSalesUnitPrice", "UnitListPrice"})
+    if (!price) price = amount_of(line, name, digits, path);
+  const auto extended = amount_of(line, "ExtendedAmount", digits, path);
+  if (!extended && !price) {
+    ctx.warn(kind + " line with an empty or absent amount (ExtendedAmount, unit price): line skipped");
+    return std::nullopt;
+  }
+  item.item_id = text(child(line, "ItemID"));
+  if (item.item_id.empty()) item.item_id = text(child(child(line, "POSIdentity"), "POSItemID"));
+  if (item.item_id.empty()) {
+    ctx.warn(kind + " line without ItemID or POSIdentity/POSItemID: kept as item \"unidentified\"");
+    item.item_id = "unidentified";
+  }
+  item.description = text(child(line, "Description"));
+  for (auto h : children(line, "MerchandiseHierarchy"))
+    if (item.department.empty() || std::string_view(h.attribute("Level").value()) == "Department")
+      item.department = text(h);
+  const auto quantities = children(line, "Quantity");
+  const auto quantity = priced_quantity(quantities, price, extended, path);
+  if (quantity) item.quantity_milli = quantity_value(quantity, path);
+  item.unit_price_minor = price.value_or(0);
+  item.discount_minor = discount(line);
+  if (extended) {
+    item.amount_minor = *extended - item.discount_minor;
   } else {
-    auto v = core::extended_amount(item.unit_price_minor, item.quantity_milli);
+    auto v = core::extended_amount(*price, item.quantity_milli);
     if (!v) throw bad{path + ": unit price x quantity is out of range"};
     item.amount_minor = *v - item.discount_minor;
   }
@@ -176,81 +165,173 @@ core::pos_line_item line_item(pugi::xml_node line, bool is_return, int digits, c
     item.quantity_milli = -std::abs(item.quantity_milli);
     item.amount_minor = -std::abs(item.amount_minor);
   }
+  const auto sp = salesperson_in(line);
+  const auto outer_sp = sp ? sp : salesperson_in(line.parent());
+  if (outer_sp) {
+    item.salesperson_id = outer_sp->id;
+    item.salesperson_name = outer_sp->name;
+  }
   // Elements only partly mapped keep what was not: every hierarchy level, modifier reasons,
-  // the unit of measure.
+  // the unit of measure, the other quantities of a line weighed and counted.
+  extras x;
+  keep_outer(x, line.parent(), line);
   for (auto c : line.children())
-    if (!known(c, {"ItemID", "POSIdentity", "Description", "Quantity", "ActualSalesUnitPrice", "RegularSalesUnitPrice",
-                   "UnitListPrice", "ExtendedAmount", "DiscountAmount", "ExtendedDiscountAmount"}))
+    if (!is_any_arts(c, {"ItemID", "POSIdentity", "Description", "Quantity", "ActualSalesUnitPrice",
+                         "RegularSalesUnitPrice", "UnitListPrice", "ExtendedAmount", "DiscountAmount",
+                         "ExtendedDiscountAmount"}) &&
+        !is_salesperson_element(c))
       x.element(c);
-  if (const auto q = child(line, "Quantity"))
-    for (auto a : q.attributes()) x.attribute(a, "Quantity/");
+  for (auto q : quantities)
+    if (q != quantity) x.element(q);
+  if (quantity)
+    for (auto a : quantity.attributes()) x.attribute(a, "Quantity/");
   x.attributes_except(line, {});
   item.extra = x.str();
   return item;
 }
 
-core::pos_transaction retail(pugi::xml_node rt, core::pos_transaction t, const std::string& path) {
-  const int digits = core::minor_digits(t.currency);
-  extras x;
-  const std::string_view status = rt.attribute("TransactionStatus").value();
-  if (status == "Voided" || status == "Cancelled" || status == "Canceled") t.kind = core::pos_transaction_kind::void_;
-  bool any_sale = false, any_return = false, grand_total = false;
+// What a RetailTransaction says about its money, before a total is chosen.
+struct money_seen {
+  std::optional<std::int64_t> grand, net, tax;
   std::int64_t line_tax = 0;
+  std::int64_t tenders = 0;
+  bool any_tender = false;
+};
+
+// The grand total when the till wrote one; else the net amount plus tax; else the tenders;
+// else the lines plus tax. total_from records which.
+void settle_total(core::pos_transaction& t, const money_seen& m, const std::string& path) {
+  t.tax_minor = m.tax.value_or(m.line_tax);
+  if (m.grand) {
+    t.total_minor = *m.grand;
+  } else if (m.net) {
+    t.total_minor = *m.net + t.tax_minor;
+    t.total_from = "net_plus_tax";
+  } else if (m.any_tender) {
+    t.total_minor = m.tenders;
+    t.total_from = "tenders";
+  } else {
+    const bool money_kind = t.kind == core::pos_transaction_kind::sale || t.kind == core::pos_transaction_kind::return_;
+    if (t.items.empty() && money_kind)
+      throw bad{path + ": no total (Total TransactionGrandAmount or TransactionNetAmount), tender or line to take one from"};
+    std::int64_t lines = 0;
+    for (const auto& i : t.items) lines += i.amount_minor;
+    t.total_minor = lines + t.tax_minor;
+    t.total_from = "lines";
+  }
+}
+
+void read_tender(pugi::xml_node outer, pugi::xml_node tender, int digits, const std::string& path, const context& ctx,
+                 core::pos_transaction& t, money_seen& m) {
+  const auto value = amount_of(tender, "Amount", digits, path);
+  if (!value) {
+    ctx.warn("Tender with an empty or absent Amount: tender skipped");
+    return;
+  }
+  std::string method = tender.attribute("TenderType").value();
+  if (method.empty()) method = text(child(tender, "TenderID"));
+  extras tx;
+  keep_outer(tx, outer, tender);
+  tx.attributes_except(tender, {"TenderType"});
+  for (auto e : tender.children())
+    if (!is_any_arts(e, {"Amount", "TenderChange"})) tx.element(e);
+  t.tenders.push_back({method.empty() ? "unknown" : method, *value, tx.str()});
+  m.tenders += *value;
+  m.any_tender = true;
+  if (const auto change = child(tender, "TenderChange")) {
+    const auto back = amount_of(change, "Amount", digits, path + "/TenderChange");
+    if (!back) {
+      ctx.warn("TenderChange with an empty or absent Amount: change skipped");
+      return;
+    }
+    t.tenders.push_back({"change", -std::abs(*back), ""});
+    m.tenders -= std::abs(*back);
+  }
+}
+
+// Totals by TotalType; anything else is kept, and so is the net amount, which has no field
+// of its own in the event.
+bool read_total(pugi::xml_node c, int digits, const std::string& path, const context& ctx, money_seen& m, extras& x) {
+  if (!is_arts(c, "Total")) return false;
+  const std::string type = c.attribute("TotalType").value();
+  std::optional<std::int64_t>* slot = type == "TransactionGrandAmount" ? &m.grand
+                                      : type == "TransactionNetAmount" ? &m.net
+                                      : type == "TransactionTaxAmount" ? &m.tax
+                                                                       : nullptr;
+  if (!slot) return false;
+  if (slot == &m.net) x.element(c);
+  *slot = amount_in(c, digits, path + "/Total[@TotalType=" + type + "]");
+  if (!*slot) ctx.warn("Total " + type + " empty: read as absent");
+  return true;
+}
+
+core::pos_transaction_kind status_kind(pugi::xml_node tx, pugi::xml_node rt) {
+  if (flag(tx, "TrainingModeFlag") || flag(rt, "TrainingModeFlag")) return core::pos_transaction_kind::training;
+  if (flag(tx, "CancelFlag")) return core::pos_transaction_kind::void_;
+  std::string status = attribute_of(rt, {"TransactionStatus"});
+  if (status.empty()) status = attribute_of(tx, {"TransactionStatus"});
+  if (status.empty()) status = text(child(rt, "TransactionStatus"));
+  if (status.empty()) status = text(child(tx, "TransactionStatus"));
+  if (status == "Voided" || status == "PostVoided" || status == "Cancelled" || status == "Canceled" ||
+      status == "SuspendedDeleted")
+    return core::pos_transaction_kind::void_;
+  if (status == "Suspended") return core::pos_transaction_kind::suspended;
+  return core::pos_transaction_kind::sale;
+}
+
+void read_line_items(pugi::xml_node rt, core::pos_transaction& t, money_seen& m, extras& x, const context& ctx,
+                     const std::string& path) {
+  const int digits = core::minor_digits(t.currency);
+  bool any_sale = false, any_return = false;
   int line_no = 0;
   for (auto c : rt.children()) {
     if (!is_arts(c, "LineItem")) {
-      if (is_arts(c, "Total")) {
-        const std::string_view type = c.attribute("TotalType").value();
-        if (type == "TransactionGrandAmount") {
-          t.total_minor = amount(c, digits, path + "/Total[@TotalType=TransactionGrandAmount]");
-          grand_total = true;
-          continue;
-        }
-        if (type == "TransactionTaxAmount") {
-          t.tax_minor = amount(c, digits, path + "/Total[@TotalType=TransactionTaxAmount]");
-          continue;
-        }
-      }
-      x.element(c);
+      if (!read_total(c, digits, path, ctx, m, x) && !is_salesperson_element(c) &&
+          !is_arts(c, "TransactionStatus") && !is_arts(c, "TrainingModeFlag"))
+        x.element(c);
       continue;
     }
-    ++line_no;
-    const auto lpath = path + "/LineItem[" + std::to_string(line_no) + "]";
-    if (is_true(c.attribute("VoidFlag"))) {
+    const auto lpath = path + "/LineItem[" + std::to_string(++line_no) + "]";
+    if (flag(c, "VoidFlag")) {
       x.element(c);  // a line scanned then taken off: kept, not sold
       continue;
     }
     if (const auto sale = child(c, "Sale")) {
-      t.items.push_back(line_item(sale, false, digits, lpath + "/Sale"));
-      any_sale = true;
+      if (auto item = line_reader{ctx, digits, "Sale", lpath + "/Sale"}.read(sale, false)) {
+        t.items.push_back(std::move(*item));
+        any_sale = true;
+      }
     } else if (const auto ret = child(c, "Return")) {
-      t.items.push_back(line_item(ret, true, digits, lpath + "/Return"));
-      any_return = true;
+      if (auto item = line_reader{ctx, digits, "Return", lpath + "/Return"}.read(ret, true)) {
+        t.items.push_back(std::move(*item));
+        any_return = true;
+      }
     } else if (const auto tender = child(c, "Tender")) {
-      std::string method = tender.attribute("TenderType").value();
-      if (method.empty()) method = text(child(tender, "TenderID"));
-      extras tx;
-      keep_outer(tx, c, tender);
-      tx.attributes_except(tender, {"TenderType"});
-      for (auto e : tender.children())
-        if (!known(e, {"Amount", "TenderChange"})) tx.element(e);
-      t.tenders.push_back({method.empty() ? "unknown" : method,
-                           amount(child(tender, "Amount"), digits, lpath + "/Tender/Amount"), tx.str()});
-      if (const auto change = child(tender, "TenderChange"))
-        t.tenders.push_back(
-            {"change", -std::abs(amount(child(change, "Amount"), digits, lpath + "/Tender/TenderChange/Amount")), ""});
+      read_tender(c, tender, digits, lpath + "/Tender", ctx, t, m);
     } else if (const auto tax = child(c, "Tax")) {
-      line_tax += amount(child(tax, "Amount"), digits, lpath + "/Tax/Amount");
+      if (const auto v = amount_of(tax, "Amount", digits, lpath + "/Tax"))
+        m.line_tax += *v;
+      else
+        ctx.warn("Tax line with an empty or absent Amount: line skipped");
     } else {
       x.element(c);
     }
   }
-  if (!grand_total) throw bad{path + ": no Total with TotalType=\"TransactionGrandAmount\""};
-  if (t.tax_minor == 0) t.tax_minor = line_tax;
-  if (any_return && !any_sale && t.kind == core::pos_transaction_kind::sale) {
-    t.kind = core::pos_transaction_kind::return_;
+  if (any_return && !any_sale && t.kind == core::pos_transaction_kind::sale) t.kind = core::pos_transaction_kind::return_;
+}
+
+core::pos_transaction retail(pugi::xml_node rt, core::pos_transaction t, const context& ctx, const std::string& path) {
+  extras x;
+  money_seen m;
+  read_line_items(rt, t, m, x, ctx, path);
+  settle_total(t, m, path);
+  if (t.kind == core::pos_transaction_kind::return_) {
     t.total_minor = -std::abs(t.total_minor);
     t.tax_minor = -std::abs(t.tax_minor);
+  }
+  if (const auto sp = salesperson_in(rt)) {
+    t.salesperson_id = sp->id;
+    t.salesperson_name = sp->name;
   }
   x.attributes_except(rt, {"TransactionStatus", "Version"});
   if (!x.value().empty()) {
@@ -262,40 +343,81 @@ core::pos_transaction retail(pugi::xml_node rt, core::pos_transaction t, const s
   return t;
 }
 
-void transaction(pugi::xml_node tx, const context& ctx, file_records& out, const std::string& path) {
+// The transaction's currency: CurrencyCode, else the CurrencyCode/Currency attribute its
+// amounts carry (some exports say it only there), else the store's.
+std::string currency_of(pugi::xml_node tx, pugi::xml_node rt, const context& ctx) {
+  auto code = text(child(tx, "CurrencyCode"));
+  if (!code.empty()) return code;
+  const auto tagged = rt.find_node([](pugi::xml_node n) {
+    return n.type() == pugi::node_element && (n.attribute("CurrencyCode") || n.attribute("Currency"));
+  });
+  if (tagged) {
+    ctx.warn("currency read from the amounts' CurrencyCode attribute (no Transaction/CurrencyCode)");
+    return attribute_of(tagged, {"CurrencyCode", "Currency"});
+  }
+  return ctx.options.default_currency;
+}
+
+void ignore(file_records& out, std::string kind) {
+  ++out.ignored;
+  out.ignored_kinds.push_back(std::move(kind));
+}
+
+void control(pugi::xml_node ct, core::pos_operator o, extras& x, file_records& out, const std::string& where) {
+  const auto on = child(ct, "OperatorSignOn");
+  const auto off = child(ct, "OperatorSignOff");
+  if (!on && !off) {
+    // Counted with its kind; found by fuzz_poslog: one without a kind element was counted
+    // as ignored with no kind to show for it.
+    std::string kind = "ControlTransaction";
+    for (auto c : ct.children())
+      if (c.type() == pugi::node_element && !is_arts(c, "ReasonCode")) {
+        kind += "/" + std::string(local_name(c.name()));
+        break;
+      }
+    ignore(out, std::move(kind));
+    return;
+  }
+  if (o.operator_id.empty()) throw bad{where + ": operator sign-on/off without OperatorID"};
+  o.action = on ? core::pos_operator_action::sign_on : core::pos_operator_action::sign_off;
+  for (auto c : ct.children())
+    if (!is_any_arts(c, {"OperatorSignOn", "OperatorSignOff"})) x.element(c);
+  o.extra = x.str();
+  out.records.push_back({std::move(o), std::nullopt});
+}
+
+std::optional<core::utc_time> time_of(pugi::xml_node tx, const context& ctx, const std::string& where) {
+  for (auto name : {"EndDateTime", "BeginDateTime"})
+    if (const auto n = child(tx, name)) {
+      auto t = core::parse_iso8601(text(n), ctx.zone);
+      if (!t) throw bad{where + "/" + name + ": " + t.error_message()};
+      return *t;
+    }
+  return std::nullopt;
+}
+
+void transaction(pugi::xml_node tx, const context& ctx, const std::string& path) {
   const auto workstation = text(child(tx, "WorkstationID"));
   if (workstation.empty()) throw bad{path + ": no WorkstationID"};
   auto seq = text(child(tx, "SequenceNumber"));
   if (seq.empty()) seq = text(child(tx, "TransactionID"));
   if (seq.empty()) throw bad{path + ": no SequenceNumber or TransactionID"};
   const auto where = path + " (WorkstationID " + workstation + ", SequenceNumber " + seq + ")";
-  if (is_true(tx.attribute("TrainingModeFlag"))) {
-    ++out.ignored;
-    out.ignored_kinds.push_back("training");
-    return;
-  }
-  parsed_record rec;
   auto day = text(child(tx, "BusinessDayDate"));
   if (!day.empty()) {
     day = day.substr(0, 10);  // some exports add a time to the date
     if (!core::parse_iso8601_parts(day + "T00:00:00"))
       throw bad{where + "/BusinessDayDate: \"" + day + "\" is not a date"};
   }
-  for (auto name : {"EndDateTime", "BeginDateTime"}) {
-    if (rec.time) break;
-    if (const auto n = child(tx, name)) {
-      auto t = core::parse_iso8601(text(n), ctx.zone);
-      if (!t) throw bad{where + "/" + name + ": " + t.error_message()};
-      rec.time = *t;
-    }
-  }
+  const auto time = time_of(tx, ctx, where);
   const auto op = child(tx, "OperatorID");
   extras x;
   for (auto c : tx.children())
-    if (!known(c, {"WorkstationID", "SequenceNumber", "TransactionID", "BusinessDayDate", "EndDateTime",
-                   "BeginDateTime", "OperatorID", "CurrencyCode", "RetailTransaction", "ControlTransaction"}))
+    if (!is_any_arts(c, {"WorkstationID", "SequenceNumber", "TransactionID", "BusinessDayDate", "EndDateTime",
+                         "BeginDateTime", "OperatorID", "CurrencyCode", "RetailTransaction", "ControlTransaction",
+                         "CancelFlag", "TrainingModeFlag", "TransactionStatus"}))
       x.element(c);
-  x.attributes_except(tx, {"CancelFlag", "TrainingModeFlag"});
+  x.attributes_except(tx, {"CancelFlag", "TrainingModeFlag", "TransactionStatus"});
 
   if (const auto rt = child(tx, "RetailTransaction")) {
     core::pos_transaction t;
@@ -304,62 +426,30 @@ void transaction(pugi::xml_node tx, const context& ctx, file_records& out, const
     t.business_day = day;
     t.operator_id = text(op);
     t.operator_name = op.attribute("OperatorName").value();
-    t.currency = text(child(tx, "CurrencyCode"));
-    if (t.currency.empty()) t.currency = ctx.options.default_currency;
+    t.currency = currency_of(tx, rt, ctx);
     if (t.currency.size() != 3) throw bad{where + "/CurrencyCode: \"" + t.currency + "\" is not an ISO 4217 code"};
+    t.kind = status_kind(tx, rt);
     t.extra = x.str();
-    t = retail(rt, std::move(t), where + "/RetailTransaction");
-    if (is_true(tx.attribute("CancelFlag"))) t.kind = core::pos_transaction_kind::void_;
-    rec.record = std::move(t);
-    out.records.push_back(std::move(rec));
+    ctx.out.records.push_back({retail(rt, std::move(t), ctx, where + "/RetailTransaction"), time});
     return;
   }
   if (const auto ct = child(tx, "ControlTransaction")) {
-    const auto on = child(ct, "OperatorSignOn");
-    const auto off = child(ct, "OperatorSignOff");
-    if (!on && !off) {
-      // Counted with its kind; found by fuzz_poslog: one without a kind element was counted
-      // as ignored with no kind to show for it.
-      ++out.ignored;
-      std::string kind = "ControlTransaction";
-      for (auto c : ct.children())
-        if (c.type() == pugi::node_element && !is_arts(c, "ReasonCode")) {
-          kind += "/" + std::string(local_name(c.name()));
-          break;
-        }
-      out.ignored_kinds.push_back(std::move(kind));
-      return;
-    }
+    if (flag(tx, "TrainingModeFlag")) return ignore(ctx.out, "training");
     core::pos_operator o;
     o.terminal = workstation;
     o.transaction_id = seq;
     o.business_day = day;
     o.operator_id = text(op);
-    if (o.operator_id.empty()) throw bad{where + ": operator sign-on/off without OperatorID"};
     o.operator_name = op.attribute("OperatorName").value();
-    o.action = on ? core::pos_operator_action::sign_on : core::pos_operator_action::sign_off;
-    for (auto c : ct.children())
-      if (!known(c, {"OperatorSignOn", "OperatorSignOff"})) x.element(c);
-    o.extra = x.str();
-    rec.record = std::move(o);
-    out.records.push_back(std::move(rec));
+    const auto before = ctx.out.records.size();
+    control(ct, std::move(o), x, ctx.out, where);
+    if (ctx.out.records.size() > before) ctx.out.records.back().time = time;
     return;
   }
-  ++out.ignored;
   for (auto c : tx.children())
-    if (c.type() == pugi::node_element && local_name(c.name()).ends_with("Transaction")) {
-      out.ignored_kinds.emplace_back(local_name(c.name()));
-      return;
-    }
-  out.ignored_kinds.emplace_back("Transaction without a body");
-}
-
-// pugixml reports byte offsets; technicians read line numbers.
-std::string position(std::string_view text, std::ptrdiff_t offset) {
-  if (offset < 0) return "";
-  const auto upto = text.substr(0, std::min(text.size(), static_cast<std::size_t>(offset)));
-  const auto line = 1 + std::count(upto.begin(), upto.end(), '\n');
-  return "line " + std::to_string(line) + ", byte " + std::to_string(offset);
+    if (c.type() == pugi::node_element && local_name(c.name()).ends_with("Transaction"))
+      return ignore(ctx.out, std::string(local_name(c.name())));
+  ignore(ctx.out, "Transaction without a body");
 }
 
 }  // namespace
@@ -370,11 +460,11 @@ core::result<file_records> parse_poslog(std::string_view xml, const poslog_optio
   const auto root = doc.document_element();
   const auto broken = position(xml, parsed.offset) + ": malformed XML: " + parsed.description();
   const auto utc = core::time_zone::utc();
-  const context ctx{options, options.zone ? *options.zone : utc};
   file_records out;
+  const context ctx{options, options.zone ? *options.zone : utc, out};
   const auto one = [&](pugi::xml_node tx, const std::string& path) {
     try {
-      transaction(tx, ctx, out, path);
+      transaction(tx, ctx, path);
     } catch (const bad& b) {
       out.errors.push_back(position(xml, tx.offset_debug()) + ": " + b.what);
     }
@@ -386,20 +476,18 @@ core::result<file_records> parse_poslog(std::string_view xml, const poslog_optio
   if (!is_arts(root, "POSLog")) {
     if (!parsed) return core::error{broken};
     return core::error{"not an ARTS POSLog: the root element is <" + std::string(root.name()) + "> in namespace \"" +
-                       std::string(namespace_of(root, prefix_of(root.name()))) + "\", expected POSLog in \"" +
-                       std::string(arts_ns) + "\""};
+                       std::string(namespace_of(root)) +
+                       "\", expected POSLog in an ARTS namespace (http://www.nrf-arts.org/IXRetail/...) or in none"};
   }
   // A truncated file (a copy cut short, a full disk at the till) still holds every
   // transaction before the break: pugixml keeps what it parsed, and each Transaction
   // followed by another was closed. The one at the break is not read.
   std::vector<pugi::xml_node> transactions;
   for (auto tx : root.children()) {
-    if (is_arts(tx, "Transaction")) {
+    if (is_arts(tx, "Transaction"))
       transactions.push_back(tx);
-    } else if (tx.type() == pugi::node_element) {
-      ++out.ignored;
-      out.ignored_kinds.push_back("non-ARTS element <" + std::string(tx.name()) + "> in POSLog");
-    }
+    else if (tx.type() == pugi::node_element)
+      ignore(out, "<" + std::string(tx.name()) + "> in POSLog (not a Transaction)");
   }
   if (!parsed && !transactions.empty()) transactions.pop_back();
   int index = 0;

@@ -1,15 +1,23 @@
 #pragma once
 // NRF ARTS POSLog XML (the IXRetail transaction log NCR, Oracle, Toshiba and others export)
-// to POS records. Namespace-aware: ARTS elements are matched by namespace URI and local name
-// whatever prefix the file uses; elements of other namespaces (vendor extensions such as
-// NCR's acs:) and ARTS elements Kelu has no slot for are kept verbatim, as their markup, in
-// the record's extensions.
+// to POS records, as vendors really write it: any ARTS namespace or none (poslog_xml.hpp),
+// degrading per field, never per file.
 //
 // Mapped: RetailTransaction (Sale and Return line items with item id, GTIN, description,
-// department, quantity incl. weighed fractions, unit price, extended and discount amounts;
-// Tender and TenderChange; Tax; TransactionGrandAmount and TransactionTaxAmount totals),
-// voided transactions and voided lines, returns, ControlTransaction OperatorSignOn/SignOff.
-// Returns carry negative totals and amounts, whatever sign the file used.
+// department, quantity — the priced one when a line carries units and weight —, unit price,
+// extended and discount amounts, the salesperson; Tender and TenderChange; Tax; totals),
+// voided, cancelled, suspended and training transactions (each its own kind, never revenue),
+// voided lines, returns, ControlTransaction OperatorSignOn/SignOff. Returns carry negative
+// totals and amounts, whatever sign the file used.
+//
+// The total is TransactionGrandAmount when written; else TransactionNetAmount plus tax, else
+// the tenders, else the lines plus tax, and the record's total_from says which. A Sale, Return,
+// Tender or Tax with an empty or absent amount (cash rounding, comments, receipt images) is
+// skipped and counted in `warnings`; the transaction is kept. Currency comes from CurrencyCode,
+// else from the amounts' CurrencyCode/Currency attribute, else the store's.
+//
+// Elements of other namespaces (vendor extensions such as NCR's acs:) and ARTS elements Kelu
+// has no slot for are kept verbatim, as their markup, in the record's extensions.
 #include <string>
 #include <string_view>
 

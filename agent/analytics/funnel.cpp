@@ -206,6 +206,9 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
           using T = std::decay_t<decltype(p)>;
           if constexpr (std::is_same_v<T, core::pos_transaction>) {
             q->trace.add(e.source, e.seq);
+            // Parked or training-mode tickets were never sales: not a buyer, not an associate's.
+            if (p.kind == core::pos_transaction_kind::suspended || p.kind == core::pos_transaction_kind::training)
+              return;
             out.last_sale_by_terminal[p.terminal] = e.observed_at;
             if (!within(opening, e.observed_at)) ++f.outside_hours;
             const auto who = credited_associate(p);
@@ -242,6 +245,8 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
               case core::pos_transaction_kind::void_:
                 ++f.voids;
                 return;
+              case core::pos_transaction_kind::suspended:
+              case core::pos_transaction_kind::training: return;
             }
             products.add(p, is_return, who);
           } else if constexpr (std::is_same_v<T, core::pos_operator>) {

@@ -112,6 +112,9 @@ std::vector<shift> build_shifts(std::span<const core::event* const> events, cons
         p.on.push_back({opening_before(t), t, 1});
       }
     } else if (const auto* tx = std::get_if<core::pos_transaction>(&e.body)) {
+      // A parked or training-mode ticket is no sign of selling on the floor (as in the funnel).
+      if (tx->kind == core::pos_transaction_kind::suspended || tx->kind == core::pos_transaction_kind::training)
+        continue;
       const auto who = credited_associate(*tx);
       if (who.key.empty()) continue;
       auto& p = people[who.key];

@@ -83,6 +83,7 @@ json to_json(const pos_transaction& t) {
          {"tax_minor", t.tax_minor},     {"items", std::move(items)},
          {"tenders", std::move(tenders)}};
   put_salesperson(j, t.salesperson_id, t.salesperson_name);
+  if (!t.total_from.empty()) j["total_from"] = t.total_from;
   put_extra(j, t.extra);
   return j;
 }
@@ -138,6 +139,8 @@ pos_transaction_kind kind_from(const std::string& kind) {
   // "refund" is how schema version 1 of this payload spelled a return.
   if (kind == "return" || kind == "refund") return pos_transaction_kind::return_;
   if (kind == "void") return pos_transaction_kind::void_;
+  if (kind == "suspended") return pos_transaction_kind::suspended;
+  if (kind == "training") return pos_transaction_kind::training;
   throw std::invalid_argument("payload.kind: unknown \"" + kind + "\"");
 }
 
@@ -150,6 +153,7 @@ pos_transaction transaction_from_json(const json& j) {
   t.operator_name = opt_string(j, "operator_name");
   t.salesperson_id = opt_string(j, "salesperson_id");
   t.salesperson_name = opt_string(j, "salesperson_name");
+  t.total_from = opt_string(j, "total_from");
   t.kind = kind_from(j.at("kind").get<std::string>());
   t.currency = j.at("currency").get<std::string>();
   t.total_minor = j.at("total_minor").get<std::int64_t>();
@@ -243,6 +247,8 @@ std::string_view kind_name(pos_transaction_kind k) {
     case pos_transaction_kind::sale: return "sale";
     case pos_transaction_kind::return_: return "return";
     case pos_transaction_kind::void_: return "void";
+    case pos_transaction_kind::suspended: return "suspended";
+    case pos_transaction_kind::training: return "training";
   }
   return "sale";
 }

@@ -45,8 +45,10 @@ struct pos_tender {
 };
 
 // A return is its own transaction with negative or positive amounts as the till sent them;
-// a void is a transaction cancelled before completion (counted, never revenue).
-enum class pos_transaction_kind { sale, return_, void_ };
+// a void is a transaction cancelled before completion (counted, never revenue); a suspended
+// one was parked at the till (its completion, if any, is another transaction); a training
+// one was rung in the till's training mode. None of the last three is ever revenue.
+enum class pos_transaction_kind { sale, return_, void_, suspended, training };
 
 struct pos_transaction {
   std::string terminal;        // workstation / register id
@@ -63,6 +65,9 @@ struct pos_transaction {
   extensions extra;
   std::string salesperson_id;  // the sales associate of the whole transaction, when recorded apart
   std::string salesperson_name;
+  // How total_minor was obtained when the source gave no grand total: "net_plus_tax",
+  // "tenders" or "lines"; empty when it is the source's own total.
+  std::string total_from;
   bool operator==(const pos_transaction&) const = default;
 };
 

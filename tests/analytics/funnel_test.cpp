@@ -336,6 +336,33 @@ TEST(funnel_golden, returns_exceeding_sales_make_negative_net_sales) {
   EXPECT_EQ(products[1]["revenue_minor"], -3000);
 }
 
+// A ticket parked at the till or rung in training mode (POSLog's Suspended, TrainingModeFlag)
+// was never a sale: not revenue, not a buyer, not the associate's who rang it.
+TEST(funnel_golden, suspended_and_training_tickets_are_not_sales) {
+  auto g = golden_day::load("returns_exceed");
+  const auto before = report(g, g.analyse());
+  auto sale = std::find_if(g.events.begin(), g.events.end(), [](const core::event& e) {
+    const auto* t = std::get_if<core::pos_transaction>(&e.body);
+    return t && t->kind == core::pos_transaction_kind::sale;
+  });
+  ASSERT_NE(sale, g.events.end());
+  const auto original = *sale;  // a copy: push_back below moves the vector
+  for (const auto kind : {core::pos_transaction_kind::suspended, core::pos_transaction_kind::training}) {
+    auto e = original;
+    e.seq += 1000 + static_cast<std::int64_t>(kind);
+    auto& t = std::get<core::pos_transaction>(e.body);
+    t.kind = kind;
+    t.transaction_id += "-" + std::string(core::kind_name(kind));
+    t.operator_id = "T9";
+    g.events.push_back(std::move(e));
+  }
+  const auto after = report(g, g.analyse());
+  for (const char* key : {"transactions", "sales_minor", "net_sales_minor", "conversion", "voids"})
+    EXPECT_EQ(after["totals"][key], before["totals"][key]) << key;
+  for (const auto& a : after["associates"]) EXPECT_NE(a["operator_id"], "T9");
+  EXPECT_EQ(after["products"], before["products"]);
+}
+
 TEST(funnel_golden, signing_on_twice_is_one_shift) {
   const auto g = golden_day::load("double_signon");
   const auto r = report(g, g.analyse());

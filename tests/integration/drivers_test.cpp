@@ -101,8 +101,9 @@ TEST(pos_drivers, every_driver_from_config_alone_reaches_hq) {
   EXPECT_EQ(http_post(webhook_port, R"({"terminal":"W1","transaction_id":"1","total":"5.00"})"), 200);
   print(tap_port, slurp(data / "escpos/zh-gb18030/input.bin"));
 
-  // POSLog: 4 transactions and a sign-off; CSV: 2 good invoices; webhook 1; receipts 2.
-  const std::map<std::string, std::size_t> want{{"poslog", 5}, {"csv", 2}, {"webhook", 1}, {"escpos", 2}};
+  // POSLog: 5 transactions (one in training mode) and a sign-off; CSV: 2 good invoices; webhook 1;
+  // receipts 2.
+  const std::map<std::string, std::size_t> want{{"poslog", 6}, {"csv", 2}, {"webhook", 1}, {"escpos", 2}};
   const auto by_source = [](const std::vector<test::received>& msgs) {
     std::map<std::string, std::size_t> n;
     for (const auto& m : msgs)
@@ -133,7 +134,7 @@ TEST(pos_drivers, every_driver_from_config_alone_reaches_hq) {
       << json(health_of(hq.messages())).dump();
   const auto h = health_of(hq.messages());
   EXPECT_EQ(h.at("csv")["rejected"], 5);  // the five bad rows of tests/data/drivers/csv/bad-rows
-  EXPECT_EQ(h.at("poslog")["accepted"], 5);
+  EXPECT_EQ(h.at("poslog")["accepted"], 6);
   EXPECT_EQ(h.at("webhook")["driver"], "webhook");
   // wait_for_port's probe was a (empty) job too; the receipt job printed unchanged.
   const auto jobs = printer.jobs();
@@ -164,15 +165,16 @@ TEST(pos_drivers, kelu_ingest_prints_totals_and_a_second_run_stores_nothing) {
   // A dry run reports what the files hold and stores nothing.
   const auto [rc0, dry] = run("dry.json", "--dry-run");
   EXPECT_EQ(rc0, 1);
-  EXPECT_EQ(dry["new"], 9);
+  EXPECT_EQ(dry["new"], 10);
   EXPECT_FALSE(fs::exists(dir.file("kelu.db")));
   const auto [rc1, first] = run("first.json");
   EXPECT_EQ(rc1, 1);  // the JSON-lines file has two bad lines: reported, the rest stored
   EXPECT_EQ(first["files"], 2);
-  EXPECT_EQ(first["new"], 9);  // 5 POSLog records, 4 good JSON lines
+  EXPECT_EQ(first["new"], 10);  // 6 POSLog records, 4 good JSON lines
   EXPECT_EQ(first["sales"], 2);
   EXPECT_EQ(first["returns"], 2);
   EXPECT_EQ(first["voids"], 3);
+  EXPECT_EQ(first["training"], 1);
   EXPECT_EQ(first["sign_ons"], 1);
   EXPECT_EQ(first["sign_offs"], 1);
   EXPECT_EQ(first["revenue"]["CNY"]["sales"], "36.00");
@@ -181,7 +183,53 @@ TEST(pos_drivers, kelu_ingest_prints_totals_and_a_second_run_stores_nothing) {
   const auto [rc2, second] = run("second.json");
   EXPECT_EQ(rc2, 1);
   EXPECT_EQ(second["new"], 0);
-  EXPECT_EQ(second["duplicates"], 9);
+  EXPECT_EQ(second["duplicates"], 10);
+}
+
+// The technician's mapping check: per file, what was read, which rule gave each total, what
+// was read around, whether tenders match; nothing stored. Figures by hand in the cases' files.
+TEST(pos_drivers, kelu_ingest_dry_run_explains_each_file) {
+  test::temp_dir dir;
+  std::ofstream(dir.file("kelu.json")) << json{{"store", {{"tenant", "acme"}, {"id", "sh-001"}, {"time_zone", "Asia/Shanghai"}}},
+                                               {"storage", {{"path", dir.file("kelu.db")}}}}
+                                              .dump();
+  fs::create_directories(dir.file("export"));
+  fs::copy_file(data / "poslog/no-namespace/input.xml", dir.file("export/a-no-namespace.xml"));
+  fs::copy_file(data / "poslog/v6-namespace/input.xml", dir.file("export/b-v6.xml"));
+  const auto run = [&](const std::string& out, std::vector<std::string> flags) {
+    std::vector<std::string> args{KELU_BINARY, "ingest", "-c", dir.file("kelu.json"), "--dry-run"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.push_back(dir.file("export"));
+    test::process p(args, dir.file(out));
+    return WEXITSTATUS(p.wait(30s));
+  };
+  EXPECT_EQ(run("dry.json", {"--json"}), 1);  // one transaction of a-no-namespace.xml is malformed
+  EXPECT_FALSE(fs::exists(dir.file("kelu.db")));
+  const auto j = json::parse(slurp(dir.file("dry.json")));
+  EXPECT_EQ(j["dry_run"], true);
+  ASSERT_EQ(j["per_file"].size(), 2u);
+  const auto& a = j["per_file"][0]["summary"];
+  EXPECT_EQ(a["total_from"], json({{"as given", 2}, {"lines", 1}, {"net_plus_tax", 2}, {"tenders", 1}}));
+  EXPECT_EQ(a["tenders"]["mismatched"], 1);
+  EXPECT_EQ(a["tenders"]["examples"][0], "terminal T1 transaction 6: tenders 10.00 vs total 9.90 CNY");
+  EXPECT_EQ(a["warnings"].size(), 6u);
+  EXPECT_EQ(a["rejected"].size(), 1u);
+  EXPECT_EQ(a["revenue"]["CNY"]["sales"], "223.30");
+  EXPECT_EQ(a["revenue"]["USD"]["sales"], "20.00");  // never summed into the store's currency
+  const auto& b = j["per_file"][1]["summary"];
+  EXPECT_EQ(b["suspended"], 1);
+  EXPECT_EQ(b["training"], 1);
+  EXPECT_EQ(b["salespeople"], json::array({"S03", "S07"}));
+  EXPECT_EQ(j["transactions"], 11);  // both files together
+  // The text a technician reads names each file and says the same.
+  EXPECT_EQ(run("dry.txt", {}), 1);
+  const auto text = slurp(dir.file("dry.txt"));
+  for (const char* want : {"dry run: nothing was stored", "a-no-namespace.xml\n", "b-v6.xml\n", "== all 2 files",
+                           "totals:        2 as given, 1 lines + tax, 2 net + tax, 1 tenders",
+                           "tenders:       3 match the total, 1 do not, 2 sales/returns without tenders",
+                           "1 x Tender with an empty or absent Amount: tender skipped",
+                           "1 suspended, 1 training", "read:          6 records (dry run: none stored)"})
+    EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
 }
 
 // A technician backfills while the agent runs: the rows another process wrote reach HQ.
@@ -204,8 +252,8 @@ TEST(pos_drivers, kelu_ingest_beside_a_running_agent_reaches_hq) {
                         (data / "poslog/prefixed-return-void/input.xml").string()},
                        dir.file("ingest.log"));
   EXPECT_EQ(WEXITSTATUS(ingest.wait(30s)), 0) << slurp(dir.file("ingest.log"));
-  ASSERT_TRUE(hq.wait_until([](const auto& m) { return m.size() >= 5; }, 30s)) << slurp(dir.file("kelu.log"));
-  EXPECT_EQ(hq.messages().size(), 5u);
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return m.size() >= 6; }, 30s)) << slurp(dir.file("kelu.log"));
+  EXPECT_EQ(hq.messages().size(), 6u);
   EXPECT_EQ(agent.stop(SIGTERM, 15s), 0);
 }
 
