@@ -29,6 +29,10 @@ core::result<drivers::format_options> format_options_for(const config::config& c
   o.csv.operator_column = csv.columns.operator_id;
   o.csv.department_column = csv.columns.department;
   o.csv.salesperson_column = csv.columns.salesperson;
+  o.csv.total_column = csv.columns.total;
+  o.csv.payment_column = csv.columns.payment;
+  o.csv.return_flag_column = csv.columns.return_flag;
+  o.csv.encoding = csv.encoding;
   const auto& l = c.sources.escpos.layout;
   o.escpos = {l.preset,         l.encoding,        l.total_pattern,          l.item_pattern,
               l.items_end_pattern, l.tax_pattern,  l.time_pattern,           l.time_format,

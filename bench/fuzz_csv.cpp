@@ -1,4 +1,6 @@
-// Any bytes given as a CSV export, under two mappings (comma/point and semicolon/comma).
+// Any bytes given as a CSV export, under four mappings: comma/point, semicolon/comma, and the
+// Chinese back-office presets (a row per line item, a row per transaction) with encoding
+// detection.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -17,7 +19,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   european.time_format = "%d.%m.%Y %H:%M";
   european.amount_column = "amount";
   european.terminal_column = "terminal";
-  for (const auto* m : {&plain, &european}) {
+  kelu::drivers::csv_mapping zh_lines;
+  zh_lines.transaction_column = "单号";
+  zh_lines.time_column = "时间";
+  zh_lines.item_column = "商品编码";
+  zh_lines.quantity_column = "数量";
+  zh_lines.unit_price_column = "单价";
+  zh_lines.amount_column = "金额";
+  zh_lines.total_column = "实收";
+  zh_lines.payment_column = "支付方式";
+  zh_lines.return_flag_column = "退货";
+  zh_lines.salesperson_column = "导购";
+  kelu::drivers::csv_mapping zh_receipts = zh_lines;
+  zh_receipts.item_column.clear();
+  zh_receipts.description_column.clear();
+  zh_receipts.quantity_column.clear();
+  zh_receipts.unit_price_column.clear();
+  zh_receipts.amount_column.clear();
+  for (const auto* m : {&plain, &european, &zh_lines, &zh_receipts}) {
     auto r = kelu::drivers::parse_csv(text, *m, "EUR", zone);
     if (!r) {
       if (r.error_message().empty()) std::abort();

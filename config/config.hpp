@@ -87,6 +87,9 @@ struct csv_columns {
   std::string operator_id;
   std::string department;
   std::string salesperson;
+  std::string total;
+  std::string payment;
+  std::string return_flag;
 };
 
 struct csv_config : folder_source_config {
@@ -97,6 +100,9 @@ struct csv_config : folder_source_config {
   std::string currency;   // empty: the store's
   std::string terminal;
   std::string return_prefix;
+  std::string encoding;
+  std::string preset;      // applied by the loader; kept to show where the layout came from
+  std::string preset_dir;
   csv_columns columns;
 };
 

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "csv_preset.hpp"
 #include "key_def.hpp"
 #include "key_locator.hpp"
 
@@ -65,6 +66,9 @@ class loader {
       return out;
     }
     lines_ = detail::locate_keys(text_);
+    // Before the walk, so the preset's keys are checked like the file's own.
+    if (auto problem = apply_csv_preset(root, KELU_PRESET_DIR "/csv"))
+      out.errors.push_back({origin_, line_of("sources.csv.preset"), "sources.csv.preset", *problem});
     std::set<std::string> seen;
     walk(root, "", out, seen);
     for (const auto& k : detail::key_table())

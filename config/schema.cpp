@@ -1,5 +1,7 @@
 #include "schema.hpp"
 
+#include <iconv.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -155,6 +157,14 @@ std::optional<std::string> readable_file_or_empty(const std::string& s) {
 
 std::optional<std::string> non_empty(const std::string& s) {
   if (s.empty()) return "must not be empty";
+  return std::nullopt;
+}
+
+std::optional<std::string> known_text_encoding(const std::string& s) {
+  if (s == "auto") return std::nullopt;
+  const iconv_t cd = iconv_open("UTF-8", s.c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) return "\"" + s + "\" is neither auto nor an encoding iconv knows";
+  iconv_close(cd);
   return std::nullopt;
 }
 
@@ -384,6 +394,18 @@ std::vector<key_def> build_table() {
   csv(string_key<&C::sources, &sources_config::csv, &CS::return_prefix>(
       {"sources.csv.return_prefix", "Transaction ids starting with this are returns (e.g. \"C\"); empty: none"},
       string{}));
+  csv(string_key<&C::sources, &sources_config::csv, &CS::encoding>(
+      {"sources.csv.encoding",
+       "Text encoding of the export: auto (UTF-8 when it is valid UTF-8 or has a BOM, else GB18030, which reads GBK "
+       "and GB2312 too), or any name iconv knows (UTF-8, GB18030, GBK, BIG5, CP1252, ...)"},
+      string{"auto"}, known_text_encoding));
+  csv(string_key<&C::sources, &sources_config::csv, &CS::preset>(
+      {"sources.csv.preset",
+       "A back office's export layout: the name of a file in sources.csv.preset_dir (zh-lines, zh-receipts, "
+       "uci-online-retail, ...) or a path, holding sources.csv keys; keys set here win over the preset's"},
+      string{}));
+  csv(string_key<&C::sources, &sources_config::csv, &CS::preset_dir>(
+      {"sources.csv.preset_dir", "Where preset names are looked up"}, string{KELU_PRESET_DIR "/csv"}, non_empty));
   struct column {
     std::string CC::*member;
     const char* name;
@@ -393,7 +415,9 @@ std::vector<key_def> build_table() {
   // Member pointers vary at run time here, so these keys bind through a small lambda pair.
   for (const column& col : {column{&CC::transaction, "transaction", "transaction_id", "Header of the transaction (receipt, invoice) id column; rows sharing it form one transaction"},
                             column{&CC::time, "time", "time", "Header of the sale time column"},
-                            column{&CC::item, "item", "item_id", "Header of the item id (SKU, GTIN) column"},
+                            column{&CC::item, "item", "item_id",
+                                   "Header of the item id (SKU, GTIN) column; empty: one row per transaction, with no "
+                                   "line items (then columns.total is required)"},
                             column{&CC::description, "description", "description", "Header of the item description column; empty: none"},
                             column{&CC::quantity, "quantity", "quantity", "Header of the quantity column; empty: 1 per row"},
                             column{&CC::unit_price, "unit_price", "unit_price", "Header of the unit price column; empty: none"},
@@ -403,7 +427,13 @@ std::vector<key_def> build_table() {
                             column{&CC::department, "department", "", "Header of the department column; empty: none"},
                             column{&CC::salesperson, "salesperson", "",
                                    "Header of the sales associate (导购/营业员) column, per row: close rates credit the row's sale to "
-                                   "them rather than the cashier; empty: none"}}) {
+                                   "them rather than the cashier; empty: none"},
+                            column{&CC::total, "total", "",
+                                   "Header of the transaction's amount paid (实收), on its row or repeated on each line's row; "
+                                   "empty: the sum of the lines"},
+                            column{&CC::payment, "payment", "", "Header of the payment method (支付方式) column; empty: none"},
+                            column{&CC::return_flag, "return_flag", "",
+                                   "Header of a column marking returns (退货: 是/Y/1/true/退货/退); empty: none"}}) {
     key_def k;
     const std::string path = std::string("sources.csv.columns.") + col.name;
     k.info = {path, "string", json(std::string(col.def)).dump(), "", col.desc, reload::restart};

@@ -1,11 +1,17 @@
 #pragma once
-// POS sales exported as CSV (one row per line item), with the column mapping from config:
-// rows are grouped into transactions by the transaction column (rows of one transaction
-// need not be adjacent), a transaction whose id starts with `return_prefix` is a return
-// (the UCI Online Retail "C" invoices), and unmapped columns are kept verbatim per item.
-// RFC 4180 quoting, CRLF or LF, an optional UTF-8 BOM.
+// POS sales exported as CSV by a back office, with the column mapping from config (or a preset
+// of it, config/presets/csv/): one row per line item, rows grouped into transactions by the
+// transaction column (rows of one transaction need not be adjacent); or, with no item column,
+// one row per transaction. A transaction whose id starts with `return_prefix` or whose
+// return_flag cell says so (是/Y/1/true/退货/退) is a return. The total is the total column
+// (实收) when mapped, else the sum of the lines (total_from "lines"); the payment column gives
+// its tender. Unmapped columns are kept verbatim per item (per transaction without items).
+// RFC 4180 quoting, CRLF or LF; UTF-8 (with or without BOM) or GBK/GB18030, detected, or the
+// `encoding` given; numbers as exports write them (export_number.hpp: ¥, fullwidth digits,
+// thousands separators).
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/core/result.hpp"
 #include "agent/core/time_zone.hpp"
@@ -29,7 +35,11 @@ struct csv_mapping {
   std::string terminal_column;
   std::string operator_column;
   std::string department_column;
-  std::string salesperson_column;  // per row: the line's sales associate
+  std::string salesperson_column;  // per row: the line's sales associate (the transaction's without items)
+  std::string total_column;        // the transaction's amount paid (实收); empty: the sum of the lines
+  std::string payment_column;      // the payment method (支付方式), the tender of the total
+  std::string return_flag_column;  // a cell marking a return (退货)
+  std::string encoding = "auto";   // text_encoding.hpp
   std::string terminal = "csv";  // the terminal when there is no terminal column
   std::string return_prefix;     // e.g. "C"; empty: returns are recognised by a negative total only
 };
@@ -38,6 +48,16 @@ struct csv_mapping {
 // rejects its whole transaction, with an error naming the line and the column.
 core::result<file_records> parse_csv(std::string_view text, const csv_mapping& m, std::string_view default_currency,
                                      const core::time_zone& zone);
+
+// A sheet's rows, the header first, whatever file they came from (CSV, Excel).
+struct table_row {
+  std::size_t line = 0;  // 1-based, where the row starts in the file (the sheet's row number)
+  std::vector<std::string> cells;
+};
+
+// The mapping applied to rows already split: what parse_csv and parse_xlsx share.
+core::result<file_records> parse_table(std::vector<table_row> rows, const csv_mapping& m,
+                                       std::string_view default_currency, const core::time_zone& zone);
 
 // Parses `text` with a strptime-style `format` into a wall-clock time; used for receipts too.
 core::result<core::local_time> parse_wall_time(std::string_view text, const std::string& format);

@@ -28,6 +28,41 @@ TEST(config, minimal_file_gets_defaults_and_comments_are_accepted) {
   EXPECT_EQ(effective_client_id(r.value), "kelu-acme-sh-001");
 }
 
+// A back office's layout is a preset file; the store's own keys win, key by key and column by
+// column. The presets shipped in config/presets/csv/ load without an error.
+TEST(config, a_csv_preset_fills_what_the_file_does_not_set) {
+  const std::string dir = KELU_SOURCE_DIR "/config/presets/csv";
+  const auto r = load_text(R"({"store": {"tenant": "acme", "id": "sh-001"},
+    "sources": {"csv": {"enabled": true, "folder": "/tmp/x", "preset": "zh-lines", "preset_dir": ")" + dir + R"(",
+                        "encoding": "GBK", "columns": {"salesperson": "营业员"}}}})",
+                           "kelu.json");
+  ASSERT_TRUE(r.ok()) << r.errors.front().to_string();
+  const auto& csv = r.value.sources.csv;
+  EXPECT_EQ(csv.columns.transaction, "单号");  // the preset's
+  EXPECT_EQ(csv.columns.total, "实收");
+  EXPECT_EQ(csv.columns.return_flag, "退货");
+  EXPECT_EQ(csv.columns.salesperson, "营业员");  // the file's own
+  EXPECT_EQ(csv.encoding, "GBK");
+  EXPECT_EQ(csv.preset, "zh-lines");
+  for (const char* name : {"zh-receipts", "uci-online-retail"}) {
+    const auto other = load_text(R"({"store": {"tenant": "acme", "id": "sh-001"},
+      "sources": {"csv": {"preset": ")" + std::string(name) + R"(", "preset_dir": ")" + dir + R"("}}})",
+                                 "kelu.json");
+    EXPECT_TRUE(other.ok()) << name << ": " << other.errors.front().to_string();
+  }
+  const auto missing = load_text(R"({"store": {"tenant": "acme", "id": "sh-001"},
+    "sources": {"csv": {"preset": "no-such-back-office", "preset_dir": ")" + dir + R"("}}})",
+                                 "kelu.json");
+  const auto* e = find(missing, "sources.csv.preset");
+  ASSERT_NE(e, nullptr);
+  EXPECT_NE(e->message.find("no-such-back-office.json"), std::string::npos) << e->message;
+  EXPECT_EQ(e->line, 2);
+  const auto encoding = load_text(R"({"store": {"tenant": "acme", "id": "sh-001"},
+    "sources": {"csv": {"encoding": "KLINGON-8"}}})",
+                                  "kelu.json");
+  ASSERT_NE(find(encoding, "sources.csv.encoding"), nullptr);
+}
+
 TEST(config, every_error_is_reported_with_line_and_key_path) {
   const auto r = load_file(data_dir + "many_errors.jsonc");
   ASSERT_FALSE(r.ok());
