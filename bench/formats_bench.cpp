@@ -4,6 +4,9 @@
 // Prints a Markdown table; numbers go to docs/BENCHMARKS.md with the machine they ran on.
 //
 //   formats_bench [transactions=20000]
+#include <iconv.h>
+#include <zlib.h>
+
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -86,6 +89,78 @@ std::string csv(int n) {
   return s;
 }
 
+// A Chinese back office's sales detail (the zh-lines preset's headers), ￥ amounts, 实收 and
+// 支付方式 on each row: as UTF-8 text, then as GB18030 bytes and as an Excel sheet.
+std::string zh_lines_utf8(int n) {
+  std::string s = "单号,时间,收银员,导购,商品编码,商品名称,数量,单价,金额,实收,支付方式,退货\n";
+  for (int t = 0; t < n; ++t)
+    for (const auto& i : items)
+      s += "XS" + std::to_string(t) + ",2026-11-27 18:00:00,王芳,李强," + i.id + ",\"" + i.name + "\"," + i.qty +
+           ",￥" + i.price + ",￥" + i.amount + ",￥" + total + ",微信支付,否\n";
+  return s;
+}
+
+std::string gb18030(const std::string& utf8) {
+  const iconv_t cd = iconv_open("GB18030", "UTF-8");
+  if (cd == reinterpret_cast<iconv_t>(-1)) std::abort();
+  std::string in = utf8, out(utf8.size() * 2, '\0');
+  char* src = in.data();
+  char* dst = out.data();
+  std::size_t src_left = in.size(), dst_left = out.size();
+  if (iconv(cd, &src, &src_left, &dst, &dst_left) == static_cast<std::size_t>(-1)) std::abort();
+  iconv_close(cd);
+  out.resize(out.size() - dst_left);
+  return out;
+}
+
+void put_le(std::string& s, std::uint32_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) s += static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+// A ZIP of stored members (what the reader must also accept; deflate would time zlib, not us).
+std::string stored_zip(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::string out, dir;
+  for (const auto& [name, data] : files) {
+    const auto crc = static_cast<std::uint32_t>(
+        crc32(0, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+    const auto offset = static_cast<std::uint32_t>(out.size());
+    const auto size = static_cast<std::uint32_t>(data.size());
+    const auto name_len = static_cast<std::uint32_t>(name.size());
+    put_le(out, 0x04034b50, 4), put_le(out, 20, 2), put_le(out, 0, 2), put_le(out, 0, 2), put_le(out, 0, 4);
+    put_le(out, crc, 4), put_le(out, size, 4), put_le(out, size, 4), put_le(out, name_len, 2), put_le(out, 0, 2);
+    out += name + data;
+    put_le(dir, 0x02014b50, 4), put_le(dir, 20, 2), put_le(dir, 20, 2), put_le(dir, 0, 2), put_le(dir, 0, 2);
+    put_le(dir, 0, 4), put_le(dir, crc, 4), put_le(dir, size, 4), put_le(dir, size, 4), put_le(dir, name_len, 2);
+    put_le(dir, 0, 2), put_le(dir, 0, 2), put_le(dir, 0, 2), put_le(dir, 0, 2), put_le(dir, 0, 4);
+    put_le(dir, offset, 4);
+    dir += name;
+  }
+  const auto dir_offset = static_cast<std::uint32_t>(out.size());
+  out += dir;
+  put_le(out, 0x06054b50, 4), put_le(out, 0, 2), put_le(out, 0, 2);
+  put_le(out, static_cast<std::uint32_t>(files.size()), 2), put_le(out, static_cast<std::uint32_t>(files.size()), 2);
+  put_le(out, static_cast<std::uint32_t>(dir.size()), 4), put_le(out, dir_offset, 4), put_le(out, 0, 2);
+  return out;
+}
+
+std::string zh_lines_xlsx(int n) {
+  const auto str = [](const std::string& v) { return "<c t=\"inlineStr\"><is><t>" + v + "</t></is></c>"; };
+  const auto num = [](const std::string& v) { return "<c><v>" + v + "</v></c>"; };
+  std::string sheet = R"(<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row>)";
+  for (const char* h : {"单号", "时间", "收银员", "导购", "商品编码", "商品名称", "数量", "单价", "金额", "实收", "支付方式", "退货"})
+    sheet += str(h);
+  sheet += "</row>";
+  for (int t = 0; t < n; ++t)
+    for (const auto& i : items)
+      sheet += "<row>" + str("XS" + std::to_string(t)) + "<c s=\"1\"><v>46353.75</v></c>" + str("王芳") + str("李强") +
+               num(i.id) + str(i.name) + num(i.qty) + num(i.price) + num(i.amount) + num(total) + str("微信支付") +
+               str("否") + "</row>";
+  sheet += "</sheetData></worksheet>";
+  const std::string styles = R"(<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">)"
+                             R"(<cellXfs><xf numFmtId="0"/><xf numFmtId="22"/></cellXfs></styleSheet>)";
+  return stored_zip({{"xl/styles.xml", styles}, {"xl/worksheets/sheet1.xml", sheet}});
+}
+
 std::string escpos(int n) {
   using namespace std::string_literals;  // the commands hold NUL bytes: no C strings here
   std::string s;
@@ -166,17 +241,33 @@ int main(int argc, char** argv) {
   std::printf("transactions: %d per format, 3 line items each; commit in chunks of 500, synchronous=FULL\n\n", n);
   std::printf("| format | input MB | parse only, tx/s | parse + commit, tx/s | raw SQLite insert, tx/s (limit) | vs limit |\n");
   std::printf("|---|---|---|---|---|---|\n");
+  auto zh = o;  // the zh-lines preset's mapping (config/presets/csv/zh-lines.json)
+  zh.csv.transaction_column = "单号";
+  zh.csv.time_column = "时间";
+  zh.csv.operator_column = "收银员";
+  zh.csv.salesperson_column = "导购";
+  zh.csv.item_column = "商品编码";
+  zh.csv.description_column = "商品名称";
+  zh.csv.quantity_column = "数量";
+  zh.csv.unit_price_column = "单价";
+  zh.csv.amount_column = "金额";
+  zh.csv.total_column = "实收";
+  zh.csv.payment_column = "支付方式";
+  zh.csv.return_flag_column = "退货";
   const struct {
     const char* label;
     drivers::pos_format format;
     std::string input;
-  } rows[] = {{"poslog", drivers::pos_format::poslog, poslog(n)},
-              {"poslog 6 (no namespace prefix, derived total)", drivers::pos_format::poslog, poslog_v6(n)},
-              {"csv", drivers::pos_format::csv, csv(n)},
-              {"escpos", drivers::pos_format::escpos, escpos(n)},
-              {"jsonl", drivers::pos_format::jsonl, jsonl(n)}};
+    const drivers::format_options& options;
+  } rows[] = {{"poslog", drivers::pos_format::poslog, poslog(n), o},
+              {"poslog 6 (no namespace prefix, derived total)", drivers::pos_format::poslog, poslog_v6(n), o},
+              {"csv", drivers::pos_format::csv, csv(n), o},
+              {"csv, Chinese back office, GB18030 detected", drivers::pos_format::csv, gb18030(zh_lines_utf8(n)), zh},
+              {"xlsx, Chinese back office", drivers::pos_format::csv, zh_lines_xlsx(n), zh},
+              {"escpos", drivers::pos_format::escpos, escpos(n), o},
+              {"jsonl", drivers::pos_format::jsonl, jsonl(n), o}};
   for (const auto& row : rows) {
-    const auto r = run(row.format, row.input, o, true);
+    const auto r = run(row.format, row.input, row.options, true);
     const double records = static_cast<double>(r.records);
     std::printf("| %s | %.1f | %.0f | %.0f | %.0f | %.2f |\n", row.label, static_cast<double>(r.bytes) / 1e6,
                 records / r.parse_s, records / r.total_s, records / r.raw_s, r.raw_s / r.total_s);

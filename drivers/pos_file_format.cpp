@@ -2,6 +2,7 @@
 
 #include "pos_json_line.hpp"
 #include "poslog_parser.hpp"
+#include "xlsx_reader.hpp"
 
 namespace kelu::drivers {
 
@@ -46,6 +47,16 @@ core::result<file_records> parse_escpos_file(std::string_view bytes, const forma
   return out;
 }
 
+// The csv format is any back-office table: an Excel workbook (a ZIP, whatever the file is
+// called) or delimited text.
+core::result<file_records> parse_export(std::string_view bytes, const format_options& o) {
+  const auto& zone = o.csv_zone ? *o.csv_zone : o.zone;
+  if (!looks_like_zip(bytes)) return parse_csv(bytes, o.csv, o.default_currency, zone);
+  auto rows = read_xlsx(bytes, o.csv.time_format);
+  if (!rows) return core::error{rows.error_message()};
+  return parse_table(std::move(*rows), o.csv, o.default_currency, zone);
+}
+
 }  // namespace
 
 std::optional<pos_format> format_from_name(std::string_view n) {
@@ -72,7 +83,7 @@ std::optional<pos_format> format_from_path(std::string_view path) {
   std::string ext(path.substr(dot + 1));
   for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   if (ext == "xml") return pos_format::poslog;
-  if (ext == "csv") return pos_format::csv;
+  if (ext == "csv" || ext == "txt" || ext == "xlsx") return pos_format::csv;
   if (ext == "bin" || ext == "prn" || ext == "escpos") return pos_format::escpos;
   if (ext == "jsonl" || ext == "ndjson") return pos_format::jsonl;
   return std::nullopt;
@@ -81,7 +92,7 @@ std::optional<pos_format> format_from_path(std::string_view path) {
 core::result<file_records> parse_file(pos_format f, std::string_view bytes, const format_options& o) {
   switch (f) {
     case pos_format::poslog: return parse_poslog(bytes, {o.default_currency, &o.zone});
-    case pos_format::csv: return parse_csv(bytes, o.csv, o.default_currency, o.csv_zone ? *o.csv_zone : o.zone);
+    case pos_format::csv: return parse_export(bytes, o);
     case pos_format::escpos: return parse_escpos_file(bytes, o);
     case pos_format::jsonl: return parse_jsonl(bytes, o);
   }

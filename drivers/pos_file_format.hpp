@@ -17,7 +17,8 @@ enum class pos_format { poslog, csv, escpos, jsonl };
 
 std::optional<pos_format> format_from_name(std::string_view name);  // "poslog", "csv", "escpos", "jsonl"
 std::string_view format_name(pos_format f);
-// By file extension: .xml poslog, .csv csv, .bin/.prn escpos, .jsonl/.ndjson jsonl.
+// By file extension: .xml poslog, .csv/.txt/.xlsx csv (a back-office table; an .xlsx is
+// recognised by its content), .bin/.prn escpos, .jsonl/.ndjson jsonl.
 std::optional<pos_format> format_from_path(std::string_view path);
 
 struct format_options {
