@@ -15,6 +15,7 @@
 
 #include "drivers/pos_file_format.hpp"
 #include "raw_sqlite.hpp"
+#include "zh_lines_mapping.hpp"
 #include "sync/event_store.hpp"
 #include "sync/outbox.hpp"
 
@@ -241,19 +242,8 @@ int main(int argc, char** argv) {
   std::printf("transactions: %d per format, 3 line items each; commit in chunks of 500, synchronous=FULL\n\n", n);
   std::printf("| format | input MB | parse only, tx/s | parse + commit, tx/s | raw SQLite insert, tx/s (limit) | vs limit |\n");
   std::printf("|---|---|---|---|---|---|\n");
-  auto zh = o;  // the zh-lines preset's mapping (config/presets/csv/zh-lines.json)
-  zh.csv.transaction_column = "单号";
-  zh.csv.time_column = "时间";
-  zh.csv.operator_column = "收银员";
-  zh.csv.salesperson_column = "导购";
-  zh.csv.item_column = "商品编码";
-  zh.csv.description_column = "商品名称";
-  zh.csv.quantity_column = "数量";
-  zh.csv.unit_price_column = "单价";
-  zh.csv.amount_column = "金额";
-  zh.csv.total_column = "实收";
-  zh.csv.payment_column = "支付方式";
-  zh.csv.return_flag_column = "退货";
+  auto zh = o;
+  zh.csv = bench::zh_lines_mapping();
   const struct {
     const char* label;
     drivers::pos_format format;

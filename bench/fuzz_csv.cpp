@@ -7,6 +7,7 @@
 
 #include "drivers/csv_parser.hpp"
 #include "fuzz_records.hpp"
+#include "zh_lines_mapping.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -19,17 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   european.time_format = "%d.%m.%Y %H:%M";
   european.amount_column = "amount";
   european.terminal_column = "terminal";
-  kelu::drivers::csv_mapping zh_lines;
-  zh_lines.transaction_column = "单号";
-  zh_lines.time_column = "时间";
-  zh_lines.item_column = "商品编码";
-  zh_lines.quantity_column = "数量";
-  zh_lines.unit_price_column = "单价";
-  zh_lines.amount_column = "金额";
-  zh_lines.total_column = "实收";
-  zh_lines.payment_column = "支付方式";
-  zh_lines.return_flag_column = "退货";
-  zh_lines.salesperson_column = "导购";
+  auto zh_lines = kelu::bench::zh_lines_mapping();
   kelu::drivers::csv_mapping zh_receipts = zh_lines;
   zh_receipts.item_column.clear();
   zh_receipts.description_column.clear();

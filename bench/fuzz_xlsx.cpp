@@ -6,6 +6,7 @@
 
 #include "drivers/xlsx_reader.hpp"
 #include "fuzz_records.hpp"
+#include "zh_lines_mapping.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
@@ -15,16 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (rows.error_message().empty()) std::abort();
     return 0;
   }
-  kelu::drivers::csv_mapping m;
-  m.transaction_column = "单号";
-  m.time_column = "时间";
-  m.item_column = "商品编码";
-  m.quantity_column = "数量";
-  m.unit_price_column = "单价";
-  m.amount_column = "金额";
-  m.total_column = "实收";
-  m.payment_column = "支付方式";
-  m.return_flag_column = "退货";
+  const auto m = kelu::bench::zh_lines_mapping();
   auto r = kelu::drivers::parse_table(std::move(*rows), m, "CNY", zone);
   if (r) kelu::bench::check_records(*r, zone);
   return 0;

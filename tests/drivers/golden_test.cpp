@@ -17,7 +17,8 @@
 #include <sstream>
 
 #include "agent/ingest_summary.hpp"
-#include "config/csv_preset.hpp"
+#include "agent/pos_sources.hpp"
+#include "config/loader.hpp"
 #include "drivers/pos_file_format.hpp"
 #include "support/files.hpp"
 
@@ -49,37 +50,21 @@ format_options options_from(const fs::path& file) {
   if (j.contains("zone")) o.zone = core::time_zone::load(j["zone"].get<std::string>()).value();
   o.default_currency = j.value("currency", o.default_currency);
   if (j.contains("csv")) {
-    // A preset merges under the case's own keys, as the config loader does (config/csv_preset.hpp).
-    json root{{"sources", {{"csv", j["csv"]}}}};
-    const auto problem = config::apply_csv_preset(root, std::string(KELU_SOURCE_DIR) + "/config/presets/csv");
-    EXPECT_FALSE(problem) << *problem;
-    const auto& c = root["sources"]["csv"];
-    auto& m = o.csv;
-    m.delimiter = c.value("delimiter", std::string(1, m.delimiter)).front();
-    m.decimal_separator = c.value("decimal_separator", std::string(1, m.decimal_separator)).front();
-    m.time_format = c.value("time_format", m.time_format);
-    m.return_prefix = c.value("return_prefix", m.return_prefix);
-    m.terminal = c.value("terminal", m.terminal);
-    m.encoding = c.value("encoding", m.encoding);
-    for (auto [key, field] : std::initializer_list<std::pair<const char*, std::string*>>{
-             {"transaction", &m.transaction_column}, {"time", &m.time_column},
-             {"item", &m.item_column},               {"description", &m.description_column},
-             {"quantity", &m.quantity_column},       {"unit_price", &m.unit_price_column},
-             {"amount", &m.amount_column},           {"terminal_column", &m.terminal_column},
-             {"operator", &m.operator_column},       {"department", &m.department_column},
-             {"salesperson", &m.salesperson_column}, {"total", &m.total_column},
-             {"payment", &m.payment_column},         {"return_flag", &m.return_flag_column}})
-      if (c.contains(key)) *field = c[key].get<std::string>();
-    if (c.contains("columns"))  // the config's own shape, as presets write it
-      for (auto [key, field] : std::initializer_list<std::pair<const char*, std::string*>>{
-               {"transaction", &m.transaction_column}, {"time", &m.time_column},
-               {"item", &m.item_column},               {"description", &m.description_column},
-               {"quantity", &m.quantity_column},       {"unit_price", &m.unit_price_column},
-               {"amount", &m.amount_column},           {"terminal", &m.terminal_column},
-               {"operator", &m.operator_column},       {"department", &m.department_column},
-               {"salesperson", &m.salesperson_column}, {"total", &m.total_column},
-               {"payment", &m.payment_column},         {"return_flag", &m.return_flag_column}})
-        if (c["columns"].contains(key)) *field = c["columns"][key].get<std::string>();
+    // The case's sources.csv section goes through the real config loader (keys, presets,
+    // validation) and the agent's mapping of it, as a store's kelu.json would.
+    json section = j["csv"];
+    if (!section.contains("preset_dir")) section["preset_dir"] = std::string(KELU_SOURCE_DIR) + "/config/presets/csv";
+    const json cfg{{"store", {{"tenant", "t"}, {"id", "s"}, {"time_zone", j.value("zone", "UTC")},
+                              {"currency", o.default_currency}}},
+                   {"sources", {{"csv", section}}}};
+    const auto loaded = config::load_text(cfg.dump(), (file.parent_path().filename() / "options.json").string());
+    for (const auto& e : loaded.errors) ADD_FAILURE() << e.to_string();
+    auto mapped = format_options_for(loaded.value, o.zone);
+    EXPECT_TRUE(mapped) << mapped.error_message();
+    if (mapped) {
+      o.csv = mapped->csv;
+      o.csv_zone = mapped->csv_zone;
+    }
   }
   if (j.contains("escpos")) {
     const auto& e = j["escpos"];

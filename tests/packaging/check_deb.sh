@@ -47,6 +47,12 @@ drwxr-xr-x root/root ./usr/share/doc
 drwxr-xr-x root/root ./usr/share/doc/kelu
 -rw-r--r-- root/root ./usr/share/doc/kelu/README.md
 -rw-r--r-- root/root ./usr/share/doc/kelu/install.md
+drwxr-xr-x root/root ./usr/share/kelu
+drwxr-xr-x root/root ./usr/share/kelu/presets
+drwxr-xr-x root/root ./usr/share/kelu/presets/csv
+-rw-r--r-- root/root ./usr/share/kelu/presets/csv/uci-online-retail.json
+-rw-r--r-- root/root ./usr/share/kelu/presets/csv/zh-lines.json
+-rw-r--r-- root/root ./usr/share/kelu/presets/csv/zh-receipts.json
 drwxr-xr-x root/root ./var
 drwxr-xr-x root/root ./var/lib
 drwxr-xr-x root/root ./var/lib/kelu
@@ -74,5 +80,10 @@ LC_ALL=C readelf -S "$binary" | grep -q '\.symtab' && fail "usr/bin/kelu is not 
 "${run[@]}" "$binary" --version | grep -q "$version" || fail "kelu --version does not say $version"
 "${run[@]}" "$binary" config validate "$work/root/etc/kelu/kelu.json" >/dev/null ||
   fail "kelu config validate rejects the shipped /etc/kelu/kelu.json"
+# Every shipped CSV preset loads under this binary's key table.
+for preset in "$work"/root/usr/share/kelu/presets/csv/*.json; do
+  printf '{"store":{"tenant":"t","id":"s"},"sources":{"csv":{"preset":"%s"}}}' "$preset" >"$work/preset.json"
+  "${run[@]}" "$binary" config validate "$work/preset.json" >/dev/null || fail "the preset $(basename "$preset") does not load"
+done
 echo "check_deb: $(basename "$deb"): $(stat -c %s "$deb") bytes; usr/bin/kelu $(stat -c %s "$binary") bytes stripped;" \
      "Depends: $depends"
