@@ -190,7 +190,10 @@ drop_folder_source::outcome drop_folder_source::process(const fs::path& file) {
   }
   // What was read around (an empty tender, a line without an amount) is no reason to reject
   // the file; the log says how much, `kelu ingest --dry-run` says it in full.
-  for (const auto& [what, n] : parsed->warnings) log_->info("{}: {}: {} x {}", options_.source_id, name, n, what);
+  for (const auto& [what, n] : parsed->warnings) {
+    log_->info("{}: {}: {} x {}", options_.source_id, name, n, what);
+    health_.read_around(n);
+  }
   if (parsed->errors.empty()) {
     log_->info("{}: {}: {} new, {} duplicate, {} ignored; moved to done/", options_.source_id, name, stored, duplicates,
                parsed->ignored);

@@ -31,6 +31,11 @@ class health_recorder {
     h_.last_error = why;
     h_.last_error_at = now;
   }
+  // Parts of stored records the parser read around (file_records::warnings).
+  void read_around(std::int64_t count) {
+    std::lock_guard lock(m_);
+    h_.read_around += count;
+  }
   // A failure that is not the input's fault (storage busy, printer unreachable).
   void failed(const std::string& why, core::utc_time now) {
     std::lock_guard lock(m_);

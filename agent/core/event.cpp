@@ -106,6 +106,7 @@ json to_json(const agent_health& h) {
   for (const auto& s : h.sources) {
     json j{{"source", s.source},         {"driver", s.driver},         {"accepted", s.accepted},
            {"duplicates", s.duplicates}, {"rejected", s.rejected}, {"last_error", s.last_error}};
+    if (s.read_around > 0) j["read_around"] = s.read_around;
     put_opt_time(j, "last_event_at", s.last_event_at);
     put_opt_time(j, "last_error_at", s.last_error_at);
     sources.push_back(std::move(j));
@@ -218,6 +219,7 @@ agent_health health_from_json(const json& j) {
       sh.accepted = s.at("accepted").get<std::int64_t>();
       sh.duplicates = s.at("duplicates").get<std::int64_t>();
       sh.rejected = s.at("rejected").get<std::int64_t>();
+      sh.read_around = s.value("read_around", std::int64_t{0});  // absent from older agents and when 0
       sh.last_error = s.at("last_error").get<std::string>();
       sh.last_event_at = get_opt_time(s, "last_event_at");
       sh.last_error_at = get_opt_time(s, "last_error_at");

@@ -95,6 +95,9 @@ struct source_health {
   std::optional<utc_time> last_event_at;  // receive time of the last accepted record
   std::string last_error;
   std::optional<utc_time> last_error_at;
+  // Parts of stored records read around (an empty tender amount, a line without an amount):
+  // kept records, but a mapping or a till worth a look. Last, so positional initialisers stay.
+  std::int64_t read_around = 0;
   bool operator==(const source_health&) const = default;
 };
 

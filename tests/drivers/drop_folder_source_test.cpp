@@ -106,6 +106,21 @@ TEST_F(folder_fixture, a_bad_file_is_rejected_with_its_reason_and_the_rest_of_th
   EXPECT_EQ(source->health().rejected, 2);  // the broken file, and one transaction
 }
 
+// What the parser read around is no reason to reject a file, and the source's health counts it
+// for HQ: a GBK receipt list whose encoding was detected and one row without a payment amount.
+TEST_F(folder_fixture, what_was_read_around_is_stored_and_counted_in_health) {
+  fs::create_directories(inbox);
+  // GB18030 bytes of "transaction_id,time,item_id,description,quantity,unit_price\n1,...,茶,1,1.00"
+  write(inbox / "a.csv", "transaction_id,time,item_id,description,quantity,unit_price\n"
+                         "1,2026-11-27 10:00:00,SKU1,\xB2\xE8,1,1.00\n");
+  source = make(committer);
+  ASSERT_TRUE(source->start());
+  ASSERT_TRUE(test::eventually([&] { return fs::exists(inbox / "done" / "a.csv"); }));
+  EXPECT_EQ(stored(), 1);
+  EXPECT_EQ(source->health().read_around, 1);  // "file read as GB18030"
+  EXPECT_EQ(source->health().rejected, 0);
+}
+
 TEST_F(folder_fixture, a_restart_in_the_middle_of_a_file_stores_every_transaction_once) {
   fs::create_directories(inbox);
   write(inbox / "day.csv", csv_file(1, 50));

@@ -97,13 +97,14 @@ TEST(pos_drivers, every_driver_from_config_alone_reaches_hq) {
   ASSERT_TRUE(test::wait_for_port(tap_port, 10s));
 
   fs::copy_file(data / "poslog/prefixed-return-void/input.xml", dir.file("poslog/shift.xml"));
+  fs::copy_file(data / "poslog/v6-namespace/input.xml", dir.file("poslog/v6.xml"));
   fs::copy_file(data / "csv/bad-rows/input.csv", dir.file("csv/export.csv"));
   EXPECT_EQ(http_post(webhook_port, R"({"terminal":"W1","transaction_id":"1","total":"5.00"})"), 200);
   print(tap_port, slurp(data / "escpos/zh-gb18030/input.bin"));
 
-  // POSLog: 5 transactions (one in training mode) and a sign-off; CSV: 2 good invoices; webhook 1;
-  // receipts 2.
-  const std::map<std::string, std::size_t> want{{"poslog", 6}, {"csv", 2}, {"webhook", 1}, {"escpos", 2}};
+  // POSLog: 5 transactions (one in training mode) and a sign-off, and the POSLog 6 file's 5
+  // transactions and a sign-on; CSV: 2 good invoices; webhook 1; receipts 2.
+  const std::map<std::string, std::size_t> want{{"poslog", 12}, {"csv", 2}, {"webhook", 1}, {"escpos", 2}};
   const auto by_source = [](const std::vector<test::received>& msgs) {
     std::map<std::string, std::size_t> n;
     for (const auto& m : msgs)
@@ -128,13 +129,16 @@ TEST(pos_drivers, every_driver_from_config_alone_reaches_hq) {
   ASSERT_TRUE(hq.wait_until(
       [&](const auto& m) {
         auto h = health_of(m);
-        return h.size() == 4 && h["escpos"]["accepted"] == 2 && h["csv"]["accepted"] == 2;
+        return h.size() == 4 && h["escpos"]["accepted"] == 2 && h["csv"]["accepted"] == 2 &&
+               h["poslog"]["accepted"] == 12 && h["poslog"].value("read_around", 0) == 3;
       },
       15s))
       << json(health_of(hq.messages())).dump();
   const auto h = health_of(hq.messages());
   EXPECT_EQ(h.at("csv")["rejected"], 5);  // the five bad rows of tests/data/drivers/csv/bad-rows
-  EXPECT_EQ(h.at("poslog")["accepted"], 6);
+  EXPECT_EQ(h.at("poslog")["accepted"], 12);
+  EXPECT_EQ(h.at("poslog")["read_around"], 3);  // the POSLog 6 file's currencies, read from the amounts
+  EXPECT_FALSE(h.at("csv").contains("read_around"));
   EXPECT_EQ(h.at("webhook")["driver"], "webhook");
   // wait_for_port's probe was a (empty) job too; the receipt job printed unchanged.
   const auto jobs = printer.jobs();
