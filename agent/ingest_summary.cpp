@@ -15,19 +15,6 @@ struct overloaded : F... {
 template <class... F>
 overloaded(F...) -> overloaded<F...>;
 
-std::string decimal(std::int64_t minor, const std::string& currency) {
-  const int digits = core::minor_digits(currency);
-  std::int64_t scale = 1;
-  for (int i = 0; i < digits; ++i) scale *= 10;
-  const bool negative = minor < 0;
-  const auto abs = negative ? -static_cast<unsigned long long>(minor) : static_cast<unsigned long long>(minor);
-  std::string out = std::to_string(abs / static_cast<unsigned long long>(scale));
-  if (digits > 0) {
-    auto frac = std::to_string(abs % static_cast<unsigned long long>(scale));
-    out += "." + std::string(static_cast<std::size_t>(digits) - frac.size(), '0') + frac;
-  }
-  return (negative ? "-" : "") + out;
-}
 
 }  // namespace
 
@@ -46,7 +33,7 @@ void ingest_summary::check_tenders(const core::pos_transaction& t) {
   ++tenders_.mismatched;
   if (tenders_.examples.size() < 5)
     tenders_.examples.push_back("terminal " + t.terminal + " transaction " + t.transaction_id + ": tenders " +
-                                decimal(paid, t.currency) + " vs total " + decimal(t.total_minor, t.currency) + " " +
+                                core::format_minor(paid, t.currency) + " vs total " + core::format_minor(t.total_minor, t.currency) + " " +
                                 t.currency);
 }
 
@@ -104,10 +91,10 @@ void ingest_summary::add_warnings(const std::map<std::string, std::int64_t>& war
 nlohmann::json ingest_summary::to_json() const {
   nlohmann::json revenue = nlohmann::json::object();
   for (const auto& [cur, m] : revenue_)
-    revenue[cur] = {{"sales", decimal(m.sales, cur)},
-                    {"returns", decimal(m.returns, cur)},
-                    {"net", decimal(m.sales + m.returns, cur)},
-                    {"tax", decimal(m.tax, cur)}};
+    revenue[cur] = {{"sales", core::format_minor(m.sales, cur)},
+                    {"returns", core::format_minor(m.returns, cur)},
+                    {"net", core::format_minor(m.sales + m.returns, cur)},
+                    {"tax", core::format_minor(m.tax, cur)}};
   nlohmann::json rejected = nlohmann::json::array();
   for (const auto& [file, why] : rejected_) rejected.push_back({{"file", file}, {"reason", why}});
   return {{"files", files_},
@@ -163,8 +150,8 @@ std::string ingest_summary::to_text() const {
     << tenders_.without_tenders << " sales/returns without tenders\n";
   for (const auto& ex : tenders_.examples) o << "  " << ex << "\n";
   for (const auto& [cur, m] : revenue_)
-    o << "revenue " << cur << ":   sales " << decimal(m.sales, cur) << ", returns " << decimal(m.returns, cur)
-      << ", net " << decimal(m.sales + m.returns, cur) << " (tax " << decimal(m.tax, cur) << ")\n";
+    o << "revenue " << cur << ":   sales " << core::format_minor(m.sales, cur) << ", returns " << core::format_minor(m.returns, cur)
+      << ", net " << core::format_minor(m.sales + m.returns, cur) << " (tax " << core::format_minor(m.tax, cur) << ")\n";
   o << "operators:     " << list(operators_) << "\n"
     << "salespeople:   " << list(salespeople_) << "\n"
     << "workstations:  " << list(workstations_) << "\n"

@@ -19,7 +19,6 @@ namespace {
 // RFC 4180: quoted fields may hold delimiters, doubled quotes and line breaks. Errors name
 // the line where the broken field started.
 core::result<std::vector<table_row>> split_rows(std::string_view text, char delim) {
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   std::vector<table_row> rows;
   table_row current;
   std::string cell;

@@ -110,6 +110,14 @@ class table_reader {
     if (!v) throw bad_row{where(rw, c) + ": " + v.error_message()};
     return *v;
   }
+  // The columns no key maps, by header, verbatim: the item's extensions (the transaction's
+  // when rows carry no items).
+  core::extensions unmapped(const table_row& rw) const {
+    nlohmann::json extra = nlohmann::json::object();
+    for (std::size_t i = 0; i < header_.size() && i < rw.cells.size(); ++i)
+      if (!cols_.is_mapped[i]) extra[trim(header_[i])] = rw.cells[i];
+    return extra.empty() ? core::extensions{} : extra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
   pending& start(const table_row& rw, const std::string& id);
   void read_row(pending& p, const table_row& rw);
   void read_item(core::pos_transaction& t, const table_row& rw);
@@ -163,10 +171,7 @@ void table_reader::read_item(core::pos_transaction& t, const table_row& rw) {
     item.quantity_milli = -std::abs(item.quantity_milli);
     item.amount_minor = -std::abs(item.amount_minor);
   }
-  nlohmann::json extra = nlohmann::json::object();
-  for (std::size_t i = 0; i < header_.size() && i < rw.cells.size(); ++i)
-    if (!cols_.is_mapped[i]) extra[trim(header_[i])] = rw.cells[i];
-  if (!extra.empty()) item.extra = extra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  item.extra = unmapped(rw);
   if (__builtin_add_overflow(t.total_minor, item.amount_minor, &t.total_minor))
     throw bad_row{"line " + std::to_string(rw.line) + ": the transaction total is out of range"};
   t.items.push_back(std::move(item));
@@ -195,10 +200,7 @@ void table_reader::read_row(pending& p, const table_row& rw) {
     read_item(t, rw);
   } else {
     t.salesperson_id = cell(rw, c_salesperson);
-    nlohmann::json extra = nlohmann::json::object();
-    for (std::size_t i = 0; i < header_.size() && i < rw.cells.size(); ++i)
-      if (!cols_.is_mapped[i]) extra[trim(header_[i])] = rw.cells[i];
-    if (!extra.empty()) t.extra = extra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    t.extra = unmapped(rw);
   }
 }
 

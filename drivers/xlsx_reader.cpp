@@ -43,13 +43,13 @@ core::result<pugi::xml_document> load(const zip_archive& z, const std::string& n
   return doc;
 }
 
-// The first sheet's part name, through the workbook's relationships.
-std::string first_sheet(const zip_archive& z) {
+// The first sheet's part name, through the workbook's relationships; `workbook` is
+// xl/workbook.xml (empty when the archive has none).
+std::string first_sheet(const zip_archive& z, const pugi::xml_document& workbook) {
   const std::string fallback = "xl/worksheets/sheet1.xml";
-  auto wb = load(z, "xl/workbook.xml");
   auto rels = load(z, "xl/_rels/workbook.xml.rels");
-  if (!wb || !rels) return fallback;
-  const auto sheet = child(child(wb->document_element(), "sheets"), "sheet");
+  if (!workbook.document_element() || !rels) return fallback;
+  const auto sheet = child(child(workbook.document_element(), "sheets"), "sheet");
   std::string id;
   for (auto a : sheet.attributes())
     if (std::string_view n = a.name(); n.ends_with(":id")) id = a.value();
@@ -179,17 +179,17 @@ core::result<std::vector<table_row>> read_xlsx(std::string_view bytes, const std
   auto z = zip_archive::open(bytes);
   if (!z) return core::error{"not an .xlsx workbook: " + z.error_message()};
   sheet_context ctx{{}, date_styles(*z), false, time_format};
-  if (auto wb = load(*z, "xl/workbook.xml")) {
-    const auto pr = child(wb->document_element(), "workbookPr");
-    ctx.date1904 = pr.attribute("date1904").as_bool();
-  }
+  auto loaded = load(*z, "xl/workbook.xml");  // read once: the date system and the first sheet
+  const pugi::xml_document none;
+  const auto& workbook = loaded ? *loaded : none;
+  ctx.date1904 = child(workbook.document_element(), "workbookPr").attribute("date1904").as_bool();
   if (z->contains("xl/sharedStrings.xml")) {
     auto strings = load(*z, "xl/sharedStrings.xml");
     if (!strings) return core::error{strings.error_message()};
     for (auto si : strings->document_element().children())
       if (si.type() == pugi::node_element) ctx.shared.push_back(text_of(si));
   }
-  const auto part = first_sheet(*z);
+  const auto part = first_sheet(*z, workbook);
   auto sheet = load(*z, part);
   if (!sheet) return core::error{sheet.error_message()};
   std::vector<table_row> rows;
