@@ -31,6 +31,7 @@
 #include "technician_view.hpp"
 #include "dashboard_view.hpp"
 #include "qr_command.hpp"
+#include "counter_sources.hpp"
 #include "pos_sources.hpp"
 #include "sync/aggregate_store.hpp"
 #include "sync/command_handler.hpp"
@@ -189,6 +190,8 @@ core::status agent::start() {
   auto cameras = make_camera_sources(io_.get_executor(), *committer_, clock_, cfg_, zone_, log_);
   if (!cameras) return core::error{cameras.error_message()};
   for (auto& cam : *cameras) sources_.push_back(std::move(cam));
+  for (auto& counter : make_counter_sources(io_.get_executor(), *committer_, clock_, cfg_, zone_, log_))
+    sources_.push_back(std::move(counter));
   for (auto& src : sources_)
     if (auto st = src->start(); !st) return st;
   if (cfg_.dashboard.enabled) start_dashboard();

@@ -17,7 +17,7 @@ using namespace std::chrono;
 // The kinds of raw events the funnel reads by the time they happened; camera gaps, stored when
 // they end, are read by overlap.
 const std::vector<std::string> day_types{"pos.transaction", "pos.operator", "traffic.line_cross",
-                                         "traffic.zone_dwell", "traffic.occupancy"};
+                                         "traffic.zone_dwell", "traffic.occupancy", "traffic.count"};
 const std::vector<std::string> counted_types = [] {
   auto v = day_types;
   v.push_back("camera.gap");

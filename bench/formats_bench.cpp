@@ -14,6 +14,9 @@
 #include <vector>
 
 #include "drivers/pos_file_format.hpp"
+#include "drivers/counters/counter_emitter.hpp"
+#include "drivers/counters/dahua_counting.hpp"
+#include "drivers/counters/hikvision_counting.hpp"
 #include "raw_sqlite.hpp"
 #include "zh_lines_mapping.hpp"
 #include "sync/event_store.hpp"
@@ -233,6 +236,72 @@ result run(drivers::pos_format f, const std::string& input, const drivers::forma
   return r;
 }
 
+// People counters: n pushes of one quarter each (Hikvision), or n readings of running totals
+// (Dahua getSummary), parsed, turned into traffic.count events and committed like the tills'.
+std::vector<std::string> hikvision_pushes(int n) {
+  std::vector<std::string> out;
+  const auto start = core::from_unix_ms(1'795'000'000'000);
+  for (int k = 0; k < n; ++k) {
+    const auto from = start + std::chrono::minutes{15} * k;
+    out.push_back(R"(<?xml version="1.0" encoding="UTF-8"?>
+<EventNotificationAlert version="2.0" xmlns="http://www.isapi.org/ver20/XMLSchema">
+<ipAddress>192.168.1.64</ipAddress><macAddress>bc:ad:28:4f:11:02</macAddress><channelID>1</channelID>
+<dateTime>)" + core::format_iso8601(from + std::chrono::minutes{15}) + R"(</dateTime><eventType>PeopleCounting</eventType>
+<eventState>active</eventState><peopleCounting><statisticalMethods>timeRange</statisticalMethods>
+<TimeRange><startTime>)" + core::format_iso8601(from) + "</startTime><endTime>" +
+                  core::format_iso8601(from + std::chrono::minutes{15}) + R"(</endTime></TimeRange>
+<enter>)" + std::to_string(k % 17) + "</enter><exit>" + std::to_string(k % 13) +
+                  "</exit><pass>40</pass></peopleCounting><isDataRetransmission>false</isDataRetransmission>\n"
+                  "</EventNotificationAlert>\n");
+  }
+  return out;
+}
+
+std::vector<std::string> dahua_readings(int n) {
+  std::vector<std::string> out;
+  for (int k = 0; k < n; ++k)
+    out.push_back("summary.Channel=0\nsummary.EnteredSubtotal.Hour=3\nsummary.EnteredSubtotal.Today=41\n"
+                  "summary.EnteredSubtotal.Total=" + std::to_string(5000 + 3 * k) +
+                  "\nsummary.ExitedSubtotal.Hour=2\nsummary.ExitedSubtotal.Today=37\nsummary.ExitedSubtotal.Total=" +
+                  std::to_string(4900 + 2 * k) + "\nsummary.RuleName=NumberStat\nsummary.UTC=1764583200\n");
+  return out;
+}
+
+template <class Parse>
+result run_counter(const std::vector<std::string>& bodies, Parse parse, bool full_sync) {
+  result r;
+  for (const auto& b : bodies) r.bytes += b.size();
+  const auto base = core::from_unix_ms(1'795'000'000'000);
+  auto t0 = clk::now();
+  for (std::size_t k = 0; k < bodies.size(); ++k)
+    if (!parse(bodies[k], base + std::chrono::minutes{1} * static_cast<int>(k))) std::abort();
+  r.parse_s = std::chrono::duration<double>(clk::now() - t0).count();
+
+  auto db = sync::database::open({bench::fresh_db("counters.db").string(), full_sync}).value();
+  sync::outbox out{*db};
+  sync::event_store store{*db, out, sync::topics("bench", "s1")};
+  drivers::counter_emitter emitter({"s1", "door", "main", ""});
+  std::vector<core::event> copies, batch;
+  t0 = clk::now();
+  for (std::size_t k = 0; k < bodies.size(); ++k) {
+    const auto now = base + std::chrono::minutes{1} * static_cast<int>(k);
+    auto taken = emitter.take(parse(bodies[k], now).value(), now);
+    for (auto& e : taken.events) batch.push_back(std::move(e));
+    if (batch.size() == 500) {
+      if (!store.append(batch, now)) std::abort();
+      copies.insert(copies.end(), batch.begin(), batch.end());  // outside the clock below
+      batch.clear();
+    }
+  }
+  if (!batch.empty() && !store.append(batch, base)) std::abort();
+  r.total_s = std::chrono::duration<double>(clk::now() - t0).count();
+  copies.insert(copies.end(), batch.begin(), batch.end());
+  r.records = copies.size();
+  if (store.count() != static_cast<std::int64_t>(r.records) || r.records == 0) std::abort();
+  r.raw_s = bench::raw_sqlite_seconds(std::move(copies), full_sync);
+  return r;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -260,6 +329,22 @@ int main(int argc, char** argv) {
     const auto r = run(row.format, row.input, row.options, true);
     const double records = static_cast<double>(r.records);
     std::printf("| %s | %.1f | %.0f | %.0f | %.0f | %.2f |\n", row.label, static_cast<double>(r.bytes) / 1e6,
+                records / r.parse_s, records / r.total_s, records / r.raw_s, r.raw_s / r.total_s);
+  }
+  const auto hik = [&](const std::string& body, core::utc_time) { return drivers::parse_hikvision_alert(body, o.zone); };
+  const auto dahua = [](const std::string& body, core::utc_time at) -> core::result<std::vector<drivers::counter_reading>> {
+    auto r = drivers::parse_dahua_summary(body, at);
+    if (!r) return core::error{r.error_message()};
+    return std::vector{*r};
+  };
+  const struct {
+    const char* label;
+    result r;
+  } counters[] = {{"hikvision push, one quarter each (periods/s)", run_counter(hikvision_pushes(n), hik, true)},
+                  {"dahua getSummary readings → periods (periods/s)", run_counter(dahua_readings(n), dahua, true)}};
+  for (const auto& [label, r] : counters) {
+    const double records = static_cast<double>(r.records);
+    std::printf("| %s | %.1f | %.0f | %.0f | %.0f | %.2f |\n", label, static_cast<double>(r.bytes) / 1e6,
                 records / r.parse_s, records / r.total_s, records / r.raw_s, r.raw_s / r.total_s);
   }
   std::filesystem::remove_all(std::filesystem::temp_directory_path() / ("kelu-bench-" + std::to_string(::getpid())));

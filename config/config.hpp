@@ -149,12 +149,39 @@ struct escpos_config {
   escpos_layout_config layout;
 };
 
+// The HTTP receiver people counters push to (counters[] whose vendor pushes: Hikvision).
+struct counter_push_config {
+  std::string listen;
+  std::int64_t port = 0;
+  std::int64_t max_body_bytes = 0;
+  std::int64_t timeout_s = 0;
+};
+
 struct sources_config {
   pos_tcp_config pos_tcp;
   poslog_config poslog;
   csv_config csv;
   webhook_config webhook;
   escpos_config escpos;
+  counter_push_config counter_push;
+};
+
+// A people counter already installed (config `counters[]`): its counts become traffic.count
+// events of source "counter-{id}", its line plays a camera line's part in the funnel.
+struct counter_config {
+  std::string id;
+  std::string vendor;   // "hikvision" (pushes) | "dahua" | "axis" (polled)
+  std::string url;      // polled vendors: the device's base URL, http://host[:port]
+  std::string channel;  // the device's channel or counter to take ("" takes any)
+  std::string line;     // the line name its events carry
+  std::string role;     // "entrance" | "passby" | "staff"
+  std::string auth;     // pushing devices: "digest" | "basic" | "token" | "none"
+  std::string username;
+  std::string password;
+  std::string token;
+  std::int64_t interval_s = 0;  // polled vendors: seconds between readings
+  std::int64_t timeout_s = 0;   // polled vendors: deadline of one reading
+  bool operator==(const counter_config&) const = default;
 };
 
 // Pixels of the camera's frame: x right, y down, from the top-left corner.
@@ -275,6 +302,7 @@ struct config {
   mqtt_config mqtt;
   sources_config sources;
   std::vector<camera_config> cameras;
+  std::vector<counter_config> counters;
   analytics_config analytics;
   std::vector<alert_rule_config> alerts;
   notify_config notify;

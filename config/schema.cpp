@@ -11,6 +11,7 @@
 
 #include "alert_schema.hpp"
 #include "camera_schema.hpp"
+#include "counter_schema.hpp"
 #include "key_def.hpp"
 #include "weekly_ranges.hpp"
 
@@ -240,6 +241,19 @@ key_def cameras_key() {
                                                  {"polygon", {{100, 350}, {300, 350}, {300, 550}, {100, 550}}},
                                                  {"staff_only", false}}})}};
   k.sample_note = detail::camera_sample_note(examples);
+  return k;
+}
+
+// People counters already installed: elements declared in counter_schema.cpp.
+key_def counters_key() {
+  key_def k;
+  k.info = {"counters", "array of counters", "[]", "0..32 elements",
+            "People counters already on the ceiling (Hikvision, Dahua, AXIS People Counter): their in/out counts "
+            "feed the funnel like a door camera's, and the periods they did not report count against coverage",
+            reload::restart};
+  k.set = [](config& c, const json& v) { return detail::parse_counters(v, c.counters); };
+  k.get = [](const config& c) { return detail::counters_to_json(c.counters); };
+  k.sample_note = detail::counter_sample_note();
   return k;
 }
 
@@ -528,7 +542,23 @@ std::vector<key_def> build_table() {
   e(string_key<&C::sources, &sources_config::escpos, &E::layout, &L::terminal>(
       {"sources.escpos.terminal", "Terminal id of the till behind this printer"}, string{"printer"}, non_empty));
 
+  using P = counter_push_config;
+  const auto cp = [&](key_def k) { t.push_back(std::move(k)); };
+  cp(string_key<&C::sources, &sources_config::counter_push, &P::listen>(
+      {"sources.counter_push.listen", "Address the people-counter receiver listens on (when a counter pushes)"},
+      string{"0.0.0.0"}, non_empty));
+  cp(int_key<&C::sources, &sources_config::counter_push, &P::port>(
+      {"sources.counter_push.port", "HTTP port pushing counters are pointed at (http://box:port/counters/{id}); 0 "
+                                    "picks a free one"},
+      9752, 0, 65535));
+  cp(int_key<&C::sources, &sources_config::counter_push, &P::max_body_bytes>(
+      {"sources.counter_push.max_body_bytes", "Larger pushes get 413 (Hikvision may attach a picture; it is dropped)"},
+      4 << 20, 1024, 64 << 20));
+  cp(int_key<&C::sources, &sources_config::counter_push, &P::timeout_s>(
+      {"sources.counter_push.timeout_s", "Deadline to read a push or write the answer"}, 15, 1, 600));
+
   t.push_back(cameras_key());
+  t.push_back(counters_key());
   t.push_back(alerts_key());
 
   for (auto& k : std::vector<key_def>{
@@ -678,6 +708,10 @@ std::vector<cross_error> cross_check(const config& c) {
     out.push_back({"sources.escpos.serial_printer_device", "is required with sources.escpos.serial_device"});
   if (c.sources.poslog.enabled && c.sources.csv.enabled && c.sources.poslog.folder == c.sources.csv.folder)
     out.push_back({"sources.csv.folder", "is the same folder as sources.poslog.folder; each format needs its own"});
+  for (std::size_t i = 0; i < c.counters.size(); ++i)
+    for (const auto& cam : c.cameras)
+      if (cam.id == c.counters[i].id)
+        out.push_back({"counters[" + std::to_string(i) + "].id", "\"" + cam.id + "\" is also a camera's id"});
   if (c.storage.max_batch_events > c.storage.max_pending_events)
     out.push_back({"storage.max_batch_events", "is larger than storage.max_pending_events"});
   return out;
@@ -689,6 +723,7 @@ std::vector<key_info> keys() {
   std::vector<key_info> out;
   for (const auto& k : detail::key_table()) out.push_back(k.info);
   for (auto& k : detail::camera_keys()) out.push_back(std::move(k));
+  for (auto& k : detail::counter_keys()) out.push_back(std::move(k));
   for (auto& k : detail::alert_keys()) out.push_back(std::move(k));
   return out;
 }

@@ -2,6 +2,7 @@
 
 #include "agent/core/money.hpp"
 #include "associates.hpp"
+#include "counter_periods.hpp"
 #include "products.hpp"
 #include "rates.hpp"
 #include "staff_crossings.hpp"
@@ -143,10 +144,10 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
       clipped.to = std::min(g->to, out.end);
       out.gaps.push_back(clipped);
       gaps_by_camera[g->camera].push_back({clipped.from, clipped.to, 1});
-      if (door_cameras.count(g->camera)) door_gaps.push_back({clipped.from, clipped.to, 1});
     }
   if (running) {
-    // The agent was not running: nothing was seen, whatever the cameras could report.
+    // The agent was not running: no camera saw anything. A counter keeps counting and may send
+    // those periods later, so its own reports say what it covered.
     auto cursor = out.start;
     std::vector<utc_interval> down;
     for (const auto& r : unite(*running)) {
@@ -156,12 +157,23 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
     if (cursor < out.until) down.push_back({cursor, out.until, 1});
     for (const auto& i : down) {
       if (i.to <= i.from) continue;
-      door_gaps.push_back(i);
-      for (const auto& camera : door_cameras) gaps_by_camera[camera].push_back(i);
+      for (const auto& camera : door_cameras)
+        if (!rules.counters.count(camera)) gaps_by_camera[camera].push_back(i);
     }
   }
+  // A counter saw the time its reports cover; the rest of the day so far is its gap.
+  for (auto& [counter, gaps] : counter_gaps(sorted, rules.counters, out.start, out.until)) {
+    if (!door_cameras.count(counter)) continue;
+    for (const auto& g : gaps) {
+      gaps_by_camera[counter].push_back(g);
+      if (g.to < out.until) out.gaps.push_back({counter, g.from, g.to, "not reported"});
+    }
+  }
+  for (auto& [camera, gaps] : gaps_by_camera) {
+    gaps = unite(std::move(gaps));
+    if (door_cameras.count(camera)) door_gaps.insert(door_gaps.end(), gaps.begin(), gaps.end());
+  }
   door_gaps = unite(std::move(door_gaps));
-  for (auto& [camera, gaps] : gaps_by_camera) gaps = unite(std::move(gaps));
 
   out.shifts = build_shifts(sorted, rules, opening, out.start, out.until);
   std::vector<utc_interval> staffed;
@@ -196,6 +208,49 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
   const staff_tracks staff_seen(sorted, rules);
   std::vector<counted_crossing> door;  // counted entries and exits, for the sign-on correction
   out.attribution = "cashier";
+  // A counter's period, shared among the quarters it overlaps. Its occupancy is known only at
+  // the end of each period, so its peak is the highest end-of-period level.
+  const auto add_counts = [&](const core::traffic_count& p, line_role role) {
+    const auto quarter_at = [&](const share& s) -> bucket* {
+      return s.bucket < out.quarters.size() ? &out.quarters[s.bucket] : nullptr;
+    };
+    const auto add = [&](std::int64_t n, const auto& apply) {
+      for (const auto& s : spread(n, p.start, p.end, out.start, quarter))
+        if (auto* b = quarter_at(s)) apply(*b, s.count);
+    };
+    if (role == line_role::passby) {
+      add(p.in + p.out + p.pass, [&](bucket& b, std::int64_t n) {
+        b.store.passersby += n;
+        b.cameras[p.sensor].passersby += n;
+      });
+      return;
+    }
+    if (role == line_role::staff) {
+      add(p.in, [&](bucket& b, std::int64_t n) {
+        b.store.staff.line += n;
+        b.cameras[p.sensor].staff.line += n;
+      });
+      return;
+    }
+    add(p.pass, [&](bucket& b, std::int64_t n) {
+      b.store.passersby += n;
+      b.cameras[p.sensor].passersby += n;
+    });
+    for (const bool in : {true, false})
+      add(in ? p.in : p.out, [&](bucket& b, std::int64_t n) {
+        (in ? b.store.entries : b.store.exits) += n;
+        (in ? b.cameras[p.sensor].entries : b.cameras[p.sensor].exits) += n;
+        // One crossing each, at the later of the period's and the quarter's start, for the sign-on correction.
+        for (std::int64_t k = 0; k < n; ++k) door.push_back({std::max(p.start, b.start), &b, p.sensor, in});
+      });
+    auto& in_counter = inside[p.sensor];
+    in_counter = std::max<std::int64_t>(0, in_counter + p.in - p.out);
+    store_inside = std::max<std::int64_t>(0, store_inside + p.in - p.out);
+    if (auto* last = quarter_of(std::max(p.start, p.end - std::chrono::milliseconds{1}))) {
+      peak(last->cameras[p.sensor], in_counter);
+      peak(last->store, store_inside);
+    }
+  };
   for (const auto* ev : sorted) {
     const auto& e = *ev;
     bucket* q = quarter_of(e.observed_at);
@@ -294,6 +349,11 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
               ++f.engaged;
               ++q->cameras[p.camera].engaged;
             }
+          } else if constexpr (std::is_same_v<T, core::traffic_count>) {
+            const auto role = rules.role_of(p.sensor, p.line);
+            if (role == line_role::internal) return;
+            q->trace.add(e.source, e.seq);
+            add_counts(p, role);
           } else if constexpr (std::is_same_v<T, core::traffic_occupancy>) {
             q->trace.add(e.source, e.seq);
             for (const auto& zc : p.zones) peak(q->zones[p.camera + "/" + zc.zone], zc.people);
@@ -305,6 +365,8 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
   }
 
   out.occupancy_now = store_inside;
+  // A counter's period adds its crossings at the quarters' starts, after events of earlier times.
+  std::stable_sort(door.begin(), door.end(), [](const counted_crossing& a, const counted_crossing& b) { return a.at < b.at; });
   if (rules.staff_sign_on_entries) take_out_signed_on_staff(out.shifts, door, out.until);
 
   // A gap is behind the coverage of every quarter it touches.

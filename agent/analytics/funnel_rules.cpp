@@ -26,6 +26,7 @@ std::string funnel_rules::version() const {
   for (const auto& [key, role] : line_roles)
     text += "|l:" + key.first + "/" + key.second + "=" + std::to_string(static_cast<int>(role));
   for (const auto& [camera, zone] : staff_zones) text += "|s:" + camera + "/" + zone;
+  for (const auto& counter : counters) text += "|c:" + counter;
   return config::hash_text(text).substr(0, 12);
 }
 
@@ -47,6 +48,12 @@ core::result<funnel_rules> rules_for(const config::config& c) {
                                                               : line_role::entrance;
     for (const auto& z : cam.zones)
       if (z.staff_only) r.staff_zones.insert({cam.id, z.name});
+  }
+  for (const auto& counter : c.counters) {
+    r.counters.insert(counter.id);
+    r.line_roles[{counter.id, counter.line}] = counter.role == "passby" ? line_role::passby
+                                               : counter.role == "staff" ? line_role::staff
+                                                                         : line_role::entrance;
   }
   r.coverage_floor_pct = c.analytics.coverage_floor_pct;
   r.low_close_ratio_pct = c.analytics.low_close_ratio_pct;

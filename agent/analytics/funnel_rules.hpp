@@ -23,6 +23,7 @@ struct funnel_rules {
   std::int64_t default_engaged_dwell_ms = 30000;
   std::map<std::pair<std::string, std::string>, line_role> line_roles;  // (camera, line); absent: entrance
   std::set<std::pair<std::string, std::string>> staff_zones;           // (camera, zone): staff_only zones
+  std::set<std::string> counters;  // people counters (config counters[]): their coverage is what they reported
   bool staff_sign_on_entries = true;
   std::int64_t coverage_floor_pct = 90;  // an hour seen less is left out of rates (rates.hpp)
   std::int64_t low_close_ratio_pct = 70;

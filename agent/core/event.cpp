@@ -265,7 +265,8 @@ std::string_view type_name(const payload& p) {
                                [](const traffic_zone_dwell&) { return std::string_view{"traffic.zone_dwell"}; },
                                [](const traffic_occupancy&) { return std::string_view{"traffic.occupancy"}; },
                                [](const heatmap_tile&) { return std::string_view{"heatmap.tile"}; },
-                               [](const camera_gap&) { return std::string_view{"camera.gap"}; }},
+                               [](const camera_gap&) { return std::string_view{"camera.gap"}; },
+                               [](const traffic_count&) { return std::string_view{"traffic.count"}; }},
                     p);
 }
 
@@ -282,6 +283,12 @@ std::string dedupe_key(const event& e) {
                  // emits it again is a duplicate.
                  [&](const heatmap_tile& h) {
                    return "heatmap:" + length_prefixed({e.store, h.camera, h.period, format_iso8601(h.start)});
+                 },
+                 // A counter's period is counted once, however often the device resends it
+                 // (Hikvision's isDataRetransmission, a poll repeated after a restart).
+                 [&](const traffic_count& c) {
+                   return "count:" + length_prefixed({e.store, c.sensor, c.line, format_iso8601(c.start),
+                                                      format_iso8601(c.end)});
                  },
                  [](const auto&) { return std::string{}; }},
       e.body);
@@ -359,6 +366,8 @@ result<event> decode(std::string_view text) {
       e.body = detail::heatmap_tile_from_json(j.at("payload"));
     else if (type == "camera.gap")
       e.body = detail::camera_gap_from_json(j.at("payload"));
+    else if (type == "traffic.count")
+      e.body = detail::traffic_count_from_json(j.at("payload"));
     else
       return error{"type: unknown event type \"" + type + "\""};
     return e;

@@ -129,7 +129,7 @@ struct agent_health {
 
 // Closed set: adding a kind means every std::visit over `payload` fails to compile until handled.
 using payload = std::variant<pos_transaction, pos_operator, agent_health, traffic_line_cross, traffic_zone_dwell,
-                             traffic_occupancy, heatmap_tile, camera_gap>;
+                             traffic_occupancy, heatmap_tile, camera_gap, traffic_count>;
 
 struct event {
   std::string id;      // random 128-bit hex, for references from reports and alerts
@@ -144,7 +144,7 @@ struct event {
 };
 
 // "pos.transaction", "pos.operator", "agent.health", "traffic.line_cross", "traffic.zone_dwell",
-// "traffic.occupancy", "heatmap.tile", "camera.gap".
+// "traffic.occupancy", "heatmap.tile", "camera.gap", "traffic.count".
 std::string_view type_name(const payload& p);
 std::string_view kind_name(pos_transaction_kind k);
 std::string_view direction_name(crossing_direction d);

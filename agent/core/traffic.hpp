@@ -70,6 +70,24 @@ struct camera_gap {
   bool operator==(const camera_gap&) const = default;
 };
 
+// A people counter already on the ceiling (Hikvision, Dahua, Axis) counted `in` and `out`
+// crossings of its line over [start, end). The envelope's observed_at is `start`. The sensor
+// plays a camera's part in the funnel: its line has a role (config: counters[].role), and the
+// periods it reported are the time it saw; time it did not report is a gap in its coverage.
+struct traffic_count {
+  std::string sensor;  // the configured counter id
+  std::string line;    // the counter's line (config: counters[].line)
+  utc_time start{};
+  utc_time end{};
+  std::int64_t in = 0;
+  std::int64_t out = 0;
+  std::int64_t pass = 0;  // walked past the door without entering, where the device counts it
+  // "period": the device's own counts for the interval; "cumulative": the difference of two
+  // readings of its running totals (the device counts, Kelu subtracts).
+  std::string basis = "period";
+  bool operator==(const traffic_count&) const = default;
+};
+
 // One camera's figures in agent.health.
 struct camera_health {
   std::string camera;

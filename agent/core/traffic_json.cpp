@@ -113,6 +113,28 @@ camera_gap camera_gap_from_json(const json& j) {
   return {j.at("camera").get<std::string>(), time_at(j, "from"), time_at(j, "to"), j.at("reason").get<std::string>()};
 }
 
+json to_json(const traffic_count& p) {
+  return {{"sensor", p.sensor}, {"line", p.line}, {"start", format_iso8601(p.start)}, {"end", format_iso8601(p.end)},
+          {"in", p.in},         {"out", p.out},   {"pass", p.pass}, {"basis", p.basis}};
+}
+
+traffic_count traffic_count_from_json(const json& j) {
+  traffic_count p;
+  p.sensor = j.at("sensor").get<std::string>();
+  p.line = j.at("line").get<std::string>();
+  p.start = time_at(j, "start");
+  p.end = time_at(j, "end");
+  p.in = j.at("in").get<std::int64_t>();
+  p.out = j.at("out").get<std::int64_t>();
+  p.pass = j.value("pass", std::int64_t{0});
+  p.basis = j.at("basis").get<std::string>();
+  if (p.basis != "period" && p.basis != "cumulative")
+    throw std::invalid_argument("payload.basis: unknown \"" + p.basis + "\"");
+  if (p.end <= p.start) throw std::invalid_argument("payload.end: not after start");
+  if (p.in < 0 || p.out < 0 || p.pass < 0) throw std::invalid_argument("payload.in/out/pass: negative count");
+  return p;
+}
+
 camera_health camera_health_from_json(const json& j) {
   camera_health p;
   p.camera = j.at("camera").get<std::string>();

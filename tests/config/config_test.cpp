@@ -151,7 +151,8 @@ TEST(config, every_key_has_type_default_and_range) {
     }
     static const std::set<std::string> required{"store.tenant",    "store.id",      "cameras[].id",
                                                 "cameras[].url",   "alerts[].name", "alerts[].metric",
-                                                "alerts[].op",     "alerts[].threshold"};
+                                                "alerts[].op",     "alerts[].threshold", "counters[].id",
+                                                "counters[].vendor"};
     EXPECT_EQ(k.default_json.empty(), required.count(k.path) == 1) << k.path;
   }
 }
@@ -247,6 +248,65 @@ TEST(config_cameras, errors_name_the_camera_and_the_key_inside_it) {
     EXPECT_NE(r.errors[0].message.find(b.words), std::string::npos) << r.errors[0].to_string();
     EXPECT_EQ(r.errors[0].line, 2) << "the line of \"cameras\"";
   }
+}
+
+std::string with_counters(const std::string& counters) {
+  return R"({"store": {"tenant": "acme", "id": "s1"},
+  "counters": )" + counters + "}";
+}
+
+TEST(config_counters, a_pushing_and_a_polled_counter_load_with_defaults) {
+  const auto r = load_text(with_counters(R"([
+      {"id": "door", "vendor": "hikvision", "username": "hik", "password": "pa55-word", "channel": "1"},
+      {"id": "side", "vendor": "dahua", "url": "http://192.168.1.108", "role": "passby", "interval_s": 30}])"),
+                           "c.json");
+  ASSERT_TRUE(r.ok()) << r.errors.front().to_string();
+  ASSERT_EQ(r.value.counters.size(), 2u);
+  EXPECT_EQ(r.value.counters[0].auth, "digest");
+  EXPECT_EQ(r.value.counters[0].line, "door");
+  EXPECT_EQ(r.value.counters[0].role, "entrance");
+  EXPECT_EQ(r.value.counters[1].interval_s, 30);
+  EXPECT_EQ(r.value.counters[1].timeout_s, 5);
+  EXPECT_EQ(r.value.sources.counter_push.port, 9752);
+  auto other = r.value;
+  other.counters[1].role = "entrance";
+  EXPECT_EQ(diff(r.value, other), (std::vector<std::string>{"counters"}));
+}
+
+TEST(config_counters, errors_name_the_counter_and_the_key_inside_it) {
+  struct bad {
+    const char* counters;
+    const char* key;
+    const char* words;
+  };
+  for (const auto& b : {
+           bad{R"([{"vendor": "axis"}])", "counters[0].id", "required"},
+           bad{R"([{"id": "a", "vendor": "vivotek"}])", "counters[0].vendor", "hikvision|dahua|axis"},
+           bad{R"([{"id": "a", "vendor": "dahua"}])", "counters[0].url", "are polled"},
+           bad{R"([{"id": "a", "vendor": "axis", "url": "https://10.0.0.2"}])", "counters[0].url", "https is not"},
+           bad{R"([{"id": "a", "vendor": "hikvision"}])", "counters[0].username", "needs a username"},
+           bad{R"([{"id": "a", "vendor": "hikvision", "auth": "token", "token": "short"}])", "counters[0].token",
+               "16 characters"},
+           bad{R"([{"id": "a", "vendor": "hikvision", "auth": "none", "url": "http://x"}])", "counters[0].url",
+               "leave url empty"},
+           bad{R"([{"id": "a", "vendor": "axis", "url": "http://x", "interval_s": 1}])", "counters[0].interval_s",
+               "10..3600"},
+           bad{R"([{"id": "a", "vendor": "axis", "url": "http://x", "role": "internal"}])", "counters[0].role",
+               "entrance|passby|staff"},
+           bad{R"([{"id": "a", "vendor": "axis", "url": "http://x"}, {"id": "a", "vendor": "axis", "url": "http://y"}])",
+               "counters[1].id", "used by another counter"},
+       }) {
+    const auto r = load_text(with_counters(b.counters), "c.json");
+    ASSERT_EQ(r.errors.size(), 1u) << b.counters;
+    EXPECT_EQ(r.errors[0].key_path, b.key) << r.errors[0].to_string();
+    EXPECT_NE(r.errors[0].message.find(b.words), std::string::npos) << r.errors[0].to_string();
+  }
+  // A counter may not share a camera's id: their events and lines would be one device's.
+  const auto r = load_text(R"({"store": {"tenant": "acme", "id": "s1"},
+    "cameras": [{"id": "door", "url": "rtsp://cam/1"}],
+    "counters": [{"id": "door", "vendor": "axis", "url": "http://x"}]})");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].key_path, "counters[0].id");
 }
 
 }  // namespace

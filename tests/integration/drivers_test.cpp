@@ -16,6 +16,7 @@
 #include <map>
 
 #include "drivers/webhook_source.hpp"
+#include "support/curl.hpp"
 #include "support/files.hpp"
 #include "support/fake_printer.hpp"
 #include "support/io_helpers.hpp"
@@ -291,6 +292,80 @@ TEST(pos_drivers, kelu_ingest_totals_for_the_real_sample_files) {
   EXPECT_EQ(receipt["revenue"]["GBP"]["sales"], "14.25");
   EXPECT_EQ(receipt["revenue"]["GBP"]["tax"], "1.30");
   EXPECT_EQ(receipt["items"], 4);
+}
+
+// A store whose door already has a Hikvision counter: set up from config alone, its pushes reach
+// HQ as traffic.count (checked against the schema) and `kelu report` counts them as visitors.
+TEST(people_counters, a_hikvision_counter_from_config_alone_reaches_hq_and_the_funnel) {
+  if (!test::mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed (scripts/setup installs it)";
+  if (!test::curl_available()) GTEST_SKIP() << "curl is not installed (scripts/setup installs it)";
+  test::temp_dir dir;
+  test::mosquitto broker;
+  broker.start();
+  const auto port = test::free_port();
+  std::ofstream(dir.file("kelu.json")) << json{
+      {"store", {{"tenant", "acme"}, {"id", "sh-001"}, {"time_zone", "Asia/Shanghai"}}},
+      {"storage", {{"path", dir.file("kelu.db")}}},
+      {"mqtt", {{"uri", broker.uri()}, {"reconnect_min_ms", 50}}},
+      {"health", {{"interval_s", 1}}},
+      {"sources", {{"pos_tcp", {{"enabled", false}}}, {"counter_push", {{"listen", "127.0.0.1"}, {"port", port}}}}},
+      {"counters", json::array({{{"id", "door"}, {"vendor", "hikvision"}, {"channel", "1"}, {"line", "main"},
+                                 {"username", "hik"}, {"password", "pa55-word"}}})}}
+                                              .dump(2);
+  test::mqtt_collector hq{broker.uri(), "hq-counters", "kelu/v1/acme/sh-001/#"};
+  auto agent = std::make_unique<test::process>(std::vector<std::string>{KELU_BINARY, "run", "--config", dir.file("kelu.json")},
+                                               dir.file("kelu.log"));
+  ASSERT_TRUE(test::wait_for_port(port, 10s)) << slurp(dir.file("kelu.log"));
+  const auto counters = fs::path(KELU_SOURCE_DIR) / "tests/data/counters";
+  const auto push = [&](const char* file, const char* auth) {
+    return test::curl_post("http://127.0.0.1:" + std::to_string(port) + "/counters/door", (counters / file).string(), auth)
+        .status;
+  };
+  EXPECT_EQ(push("hikvision-timerange.xml", "--digest -u hik:pa55-word"), 200);
+  EXPECT_EQ(push("hikvision-multipart.txt", "--digest -u hik:pa55-word"), 200);
+  EXPECT_EQ(push("hikvision-timerange.xml", "--digest -u hik:wrong"), 401);
+  const auto counts = [](const std::vector<test::received>& msgs) {
+    std::int64_t in = 0;
+    for (const auto& m : msgs)
+      if (m.topic.ends_with("/events/traffic")) {
+        const auto e = json::parse(m.payload);
+        if (e["type"] == "traffic.count" && e["source"] == "counter-door") in += e["payload"]["in"].get<std::int64_t>();
+      }
+    return in;
+  };
+  ASSERT_TRUE(hq.wait_until([&](const auto& m) { return counts(m) == 19; }, 30s)) << slurp(dir.file("kelu.log"));
+  const auto health = [](const std::vector<test::received>& msgs) {
+    json out = json::object();
+    for (const auto& m : msgs)
+      if (m.topic.ends_with("/stats")) {
+        const auto j = json::parse(m.payload);
+        for (const auto& s : j["payload"]["sources"])
+          if (s["source"] == "counter-door") out = s;
+      }
+    return out;
+  };
+  ASSERT_TRUE(hq.wait_until([&](const auto& m) { return health(m).value("accepted", 0) == 2 && health(m).value("rejected", 0) == 1; }, 15s))
+      << health(hq.messages()).dump();
+  EXPECT_EQ(health(hq.messages())["driver"], "hikvision");
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+  agent.reset();
+
+  test::process report({KELU_BINARY, "report", "-c", dir.file("kelu.json"), "--day", "2026-12-01", "--json"},
+                       dir.file("report.json"));
+  ASSERT_EQ(WEXITSTATUS(report.wait(60s)), 0) << slurp(dir.file("report.json"));
+  const auto r = json::parse(slurp(dir.file("report.json")));
+  EXPECT_EQ(r["totals"]["visitors"], 19);  // 12 + 7 from the two pushed quarters
+  EXPECT_EQ(r["totals"]["passersby"], 51);  // 31 + 20
+  for (const auto& h : r["hours"])
+    if (h["local_start"] == "2026-12-01T10:00:00+08:00") {
+      EXPECT_EQ(h["visitors"], 19);
+      EXPECT_EQ(h["coverage"], 0.5);  // 10:00-10:30 reported of the hour
+    }
+  for (const auto& f : r["totals"]["flags"]) EXPECT_NE(f, "no_door_camera");
+
+  const auto checked = test::check_against_schemas(hq.messages(), KELU_SOURCE_DIR, dir.path().string());
+  if (!checked.available) GTEST_SKIP() << "python3-jsonschema is not installed (scripts/setup installs it)";
+  EXPECT_EQ(checked.status, 0) << checked.text;
 }
 
 }  // namespace

@@ -1,0 +1,48 @@
+#include "counter_sources.hpp"
+
+#include "drivers/counters/counter_poller.hpp"
+#include "drivers/counters/counter_receiver.hpp"
+
+namespace kelu {
+
+std::vector<std::unique_ptr<drivers::source>> make_counter_sources(boost::asio::any_io_executor ex,
+                                                                   core::event_ingest& ingest, const core::clock& clock,
+                                                                   const config::config& c,
+                                                                   const core::time_zone& store_zone,
+                                                                   std::shared_ptr<spdlog::logger> log) {
+  std::vector<std::unique_ptr<drivers::source>> out;
+  std::map<std::string, std::shared_ptr<drivers::push_counter>> pushing;
+  for (const auto& k : c.counters) {
+    const drivers::counter_identity id{c.store.id, k.id, k.line, k.channel};
+    if (k.vendor == "hikvision") {
+      auto p = std::make_shared<drivers::push_counter>(
+          id, drivers::http_auth_check(k.auth, k.username, k.password, k.token));
+      out.push_back(std::make_unique<drivers::push_counter_source>(p));
+      pushing.emplace(k.id, std::move(p));
+      continue;
+    }
+    drivers::counter_poller_options o;
+    o.id = id;
+    o.vendor = k.vendor;
+    o.url = k.url;
+    o.channel = k.channel;
+    o.username = k.username;
+    o.password = k.password;
+    o.interval = std::chrono::seconds(k.interval_s);
+    o.timeout = std::chrono::seconds(k.timeout_s);
+    out.push_back(std::make_unique<drivers::counter_poller>(ex, ingest, clock, std::move(o), log));
+  }
+  if (!pushing.empty()) {
+    const auto& p = c.sources.counter_push;
+    drivers::counter_receiver_options o;
+    o.listen = p.listen;
+    o.port = static_cast<std::uint16_t>(p.port);
+    o.max_body_bytes = static_cast<std::size_t>(p.max_body_bytes);
+    o.timeout = std::chrono::seconds(p.timeout_s);
+    o.zone = store_zone;
+    out.push_back(std::make_unique<drivers::counter_receiver>(ex, ingest, clock, o, std::move(pushing), log));
+  }
+  return out;
+}
+
+}  // namespace kelu

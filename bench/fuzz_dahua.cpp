@@ -1,0 +1,18 @@
+// Any bytes as a Dahua getSummary answer: a reading with counts that are never negative, or an
+// error naming the line or key, never a crash.
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "drivers/counters/dahua_counting.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  const auto r = kelu::drivers::parse_dahua_summary(body, {});
+  if (!r) {
+    if (r.error_message().empty()) std::abort();
+    return 0;
+  }
+  if (!r->cumulative || r->in < 0 || r->out < 0 || r->pass < 0) std::abort();
+  return 0;
+}

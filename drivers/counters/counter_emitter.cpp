@@ -1,0 +1,60 @@
+#include "counter_emitter.hpp"
+
+namespace kelu::drivers {
+
+core::event counter_emitter::make(const counter_reading& p, const char* basis, core::utc_time received) const {
+  core::event e;
+  e.id = core::new_event_id();
+  e.store = id_.store_id;
+  e.source = source_id();
+  e.stream = "traffic";
+  e.observed_at = p.start;
+  e.received_at = received;
+  core::traffic_count c;
+  c.sensor = id_.counter_id;
+  c.line = id_.line;
+  c.start = p.start;
+  c.end = p.end;
+  c.in = p.in;
+  c.out = p.out;
+  c.pass = p.pass;
+  c.basis = basis;
+  e.body = std::move(c);
+  return e;
+}
+
+counter_emitter::taken counter_emitter::take(const std::vector<counter_reading>& readings, core::utc_time received) {
+  taken out;
+  for (const auto& r : readings) {
+    if (!id_.channel.empty() && r.channel != id_.channel) {
+      ++out.other_channel;
+      continue;
+    }
+    if (!r.cumulative) {
+      out.events.push_back(make(r, "period", received));
+      continue;
+    }
+    const auto fed = cumulative_.feed(r);
+    switch (fed.what) {
+      case cumulative_counts::outcome::counted:
+        out.events.push_back(make(fed.period, "cumulative", received));
+        out.steps.push_back({cumulative_.last(), r});
+        cumulative_.accept(r);
+        break;
+      case cumulative_counts::outcome::baseline:
+      case cumulative_counts::outcome::reset:
+        cumulative_.accept(r);
+        ++out.baselines;
+        break;
+      case cumulative_counts::outcome::stale: break;
+    }
+  }
+  return out;
+}
+
+void counter_emitter::not_stored(const std::vector<step>& steps) {
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it)
+    if (cumulative_.last() == it->to) cumulative_.restore(it->from);
+}
+
+}  // namespace kelu::drivers

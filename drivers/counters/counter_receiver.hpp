@@ -1,0 +1,117 @@
+#pragma once
+// The HTTP receiver people counters push to (Boost.Beast): Hikvision cameras set to notify an
+// "HTTP host" at http://box:{sources.counter_push.port}/counters/{id}. One listener serves every
+// pushing counter; each counter is its own source ("counter-{id}") with its own credentials
+// and health.
+//
+// Answers: 200 once the counts are stored (or the push held no counts: a heartbeat, another
+// event type); 401 with a challenge for missing credentials (Digest's first leg) and for wrong
+// ones (those counted per counter and named in its health);
+// 400 for a body that is not a people-counting alert (counted, named in health, the agent
+// unaffected); 404 for an unknown counter; 405 for another method; 413 past max_body_bytes;
+// 503 with Retry-After when the store cannot commit now (the device sends again; a resent
+// period is stored once). Bounded: connections, body size, a deadline on every read and write.
+// All methods on the io_context thread.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "agent/core/clock.hpp"
+#include "agent/core/event_ingest.hpp"
+#include "agent/core/time_zone.hpp"
+#include "counter_emitter.hpp"
+#include "drivers/health_recorder.hpp"
+#include "drivers/source.hpp"
+#include "http_auth.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kelu::drivers {
+
+// One pushing counter: what the receiver needs to take its pushes.
+struct push_counter {
+  push_counter(counter_identity id, http_auth_check check)
+      : emitter(std::move(id)), auth(std::move(check)), health(emitter.source_id(), "hikvision") {}
+  counter_emitter emitter;
+  http_auth_check auth;
+  health_recorder health;
+  std::int64_t unauthorized = 0;
+  std::int64_t other_channel = 0;
+};
+
+// A pushing counter as the agent sees it: its health; the receiver does the listening.
+class push_counter_source final : public source {
+ public:
+  explicit push_counter_source(std::shared_ptr<push_counter> c) : c_(std::move(c)) {}
+  core::status start() override { return core::ok(); }
+  void stop() override {}
+  core::source_health health() const override { return c_->health.snapshot(); }
+
+ private:
+  std::shared_ptr<push_counter> c_;
+};
+
+struct counter_receiver_options {
+  std::string listen = "0.0.0.0";
+  std::uint16_t port = 9752;
+  std::size_t max_body_bytes = 4 << 20;
+  std::size_t max_connections = 64;
+  std::chrono::seconds timeout{15};
+  core::time_zone zone = core::time_zone::utc();  // for device times without an offset
+};
+
+struct counter_receiver_stats {
+  std::int64_t requests = 0;
+  std::int64_t stored = 0;          // 200 with counts committed
+  std::int64_t no_counts = 0;       // 200 for a push without people counts
+  std::int64_t challenged = 0;      // 401 to a request without credentials: Digest's first leg
+  std::int64_t unauthorized = 0;    // 401 to wrong credentials
+  std::int64_t bad_requests = 0;    // 400, 404, 405
+  std::int64_t too_large = 0;       // 413
+  std::int64_t retry_later = 0;     // 503
+  std::int64_t refused_connections = 0;
+};
+
+class counter_receiver final : public source {
+ public:
+  counter_receiver(boost::asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
+                   counter_receiver_options options, std::map<std::string, std::shared_ptr<push_counter>> counters,
+                   std::shared_ptr<spdlog::logger> log);
+  ~counter_receiver() override;
+
+  // Binds; the error names sources.counter_push.
+  core::status start() override;
+  void stop() override;
+  // Requests that reached no counter (unknown path, wrong method, oversize).
+  core::source_health health() const override { return health_.snapshot(); }
+  std::uint16_t port() const { return port_; }
+  const counter_receiver_stats& stats() const { return stats_; }
+
+ private:
+  class session;
+  void do_accept();
+  void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+
+  boost::asio::any_io_executor ex_;
+  core::event_ingest& ingest_;
+  const core::clock& clock_;
+  counter_receiver_options options_;
+  std::map<std::string, std::shared_ptr<push_counter>> counters_;  // by counter id
+  std::shared_ptr<spdlog::logger> log_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::set<std::shared_ptr<session>> sessions_;
+  counter_receiver_stats stats_;
+  health_recorder health_{"counter-push", "counter-http"};
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace kelu::drivers
