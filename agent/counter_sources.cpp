@@ -14,9 +14,9 @@ std::vector<std::unique_ptr<drivers::source>> make_counter_sources(boost::asio::
   std::map<std::string, std::shared_ptr<drivers::push_counter>> pushing;
   for (const auto& k : c.counters) {
     const drivers::counter_identity id{c.store.id, k.id, k.line, k.channel};
-    if (k.vendor == "hikvision") {
+    if (k.vendor == "hikvision" || k.vendor == "xovis") {
       auto p = std::make_shared<drivers::push_counter>(
-          id, drivers::http_auth_check(k.auth, k.username, k.password, k.token));
+          k.vendor, id, drivers::http_auth_check(k.auth, k.username, k.password, k.token));
       out.push_back(std::make_unique<drivers::push_counter_source>(p));
       pushing.emplace(k.id, std::move(p));
       continue;

@@ -1,5 +1,5 @@
 #pragma once
-// The config's counters[] as sources: one receiver for every pushing counter (Hikvision), one
+// The config's counters[] as sources: one receiver for every pushing counter (Hikvision, Xovis), one
 // poller per polled counter (Dahua, Axis), each counter its own source "counter-{id}".
 #include <boost/asio/any_io_executor.hpp>
 

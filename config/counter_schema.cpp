@@ -50,7 +50,7 @@ const std::vector<counter_key>& counter_table() {
     std::vector<counter_key> t;
     auto id = string_key("id", &counter_config::id, "", "",
                          "Counter id, unique among cameras and counters: its events' source is \"counter-{id}\", "
-                         "and Hikvision devices push to /counters/{id}",
+                         "and pushing devices (Hikvision, Xovis) push to /counters/{id}",
                          {}, true);
     const auto set_text = id.set;
     id.set = [set_text](counter_config& c, const json& v) -> std::optional<std::string> {
@@ -58,24 +58,25 @@ const std::vector<counter_key>& counter_table() {
       return identifier(c.id);
     };
     t.push_back(std::move(id));
-    t.push_back(string_key("vendor", &counter_config::vendor, "", "hikvision|dahua|axis",
-                           "hikvision: pushes ISAPI people-counting alerts to this box; dahua: polled at "
-                           "/cgi-bin/videoStatServer.cgi?action=getSummary; axis: AXIS People Counter, polled at "
-                           "/local/tvpc/.api?live-sum.json",
-                           {"hikvision", "dahua", "axis"}, true));
+    t.push_back(string_key("vendor", &counter_config::vendor, "", "hikvision|xovis|dahua|axis",
+                           "hikvision: pushes ISAPI people-counting alerts to this box; xovis: pushes line-count data "
+                           "(JSON) to this box; dahua: polled at /cgi-bin/videoStatServer.cgi?action=getSummary; "
+                           "axis: AXIS People Counter, polled at /local/tvpc/.api?live-sum.json",
+                           {"hikvision", "xovis", "dahua", "axis"}, true));
     t.push_back(string_key("url", &counter_config::url, "", "",
                            "dahua, axis: the device's address, http://host[:port] (the box polls it); hikvision: "
                            "empty (it pushes)"));
     t.push_back(string_key("channel", &counter_config::channel, "", "",
-                           "The device's channel (Hikvision channelID, Dahua channel) or counter name (Axis) to take; "
-                           "empty takes any. Readings of other channels are counted and ignored"));
+                           "The device's channel (Hikvision channelID, Dahua channel) or line (Xovis element-name) to "
+                           "take; empty takes any (lines reported for the same period in one push are summed). "
+                           "Readings of other channels are counted and ignored"));
     t.push_back(string_key("line", &counter_config::line, "door", "", "The line name its traffic.count events carry"));
     t.push_back(string_key("role", &counter_config::role, "entrance", "entrance|passby|staff",
                            "entrance: its in-counts are visitors and it is a door for coverage; passby: people "
                            "walking past outside; staff: a staff-only door, never visitors",
                            {"entrance", "passby", "staff"}));
     t.push_back(string_key("auth", &counter_config::auth, "digest", "digest|basic|token|none",
-                           "hikvision (pushing): what the device must present. digest also accepts basic; token: "
+                           "hikvision, xovis (pushing): what the device must present. digest also accepts basic; token: "
                            "\"Authorization: Bearer T\" or ?token=T in the URL. Polled devices are answered with "
                            "whatever they ask (digest or basic)",
                            {"digest", "basic", "token", "none"}));
@@ -93,12 +94,12 @@ const std::vector<counter_key>& counter_table() {
 }
 
 std::optional<std::string> check(const counter_config& c) {
-  const bool polled = c.vendor != "hikvision";
+  const bool polled = c.vendor == "dahua" || c.vendor == "axis";
   if (polled && c.url.rfind("http://", 0) != 0 && c.url.rfind("https://", 0) != 0)
     return ".url: " + c.vendor + " counters are polled: expected http://host[:port], got \"" + c.url + "\"";
   if (polled && c.url.rfind("https://", 0) == 0)
     return ".url: https is not supported for counters on the store LAN; use http://";
-  if (!polled && !c.url.empty()) return ".url: hikvision counters push to the box; leave url empty";
+  if (!polled && !c.url.empty()) return ".url: " + c.vendor + " counters push to the box; leave url empty";
   if (!polled && (c.auth == "digest" || c.auth == "basic") && (c.username.empty() || c.password.empty()))
     return ".username: auth \"" + c.auth + "\" needs a username and a password (the ones set on the device)";
   if (!polled && c.auth == "token" && c.token.size() < 16) return ".token: at least 16 characters";

@@ -14,19 +14,20 @@
 // Bounded: connections, body size, per-address token bucket, a deadline on every read/write.
 // All methods on the io_context thread.
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/ip/tcp.hpp>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <set>
+#include <vector>
 #include <string>
 
 #include "agent/core/clock.hpp"
 #include "agent/core/event_ingest.hpp"
 #include "agent/core/time_zone.hpp"
 #include "health_recorder.hpp"
+#include "http_listener.hpp"
 #include "source.hpp"
 
 namespace spdlog {
@@ -58,7 +59,6 @@ struct webhook_stats {
   std::int64_t too_large = 0;      // 413
   std::int64_t bad_requests = 0;   // 400, 404, 405, 422
   std::int64_t retry_later = 0;    // 503
-  std::int64_t refused_connections = 0;
 };
 
 // "terminal secret" per line; "*" is any terminal without its own line; '#' starts a comment.
@@ -82,24 +82,27 @@ class webhook_source final : public source {
   const webhook_stats& stats() const { return stats_; }
 
  private:
-  class session;
   struct bucket {
     double tokens = 0;
     std::chrono::steady_clock::time_point last{};
   };
-  void accept();
+  void on_request(const std::shared_ptr<http_exchange>& x);
+  void take(const std::shared_ptr<http_exchange>& x, const std::string& terminal, core::utc_time now);
+  void on_committed(const std::shared_ptr<http_exchange>& x, nlohmann::json& results,
+                    const std::vector<std::size_t>& slots, const core::result<std::vector<core::commit_outcome>>& r);
+  void answer_records(const std::shared_ptr<http_exchange>& x, const nlohmann::json& results,
+                      const std::vector<std::size_t>& slots);
+  void unauthorized(const std::shared_ptr<http_exchange>& x, const std::string& why, core::utc_time now);
   bool take_token(const std::string& address);
 
-  boost::asio::any_io_executor ex_;
   core::event_ingest& ingest_;
   const core::clock& clock_;
   webhook_options options_;
   std::shared_ptr<spdlog::logger> log_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  http_listener listener_;
   std::uint16_t port_ = 0;
   std::map<std::string, std::string> secrets_;
   std::map<std::string, bucket> buckets_;
-  std::set<std::shared_ptr<session>> sessions_;
   webhook_stats stats_;
   health_recorder health_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -1,5 +1,7 @@
 #include "counter_emitter.hpp"
 
+#include <algorithm>
+
 namespace kelu::drivers {
 
 core::event counter_emitter::make(const counter_reading& p, const char* basis, core::utc_time received) const {
@@ -31,7 +33,20 @@ counter_emitter::taken counter_emitter::take(const std::vector<counter_reading>&
       continue;
     }
     if (!r.cumulative) {
-      out.events.push_back(make(r, "period", received));
+      // Several lines of one device for the same period (channel empty): one period, summed,
+      // rather than a second event with the same identity taken for a duplicate.
+      const auto same = std::find_if(out.events.begin(), out.events.end(), [&](const core::event& e) {
+        const auto& c = std::get<core::traffic_count>(e.body);
+        return c.basis == "period" && c.start == r.start && c.end == r.end;
+      });
+      if (same == out.events.end()) {
+        out.events.push_back(make(r, "period", received));
+      } else {
+        auto& c = std::get<core::traffic_count>(same->body);
+        c.in += r.in;
+        c.out += r.out;
+        c.pass += r.pass;
+      }
       continue;
     }
     const auto fed = cumulative_.feed(r);

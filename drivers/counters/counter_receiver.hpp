@@ -1,6 +1,6 @@
 #pragma once
-// The HTTP receiver people counters push to (Boost.Beast): Hikvision cameras set to notify an
-// "HTTP host" at http://box:{sources.counter_push.port}/counters/{id}. One listener serves every
+// The HTTP receiver people counters push to: Hikvision cameras set to notify an "HTTP host", and
+// Xovis sensors' data-push agents, at http://box:{sources.counter_push.port}/counters/{id}. One listener serves every
 // pushing counter; each counter is its own source ("counter-{id}") with its own credentials
 // and health.
 //
@@ -13,13 +13,11 @@
 // period is stored once). Bounded: connections, body size, a deadline on every read and write.
 // All methods on the io_context thread.
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "agent/core/clock.hpp"
@@ -27,6 +25,7 @@
 #include "agent/core/time_zone.hpp"
 #include "counter_emitter.hpp"
 #include "drivers/health_recorder.hpp"
+#include "drivers/http_listener.hpp"
 #include "drivers/source.hpp"
 #include "http_auth.hpp"
 
@@ -38,8 +37,9 @@ namespace kelu::drivers {
 
 // One pushing counter: what the receiver needs to take its pushes.
 struct push_counter {
-  push_counter(counter_identity id, http_auth_check check)
-      : emitter(std::move(id)), auth(std::move(check)), health(emitter.source_id(), "hikvision") {}
+  push_counter(std::string vendor_name, counter_identity id, http_auth_check check)
+      : vendor(std::move(vendor_name)), emitter(std::move(id)), auth(std::move(check)), health(emitter.source_id(), vendor) {}
+  std::string vendor;  // "hikvision" | "xovis": how its pushes are read
   counter_emitter emitter;
   http_auth_check auth;
   health_recorder health;
@@ -77,7 +77,6 @@ struct counter_receiver_stats {
   std::int64_t bad_requests = 0;    // 400, 404, 405
   std::int64_t too_large = 0;       // 413
   std::int64_t retry_later = 0;     // 503
-  std::int64_t refused_connections = 0;
 };
 
 class counter_receiver final : public source {
@@ -96,19 +95,21 @@ class counter_receiver final : public source {
   const counter_receiver_stats& stats() const { return stats_; }
 
  private:
-  class session;
-  void do_accept();
-  void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  void on_request(const std::shared_ptr<http_exchange>& x);
+  void take(const std::shared_ptr<http_exchange>& x, const std::shared_ptr<push_counter>& counter, core::utc_time now);
+  void on_committed(const std::shared_ptr<http_exchange>& x, const std::shared_ptr<push_counter>& counter,
+                    const std::vector<counter_emitter::step>& steps,
+                    const core::result<std::vector<core::commit_outcome>>& r);
+  void unauthorized(const std::shared_ptr<http_exchange>& x, push_counter& counter, const std::string& why,
+                    core::utc_time now);
 
-  boost::asio::any_io_executor ex_;
   core::event_ingest& ingest_;
   const core::clock& clock_;
   counter_receiver_options options_;
   std::map<std::string, std::shared_ptr<push_counter>> counters_;  // by counter id
   std::shared_ptr<spdlog::logger> log_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  http_listener listener_;
   std::uint16_t port_ = 0;
-  std::set<std::shared_ptr<session>> sessions_;
   counter_receiver_stats stats_;
   health_recorder health_{"counter-push", "counter-http"};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

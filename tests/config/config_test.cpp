@@ -281,7 +281,7 @@ TEST(config_counters, errors_name_the_counter_and_the_key_inside_it) {
   };
   for (const auto& b : {
            bad{R"([{"vendor": "axis"}])", "counters[0].id", "required"},
-           bad{R"([{"id": "a", "vendor": "vivotek"}])", "counters[0].vendor", "hikvision|dahua|axis"},
+           bad{R"([{"id": "a", "vendor": "vivotek"}])", "counters[0].vendor", "hikvision|xovis|dahua|axis"},
            bad{R"([{"id": "a", "vendor": "dahua"}])", "counters[0].url", "are polled"},
            bad{R"([{"id": "a", "vendor": "axis", "url": "https://10.0.0.2"}])", "counters[0].url", "https is not"},
            bad{R"([{"id": "a", "vendor": "hikvision"}])", "counters[0].username", "needs a username"},

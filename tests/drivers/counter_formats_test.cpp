@@ -11,6 +11,7 @@
 #include "drivers/counters/dahua_counting.hpp"
 #include "drivers/counters/hikvision_counting.hpp"
 #include "drivers/counters/http_auth.hpp"
+#include "drivers/counters/xovis_counting.hpp"
 
 namespace kelu::drivers {
 namespace {
@@ -141,6 +142,48 @@ TEST(axis_counting, live_sum_is_a_reading_of_today_s_totals) {
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error_message(), "in: expected a non-negative integer, got \"12\"");
   EXPECT_FALSE(parse_axis_live_sum("<html>", {}));
+}
+
+TEST(xovis_counting, a_line_count_push_is_one_period_per_measurement_and_line) {
+  const auto r = parse_xovis_push(fixture("xovis-linecount.json"), shanghai);
+  ASSERT_TRUE(r) << r.error_message();
+  // Entrance's two minutes and the shop window's one; the zone element is no line.
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_EQ((*r)[0].channel, "Entrance");
+  EXPECT_EQ((*r)[0].device, "00:26:d7:a0:11:3c");
+  EXPECT_EQ((*r)[0].start, at("2026-12-01T02:00:00Z"));
+  EXPECT_EQ((*r)[0].end, at("2026-12-01T02:01:00Z"));
+  EXPECT_EQ((*r)[0].in, 3);
+  EXPECT_EQ((*r)[0].out, 1);
+  EXPECT_EQ((*r)[1].in, 2);
+  EXPECT_EQ((*r)[1].out, 4);
+  EXPECT_EQ((*r)[2].channel, "Shop window");
+  EXPECT_EQ((*r)[2].in, 17);
+  // Taking the Entrance only; with no channel set, the two lines' shared minute is summed.
+  counter_emitter entrance({"s1", "door", "main", "Entrance"});
+  const auto t = entrance.take(*r, {});
+  EXPECT_EQ(t.events.size(), 2u);
+  EXPECT_EQ(t.other_channel, 1);
+  counter_emitter any({"s1", "door", "main", ""});
+  const auto all = any.take(*r, {});
+  ASSERT_EQ(all.events.size(), 2u);
+  EXPECT_EQ(std::get<core::traffic_count>(all.events[0].body).in, 3 + 17);
+}
+
+TEST(xovis_counting, malformed_pushes_are_refused_naming_the_path) {
+  auto r = parse_xovis_push("{\"sensor-info\": {}}", shanghai);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error_message(), "content: missing (not a Xovis data push)");
+  r = parse_xovis_push(R"({"content":{"element":[{"element-name":"a","measurement":[{"from":"2026-12-01T10:00:00Z",
+      "to":"2026-12-01T10:01:00Z","value":[{"label":"fw","value":2},{"label":"bw","value":"x"}]}]}]}})",
+                       shanghai);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error_message(), "content.element[0].measurement[0].value[1].value: expected a count, got \"x\"");
+  r = parse_xovis_push(R"({"content":{"element":[{"measurement":[{"from":"2026-12-01T10:01:00Z","to":"2026-12-01T10:00:00Z","value":[]}]}]}})",
+                       shanghai);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error_message(), "content.element[0].measurement[0]: \"to\" is not after \"from\"");
+  EXPECT_FALSE(parse_xovis_push("<xml/>", shanghai));
 }
 
 counter_reading total(const char* iso, std::int64_t in, std::int64_t out) {

@@ -41,12 +41,15 @@ struct receiver_fixture : test::store_fixture {
   void SetUp() override {
     if (!test::curl_available()) GTEST_SKIP() << "curl is not installed (scripts/setup installs it)";
     std::map<std::string, std::shared_ptr<push_counter>> counters;
-    door = std::make_shared<push_counter>(counter_identity{"s1", "door", "main", "1"},
+    door = std::make_shared<push_counter>("hikvision", counter_identity{"s1", "door", "main", "1"},
                                           http_auth_check("digest", "hik", "pa55-word", ""));
-    side = std::make_shared<push_counter>(counter_identity{"s1", "side", "main", ""},
+    side = std::make_shared<push_counter>("hikvision", counter_identity{"s1", "side", "main", ""},
                                           http_auth_check("token", "", "", "side-door-token-0123"));
+    xovis = std::make_shared<push_counter>("xovis", counter_identity{"s1", "pc2s", "main", "Entrance"},
+                                           http_auth_check("basic", "xovis", "push-pass", ""));
     counters.emplace("door", door);
     counters.emplace("side", side);
+    counters.emplace("pc2s", xovis);
     counter_receiver_options o;
     o.listen = "127.0.0.1";
     o.port = 0;
@@ -65,7 +68,7 @@ struct receiver_fixture : test::store_fixture {
   core::source_health health(const std::shared_ptr<push_counter>& c) { return c->health.snapshot(); }
 
   test::flaky_ingest flaky{io, committer};
-  std::shared_ptr<push_counter> door, side;
+  std::shared_ptr<push_counter> door, side, xovis;
   std::unique_ptr<counter_receiver> receiver;
 };
 
@@ -87,6 +90,20 @@ TEST_F(receiver_fixture, a_digest_push_is_stored_once_and_a_resent_period_is_a_d
   const auto e = on_io([this] { return store.find("counter-door", 2); });
   ASSERT_TRUE(e);
   EXPECT_EQ(std::get<core::traffic_count>(e->body).in, 7);
+}
+
+TEST_F(receiver_fixture, a_xovis_data_push_with_basic_auth_stores_its_line_s_minutes) {
+  auto r = curl_post(url("/counters/pc2s"), fixture_path("xovis-linecount.json"), "--basic -u xovis:wrong");
+  EXPECT_EQ(r.status, 401);
+  r = curl_post(url("/counters/pc2s"), fixture_path("xovis-linecount.json"), "--basic -u xovis:push-pass");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(stored(), 2);  // the Entrance's two minutes; the shop window is another line
+  EXPECT_EQ(xovis->other_channel, 1);
+  EXPECT_EQ(std::get<core::traffic_count>(on_io([this] { return store.find("counter-pc2s", 2); })->body).out, 4);
+  EXPECT_EQ(xovis->health.snapshot().driver, "xovis");
+  r = curl_post(url("/counters/pc2s"), fixture_path("hikvision-timerange.xml"), "--basic -u xovis:push-pass");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "not JSON\n");
 }
 
 TEST_F(receiver_fixture, a_wrong_password_gets_401_is_counted_and_stores_nothing) {

@@ -159,7 +159,9 @@ TEST_F(webhook_fixture, limits_paths_methods_and_storage_failures) {
   o.rate_per_s = 0.01;  // no refill to speak of within the test
   o.rate_burst = 6;
   start(o);
-  EXPECT_EQ(signed_post(std::string(2000, ' ')).status, 413);
+  const auto too_large = signed_post(std::string(2000, ' '));
+  EXPECT_EQ(too_large.status, 413);
+  EXPECT_EQ(too_large.body["error"], "body larger than 1024 bytes");  // JSON, like every answer
   EXPECT_EQ(post(sale, "T1", webhook_signature(t1_secret, sale), "/other").status, 404);
   EXPECT_EQ(post("", "T1", webhook_signature(t1_secret, ""), "/pos/transactions", http::verb::get).status, 405);
   flaky.allowed = 0;

@@ -310,20 +310,25 @@ TEST(people_counters, a_hikvision_counter_from_config_alone_reaches_hq_and_the_f
       {"health", {{"interval_s", 1}}},
       {"sources", {{"pos_tcp", {{"enabled", false}}}, {"counter_push", {{"listen", "127.0.0.1"}, {"port", port}}}}},
       {"counters", json::array({{{"id", "door"}, {"vendor", "hikvision"}, {"channel", "1"}, {"line", "main"},
-                                 {"username", "hik"}, {"password", "pa55-word"}}})}}
+                                 {"username", "hik"}, {"password", "pa55-word"}},
+                                {{"id", "street"}, {"vendor", "xovis"}, {"channel", "Entrance"}, {"role", "passby"},
+                                 {"auth", "basic"}, {"username", "xovis"}, {"password", "push-pass"}}})}}
                                               .dump(2);
   test::mqtt_collector hq{broker.uri(), "hq-counters", "kelu/v1/acme/sh-001/#"};
   auto agent = std::make_unique<test::process>(std::vector<std::string>{KELU_BINARY, "run", "--config", dir.file("kelu.json")},
                                                dir.file("kelu.log"));
   ASSERT_TRUE(test::wait_for_port(port, 10s)) << slurp(dir.file("kelu.log"));
   const auto counters = fs::path(KELU_SOURCE_DIR) / "tests/data/counters";
-  const auto push = [&](const char* file, const char* auth) {
-    return test::curl_post("http://127.0.0.1:" + std::to_string(port) + "/counters/door", (counters / file).string(), auth)
+  const auto push = [&](const char* file, const char* auth, const char* counter = "door") {
+    return test::curl_post("http://127.0.0.1:" + std::to_string(port) + "/counters/" + counter, (counters / file).string(),
+                           auth)
         .status;
   };
   EXPECT_EQ(push("hikvision-timerange.xml", "--digest -u hik:pa55-word"), 200);
   EXPECT_EQ(push("hikvision-multipart.txt", "--digest -u hik:pa55-word"), 200);
   EXPECT_EQ(push("hikvision-timerange.xml", "--digest -u hik:wrong"), 401);
+  // A Xovis sensor on the street side: its Entrance line's two minutes, as passers-by.
+  EXPECT_EQ(push("xovis-linecount.json", "--basic -u xovis:push-pass", "street"), 200);
   const auto counts = [](const std::vector<test::received>& msgs) {
     std::int64_t in = 0;
     for (const auto& m : msgs)
@@ -355,7 +360,7 @@ TEST(people_counters, a_hikvision_counter_from_config_alone_reaches_hq_and_the_f
   ASSERT_EQ(WEXITSTATUS(report.wait(60s)), 0) << slurp(dir.file("report.json"));
   const auto r = json::parse(slurp(dir.file("report.json")));
   EXPECT_EQ(r["totals"]["visitors"], 19);  // 12 + 7 from the two pushed quarters
-  EXPECT_EQ(r["totals"]["passersby"], 51);  // 31 + 20
+  EXPECT_EQ(r["totals"]["passersby"], 51 + 10);  // 31 + 20, and the street sensor's 3 + 1 + 2 + 4
   for (const auto& h : r["hours"])
     if (h["local_start"] == "2026-12-01T10:00:00+08:00") {
       EXPECT_EQ(h["visitors"], 19);
