@@ -10,6 +10,7 @@
 #include <fstream>
 #include <optional>
 
+#include "agent/core/hex.hpp"
 #include "pos_json_line.hpp"
 
 namespace kelu::drivers {
@@ -53,13 +54,7 @@ std::string webhook_signature(std::string_view secret, std::string_view body) {
   unsigned int len = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(body.data()),
        body.size(), mac, &len);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out = "sha256=";
-  for (unsigned int i = 0; i < len; ++i) {
-    out += hex[mac[i] >> 4];
-    out += hex[mac[i] & 0xF];
-  }
-  return out;
+  return "sha256=" + core::to_hex({reinterpret_cast<const char*>(mac), len});
 }
 
 namespace {

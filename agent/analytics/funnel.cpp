@@ -210,6 +210,8 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
   out.attribution = "cashier";
   // A counter's period, shared among the quarters it overlaps. Its occupancy is known only at
   // the end of each period, so its peak is the highest end-of-period level.
+  std::int64_t times_on_shift = 0;
+  for (const auto& sh : out.shifts) times_on_shift += static_cast<std::int64_t>(sh.on.size());
   const auto add_counts = [&](const core::traffic_count& p, line_role role) {
     const auto quarter_at = [&](const share& s) -> bucket* {
       return s.bucket < out.quarters.size() ? &out.quarters[s.bucket] : nullptr;
@@ -240,8 +242,11 @@ day_analysis analyse_day(sys_days day, const core::time_zone& zone, const funnel
       add(in ? p.in : p.out, [&](bucket& b, std::int64_t n) {
         (in ? b.store.entries : b.store.exits) += n;
         (in ? b.cameras[p.sensor].entries : b.cameras[p.sensor].exits) += n;
-        // One crossing each, at the later of the period's and the quarter's start, for the sign-on correction.
-        for (std::int64_t k = 0; k < n; ++k) door.push_back({std::max(p.start, b.start), &b, p.sensor, in});
+        // Crossings at the later of the period's and the quarter's start, for the sign-on correction,
+        // which takes out at most one entry and one exit per time on shift: never more than that
+        // many, whatever count a device sends.
+        const auto crossings = std::min(n, times_on_shift);
+        for (std::int64_t k = 0; k < crossings; ++k) door.push_back({std::max(p.start, b.start), &b, p.sensor, in});
       });
     auto& in_counter = inside[p.sensor];
     in_counter = std::max<std::int64_t>(0, in_counter + p.in - p.out);

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "hex.hpp"
+#include "agent/core/hex.hpp"
 
 namespace kelu::dashboard {
 
@@ -60,7 +60,7 @@ core::result<token_key> write_new_key(const std::filesystem::path& file) {
   const auto tmp = file.string() + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return core::error{tmp + ": cannot create (" + std::strerror(errno) + ")"};
-  const auto text = key.id + " " + to_hex(key.secret) + "\n";
+  const auto text = key.id + " " + core::to_hex(key.secret) + "\n";
   const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
   std::error_code ec;
@@ -79,7 +79,7 @@ core::result<token_key> load_or_create_key(const std::filesystem::path& file) {
   if (!valid_key_text(id, secret_hex))
     return core::error{file.string() + ": not a dashboard key (expected \"{id} {64 hex digits}\"); delete it or run "
                                        "`kelu qr --rotate` for a new one"};
-  return token_key{id, *from_hex(secret_hex)};
+  return token_key{id, *core::from_hex(secret_hex)};
 }
 
 core::result<token_key> rotate_key(const std::filesystem::path& file) { return write_new_key(file); }

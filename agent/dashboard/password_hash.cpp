@@ -7,7 +7,7 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "hex.hpp"
+#include "agent/core/hex.hpp"
 
 namespace kelu::dashboard {
 
@@ -44,9 +44,9 @@ core::result<parsed> parse(std::string_view stored) {
   const auto [end, ec] = std::from_chars(iter.data(), iter.data() + iter.size(), p.iterations);
   if (ec != std::errc{} || end != iter.data() + iter.size() || p.iterations < 10000 || p.iterations > 10000000)
     return core::error{"iterations: expected 10000..10000000, got \"" + std::string(iter) + "\""};
-  auto salt = from_hex(rest.substr(a + 1, b - a - 1));
+  auto salt = core::from_hex(rest.substr(a + 1, b - a - 1));
   if (!salt || salt->size() < 8) return core::error{"salt: expected at least 16 hex digits"};
-  auto hash = from_hex(rest.substr(b + 1));
+  auto hash = core::from_hex(rest.substr(b + 1));
   if (!hash || hash->size() != hash_bytes) return core::error{"hash: expected 64 hex digits"};
   p.salt = std::move(*salt);
   p.hash = std::move(*hash);
@@ -59,8 +59,8 @@ std::string hash_password(std::string_view password, int iterations) {
   std::string salt(salt_bytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) != 1)
     throw std::runtime_error("RAND_bytes failed");
-  return "pbkdf2-sha256$" + std::to_string(iterations) + "$" + to_hex(salt) + "$" +
-         to_hex(derive(password, salt, iterations));
+  return "pbkdf2-sha256$" + std::to_string(iterations) + "$" + core::to_hex(salt) + "$" +
+         core::to_hex(derive(password, salt, iterations));
 }
 
 core::status check_password_hash(std::string_view stored) {

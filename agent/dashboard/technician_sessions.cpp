@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "hex.hpp"
+#include "agent/core/hex.hpp"
 #include "password_hash.hpp"
 
 namespace kelu::dashboard {
@@ -24,7 +24,7 @@ std::optional<std::string> technician_sessions::sign_in(std::string_view passwor
   std::string bytes(32, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size())) != 1)
     throw std::runtime_error("RAND_bytes failed");
-  auto id = to_hex(bytes);
+  auto id = core::to_hex(bytes);
   sessions_.emplace(id, now);
   return id;
 }

@@ -7,15 +7,17 @@
 #include <charconv>
 #include <string>
 
+#include "drivers/poslog_xml.hpp"
+
 namespace kelu::drivers {
 
 namespace {
 
-std::string_view local_name(std::string_view qname) {
-  const auto colon = qname.find(':');
-  return colon == std::string_view::npos ? qname : qname.substr(colon + 1);
-}
+using poslog_xml::local_name;
+using poslog_xml::position;
+using poslog_xml::text;
 
+// Case-insensitive: firmware writes peopleCounting and PeopleCounting alike.
 bool same(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
@@ -26,20 +28,6 @@ pugi::xml_node child(pugi::xml_node n, std::string_view name) {
   for (auto c : n.children())
     if (c.type() == pugi::node_element && same(local_name(c.name()), name)) return c;
   return {};
-}
-
-std::string text(pugi::xml_node n) {
-  std::string s = n.text().get();
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
-
-// "line 3, byte 61": technicians read line numbers.
-std::string position(std::string_view doc, std::ptrdiff_t offset) {
-  const auto at = static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(offset, 0, static_cast<std::ptrdiff_t>(doc.size())));
-  const auto line = 1 + std::count(doc.begin(), doc.begin() + static_cast<std::ptrdiff_t>(at), '\n');
-  return "line " + std::to_string(line) + ", byte " + std::to_string(at);
 }
 
 core::result<std::int64_t> count_of(pugi::xml_node counting, std::string_view name, bool required) {
@@ -131,7 +119,7 @@ core::result<std::vector<counter_reading>> parse_hikvision_alert(std::string_vie
     return core::error{"root element is <" + std::string(root.name()).substr(0, 40) + ">, not <EventNotificationAlert>"};
   std::vector<counter_reading> out;
   const auto type = text(child(root, "eventType"));
-  if (!same(type, "PeopleCounting") && !same(type, "peopleCounting")) return out;
+  if (!same(type, "PeopleCounting")) return out;
   const auto counting = child(root, "peopleCounting");
   if (!counting) return core::error{"peopleCounting: missing in a PeopleCounting event"};
   auto r = reading_of(root, counting, zone);

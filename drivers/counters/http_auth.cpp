@@ -10,20 +10,13 @@
 #include <map>
 #include <vector>
 
+#include "agent/core/hex.hpp"
+
 namespace kelu::drivers {
 
 namespace {
 
-std::string hex(const unsigned char* p, unsigned len) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out += digits[p[i] >> 4];
-    out += digits[p[i] & 0xF];
-  }
-  return out;
-}
+std::string hex(const unsigned char* p, unsigned len) { return core::to_hex({reinterpret_cast<const char*>(p), len}); }
 
 std::string hash_hex(std::string_view algorithm, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];

@@ -136,6 +136,27 @@ TEST_F(counter_day, the_agent_being_down_is_no_gap_when_the_counter_reported_the
   EXPECT_EQ(hour(a, 10).store.entries, 12);
 }
 
+TEST_F(counter_day, an_associate_signing_on_takes_their_entry_out_of_the_counter_s_visitors) {
+  core::event e;
+  e.store = "s1";
+  e.source = "pos";
+  e.stream = "pos";
+  e.observed_at = e.received_at = at("2026-12-01T09:20:00Z");
+  core::pos_operator o;
+  o.terminal = "T1";
+  o.transaction_id = "90";
+  o.business_day = "2026-12-01";
+  o.operator_id = "E1";
+  e.body = o;
+  events.push_back(e);
+  const auto a = analyse();
+  // The last entry in the 30 minutes before 09:20 is the 09:15 quarter's: 4 becomes 3.
+  EXPECT_EQ(hour(a, 9).store.entries, 21);
+  EXPECT_EQ(hour(a, 9).store.staff.sign_on, 1);
+  EXPECT_EQ(a.quarters.at(37).store.entries, 3);  // 09:15 is the 37th quarter of the day
+  EXPECT_EQ(a.whole.store.entries, 48);
+}
+
 TEST(counter_periods, spread_shares_exactly_by_overlap) {
   const auto origin = at("2026-12-01T00:00:00Z");
   const auto s = analytics::spread(10, at("2026-12-01T00:10:00Z"), at("2026-12-01T00:40:00Z"), origin, minutes{15});

@@ -1,10 +1,11 @@
 #pragma once
-// Lower-case hex for the dashboard's key file, password hashes and session ids.
+// Lower-case hex: the dashboard's key file, password hashes and session ids, the webhook's
+// signatures, HTTP Digest.
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace kelu::dashboard {
+namespace kelu::core {
 
 inline std::string to_hex(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -37,4 +38,4 @@ inline std::optional<std::string> from_hex(std::string_view text) {
   return out;
 }
 
-}  // namespace kelu::dashboard
+}  // namespace kelu::core
