@@ -34,6 +34,7 @@
 #include "counter_sources.hpp"
 #include "pos_sources.hpp"
 #include "sync/aggregate_store.hpp"
+#include "sync/alert_journal.hpp"
 #include "sync/command_handler.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
@@ -169,7 +170,9 @@ core::status agent::start() {
   });
   aggregates_ = std::make_unique<sync::aggregate_store>(*db_, *outbox_);
   runs_ = std::make_unique<sync::run_log>(*db_);
-  analytics_ = std::make_unique<analytics_service>(io_.get_executor(), *store_, *aggregates_, *runs_, boot_id_,
+  journal_ = std::make_unique<sync::alert_journal>(*db_);
+  analytics_ = std::make_unique<analytics_service>(io_.get_executor(), *store_, *aggregates_, *runs_, *journal_,
+                                                   boot_id_,
                                                    started_at_, *outbox_, topics, clock_, zone_, std::move(rules).value(),
                                                    cfg_.alerts, store_identity_of(cfg_), analytics_options_for(cfg_),
                                                    log_);
@@ -514,8 +517,8 @@ void agent::schedule_maintenance() {
         log_->info("retention: deleted {} events received before {}", pruned, core::format_iso8601(cutoff));
       // Aggregates and runs go with the events they were computed from: a busy day's buckets and
       // report are 233 KB (bench/analytics_bench), 85 MB a year otherwise kept on an SD card.
-      if (const auto pruned = aggregates_->prune(cutoff) + runs_->prune(cutoff); pruned > 0)
-        log_->info("retention: deleted {} aggregates and runs that ended before {}", pruned,
+      if (const auto pruned = aggregates_->prune(cutoff) + runs_->prune(cutoff) + journal_->prune(cutoff); pruned > 0)
+        log_->info("retention: deleted {} aggregates, runs and settled alerts that ended before {}", pruned,
                    core::format_iso8601(cutoff));
     } catch (const std::exception& ex) {
       log_->error("outbox maintenance: {}", ex.what());

@@ -38,6 +38,7 @@ class mqtt_publisher;
 class command_handler;
 class aggregate_store;
 class run_log;
+class alert_journal;
 class topics;
 }  // namespace kelu::sync
 namespace kelu::drivers {
@@ -122,6 +123,7 @@ class agent {
   std::unique_ptr<sync::topics> topics_;
   std::unique_ptr<sync::aggregate_store> aggregates_;
   std::unique_ptr<sync::run_log> runs_;
+  std::unique_ptr<sync::alert_journal> journal_;
   std::unique_ptr<analytics_service> analytics_;
   std::unique_ptr<chat_notifier> notifier_;
   std::vector<std::unique_ptr<drivers::source>> sources_;

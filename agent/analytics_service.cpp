@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cmath>
+
 #include "sync/aggregate_store.hpp"
 #include "sync/event_store.hpp"
 #include "sync/outbox.hpp"
@@ -72,7 +74,8 @@ std::vector<analytics::hour_observation> forecast_history(sync::event_store& sto
 }
 
 analytics_service::analytics_service(boost::asio::any_io_executor ex, sync::event_store& events,
-                                     sync::aggregate_store& aggregates, sync::run_log& runs, std::string boot_id,
+                                     sync::aggregate_store& aggregates, sync::run_log& runs,
+                                     sync::alert_journal& journal, std::string boot_id,
                                      core::utc_time started_at, sync::outbox& out, const sync::topics& topics,
                                      const core::clock& clock, core::time_zone zone, analytics::funnel_rules rules,
                                      std::vector<config::alert_rule_config> alert_rules,
@@ -92,7 +95,8 @@ analytics_service::analytics_service(boost::asio::any_io_executor ex, sync::even
       store_(std::move(store)),
       options_(options),
       log_(std::move(log)),
-      alerts_(std::move(alert_rules), rules_, zone_, store_.name.empty() ? store_.id : store_.name) {}
+      alerts_(std::move(alert_rules), rules_, zone_, store_.name.empty() ? store_.id : store_.name),
+      outcomes_(journal, aggregates, events, runs, topics, zone_, store_, log_) {}
 
 analytics_service::~analytics_service() = default;
 
@@ -109,7 +113,12 @@ void analytics_service::stop() {
 
 void analytics_service::update(analytics::funnel_rules rules, std::vector<config::alert_rule_config> alert_rules,
                                analytics_service_options options) {
-  alerts_.update(std::move(alert_rules), rules);
+  const auto now = clock_.now_utc();
+  try {
+    if (announce(alerts_.update(std::move(alert_rules), rules, now), now) && on_sent_) on_sent_();
+  } catch (const std::exception& ex) {
+    log_->error("analytics: alerts of changed rules: {}", ex.what());
+  }
   const bool changed = rules.version() != rules_.version();
   rules_ = std::move(rules);
   options_ = options;
@@ -149,6 +158,10 @@ void analytics_service::tick() {
       stats_.closed_until = aggregates_.last_end("funnel.quarter");
       initialised_ = true;
     }
+    if (!restored_) {
+      restore_alerts(now);
+      restored_ = true;
+    }
     runs_.touch(boot_id_, started_at_, now);
     // Days that received data since the last scan (the first scan starts an hour before the
     // closing horizon, or at the beginning when nothing was ever closed).
@@ -176,6 +189,11 @@ void analytics_service::tick() {
       it = pending_.erase(it);
     }
     sent = judge_alerts(now) || sent;
+    if (const int reviews = outcomes_.send_reviews(now, options_.close_grace, options_.history_after); reviews > 0) {
+      stats_.reviews_sent += reviews;
+      sent = true;
+    }
+    stats_.unreadable_journal = outcomes_.unreadable();
   } catch (const std::exception& ex) {
     log_->error("analytics: {}", ex.what());
   }
@@ -231,19 +249,56 @@ bool analytics_service::judge_alerts(core::utc_time now) {
   analytics::alert_inputs in;
   in.now = now;
   in.today = today_ ? &*today_ : nullptr;
+  in.staffing = staffing_now(now);
   if (context_) {
     auto c = context_();
     in.cameras = std::move(c.cameras);
     in.outbox_oldest_age_s = c.outbox_oldest_age_s;
   }
   const auto fired = alerts_.evaluate(in);
-  for (const auto& a : fired) {
+  const bool sent = announce(fired, now);
+  if (fired.empty()) outcomes_.record({}, now, today_ ? &*today_ : nullptr, rules_);  // windows pass
+  return sent;
+}
+
+bool analytics_service::announce(const std::vector<analytics::alert>& alerts, core::utc_time now) {
+  if (alerts.empty()) return false;
+  outcomes_.record(alerts, now, today_ ? &*today_ : nullptr, rules_);
+  for (const auto& a : alerts) {
     outbox_.insert(topics_.alerts(), analytics::alert_json(a, store_).dump(), 1, false, sync::aggregate_priority, now);
     if (a.state == "firing") ++stats_.alerts_fired;
     log_->warn("alert {}: {}", a.state, a.message_en);
     if (on_alert_) on_alert_(a);
   }
-  return !fired.empty();
+  return true;
+}
+
+void analytics_service::restore_alerts(core::utc_time now) {
+  const auto saved = outcomes_.to_restore(now);
+  announce(alerts_.restore(saved.firing, saved.fired, now), now);
+  if (!saved.firing.empty()) log_->info("analytics: {} alert(s) still firing after the restart", alerts_.active().size());
+}
+
+analytics::week_review analytics_service::review(sys_days monday) { return outcomes_.review(monday); }
+
+std::optional<analytics::staffing_hint> analytics_service::staffing_now(core::utc_time now) const {
+  // Without sign-ons or a schedule the box does not know who is on the floor: no hint.
+  if (!today_ || today_->staff_basis == "none") return std::nullopt;
+  analytics::staffing_hint h;
+  // Today's open shifts end at the tick's time: "now" is the moment just before it.
+  h.on_shift = analytics::on_shift_at(today_->shifts, now - milliseconds(1));
+  if (forecast_)
+    for (const auto& f : forecast_->hours)
+      if (f.start <= now && now < f.start + hours{1}) h.needed = f.staff_needed;
+  if (h.needed == 0) {
+    // No forecast for this hour: the last hour's visitors at the target STAR.
+    std::int64_t visitors = 0;
+    for (const auto& q : today_->quarters)
+      if (q.end > now - hours{1} && q.start < now) visitors += q.store.entries;
+    h.needed = std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(std::ceil(static_cast<double>(visitors) / options_.forecast.target_star)));
+  }
+  return h;
 }
 
 void analytics_service::publish_live(const analytics::day_analysis& a, core::utc_time now) {

@@ -8,6 +8,9 @@
 // Which days need work is found from the store, not from the committer: events received since
 // the last tick (by received_at) name the days they touch, so a late POS file and a
 // `kelu ingest` run from another process revise the right buckets the same way live data does.
+// Every alert goes into the alert journal with what became of it (analytics::judge_outcome),
+// judged each tick until settled; a week's review goes out on metrics/review/week once the
+// week has ended and its outcomes are known. A restart restores the alerts still firing.
 // All calls on the io_context thread.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/alert_outcomes.hpp"
 #include "agent/analytics/alert_engine.hpp"
 #include "agent/analytics/funnel.hpp"
 #include "agent/analytics/report_json.hpp"
@@ -36,6 +40,7 @@ class aggregate_store;
 class outbox;
 class topics;
 class run_log;
+class alert_journal;
 }  // namespace kelu::sync
 
 namespace kelu {
@@ -75,6 +80,8 @@ struct analytics_stats {
   std::int64_t revisions_sent = 0;  // later revisions
   std::int64_t live_updates = 0;
   std::int64_t alerts_fired = 0;
+  std::int64_t reviews_sent = 0;         // weekly reviews, every revision
+  std::int64_t unreadable_journal = 0;   // journal entries that did not parse (skipped)
   std::int64_t undecodable_events = 0;
   std::int64_t last_compute_ms = 0;
   std::optional<core::utc_time> closed_until;
@@ -84,7 +91,7 @@ class analytics_service {
  public:
   // `boot_id`/`started_at` identify this run in the run log, touched every tick.
   analytics_service(boost::asio::any_io_executor ex, sync::event_store& events, sync::aggregate_store& aggregates,
-                    sync::run_log& runs, std::string boot_id, core::utc_time started_at, sync::outbox& out, const sync::topics& topics, const core::clock& clock, core::time_zone zone,
+                    sync::run_log& runs, sync::alert_journal& journal, std::string boot_id, core::utc_time started_at, sync::outbox& out, const sync::topics& topics, const core::clock& clock, core::time_zone zone,
                     analytics::funnel_rules rules, std::vector<config::alert_rule_config> alert_rules,
                     analytics::store_identity store, analytics_service_options options,
                     std::shared_ptr<spdlog::logger> log);
@@ -95,6 +102,9 @@ class analytics_service {
   // New rules (a reload): today is recomputed under the new rule version at the next tick.
   void update(analytics::funnel_rules rules, std::vector<config::alert_rule_config> alert_rules,
               analytics_service_options options);
+  // The week starting `monday` (local) as far as the journal knows, outcomes judged as of the
+  // last tick. Throws std::runtime_error when SQLite fails.
+  analytics::week_review review(std::chrono::sys_days monday);
   // Runs one tick now (tests, and the agent's stop so the last figures are sent).
   void tick();
   // Brings the next tick forward to within `within` (a dashboard is watching and new events
@@ -121,6 +131,9 @@ class analytics_service {
   bool process_day(std::chrono::sys_days day, core::utc_time now);
   void publish_live(const analytics::day_analysis& today, core::utc_time now);
   bool judge_alerts(core::utc_time now);
+  void restore_alerts(core::utc_time now);
+  std::optional<analytics::staffing_hint> staffing_now(core::utc_time now) const;
+  bool announce(const std::vector<analytics::alert>& alerts, core::utc_time now);
 
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point next_tick_{};
@@ -152,6 +165,8 @@ class analytics_service {
   std::function<alert_context()> context_;
   std::function<void(const analytics::alert&)> on_alert_;
   analytics::alert_engine alerts_;
+  alert_outcomes outcomes_;
+  bool restored_ = false;
   analytics_stats stats_;
 };
 

@@ -43,6 +43,10 @@ json dashboard_view::today() {
   json alerts = json::array();
   for (const auto& a : analytics_.active_alerts()) alerts.push_back(analytics::alert_json(a, identity_));
   j["alerts"] = std::move(alerts);
+  // What became of this week's alerts, and last week's for a Monday morning (a few rows each).
+  const auto monday = analytics::week_monday(t->day);
+  j["review"] = analytics::review_json(analytics_.review(monday), zone_, identity_);
+  j["last_review"] = analytics::review_json(analytics_.review(monday - std::chrono::days{7}), zone_, identity_);
   return j;
 }
 

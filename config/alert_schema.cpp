@@ -89,7 +89,8 @@ const std::vector<alert_key>& alert_table() {
     threshold.get = [](const alert_rule_config& a) { return json(a.threshold); };
     t.push_back(std::move(threshold));
     t.push_back(int_key("window_min", &alert_rule_config::window_min, 60, 15, 1440,
-                        "Minutes looked back for ratios and sums (whole quarter hours)"));
+                        "Minutes looked back for ratios and sums (whole quarter hours); also the time an alert "
+                        "has to recover"));
     t.push_back(int_key("min_visitors", &alert_rule_config::min_visitors, 10, 0, 100000,
                         "Ratios over fewer visitors than this are not judged"));
     alert_key active;

@@ -14,8 +14,9 @@ namespace {
 }
 
 // Each step is one schema version; a step never changes once released. Step N brings
-// user_version from N-1 to N inside one transaction.
-constexpr std::array<std::string_view, 3> migrations{
+// user_version from N-1 to N inside one transaction. The array is sized by its steps, so a
+// version without its step does not compile.
+constexpr std::string_view migrations[]{
     R"sql(
 CREATE TABLE events(
   source      TEXT    NOT NULL,
@@ -80,9 +81,20 @@ CREATE TABLE runs(
   started_at    INTEGER NOT NULL,
   last_alive_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+)sql",
+    // 4: what became of each alert (analytics' alert outcomes and the weekly review).
+    R"sql(
+CREATE TABLE alert_journal(
+  id       TEXT    PRIMARY KEY,
+  fired_at INTEGER NOT NULL,  -- ms since epoch, UTC
+  settled  INTEGER NOT NULL,  -- 1: resolved and its outcome final; nothing changes it any more
+  body     TEXT    NOT NULL   -- the entry as analytics keeps it (JSON)
+) WITHOUT ROWID;
+CREATE INDEX alert_journal_fired ON alert_journal(fired_at);
+CREATE INDEX alert_journal_open ON alert_journal(fired_at) WHERE settled = 0;
 )sql"};
 
-static_assert(migrations.size() == database::current_schema_version);
+static_assert(std::size(migrations) == database::current_schema_version);
 
 }  // namespace
 

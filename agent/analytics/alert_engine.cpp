@@ -21,6 +21,28 @@ bool holds(double value, const std::string& op, double threshold) {
 
 bool is_ratio(const std::string& metric) { return metric == "conversion" || metric == "engaged_rate"; }
 bool needs_door_camera(const std::string& metric) { return is_ratio(metric) || metric == "visitors"; }
+// Figures staff on the floor can move: their alerts carry the staffing hint.
+bool about_the_floor(const std::string& metric) {
+  return is_ratio(metric) || metric == "visitors" || metric == "transactions" || metric == "net_sales_minor" ||
+         metric == "occupancy";
+}
+
+// The alert as resolved now, keeping the firing's id, messages and figures.
+alert resolved_copy(const alert& firing, core::utc_time now, const char* resolution) {
+  auto a = firing;
+  a.state = "resolved";
+  a.resolution = resolution;
+  a.at = now;
+  a.message_en = "[resolved] " + firing.message_en.substr(firing.message_en.find(']') + 2);
+  a.message_zh = "【已恢复】" + firing.message_zh.substr(firing.message_zh.find("】") + 3);
+  return a;
+}
+
+// What an alert carries of its rule: a restored alert resumes only when these still hold.
+bool same_definition(const alert& a, const config::alert_rule_config& r) {
+  return a.metric == r.metric && a.op == r.op && a.threshold == r.threshold && a.window_min == r.window_min &&
+         a.severity == r.severity;
+}
 
 struct label {
   const char* metric;
@@ -78,18 +100,54 @@ alert_engine::alert_engine(std::vector<config::alert_rule_config> rules, funnel_
                            std::string store_name)
     : rules_(std::move(rules)), funnel_(std::move(funnel)), zone_(std::move(zone)), store_name_(std::move(store_name)) {}
 
-void alert_engine::update(std::vector<config::alert_rule_config> rules, funnel_rules funnel) {
-  // A rule that changed is a new rule: its old state (and any firing alert) goes with it.
+std::vector<alert> alert_engine::update(std::vector<config::alert_rule_config> rules, funnel_rules funnel,
+                                       core::utc_time now) {
+  // A rule that changed is a new rule: its old state goes with it, and its firing alerts end.
   const auto find = [](const std::vector<config::alert_rule_config>& v, const std::string& name) {
     return std::find_if(v.begin(), v.end(), [&](const config::alert_rule_config& r) { return r.name == name; });
   };
+  std::vector<alert> ended;
   std::erase_if(states_, [&](const auto& kv) {
     const auto before = find(rules_, kv.first.first);
     const auto after = find(rules, kv.first.first);
-    return before == rules_.end() || after == rules.end() || !(*before == *after);
+    const bool gone = before == rules_.end() || after == rules.end() || !(*before == *after);
+    if (gone && kv.second.firing) ended.push_back(resolved_copy(kv.second.current, now, "rule_changed"));
+    return gone;
   });
   rules_ = std::move(rules);
   funnel_ = std::move(funnel);
+  return ended;
+}
+
+const config::alert_rule_config* alert_engine::rule_named(const std::string& name) const {
+  for (const auto& r : rules_)
+    if (r.name == name) return &r;
+  return nullptr;
+}
+
+std::vector<alert> alert_engine::restore(const std::vector<alert>& firing, const std::vector<alert>& fired,
+                                         core::utc_time now) {
+  for (const auto& a : fired) {
+    const auto* r = rule_named(a.rule);
+    if (!r || !same_definition(a, *r)) continue;
+    auto& st = states_[{a.rule, a.subject}];
+    if (!st.last_fired || a.since > *st.last_fired) st.last_fired = a.since;
+  }
+  std::vector<alert> ended;
+  for (const auto& a : firing) {
+    const auto* r = rule_named(a.rule);
+    if (!r || !same_definition(a, *r) || a.metric == "return_minor") {
+      // A return is judged once; a rule that changed while the agent was down starts afresh.
+      if (a.metric != "return_minor") ended.push_back(resolved_copy(a, now, "rule_changed"));
+      continue;
+    }
+    auto& st = states_[{a.rule, a.subject}];
+    st.firing = true;
+    st.current = a;
+    st.current.notify = r->notify;  // the journal does not keep them: the rule says where its alerts go
+    if (!st.last_fired || a.since > *st.last_fired) st.last_fired = a.since;
+  }
+  return ended;
 }
 
 bool alert_engine::is_active(const config::alert_rule_config& r, core::utc_time now) const {
@@ -181,13 +239,14 @@ std::vector<alert_engine::observation> alert_engine::observe(const config::alert
 }
 
 alert alert_engine::make(const config::alert_rule_config& r, const observation& o, core::utc_time now,
-                         bool firing) const {
+                         bool firing, const std::optional<staffing_hint>& staffing) const {
   alert a;
   a.id = core::new_event_id();
   a.rule = r.name;
   a.metric = r.metric;
   a.subject = o.subject;
   a.state = firing ? "firing" : "resolved";
+  if (!firing) a.resolution = "cleared";
   a.severity = r.severity;
   a.value = o.value;
   a.op = r.op;
@@ -208,6 +267,16 @@ alert alert_engine::make(const config::alert_rule_config& r, const observation& 
   a.message_zh = std::string(firing ? std::string("【") + severity_zh(r.severity) + "】" : "【已恢复】") + store_name_ +
                  "：" + l.zh + subject + " " + value + " " + op_zh(r.op) + " " + limit +
                  (windowed ? "（近 " + std::to_string(r.window_min) + " 分钟）" : "") + "（" + r.name + "）";
+  if (firing && staffing && about_the_floor(r.metric) && o.subject == "store") {
+    a.staffing = staffing;
+    if (staffing->short_handed()) {
+      // The hint a manager can act on, in the message itself.
+      a.message_en += ": " + std::to_string(staffing->on_shift) + " on shift, " + std::to_string(staffing->needed) +
+                      " needed for the traffic";
+      a.message_zh += "：在岗 " + std::to_string(staffing->on_shift) + " 人，按客流需要 " +
+                      std::to_string(staffing->needed) + " 人";
+    }
+  }
   return a;
 }
 
@@ -226,13 +295,14 @@ std::vector<alert> alert_engine::evaluate(const alert_inputs& in) {
         if (cooling || (r.metric == "return_minor" && st.last_fired)) continue;
         st.firing = true;
         st.last_fired = in.now;
-        st.current = make(r, o, in.now, true);
+        st.current = make(r, o, in.now, true, in.staffing);
         out.push_back(st.current);
       } else if (!breached && st.firing) {
         st.firing = false;
-        auto resolved = make(r, o, in.now, false);
+        auto resolved = make(r, o, in.now, false, std::nullopt);
         resolved.id = st.current.id;
         resolved.since = st.current.since;
+        resolved.staffing = st.current.staffing;
         out.push_back(std::move(resolved));
       } else if (st.firing) {
         st.current.value = o.value;  // the dashboard shows the figure as it is now
@@ -245,12 +315,7 @@ std::vector<alert> alert_engine::evaluate(const alert_inputs& in) {
       const bool still = std::any_of(seen.begin(), seen.end(), [&](const observation& o) { return o.subject == subject; });
       if (still) continue;
       st.firing = false;
-      auto resolved = st.current;
-      resolved.state = "resolved";
-      resolved.at = in.now;
-      resolved.message_en = "[resolved] " + st.current.message_en.substr(st.current.message_en.find(']') + 2);
-      resolved.message_zh = "【已恢复】" + st.current.message_zh.substr(st.current.message_zh.find("】") + 3);
-      out.push_back(std::move(resolved));
+      out.push_back(resolved_copy(st.current, in.now, "unobserved"));
     }
     if (r.metric == "return_minor") {
       // Returns fire once and are done; forget yesterday's.

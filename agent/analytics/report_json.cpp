@@ -305,7 +305,7 @@ json live_json(const day_analysis& a, const std::optional<forecast>& ahead, cons
 }
 
 json alert_json(const alert& a, const store_identity& store) {
-  return {{"kind", "alert"},
+  json j{{"kind", "alert"},
           {"tenant", store.tenant},
           {"store", store.id},
           {"id", a.id},
@@ -323,6 +323,9 @@ json alert_json(const alert& a, const store_identity& store) {
           {"message_en", a.message_en},
           {"message_zh", a.message_zh},
           {"trace", trace_json(a.trace)}};
+  if (!a.resolution.empty()) j["resolution"] = a.resolution;
+  if (a.staffing) j["staffing"] = {{"on_shift", a.staffing->on_shift}, {"needed", a.staffing->needed}};
+  return j;
 }
 
 namespace {

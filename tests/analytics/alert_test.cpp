@@ -43,7 +43,7 @@ struct alert_fixture : testing::Test {
                                       std::vector<std::pair<std::string, std::optional<core::utc_time>>> cameras = {},
                                       std::int64_t outbox_age_s = 0) {
     today = analytics::analyse_day(g.day(), g.zone, g.rules, g.events, now);
-    return e.evaluate({now, &*today, std::move(cameras), outbox_age_s});
+    return e.evaluate({now, &*today, std::move(cameras), outbox_age_s, std::nullopt});
   }
   analytics::alert_engine engine(std::vector<config::alert_rule_config> rules) {
     return analytics::alert_engine(std::move(rules), g.rules, g.zone, "Berlin Mitte");
@@ -128,7 +128,11 @@ TEST_F(alert_fixture, reloading_keeps_unchanged_rules_and_restarts_changed_ones)
   const auto now = at("2026-11-24T11:00:00Z");
   ASSERT_EQ(judge(e, now, {{"door", now - minutes(10)}}).size(), 2u);
   auto changed = rule("low_conversion", "conversion", "<", 0.45);
-  e.update({changed, rule("camera_down", "camera_offline_min", ">", 5)}, g.rules);
+  const auto ended = e.update({changed, rule("camera_down", "camera_offline_min", ">", 5)}, g.rules, now);
+  ASSERT_EQ(ended.size(), 1u);  // the changed rule's alert is over, and says why
+  EXPECT_EQ(ended[0].rule, "low_conversion");
+  EXPECT_EQ(ended[0].state, "resolved");
+  EXPECT_EQ(ended[0].resolution, "rule_changed");
   // The unchanged rule is still firing (no repeat); the changed one is new and fires afresh.
   auto again = judge(e, now + seconds(15), {{"door", now - minutes(10)}});
   ASSERT_EQ(again.size(), 1u);

@@ -8,9 +8,12 @@
 
 #include "agent/analytics_service.hpp"
 #include "golden_day.hpp"
+
+#include <map>
 #include "support/schema_check.hpp"
 #include "support/temp_dir.hpp"
 #include "sync/aggregate_store.hpp"
+#include "sync/alert_journal.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
 #include "sync/outbox.hpp"
@@ -42,7 +45,7 @@ class analytics_service_test : public testing::Test {
   void SetUp() override {
     clock.now = at("2026-11-24T10:59:30Z");  // 11:59:30 in Berlin
     service = std::make_unique<analytics_service>(
-        io.get_executor(), store, aggregates, runs, "boot-1", at("2026-11-23T23:00:00Z"), out, topics, clock, g.zone,
+        io.get_executor(), store, aggregates, runs, journal, "boot-1", at("2026-11-23T23:00:00Z"), out, topics, clock, g.zone,
         g.rules, g.cfg.alerts, g.store, analytics_service_options{}, std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
   }
 
@@ -93,6 +96,7 @@ class analytics_service_test : public testing::Test {
   sync::event_store store{*db, out, topics};
   sync::aggregate_store aggregates{*db, out};
   sync::run_log runs{*db};
+  sync::alert_journal journal{*db};
   boost::asio::io_context io;
   manual_clock clock;
   std::unique_ptr<analytics_service> service;
@@ -243,7 +247,7 @@ TEST_F(analytics_service_test, time_the_box_was_off_is_missing_coverage) {
   clock.now = at("2026-11-24T10:00:00Z");
   service->tick();  // this run: since midnight, alive until 10:00Z
   // Switched off for three hours; a new run starts.
-  analytics_service second{io.get_executor(), store, aggregates, runs, "boot-2", at("2026-11-24T13:00:00Z"),
+  analytics_service second{io.get_executor(), store, aggregates, runs, journal, "boot-2", at("2026-11-24T13:00:00Z"),
                            out, topics, clock, g.zone, g.rules, g.cfg.alerts, g.store, analytics_service_options{},
                            std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>())};
   clock.now = at("2026-11-25T02:00:00Z");
@@ -258,8 +262,7 @@ TEST_F(analytics_service_test, time_the_box_was_off_is_missing_coverage) {
     }
 }
 
-TEST_F(analytics_service_test, alerts_go_to_mqtt_and_the_listener_with_their_trace) {
-  append(g.events);
+config::alert_rule_config low_conversion_rule() {
   config::alert_rule_config r;
   r.name = "low_conversion";
   r.metric = "conversion";
@@ -269,14 +272,26 @@ TEST_F(analytics_service_test, alerts_go_to_mqtt_and_the_listener_with_their_tra
   r.min_visitors = 5;
   r.active = "open";
   r.cooldown_min = 60;
+  r.severity = "warning";
+  return r;
+}
+
+config::alert_rule_config camera_rule(double threshold = 5) {
+  auto r = low_conversion_rule();
+  r.name = "camera_down";
+  r.metric = "camera_offline_min";
+  r.op = ">";
+  r.threshold = threshold;
+  r.active = "always";
+  return r;
+}
+
+TEST_F(analytics_service_test, alerts_go_to_mqtt_and_the_listener_with_their_trace) {
+  append(g.events);
+  auto r = low_conversion_rule();
   r.severity = "critical";
   r.notify = {"wecom"};
-  config::alert_rule_config cam = r;
-  cam.name = "camera_down";
-  cam.metric = "camera_offline_min";
-  cam.op = ">";
-  cam.threshold = 5;
-  service->update(g.rules, {r, cam}, analytics_service_options{});
+  service->update(g.rules, {r, camera_rule()}, analytics_service_options{});
   std::vector<analytics::alert> heard;
   service->on_alert([&](const analytics::alert& a) { heard.push_back(a); });
   service->alert_context_from([&] { return alert_context{{{"door", clock.now - std::chrono::minutes(7)}}, 0}; });
@@ -300,6 +315,156 @@ TEST_F(analytics_service_test, alerts_go_to_mqtt_and_the_listener_with_their_tra
   ASSERT_EQ(later.size(), 1u);
   EXPECT_EQ(later[0].payload["state"], "resolved");
   EXPECT_EQ(later[0].payload["id"], alerts[1].payload["id"]);
+}
+
+// The journal's entries, as analytics reads them back.
+std::map<std::string, analytics::alert_entry> journaled(sync::alert_journal& journal) {
+  std::map<std::string, analytics::alert_entry> out;
+  for (const auto& row : journal.fired_between(core::utc_time{}, at("2030-01-01T00:00:00Z"))) {
+    auto e = analytics::entry_from_json(json::parse(row.body));
+    EXPECT_TRUE(e) << e.error_message();
+    if (!e) continue;
+    EXPECT_EQ(row.settled, e->settled());
+    out.emplace(e->fired.rule, std::move(e).value());
+  }
+  return out;
+}
+
+TEST_F(analytics_service_test, each_alert_s_outcome_is_journaled_and_the_week_is_reviewed_when_it_ends) {
+  append(g.events);
+  // Bob signs off at 12:00 local as the conversion alert asks for a third associate; Carol and
+  // Dave sign on at 12:10 and 12:20: three on the floor at once, more than the two it fired with.
+  std::vector<core::event> more;
+  for (const auto& [id, name, terminal, when] :
+       {std::tuple{"C3", "Carol", "till3", "2026-11-24T11:10:00Z"}, {"D4", "Dave", "till4", "2026-11-24T11:20:00Z"}}) {
+    auto e = g.events.front();  // Alice's sign-on
+    e.id = core::new_event_id();
+    e.observed_at = at(when);
+    auto& op = std::get<core::pos_operator>(e.body);
+    op.operator_id = id;
+    op.operator_name = name;
+    op.terminal = terminal;
+    more.push_back(e);
+  }
+  append(more);
+  analytics_service_options options;
+  options.forecast.target_star = 4;  // the last hour's 10 visitors need 3 associates; Alice and Bob are on
+  service->update(g.rules, {low_conversion_rule(), camera_rule()}, options);
+  std::optional<core::utc_time> offline_since = at("2026-11-24T10:53:00Z");
+  service->alert_context_from([&] { return alert_context{{{"door", offline_since}}, 0}; });
+  clock.now = at("2026-11-24T11:00:00Z");
+  service->tick();
+  const auto fired = on(drain(), "/alerts");
+  ASSERT_EQ(fired.size(), 2u);
+  EXPECT_EQ(fired[0].payload["staffing"], (json{{"on_shift", 2}, {"needed", 3}}));
+  EXPECT_NE(fired[0].payload["message_en"].get<std::string>().find("2 on shift, 3 needed"), std::string::npos);
+  EXPECT_FALSE(fired[1].payload.contains("staffing"));  // a camera is not a matter of staff
+  // The camera is back 15 s later: recovered.
+  offline_since.reset();
+  clock.now += std::chrono::seconds(15);
+  service->tick();
+  const auto cleared = on(drain(), "/alerts");
+  ASSERT_EQ(cleared.size(), 1u);
+  EXPECT_EQ(cleared[0].payload["resolution"], "cleared");
+  auto j = journaled(journal);
+  EXPECT_EQ(j["camera_down"].outcome, "recovered");
+  EXPECT_EQ(j["camera_down"].recovered_after_s, 15);
+  EXPECT_TRUE(j["camera_down"].settled());
+  EXPECT_EQ(j["low_conversion"].staffing, "pending");
+  EXPECT_EQ(journal.unsettled().size(), 1u);
+  // Carol came within the window: the hint was followed.
+  clock.now = at("2026-11-24T11:30:00Z");
+  service->tick();
+  EXPECT_EQ(journaled(journal)["low_conversion"].staffing, "followed");
+  EXPECT_EQ(journaled(journal)["low_conversion"].staff_max_after, 3);
+  clock.now = at("2026-11-24T12:00:00Z");
+  service->tick();
+  // At 13:00 local the last hour had too few visitors to judge: the rule stops at its window's
+  // end with the figure still below, so the alert persisted (and did not "recover").
+  j = journaled(journal);
+  EXPECT_EQ(j["low_conversion"].resolution, "unobserved");
+  EXPECT_EQ(j["low_conversion"].outcome, "persisted");
+  EXPECT_TRUE(j["low_conversion"].settled());
+  EXPECT_TRUE(journal.unsettled().empty());
+  drain();
+  // The week ends on Sunday at midnight local; its review goes out once the grace has passed.
+  clock.now = at("2026-11-29T23:04:00Z");
+  service->tick();
+  EXPECT_TRUE(on(drain(), "/metrics/review/week").empty());
+  clock.now = at("2026-11-29T23:06:00Z");
+  service->tick();
+  const auto review = on(drain(), "/metrics/review/week");
+  ASSERT_EQ(review.size(), 1u);
+  const auto& r = review[0].payload;
+  EXPECT_EQ(r["week"], "2026-W48");
+  EXPECT_EQ(r["revision"], 1);
+  EXPECT_EQ(r["totals"]["fired"], 2);
+  ASSERT_EQ(r["rules"].size(), 2u);
+  EXPECT_EQ(r["rules"][0]["rule"], "camera_down");
+  EXPECT_EQ(r["rules"][0]["recovered"], 1);
+  EXPECT_EQ(r["rules"][0]["hit_rate"], 1.0);
+  EXPECT_EQ(r["rules"][0]["median_recovery_min"], 0.3);  // 15 s
+  EXPECT_EQ(r["rules"][1]["staffing"]["short_handed"], 1);
+  EXPECT_EQ(r["rules"][1]["staffing"]["staff_came"], 1);
+  EXPECT_EQ(r["rules"][1]["persisted"], 1);
+  EXPECT_EQ(r["rules"][1]["hit_rate"], 0.0);
+  EXPECT_EQ(r["totals"]["hit_rate"], 0.5);
+  EXPECT_EQ(service->stats().reviews_sent, 1);
+  // Nothing changed: the next tick sends no second revision.
+  clock.now += std::chrono::minutes(1);
+  service->tick();
+  EXPECT_TRUE(on(drain(), "/metrics/review/week").empty());
+}
+
+TEST_F(analytics_service_test, a_restart_resumes_a_firing_alert_and_a_changed_rule_ends_it) {
+  append(g.events);
+  service->update(g.rules, {camera_rule()}, analytics_service_options{});
+  std::optional<core::utc_time> offline_since = at("2026-11-24T10:50:00Z");
+  service->alert_context_from([&] { return alert_context{{{"door", offline_since}}, 0}; });
+  clock.now = at("2026-11-24T11:00:00Z");
+  service->tick();
+  const auto fired = on(drain(), "/alerts");
+  ASSERT_EQ(fired.size(), 1u);
+  const auto id = fired[0].payload["id"];
+  service.reset();  // the agent restarts, the camera still down
+  const auto log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+  const auto restart = [&](std::vector<config::alert_rule_config> rules, const char* boot) {
+    auto s = std::make_unique<analytics_service>(io.get_executor(), store, aggregates, runs, journal, boot, clock.now,
+                                                 out, topics, clock, g.zone, g.rules, rules, g.store,
+                                                 analytics_service_options{}, log);
+    s->alert_context_from([&] { return alert_context{{{"door", offline_since}}, 0}; });
+    return s;
+  };
+  clock.now = at("2026-11-24T11:05:00Z");
+  auto second = restart({camera_rule()}, "boot-2");
+  second->tick();
+  EXPECT_TRUE(on(drain(), "/alerts").empty());  // still firing: not announced again
+  ASSERT_EQ(second->active_alerts().size(), 1u);
+  EXPECT_EQ(second->active_alerts()[0].id, id.get<std::string>());
+  // The technician raises the threshold while the box is off: the old alert ends as such.
+  second.reset();
+  clock.now = at("2026-11-24T11:10:00Z");
+  auto third = restart({camera_rule(30)}, "boot-3");
+  third->tick();
+  const auto ended = on(drain(), "/alerts");
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].payload["id"], id);
+  EXPECT_EQ(ended[0].payload["state"], "resolved");
+  EXPECT_EQ(ended[0].payload["resolution"], "rule_changed");
+  const auto j = journaled(journal);
+  EXPECT_EQ(j.at("camera_down").outcome, "unjudged");
+  EXPECT_TRUE(j.at("camera_down").settled());
+  // Changed live (a reload) it ends the same way: the new rule fires afresh first.
+  clock.now = at("2026-11-24T11:25:00Z");
+  third->tick();
+  const auto refired = on(drain(), "/alerts");
+  ASSERT_EQ(refired.size(), 1u);
+  EXPECT_NE(refired[0].payload["id"], id);
+  third->update(g.rules, {camera_rule(10)}, analytics_service_options{});
+  const auto reloaded = on(drain(), "/alerts");
+  ASSERT_EQ(reloaded.size(), 1u);
+  EXPECT_EQ(reloaded[0].payload["id"], refired[0].payload["id"]);
+  EXPECT_EQ(reloaded[0].payload["resolution"], "rule_changed");
 }
 
 TEST_F(analytics_service_test, live_carries_the_forecast_from_past_weeks) {

@@ -95,11 +95,15 @@ async function manager() {
     hour_rows: [...document.querySelectorAll('#hours tr')].map((tr) => [...tr.children].map((td) => td.textContent)),
     chart_series: [...document.querySelectorAll('#chart .u-legend .u-label')].map((e) => e.textContent),
     heat_maps: document.querySelectorAll('#heatmaps canvas').length,
+    review_title: document.getElementById('review-title').textContent,
+    review_rules: [...document.querySelectorAll('#review-rules > li')].map((li) => li.textContent),
+    review_alerts: [...document.querySelectorAll('#review-alerts > li')].map((li) => li.textContent),
     updates: Number(document.body.dataset.updates || 0),
   }));
   result.dom = await dom();
   result.api = await page.evaluate(() => fetch('/api/v1/today').then((r) => r.json()));
   await page.screenshot({ path: `${args.out}/dashboard-phone.png`, fullPage: true });
+  await (await page.$('#review-card')).screenshot({ path: `${args.out}/dashboard-review.png` });
 
   // A sale at the till: the open page shows it without a reload (Server-Sent Events).
   const before = Number(result.dom.buyers);

@@ -55,6 +55,9 @@ class browser : public testing::Test {
         {"sources", {{"pos_tcp", {{"listen", "127.0.0.1"}, {"port", pos_port}}}}},
         {"cameras", {{{"id", "door"}, {"url", KELU_SAMPLE_VIDEO}, {"loop", true},
                       {"lines", {{{"name", "entrance"}, {"from", {0, 300}}, {"to", {768, 300}}}}}}}},
+        // A rule that fires at the first tick and never clears: the week's review has it, watching.
+        {"alerts", {{{"name", "door_watch"}, {"metric", "occupancy"}, {"op", ">="}, {"threshold", 0},
+                     {"active", "always"}, {"window_min", 15}}}},
         {"dashboard", {{"listen", "127.0.0.1"}, {"port", http_port},
                        {"technician_password", dashboard::hash_password(password, 10000)}}}}
                                                .dump(2);
@@ -95,7 +98,7 @@ class browser : public testing::Test {
     EXPECT_EQ(status, 0) << text;
     EXPECT_FALSE(report.contains("failure")) << report.value("failure", "") << "\nagent log:\n" << log();
     // Screenshots stay beside the build for a person to look at (docs/screenshots/ has the chosen ones).
-    for (const auto& png : {"dashboard-phone.png", "dashboard-phone-en.png", "technician-phone.png"})
+    for (const auto& png : {"dashboard-phone.png", "dashboard-phone-en.png", "dashboard-review.png", "technician-phone.png"})
       if (std::filesystem::exists(dir.file(png)))
         std::filesystem::copy_file(dir.file(png), std::filesystem::path(KELU_BINARY_DIR) / png,
                                    std::filesystem::copy_options::overwrite_existing);
@@ -156,6 +159,17 @@ TEST_F(browser, a_store_manager_scans_the_code_and_sees_todays_figures_live_in_t
     EXPECT_LE(p.get<double>(), 100.0) << dom.dump();
   }
   EXPECT_EQ(dom["chart_series"], json({"进店", "成交", "在岗店员", "预测客流"}));
+  // This week's alerts and what became of them, as the API's review has them.
+  const auto& review = r["api"]["review"];
+  EXPECT_EQ(review["kind"], "review.week");
+  ASSERT_EQ(review["totals"]["fired"], 1) << review.dump();
+  EXPECT_NE(dom["review_title"].get<std::string>().find("本周提醒复盘（" + review["week"].get<std::string>()),
+            std::string::npos) << dom["review_title"];
+  ASSERT_EQ(dom["review_rules"].size(), 1u);
+  EXPECT_NE(dom["review_rules"][0].get<std::string>().find("door_watch：触发 1 次"), std::string::npos)
+      << dom["review_rules"][0];
+  ASSERT_EQ(dom["review_alerts"].size(), 1u);
+  EXPECT_NE(dom["review_alerts"][0].get<std::string>().find("观察中"), std::string::npos) << dom["review_alerts"][0];
   EXPECT_EQ(dom["heat_maps"], 1);  // one camera
   // Its heat so far: the hour in progress, from the camera playing people walking.
   const auto heat = json::parse(test::http_get(http_port, "/api/v1/heatmap", {{"Authorization", "Bearer " + token}}).body);

@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "sync/alert_journal.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
 #include "sync/group_committer.hpp"
@@ -57,7 +58,8 @@ TEST_F(store_fixture, a_version_1_database_migrates_and_keeps_its_unsent_rows_li
   ASSERT_TRUE(store.append(batch, now));
   // Back to schema 1 as an agent of the previous release left it.
   db->exec("DROP INDEX events_type_observed; DROP TABLE aggregates; DROP TABLE runs;"
-           "DROP INDEX outbox_backlog; ALTER TABLE outbox DROP COLUMN backlog; PRAGMA user_version=1");
+           "DROP INDEX outbox_backlog; ALTER TABLE outbox DROP COLUMN backlog; DROP TABLE alert_journal;"
+           "PRAGMA user_version=1");
   auto migrated = database::open({path, true});
   ASSERT_TRUE(migrated) << migrated.error_message();
   EXPECT_EQ((*migrated)->schema_version(), database::current_schema_version);
@@ -67,6 +69,27 @@ TEST_F(store_fixture, a_version_1_database_migrates_and_keeps_its_unsent_rows_li
   // Version 3: the events are found by type and time for analytics.
   event_store s2{**migrated, o2, topics("acme", "s1")};
   EXPECT_EQ(s2.observed_between({"pos.transaction"}, core::from_unix_ms(0), core::from_unix_ms(2'000)).size(), 1u);
+}
+
+TEST_F(store_fixture, the_alert_journal_keeps_entries_until_settled_and_old) {
+  alert_journal journal{*db};
+  const auto t = [&](int minutes) { return now + std::chrono::minutes(minutes); };
+  journal.put({"a", t(0), false, R"({"n":1})"});
+  journal.put({"b", t(10), true, R"({"n":2})"});
+  journal.put({"c", t(20), false, R"({"n":3})"});
+  journal.put({"a", t(0), true, R"({"n":4})"});  // the same alert, now settled
+  const auto open = journal.unsettled();
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].id, "c");
+  const auto fired = journal.fired_between(t(0), t(20));
+  ASSERT_EQ(fired.size(), 2u);
+  EXPECT_EQ(fired[0].body, R"({"n":4})");
+  EXPECT_TRUE(fired[0].settled);
+  EXPECT_EQ(fired[1].id, "b");
+  // Retention takes settled entries only: an alert still firing keeps its entry.
+  EXPECT_EQ(journal.prune(t(30)), 2);
+  ASSERT_EQ(journal.fired_between(t(0), t(60)).size(), 1u);
+  EXPECT_EQ(journal.fired_between(t(0), t(60))[0].id, "c");
 }
 
 TEST_F(store_fixture, open_reports_an_unusable_path) {

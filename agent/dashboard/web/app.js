@@ -27,6 +27,14 @@ const TEXT = {
     events_of: '原始数据', none: '无', other: 'EN', traffic_chart: '客流、成交与在岗人数', staff: '在岗店员',
     forecast: '预测客流', heatmap: '热力图', heat_note: '今日顾客停留的位置：颜色越深，停留越久（只有统计，没有画面）',
     heat_until: '截至',
+    review_this: (w) => `本周提醒复盘（${w}）`, review_last: (w) => `上周提醒复盘（${w}）`, no_review: '本周暂无提醒',
+    reason_no_judged_alerts: '尚无可判断的提醒',
+    review_rule: (r) => `${r.rule}：触发 ${r.fired} 次，窗口内恢复 ${r.recovered} 次${r.median_recovery_min === null ? '' : `（中位 ${num(r.median_recovery_min, 1)} 分钟）`}，未恢复 ${r.persisted} 次` +
+      `${r.unjudged ? `，无法判断 ${r.unjudged} 次` : ''}${r.pending ? `，观察中 ${r.pending} 次` : ''}；命中率 ${rate(r.hit_rate, r.hit_rate_reason)}` +
+      `${r.staffing.short_handed ? `；人手不足 ${r.staffing.short_handed} 次，其中 ${r.staffing.staff_came} 次有店员补上` : ''}`,
+    outcome_recovered: (a) => `${num(a.recovery_min, 1)} 分钟后恢复`, outcome_persisted: () => '窗口内未恢复',
+    outcome_unjudged: () => '无法判断（已打烊或摄像头覆盖不足）', outcome_not_applicable: () => '仅提示',
+    outcome_pending: () => '观察中', staffing_followed: '已补人手', staffing_not_followed: '未补人手',
   },
   en: {
     funnel: "Today's funnel", visitors: 'Visitors', engaged: 'Engaged', buyers: 'Buyers', conversion: 'Conversion',
@@ -53,6 +61,15 @@ const TEXT = {
     forecast: 'Forecast visitors', heatmap: 'Heat map',
     heat_note: 'Where people stood today: darker is longer (figures only, no camera image)',
     heat_until: 'to',
+    review_this: (w) => `This week's alerts, and what happened next (${w})`,
+    review_last: (w) => `Last week's alerts, and what happened next (${w})`, no_review: 'No alerts this week',
+    reason_no_judged_alerts: 'none judged yet',
+    review_rule: (r) => `${r.rule}: fired ${r.fired}, recovered within its window ${r.recovered}${r.median_recovery_min === null ? '' : ` (median ${num(r.median_recovery_min, 1)} min)`}, persisted ${r.persisted}` +
+      `${r.unjudged ? `, not judged ${r.unjudged}` : ''}${r.pending ? `, watching ${r.pending}` : ''}; hit rate ${rate(r.hit_rate, r.hit_rate_reason)}` +
+      `${r.staffing.short_handed ? `; short-handed ${r.staffing.short_handed}×, staff came ${r.staffing.staff_came}×` : ''}`,
+    outcome_recovered: (a) => `recovered after ${num(a.recovery_min, 1)} min`, outcome_persisted: () => 'not recovered within its window',
+    outcome_unjudged: () => 'not judged (closed, or the cameras saw too little)', outcome_not_applicable: () => 'for information',
+    outcome_pending: () => 'watching', staffing_followed: 'staff came', staffing_not_followed: 'no staff came',
   },
 };
 
@@ -163,10 +180,33 @@ function render(today) {
   renderChart(r, today, counted);
   if (!performance.getEntriesByName('kelu-first-render').length) performance.mark('kelu-first-render');
 
+  renderReview(today);
   $('associates').replaceChildren(...r.associates.map((a) => associateItem(a, r)));
   $('attribution').textContent = t(r.attribution === 'salesperson' ? 'credit_salesperson' : 'credit_cashier');
   $('products').replaceChildren(...r.top_sellers.map((p) => productItem(p, r)));
   renderBanner(today);
+}
+
+// What became of the week's alerts (docs/analytics.md): each rule's hit rate, then each alert
+// with its outcome. On a Monday with nothing yet, last week's.
+function renderReview(today) {
+  const has = (w) => w && w.alerts && w.alerts.length > 0;
+  const last = !has(today.review) && has(today.last_review);
+  const w = last ? today.last_review : today.review;
+  if (!w) return;
+  $('review-title').textContent = say(last ? 'review_last' : 'review_this', w.week);
+  $('review-rules').replaceChildren(...(has(w) ? w.rules.map((r) => item(say('review_rule', r)))
+    : [item(t('no_review'))]));
+  $('review-alerts').replaceChildren(...w.alerts.map((a) => {
+    const when = new Date(a.local_fired).toLocaleString(locale(), { timeZone: w.time_zone, weekday: 'short', hour: '2-digit', minute: '2-digit' });
+    const li = item(`${when} · ${lang === 'zh' ? a.message_zh : a.message_en}`);
+    const what = document.createElement('div');
+    what.className = a.outcome === 'recovered' ? 'ok' : (a.outcome === 'persisted' ? 'flag' : 'muted');
+    what.textContent = say(`outcome_${a.outcome}`, a) + (a.staffing === 'followed' || a.staffing === 'not_followed'
+      ? ` · ${t(`staffing_${a.staffing}`)}` : '');
+    li.appendChild(what);
+    return li;
+  }));
 }
 
 // "王芳: ¥1,480.00 · ¥199.60 per hour · close rate 27.3% (6 of 21.95 opportunities, 6 h)", and
