@@ -16,6 +16,7 @@
 #include "drivers/source.hpp"
 #include "kelu/version.hpp"
 #include "analytics_service.hpp"
+#include "audit_service.hpp"
 #include "camera_sources.hpp"
 #include "chat_notifier.hpp"
 #include "agent/dashboard/access_token.hpp"
@@ -35,6 +36,7 @@
 #include "pos_sources.hpp"
 #include "sync/aggregate_store.hpp"
 #include "sync/alert_journal.hpp"
+#include "sync/audit_store.hpp"
 #include "sync/command_handler.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
@@ -119,6 +121,14 @@ std::string agent::status_payload(const std::string& state, const std::string& r
                    {"store", cfg_.store.id},
                    {"started_at", core::format_iso8601(started_at_)}};
   if (!reason.empty()) j["reason"] = reason;
+  // What HQ needs to trust the counts: each line's audited accuracy, or that it never was.
+  if (audits_) {
+    try {
+      j["audits"] = audits_->audited_lines();
+    } catch (const std::exception& e) {
+      log_->error("status: audits: {}", e.what());
+    }
+  }
   return j.dump();
 }
 
@@ -197,6 +207,7 @@ core::status agent::start() {
     sources_.push_back(std::move(counter));
   for (auto& src : sources_)
     if (auto st = src->start(); !st) return st;
+  start_audits();
   if (cfg_.dashboard.enabled) start_dashboard();
   const auto s = outbox_->stats();
   log_->info("kelu {} started: store {}/{}, database {} ({} unsent messages, {} bytes), config {}", kelu::version,
@@ -364,6 +375,22 @@ void agent::on_desired_config(const std::string& payload) {
   publisher_->wake();
 }
 
+void agent::start_audits() {
+  audit_store_ = std::make_unique<sync::audit_store>(*db_);
+  std::vector<camera_control*> cameras;
+  for (const auto& src : sources_)
+    if (auto* cam = dynamic_cast<camera_control*>(src.get())) cameras.push_back(cam);
+  // Clips live beside the database while an audit lasts: on the box, never in the outbox.
+  audits_ = std::make_unique<audit_service>(io_.get_executor(),
+                                            std::filesystem::path(cfg_.storage.path).parent_path() / "audit",
+                                            std::move(cameras), cfg_, *store_, *audit_store_, clock_, zone_, log_);
+  const auto republish = [this] {
+    publisher_->update_status(status_payload("online", ""), status_payload("offline", "shutdown"));
+  };
+  audits_->on_audited(republish);
+  republish();  // `status` names the audited accuracy from the first birth message on
+}
+
 void agent::start_dashboard() {
   const auto key_file = dashboard_key_path(cfg_);
   auto key = dashboard::load_or_create_key(key_file);
@@ -383,10 +410,12 @@ void agent::start_dashboard() {
   for (const auto& src : sources_)
     if (auto* cam = dynamic_cast<camera_control*>(src.get())) cameras.push_back(cam);
   dashboard_view_ = std::make_unique<dashboard_view>(*analytics_, *store_, *runs_, zone_, store_identity_of(cfg_),
-                                                     clock_, [this] { return health_snapshot(); }, cfg_, cameras);
+                                                     clock_, [this] { return health_snapshot(); }, cfg_, cameras,
+                                                     audits_.get());
   technician_hooks hooks;
   hooks.health = [this] { return health_snapshot(); };
   hooks.broker = [this] { return broker_state(); };
+  hooks.audits = audits_.get();
   hooks.geometry_saved = [this](const config::camera_config& cam) {
     for (auto& c : cfg_.cameras)
       if (c.id == cam.id) {

@@ -39,6 +39,7 @@ class command_handler;
 class aggregate_store;
 class run_log;
 class alert_journal;
+class audit_store;
 class topics;
 }  // namespace kelu::sync
 namespace kelu::drivers {
@@ -53,6 +54,8 @@ struct token_key;
 }  // namespace kelu::dashboard
 
 namespace kelu {
+
+class audit_service;
 
 class analytics_service;
 class chat_notifier;
@@ -91,6 +94,7 @@ class agent {
   void report_health();
   // The dashboard (dashboard.enabled): a failure to listen is logged, not fatal, since counting
   // and syncing matter more than the page.
+  void start_audits();
   void start_dashboard();
   // SIGHUP: `kelu qr --rotate` replaced the key file.
   void reload_dashboard_key();
@@ -127,6 +131,8 @@ class agent {
   std::unique_ptr<analytics_service> analytics_;
   std::unique_ptr<chat_notifier> notifier_;
   std::vector<std::unique_ptr<drivers::source>> sources_;
+  std::unique_ptr<sync::audit_store> audit_store_;
+  std::unique_ptr<audit_service> audits_;  // after the cameras it records from: destroyed before them
   std::unique_ptr<dashboard::token_key> dashboard_key_;
   std::unique_ptr<dashboard::attempt_limiter> dashboard_limiter_;
   std::unique_ptr<dashboard_view> dashboard_view_;

@@ -1,6 +1,7 @@
 #pragma once
 // What the technician page does with a running camera (camera_source implements it): take a
-// snapshot, set new lines and zones without a restart, and watch the counts they give.
+// snapshot, set new lines and zones without a restart, watch the counts they give, and record
+// a short clip for an accuracy audit.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "agent/core/result.hpp"
+#include "agent/core/time.hpp"
 #include "config/config.hpp"
 
 namespace kelu {
@@ -36,6 +38,20 @@ struct live_counts {
   std::vector<double> heat_s;
 };
 
+// A clip recorded for an accuracy audit (docs/dashboard.md, "Accuracy audit"): the analysed
+// frames as JPEGs back to back in one file, each with where it is and when it was captured.
+struct clip_frame {
+  std::int64_t offset = 0;
+  std::int64_t size = 0;
+  core::utc_time at{};
+};
+struct clip {
+  std::string path;
+  int width = 0;
+  int height = 0;
+  std::vector<clip_frame> frames;
+};
+
 class camera_control {
  public:
   virtual ~camera_control() = default;
@@ -48,6 +64,11 @@ class camera_control {
                             std::vector<config::camera_zone_config> zones) = 0;
   // Any thread.
   virtual live_counts counts() const = 0;
+  // Writes the analysed frames of the next `length` to `path` (created, owner-only), keeps on
+  // analysing a moment longer so crossings at the clip's end are counted, then answers on the
+  // io_context thread. An offline camera answers at once; one that goes offline or stops while
+  // recording answers with why. The caller owns (and deletes) the file either way.
+  virtual void record(std::chrono::seconds length, std::string path, std::function<void(core::result<clip>)> done) = 0;
 };
 
 }  // namespace kelu

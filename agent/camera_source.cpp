@@ -3,8 +3,13 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <optional>
 
 #include <opencv2/imgcodecs.hpp>
@@ -31,6 +36,39 @@ struct captured {
 // Events waiting on the io_context; past this the camera drops and counts instead of
 // queueing without bound behind a stalled store.
 constexpr std::int64_t max_pending_batches = 256;
+
+// After an audit clip's last frame the camera analyses this much longer before answering: a
+// crossing is reported once the side change has held (vision::line_counter's settle time).
+constexpr std::chrono::milliseconds clip_tail{1500};
+
+struct recording_request {
+  std::chrono::seconds length{};
+  std::string path;
+  std::function<void(core::result<clip>)> done;
+};
+
+// An audit clip being written by the vision thread.
+struct active_recording {
+  recording_request request;
+  int fd = -1;
+  clip written;
+  steady::time_point until{};  // frames captured before this go into the clip
+  ~active_recording() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Appends all of `data` to `fd`; false with errno set when the file system refuses.
+bool write_all(int fd, const std::vector<uchar>& data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const auto n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -66,7 +104,9 @@ struct camera_source::shared : std::enable_shared_from_this<shared> {
   std::vector<std::function<void(core::result<std::string>)>> snapshot_waiters;
   using geometry = std::pair<std::vector<config::camera_line_config>, std::vector<config::camera_zone_config>>;
   std::optional<geometry> new_geometry;
+  std::optional<recording_request> new_recording;
   std::atomic<bool> requests{false};
+  std::optional<active_recording> recording;  // the vision thread's only
   live_counts counts;  // under stats_mutex
   mutable std::int64_t fps_prev_processed = 0;
   mutable steady::time_point fps_prev_at = steady::now();
@@ -129,6 +169,11 @@ struct camera_source::shared : std::enable_shared_from_this<shared> {
 
   void capture_loop();
   void vision_loop();
+  // Audit clips, on the vision thread: a new one from the request, each analysed frame into it,
+  // and the answer (the clip, or why there is none).
+  void begin_recording(recording_request r, steady::time_point now);
+  void record_frame(const cv::Mat& frame, steady::time_point at, core::utc_time utc);
+  void end_recording(core::result<clip> outcome);
   // Snapshots asked for and new lines and zones; what the old lines and zones settled, if set.
   std::optional<vision::frame_outcome> take_requests(vision::pipeline& p, vision::pipeline_options& po,
                                                      const cv::Mat& frame);
@@ -246,6 +291,57 @@ std::optional<vision::frame_outcome> camera_source::shared::take_requests(vision
   return settled;
 }
 
+void camera_source::shared::begin_recording(recording_request r, steady::time_point now) {
+  if (recording) {
+    boost::asio::post(ex, [done = std::move(r.done), id = cam.id] {
+      done(core::error{"camera " + id + " is already recording an audit clip"});
+    });
+    return;
+  }
+  const int fd = ::open(r.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    boost::asio::post(ex, [done = std::move(r.done), why = r.path + ": " + std::strerror(errno)] {
+      done(core::error{"cannot write the audit clip " + why});
+    });
+    return;
+  }
+  auto& rec = recording.emplace();
+  rec.fd = fd;
+  rec.until = now + r.length;
+  rec.written.path = r.path;
+  rec.request = std::move(r);
+  log->info("camera {}: recording a {} s audit clip", cam.id, rec.request.length.count());
+}
+
+void camera_source::shared::record_frame(const cv::Mat& frame, steady::time_point at, core::utc_time utc) {
+  auto& rec = *recording;
+  if (at >= rec.until + clip_tail) {
+    end_recording(std::move(rec.written));
+    return;
+  }
+  if (at >= rec.until) return;  // the tail: analysed, not written
+  std::vector<uchar> jpeg;
+  if (!cv::imencode(".jpg", frame, jpeg, {cv::IMWRITE_JPEG_QUALITY, 70})) {
+    end_recording(core::error{"camera " + cam.id + ": a frame did not encode as JPEG"});
+    return;
+  }
+  const auto offset = rec.written.frames.empty() ? 0 : rec.written.frames.back().offset + rec.written.frames.back().size;
+  if (!write_all(rec.fd, jpeg)) {
+    end_recording(core::error{"cannot write the audit clip " + rec.written.path + ": " + std::strerror(errno)});
+    return;
+  }
+  rec.written.width = frame.cols;
+  rec.written.height = frame.rows;
+  rec.written.frames.push_back({offset, static_cast<std::int64_t>(jpeg.size()), utc});
+}
+
+void camera_source::shared::end_recording(core::result<clip> outcome) {
+  auto done = std::move(recording->request.done);
+  recording.reset();  // closes the file
+  if (outcome) log->info("camera {}: audit clip recorded, {} frames", cam.id, outcome->frames.size());
+  boost::asio::post(ex, [done = std::move(done), outcome = std::move(outcome)]() mutable { done(std::move(outcome)); });
+}
+
 void camera_source::shared::vision_loop() {
   std::unique_ptr<vision::pipeline> p;
   auto po = vision::pipeline_options_for(cam);
@@ -302,6 +398,7 @@ void camera_source::shared::vision_loop() {
       if (p && !settled && steady::now() - last_frame_at > std::chrono::seconds(2)) {
         settle();
         settled = true;
+        if (recording) end_recording(core::error{"camera " + cam.id + " stopped sending frames during the audit clip"});
       }
       continue;
     }
@@ -341,6 +438,12 @@ void camera_source::shared::vision_loop() {
         std::lock_guard lock(stats_mutex);
         reset_counts(po);
       }
+      std::optional<recording_request> wanted;
+      {
+        std::lock_guard lock(stats_mutex);
+        wanted.swap(new_recording);
+      }
+      if (wanted) begin_recording(std::move(*wanted), f->at);
     }
     const double t_s = std::chrono::duration<double>(f->at - t0).count();
     const auto r = p->process(f->frame, t_s, index++);
@@ -371,8 +474,12 @@ void camera_source::shared::vision_loop() {
       counts.heat_s = p->heat().cells();
     }
     emit(std::move(batch));
+    // After the frame's events: a clip's answer reaches the io_context behind its crossings.
+    // Its frames are timed like the crossings (utc_of), so a crossing falls on a frame exactly.
+    if (recording) record_frame(f->frame, f->at, utc_of(t_s));
   }
   if (p) settle();
+  if (recording) end_recording(core::error{"camera " + cam.id + " stopped while recording the audit clip"});
 }
 
 camera_source::camera_source(boost::asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
@@ -433,6 +540,24 @@ void camera_source::set_geometry(std::vector<config::camera_line_config> lines,
   {
     std::lock_guard lock(s.stats_mutex);
     s.new_geometry.emplace(std::move(lines), std::move(zones));
+  }
+  s.requests = true;
+}
+
+void camera_source::record(std::chrono::seconds length, std::string path,
+                           std::function<void(core::result<clip>)> done) {
+  auto& s = *shared_;
+  if (!s.online) {
+    done(core::error{"camera " + s.cam.id + " is offline: no clip to record"});
+    return;
+  }
+  {
+    std::lock_guard lock(s.stats_mutex);
+    if (s.new_recording) {
+      done(core::error{"camera " + s.cam.id + " is already recording an audit clip"});
+      return;
+    }
+    s.new_recording = recording_request{length, std::move(path), std::move(done)};
   }
   s.requests = true;
 }

@@ -10,7 +10,8 @@
 // (or at stop), so analytics know counts are missing, not zero.
 //
 // Technicians (camera_control): a snapshot is the next analysed frame encoded once for the
-// asker; new lines and zones reach the vision thread between two frames.
+// asker; new lines and zones reach the vision thread between two frames; an audit clip is the
+// analysed frames of a few seconds written by the vision thread to the file the audit names.
 //
 // Heat maps: one tile per local hour and per local day of the store's zone, emitted when
 // the period closes (a restart loses the open hour's heat, not its counts).
@@ -52,6 +53,7 @@ class camera_source final : public drivers::source, public camera_control {
   void set_geometry(std::vector<config::camera_line_config> lines,
                     std::vector<config::camera_zone_config> zones) override;
   live_counts counts() const override;
+  void record(std::chrono::seconds length, std::string path, std::function<void(core::result<clip>)> done) override;
 
  private:
   struct shared;  // what the threads and the io_context share

@@ -2,6 +2,7 @@
 
 #include "agent/analytics/weekly_hours.hpp"
 #include "agent/analytics_service.hpp"
+#include "agent/audit_service.hpp"
 #include "agent/core/health_json.hpp"
 #include "agent/core/time.hpp"
 #include "agent/dashboard/prometheus.hpp"
@@ -15,7 +16,8 @@ using nlohmann::json;
 dashboard_view::dashboard_view(analytics_service& analytics, sync::event_store& store, sync::run_log& runs,
                                const core::time_zone& zone, analytics::store_identity identity,
                                const core::clock& clock, std::function<core::agent_health()> health,
-                               const config::config& cfg, std::vector<camera_control*> cameras)
+                               const config::config& cfg, std::vector<camera_control*> cameras,
+                               const audit_service* audits)
     : analytics_(analytics),
       store_(store),
       runs_(runs),
@@ -24,7 +26,8 @@ dashboard_view::dashboard_view(analytics_service& analytics, sync::event_store& 
       clock_(clock),
       health_(std::move(health)),
       cfg_(cfg),
-      cameras_(std::move(cameras)) {}
+      cameras_(std::move(cameras)),
+      audits_(audits) {}
 
 json dashboard_view::today() {
   json j{{"store",
@@ -47,6 +50,7 @@ json dashboard_view::today() {
   const auto monday = analytics::week_monday(t->day);
   j["review"] = analytics::review_json(analytics_.review(monday), zone_, identity_);
   j["last_review"] = analytics::review_json(analytics_.review(monday - std::chrono::days{7}), zone_, identity_);
+  if (audits_) j["audits"] = audits_->audited_lines();
   return j;
 }
 

@@ -20,13 +20,14 @@ class run_log;
 namespace kelu {
 
 class analytics_service;
+class audit_service;
 
 class dashboard_view : public dashboard::dashboard_source {
  public:
   dashboard_view(analytics_service& analytics, sync::event_store& store, sync::run_log& runs,
                  const core::time_zone& zone, analytics::store_identity identity,
                  const core::clock& clock, std::function<core::agent_health()> health, const config::config& cfg,
-                 std::vector<camera_control*> cameras);
+                 std::vector<camera_control*> cameras, const audit_service* audits);
 
   nlohmann::json today() override;
   nlohmann::json health() override;
@@ -45,6 +46,7 @@ class dashboard_view : public dashboard::dashboard_source {
   std::function<core::agent_health()> health_;
   const config::config& cfg_;  // the agent's running config: cameras' lines and zones for the heat map
   std::vector<camera_control*> cameras_;  // the hour in progress of the heat map
+  const audit_service* audits_;           // the lines' audited accuracy; may be null
 };
 
 }  // namespace kelu

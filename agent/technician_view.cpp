@@ -260,4 +260,29 @@ void technician_view::test_source(const std::string& id, std::function<void(json
   done({{"ok", health.value("last_error", "").empty()}, {"detail", activity(health, now)}});
 }
 
+core::result<nlohmann::json> technician_view::start_audit(std::string_view camera, std::int64_t seconds) {
+  if (!hooks_.audits) return core::error{"camera: no cameras on this box"};
+  return hooks_.audits->start(camera, seconds);
+}
+
+core::result<nlohmann::json> technician_view::audit(std::string_view id) {
+  if (!hooks_.audits) return core::error{"no audits on this box"};
+  return hooks_.audits->state(id);
+}
+
+core::result<std::string> technician_view::audit_clip(std::string_view id) {
+  if (!hooks_.audits) return core::error{"no audits on this box"};
+  return hooks_.audits->clip_bytes(id);
+}
+
+core::result<nlohmann::json> technician_view::finish_audit(std::string_view id, const nlohmann::json& body) {
+  if (!hooks_.audits) return core::error{"no audits on this box"};
+  return hooks_.audits->finish(id, body);
+}
+
+core::status technician_view::cancel_audit(std::string_view id) {
+  if (!hooks_.audits) return core::error{"no audits on this box"};
+  return hooks_.audits->cancel(id);
+}
+
 }  // namespace kelu

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/audit_service.hpp"
 #include "agent/calibration.hpp"
 #include "agent/camera_control.hpp"
 #include "agent/core/clock.hpp"
@@ -24,6 +25,8 @@ struct technician_hooks {
   std::function<nlohmann::json()> broker;
   // A camera's lines and zones were saved: the agent's running config and analytics take them.
   std::function<void(const config::camera_config&)> geometry_saved;
+  // Accuracy audits; null: none on this box (no cameras).
+  audit_service* audits = nullptr;
 };
 
 class technician_view : public dashboard::technician_source {
@@ -38,6 +41,11 @@ class technician_view : public dashboard::technician_source {
   void snapshot(std::string_view camera, std::function<void(core::result<std::string>)> done) override;
   core::result<nlohmann::json> save_geometry(std::string_view camera, const nlohmann::json& body) override;
   void test(std::string_view target, std::function<void(nlohmann::json)> done) override;
+  core::result<nlohmann::json> start_audit(std::string_view camera, std::int64_t seconds) override;
+  core::result<nlohmann::json> audit(std::string_view id) override;
+  core::result<std::string> audit_clip(std::string_view id) override;
+  core::result<nlohmann::json> finish_audit(std::string_view id, const nlohmann::json& body) override;
+  core::status cancel_audit(std::string_view id) override;
 
  private:
   camera_control* find(std::string_view camera) const;

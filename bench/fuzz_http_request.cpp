@@ -39,6 +39,11 @@ struct technician final : technician_source {
   }
   kelu::core::result<json> save_geometry(std::string_view, const json&) override { return json{{"private", true}}; }
   void test(std::string_view, std::function<void(json)> done) override { done({{"private", true}}); }
+  kelu::core::result<json> start_audit(std::string_view, std::int64_t) override { return json{{"private", true}}; }
+  kelu::core::result<json> audit(std::string_view) override { return json{{"private", true}}; }
+  kelu::core::result<std::string> audit_clip(std::string_view) override { return std::string("private"); }
+  kelu::core::result<json> finish_audit(std::string_view, const json&) override { return json{{"private", true}}; }
+  kelu::core::status cancel_audit(std::string_view) override { return kelu::core::ok(); }
 };
 
 }  // namespace

@@ -92,6 +92,20 @@ CREATE TABLE alert_journal(
 ) WITHOUT ROWID;
 CREATE INDEX alert_journal_fired ON alert_journal(fired_at);
 CREATE INDEX alert_journal_open ON alert_journal(fired_at) WHERE settled = 0;
+)sql",
+    // 5: the accuracy a technician audited per counting line (the clip itself is never kept).
+    R"sql(
+CREATE TABLE line_audits(
+  camera     TEXT    NOT NULL,
+  line       TEXT    NOT NULL,
+  audited_at INTEGER NOT NULL,  -- ms since epoch, UTC
+  seconds    INTEGER NOT NULL,  -- length of the clip
+  in_box     INTEGER NOT NULL,
+  out_box    INTEGER NOT NULL,
+  in_tapped  INTEGER NOT NULL,
+  out_tapped INTEGER NOT NULL,  -- accuracy is computed from the four counts (agent/accuracy_audit.hpp)
+  PRIMARY KEY (camera, line, audited_at)
+) WITHOUT ROWID;
 )sql"};
 
 static_assert(std::size(migrations) == database::current_schema_version);

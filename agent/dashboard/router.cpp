@@ -4,6 +4,8 @@
 #include <boost/beast/http/verb.hpp>
 #include <zlib.h>
 
+#include <charconv>
+#include <optional>
 #include <stdexcept>
 
 
@@ -216,12 +218,16 @@ routed router::handle(const request& req, const client_info& client) {
   const auto mark = target.find('?');
   const auto path = target.substr(0, mark);
   const bool post_route = path == "/tech/login" || path == "/tech/logout" || path == "/tech/api/geometry" ||
-                          path == "/tech/api/test";
-  const bool allowed = post_route ? req.method() == http::verb::post
-                                  : req.method() == http::verb::get || req.method() == http::verb::head;
+                          path == "/tech/api/test" || path == "/tech/api/audit/finish" ||
+                          path == "/tech/api/audit/cancel";
+  const bool both = path == "/tech/api/audit";  // POST starts one, GET asks how it goes
+  const bool is_get = req.method() == http::verb::get || req.method() == http::verb::head;
+  const bool is_post = req.method() == http::verb::post;
+  const bool allowed = both ? is_get || is_post : post_route ? is_post : is_get;
   if (!allowed) {
-    auto res = error_reply(req, http::status::method_not_allowed, post_route ? "only POST" : "only GET and HEAD");
-    res.set(http::field::allow, post_route ? "POST" : "GET, HEAD");
+    auto res = error_reply(req, http::status::method_not_allowed,
+                           both ? "only GET, HEAD and POST" : post_route ? "only POST" : "only GET and HEAD");
+    res.set(http::field::allow, both ? "GET, HEAD, POST" : post_route ? "POST" : "GET, HEAD");
     return res;
   }
   if (odd_path(path)) {
@@ -330,7 +336,8 @@ routed router::route_technician(const request& req, const client_info& client, s
   auto* source = technician_.source;
   auto* sessions = technician_.sessions;
   const bool known = path == "/tech" || path == "/tech/login" || path == "/tech/logout" || path == "/tech/api/state" ||
-                     path == "/tech/api/config" || path == "/tech/api/snapshot" || path == "/tech/api/geometry" || path == "/tech/api/test";
+                     path == "/tech/api/config" || path == "/tech/api/snapshot" || path == "/tech/api/geometry" ||
+                     path == "/tech/api/test" || path.starts_with("/tech/api/audit");
   if (!known || source == nullptr || sessions == nullptr) {
     ++stats_.not_found;
     return error_reply(req, http::status::not_found, "no such page");
@@ -393,6 +400,7 @@ routed router::route_technician(const request& req, const client_info& client, s
     if (!saved) return error_reply(req, http::status::unprocessable_entity, saved.error_message());
     return json_reply(req, http::status::ok, *saved);
   }
+  if (path.starts_with("/tech/api/audit")) return route_audit(req, path, query);
   // A deferred answer is made from a copy of what it needs of the request: the request is gone by then.
   auto shell = std::make_shared<request>(req.method(), req.target(), req.version());
   shell->keep_alive(req.keep_alive());
@@ -418,6 +426,50 @@ routed router::route_technician(const request& req, const client_info& client, s
                     });
                   },
                   test_deadline};
+}
+
+// The accuracy audit's routes, inside a technician session (docs/dashboard.md, "Accuracy audit").
+// The clip is answered like every reply here, with Cache-Control: no-store.
+response router::route_audit(const request& req, std::string_view path,
+                             const std::map<std::string, std::string>& query) {
+  auto* source = technician_.source;
+  const auto arg = [&](const char* name) -> std::optional<std::string> {
+    const auto it = query.find(name);
+    return it == query.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+  const auto answer = [&](const core::result<nlohmann::json>& r, http::status refusal) {
+    return r ? json_reply(req, http::status::ok, *r) : error_reply(req, refusal, r.error_message());
+  };
+  if (path == "/tech/api/audit" && req.method() == http::verb::post) {
+    const auto camera = arg("camera");
+    const auto seconds = arg("seconds").value_or("60");
+    if (!camera) return error_reply(req, http::status::bad_request, "give camera=ID");
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(seconds.data(), seconds.data() + seconds.size(), n);
+    if (ec != std::errc{} || end != seconds.data() + seconds.size())
+      return error_reply(req, http::status::bad_request, "seconds: expected a whole number");
+    return answer(source->start_audit(*camera, n), http::status::conflict);
+  }
+  const auto id = arg("id");
+  if (!id) return error_reply(req, http::status::bad_request, "give id=AUDIT");
+  if (path == "/tech/api/audit") return answer(source->audit(*id), http::status::not_found);
+  if (path == "/tech/api/audit/clip") {
+    auto bytes = source->audit_clip(*id);
+    if (!bytes) return error_reply(req, http::status::not_found, bytes.error_message());
+    return reply(req, http::status::ok, "application/octet-stream", std::move(bytes).value());
+  }
+  if (path == "/tech/api/audit/finish") {
+    const auto body = nlohmann::json::parse(req.body(), nullptr, false);
+    if (body.is_discarded()) return error_reply(req, http::status::bad_request, "the body is not JSON");
+    return answer(source->finish_audit(*id, body), http::status::unprocessable_entity);
+  }
+  if (path == "/tech/api/audit/cancel") {
+    const auto done = source->cancel_audit(*id);
+    return done ? json_reply(req, http::status::ok, nlohmann::json{{"cancelled", true}})
+                : error_reply(req, http::status::not_found, done.error_message());
+  }
+  ++stats_.not_found;
+  return error_reply(req, http::status::not_found, "no such page");
 }
 
 }  // namespace kelu::dashboard

@@ -22,6 +22,10 @@
 //   GET  /tech/api/snapshot?camera=ID      the camera's next frame, JPEG (waits for it)
 //   POST /tech/api/geometry?camera=ID      {"lines", "zones"}: validated, applied, kept
 //   POST /tech/api/test?target=broker|source:ID                 a connection test (waits for it)
+//   POST /tech/api/audit?camera=ID&seconds=N   start an accuracy audit (records a clip)
+//   GET  /tech/api/audit?id=A                  its state; /tech/api/audit/clip?id=A its frames
+//   POST /tech/api/audit/finish?id=A           {"taps": [...]}: judged, stored, clip deleted
+//   POST /tech/api/audit/cancel?id=A           clip deleted
 //
 // The manager's token comes as the `kelu_t` cookie, `Authorization: Bearer`, or `?t=`; it does
 // not open technician routes, nor a technician session the manager's. Missing or bad: 401; too
@@ -93,6 +97,7 @@ class router {
                const std::map<std::string, std::string>& query);
   routed route_technician(const request& req, const client_info& client, std::string_view path,
                           const std::map<std::string, std::string>& query);
+  response route_audit(const request& req, std::string_view path, const std::map<std::string, std::string>& query);
   response asset(const request& req, std::string_view name);
 
   dashboard_source& source_;

@@ -29,6 +29,14 @@ class technician_source {
   virtual core::result<nlohmann::json> save_geometry(std::string_view camera, const nlohmann::json& body) = 0;
   // Tests "broker" or "source:{id}" now: {"target", "ok", "detail", "ms"}.
   virtual void test(std::string_view target, std::function<void(nlohmann::json)> done) = 0;
+  // Accuracy audits (docs/dashboard.md, "Accuracy audit"): start recording a camera's clip,
+  // its state, the clip's bytes (for the technician's screen only), finish with the tapped
+  // crossings, or cancel. Each refusal says why.
+  virtual core::result<nlohmann::json> start_audit(std::string_view camera, std::int64_t seconds) = 0;
+  virtual core::result<nlohmann::json> audit(std::string_view id) = 0;
+  virtual core::result<std::string> audit_clip(std::string_view id) = 0;
+  virtual core::result<nlohmann::json> finish_audit(std::string_view id, const nlohmann::json& body) = 0;
+  virtual core::status cancel_audit(std::string_view id) = 0;
 };
 
 }  // namespace kelu::dashboard

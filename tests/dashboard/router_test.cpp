@@ -50,6 +50,27 @@ struct fake_technician : technician_source {
   void test(std::string_view target, std::function<void(json)> done) override {
     later = [done, target = std::string(target)] { done({{"target", target}, {"ok", true}}); };
   }
+  core::result<json> start_audit(std::string_view camera, std::int64_t seconds) override {
+    if (camera != "door") return core::error{"camera: no camera " + std::string(camera)};
+    return json{{"id", "a1"}, {"state", "recording"}, {"seconds", seconds}};
+  }
+  core::result<json> audit(std::string_view id) override {
+    if (id != "a1") return core::error{"no audit"};
+    return json{{"id", "a1"}, {"state", "ready"}};
+  }
+  core::result<std::string> audit_clip(std::string_view id) override {
+    if (id != "a1") return core::error{"no audit"};
+    return std::string("\xff\xd8" "clip");
+  }
+  core::result<json> finish_audit(std::string_view id, const json& body) override {
+    if (id != "a1") return core::error{"no audit"};
+    if (!body.contains("taps")) return core::error{"expected {\"taps\": [...]}"};
+    return json{{"lines", json::array()}};
+  }
+  core::status cancel_audit(std::string_view id) override {
+    if (id != "a1") return core::error{"no audit"};
+    return core::ok();
+  }
   std::function<void()> later;
   std::string saved;
 };
@@ -92,6 +113,42 @@ struct router_fixture : testing::Test {
   }
   static json body(const response& res) { return json::parse(res.body()); }
 };
+
+TEST_F(router_fixture, an_accuracy_audit_is_the_technicians_alone_and_its_clip_is_never_cached) {
+  const auto with_cookie = [&](http::verb verb, const std::string& target, const std::string& cookie) {
+    request req{verb, target, 11};
+    if (!cookie.empty()) req.set(http::field::cookie, cookie);
+    return std::get<response>(r.handle(req, {"10.0.0.9", now}));
+  };
+  // Neither without a session nor with the manager's token.
+  EXPECT_EQ(post("/tech/api/audit?camera=door&seconds=30", "").result(), http::status::unauthorized);
+  EXPECT_EQ(get("/tech/api/audit/clip?id=a1", token).result(), http::status::unauthorized);
+  EXPECT_EQ(get("/tech/api/audit?id=a1").result(), http::status::unauthorized);
+  const auto cookie = sign_in();
+  auto res = post("/tech/api/audit?camera=door&seconds=30", "", cookie);
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(body(res)["seconds"], 30);
+  EXPECT_EQ(post("/tech/api/audit?camera=door&seconds=half", "", cookie).result(), http::status::bad_request);
+  res = post("/tech/api/audit?camera=back&seconds=30", "", cookie);
+  EXPECT_EQ(res.result(), http::status::conflict);
+  EXPECT_NE(body(res)["error"].get<std::string>().find("no camera back"), std::string::npos);
+  EXPECT_EQ(with_cookie(http::verb::get, "/tech/api/audit?id=a1", cookie).result(), http::status::ok);
+  EXPECT_EQ(with_cookie(http::verb::get, "/tech/api/audit?id=zz", cookie).result(), http::status::not_found);
+  res = with_cookie(http::verb::get, "/tech/api/audit/clip?id=a1", cookie);
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(res[http::field::content_type], "application/octet-stream");
+  EXPECT_EQ(res[http::field::cache_control], "no-store");  // the browser keeps no copy
+  EXPECT_EQ(with_cookie(http::verb::get, "/tech/api/audit/finish?id=a1", cookie).result(),
+            http::status::method_not_allowed);
+  EXPECT_EQ(post("/tech/api/audit/finish?id=a1", "{", cookie).result(), http::status::bad_request);
+  EXPECT_EQ(post("/tech/api/audit/finish?id=a1", "{}", cookie).result(), http::status::unprocessable_entity);
+  EXPECT_EQ(post("/tech/api/audit/finish?id=a1", R"({"taps": []})", cookie).result(), http::status::ok);
+  // From a page the box did not serve, refused like every technician POST.
+  EXPECT_EQ(post("/tech/api/audit/cancel?id=a1", "", cookie, "http://evil.example").result(), http::status::forbidden);
+  EXPECT_EQ(post("/tech/api/audit/cancel?id=a1", "", cookie).result(), http::status::ok);
+  EXPECT_EQ(post("/tech/api/audit/cancel", "", cookie).result(), http::status::bad_request);
+  EXPECT_EQ(with_cookie(http::verb::get, "/tech/api/audit/other?id=a1", cookie).result(), http::status::not_found);
+}
 
 TEST_F(router_fixture, the_qr_link_sets_the_cookie_and_takes_the_token_out_of_the_address_bar) {
   const auto res = get("/?t=" + token);

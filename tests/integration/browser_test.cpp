@@ -15,6 +15,8 @@
 #include "agent/dashboard/password_hash.hpp"
 #include "support/broker.hpp"
 #include "support/http_get.hpp"
+#include "support/mqtt_collector.hpp"
+#include "support/schema_check.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -98,7 +100,8 @@ class browser : public testing::Test {
     EXPECT_EQ(status, 0) << text;
     EXPECT_FALSE(report.contains("failure")) << report.value("failure", "") << "\nagent log:\n" << log();
     // Screenshots stay beside the build for a person to look at (docs/screenshots/ has the chosen ones).
-    for (const auto& png : {"dashboard-phone.png", "dashboard-phone-en.png", "dashboard-review.png", "technician-phone.png"})
+    for (const auto& png : {"dashboard-phone.png", "dashboard-phone-en.png", "dashboard-review.png", "technician-phone.png",
+                             "technician-audit.png", "technician-audit-result.png"})
       if (std::filesystem::exists(dir.file(png)))
         std::filesystem::copy_file(dir.file(png), std::filesystem::path(KELU_BINARY_DIR) / png,
                                    std::filesystem::copy_options::overwrite_existing);
@@ -256,6 +259,88 @@ TEST_F(browser, a_technician_draws_the_door_line_on_a_snapshot_and_watches_it_co
                                    {{"Authorization", "Bearer " + dashboard::make_token(*key, "acme", "sh-001")}});
   ASSERT_EQ(heat.status, 200) << heat.body;
   EXPECT_EQ(json::parse(heat.body)["cameras"][0]["lines"], cam["lines"]);
+}
+
+TEST_F(browser, a_technician_audits_the_door_count_on_a_clip_and_the_manager_and_hq_see_the_accuracy) {
+  const auto key = dashboard::load_or_create_key(dir.file("dashboard.key"));
+  ASSERT_TRUE(key);
+  const auto token = dashboard::make_token(*key, "acme", "sh-001");
+  test::mqtt_collector hq(broker->uri(), "hq-audit", "kelu/v1/acme/sh-001/status");
+  constexpr int seconds = 30;
+  const auto r = run("audit", {{"password", password}, {"qr", base() + "/?t=" + token}, {"token", token},
+                               {"zone", "Asia/Shanghai"}, {"seconds", seconds}});
+  ASSERT_TRUE(r.contains("finish")) << r.dump(2);
+  // The clip: the analysed frames of 30 s (at most 10 a second, the camera's process_fps), for this page only.
+  const auto frames = r["audit_info"]["frames"].get<int>();
+  EXPECT_GE(frames, seconds) << r["audit_info"].dump();  // a loaded machine analyses fewer
+  EXPECT_LE(frames, seconds * 10 + 1);
+  EXPECT_EQ(r["audit_info"]["width"], 768);
+  EXPECT_EQ(r["clip_headers"]["cache-control"], "no-store");
+  EXPECT_EQ(r["clip_after"], 404);  // deleted from the box when the audit ended
+  EXPECT_TRUE(r["after_finish"]["clip"].is_null());  // and from the page's memory
+  std::size_t clips = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir.file("audit"))) clips += f.path().extension() == ".clip";
+  EXPECT_EQ(clips, 0u);
+
+  // What the box counted over the clip and what was tapped, worked out from the scenario's plan.
+  std::int64_t in_box = 0, out_box = 0, in_tapped = 0, out_tapped = 0;
+  for (const auto& c : r["box_crossings"]) ++(c["direction"] == "in" ? in_box : out_box);
+  bool phantom = false;
+  for (const auto& t : r["taps"]) {
+    ++(t["direction"] == "in" ? in_tapped : out_tapped);
+    phantom = phantom || t.value("phantom", false);
+  }
+  ASSERT_GE(in_box + out_box, 2) << "the sample video should have people crossing the door line in " << seconds
+                                 << " s: " << r["box_crossings"].dump();
+  ASSERT_EQ(r["finish"]["lines"].size(), 1u) << r["finish"].dump(2);
+  const auto& line = r["finish"]["lines"][0];
+  SCOPED_TRACE("the box's crossings as the page saw them: " + r["box_crossings"].dump() + "\ntaps: " + r["taps"].dump());
+  EXPECT_EQ(line["line"], "entrance");
+  EXPECT_EQ(line["in_box"], in_box);
+  EXPECT_EQ(line["out_box"], out_box);
+  EXPECT_EQ(line["in_tapped"], in_tapped);
+  EXPECT_EQ(line["out_tapped"], out_tapped);
+  const double expected =
+      std::max(0.0, 1.0 - static_cast<double>(std::llabs(in_box - in_tapped) + std::llabs(out_box - out_tapped)) /
+                              static_cast<double>(in_tapped + out_tapped));
+  EXPECT_NEAR(line["accuracy"].get<double>(), expected, 1e-4);
+  // The skipped crossing is the box's "extra", the phantom tap its "missed", each at its frame.
+  ASSERT_EQ(line["extra"].size(), 1u) << line.dump();
+  EXPECT_EQ(line["extra"][0]["frame"], r["box_crossings"][0]["frame"]);
+  ASSERT_EQ(line["missed"].size(), phantom ? 1u : 0u) << line.dump();
+  if (phantom) {
+    EXPECT_EQ(line["missed"][0]["frame"], r["taps"].back()["frame"]);
+  }
+  ASSERT_EQ(r["result_lines"].size(), 1u);
+  char pct[32];
+  std::snprintf(pct, sizeof pct, "%.1f%%", 100.0 * expected);
+  EXPECT_NE(r["result_lines"][0].get<std::string>().find(std::string("entrance：准确率 ") + pct), std::string::npos)
+      << r["result_lines"][0];
+
+  // The manager's page and HQ's status carry it from now on.
+  const auto& door = r["today_audits"]["door"];
+  EXPECT_EQ(door["audited"], 1);
+  EXPECT_NEAR(door["accuracy"].get<double>(), expected, 1e-4);
+  EXPECT_NE(r["manager_audited"].get<std::string>().find(std::string("门口计数经人工审核准确率 ") + pct), std::string::npos)
+      << r["manager_audited"];
+  EXPECT_NE(r["manager_audited"].get<std::string>().find(door["audited_on"].get<std::string>()), std::string::npos);
+  ASSERT_TRUE(hq.wait_until(
+      [](const std::vector<test::received>& v) {
+        for (const auto& m : v)
+          if (json::parse(m.payload).value("audits", json::object()).value("door", json::object()).value("audited", 0) == 1)
+            return true;
+        return false;
+      },
+      20s));
+  std::vector<test::received> statuses = hq.messages();
+  const auto checked = test::check_against_schemas(statuses, KELU_SOURCE_DIR, dir.path().string());
+  if (checked.available) {
+    EXPECT_EQ(checked.status, 0) << checked.text;
+  }
+  EXPECT_TRUE(r["page_errors"].empty()) << r["page_errors"].dump();
+  std::printf("audit: %d frames; box %lld in / %lld out, tapped %lld in / %lld out, accuracy %s\n", frames,
+              static_cast<long long>(in_box), static_cast<long long>(out_box), static_cast<long long>(in_tapped),
+              static_cast<long long>(out_tapped), pct);
 }
 
 }  // namespace

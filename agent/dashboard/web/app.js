@@ -29,6 +29,8 @@ const TEXT = {
     heat_until: '截至',
     review_this: (w) => `本周提醒复盘（${w}）`, review_last: (w) => `上周提醒复盘（${w}）`, no_review: '本周暂无提醒',
     reason_no_judged_alerts: '尚无可判断的提醒',
+    audited: (d) => `门口计数经人工审核准确率 ${pct(d.accuracy)}（${d.audited_on}${d.audited < d.lines ? `，${d.lines} 条计数线中的 ${d.audited} 条` : ''}）`,
+    not_audited: '门口计数尚未经过人工审核',
     review_rule: (r) => `${r.rule}：触发 ${r.fired} 次，窗口内恢复 ${r.recovered} 次${r.median_recovery_min === null ? '' : `（中位 ${num(r.median_recovery_min, 1)} 分钟）`}，未恢复 ${r.persisted} 次` +
       `${r.unjudged ? `，无法判断 ${r.unjudged} 次` : ''}${r.pending ? `，观察中 ${r.pending} 次` : ''}；命中率 ${rate(r.hit_rate, r.hit_rate_reason)}` +
       `${r.staffing.short_handed ? `；人手不足 ${r.staffing.short_handed} 次，其中 ${r.staffing.staff_came} 次有店员补上` : ''}`,
@@ -64,6 +66,8 @@ const TEXT = {
     review_this: (w) => `This week's alerts, and what happened next (${w})`,
     review_last: (w) => `Last week's alerts, and what happened next (${w})`, no_review: 'No alerts this week',
     reason_no_judged_alerts: 'none judged yet',
+    audited: (d) => `Door counts audited at ${pct(d.accuracy)} on ${d.audited_on}${d.audited < d.lines ? ` (${d.audited} of ${d.lines} lines)` : ''}`,
+    not_audited: 'Door counts not audited yet',
     review_rule: (r) => `${r.rule}: fired ${r.fired}, recovered within its window ${r.recovered}${r.median_recovery_min === null ? '' : ` (median ${num(r.median_recovery_min, 1)} min)`}, persisted ${r.persisted}` +
       `${r.unjudged ? `, not judged ${r.unjudged}` : ''}${r.pending ? `, watching ${r.pending}` : ''}; hit rate ${rate(r.hit_rate, r.hit_rate_reason)}` +
       `${r.staffing.short_handed ? `; short-handed ${r.staffing.short_handed}×, staff came ${r.staffing.staff_came}×` : ''}`,
@@ -154,6 +158,10 @@ function render(today) {
   $('outside-hours').textContent = tot.outside_hours_transactions ? say('outside_hours', tot.outside_hours_transactions) : '';
   const staff = tot.staff_entries;
   $('staff-removed').textContent = staff.zone + staff.line + staff.sign_on > 0 ? say('staff_removed', staff) : '';
+  // The accuracy that counts for this installation: a technician's audit on the box.
+  const door = today.audits && today.audits.door;
+  $('audited').textContent = !door || door.lines === 0 ? ''
+    : (door.audited > 0 && door.accuracy !== null ? say('audited', door) : t('not_audited'));
   $('net').textContent = money(tot.net_sales_minor, r.currency);
   $('atv').textContent = money(tot.atv_minor, r.currency);
   $('upt').textContent = num(tot.upt, 2);

@@ -15,6 +15,7 @@ const TEXT = {
     flip: '反向', remove: '删除', staff_only: '员工区', entrance: '入口', passby: '店外路过', internal: '店内', staff: '员工通道',
     online: '在线', offline: '离线', fps: '帧/秒', no_frame: '还没有画面', connected: '已连接', disconnected: '未连接',
     other: 'EN', unsaved: '有未保存的修改', no_cameras: '未配置摄像头', acknowledged: '条已确认', waiting: '条待发送',
+    audit: '计数准确度审核',
   },
   en: {
     title: 'Installation', sign_in: 'Sign in', password: 'Technician password', wrong: 'Wrong password',
@@ -29,6 +30,7 @@ const TEXT = {
     internal: 'inside', staff: 'staff door', online: 'online', offline: 'offline', fps: 'fps', no_frame: 'no picture yet',
     connected: 'connected', disconnected: 'not connected', other: '中文', unsaved: 'unsaved changes',
     no_cameras: 'No cameras configured', acknowledged: 'acknowledged', waiting: 'waiting',
+    audit: 'Counting accuracy audit',
   },
 };
 
@@ -397,6 +399,7 @@ async function poll() {
     renderCounts(cams.get(cam.id), cam);
   }
   renderSources(state);
+  auditCameras(state.cameras);  // audit.js
   if (!timer) timer = setInterval(poll, 1000);
 }
 

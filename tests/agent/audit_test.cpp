@@ -1,0 +1,230 @@
+// Accuracy audits: the judging worked by hand, and the audit's life on the box against a real
+// SQLite store and real files (a fake camera stands in for the vision thread's recording; the
+// browser test records from the real one).
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "agent/accuracy_audit.hpp"
+#include "agent/audit_service.hpp"
+#include "config/loader.hpp"
+#include "support/events.hpp"
+#include "support/temp_dir.hpp"
+#include "sync/audit_store.hpp"
+#include "sync/database.hpp"
+#include "sync/event_store.hpp"
+#include "sync/outbox.hpp"
+#include "sync/topics.hpp"
+
+namespace kelu {
+namespace {
+
+using namespace std::chrono;
+using nlohmann::json;
+using test::at;
+
+audit_crossing crossing(const char* line, bool in, const char* when) { return {line, in, at(when)}; }
+
+TEST(accuracy_audit, a_clip_judged_by_hand) {
+  // door: the box counted in at :10, :20, :31 and out at :15; the technician tapped in at
+  // :10.5 and :20.3, out at :15.2 and :40. side: nobody crossed.
+  const std::vector<audit_crossing> counted{
+      crossing("door", true, "2026-12-03T10:00:10Z"), crossing("door", true, "2026-12-03T10:00:20Z"),
+      crossing("door", true, "2026-12-03T10:00:31Z"), crossing("door", false, "2026-12-03T10:00:15Z"),
+      crossing("elsewhere", true, "2026-12-03T10:00:12Z")};
+  const std::vector<audit_crossing> tapped{
+      crossing("door", true, "2026-12-03T10:00:10.500Z"), crossing("door", true, "2026-12-03T10:00:20.300Z"),
+      crossing("door", false, "2026-12-03T10:00:15.200Z"), crossing("door", false, "2026-12-03T10:00:40Z")};
+  const auto r = judge_audit({"door", "side"}, counted, tapped);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].in_box, 3);
+  EXPECT_EQ(r[0].out_box, 1);
+  EXPECT_EQ(r[0].in_tapped, 2);
+  EXPECT_EQ(r[0].out_tapped, 2);
+  EXPECT_DOUBLE_EQ(*r[0].accuracy, 0.5);  // 1 − (|3 − 2| + |1 − 2|) ÷ 4
+  ASSERT_EQ(r[0].extra.size(), 1u);
+  EXPECT_EQ(r[0].extra[0].at, at("2026-12-03T10:00:31Z"));
+  ASSERT_EQ(r[0].missed.size(), 1u);
+  EXPECT_EQ(r[0].missed[0].at, at("2026-12-03T10:00:40Z"));
+  EXPECT_FALSE(r[0].missed[0].in);
+  EXPECT_FALSE(r[1].accuracy);  // nobody crossed: proves nothing
+  EXPECT_EQ(r[1].in_box + r[1].out_box, 0);
+}
+
+TEST(accuracy_audit, pairs_within_the_tolerance_only_and_accuracy_never_goes_below_zero) {
+  // 2 s apart pairs; 2.001 s does not.
+  auto r = judge_audit({"door"}, {crossing("door", true, "2026-12-03T10:00:00Z")},
+                       {crossing("door", true, "2026-12-03T10:00:02Z")});
+  EXPECT_TRUE(r[0].missed.empty());
+  r = judge_audit({"door"}, {crossing("door", true, "2026-12-03T10:00:00Z")},
+                  {crossing("door", true, "2026-12-03T10:00:02.001Z")});
+  EXPECT_EQ(r[0].missed.size(), 1u);
+  EXPECT_EQ(r[0].extra.size(), 1u);
+  EXPECT_DOUBLE_EQ(*r[0].accuracy, 1.0);  // the counts agree: the figure vendors sell; the pairs show the rest
+  // The other direction is not a pair.
+  r = judge_audit({"door"}, {crossing("door", false, "2026-12-03T10:00:00Z")},
+                  {crossing("door", true, "2026-12-03T10:00:00Z")});
+  EXPECT_EQ(r[0].missed.size(), 1u);
+  EXPECT_DOUBLE_EQ(*r[0].accuracy, 0.0);
+  // Ten counted, two there: 1 − 8 ÷ 2 would be −3.
+  std::vector<audit_crossing> many(10, crossing("door", true, "2026-12-03T10:00:00Z"));
+  r = judge_audit({"door"}, many, {crossing("door", true, "2026-12-03T10:00:00Z"), crossing("door", true, "2026-12-03T10:00:01Z")});
+  EXPECT_DOUBLE_EQ(*r[0].accuracy, 0.0);
+}
+
+// Records a clip as the vision thread would: three frames written to the file, answered later.
+struct fake_camera final : camera_control {
+  std::string id = "door";
+  bool online = true;
+  std::function<void()> finish;  // the recording's answer, when the test lets it come
+  const std::string& camera_id() const override { return id; }
+  void snapshot(std::function<void(core::result<std::string>)> done) override { done(core::error{"none"}); }
+  void set_geometry(std::vector<config::camera_line_config>, std::vector<config::camera_zone_config>) override {}
+  live_counts counts() const override { return {}; }
+  void record(std::chrono::seconds, std::string path, std::function<void(core::result<clip>)> done) override {
+    if (!online) {
+      done(core::error{"camera door is offline"});
+      return;
+    }
+    finish = [path, done] {
+      std::ofstream(path, std::ios::binary) << "AAAA" << "BBBBBB" << "CC";
+      clip c{path, 768, 576, {{0, 4, at("2026-12-03T10:00:00Z")}, {4, 6, at("2026-12-03T10:00:05Z")},
+                              {10, 2, at("2026-12-03T10:00:10Z")}}};
+      done(c);
+    };
+  }
+};
+
+struct audit_fixture : testing::Test {
+  test::temp_dir dir;
+  std::unique_ptr<sync::database> db = sync::database::open({dir.file("k.db"), false}).value();
+  sync::outbox out{*db};
+  sync::event_store store{*db, out, sync::topics("acme", "sh-001")};
+  sync::audit_store audits{*db};
+  boost::asio::io_context io;
+  core::system_clock clock;
+  config::config cfg = [] {
+    auto loaded = config::load_text(R"({
+      "store": {"tenant": "acme", "id": "sh-001", "time_zone": "Asia/Shanghai", "currency": "CNY"},
+      "mqtt": {"uri": "tcp://127.0.0.1:1883"},
+      "cameras": [{"id": "door", "url": "/dev/video0", "lines": [
+        {"name": "entrance", "from": [0, 300], "to": [768, 300]},
+        {"name": "staff", "from": [0, 100], "to": [100, 100], "role": "staff"}]}]})");
+    EXPECT_TRUE(loaded.ok());
+    return loaded.value;
+  }();
+  fake_camera camera;
+  std::filesystem::path clips = std::filesystem::path(dir.path()) / "audit";
+  std::unique_ptr<audit_service> service = make();
+
+  std::unique_ptr<audit_service> make(audit_limits limits = {}) {
+    return std::make_unique<audit_service>(io.get_executor(), clips, std::vector<camera_control*>{&camera}, cfg, store,
+                                           audits, clock, core::time_zone::load("Asia/Shanghai").value(),
+                                           std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()),
+                                           limits);
+  }
+  void crossed(const char* line, core::crossing_direction d, const char* when) {
+    core::event e;
+    e.id = core::new_event_id();
+    e.store = "sh-001";
+    e.source = "camera-door";
+    e.stream = "traffic";
+    e.observed_at = e.received_at = at(when);
+    e.body = core::traffic_line_cross{"door", line, d, 1};
+    std::vector<core::event> batch{e};
+    ASSERT_TRUE(store.append(batch, at(when)));
+  }
+  std::size_t clip_files() const {
+    std::size_t n = 0;
+    for (const auto& f : std::filesystem::directory_iterator(clips)) n += f.path().extension() == ".clip";
+    return n;
+  }
+};
+
+TEST_F(audit_fixture, an_audit_records_is_judged_against_the_store_and_leaves_no_clip) {
+  EXPECT_EQ(service->audited_lines()["door"]["audited"], 0);
+  EXPECT_TRUE(service->audited_lines()["lines"][0]["audited_at"].is_null());
+  EXPECT_FALSE(service->start("door", 5));  // under the shortest
+  EXPECT_FALSE(service->start("back", 30));
+  auto started = service->start("door", 30);
+  ASSERT_TRUE(started) << started.error_message();
+  const auto id = (*started)["id"].get<std::string>();
+  EXPECT_EQ((*started)["state"], "recording");
+  EXPECT_FALSE(service->start("door", 30));  // one at a time
+  EXPECT_FALSE(service->clip_bytes(id));     // not ready
+  camera.finish();
+  const auto ready = service->state(id);
+  ASSERT_EQ((*ready)["state"], "ready");
+  EXPECT_EQ((*ready)["frames"], json::parse("[[0,4,0],[4,6,5000],[10,2,10000]]"));
+  EXPECT_EQ(*service->clip_bytes(id), "AAAABBBBBBCC");
+  // Clips sit in a folder only the agent's user can enter.
+  EXPECT_EQ(std::filesystem::status(clips).permissions() & std::filesystem::perms::all, std::filesystem::perms::owner_all);
+  // The box counted two in and one out over the clip (and one after it, not the clip's).
+  crossed("entrance", core::crossing_direction::in, "2026-12-03T10:00:00Z");
+  crossed("entrance", core::crossing_direction::in, "2026-12-03T10:00:05Z");
+  crossed("entrance", core::crossing_direction::out, "2026-12-03T10:00:10Z");
+  crossed("entrance", core::crossing_direction::in, "2026-12-03T10:00:10.001Z");
+  // A bad tap is refused naming it, and the audit stays.
+  auto bad = service->finish(id, json::parse(R"({"taps": [{"line": "entrance", "direction": "in", "frame": 0},
+                                                           {"line": "entrance", "direction": "in", "frame": 3}]})"));
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error_message().find("taps[1].frame"), std::string::npos) << bad.error_message();
+  EXPECT_FALSE(service->finish(id, json::parse(R"({"taps": [{"line": "exit", "direction": "in", "frame": 0}]})")));
+  EXPECT_FALSE(service->finish(id, json::parse(R"({"taps": [{"line": "entrance", "direction": "up", "frame": 0}]})")));
+  // Tapped: in at frames 0 and 1, out at frame 2, and an in the box did not see at frame 2.
+  auto done = service->finish(id, json::parse(R"({"taps": [
+    {"line": "entrance", "direction": "in", "frame": 0}, {"line": "entrance", "direction": "in", "frame": 1},
+    {"line": "entrance", "direction": "out", "frame": 2}, {"line": "entrance", "direction": "in", "frame": 2}]})"));
+  ASSERT_TRUE(done) << done.error_message();
+  const auto& line = (*done)["lines"][0];
+  EXPECT_EQ(line["in_box"], 2);
+  EXPECT_EQ(line["in_tapped"], 3);
+  EXPECT_EQ(line["accuracy"], 0.75);  // 1 − (1 + 0) ÷ 4
+  EXPECT_EQ(line["missed"], json::parse(R"([{"direction": "in", "frame": 2, "ms": 10000}])"));
+  EXPECT_TRUE((*done)["lines"][1]["accuracy"].is_null());  // the staff line: nobody crossed
+  EXPECT_EQ(clip_files(), 0u);
+  EXPECT_FALSE(service->state(id));
+  // Kept: the manager's page and status read it back.
+  const auto lines = service->audited_lines();
+  EXPECT_EQ(lines["door"]["audited"], 1);
+  EXPECT_EQ(lines["door"]["lines"], 1);  // the staff line is not a door
+  EXPECT_EQ(lines["door"]["accuracy"], 0.75);
+  EXPECT_EQ(lines["lines"][0]["counted"], json::parse("[2, 1]"));
+  EXPECT_EQ(lines["lines"][0]["tapped"], json::parse("[3, 1]"));
+}
+
+TEST_F(audit_fixture, clips_go_when_cancelled_left_too_long_or_left_over_and_an_offline_camera_says_so) {
+  auto started = service->start("door", 30);
+  ASSERT_TRUE(started);
+  camera.finish();
+  EXPECT_EQ(clip_files(), 1u);
+  ASSERT_TRUE(service->cancel((*started)["id"].get<std::string>()));
+  EXPECT_EQ(clip_files(), 0u);
+  // Nobody finishes it: deleted after the clip's lifetime (the service's own timer).
+  service = make({10, 120, std::chrono::minutes(0)});
+  started = service->start("door", 30);
+  camera.finish();
+  EXPECT_EQ(clip_files(), 1u);
+  while (clip_files() > 0 && io.run_one() > 0) {
+  }  // the expiry (behind the first timer's cancellation)
+  EXPECT_EQ(clip_files(), 0u);
+  EXPECT_FALSE(service->state((*started)["id"].get<std::string>()));
+  // A clip left by a run that died is deleted at the next start.
+  std::ofstream(clips / "audit-0123.clip") << "frames";
+  service = make();
+  EXPECT_EQ(clip_files(), 0u);
+  camera.online = false;
+  started = service->start("door", 30);
+  ASSERT_TRUE(started);
+  EXPECT_EQ((*service->state((*started)["id"].get<std::string>()))["state"], "failed");
+  EXPECT_NE((*service->state((*started)["id"].get<std::string>()))["error"].get<std::string>().find("offline"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace kelu
