@@ -533,7 +533,7 @@ void agent::schedule_maintenance() {
     if (ec || stopping_) return;
     try {
       const auto dropped = outbox_->enforce({cfg_.storage.outbox_quota_bytes, cfg_.storage.outbox_max_age_days},
-                                            clock_.now_utc());
+                                            clock_.now_utc(), publisher_->unsettled_rows());
       if (dropped > 0)
         log_->warn("outbox over its quota ({} bytes, {} days): dropped {} oldest messages",
                    cfg_.storage.outbox_quota_bytes, cfg_.storage.outbox_max_age_days, dropped);

@@ -600,4 +600,10 @@ publisher_stats mqtt_publisher::stats() const {
   return s;
 }
 
+std::vector<std::int64_t> mqtt_publisher::unsettled_rows() const {
+  std::vector<std::int64_t> out(acked_.begin(), acked_.end());
+  for (const auto& [tag, ids] : inflight_) out.insert(out.end(), ids.begin(), ids.end());
+  return out;
+}
+
 }  // namespace kelu::sync

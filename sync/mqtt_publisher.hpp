@@ -110,6 +110,9 @@ class mqtt_publisher {
   // goodbye status and disconnects (each step bounded), then calls `done`.
   void stop(std::chrono::milliseconds drain, std::function<void()> done);
   publisher_stats stats() const;
+  // Outbox rows published and not yet deleted (awaiting PUBACK, or acknowledged and waiting for
+  // the next batched delete): the quota must not drop them, they are delivered or on their way.
+  std::vector<std::int64_t> unsettled_rows() const;
 
  private:
   class bridge;

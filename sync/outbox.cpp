@@ -1,5 +1,7 @@
 #include "outbox.hpp"
 
+#include <unordered_set>
+
 #include <sqlite3.h>
 
 namespace kelu::sync {
@@ -131,42 +133,48 @@ void outbox::remove(const std::vector<std::int64_t>& ids) {
   tx.commit();
 }
 
-std::int64_t outbox::enforce(const outbox_quota& quota, core::utc_time now) {
+std::int64_t outbox::enforce(const outbox_quota& quota, core::utc_time now, const std::vector<std::int64_t>& sending) {
   const auto cutoff = core::to_unix_ms(now) - quota.max_age_days * 86'400'000LL;
-  std::int64_t by_age = 0, by_bytes = 0;
   const auto oldest = oldest_created_ms();
   const bool stale = rows_ > 0 && oldest < cutoff;
   if (!stale && bytes_ <= quota.max_bytes) return 0;
+  const std::unordered_set<std::int64_t> busy(sending.begin(), sending.end());
   transaction tx{db_};
-  {
-    statement st{db_.handle(), "DELETE FROM outbox WHERE created_at < ?"};
-    st.bind(1, cutoff);
-    st.step();
-    by_age = db_.changes();
-  }
-  reload();
-  if (bytes_ > quota.max_bytes) {
-    // Walk the drop order and delete up to the first row that brings us under the quota.
-    statement walk{db_.handle(), "SELECT id, length(payload) FROM outbox ORDER BY priority, id"};
-    std::int64_t excess = bytes_ - quota.max_bytes;
-    std::vector<std::int64_t> victims;
-    while (excess > 0 && walk.step()) {
-      victims.push_back(walk.column_int(0));
-      excess -= walk.column_int(1);
+  // Victims: every row past its age, then in the drop order up to the first that brings the
+  // rest under the quota; rows being sent are passed over and stay counted as kept.
+  struct row {
+    std::int64_t id, bytes;
+    bool aged;
+  };
+  std::vector<row> order;
+  statement walk{db_.handle(), "SELECT id, length(payload), created_at < ? FROM outbox ORDER BY priority, id"};
+  walk.bind(1, cutoff);
+  while (walk.step())
+    if (!busy.count(walk.column_int(0))) order.push_back({walk.column_int(0), walk.column_int(1), walk.column_int(2) != 0});
+  std::vector<std::int64_t> by_age, by_bytes;
+  std::int64_t excess = bytes_ - quota.max_bytes;
+  for (const auto& r : order)
+    if (r.aged) {
+      by_age.push_back(r.id);
+      excess -= r.bytes;
     }
-    statement del{db_.handle(), "DELETE FROM outbox WHERE id = ?"};
-    for (const auto id : victims) {
+  for (const auto& r : order)
+    if (!r.aged && excess > 0) {
+      by_bytes.push_back(r.id);
+      excess -= r.bytes;
+    }
+  statement del{db_.handle(), "DELETE FROM outbox WHERE id = ?"};
+  for (const auto* v : {&by_age, &by_bytes})
+    for (const auto id : *v) {
       del.reset();
       del.bind(1, id);
       del.step();
     }
-    by_bytes = static_cast<std::int64_t>(victims.size());
-  }
-  add_counter("outbox_dropped_age", by_age);
-  add_counter("outbox_dropped_quota", by_bytes);
+  add_counter("outbox_dropped_age", static_cast<std::int64_t>(by_age.size()));
+  add_counter("outbox_dropped_quota", static_cast<std::int64_t>(by_bytes.size()));
   tx.commit();
   reload();
-  return by_age + by_bytes;
+  return static_cast<std::int64_t>(by_age.size() + by_bytes.size());
 }
 
 outbox_stats outbox::stats() {

@@ -61,8 +61,10 @@ class outbox {
   // Deletes acknowledged rows in one transaction; unknown ids are ignored.
   void remove(const std::vector<std::int64_t>& ids);
   // Drops what is over the quota: rows older than max_age, then the lowest priority, oldest
-  // first, until under max_bytes. Returns how many rows went.
-  std::int64_t enforce(const outbox_quota& quota, core::utc_time now);
+  // first, until under max_bytes. Rows in `sending` (published, not yet deleted: the
+  // publisher's unsettled_rows) are neither dropped nor counted: they reach HQ. Returns how
+  // many rows went.
+  std::int64_t enforce(const outbox_quota& quota, core::utc_time now, const std::vector<std::int64_t>& sending = {});
   outbox_stats stats();
   // Recounts rows and bytes from the table.
   void reload();

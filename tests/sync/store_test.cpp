@@ -169,9 +169,19 @@ TEST_F(store_fixture, quota_drops_oldest_raw_events_first_and_counts_them) {
   EXPECT_EQ(std::get<core::pos_transaction>(core::decode(rows[1].payload)->body).transaction_id,
             std::to_string(dropped));  // the survivors are the newest raw events
   EXPECT_EQ(out.enforce({total, 30}, now), 0);  // under quota: nothing more goes
+  // Rows being sent are passed over: they reach HQ, so they are neither dropped nor counted.
+  const auto sending = std::vector<std::int64_t>{rows[1].id, rows[2].id};
+  const auto before = out.stats();
+  const auto more = out.enforce({before.bytes - 1, 30}, now, sending);
+  EXPECT_EQ(more, 1);
+  const auto kept = out.peek(0, 100);
+  EXPECT_EQ(kept[1].id, rows[1].id);
+  EXPECT_EQ(kept[2].id, rows[2].id);
+  EXPECT_EQ(kept[3].id, rows[4].id);  // the oldest raw event not being sent went
+  EXPECT_EQ(out.stats().dropped_quota, dropped + 1);
   // Age: everything is older than a day a month from now.
-  EXPECT_EQ(out.enforce({total, 1}, now + std::chrono::hours(24 * 31)), s.rows);
-  EXPECT_EQ(out.stats().dropped_age, s.rows);
+  EXPECT_EQ(out.enforce({total, 1}, now + std::chrono::hours(24 * 31)), s.rows - 1);
+  EXPECT_EQ(out.stats().dropped_age, s.rows - 1);
   EXPECT_EQ(out.stats().rows, 0);
 }
 
