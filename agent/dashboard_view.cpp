@@ -46,11 +46,16 @@ json dashboard_view::today() {
   json alerts = json::array();
   for (const auto& a : analytics_.active_alerts()) alerts.push_back(analytics::alert_json(a, identity_));
   j["alerts"] = std::move(alerts);
-  // What became of this week's alerts, and last week's for a Monday morning (a few rows each).
-  const auto monday = analytics::week_monday(t->day);
-  j["review"] = analytics::review_json(analytics_.review(monday), zone_, identity_);
-  j["last_review"] = analytics::review_json(analytics_.review(monday - std::chrono::days{7}), zone_, identity_);
-  if (audits_) j["audits"] = audits_->audited_lines();
+  // What became of this week's alerts, and last week's for a Monday morning (a few rows each),
+  // and the audited accuracy: read from SQLite, so a failing disk leaves them out, never the page.
+  try {
+    const auto monday = analytics::week_monday(t->day);
+    j["review"] = analytics::review_json(analytics_.review(monday), zone_, identity_);
+    j["last_review"] = analytics::review_json(analytics_.review(monday - std::chrono::days{7}), zone_, identity_);
+    if (audits_) j["audits"] = audits_->audited_lines();
+  } catch (const std::exception& e) {
+    j["unavailable"] = std::string("review and audits: ") + e.what();
+  }
   return j;
 }
 

@@ -156,7 +156,16 @@ void http_server::serve(tcp::socket socket) {
             ++stats_.bad_requests;
             res = plain(11, http::status::bad_request, "bad request: " + ec.message() + "\n");
           } else {
-            auto answer = handler_(parser.get(), client_info{address, std::chrono::steady_clock::now()});
+            routed answer;
+            try {
+              answer = handler_(parser.get(), client_info{address, std::chrono::steady_clock::now()});
+            } catch (const std::exception& e) {
+              // A failing disk under a route (SQLite) answers 500 for this request; the agent goes on.
+              ++stats_.handler_errors;
+              log_->error("dashboard: {} {}: {}", std::string(parser.get().method_string()),
+                          std::string(parser.get().target().substr(0, 64)), e.what());
+              answer = plain(parser.get().version(), http::status::internal_server_error, "internal error\n");
+            }
             if (auto* later = std::get_if<deferred>(&answer)) {
               res = co_await wait_for(s, std::move(*later), parser.get());
             } else {

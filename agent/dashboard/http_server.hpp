@@ -57,6 +57,7 @@ struct http_server_stats {
   std::int64_t timeouts = 0;
   std::int64_t too_large = 0;
   std::int64_t bad_requests = 0;
+  std::int64_t handler_errors = 0;  // a route threw (its storage failed): answered 500
   std::int64_t events_sent = 0;
   std::int64_t events_superseded = 0;  // replaced before a slow client took them
 };

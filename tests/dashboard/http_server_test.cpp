@@ -49,6 +49,7 @@ struct server_fixture : testing::Test {
                         },
                         400ms};
       }
+      if (req.target() == "/throws") throw std::runtime_error("disk I/O error");
       if (req.target() == "/stream") {
         res.set(http::field::content_type, "text/event-stream");
         res.body() = sse_event("hello", "first");
@@ -160,6 +161,18 @@ TEST_F(server_fixture, answers_requests_one_after_another_on_a_kept_alive_connec
   }
   EXPECT_EQ(handled, 3);
   EXPECT_EQ(stats().connections, 1);
+}
+
+TEST_F(server_fixture, a_route_that_throws_gets_500_and_the_server_goes_on) {
+  start({});
+  auto s = connect();
+  auto res = exchange(s, request{http::verb::get, "/throws", 11});
+  EXPECT_EQ(res.result(), http::status::internal_server_error);
+  EXPECT_TRUE(closed_by_server(s));  // a failed exchange ends its connection
+  auto again = connect();
+  res = exchange(again, request{http::verb::get, "/after", 11});
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(stats().handler_errors, 1);
 }
 
 TEST_F(server_fixture, past_the_connection_bound_new_clients_get_503) {
