@@ -7,24 +7,31 @@ namespace kelu {
 
 namespace {
 
-// Pairs counted and tapped crossings of one line and direction in time order: each tap takes
-// the earliest unpaired counted crossing within the tolerance.
-void pair_up(std::vector<audit_crossing> counted, std::vector<audit_crossing> tapped,
+// Pairs counted and tapped crossings of one line and direction, closest in time first, each at
+// most once and within the tolerance: what a person matching them by eye would do (pairing each
+// tap with the earliest free crossing instead can leave the wrong one of two close crossings
+// over).
+void pair_up(const std::vector<audit_crossing>& counted, const std::vector<audit_crossing>& tapped,
              std::chrono::milliseconds tolerance, line_audit& out) {
-  const auto by_time = [](const audit_crossing& a, const audit_crossing& b) { return a.at < b.at; };
-  std::sort(counted.begin(), counted.end(), by_time);
-  std::sort(tapped.begin(), tapped.end(), by_time);
-  std::vector<bool> used(counted.size(), false);
-  for (const auto& t : tapped) {
-    bool found = false;
-    for (std::size_t i = 0; i < counted.size() && !found; ++i) {
-      if (used[i] || counted[i].at < t.at - tolerance || counted[i].at > t.at + tolerance) continue;
-      used[i] = found = true;
+  struct candidate {
+    core::utc_time::duration apart;
+    std::size_t tap, count;
+  };
+  std::vector<candidate> candidates;
+  for (std::size_t t = 0; t < tapped.size(); ++t)
+    for (std::size_t c = 0; c < counted.size(); ++c) {
+      const auto apart = tapped[t].at > counted[c].at ? tapped[t].at - counted[c].at : counted[c].at - tapped[t].at;
+      if (apart <= tolerance) candidates.push_back({apart, t, c});
     }
-    if (!found) out.missed.push_back(t);
-  }
-  for (std::size_t i = 0; i < counted.size(); ++i)
-    if (!used[i]) out.extra.push_back(counted[i]);
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const candidate& a, const candidate& b) { return a.apart < b.apart; });
+  std::vector<bool> tap_paired(tapped.size(), false), count_paired(counted.size(), false);
+  for (const auto& k : candidates)
+    if (!tap_paired[k.tap] && !count_paired[k.count]) tap_paired[k.tap] = count_paired[k.count] = true;
+  for (std::size_t t = 0; t < tapped.size(); ++t)
+    if (!tap_paired[t]) out.missed.push_back(tapped[t]);
+  for (std::size_t c = 0; c < counted.size(); ++c)
+    if (!count_paired[c]) out.extra.push_back(counted[c]);
 }
 
 std::vector<audit_crossing> only(const std::vector<audit_crossing>& v, const std::string& line, bool in) {

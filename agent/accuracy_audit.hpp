@@ -4,7 +4,7 @@
 // Accuracy is the counter vendors' and bench/vision_accuracy's figure,
 //   1 − (|in − in_tapped| + |out − out_tapped|) ÷ (in_tapped + out_tapped), at least 0,
 // and none (with "no_crossings") for a line nobody crossed: it proves nothing. Crossings are
-// also paired in time (same line and direction, within `tolerance`) so the technician sees
+// also paired in time (same line and direction, within `tolerance`, closest first) so the technician sees
 // which ones the box missed and which it counted that were not there. Pure.
 #include <chrono>
 #include <cstdint>

@@ -66,6 +66,16 @@ TEST(accuracy_audit, pairs_within_the_tolerance_only_and_accuracy_never_goes_bel
   EXPECT_EQ(r[0].missed.size(), 1u);
   EXPECT_EQ(r[0].extra.size(), 1u);
   EXPECT_DOUBLE_EQ(*r[0].accuracy, 1.0);  // the counts agree: the figure vendors sell; the pairs show the rest
+  // Two crossings 0.5 s apart, the technician tapped the second and one 1.9 s later: the
+  // closest pairs are made, so the first crossing is the extra one (as the CI run showed, pairing
+  // each tap with the earliest free crossing would blame the wrong one).
+  r = judge_audit({"door"},
+                  {crossing("door", false, "2026-12-03T10:00:00Z"), crossing("door", false, "2026-12-03T10:00:00.500Z"),
+                   crossing("door", false, "2026-12-03T10:00:02.400Z")},
+                  {crossing("door", false, "2026-12-03T10:00:00.500Z"), crossing("door", false, "2026-12-03T10:00:02.400Z")});
+  ASSERT_EQ(r[0].extra.size(), 1u);
+  EXPECT_EQ(r[0].extra[0].at, at("2026-12-03T10:00:00Z"));
+  EXPECT_TRUE(r[0].missed.empty());
   // The other direction is not a pair.
   r = judge_audit({"door"}, {crossing("door", false, "2026-12-03T10:00:00Z")},
                   {crossing("door", true, "2026-12-03T10:00:00Z")});
