@@ -38,10 +38,10 @@ alert_outcomes::alert_outcomes(sync::alert_journal& journal, sync::aggregate_sto
       store_(std::move(store)),
       log_(std::move(log)) {}
 
-std::vector<analytics::alert_entry> alert_outcomes::read(const std::vector<std::string>& bodies) {
+std::vector<analytics::alert_entry> alert_outcomes::read(const std::vector<sync::journal_row>& rows) {
   std::vector<analytics::alert_entry> out;
-  for (const auto& body : bodies) {
-    auto e = analytics::entry_from_json(nlohmann::json::parse(body, nullptr, false));
+  for (const auto& row : rows) {
+    auto e = analytics::entry_from_json(nlohmann::json::parse(row.body, nullptr, false));
     if (!e) {
       ++unreadable_;
       log_->error("analytics: {}", e.error_message());
@@ -70,10 +70,8 @@ const std::vector<analytics::shift>& alert_outcomes::shifts_for(const analytics:
 
 void alert_outcomes::record(const std::vector<analytics::alert>& alerts, core::utc_time now,
                             const analytics::day_analysis* today, const analytics::funnel_rules& rules) {
-  std::vector<std::string> bodies;
-  for (const auto& row : journal_.unsettled()) bodies.push_back(row.body);
   std::map<std::string, analytics::alert_entry> open;
-  for (auto& e : read(bodies)) open.emplace(e.fired.id, std::move(e));
+  for (auto& e : read(journal_.unsettled())) open.emplace(e.fired.id, std::move(e));
   std::set<std::string> changed;
   for (const auto& a : alerts) {
     if (a.state == "firing") {
@@ -96,22 +94,17 @@ void alert_outcomes::record(const std::vector<analytics::alert>& alerts, core::u
 
 alerts_to_restore alert_outcomes::to_restore(core::utc_time now) {
   alerts_to_restore out;
-  std::vector<std::string> bodies;
-  for (const auto& row : journal_.unsettled()) bodies.push_back(row.body);
-  for (const auto& e : read(bodies))
+  for (const auto& e : read(journal_.unsettled()))
     if (!e.resolved_at) out.firing.push_back(e.fired);
-  bodies.clear();
-  for (const auto& row : journal_.fired_between(now - longest_cooldown, now + seconds(1))) bodies.push_back(row.body);
-  for (const auto& e : read(bodies)) out.fired.push_back(e.fired);
+  for (const auto& e : read(journal_.fired_between(now - longest_cooldown, now + seconds(1))))
+    out.fired.push_back(e.fired);
   return out;
 }
 
 analytics::week_review alert_outcomes::review(sys_days monday) {
   const auto from = analytics::local_midnight(monday, zone_);
   const auto to = analytics::local_midnight(monday + days{7}, zone_);
-  std::vector<std::string> bodies;
-  for (const auto& row : journal_.fired_between(from, to)) bodies.push_back(row.body);
-  return analytics::review_week(monday, zone_, read(bodies));
+  return analytics::review_week(monday, zone_, read(journal_.fired_between(from, to)));
 }
 
 int alert_outcomes::send_reviews(core::utc_time now, seconds close_grace, seconds history_after) {

@@ -24,6 +24,7 @@ class logger;
 namespace kelu::sync {
 class aggregate_store;
 class alert_journal;
+struct journal_row;
 class event_store;
 class run_log;
 class topics;
@@ -57,7 +58,8 @@ class alert_outcomes {
   std::int64_t unreadable() const { return unreadable_; }
 
  private:
-  std::vector<analytics::alert_entry> read(const std::vector<std::string>& bodies);
+  // The entries of journal rows; one that does not parse is logged, counted and skipped.
+  std::vector<analytics::alert_entry> read(const std::vector<sync::journal_row>& rows);
   const std::vector<analytics::shift>& shifts_for(const analytics::alert_entry& e, core::utc_time now,
                                                   const analytics::day_analysis* today,
                                                   const analytics::funnel_rules& rules);
