@@ -32,6 +32,7 @@
 #include "technician_view.hpp"
 #include "dashboard_view.hpp"
 #include "qr_command.hpp"
+#include "tls_command.hpp"
 #include "counter_sources.hpp"
 #include "pos_sources.hpp"
 #include "sync/aggregate_store.hpp"
@@ -438,6 +439,13 @@ void agent::start_dashboard() {
   o.listen = cfg_.dashboard.listen;
   o.port = static_cast<std::uint16_t>(cfg_.dashboard.port);
   o.max_connections = static_cast<std::size_t>(cfg_.dashboard.max_connections);
+  auto tls = dashboard_tls_context(cfg_);
+  if (!tls) {
+    // Never plain http instead: the technician asked that the page not travel in clear.
+    log_->error("dashboard off: https: {}", tls.error_message());
+    return;
+  }
+  o.tls = std::move(tls).value();
   dashboard_server_ = std::make_unique<dashboard::http_server>(
       io_.get_executor(), o,
       [this](const dashboard::request& req, const dashboard::client_info& c) { return dashboard_router_->handle(req, c); },
@@ -454,7 +462,7 @@ void agent::start_dashboard() {
     dashboard_server_->publish(dashboard::sse_event("today", today));
     dashboard_pushed_ = std::move(today);
   });
-  const auto link = dashboard::dashboard_link(cfg_.dashboard.base_url, dashboard_server_->port(),
+  const auto link = dashboard::dashboard_link(cfg_.dashboard.base_url, dashboard_server_->port(), cfg_.dashboard.tls,
                                               dashboard::make_token(*dashboard_key_, cfg_.store.tenant, cfg_.store.id));
   log_->info("dashboard: {} (key {}, {})", link, dashboard_key_->id, key_file.string());
   // A technician starting it by hand scans it off the screen (`kelu qr` prints it any time).

@@ -22,6 +22,7 @@
 #endif
 #include "ingest_command.hpp"
 #include "qr_command.hpp"
+#include "tls_command.hpp"
 #include "report_command.hpp"
 #include "config/loader.hpp"
 #include "config/schema.hpp"
@@ -42,6 +43,17 @@ int validate(const std::string& path) {
   }
   std::cout << path << ": valid (config hash " << kelu::config::hash(loaded.value) << ")\n";
   return 0;
+}
+
+// A command on a loaded configuration; one that does not load prints its errors, exit 2.
+template <class Command>
+int with_config(const std::string& path, Command command) {
+  const auto loaded = kelu::config::load_file(path);
+  if (!loaded.ok()) {
+    for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
+    return 2;
+  }
+  return command(loaded.value);
 }
 
 int run(const std::string& path) {
@@ -198,6 +210,13 @@ int main(int argc, char** argv) {
   qr_cmd->add_option("--png", qr.png, "Write the code alone as PNG");
   qr_cmd->add_flag("--rotate", qr.rotate, "Replace the key first: every code printed before stops working");
 
+  std::string tls_config;
+  kelu::tls_options tls;
+  auto* tls_cmd = app.add_subcommand(
+      "tls", "The dashboard's https certificate: create the self-signed one if absent, print its fingerprint");
+  tls_cmd->add_option("-c,--config", tls_config, "Configuration file")->required()->check(CLI::ExistingFile);
+  tls_cmd->add_flag("--renew", tls.renew, "Replace the self-signed certificate (phones accept it once more)");
+
   auto* passwd_cmd = app.add_subcommand(
       "passwd", "Print the hash of a technician password for dashboard.technician_password (reads it from stdin)");
 
@@ -236,32 +255,15 @@ int main(int argc, char** argv) {
   }
 #endif
 
-  if (*ingest_cmd) {
-    const auto loaded = kelu::config::load_file(ingest_config);
-    if (!loaded.ok()) {
-      for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
-      return 2;
-    }
-    if (!ingest_format.empty()) ingest.format = kelu::drivers::format_from_name(ingest_format);
-    return kelu::run_ingest(loaded.value, ingest, std::cout, std::cerr);
-  }
-
-  if (*report_cmd) {
-    const auto loaded = kelu::config::load_file(report_config);
-    if (!loaded.ok()) {
-      for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
-      return 2;
-    }
-    return kelu::run_report(loaded.value, report, std::cout, std::cerr);
-  }
-  if (*qr_cmd) {
-    const auto loaded = kelu::config::load_file(qr_config);
-    if (!loaded.ok()) {
-      for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
-      return 2;
-    }
-    return kelu::run_qr(loaded.value, qr, std::cout, std::cerr);
-  }
+  if (*ingest_cmd)
+    return with_config(ingest_config, [&](const kelu::config::config& c) {
+      if (!ingest_format.empty()) ingest.format = kelu::drivers::format_from_name(ingest_format);
+      return kelu::run_ingest(c, ingest, std::cout, std::cerr);
+    });
+  if (*report_cmd)
+    return with_config(report_config, [&](const auto& c) { return kelu::run_report(c, report, std::cout, std::cerr); });
+  if (*qr_cmd) return with_config(qr_config, [&](const auto& c) { return kelu::run_qr(c, qr, std::cout, std::cerr); });
+  if (*tls_cmd) return with_config(tls_config, [&](const auto& c) { return kelu::run_tls(c, tls, std::cout, std::cerr); });
   if (*run_cmd) return run(run_config);
   if (*passwd_cmd) return passwd();
   if (*validate_cmd) return validate(validate_path);

@@ -27,7 +27,7 @@ int run_qr(const config::config& c, const qr_options& o, std::ostream& out, std:
     return 2;
   }
   const auto url = dashboard::dashboard_link(c.dashboard.base_url, static_cast<std::uint16_t>(c.dashboard.port),
-                                             dashboard::make_token(*key, c.store.tenant, c.store.id));
+                                             c.dashboard.tls, dashboard::make_token(*key, c.store.tenant, c.store.id));
   const auto qr = dashboard::encode_qr(url);
   if (!qr) {
     err << qr.error_message() << "\n";

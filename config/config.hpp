@@ -290,6 +290,9 @@ struct dashboard_config {
   std::int64_t max_connections = 0;
   std::string key_file;
   std::string technician_password;  // a password_hash, never the password
+  bool tls = false;
+  std::string tls_cert;  // empty: dashboard.crt beside storage.path, self-signed when absent
+  std::string tls_key;
 };
 
 struct log_config {

@@ -666,6 +666,19 @@ std::vector<key_def> build_table() {
               return "expected the hash `kelu passwd` prints (pbkdf2-sha256$...), never the password itself";
             return std::nullopt;
           }),
+      bool_key<&C::dashboard, &dashboard_config::tls>(
+          {"dashboard.tls",
+           "Serve the dashboard over https (plain http is redirected to it), so the technician's session and the "
+           "audit clip travel encrypted"},
+          false),
+      string_key<&C::dashboard, &dashboard_config::tls_cert>(
+          {"dashboard.tls_cert",
+           "PEM certificate chain for https (your PKI's); empty: dashboard.crt beside storage.path, self-signed for "
+           "the box's LAN address and host name and created when absent (`kelu tls` prints its fingerprint)"},
+          string{}, readable_file_or_empty),
+      string_key<&C::dashboard, &dashboard_config::tls_key>(
+          {"dashboard.tls_key", "PEM private key of dashboard.tls_cert; empty: dashboard-tls.key beside storage.path"},
+          string{}, readable_file_or_empty),
       enum_key<&C::log, &log_config::level>({"log.level", "Log verbosity", hot}, "info",
                                             {"trace", "debug", "info", "warn", "error"})})
     t.push_back(std::move(k));
@@ -695,6 +708,10 @@ const std::vector<key_def>& key_table() {
 
 std::vector<cross_error> cross_check(const config& c) {
   std::vector<cross_error> out;
+  if (c.dashboard.tls_cert.empty() != c.dashboard.tls_key.empty())
+    out.push_back({c.dashboard.tls_cert.empty() ? "dashboard.tls_cert" : "dashboard.tls_key",
+                   "is empty while its pair is set: give both files of your certificate, or neither for a "
+                   "self-signed one"});
   if (c.mqtt.reconnect_min_ms > c.mqtt.reconnect_max_ms)
     out.push_back({"mqtt.reconnect_min_ms", "is larger than mqtt.reconnect_max_ms (" +
                                                 std::to_string(c.mqtt.reconnect_max_ms) + ")"});

@@ -6,6 +6,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -50,10 +53,11 @@ response plain(unsigned version, http::status status, std::string body) {
 // After refusing a request whose rest is still coming: closing with it unread would reset the
 // connection and could destroy the answer before the client reads it. So stop sending, read and
 // drop a bounded amount for a moment, then close (a lingering close, as web servers do).
-asio::awaitable<void> linger(beast::tcp_stream& stream) {
+template <class Stream>
+asio::awaitable<void> linger(beast::tcp_stream& lowest, Stream& stream) {
   beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.expires_after(std::chrono::milliseconds(500));
+  lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
+  lowest.expires_after(std::chrono::milliseconds(500));
   std::array<char, 4096> sink;
   for (std::size_t drained = 0; drained < 256 * 1024 && !ec;)
     drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
@@ -109,7 +113,7 @@ void http_server::refuse(tcp::socket socket) {
         stream.expires_after(timeout);
         beast::error_code ec;
         co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-        if (!ec) co_await linger(stream);
+        if (!ec) co_await linger(stream, stream);
       },
       asio::detached);
 }
@@ -117,80 +121,132 @@ void http_server::refuse(tcp::socket socket) {
 void http_server::serve(tcp::socket socket) {
   auto s = std::make_shared<session>(std::move(socket));
   sessions_.insert(s);
-  asio::co_spawn(
-      ex_,
-      [this, s]() -> asio::awaitable<void> {
-        beast::error_code ec;
-        const auto remote = s->stream.socket().remote_endpoint(ec);
-        const std::string address = ec ? std::string("?") : remote.address().to_string();
-        beast::flat_buffer buffer;
-        bool first = true;
-        while (!stopping_) {
-          http::request_parser<http::string_body> parser;
-          parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
-          parser.body_limit(options_.max_body_bytes);
-          s->waiting = true;
-          // The idle limit applies between requests; a request must then arrive whole in time.
-          s->stream.expires_after(first ? options_.read_timeout : options_.idle_timeout);
-          co_await http::async_read_header(s->stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-          if (!ec && !parser.is_done()) {
-            s->stream.expires_after(options_.read_timeout);
-            co_await http::async_read(s->stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-          }
-          s->waiting = false;
-          first = false;
-          std::optional<response> res;
-          if (ec == beast::error::timeout) {
-            ++stats_.timeouts;
-            break;
-          } else if (ec == http::error::header_limit) {
-            ++stats_.too_large;
-            res = plain(11, http::status::request_header_fields_too_large, "request header too large\n");
-          } else if (ec == http::error::body_limit) {
-            ++stats_.too_large;
-            res = plain(11, http::status::payload_too_large, "request body too large\n");
-          } else if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
-                     ec == asio::error::connection_reset || ec == asio::error::eof) {
-            break;
-          } else if (ec) {
-            ++stats_.bad_requests;
-            res = plain(11, http::status::bad_request, "bad request: " + ec.message() + "\n");
-          } else {
-            routed answer;
-            try {
-              answer = handler_(parser.get(), client_info{address, std::chrono::steady_clock::now()});
-            } catch (const std::exception& e) {
-              // A failing disk under a route (SQLite) answers 500 for this request; the agent goes on.
-              ++stats_.handler_errors;
-              log_->error("dashboard: {} {}: {}", std::string(parser.get().method_string()),
-                          std::string(parser.get().target().substr(0, 64)), e.what());
-              answer = plain(parser.get().version(), http::status::internal_server_error, "internal error\n");
-            }
-            if (auto* later = std::get_if<deferred>(&answer)) {
-              res = co_await wait_for(s, std::move(*later), parser.get());
-            } else {
-              res = std::move(std::get<response>(answer));
-            }
-            if (stopping_) res->keep_alive(false);
-            if (res->result() == http::status::ok && (*res)[http::field::content_type] == "text/event-stream") {
-              co_await stream_events(s, *res);
-              break;
-            }
-          }
-          const bool refused = static_cast<bool>(ec);
-          const bool keep = res->keep_alive() && !refused;
-          s->stream.expires_after(options_.write_timeout);
-          co_await http::async_write(s->stream, *res, asio::redirect_error(asio::use_awaitable, ec));
-          if (ec == beast::error::timeout) ++stats_.timeouts;
-          if (!ec && refused) co_await linger(s->stream);
-          if (ec || !keep) break;
-        }
-        beast::error_code ignored;
-        s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        s->stream.close();
-        sessions_.erase(s);
-      },
-      asio::detached);
+  asio::co_spawn(ex_, do_session(s), asio::detached);
+}
+
+asio::awaitable<void> http_server::do_session(std::shared_ptr<session> s) {
+  beast::error_code ec;
+  const auto remote = s->stream.socket().remote_endpoint(ec);
+  const std::string address = ec ? std::string("?") : remote.address().to_string();
+  beast::flat_buffer buffer;
+  if (!options_.tls) {
+    co_await do_converse(s, s->stream, address, false, std::move(buffer));
+  } else {
+    s->stream.expires_after(options_.read_timeout);
+    const bool hello = co_await beast::async_detect_ssl(s->stream, buffer, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == beast::error::timeout) ++stats_.timeouts;
+    } else if (!hello) {
+      co_await do_converse(s, s->stream, address, false, std::move(buffer));
+    } else {
+      asio::ssl::stream<beast::tcp_stream&> tls(s->stream, *options_.tls);
+      s->stream.expires_after(options_.read_timeout);
+      const auto used = co_await tls.async_handshake(asio::ssl::stream_base::server, buffer.data(),
+                                                      asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        // Most often a browser that has not accepted the self-signed certificate yet.
+        ++stats_.tls_failures;
+        log_->debug("dashboard: TLS handshake with {}: {}", address, ec.message());
+      } else {
+        ++stats_.tls_connections;
+        buffer.consume(used);
+        co_await do_converse(s, tls, address, true, std::move(buffer));
+      }
+    }
+  }
+  // No TLS close_notify: every response is length-delimited (or an event stream the page
+  // reconnects), so a truncation cannot pass for a whole answer, and waiting for the peer's
+  // close_notify would hold the session.
+  beast::error_code ignored;
+  s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  s->stream.close();
+  sessions_.erase(s);
+}
+
+routed http_server::answer(const request& req, const client_info& client) {
+  if (options_.tls && !client.secure) {
+    // Plain HTTP while the box has a certificate: the same place in https.
+    ++stats_.redirected;
+    const auto host = std::string(req[http::field::host]);
+    const bool host_ok = !host.empty() && host.size() <= 255 &&
+                         host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
+                             std::string::npos;
+    if (!host_ok) return plain(req.version(), http::status::bad_request, "this box speaks https\n");
+    response res{http::status::permanent_redirect, req.version()};
+    res.set(http::field::location, "https://" + host + std::string(req.target()));
+    res.set(http::field::cache_control, "no-store");
+    res.keep_alive(false);
+    res.prepare_payload();
+    return res;
+  }
+  try {
+    return handler_(req, client);
+  } catch (const std::exception& e) {
+    // A failing disk under a route (SQLite) answers 500 for this request; the agent goes on.
+    ++stats_.handler_errors;
+    log_->error("dashboard: {} {}: {}", std::string(req.method_string()), std::string(req.target().substr(0, 64)),
+                e.what());
+    return plain(req.version(), http::status::internal_server_error, "internal error\n");
+  }
+}
+
+template <class Stream>
+asio::awaitable<void> http_server::do_converse(std::shared_ptr<session> s, Stream& stream, std::string address,
+                                               bool secure, beast::flat_buffer buffer) {
+  beast::error_code ec;
+  bool first = true;
+  while (!stopping_) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+    parser.body_limit(options_.max_body_bytes);
+    s->waiting = true;
+    // The idle limit applies between requests; a request must then arrive whole in time.
+    s->stream.expires_after(first ? options_.read_timeout : options_.idle_timeout);
+    co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && !parser.is_done()) {
+      s->stream.expires_after(options_.read_timeout);
+      co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    s->waiting = false;
+    first = false;
+    std::optional<response> res;
+    if (ec == beast::error::timeout) {
+      ++stats_.timeouts;
+      break;
+    } else if (ec == http::error::header_limit) {
+      ++stats_.too_large;
+      res = plain(11, http::status::request_header_fields_too_large, "request header too large\n");
+    } else if (ec == http::error::body_limit) {
+      ++stats_.too_large;
+      res = plain(11, http::status::payload_too_large, "request body too large\n");
+    } else if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+               ec == asio::error::connection_reset || ec == asio::error::eof ||
+               ec == asio::ssl::error::stream_truncated) {
+      break;
+    } else if (ec) {
+      ++stats_.bad_requests;
+      res = plain(11, http::status::bad_request, "bad request: " + ec.message() + "\n");
+    } else {
+      auto routed_answer = answer(parser.get(), client_info{address, std::chrono::steady_clock::now(), secure});
+      if (auto* later = std::get_if<deferred>(&routed_answer)) {
+        res = co_await wait_for(s, std::move(*later), parser.get());
+      } else {
+        res = std::move(std::get<response>(routed_answer));
+      }
+      if (stopping_) res->keep_alive(false);
+      if (res->result() == http::status::ok && (*res)[http::field::content_type] == "text/event-stream") {
+        co_await stream_events(s, stream, *res);
+        break;
+      }
+    }
+    const bool refused = static_cast<bool>(ec);
+    const bool keep = res->keep_alive() && !refused;
+    s->stream.expires_after(options_.write_timeout);
+    co_await http::async_write(stream, *res, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == beast::error::timeout) ++stats_.timeouts;
+    if (!ec && refused) co_await linger(s->stream, stream);
+    if (ec || !keep) break;
+  }
 }
 
 asio::awaitable<response> http_server::wait_for(std::shared_ptr<session> s, deferred later, const request& req) {
@@ -226,7 +282,8 @@ asio::awaitable<response> http_server::wait_for(std::shared_ptr<session> s, defe
   co_return res;
 }
 
-asio::awaitable<void> http_server::stream_events(std::shared_ptr<session> s, const response& head) {
+template <class Stream>
+asio::awaitable<void> http_server::stream_events(std::shared_ptr<session> s, Stream& stream, const response& head) {
   // The header by hand: no Content-Length and no chunking, the body runs until either side closes.
   std::string out = "HTTP/1.1 200 OK\r\n";
   for (const auto& f : head)
@@ -236,7 +293,7 @@ asio::awaitable<void> http_server::stream_events(std::shared_ptr<session> s, con
   beast::error_code ec;
   while (!stopping_) {
     s->stream.expires_after(options_.write_timeout);
-    co_await asio::async_write(s->stream, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(stream, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     if (!s->next) {
       s->wake.expires_after(options_.heartbeat);

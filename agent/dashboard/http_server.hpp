@@ -10,6 +10,11 @@
 // yet written to a slow client is replaced by the next (bounded memory per client). A comment
 // line goes every 15 s so proxies and phones keep the connection.
 //
+// TLS: with `tls` set, the port speaks both. A connection that opens with a TLS ClientHello is
+// served encrypted (handshake within read_timeout); one that opens in plain HTTP gets every request
+// answered 308 to the same address in https, so the technician's session and the audit clip
+// never travel in clear. client_info::secure says which (cookies get `Secure`).
+//
 // stop(): no new connections; connections waiting for a request, for a deferred answer (504) or
 // streaming are closed at once, a response
 // being written finishes (within the write deadline), then its connection closes. After the
@@ -20,6 +25,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -31,6 +37,10 @@
 
 #include "agent/core/result.hpp"
 #include "router.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace spdlog {
 class logger;
@@ -48,6 +58,7 @@ struct http_server_options {
   std::chrono::milliseconds heartbeat{15000};  // streaming connections: a comment line this often
   std::size_t max_header_bytes = 8 * 1024;
   std::size_t max_body_bytes = 64 * 1024;
+  std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP only (tls_identity.hpp makes one)
 };
 
 struct http_server_stats {
@@ -57,6 +68,9 @@ struct http_server_stats {
   std::int64_t timeouts = 0;
   std::int64_t too_large = 0;
   std::int64_t bad_requests = 0;
+  std::int64_t tls_connections = 0;  // handshakes completed
+  std::int64_t tls_failures = 0;     // handshakes refused or timed out (a browser not trusting us yet)
+  std::int64_t redirected = 0;       // plain requests sent to https
   std::int64_t handler_errors = 0;  // a route threw (its storage failed): answered 500
   std::int64_t events_sent = 0;
   std::int64_t events_superseded = 0;  // replaced before a slow client took them
@@ -83,7 +97,14 @@ class http_server {
   void accept();
   void serve(boost::asio::ip::tcp::socket socket);
   void refuse(boost::asio::ip::tcp::socket socket);
-  boost::asio::awaitable<void> stream_events(std::shared_ptr<session> s, const response& head);
+  boost::asio::awaitable<void> do_session(std::shared_ptr<session> s);
+  // Request after request on one connection, plain or TLS.
+  template <class Stream>
+  boost::asio::awaitable<void> do_converse(std::shared_ptr<session> s, Stream& stream, std::string address,
+                                           bool secure, boost::beast::flat_buffer buffer);
+  routed answer(const request& req, const client_info& client);
+  template <class Stream>
+  boost::asio::awaitable<void> stream_events(std::shared_ptr<session> s, Stream& stream, const response& head);
   boost::asio::awaitable<response> wait_for(std::shared_ptr<session> s, deferred later, const request& req);
 
   boost::asio::any_io_executor ex_;

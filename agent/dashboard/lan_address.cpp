@@ -25,17 +25,17 @@ std::string lan_address() {
   return found.empty() ? "127.0.0.1" : found;
 }
 
-std::string base_url(const std::string& configured, std::uint16_t port) {
+std::string base_url(const std::string& configured, std::uint16_t port, bool https) {
   if (!configured.empty()) {
     auto url = configured;
     while (url.ends_with('/')) url.pop_back();
     return url;
   }
-  return "http://" + lan_address() + ":" + std::to_string(port);
+  return (https ? "https://" : "http://") + lan_address() + ":" + std::to_string(port);
 }
 
-std::string dashboard_link(const std::string& configured, std::uint16_t port, const std::string& token) {
-  return base_url(configured, port) + "/?t=" + token;
+std::string dashboard_link(const std::string& configured, std::uint16_t port, bool https, const std::string& token) {
+  return base_url(configured, port, https) + "/?t=" + token;
 }
 
 }  // namespace kelu::dashboard

@@ -9,9 +9,9 @@ namespace kelu::dashboard {
 // is none (a box without a network yet: the technician sets dashboard.base_url).
 std::string lan_address();
 
-// `configured` (dashboard.base_url) without a trailing slash, or http://{lan_address()}:{port}.
-std::string base_url(const std::string& configured, std::uint16_t port);
+// `configured` (dashboard.base_url) without a trailing slash, or http(s)://{lan_address()}:{port}.
+std::string base_url(const std::string& configured, std::uint16_t port, bool https);
 // What the QR code carries: base_url(...) + "/?t=" + the token.
-std::string dashboard_link(const std::string& configured, std::uint16_t port, const std::string& token);
+std::string dashboard_link(const std::string& configured, std::uint16_t port, bool https, const std::string& token);
 
 }  // namespace kelu::dashboard

@@ -297,7 +297,8 @@ routed router::route(const request& req, const client_info& client, std::string_
       auto res = reply(req, http::status::see_other, "text/plain; charset=utf-8", "");
       res.set(http::field::location, "/");
       res.set(http::field::set_cookie, std::string(cookie_name) + "=" + std::string(token) +
-                                           "; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000");
+                                           "; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000" +
+                                           (client.secure ? "; Secure" : ""));
       return res;
     }
     const auto page = assets_.find("index.html");
@@ -374,7 +375,8 @@ routed router::route_technician(const request& req, const client_info& client, s
     auto res = json_reply(req, http::status::ok, nlohmann::json{{"signed_in", true}});
     res.set(http::field::set_cookie, std::string(technician_cookie) + "=" + *session +
                                          "; Path=/tech; HttpOnly; SameSite=Strict; Max-Age=" +
-                                         std::to_string(sessions->lifetime().count() * 60));
+                                         std::to_string(sessions->lifetime().count() * 60) +
+                                         (client.secure ? "; Secure" : ""));
     return res;
   }
   const auto session = cookie_value(req, technician_cookie);

@@ -57,6 +57,7 @@ using response = boost::beast::http::response<boost::beast::http::string_body>;
 struct client_info {
   std::string address;
   std::chrono::steady_clock::time_point now;
+  bool secure = false;  // came over TLS: cookies are marked Secure
 };
 
 // A response that waits for something on the io_context (a camera's next frame, a connection

@@ -5,7 +5,7 @@
 //   node dashboard.mjs manager    '{"base": "http://127.0.0.1:PORT", "qr": "...?t=...", "pos_port": N, "out": "DIR"}'
 //   node dashboard.mjs technician '{"base": "...", "password": "...", "out": "DIR"}'
 //   node dashboard.mjs audit      '{"base": "...", "password": "...", "qr": "...", "token": "...", "zone": "...",
-//                                   "seconds": N, "out": "DIR"}'
+//                                   "seconds": N, "out": "DIR", "plain_base": "http://...", "spki": "..."}'
 import net from 'node:net';
 import puppeteer from 'puppeteer-core';
 
@@ -18,7 +18,10 @@ const browser = await puppeteer.launch({
   executablePath: process.env.KELU_CHROMIUM || '/usr/bin/chromium',
   headless: true,
   userDataDir: `${args.out}/chromium-profile`,  // a fresh one per test
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--lang=zh-CN'],
+  // Over https the box's self-signed certificate is trusted by its key alone (what a technician
+  // accepting it once amounts to); any other certificate is still refused.
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--lang=zh-CN',
+    ...(args.spki ? [`--ignore-certificate-errors-spki-list=${args.spki}`] : [])],
 });
 const deadline = setTimeout(() => { console.error('browser scenario took over 90 s'); process.exit(3); }, 90000);
 const errors = [];
@@ -141,7 +144,9 @@ async function manager() {
 async function technician() {
   const page = await newPage();
   await page.setExtraHTTPHeaders({ 'Accept-Language': 'zh-CN,zh;q=0.9' });
-  await page.goto(`${args.base}/tech`, { waitUntil: 'load' });
+  // Typed as a technician would, without the scheme: http, sent on to https when the box has a certificate.
+  await page.goto(`${args.plain_base || args.base}/tech`, { waitUntil: 'load' });
+  result.tech_url = page.url();
   await page.waitForSelector('#login:not([hidden])');
   await page.type('#password', 'not-the-password');
   await page.click('#login-form button');
@@ -210,7 +215,9 @@ async function auditScenario() {
     if (r.url().includes('/tech/api/audit/finish')) result.finish = await r.json();
   });
   await page.setExtraHTTPHeaders({ 'Accept-Language': 'zh-CN,zh;q=0.9' });
-  await page.goto(`${args.base}/tech`, { waitUntil: 'load' });
+  // Typed as a technician would, without the scheme: http, sent on to https when the box has a certificate.
+  await page.goto(`${args.plain_base || args.base}/tech`, { waitUntil: 'load' });
+  result.tech_url = page.url();
   await page.waitForSelector('#login:not([hidden])');
   await page.type('#password', args.password);
   await page.click('#login-form button');

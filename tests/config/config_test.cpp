@@ -117,6 +117,19 @@ TEST(config, cross_key_constraints) {
   EXPECT_EQ(r.errors[0].key_path, "mqtt.reconnect_min_ms");
 }
 
+TEST(config, the_dashboards_certificate_and_key_go_together_and_must_exist) {
+  const auto r = load_text(R"({"store":{"tenant":"a","id":"b"},
+    "dashboard":{"tls":true,"tls_cert":")" KELU_TEST_DATA R"(/config/minimal.jsonc"}})");
+  ASSERT_EQ(r.errors.size(), 1u) << r.errors.front().to_string();
+  EXPECT_EQ(r.errors[0].key_path, "dashboard.tls_key");
+  EXPECT_NE(r.errors[0].message.find("neither for a self-signed one"), std::string::npos) << r.errors[0].message;
+  const auto missing = load_text(R"({"store":{"tenant":"a","id":"b"},
+    "dashboard":{"tls_cert":"/nonexistent/box.pem","tls_key":"/nonexistent/box.key"}})");
+  ASSERT_EQ(missing.errors.size(), 2u);
+  EXPECT_EQ(missing.errors[0].key_path, "dashboard.tls_cert");
+  EXPECT_TRUE(load_text(R"({"store":{"tenant":"a","id":"b"},"dashboard":{"tls":true}})").ok());
+}
+
 TEST(config, tls_files_must_exist_and_certificate_and_key_go_together) {
   const auto r = load_text(R"({"store":{"tenant":"a","id":"b"},
     "mqtt":{"uri":"ssl://hq:8883","tls":{"ca_file":"/nonexistent/ca.pem","cert_file":")" KELU_TEST_DATA

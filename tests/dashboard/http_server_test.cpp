@@ -8,6 +8,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -18,6 +21,8 @@
 #include <thread>
 
 #include "agent/dashboard/http_server.hpp"
+#include "agent/dashboard/tls_identity.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kelu::dashboard {
 namespace {
@@ -55,7 +60,7 @@ struct server_fixture : testing::Test {
         res.body() = sse_event("hello", "first");
         return res;
       }
-      res.body() = std::string(req.target()) + " from " + c.address;
+      res.body() = std::string(req.target()) + " from " + c.address + (c.secure ? " over TLS" : "");
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
       return res;
@@ -254,6 +259,103 @@ TEST_F(server_fixture, stop_closes_idle_connections_and_refuses_new_ones) {
   EXPECT_TRUE(ec) << "still accepting after stop()";
 }
 
+// https on the same port: a box with a self-signed certificate made by tls_identity, a client
+// that verifies it the way a browser does once the technician has accepted it.
+struct tls_fixture : server_fixture {
+  void SetUp() override {
+    files = {dir.path() / "dashboard.crt", dir.path() / "dashboard-tls.key"};
+    ASSERT_TRUE(create_self_signed(files, {"127.0.0.1", "kelu-box"}, 30));
+    auto ctx = load_server_context(files);
+    ASSERT_TRUE(ctx) << ctx.error_message();
+    options.tls = *ctx;
+    options.read_timeout = 2s;
+  }
+  // A TLS client trusting `ca` and checking the name 127.0.0.1 against the certificate.
+  std::unique_ptr<asio::ssl::stream<tcp::socket>> tls_connect(const std::string& ca, boost::system::error_code& ec) {
+    // The context first: a stream copies its verify mode when it is made.
+    client_ctx.set_verify_mode(asio::ssl::verify_peer);
+    if (!ca.empty()) client_ctx.load_verify_file(ca);
+    auto stream = std::make_unique<asio::ssl::stream<tcp::socket>>(client_io, client_ctx);
+    stream->set_verify_callback(asio::ssl::host_name_verification("127.0.0.1"));
+    stream->lowest_layer().connect({asio::ip::make_address("127.0.0.1"), server->port()});
+    stream->handshake(asio::ssl::stream_base::client, ec);
+    return stream;
+  }
+  // The server's counters change on its own thread: wait for them, bounded.
+  bool wait_for_stats(const std::function<bool(const http_server_stats&)>& done) {
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < until) {
+      if (done(stats())) return true;
+      std::this_thread::yield();
+    }
+    return false;
+  }
+  test::temp_dir dir;
+  tls_files files;
+  http_server_options options;
+  asio::ssl::context client_ctx{asio::ssl::context::tls_client};
+};
+
+TEST_F(tls_fixture, a_browser_trusting_the_box_certificate_is_served_over_tls) {
+  start(options);
+  boost::system::error_code ec;
+  auto s = tls_connect(files.cert.string(), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  for (int i = 0; i < 2; ++i) {  // kept alive, as a page's requests are
+    request req{http::verb::get, "/tech/audit/clip", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.prepare_payload();
+    http::write(*s, req);
+    boost::beast::flat_buffer buffer;
+    response res;
+    http::read(*s, buffer, res);
+    EXPECT_EQ(res.result(), http::status::ok);
+    EXPECT_EQ(res.body(), "/tech/audit/clip from 127.0.0.1 over TLS");
+  }
+  const auto st = stats();
+  EXPECT_EQ(st.tls_connections, 1);
+  EXPECT_EQ(st.redirected, 0);
+  EXPECT_EQ(handled, 2);
+}
+
+TEST_F(tls_fixture, plain_http_to_a_box_with_a_certificate_is_sent_to_https_and_never_routed) {
+  start(options);
+  auto s = connect();
+  request req{http::verb::get, "/tech/audit/clip?x=1", 11};
+  req.set(http::field::host, "192.168.1.20:" + std::to_string(server->port()));
+  const auto res = exchange(s, req);
+  EXPECT_EQ(res.result(), http::status::permanent_redirect);
+  EXPECT_EQ(res[http::field::location], "https://192.168.1.20:" + std::to_string(server->port()) + "/tech/audit/clip?x=1");
+  EXPECT_TRUE(closed_by_server(s));
+  // A Host that could smuggle another address into the redirect is refused outright.
+  auto t = connect();
+  request evil{http::verb::get, "/", 11};
+  evil.set(http::field::host, "evil.example/@x");
+  EXPECT_EQ(exchange(t, evil).result(), http::status::bad_request);
+  EXPECT_EQ(handled, 0);
+  EXPECT_EQ(stats().redirected, 2);
+}
+
+TEST_F(tls_fixture, a_client_that_does_not_trust_the_certificate_is_refused_and_counted) {
+  start(options);
+  boost::system::error_code ec;
+  auto s = tls_connect("", ec);  // no CA: the self-signed certificate is unknown to it
+  EXPECT_TRUE(ec);
+  s.reset();
+  EXPECT_TRUE(wait_for_stats([](const auto& st) { return st.tls_failures == 1 && st.active == 0; }));
+  EXPECT_EQ(handled, 0);
+}
+
+TEST_F(tls_fixture, a_handshake_that_stalls_is_cut_off_at_the_read_deadline) {
+  options.read_timeout = 300ms;
+  start(options);
+  auto s = connect();
+  const unsigned char hello_start[] = {0x16, 0x03, 0x01};  // a TLS record header, then nothing
+  asio::write(s, asio::buffer(hello_start));
+  EXPECT_TRUE(closed_by_server(s));
+  EXPECT_TRUE(wait_for_stats([](const auto& st) { return st.active == 0; }));
+  EXPECT_EQ(handled, 0);
+}
 
 TEST(sse, events_are_framed_line_by_line) {
   EXPECT_EQ(sse_event("today", "{\"a\":1}"), "event: today\ndata: {\"a\":1}\n\n");

@@ -150,6 +150,22 @@ TEST_F(router_fixture, an_accuracy_audit_is_the_technicians_alone_and_its_clip_i
   EXPECT_EQ(with_cookie(http::verb::get, "/tech/api/audit/other?id=a1", cookie).result(), http::status::not_found);
 }
 
+TEST_F(router_fixture, over_tls_the_cookies_are_marked_secure_so_no_plain_request_carries_them) {
+  request link{http::verb::get, "/?t=" + token, 11};
+  EXPECT_EQ(std::string(std::get<response>(r.handle(link, {"10.0.0.5", now})).at(http::field::set_cookie))
+                .find("Secure"),
+            std::string::npos);  // plain http: a Secure cookie would never come back
+  const std::string manager(std::get<response>(r.handle(link, {"10.0.0.5", now, true})).at(http::field::set_cookie));
+  EXPECT_TRUE(manager.ends_with("; Secure")) << manager;
+  request login{http::verb::post, "/tech/login", 11};
+  login.set(http::field::host, "box:8080");
+  login.body() = R"({"password": "right-password"})";
+  login.prepare_payload();
+  const std::string tech(std::get<response>(r.handle(login, {"10.0.0.9", now, true})).at(http::field::set_cookie));
+  EXPECT_TRUE(tech.ends_with("; Secure")) << tech;
+  EXPECT_EQ(tech.find("kelu_s="), 0u);
+}
+
 TEST_F(router_fixture, the_qr_link_sets_the_cookie_and_takes_the_token_out_of_the_address_bar) {
   const auto res = get("/?t=" + token);
   EXPECT_EQ(res.result(), http::status::see_other);

@@ -18,7 +18,10 @@
 #include "agent/core/clock.hpp"
 #include "agent/core/time.hpp"
 #include "agent/dashboard/access_token.hpp"
+#include "agent/dashboard/tls_identity.hpp"
 #include "support/broker.hpp"
+#include "support/curl.hpp"
+#include "support/files.hpp"
 #include "support/fake_systemd.hpp"
 #include "support/http_get.hpp"
 #include "support/mqtt_collector.hpp"
@@ -406,6 +409,42 @@ TEST_F(agent_process, the_printed_qr_code_opens_the_dashboard_until_the_key_is_r
   EXPECT_EQ(old.status, 401);
   EXPECT_NE(old.body.find("replaced"), std::string::npos) << old.body;
   EXPECT_EQ(open(second).status, 200);
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
+}
+
+// https with the certificate the box makes itself: `kelu tls` creates it and prints the
+// fingerprint a technician compares; the agent serves it, curl (not our code) verifies it for the
+// address the QR code names, and plain http is sent on to https.
+TEST_F(agent_process, kelu_tls_makes_the_certificate_the_agent_serves_and_the_qr_code_says_https) {
+  if (!test::curl_available()) GTEST_SKIP() << "curl is not installed (scripts/setup installs it)";
+  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+  const auto port = test::free_port();
+  const auto https = "https://127.0.0.1:" + std::to_string(port);
+  cfg["dashboard"] = {{"listen", "127.0.0.1"}, {"port", port}, {"tls", true}, {"base_url", https}};
+  std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+  test::process tls({KELU_BINARY, "tls", "-c", dir.file("kelu.json")}, dir.file("tls.out"));
+  ASSERT_EQ(tls.wait(20s), 0);
+  const auto printed = test::slurp(dir.file("tls.out"));
+  const auto fingerprint = dashboard::certificate_fingerprint(dir.file("dashboard.crt"));
+  ASSERT_TRUE(fingerprint) << printed;
+  EXPECT_NE(printed.find("fingerprint " + *fingerprint), std::string::npos) << printed;
+  start_agent();
+  ASSERT_TRUE(logged("dashboard: " + https + "/?t=", 10s)) << log();
+  const auto curl = [&](const std::string& args) {
+    const auto cmd = "curl -s -m 10 -o /dev/null -w '%{http_code} %{redirect_url}' " + args + " 2>&1";
+    std::string out;
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+      char buf[512];
+      while (const auto n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+      ::pclose(p);
+    }
+    return out;
+  };
+  // Verified against the certificate `kelu tls` made (the agent kept it, it did not make another).
+  EXPECT_EQ(curl("--cacert " + dir.file("dashboard.crt") + " " + https + "/api/v1/today"), "401 ");
+  EXPECT_EQ(*dashboard::certificate_fingerprint(dir.file("dashboard.crt")), *fingerprint);
+  EXPECT_EQ(curl(https + "/"), "000 ") << "a client that does not know the certificate must not get through";
+  EXPECT_EQ(curl("http://127.0.0.1:" + std::to_string(port) + "/tech"), "308 " + https + "/tech");
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
 }
 

@@ -6,6 +6,10 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
 
 #include <filesystem>
 #include <fstream>
@@ -60,7 +64,7 @@ class browser : public testing::Test {
         // A rule that fires at the first tick and never clears: the week's review has it, watching.
         {"alerts", {{{"name", "door_watch"}, {"metric", "occupancy"}, {"op", ">="}, {"threshold", 0},
                      {"active", "always"}, {"window_min", 15}}}},
-        {"dashboard", {{"listen", "127.0.0.1"}, {"port", http_port},
+        {"dashboard", {{"listen", "127.0.0.1"}, {"port", http_port}, {"tls", https()},
                        {"technician_password", dashboard::hash_password(password, 10000)}}}}
                                                .dump(2);
     agent = std::make_unique<test::process>(
@@ -79,7 +83,8 @@ class browser : public testing::Test {
     return {std::istreambuf_iterator<char>(in), {}};
   }
 
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(http_port); }
+  virtual bool https() const { return false; }
+  std::string base() const { return (https() ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(http_port); }
 
   // Runs the browser scenario; its JSON report (the failure inside, if any).
   json run(const std::string& scenario, json args) {
@@ -261,14 +266,41 @@ TEST_F(browser, a_technician_draws_the_door_line_on_a_snapshot_and_watches_it_co
   EXPECT_EQ(json::parse(heat.body)["cameras"][0]["lines"], cam["lines"]);
 }
 
-TEST_F(browser, a_technician_audits_the_door_count_on_a_clip_and_the_manager_and_hq_see_the_accuracy) {
+// The same box with dashboard.tls on: the certificate it made itself for its first start.
+class browser_over_tls : public browser {
+ protected:
+  bool https() const override { return true; }
+  // What Chromium's --ignore-certificate-errors-spki-list takes: base64 of the SHA-256 of the
+  // certificate's public key info.
+  std::string spki() const {
+    std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(dir.file("dashboard.crt").c_str(), "r"), &std::fclose);
+    if (!f) return {};
+    std::unique_ptr<X509, void (*)(X509*)> cert(PEM_read_X509(f.get(), nullptr, nullptr, nullptr), &X509_free);
+    unsigned char* der = nullptr;
+    const int n = cert ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert.get()), &der) : -1;
+    if (n <= 0) return {};
+    unsigned char md[32];
+    SHA256(der, static_cast<std::size_t>(n), md);
+    OPENSSL_free(der);
+    unsigned char b64[64] = {};
+    EVP_EncodeBlock(b64, md, sizeof md);
+    return reinterpret_cast<const char*>(b64);
+  }
+};
+
+TEST_F(browser_over_tls, a_technician_audits_the_door_count_on_a_clip_and_the_manager_and_hq_see_the_accuracy) {
   const auto key = dashboard::load_or_create_key(dir.file("dashboard.key"));
   ASSERT_TRUE(key);
   const auto token = dashboard::make_token(*key, "acme", "sh-001");
   test::mqtt_collector hq(broker->uri(), "hq-audit", "kelu/v1/acme/sh-001/status");
   constexpr int seconds = 30;
+  const auto plain = "http://127.0.0.1:" + std::to_string(http_port);
+  ASSERT_FALSE(spki().empty()) << "the agent made no certificate at " << dir.file("dashboard.crt") << "\n" << log();
   const auto r = run("audit", {{"password", password}, {"qr", base() + "/?t=" + token}, {"token", token},
-                               {"zone", "Asia/Shanghai"}, {"seconds", seconds}});
+                               {"zone", "Asia/Shanghai"}, {"seconds", seconds}, {"plain_base", plain},
+                               {"spki", spki()}});
+  // Typed in plain, the technician's page and everything after it (the clip) came over TLS.
+  EXPECT_EQ(r["tech_url"], base() + "/tech");
   ASSERT_TRUE(r.contains("finish")) << r.dump(2);
   // The clip: the analysed frames of 30 s (at most 10 a second, the camera's process_fps), for this page only.
   const auto frames = r["audit_info"]["frames"].get<int>();
