@@ -384,7 +384,8 @@ void agent::start_audits() {
   // Clips live beside the database while an audit lasts: on the box, never in the outbox.
   audits_ = std::make_unique<audit_service>(io_.get_executor(),
                                             std::filesystem::path(cfg_.storage.path).parent_path() / "audit",
-                                            std::move(cameras), cfg_, *store_, *audit_store_, clock_, zone_, log_);
+                                            std::move(cameras), cfg_, *store_, *audit_store_, clock_, zone_, log_,
+                                            clip_recounter());
   const auto republish = [this] {
     publisher_->update_status(status_payload("online", ""), status_payload("offline", "shutdown"));
   };

@@ -47,7 +47,8 @@ struct audit_service::audit {
 audit_service::audit_service(boost::asio::any_io_executor ex, std::filesystem::path dir,
                              std::vector<camera_control*> cameras, const config::config& cfg,
                              sync::event_store& events, sync::audit_store& audits, const core::clock& clock,
-                             core::time_zone zone, std::shared_ptr<spdlog::logger> log, audit_limits limits)
+                             core::time_zone zone, std::shared_ptr<spdlog::logger> log, recounter recount,
+                             audit_limits limits)
     : expiry_(ex),
       dir_(std::move(dir)),
       cameras_(std::move(cameras)),
@@ -57,7 +58,8 @@ audit_service::audit_service(boost::asio::any_io_executor ex, std::filesystem::p
       clock_(clock),
       zone_(std::move(zone)),
       log_(std::move(log)),
-      limits_(limits) {
+      limits_(limits),
+      comparison_(ex, std::move(recount)) {
   // A clip left by an agent that died during an audit is nobody's: it goes.
   std::error_code ec;
   for (const auto& f : std::filesystem::directory_iterator(dir_, ec))
@@ -93,11 +95,11 @@ core::result<json> audit_service::start(std::string_view camera_id, std::int64_t
   camera_control* cam = nullptr;
   for (auto* c : cameras_)
     if (c->camera_id() == camera_id) cam = c;
-  const config::camera_config* configured = nullptr;
-  for (const auto& c : cfg_.cameras)
-    if (c.id == camera_id) configured = &c;
+  const auto* configured = camera_config(camera_id);
   if (!cam || !configured) return core::error{"camera: no camera " + std::string(camera_id.substr(0, 64))};
-  if (current_ && current_->state == "recording") return core::error{"an audit is already recording"};
+  if (current_ && (current_->state == "recording" || current_->state == "comparing"))
+    return core::error{"an audit is already " + current_->state};
+  compared_ = nullptr;
   end("a new audit started");
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
@@ -138,6 +140,7 @@ void audit_service::on_recorded(core::result<clip> recorded) {
 }
 
 core::result<json> audit_service::state(std::string_view id) const {
+  if (!current_ && compared_.is_object() && compared_["id"] == id) return compared_;
   auto found = find(id);
   if (!found) return core::error{found.error_message()};
   const auto& a = **found;
@@ -252,9 +255,34 @@ core::result<json> audit_service::finish(std::string_view id, const json& body) 
   json result{{"id", a.id}, {"camera", a.camera}, {"audited_at", core::format_iso8601(now)},
               {"seconds", a.seconds}, {"lines", std::move(lines)}};
   log_->info("audit {}: {}", a.id, result["lines"].dump());
-  end("finished");
   if (on_audited_) on_audited_();
+  // The clip stays until every detector has counted it again; the figure stored is the live one.
+  const auto* cam = camera_config(a.camera);
+  if (cam && comparison_
+                 .start(a.recorded, *cam, a.lines, *taps, comparable_detectors(*cam),
+                        [this, id = a.id](std::vector<detector_score> scores) { on_compared(id, scores); })
+                 .ok()) {
+    a.state = "comparing";
+    result["comparison"] = "running";
+    return result;
+  }
+  end("finished");
   return result;
+}
+
+void audit_service::on_compared(const std::string& id, const std::vector<detector_score>& scores) {
+  if (!current_ || current_->id != id) return;
+  const auto* cam = camera_config(current_->camera);
+  compared_ = {{"id", id}, {"camera", current_->camera}, {"state", "compared"}, {"seconds", current_->seconds},
+               {"comparison", comparison_json(scores, current_->camera, cam ? cam->detector : std::string())}};
+  log_->info("audit {}: detectors on its clip: {}", id, compared_["comparison"].dump());
+  end("compared");
+}
+
+const config::camera_config* audit_service::camera_config(std::string_view id) const {
+  for (const auto& c : cfg_.cameras)
+    if (c.id == id) return &c;
+  return nullptr;
 }
 
 core::status audit_service::cancel(std::string_view id) {

@@ -6,8 +6,10 @@
 // per line is kept (sync::audit_store) and shown on the manager's page and in `status`.
 //
 // Privacy: the clip is written to `dir` on the box only (owner-only), served only inside a
-// technician's session with Cache-Control: no-store, and deleted when the audit is finished,
-// cancelled, left for `clip_lifetime`, or found left over at start. One audit at a time.
+// technician's session with Cache-Control: no-store, and deleted when the audit has ended:
+// finished (and, with a recounter, once every detector has counted it again for the comparison,
+// detector_comparison.hpp), cancelled, left for `clip_lifetime`, or found left over at start. One
+// audit at a time.
 // On the io_context thread; calls that touch SQLite throw std::runtime_error when it fails.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "agent/camera_control.hpp"
+#include "agent/detector_comparison.hpp"
 #include "agent/core/clock.hpp"
 #include "agent/core/result.hpp"
 #include "agent/core/time_zone.hpp"
@@ -50,7 +53,7 @@ class audit_service {
   audit_service(boost::asio::any_io_executor ex, std::filesystem::path dir, std::vector<camera_control*> cameras,
                 const config::config& cfg, sync::event_store& events, sync::audit_store& audits,
                 const core::clock& clock, core::time_zone zone, std::shared_ptr<spdlog::logger> log,
-                audit_limits limits = {});
+                recounter recount = {}, audit_limits limits = {});
   ~audit_service();  // deletes a clip still on the box
   audit_service(const audit_service&) = delete;
   audit_service& operator=(const audit_service&) = delete;
@@ -60,14 +63,18 @@ class audit_service {
   // Starts recording `seconds` of `camera`. Refused (with why): an unknown or offline camera, a
   // length outside the limits, another audit under way.
   core::result<nlohmann::json> start(std::string_view camera, std::int64_t seconds);
-  // {"id", "camera", "state": "recording"|"ready"|"failed", "seconds", "error", and once ready
-  // "width", "height", "lines" (as drawn), "frames": [[offset, size, ms after the first]...]}.
+  // {"id", "camera", "state": "recording"|"ready"|"failed"|"comparing"|"compared", "seconds",
+  // "error", and once ready "width", "height", "lines" (as drawn), "frames": [[offset, size, ms
+  // after the first]...]; once compared "comparison" (comparison_json) and no clip}. The last
+  // compared audit answers until the next one starts.
   core::result<nlohmann::json> state(std::string_view id) const;
   // The clip's bytes (the frames' JPEGs back to back), once ready.
   core::result<std::string> clip_bytes(std::string_view id) const;
   // {"taps": [{"line", "direction": "in"|"out", "frame": index}]}: judged against the box's own
-  // crossings over the clip's frames, stored, the clip deleted; the result per line with what
-  // the box missed and counted extra. A bad tap is refused naming it ("taps[3].frame: ...").
+  // crossings over the clip's frames, stored; the result per line with what the box missed and
+  // counted extra, and "comparison": "running" while the clip is counted again by each detector
+  // (state() then has it), else the clip is deleted now. A bad tap is refused naming it
+  // ("taps[3].frame: ...").
   core::result<nlohmann::json> finish(std::string_view id, const nlohmann::json& body);
   // Ends the audit without a result and deletes its clip.
   core::status cancel(std::string_view id);
@@ -78,8 +85,10 @@ class audit_service {
  private:
   struct audit;
   void on_recorded(core::result<clip> recorded);
+  void on_compared(const std::string& id, const std::vector<detector_score>& scores);
   void end(const char* why);
   core::result<audit*> find(std::string_view id) const;
+  const config::camera_config* camera_config(std::string_view id) const;
 
   boost::asio::steady_timer expiry_;
   std::filesystem::path dir_;
@@ -92,6 +101,8 @@ class audit_service {
   std::shared_ptr<spdlog::logger> log_;
   audit_limits limits_;
   std::unique_ptr<audit> current_;
+  detector_comparison comparison_;
+  nlohmann::json compared_;  // the last audit whose comparison ended
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // a camera's late answer finds it gone
   std::function<void()> on_audited_;
 };

@@ -15,6 +15,8 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "agent/core/backoff.hpp"
+#include "camera_sources.hpp"
+#include "clip_recount.hpp"
 #include "heat_tiles.hpp"
 #include "vision/camera_options.hpp"
 #include "vision/frame_mailbox.hpp"
@@ -614,5 +616,7 @@ core::result<std::vector<std::unique_ptr<drivers::source>>> make_camera_sources(
     out.push_back(std::make_unique<camera_source>(ex, ingest, clock, cam, c.store.id, store_zone, log));
   return out;
 }
+
+recounter clip_recounter() { return &recount_clip; }
 
 }  // namespace kelu

@@ -11,6 +11,7 @@
 #include "agent/core/event_ingest.hpp"
 #include "agent/core/time_zone.hpp"
 #include "config/config.hpp"
+#include "agent/detector_comparison.hpp"
 #include "drivers/source.hpp"
 
 namespace spdlog {
@@ -25,5 +26,8 @@ core::result<std::vector<std::unique_ptr<drivers::source>>> make_camera_sources(
                                                                                const config::config& c,
                                                                                const core::time_zone& store_zone,
                                                                                std::shared_ptr<spdlog::logger> log);
+
+// What recounts an audit clip with another detector (clip_recount.hpp); empty without vision.
+recounter clip_recounter();
 
 }  // namespace kelu

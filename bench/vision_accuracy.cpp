@@ -56,7 +56,7 @@ std::vector<line_totals> count_annotations(const std::vector<box_row>& gt, bool 
 }
 
 std::vector<line_totals> count_detections(const std::vector<box_row>& dets, double min_score) {
-  tracker t{{.frame_width = width, .frame_height = height}};
+  tracker t{{.frame_width = width, .frame_height = height, .merge_containment = 0}};  // one box per person
   line_counter counter{evaluation_lines(), {.frame_width = width, .frame_height = height}};
   const auto by_frame = detections_by_frame(dets, -1);
   for (std::int64_t f = 0; f <= last_annotated; ++f) {

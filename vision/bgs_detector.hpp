@@ -17,6 +17,7 @@ class bgs_detector final : public detector {
   // and a model that stopped learning would see the first customer as a blur of history.
   void observe_still(const cv::Mat& bgr) override;
   const char* name() const override { return "bgs"; }
+  bool merges_neighbours() const override { return true; }
 
  private:
   detector_options options_;

@@ -21,6 +21,9 @@ class detector {
   // the scene (background subtraction) still learns from it, cheaply; others ignore it.
   virtual void observe_still(const cv::Mat& /*bgr*/) {}
   virtual const char* name() const = 0;
+  // Whether people close together come out as one detection (a foreground blob) rather than one
+  // box each (a network, HOG): the tracker then splits such detections along its predictions.
+  virtual bool merges_neighbours() const { return false; }
 };
 
 struct detector_options {

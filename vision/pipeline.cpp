@@ -5,9 +5,11 @@
 namespace kelu::vision {
 namespace {
 
-tracker_options with_frame(tracker_options t, int w, int h) {
+tracker_options with_frame(tracker_options t, int w, int h, bool merges) {
   t.frame_width = w;
   t.frame_height = h;
+  if (!merges) t.merge_containment = 0;  // one box per person: nothing to split, and a box that
+                                         // holds two predictions is a size error, not two people
   return t;
 }
 line_counter_options with_frame(line_counter_options c, int w, int h) {
@@ -22,7 +24,7 @@ pipeline::pipeline(pipeline_options o, std::unique_ptr<detector> d, int frame_wi
     : options_(std::move(o)),
       detector_(std::move(d)),
       gate_(options_.gate),
-      tracker_(with_frame(options_.tracking, frame_width, frame_height)),
+      tracker_(with_frame(options_.tracking, frame_width, frame_height, detector_->merges_neighbours())),
       lines_(options_.lines, with_frame(options_.counting, frame_width, frame_height)),
       zones_(options_.zones, options_.zoning),
       heat_(options_.heat_cols, options_.heat_rows, frame_width, frame_height),

@@ -77,6 +77,53 @@ bool tracker::track::was_stopping(double max_speed) const {
 
 tracker::tracker(tracker_options options) : options_(options) {}
 
+namespace {
+
+box intersection(const box& a, const box& b) {
+  const double x0 = std::max(a.x, b.x), y0 = std::max(a.y, b.y);
+  const double x1 = std::min(a.x + a.w, b.x + b.w), y1 = std::min(a.y + a.h, b.y + b.h);
+  return {x0, y0, std::max(0.0, x1 - x0), std::max(0.0, y1 - y0)};
+}
+
+}  // namespace
+
+std::vector<detection> tracker::split_merged(const std::vector<detection>& detections) const {
+  if (options_.merge_containment <= 0) return detections;
+  // Which confirmed, moving tracks each detection holds, and the best overlap each track has
+  // with any detection: a track that has its own detection is not part of someone else's blob.
+  std::vector<box> predicted;
+  std::vector<std::size_t> candidates;
+  for (std::size_t i = 0; i < tracks_.size(); ++i)
+    if (tracks_[i].confirmed && !tracks_[i].parked) {
+      candidates.push_back(i);
+      predicted.push_back(tracks_[i].bbox());
+    }
+  std::vector<double> best_iou(candidates.size(), 0);
+  for (std::size_t k = 0; k < candidates.size(); ++k)
+    for (const auto& d : detections) best_iou[k] = std::max(best_iou[k], iou(predicted[k], d.bbox));
+  std::vector<detection> out;
+  for (const auto& d : detections) {
+    std::vector<std::size_t> inside;
+    double widest = 0, tallest = 0;
+    for (std::size_t k = 0; k < candidates.size(); ++k) {
+      const box& p = predicted[k];
+      const double held = intersection(p, d.bbox).area() / std::max(1.0, p.area());
+      if (held < options_.merge_containment || iou(p, d.bbox) < best_iou[k] - 1e-9) continue;
+      inside.push_back(k);
+      widest = std::max(widest, p.w);
+      tallest = std::max(tallest, p.h);
+    }
+    // Two tracks on one person-sized box are one person tracked twice, not a merge.
+    const bool merged = inside.size() >= 2 && (d.bbox.w > options_.merge_size * widest || d.bbox.h > options_.merge_size * tallest);
+    if (!merged) {
+      out.push_back(d);
+      continue;
+    }
+    for (const auto k : inside) out.push_back({intersection(predicted[k], d.bbox), d.score});
+  }
+  return out;
+}
+
 void tracker::start(const detection& d, double t_s) {
   if (tracks_.size() >= options_.max_tracks) {
     ++refused_;
@@ -193,8 +240,9 @@ std::vector<track_state> tracker::update(const std::vector<detection>& detection
     t.h.predict(dt, size_accel_sigma);
   }
 
+  const auto split = split_merged(detections);
   std::vector<const detection*> high, low;
-  for (const auto& d : detections) {
+  for (const auto& d : split) {
     if (!(d.bbox.w > 0 && d.bbox.h > 0)) continue;
     if (d.score >= options_.high_score) high.push_back(&d);
     else if (d.score >= options_.low_score) low.push_back(&d);

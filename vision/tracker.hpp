@@ -14,6 +14,13 @@
 // stay one track and so one zone visit, however long they stand, instead of a new track (and a
 // new visit) each time the detector finds them again. The
 // number of live tracks is capped, so memory is bounded whatever the detector sends.
+//
+// People walking close together merge into one blob (background subtraction) or one wide box.
+// When a detection mostly contains the predictions of two or more confirmed tracks that have no
+// better detection of their own, and is larger than any of them, it is split along those
+// predictions before matching: each person keeps their own track, walking at their own pace,
+// until they part, instead of one following the blob and the other coasting out and ending (a
+// crossing lost, and a new track, so a crossing counted twice, when they part).
 // Not thread-safe: one instance per camera, fed in frame order.
 #include <array>
 #include <cstdint>
@@ -44,6 +51,11 @@ struct tracker_options {
   // cannot come back as someone else. 0 when unknown.
   int frame_width = 0;
   int frame_height = 0;
+  // Merged detections (above): a track's prediction is inside a detection when this share of its
+  // area is (0: never split), and the detection is a merge when it is this much wider or taller
+  // than the largest prediction inside it.
+  double merge_containment = 0.6;
+  double merge_size = 1.3;
 };
 
 class tracker {
@@ -92,6 +104,8 @@ class tracker {
   void match(std::vector<std::size_t>& tracks, std::vector<const detection*>& dets,
              std::vector<bool>& matched_track, bool resuming = false);
   void start(const detection& d, double t_s);
+  // The detections with merged ones split along the predictions inside them.
+  std::vector<detection> split_merged(const std::vector<detection>& detections) const;
   // Whether a confirmed track past its coasting time ends now (else it is, or stays, parked).
   bool ends_after_coasting(track& t, double t_s) const;
 

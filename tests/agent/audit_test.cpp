@@ -132,11 +132,11 @@ struct audit_fixture : testing::Test {
   std::filesystem::path clips = std::filesystem::path(dir.path()) / "audit";
   std::unique_ptr<audit_service> service = make();
 
-  std::unique_ptr<audit_service> make(audit_limits limits = {}) {
+  std::unique_ptr<audit_service> make(audit_limits limits = {}, recounter recount = {}) {
     return std::make_unique<audit_service>(io.get_executor(), clips, std::vector<camera_control*>{&camera}, cfg, store,
                                            audits, clock, core::time_zone::load("Asia/Shanghai").value(),
                                            std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()),
-                                           limits);
+                                           std::move(recount), limits);
   }
   void crossed(const char* line, core::crossing_direction d, const char* when) {
     core::event e;
@@ -234,6 +234,111 @@ TEST_F(audit_fixture, clips_go_when_cancelled_left_too_long_or_left_over_and_an_
   EXPECT_EQ((*service->state((*started)["id"].get<std::string>()))["state"], "failed");
   EXPECT_NE((*service->state((*started)["id"].get<std::string>()))["error"].get<std::string>().find("offline"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace kelu
+
+namespace kelu {
+namespace {
+
+// The box's crossings over the clip of the first test, and the taps that judged them: two in
+// and one out counted, three in and one out tapped.
+struct compared_fixture : audit_fixture {
+  std::vector<std::string> recounted;
+  bool clip_there_while_recounting = true;
+  std::string finish_audit() {
+    auto started = service->start("door", 30);
+    EXPECT_TRUE(started);
+    camera.finish();
+    crossed("entrance", core::crossing_direction::in, "2026-12-03T10:00:00Z");
+    crossed("entrance", core::crossing_direction::in, "2026-12-03T10:00:05Z");
+    crossed("entrance", core::crossing_direction::out, "2026-12-03T10:00:10Z");
+    const auto id = (*started)["id"].get<std::string>();
+    done = service->finish(id, json::parse(R"({"taps": [
+      {"line": "entrance", "direction": "in", "frame": 0}, {"line": "entrance", "direction": "in", "frame": 1},
+      {"line": "entrance", "direction": "out", "frame": 2}, {"line": "entrance", "direction": "in", "frame": 2}]})"));
+    return id;
+  }
+  // Runs the io_context until the comparison has answered (its worker posts the answer).
+  json compared(const std::string& id) {
+    while (service->state(id) && (*service->state(id))["state"] == "comparing" &&
+           io.run_one_for(std::chrono::seconds(30)) > 0) {
+    }
+    return service->state(id) ? *service->state(id) : json();
+  }
+  recounter fake() {
+    return [this](const clip& c, const config::camera_config&, const std::vector<config::camera_line_config>& lines,
+                  const std::string& detector, const std::atomic<bool>&) -> core::result<std::vector<audit_crossing>> {
+      recounted.push_back(detector);  // the worker's; read after its answer came
+      clip_there_while_recounting = clip_there_while_recounting && std::filesystem::exists(c.path);
+      if (lines.size() != 2) return core::error{"expected the clip's two lines"};
+      if (detector == "bgs") return std::vector<audit_crossing>{crossing("entrance", true, "2026-12-03T10:00:00Z")};
+      return std::vector<audit_crossing>{crossing("entrance", true, "2026-12-03T10:00:00Z"),
+                                         crossing("entrance", true, "2026-12-03T10:00:05Z"),
+                                         crossing("entrance", false, "2026-12-03T10:00:10Z"),
+                                         crossing("entrance", true, "2026-12-03T10:00:10Z")};
+    };
+  }
+  core::result<json> done = core::error{"not finished"};
+};
+
+TEST_F(compared_fixture, each_detector_counts_the_clip_again_and_the_better_one_is_advised) {
+  cfg.cameras[0].model = {"/models/person.onnx"};  // dnn can run here
+  service = make({}, fake());
+  const auto id = finish_audit();
+  ASSERT_TRUE(done) << done.error_message();
+  EXPECT_EQ((*done)["comparison"], "running");
+  EXPECT_EQ((*done)["lines"][0]["accuracy"], 0.75);  // the live figure, as without a comparison
+  EXPECT_EQ((*service->state(id))["state"], "comparing");
+  EXPECT_FALSE(service->clip_bytes(id)) << "finished: the clip is not served any more";
+  EXPECT_FALSE(service->start("door", 30)) << "one audit at a time, comparison included";
+  const auto result = compared(id);
+  ASSERT_EQ(result["state"], "compared") << result.dump();
+  EXPECT_EQ(recounted, (std::vector<std::string>{"bgs", "dnn"}));
+  EXPECT_TRUE(clip_there_while_recounting);
+  EXPECT_EQ(clip_files(), 0u) << "deleted once compared";
+  const auto& c = result["comparison"];
+  EXPECT_EQ(c["in_use"], "bgs");
+  EXPECT_EQ(c["detectors"][0]["detector"], "bgs");
+  EXPECT_EQ(c["detectors"][0]["in_use"], true);
+  EXPECT_EQ(c["detectors"][0]["accuracy"], 0.25);  // 1 in counted against 3 in, 1 out tapped
+  EXPECT_EQ(c["detectors"][1]["accuracy"], 1.0);
+  EXPECT_EQ(c["detectors"][1]["lines"][0], json::parse(R"({"line": "entrance", "in_box": 3, "out_box": 1, "accuracy": 1.0})"));
+  EXPECT_EQ(c["best"], "dnn");
+  EXPECT_EQ(c["advice"]["en"], "dnn counted this clip at 100.0% against 25.0% for bgs: set cameras[door].detector to "
+                               "\"dnn\" and audit again");
+  // The figure kept for the installation is the live one.
+  EXPECT_EQ(service->audited_lines()["door"]["accuracy"], 0.75);
+  // The next audit starts afresh.
+  EXPECT_TRUE(service->start("door", 30));
+  EXPECT_FALSE(service->state(id));
+}
+
+TEST_F(compared_fixture, without_a_recounter_or_a_model_the_audit_ends_at_once_or_compares_bgs_alone) {
+  const auto id = finish_audit();  // the fixture's service: no recounter (a build without vision)
+  ASSERT_TRUE(done);
+  EXPECT_FALSE(done->contains("comparison"));
+  EXPECT_EQ(clip_files(), 0u);
+  service = make({}, fake());
+  const auto second = finish_audit();
+  const auto result = compared(second);
+  EXPECT_EQ(recounted, std::vector<std::string>{"bgs"});  // no model: no dnn
+  EXPECT_EQ(result["comparison"]["best"], "bgs");
+  EXPECT_TRUE(result["comparison"]["advice"].is_null());
+}
+
+TEST(detector_comparison, a_tie_keeps_the_detector_in_use_and_nothing_tapped_advises_nothing) {
+  const line_audit l{"door", 3, 1, 3, 1, 1.0, {}, {}};
+  const auto tie = comparison_json({{"bgs", "", {l}, 1.0}, {"dnn", "", {l}, 1.0}}, "door", "dnn");
+  EXPECT_EQ(tie["best"], "dnn");
+  EXPECT_TRUE(tie["advice"].is_null());
+  const auto failed = comparison_json({{"bgs", "", {}, std::nullopt}, {"dnn", "detector dnn: no model", {}, std::nullopt}},
+                                      "door", "bgs");
+  EXPECT_TRUE(failed["best"].is_null());
+  EXPECT_EQ(failed["detectors"][1]["error"], "detector dnn: no model");
+  EXPECT_DOUBLE_EQ(*pooled_accuracy({l, {"side", 0, 5, 1, 1, 0.0, {}, {}}}), 1.0 - 5.0 / 6.0);  // errors over all taps
+  EXPECT_FALSE(pooled_accuracy({}));
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ const browser = await puppeteer.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--lang=zh-CN',
     ...(args.spki ? [`--ignore-certificate-errors-spki-list=${args.spki}`] : [])],
 });
-const deadline = setTimeout(() => { console.error('browser scenario took over 90 s'); process.exit(3); }, 90000);
+const deadline = setTimeout(() => { console.error('browser scenario took over 150 s'); process.exit(3); }, 150000);
 const errors = [];
 
 async function newPage() {
@@ -280,6 +280,9 @@ async function auditScenario() {
   await page.waitForSelector('#audit-result:not([hidden])', { timeout: 10000 });
   result.result_lines = await page.$$eval('#audit-lines > li', (lis) => lis.map((li) => li.textContent));
   result.after_finish = await page.evaluate(() => ({ clip: audit.clip, player_hidden: document.getElementById('audit-player').hidden }));
+  // Then the box counts the clip again with each detector it could run, and deletes it.
+  await page.waitForSelector('#audit-compare > li', { timeout: 60000 });
+  result.compare_lines = await page.$$eval('#audit-compare > li', (lis) => lis.map((li) => li.textContent));
   await (await page.$('#audit')).screenshot({ path: `${args.out}/technician-audit-result.png` });
   result.clip_after = await page.evaluate((id) => fetch(`/tech/api/audit/clip?id=${id}`).then((r) => r.status), info.id);
   // That 404 was asked for: it is not a page error.

@@ -14,6 +14,7 @@
 
 #include <sstream>
 
+#include "agent/clip_recount.hpp"
 #include "agent/count_command.hpp"
 #include "support/synthetic_scene.hpp"
 #include "support/temp_dir.hpp"
@@ -153,6 +154,59 @@ TEST(pipeline, the_motion_gate_skips_still_frames_but_keeps_a_still_person_track
   EXPECT_FALSE(last.detected);
   ASSERT_EQ(last.tracks.size(), 1u) << "and the person standing there is still tracked";
   EXPECT_TRUE(last.tracks[0].confirmed);
+}
+
+// An audit clip as camera_source records it (JPEGs back to back, each with its capture time),
+// with people in view from its first frame: counted again from scratch, the background model
+// primed on the clip itself.
+clip write_clip(const std::filesystem::path& path, const std::vector<cv::Mat>& frames) {
+  clip c{path.string(), 640, 480, {}};
+  std::ofstream out(path, std::ios::binary);
+  const auto t0 = core::parse_iso8601("2026-12-03T10:00:00Z").value();
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    std::vector<unsigned char> jpeg;
+    cv::imencode(".jpg", frames[i], jpeg, {cv::IMWRITE_JPEG_QUALITY, 70});
+    c.frames.push_back({static_cast<std::int64_t>(out.tellp()), static_cast<std::int64_t>(jpeg.size()),
+                        t0 + std::chrono::milliseconds(100 * static_cast<std::int64_t>(i))});
+    out.write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(jpeg.size()));
+  }
+  return c;
+}
+
+TEST(clip_recount, an_audit_clip_is_counted_again_with_another_detector_at_its_frames_times) {
+  test::temp_dir dir;
+  test::scene s;
+  auto frames = test::walk_down(s, 2);
+  frames.erase(frames.begin(), frames.begin() + 58);  // two empty frames, then the walk: no time to learn the floor
+  const auto c = write_clip(dir.path() / "a.clip", frames);
+  config::camera_config cam;
+  cam.id = "door";
+  cam.process_fps = 10;
+  cam.heat_cols = 16;
+  cam.heat_rows = 12;
+  const std::vector<config::camera_line_config> lines{{"entrance", {0, 240}, {640, 240}, "entrance"}};
+  std::atomic<bool> cancelled{false};
+  const auto counted = recount_clip(c, cam, lines, "bgs", cancelled);
+  ASSERT_TRUE(counted) << counted.error_message();
+  ASSERT_EQ(counted->size(), 2u);
+  for (const auto& x : *counted) {
+    EXPECT_EQ(x.line, "entrance");
+    EXPECT_TRUE(x.in);
+    // Feet reach y=240 on the walk's 13th frame or so: at the clip's own times.
+    EXPECT_GE(x.at, c.frames[10].at);
+    EXPECT_LE(x.at, c.frames[20].at);
+  }
+  // What can go wrong says what and where.
+  const auto no_model = recount_clip(c, cam, lines, "dnn", cancelled);
+  ASSERT_FALSE(no_model);
+  EXPECT_NE(no_model.error_message().find("detector dnn"), std::string::npos) << no_model.error_message();
+  auto broken = c;
+  broken.frames[5].offset += 3;  // not where a JPEG starts
+  const auto bad = recount_clip(broken, cam, lines, "bgs", cancelled);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error_message().find("frame 5 is not a JPEG of the clip's size"), std::string::npos) << bad.error_message();
+  cancelled = true;
+  EXPECT_EQ(recount_clip(c, cam, lines, "bgs", cancelled).error_message(), "cancelled");
 }
 
 TEST(motion_gate, runs_on_change_and_at_least_every_max_still_seconds) {

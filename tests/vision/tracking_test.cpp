@@ -8,6 +8,7 @@
 #include "vision/assignment.hpp"
 #include "vision/box_file.hpp"
 #include "vision/heat_grid.hpp"
+#include "vision/line_counter.hpp"
 #include "vision/tracker.hpp"
 #include "vision/zone_counter.hpp"
 
@@ -88,6 +89,53 @@ TEST(tracker, two_people_crossing_paths_keep_their_ids) {
       }
     }
   }
+}
+
+// Two people walk down through a door side by side; for 2.4 s, over the line, a background
+// model sees them as one blob. Each must keep their track and be counted.
+line_totals side_by_side_through_a_door(tracker_options o, std::set<std::int64_t>& ids) {
+  o.frame_width = 640;
+  o.frame_height = 480;
+  tracker tr{o};
+  line_counter door{{{"door", {0, 300}, {640, 300}}}, {.frame_width = 640, .frame_height = 480}};
+  for (int f = 0; f < 45; ++f) {
+    const box a = walker({100, 0}, {0, 8}, f);
+    const box b = walker({155, 4}, {0, 8}, f);
+    std::vector<detection> seen;
+    if (f >= 12 && f < 36)
+      seen.push_back({{a.x, a.y, b.x + b.w - a.x, b.y + b.h - a.y}, 0.9});  // one blob around both
+    else
+      seen = {{a, 0.9}, {b, 0.9}};
+    track_frame tf{f, f * 0.1, tr.update(seen, f * 0.1)};
+    for (const auto& t : tf.tracks)
+      if (t.confirmed) ids.insert(t.id);
+    door.update(tf);
+  }
+  door.finish();
+  return door.totals()[0];
+}
+
+TEST(tracker, two_people_merged_into_one_blob_keep_their_tracks_and_are_both_counted) {
+  std::set<std::int64_t> ids;
+  const auto split = side_by_side_through_a_door({}, ids);
+  EXPECT_EQ(split.in, 2);
+  EXPECT_EQ(split.out, 0);
+  EXPECT_EQ(ids.size(), 2u) << "each person keeps one track through the merge";
+  // Without splitting, one follows the blob and the other is lost over the line.
+  ids.clear();
+  const auto unsplit = side_by_side_through_a_door({.merge_containment = 0}, ids);
+  EXPECT_EQ(unsplit.in, 1);
+  EXPECT_GT(ids.size(), 2u) << "the lost one comes back as a new track";
+}
+
+TEST(tracker, one_person_tracked_twice_is_not_split_in_two) {
+  // A person-sized box over two confirmed predictions (a duplicate track) stays one box.
+  tracker tr;
+  for (int f = 0; f < 5; ++f) tr.update({{walker({100, 100}, {0, 5}, f), 0.9}, {walker({104, 102}, {0, 5}, f), 0.9}}, f * 0.1);
+  const auto out = tr.update({{walker({102, 101}, {0, 5}, 5), 0.9}}, 0.5);
+  int observed = 0;
+  for (const auto& t : out) observed += t.observed;
+  EXPECT_EQ(observed, 1);
 }
 
 TEST(tracker, coasts_through_a_short_occlusion_and_ends_after_a_long_one) {

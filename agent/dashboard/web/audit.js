@@ -17,6 +17,10 @@ const AUDIT_TEXT = {
     missed: (c) => `设备漏计：${(c.ms / 1000).toFixed(1)} 秒处 ${c.direction === 'in' ? '进' : '出'}`,
     extra: (c) => `设备多计：${(c.ms / 1000).toFixed(1)} 秒处 ${c.direction === 'in' ? '进' : '出'}`,
     stored: '结果已保存，录像已从设备删除', cancelled: '已放弃，录像已从设备删除',
+    comparing: '结果已保存。设备正用各检测器重新计数这段录像，完成后删除录像…',
+    compared: '用各检测器把这段录像从头重新计数（互相比较，不与上面的实时计数比较）：',
+    detector: (d) => `${d.detector}${d.in_use ? '（当前使用）' : ''}：${d.error ? `无法计数：${d.error}` :
+      d.accuracy === null ? '—' : `${(d.accuracy * 100).toFixed(1)}%`}`,
   },
   en: {
     start: 'Record', recording: (s) => `Recording ${s} s… (the clip stays on this box and is deleted when the audit ends)`,
@@ -29,6 +33,10 @@ const AUDIT_TEXT = {
     missed: (c) => `missed by the box: ${c.direction} at ${(c.ms / 1000).toFixed(1)} s`,
     extra: (c) => `counted by the box, not tapped: ${c.direction} at ${(c.ms / 1000).toFixed(1)} s`,
     stored: 'Result stored; the clip is deleted from the box', cancelled: 'Discarded; the clip is deleted from the box',
+    comparing: 'Result stored. The box is counting the clip again with each detector, then deletes it…',
+    compared: 'The clip counted again from scratch by each detector (compare them with each other, not with the live count above):',
+    detector: (d) => `${d.detector}${d.in_use ? ' (in use)' : ''}: ${d.error ? `could not count: ${d.error}` :
+      d.accuracy === null ? '—' : `${(d.accuracy * 100).toFixed(1)}%`}`,
   },
 };
 const say = (key, ...args) => {
@@ -159,8 +167,9 @@ async function auditFinish() {
   const res = await api(`/tech/api/audit/finish?id=${audit.id}`, { taps: audit.taps });
   const body = await res.json();
   if (!res.ok) { auditStatus(body.error, 'flag'); return; }
+  const { id } = audit;
   auditReset();
-  auditStatus(say('stored'), 'ok');
+  auditStatus(say(body.comparison === 'running' ? 'comparing' : 'stored'), 'ok');
   $('audit-result').hidden = false;
   $('audit-lines').replaceChildren(...body.lines.map((l) => {
     const li = Object.assign(document.createElement('li'), { textContent: say('line_result', l) });
@@ -168,6 +177,21 @@ async function auditFinish() {
     for (const c of l.extra) li.append(Object.assign(document.createElement('div'), { className: 'flag', textContent: say('extra', c) }));
     return li;
   }));
+  if (body.comparison === 'running') auditCompared(id);
+}
+
+// Which detector counts this door best, once the box has counted the clip again with each.
+async function auditCompared(id) {
+  const res = await api(`/tech/api/audit?id=${id}`);
+  const body = await res.json();
+  if (res.ok && body.state === 'comparing') { setTimeout(() => auditCompared(id), 1000); return; }
+  if (!res.ok || !body.comparison) { auditStatus(body.error || '', 'flag'); return; }
+  const c = body.comparison;
+  auditStatus(say('stored'), 'ok');
+  $('audit-compare-title').textContent = say('compared');
+  const items = c.detectors.map((d) => Object.assign(document.createElement('li'), { textContent: say('detector', d) }));
+  if (c.advice) items.push(Object.assign(document.createElement('li'), { className: 'flag', textContent: c.advice[lang] }));
+  $('audit-compare').replaceChildren(...items);
 }
 
 async function auditCancel() {
@@ -181,6 +205,8 @@ function auditReset() {
   Object.assign(audit, { id: null, info: null, clip: null, index: 0, playing: false, taps: [], shown: null });
   $('audit-player').hidden = true;
   $('audit-result').hidden = true;
+  $('audit-compare').replaceChildren();
+  $('audit-compare-title').textContent = '';
 }
 
 document.addEventListener('DOMContentLoaded', () => {

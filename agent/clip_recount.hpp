@@ -1,0 +1,31 @@
+#pragma once
+// An audit clip counted again from a fresh start with a given detector, so the technician sees,
+// on this camera's own footage and against their own taps, which detector counts it best: the
+// detector per camera chosen from measured accuracy rather than habit (docs/dashboard.md,
+// "Accuracy audit"). The detector is first primed for 5 s on the empty scene (each pixel's median
+// over frames spread across the clip: a background model must learn the floor, as the live one did
+// over the hours before), then counts the clip on the camera's lines at the frames' own capture
+// times.
+//
+// Reads the clip's file; CPU-bound (a detector pass per frame): call it off the io_context
+// thread. Vision builds only (clip_recounter() in camera_sources.hpp is empty without).
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "agent/accuracy_audit.hpp"
+#include "agent/camera_control.hpp"
+#include "agent/core/result.hpp"
+#include "config/config.hpp"
+
+namespace kelu {
+
+// The crossings `detector` ("bgs", "dnn", "hog") counts over `recorded`, on `cam`'s lines
+// (`lines`: as they were drawn when it was recorded). Errors: the clip file cannot be read, a frame is
+// not a JPEG (naming its index), the detector cannot be made (dnn without a model), `cancelled`
+// was set (checked at every frame).
+core::result<std::vector<audit_crossing>> recount_clip(const clip& recorded, const config::camera_config& cam,
+                                                        const std::vector<config::camera_line_config>& lines,
+                                                        const std::string& detector, const std::atomic<bool>& cancelled);
+
+}  // namespace kelu
