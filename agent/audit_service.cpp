@@ -77,6 +77,7 @@ audit_service::~audit_service() {
 void audit_service::end(const char* why) {
   expiry_.cancel();
   if (!current_) return;
+  comparison_.cancel();
   std::error_code ec;
   std::filesystem::remove(current_->path, ec);
   log_->info("audit {}: clip deleted ({})", current_->id, why);

@@ -76,8 +76,10 @@ class audit_service {
   // (state() then has it), else the clip is deleted now. A bad tap is refused naming it
   // ("taps[3].frame: ...").
   core::result<nlohmann::json> finish(std::string_view id, const nlohmann::json& body);
-  // Ends the audit without a result and deletes its clip.
+  // Ends the audit without a result and deletes its clip; a comparison under way stops at its next frame.
   core::status cancel(std::string_view id);
+  // Detectors are still counting a clip again (until their answer comes, even after a cancel).
+  bool comparing() const { return comparison_.running(); }
   // Every line of every camera with its latest audit, or none ("never"), and the door lines
   // pooled: what the manager's page and `status` show.
   nlohmann::json audited_lines() const;

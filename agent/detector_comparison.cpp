@@ -96,7 +96,7 @@ core::status detector_comparison::start(clip recorded, config::camera_config cam
     for (const auto& l : lines) names.push_back(l.name);
     std::vector<detector_score> scores;
     for (const auto& d : detectors) {
-      if (cancelled_) return;
+      if (cancelled_) break;  // still answers, so running() ends
       detector_score s{d, {}, {}, std::nullopt};
       if (auto counted = recount_(recorded, cam, lines, d, cancelled_)) {
         s.lines = judge_audit(names, *counted, taps);

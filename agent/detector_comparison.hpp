@@ -58,6 +58,9 @@ class detector_comparison {
   detector_comparison& operator=(const detector_comparison&) = delete;
 
   bool running() const { return running_; }
+  // The answer is no longer wanted (the audit ended): the recount stops at its next frame and
+  // answers with what it has.
+  void cancel() { cancelled_ = true; }
   // Recounts `recorded` with each of `detectors` and judges each against `taps`; `done` on the
   // executor. The clip's file must stay until then. Refused while another runs.
   core::status start(clip recorded, config::camera_config cam, std::vector<config::camera_line_config> lines,

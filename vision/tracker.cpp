@@ -92,20 +92,16 @@ std::vector<detection> tracker::split_merged(const std::vector<detection>& detec
   // Which confirmed, moving tracks each detection holds, and the best overlap each track has
   // with any detection: a track that has its own detection is not part of someone else's blob.
   std::vector<box> predicted;
-  std::vector<std::size_t> candidates;
-  for (std::size_t i = 0; i < tracks_.size(); ++i)
-    if (tracks_[i].confirmed && !tracks_[i].parked) {
-      candidates.push_back(i);
-      predicted.push_back(tracks_[i].bbox());
-    }
-  std::vector<double> best_iou(candidates.size(), 0);
-  for (std::size_t k = 0; k < candidates.size(); ++k)
+  for (const auto& t : tracks_)
+    if (t.confirmed && !t.parked) predicted.push_back(t.bbox());
+  std::vector<double> best_iou(predicted.size(), 0);
+  for (std::size_t k = 0; k < predicted.size(); ++k)
     for (const auto& d : detections) best_iou[k] = std::max(best_iou[k], iou(predicted[k], d.bbox));
   std::vector<detection> out;
   for (const auto& d : detections) {
     std::vector<std::size_t> inside;
     double widest = 0, tallest = 0;
-    for (std::size_t k = 0; k < candidates.size(); ++k) {
+    for (std::size_t k = 0; k < predicted.size(); ++k) {
       const box& p = predicted[k];
       const double held = intersection(p, d.bbox).area() / std::max(1.0, p.area());
       if (held < options_.merge_containment || iou(p, d.bbox) < best_iou[k] - 1e-9) continue;

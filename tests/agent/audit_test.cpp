@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "agent/accuracy_audit.hpp"
 #include "agent/audit_service.hpp"
@@ -245,6 +246,8 @@ namespace {
 // The box's crossings over the clip of the first test, and the taps that judged them: two in
 // and one out counted, three in and one out tapped.
 struct compared_fixture : audit_fixture {
+  // The worker's answer is posted from its thread: the io_context must wait for it, not stop idle.
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
   std::vector<std::string> recounted;
   bool clip_there_while_recounting = true;
   std::string finish_audit() {
@@ -326,6 +329,31 @@ TEST_F(compared_fixture, without_a_recounter_or_a_model_the_audit_ends_at_once_o
   EXPECT_EQ(recounted, std::vector<std::string>{"bgs"});  // no model: no dnn
   EXPECT_EQ(result["comparison"]["best"], "bgs");
   EXPECT_TRUE(result["comparison"]["advice"].is_null());
+}
+
+TEST_F(compared_fixture, cancelling_while_the_detectors_recount_deletes_the_clip_and_stops_them) {
+  std::atomic<bool> recounting{false};
+  service = make({}, [&](const clip&, const config::camera_config&, const std::vector<config::camera_line_config>&,
+                         const std::string&, const std::atomic<bool>& cancelled) -> core::result<std::vector<audit_crossing>> {
+    recounting = true;
+    while (!cancelled) std::this_thread::yield();  // a long recount, until it is told to stop
+    return core::error{"cancelled"};
+  });
+  const auto id = finish_audit();
+  ASSERT_EQ((*done)["comparison"], "running");
+  while (!recounting) std::this_thread::yield();
+  EXPECT_TRUE(service->cancel(id));
+  EXPECT_EQ(clip_files(), 0u);
+  EXPECT_FALSE(service->state(id));
+  // The stopped worker still answers, so the next audit can compare again.
+  while (service->comparing() && io.run_one_for(std::chrono::seconds(30)) > 0) {
+  }
+  ASSERT_FALSE(service->comparing());
+  recounting = false;
+  const auto second = finish_audit();
+  ASSERT_EQ((*done)["comparison"], "running") << "the comparison of the cancelled audit still holds the worker";
+  while (!recounting) std::this_thread::yield();
+  EXPECT_TRUE(service->cancel(second));
 }
 
 TEST(detector_comparison, a_tie_keeps_the_detector_in_use_and_nothing_tapped_advises_nothing) {
