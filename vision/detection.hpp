@@ -1,5 +1,6 @@
 #pragma once
 #include "geometry.hpp"
+#include "look.hpp"
 
 namespace kelu::vision {
 
@@ -7,6 +8,7 @@ namespace kelu::vision {
 struct detection {
   box bbox;
   double score = 1;
+  vision::look look = {};  // filled by the pipeline from the frame; unknown in box files
 };
 
 }  // namespace kelu::vision

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <opencv2/imgproc.hpp>
+
 namespace kelu::vision {
 namespace {
 
@@ -16,6 +18,32 @@ line_counter_options with_frame(line_counter_options c, int w, int h) {
   c.frame_width = w;
   c.frame_height = h;
   return c;
+}
+
+// The torso's colours: the box's middle, away from the floor, the head and the edges where the
+// background shows. Hue in 8 bins by saturation in 3 (greys say little about hue, so they share
+// bins by saturation only in effect: their hue is noise spread evenly).
+look describe(const cv::Mat& bgr, const box& b) {
+  const cv::Rect torso = cv::Rect(static_cast<int>(b.x + 0.25 * b.w), static_cast<int>(b.y + 0.2 * b.h),
+                                  static_cast<int>(0.5 * b.w), static_cast<int>(0.4 * b.h)) &
+                         cv::Rect(0, 0, bgr.cols, bgr.rows);
+  look l;
+  if (torso.area() < 24) return l;
+  cv::Mat hsv;
+  cv::cvtColor(bgr(torso), hsv, cv::COLOR_BGR2HSV);
+  float n = 0;
+  for (int y = 0; y < hsv.rows; ++y) {
+    const auto* px = hsv.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < hsv.cols; ++x) {
+      const int hue = px[x][0] * look::hue_bins / 180;  // OpenCV's hue is 0..179
+      const int sat = px[x][1] < 40 ? 0 : px[x][1] < 120 ? 1 : 2;
+      l.share[static_cast<std::size_t>(sat * look::hue_bins + std::min(hue, look::hue_bins - 1))] += 1;
+      n += 1;
+    }
+  }
+  for (auto& v : l.share) v /= n;
+  l.valid = true;
+  return l;
 }
 
 }  // namespace
@@ -50,8 +78,12 @@ frame_outcome pipeline::process(const cv::Mat& bgr, double t_s, std::int64_t fra
   const auto t1 = clock::now();
   // Nothing moved since the last detection, so what it found still stands: feeding the
   // tracker nothing would make still people coast and vanish.
-  if (out.detected) last_detections_ = detector_->detect(bgr);
-  else detector_->observe_still(bgr);
+  if (out.detected) {
+    last_detections_ = detector_->detect(bgr);
+    for (auto& d : last_detections_) d.look = describe(bgr, d.bbox);
+  } else {
+    detector_->observe_still(bgr);
+  }
   const auto t2 = clock::now();
   out.tracks = tracker_.update(last_detections_, t_s);
   const track_frame tf{frame, t_s, out.tracks};

@@ -49,6 +49,14 @@ box tracker::track::bbox() const {
   return {cx.p - bw / 2, cy.p - bh / 2, bw, bh};
 }
 
+void tracker::track::hold() {
+  for (auto* a : {&cx, &cy, &w, &h}) {
+    a->v = 0;
+    a->pv = 0;
+    a->vv = 0;
+  }
+}
+
 void tracker::track::saw(const box& b, double t_s) {
   const auto i = static_cast<std::size_t>(seen % 4);
   seen_box[i] = b;
@@ -93,7 +101,7 @@ std::vector<detection> tracker::split_merged(const std::vector<detection>& detec
   // with any detection: a track that has its own detection is not part of someone else's blob.
   std::vector<box> predicted;
   for (const auto& t : tracks_)
-    if (t.confirmed && !t.parked) predicted.push_back(t.bbox());
+    if (t.confirmed && !t.parked && !t.lost) predicted.push_back(t.bbox());
   std::vector<double> best_iou(predicted.size(), 0);
   for (std::size_t k = 0; k < predicted.size(); ++k)
     for (const auto& d : detections) best_iou[k] = std::max(best_iou[k], iou(predicted[k], d.bbox));
@@ -137,6 +145,7 @@ void tracker::start(const detection& d, double t_s) {
   t.h = {d.bbox.h, 0, 0.01 * hs * hs, 0, 0.04 * hs * hs};
   t.hits = 1;
   t.last_hit_s = t_s;
+  t.look = d.look;
   t.saw(d.bbox, t_s);
   t.confirmed = options_.confirm_hits <= 1;
   tracks_.push_back(t);
@@ -176,18 +185,7 @@ void tracker::match(std::vector<std::size_t>& open, std::vector<const detection*
       still_open.push_back(open[i]);
       continue;
     }
-    auto& t = tracks_[open[i]];
-    const box& d = dets[static_cast<std::size_t>(assigned[i])]->bbox;
-    const auto c = d.centre();
-    // Detector boxes wobble by several percent of the person's height; trusting them less
-    // keeps the foot point from jittering across a line a person walks along.
-    const double sigma = 0.08 * d.h + 1;
-    t.cx.correct(c.x, sigma);
-    t.cy.correct(c.y, sigma);
-    t.w.correct(d.w, sigma);
-    t.h.correct(d.h, sigma);
-    t.parked = false;
-    t.saw(d, last_t_s_);
+    correct(tracks_[open[i]], *dets[static_cast<std::size_t>(assigned[i])]);
     matched_track[open[i]] = true;
     det_used[static_cast<std::size_t>(assigned[i])] = true;
   }
@@ -198,11 +196,86 @@ void tracker::match(std::vector<std::size_t>& open, std::vector<const detection*
   dets = std::move(left);
 }
 
+void tracker::correct(track& t, const detection& det) {
+  const box& d = det.bbox;
+  const auto c = d.centre();
+  // Detector boxes wobble by several percent of the person's height; trusting them less
+  // keeps the foot point from jittering across a line a person walks along.
+  const double sigma = 0.08 * d.h + 1;
+  t.cx.correct(c.x, sigma);
+  t.cy.correct(c.y, sigma);
+  t.w.correct(d.w, sigma);
+  t.h.correct(d.h, sigma);
+  t.parked = false;
+  t.look = blend(t.look, det.look, 0.2f);
+  t.saw(d, last_t_s_);
+}
+
+void tracker::find_lost(std::vector<std::size_t>& lost, std::vector<const detection*>& dets,
+                        std::vector<bool>& matched_track) {
+  if (lost.empty() || dets.empty()) return;
+  std::vector<std::vector<double>> cost(lost.size(), std::vector<double>(dets.size(), forbidden));
+  for (std::size_t i = 0; i < lost.size(); ++i) {
+    const auto& t = tracks_[lost[i]];
+    const double gone = last_t_s_ - t.lost_at_s;
+    // Where the walk would have brought them, give or take a box height and more the longer it is.
+    const point expected{t.cx.p + t.lost_vx * gone, t.cy.p + t.lost_vy * gone};
+    const double h = std::max(1.0, t.h.p);
+    for (std::size_t j = 0; j < dets.size(); ++j) {
+      const box& d = dets[j]->bbox;
+      const double ratio = d.h / h;
+      if (ratio < 0.67 || ratio > 1.5) continue;
+      const double alike = similarity(t.look, dets[j]->look);
+      if (alike < options_.lost_min_similarity) continue;
+      const double off = distance(expected, d.centre()) / h;
+      if (off > 0.75 + 0.5 * gone) continue;
+      cost[i][j] = (1 - alike) * 4 + off;
+    }
+  }
+  const auto assigned = assign_min_cost(cost, forbidden);
+  std::vector<bool> det_used(dets.size(), false);
+  for (std::size_t i = 0; i < lost.size(); ++i) {
+    if (assigned[i] < 0) continue;
+    auto& t = tracks_[lost[i]];
+    const auto& d = *dets[static_cast<std::size_t>(assigned[i])];
+    // Taken up where they are now, at the pace they came with.
+    const auto c = d.bbox.centre();
+    t.cx.p = c.x;
+    t.cy.p = c.y;
+    t.cx.v = t.lost_vx;
+    t.cy.v = t.lost_vy;
+    t.lost = false;
+    correct(t, d);
+    matched_track[lost[i]] = true;
+    det_used[static_cast<std::size_t>(assigned[i])] = true;
+  }
+  std::vector<const detection*> left;
+  for (std::size_t j = 0; j < dets.size(); ++j)
+    if (!det_used[j]) left.push_back(dets[j]);
+  dets = std::move(left);
+}
+
 bool tracker::ends_after_coasting(track& t, double t_s) const {
   const double unseen = t_s - t.last_hit_s;
   if (unseen <= options_.max_coast_s) return false;
   if (t.parked) return unseen > options_.max_coast_s + options_.park_s;
-  if (options_.park_s <= 0 || !t.was_stopping(options_.park_max_speed)) return true;
+  if (t.lost) return unseen > options_.max_coast_s + options_.lost_s;
+  if (options_.park_s <= 0 || !t.was_stopping(options_.park_max_speed)) {
+    if (options_.lost_s <= 0 || !t.look.valid) return true;
+    // Out of sight while walking: waits where it was predicted last (a guess the counters do not
+    // count), remembering the pace to know where to look for them.
+    t.lost = true;
+    t.lost_vx = t.cx.v;
+    t.lost_vy = t.cy.v;
+    t.lost_at_s = t_s;
+    t.hold();
+    return false;
+  }
+  park(t);
+  return false;
+}
+
+void tracker::park(track& t) const {
   // Parked where the detector last saw it (the filter has coasted on with the walk's last
   // velocity meanwhile), as large as it was last seen whole (a background model eats a still
   // person from the edges, so the last boxes shrink), with no drift while it waits.
@@ -217,12 +290,7 @@ bool tracker::ends_after_coasting(track& t, double t_s) const {
   t.cy.p = last.y;
   t.w.p = w;
   t.h.p = h;
-  for (auto* a : {&t.cx, &t.cy, &t.w, &t.h}) {
-    a->v = 0;
-    a->pv = 0;
-    a->vv = 0;
-  }
-  return false;
+  t.hold();
 }
 
 std::vector<track_state> tracker::update(const std::vector<detection>& detections, double t_s) {
@@ -244,8 +312,9 @@ std::vector<track_state> tracker::update(const std::vector<detection>& detection
     else if (d.score >= options_.low_score) low.push_back(&d);
   }
   // Confirmed tracks choose first, so a new flicker never steals a real person's detection.
-  std::vector<std::size_t> confirmed_open, tentative_open;
-  for (std::size_t i = 0; i < tracks_.size(); ++i) (tracks_[i].confirmed ? confirmed_open : tentative_open).push_back(i);
+  std::vector<std::size_t> confirmed_open, tentative_open, lost_open;
+  for (std::size_t i = 0; i < tracks_.size(); ++i)
+    (tracks_[i].lost ? lost_open : tracks_[i].confirmed ? confirmed_open : tentative_open).push_back(i);
   std::vector<bool> matched(tracks_.size(), false);
   match(confirmed_open, high, matched);
   match(tentative_open, high, matched);
@@ -255,6 +324,8 @@ std::vector<track_state> tracker::update(const std::vector<detection>& detection
   for (const auto i : confirmed_open)
     if (tracks_[i].parked) parked_open.push_back(i);
   match(parked_open, high, matched, true);
+  // And what is still left, where a lost walker would be by now and looking like them, is them.
+  find_lost(lost_open, high, matched);
 
   for (std::size_t i = 0; i < tracks_.size(); ++i) {
     auto& t = tracks_[i];

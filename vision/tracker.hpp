@@ -15,6 +15,13 @@
 // new visit) each time the detector finds them again. The
 // number of live tracks is capped, so memory is bounded whatever the detector sends.
 //
+// A walker lost for longer than the coasting time (behind a pillar, a display, another person)
+// is not ended at once either when the detector told what they look like (detection::look): it
+// waits `lost_s` where it was last predicted, reported unobserved, and a new detection nobody else
+// took, where the walk would have brought them and looking like them, takes it up again under the
+// same id. So a crossing made out of sight is counted once, when they are seen on the other side,
+// instead of not at all (the track ended on one side and a new one began on the other).
+//
 // People walking close together merge into one blob (background subtraction) or one wide box.
 // When a detection mostly contains the predictions of two or more confirmed tracks that have no
 // better detection of their own, and is larger than any of them, it is split along those
@@ -51,6 +58,10 @@ struct tracker_options {
   // cannot come back as someone else. 0 when unknown.
   int frame_width = 0;
   int frame_height = 0;
+  // Lost walkers (above): how long one waits, and how alike (look similarity, 0..1) a detection
+  // must be to take it up. 0 s: ended after coasting, as before the detector described looks.
+  double lost_s = 3.0;
+  double lost_min_similarity = 0.8;
   // Merged detections (above): a track's prediction is inside a detection when this share of its
   // area is (0: never split), and the detection is a merge when it is this much wider or taller
   // than the largest prediction inside it.
@@ -88,6 +99,9 @@ class tracker {
     double last_hit_s = 0;
     bool confirmed = false;
     bool parked = false;
+    bool lost = false;  // a walker out of sight (above); its velocity is kept in lost_vx/vy
+    double lost_vx = 0, lost_vy = 0, lost_at_s = 0;
+    vision::look look;
     // The last few detections' centres and times: whether someone was standing still when the
     // detector lost them is read from what it saw, not from the filter's velocity, which still
     // carries the walk for a second after a person stops.
@@ -95,6 +109,7 @@ class tracker {
     std::array<double, 4> seen_t{};
     int seen = 0;
     void saw(const box& b, double t_s);
+    void hold();  // no drift while it waits (parked or lost)
     bool was_stopping(double max_speed) const;
     box bbox() const;
   };
@@ -106,8 +121,12 @@ class tracker {
   void start(const detection& d, double t_s);
   // The detections with merged ones split along the predictions inside them.
   std::vector<detection> split_merged(const std::vector<detection>& detections) const;
-  // Whether a confirmed track past its coasting time ends now (else it is, or stays, parked).
+  // Whether a confirmed track past its coasting time ends now (else it is, or stays, parked or lost).
   bool ends_after_coasting(track& t, double t_s) const;
+  void park(track& t) const;
+  // Lost walkers take up detections left over, by where the walk would have brought them and look.
+  void find_lost(std::vector<std::size_t>& lost, std::vector<const detection*>& dets, std::vector<bool>& matched_track);
+  void correct(track& t, const detection& d);
 
   tracker_options options_;
   std::vector<track> tracks_;
