@@ -174,7 +174,9 @@ void tracker::match(std::vector<std::size_t>& open, std::vector<const detection*
       // the prediction says little and a far detection is more likely someone else.
       const double reach = options_.max_centre_jump * std::min(2.0, 1 + 0.5 * t.misses);
       if (overlap < options_.min_iou && jump > reach) continue;
-      cost[i][j] = (1 - overlap) + jump;
+      // Between two people close together, the one who looks like this track is more likely it.
+      const double unlike = t.look.valid && dets[j]->look.valid ? 1 - similarity(t.look, dets[j]->look) : 0;
+      cost[i][j] = (1 - overlap) + jump + options_.look_weight * unlike;
     }
   }
   const auto assigned = assign_min_cost(cost, forbidden);

@@ -62,6 +62,9 @@ struct tracker_options {
   // must be to take it up. 0 s: ended after coasting, as before the detector described looks.
   double lost_s = 3.0;
   double lost_min_similarity = 0.8;
+  // In every match, how much unlikeness (1 − look similarity) adds to the cost of overlap and
+  // distance: two people who met and part again keep their own tracks.
+  double look_weight = 1.0;
   // Merged detections (above): a track's prediction is inside a detection when this share of its
   // area is (0: never split), and the detection is a merge when it is this much wider or taller
   // than the largest prediction inside it.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "vision/assignment.hpp"
@@ -189,6 +190,36 @@ TEST(tracker, a_lost_walker_is_looked_for_where_the_walk_leads_not_anywhere) {
   bool resumed = false;
   for (const auto& t : ahead) resumed = resumed || (t.observed && t.id == id);
   EXPECT_TRUE(resumed);
+}
+
+// Red and blue walk up to each other, stand on the same spot a second (one box over the other) and
+// go back the way they came: where they stood, only their looks tell them apart.
+std::map<std::int64_t, std::set<std::size_t>> meet_and_part(tracker_options o) {
+  tracker tr{o};
+  std::map<std::int64_t, std::set<std::size_t>> colours_of;  // id -> the colours it was matched to
+  const auto x_at = [](double start, double step, int f) {
+    const int g = f < 10 ? f : f < 20 ? 10 : 30 - f;  // walk 10 frames, stand 10, walk back
+    return start + step * g;
+  };
+  for (int f = 0; f < 30; ++f) {
+    const box red{x_at(100, 8, f), 200, 40, 90};
+    const box blue{x_at(260, -8, f), 200, 40, 90};
+    for (const auto& t : tr.update({{red, 0.9, colour(0)}, {blue, 0.9, colour(4)}}, f * 0.1)) {
+      if (!t.observed || !t.confirmed || std::fabs(red.x - blue.x) < 30) continue;  // apart: who is who is plain
+      colours_of[t.id].insert(std::fabs(t.bbox.x - red.x) < std::fabs(t.bbox.x - blue.x) ? 0 : 4);
+    }
+  }
+  return colours_of;
+}
+
+TEST(tracker, two_people_who_meet_and_part_keep_their_own_tracks_by_look) {
+  const auto colours_of = meet_and_part({});
+  ASSERT_EQ(colours_of.size(), 2u);
+  for (const auto& [id, colours] : colours_of) EXPECT_EQ(colours.size(), 1u) << "track " << id << " changed person";
+  // By place and pace alone, standing on one spot, they come apart swapped.
+  std::size_t swapped = 0;
+  for (const auto& [id, colours] : meet_and_part({.look_weight = 0})) swapped += colours.size() > 1;
+  EXPECT_EQ(swapped, 2u);
 }
 
 TEST(tracker, one_person_tracked_twice_is_not_split_in_two) {
