@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -92,28 +93,33 @@ TEST(tracker, two_people_crossing_paths_keep_their_ids) {
   }
 }
 
-// Two people walk down through a door side by side; for 2.4 s, over the line, a background
-// model sees them as one blob. Each must keep their track and be counted.
-line_totals side_by_side_through_a_door(tracker_options o, std::set<std::int64_t>& ids) {
+// A door line at y=300 in a 640×480 frame, counting what `seen_at(frame)` gives the tracker at
+// 10 fps; the confirmed tracks' ids in `ids`.
+line_totals through_the_door(tracker_options o, int frames, const std::function<std::vector<detection>(int)>& seen_at,
+                             std::set<std::int64_t>& ids) {
   o.frame_width = 640;
   o.frame_height = 480;
   tracker tr{o};
   line_counter door{{{"door", {0, 300}, {640, 300}}}, {.frame_width = 640, .frame_height = 480}};
-  for (int f = 0; f < 45; ++f) {
-    const box a = walker({100, 0}, {0, 8}, f);
-    const box b = walker({155, 4}, {0, 8}, f);
-    std::vector<detection> seen;
-    if (f >= 12 && f < 36)
-      seen.push_back({{a.x, a.y, b.x + b.w - a.x, b.y + b.h - a.y}, 0.9});  // one blob around both
-    else
-      seen = {{a, 0.9}, {b, 0.9}};
-    track_frame tf{f, f * 0.1, tr.update(seen, f * 0.1)};
+  for (int f = 0; f < frames; ++f) {
+    track_frame tf{f, f * 0.1, tr.update(seen_at(f), f * 0.1)};
     for (const auto& t : tf.tracks)
       if (t.confirmed) ids.insert(t.id);
     door.update(tf);
   }
   door.finish();
   return door.totals()[0];
+}
+
+// Two people walk down through a door side by side; for 2.4 s, over the line, a background
+// model sees them as one blob. Each must keep their track and be counted.
+line_totals side_by_side_through_a_door(tracker_options o, std::set<std::int64_t>& ids) {
+  return through_the_door(o, 45, [](int f) -> std::vector<detection> {
+    const box a = walker({100, 0}, {0, 8}, f);
+    const box b = walker({155, 4}, {0, 8}, f);
+    if (f >= 12 && f < 36) return {{{a.x, a.y, b.x + b.w - a.x, b.y + b.h - a.y}, 0.9}};  // one blob around both
+    return {{a, 0.9}, {b, 0.9}};
+  }, ids);
 }
 
 TEST(tracker, two_people_merged_into_one_blob_keep_their_tracks_and_are_both_counted) {
@@ -140,22 +146,12 @@ look colour(std::size_t bin) {
 // A walker in red passes behind a pillar for 2 s, crossing the door line out of sight; someone
 // in blue may step out from behind it instead.
 line_totals behind_a_pillar(tracker_options o, bool blue_comes_out, std::set<std::int64_t>& ids) {
-  o.frame_width = 640;
-  o.frame_height = 480;
-  tracker tr{o};
-  line_counter door{{{"door", {0, 300}, {640, 300}}}, {.frame_width = 640, .frame_height = 480}};
-  for (int f = 0; f < 50; ++f) {
-    std::vector<detection> seen;
+  return through_the_door(o, 50, [blue_comes_out](int f) -> std::vector<detection> {
     const box red = walker({300, 60}, {0, 8}, f);  // feet cross y=300 at frame 19
-    if (f < 12) seen.push_back({red, 0.9, colour(17)});
-    if (f >= 32) seen.push_back({red, 0.9, colour(blue_comes_out ? 4 : 17)});
-    track_frame tf{f, f * 0.1, tr.update(seen, f * 0.1)};
-    for (const auto& t : tf.tracks)
-      if (t.confirmed) ids.insert(t.id);
-    door.update(tf);
-  }
-  door.finish();
-  return door.totals()[0];
+    if (f < 12) return {{red, 0.9, colour(17)}};
+    if (f >= 32) return {{red, 0.9, colour(blue_comes_out ? 4 : 17)}};
+    return {};
+  }, ids);
 }
 
 TEST(tracker, a_walker_lost_behind_a_pillar_is_found_again_by_look_and_pace_and_counted_once) {
