@@ -219,9 +219,9 @@ void tracker::find_lost(std::vector<std::size_t>& lost, std::vector<const detect
   std::vector<std::vector<double>> cost(lost.size(), std::vector<double>(dets.size(), forbidden));
   for (std::size_t i = 0; i < lost.size(); ++i) {
     const auto& t = tracks_[lost[i]];
-    const double gone = last_t_s_ - t.lost_at_s;
+    const double gone = last_t_s_ - t.lost->since_s;
     // Where the walk would have brought them, give or take a box height and more the longer it is.
-    const point expected{t.cx.p + t.lost_vx * gone, t.cy.p + t.lost_vy * gone};
+    const point expected{t.cx.p + t.lost->vx * gone, t.cy.p + t.lost->vy * gone};
     const double h = std::max(1.0, t.h.p);
     for (std::size_t j = 0; j < dets.size(); ++j) {
       const box& d = dets[j]->bbox;
@@ -244,9 +244,9 @@ void tracker::find_lost(std::vector<std::size_t>& lost, std::vector<const detect
     const auto c = d.bbox.centre();
     t.cx.p = c.x;
     t.cy.p = c.y;
-    t.cx.v = t.lost_vx;
-    t.cy.v = t.lost_vy;
-    t.lost = false;
+    t.cx.v = t.lost->vx;
+    t.cy.v = t.lost->vy;
+    t.lost.reset();
     correct(t, d);
     matched_track[lost[i]] = true;
     det_used[static_cast<std::size_t>(assigned[i])] = true;
@@ -266,10 +266,7 @@ bool tracker::ends_after_coasting(track& t, double t_s) const {
     if (options_.lost_s <= 0 || !t.look.valid) return true;
     // Out of sight while walking: waits where it was predicted last (a guess the counters do not
     // count), remembering the pace to know where to look for them.
-    t.lost = true;
-    t.lost_vx = t.cx.v;
-    t.lost_vy = t.cy.v;
-    t.lost_at_s = t_s;
+    t.lost = track::walk{t.cx.v, t.cy.v, t_s};
     t.hold();
     return false;
   }

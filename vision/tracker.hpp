@@ -31,6 +31,7 @@
 // Not thread-safe: one instance per camera, fed in frame order.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "detection.hpp"
@@ -102,8 +103,10 @@ class tracker {
     double last_hit_s = 0;
     bool confirmed = false;
     bool parked = false;
-    bool lost = false;  // a walker out of sight (above); its velocity is kept in lost_vx/vy
-    double lost_vx = 0, lost_vy = 0, lost_at_s = 0;
+    struct walk {  // a walker out of sight (above): the pace it went at, and since when
+      double vx = 0, vy = 0, since_s = 0;
+    };
+    std::optional<walk> lost;
     vision::look look;
     // The last few detections' centres and times: whether someone was standing still when the
     // detector lost them is read from what it saw, not from the filter's velocity, which still
