@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "agent/core/atomic_file.hpp"
 #include "config/schema.hpp"
 
 namespace kelu {
@@ -41,26 +42,7 @@ core::result<calibration> load_calibration(const std::filesystem::path& file) {
 core::status save_calibration(const std::filesystem::path& file, const calibration& cal) {
   json j{{"cameras", json::object()}};
   for (const auto& [id, entry] : cal.cameras) j["cameras"][id] = entry;
-  const auto text = j.dump(2) + "\n";
-  const auto tmp = file.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return core::error{tmp + ": " + std::strerror(errno)};
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const auto n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      return core::error{tmp + ": " + why};
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) return core::error{tmp + ": " + std::strerror(errno)};
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) return core::error{file.string() + ": " + ec.message()};
-  return core::ok();
+  return core::write_file_atomically(file, j.dump(2) + "\n", 0644);
 }
 
 config::config with_calibration(config::config c, const calibration& cal, std::vector<std::string>* used,

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "agent/core/atomic_file.hpp"
 #include "agent/core/hex.hpp"
 
 namespace kelu::dashboard {
@@ -57,15 +58,8 @@ core::result<token_key> write_new_key(const std::filesystem::path& file) {
   token_key key;
   for (std::size_t i = 0; i < 4; ++i) key.id += "abcdefghijklmnopqrstuvwxyz234567"[random[secret_bytes + i] & 31];
   key.secret.assign(reinterpret_cast<const char*>(random), secret_bytes);
-  const auto tmp = file.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return core::error{tmp + ": cannot create (" + std::strerror(errno) + ")"};
-  const auto text = key.id + " " + core::to_hex(key.secret) + "\n";
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  std::error_code ec;
-  if (written) std::filesystem::rename(tmp, file, ec);
-  if (!written || ec) return core::error{file.string() + ": cannot write the dashboard key"};
+  if (auto st = core::write_file_atomically(file, key.id + " " + core::to_hex(key.secret) + "\n", 0600); !st)
+    return core::error{"cannot write the dashboard key: " + st.error_message()};
   return key;
 }
 

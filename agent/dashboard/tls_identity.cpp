@@ -17,6 +17,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "agent/core/atomic_file.hpp"
+
 namespace kelu::dashboard {
 
 namespace {
@@ -44,20 +46,6 @@ bool is_ip(const std::string& host) {
   return ::inet_pton(AF_INET, host.c_str(), buf) == 1 || ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
-core::status write_file(const std::filesystem::path& file, const std::string& text, mode_t mode) {
-  const auto tmp = file.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return core::error{tmp + ": cannot create (" + std::strerror(errno) + ")"};
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  std::error_code ec;
-  if (written) std::filesystem::rename(tmp, file, ec);
-  if (!written || ec) {
-    std::filesystem::remove(tmp, ec);
-    return core::error{file.string() + ": cannot write"};
-  }
-  return core::ok();
-}
 
 std::string pem_of(int (*write)(BIO*, void*), void* object) {
   bio_ptr bio(BIO_new(BIO_s_mem()));
@@ -120,8 +108,8 @@ core::status create_self_signed(const tls_files& files, const std::vector<std::s
   const auto cert_pem = pem_of(write_cert, cert.get());
   if (key_pem.empty() || cert_pem.empty()) return core::error{files.cert.string() + ": cannot encode: " + openssl_reason()};
   // The key first: a certificate without its key would be a box that cannot serve.
-  if (auto st = write_file(files.key, key_pem, 0600); !st) return st;
-  return write_file(files.cert, cert_pem, 0644);
+  if (auto st = core::write_file_atomically(files.key, key_pem, 0600); !st) return st;
+  return core::write_file_atomically(files.cert, cert_pem, 0644);
 }
 
 core::result<std::shared_ptr<boost::asio::ssl::context>> load_server_context(const tls_files& files) {

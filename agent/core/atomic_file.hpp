@@ -1,0 +1,18 @@
+#pragma once
+// Replacing a small file so that a reader (or the next boot after a power cut) sees the old
+// content or the new, never a torn one: written beside it, fsynced, then renamed over it.
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string_view>
+
+#include "agent/core/result.hpp"
+
+namespace kelu::core {
+
+// Creates or replaces `file` with `text`, permissions `mode` (e.g. 0600 for keys). Retries
+// interrupted and short writes. On failure the old file is untouched, the temporary removed, and
+// the error names the file and why.
+status write_file_atomically(const std::filesystem::path& file, std::string_view text, mode_t mode);
+
+}  // namespace kelu::core
