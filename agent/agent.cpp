@@ -5,40 +5,26 @@
 
 #include <boost/asio/post.hpp>
 
-#include <unistd.h>
-
+#include <algorithm>
 #include <csignal>
-#include <cstdio>
 #include <filesystem>
 
-#include "config/loader.hpp"
-#include "config/schema.hpp"
-#include "drivers/source.hpp"
-#include "kelu/version.hpp"
 #include "analytics_service.hpp"
 #include "audit_service.hpp"
+#include "broker_link.hpp"
 #include "camera_sources.hpp"
 #include "chat_notifier.hpp"
-#include "agent/dashboard/access_token.hpp"
-#include "agent/dashboard/assets.hpp"
-#include "agent/dashboard/attempt_limiter.hpp"
-#include "agent/dashboard/http_server.hpp"
-#include "agent/dashboard/lan_address.hpp"
-#include "agent/dashboard/qr_code.hpp"
-#include "agent/dashboard/password_hash.hpp"
-#include "agent/dashboard/router.hpp"
-#include "agent/dashboard/technician_sessions.hpp"
-#include "camera_control.hpp"
-#include "technician_view.hpp"
-#include "dashboard_view.hpp"
-#include "qr_command.hpp"
-#include "tls_command.hpp"
 #include "counter_sources.hpp"
+#include "dashboard_component.hpp"
+#include "kelu/version.hpp"
 #include "pos_sources.hpp"
+#include "source_set.hpp"
+#include "config/schema.hpp"
 #include "sync/aggregate_store.hpp"
 #include "sync/alert_journal.hpp"
 #include "sync/audit_store.hpp"
 #include "sync/command_handler.hpp"
+#include "sync/config_journal.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
 #include "sync/group_committer.hpp"
@@ -56,10 +42,77 @@ constexpr std::chrono::seconds drain_limit{3};
 constexpr std::chrono::seconds maintenance_interval{10};
 // New events to an open dashboard within this (the bar is 2 s from event to screen).
 constexpr std::chrono::milliseconds dashboard_push_delay{1000};
-// A whole configuration is a few KB; anything near this is not one.
-constexpr std::size_t max_desired_config_bytes = 256 * 1024;
+// A restart asked for by a change waits this long at most for HQ to have its answer.
+constexpr std::chrono::seconds restart_announce_limit{5};
+// Above the limits of what HQ may send (config/desired, cmd/...), which are answered with a
+// reason; only something far beyond them is dropped unread (and counted).
+constexpr std::size_t max_inbound_bytes = 1024 * 1024;
 
-sync::publisher_options publisher_options_for(const config::config& c) {
+analytics_service_options analytics_options_for(const config::config& c) {
+  analytics_service_options o;
+  o.close_grace = std::chrono::seconds(c.analytics.close_grace_s);
+  o.live_interval = std::chrono::seconds(c.analytics.live_interval_s);
+  o.forecast.weeks = static_cast<int>(c.analytics.forecast_weeks);
+  o.forecast.target_star = static_cast<double>(c.analytics.target_star);
+  return o;
+}
+
+analytics::store_identity store_identity_of(const config::config& c) {
+  return {c.store.tenant, c.store.id, c.store.name, c.store.currency};
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+bool delivering(const core::camera_health& h) { return h.state == "online" && h.frames_read > 0; }
+
+}  // namespace
+
+agent::agent(boot_config boot, std::string config_path, std::shared_ptr<spdlog::logger> log)
+    : cfg_(boot.value),
+      boot_(std::move(boot)),
+      config_path_(std::move(config_path)),
+      log_(std::move(log)),
+      started_(clock_.now_steady()),
+      started_at_(clock_.now_utc()),
+      boot_id_(core::new_event_id()),
+      signals_(io_, SIGINT, SIGTERM, SIGHUP),
+      health_timer_(io_),
+      maintenance_timer_(io_),
+      watchdog_timer_(io_),
+      restart_timer_(io_) {}
+
+agent::~agent() = default;
+
+std::string agent::status_payload(const std::string& state, const std::string& reason) const {
+  nlohmann::json j{{"state", state},
+                   {"version", kelu::version},
+                   {"schema_version", sync::database::current_schema_version},
+                   {"config_hash", config::hash(cfg_)},
+                   {"boot_id", boot_id_},
+                   {"tenant", cfg_.store.tenant},
+                   {"store", cfg_.store.id},
+                   {"started_at", core::format_iso8601(started_at_)}};
+  if (!reason.empty()) j["reason"] = reason;
+  if (control_ && control_->desired().version > 0) j["desired_version"] = control_->desired().applied_version;
+  // What HQ needs to trust the counts: each line's audited accuracy, or that it never was.
+  if (audits_) {
+    try {
+      j["audits"] = audits_->audited_lines();
+    } catch (const std::exception& e) {
+      log_->error("status: audits: {}", e.what());
+    }
+  }
+  return j.dump();
+}
+
+void agent::republish_status() {
+  link_->update_status(status_payload("online", ""), status_payload("offline", "shutdown"));
+}
+
+sync::publisher_options agent::link_options() const {
+  const auto& c = cfg_;
   sync::publisher_options o;
   o.uri = c.mqtt.uri;
   o.client_id = config::effective_client_id(c);
@@ -79,61 +132,17 @@ sync::publisher_options publisher_options_for(const config::config& c) {
   o.tls_cert_file = c.mqtt.tls.cert_file;
   o.tls_key_file = c.mqtt.tls.key_file;
   o.tls_verify_hostname = c.mqtt.tls.verify_hostname;
-  o.status_topic = sync::topics(c.store.tenant, c.store.id).status();
+  o.status_topic = topics_->status();
+  o.birth_payload = status_payload("online", "");
+  o.will_payload = status_payload("offline", "connection lost");
+  o.goodbye_payload = status_payload("offline", "shutdown");
+  o.subscriptions = {topics_->commands(), topics_->config_desired()};
+  o.max_inbound_bytes = max_inbound_bytes;
   return o;
-}
-
-analytics_service_options analytics_options_for(const config::config& c) {
-  analytics_service_options o;
-  o.close_grace = std::chrono::seconds(c.analytics.close_grace_s);
-  o.live_interval = std::chrono::seconds(c.analytics.live_interval_s);
-  o.forecast.weeks = static_cast<int>(c.analytics.forecast_weeks);
-  o.forecast.target_star = static_cast<double>(c.analytics.target_star);
-  return o;
-}
-
-analytics::store_identity store_identity_of(const config::config& c) {
-  return {c.store.tenant, c.store.id, c.store.name, c.store.currency};
-}
-
-}  // namespace
-
-agent::agent(config::config cfg, std::string config_path, std::shared_ptr<spdlog::logger> log)
-    : cfg_(std::move(cfg)),
-      config_path_(std::move(config_path)),
-      log_(std::move(log)),
-      started_(clock_.now_steady()),
-      started_at_(clock_.now_utc()),
-      boot_id_(core::new_event_id()),
-      signals_(io_, SIGINT, SIGTERM, SIGHUP),
-      health_timer_(io_),
-      maintenance_timer_(io_),
-      watchdog_timer_(io_) {}
-
-agent::~agent() = default;
-
-std::string agent::status_payload(const std::string& state, const std::string& reason) const {
-  nlohmann::json j{{"state", state},
-                   {"version", kelu::version},
-                   {"schema_version", sync::database::current_schema_version},
-                   {"config_hash", config::hash(cfg_)},
-                   {"boot_id", boot_id_},
-                   {"tenant", cfg_.store.tenant},
-                   {"store", cfg_.store.id},
-                   {"started_at", core::format_iso8601(started_at_)}};
-  if (!reason.empty()) j["reason"] = reason;
-  // What HQ needs to trust the counts: each line's audited accuracy, or that it never was.
-  if (audits_) {
-    try {
-      j["audits"] = audits_->audited_lines();
-    } catch (const std::exception& e) {
-      log_->error("status: audits: {}", e.what());
-    }
-  }
-  return j.dump();
 }
 
 core::status agent::start() {
+  for (const auto& w : boot_.warnings) log_->warn("{}", w);
   auto zone = core::time_zone::load(cfg_.store.time_zone);
   if (!zone) return core::error{"store.time_zone: " + zone.error_message()};
   zone_ = std::move(zone).value();
@@ -156,58 +165,58 @@ core::status agent::start() {
   committer_ = std::make_unique<sync::group_committer>(io_.get_executor(), *store_, clock_,
                                                        static_cast<std::size_t>(cfg_.storage.max_pending_events),
                                                        static_cast<std::size_t>(cfg_.storage.max_batch_events));
-  auto popts = publisher_options_for(cfg_);
-  popts.birth_payload = status_payload("online", "");
-  popts.will_payload = status_payload("offline", "connection lost");
-  popts.goodbye_payload = status_payload("offline", "shutdown");
-  popts.subscriptions = {topics.commands(), topics.config_desired()};
-  // Above the limits of what HQ may send (config/desired, cmd/...), which are answered with a
-  // reason; only something far beyond them is dropped unread (and counted).
-  popts.max_inbound_bytes = 4 * max_desired_config_bytes;
-  publisher_ = std::make_unique<sync::mqtt_publisher>(io_.get_executor(), *outbox_, std::move(popts), log_);
+  config_journal_ = std::make_unique<sync::config_journal>(*db_);
+  control_ = std::make_unique<config_control>(io_.get_executor(), static_cast<config_target&>(*this), *config_journal_, std::move(boot_),
+                                              config_path_, boot_id_, clock_, log_);
+  link_ = std::make_unique<broker_link>(io_.get_executor(), *outbox_, log_);
   commands_ = std::make_unique<sync::command_handler>(*db_, *store_, *outbox_, topics, clock_, log_);
-  publisher_->on_message([this](const std::string& topic, const std::string& payload) {
+  link_->on_message([this](const std::string& topic, const std::string& payload) {
     if (topic == topics_->config_desired()) {
-      on_desired_config(payload);
+      control_->on_desired(payload);
       return;
     }
-    if (commands_->handle(topic, payload)) publisher_->wake();
+    if (commands_->handle(topic, payload)) link_->wake();
   });
   committer_->on_commit([this] {
-    publisher_->wake();
+    link_->wake();
     // Someone has the dashboard open: show the new events within about a second, not at the
     // next regular tick (analytics.live_interval_s).
-    if (dashboard_server_ && dashboard_server_->subscribers() > 0) analytics_->tick_soon(dashboard_push_delay);
+    if (dashboard_ && dashboard_->subscribers() > 0) analytics_->tick_soon(dashboard_push_delay);
   });
   aggregates_ = std::make_unique<sync::aggregate_store>(*db_, *outbox_);
   runs_ = std::make_unique<sync::run_log>(*db_);
   journal_ = std::make_unique<sync::alert_journal>(*db_);
   analytics_ = std::make_unique<analytics_service>(io_.get_executor(), *store_, *aggregates_, *runs_, *journal_,
-                                                   boot_id_,
-                                                   started_at_, *outbox_, topics, clock_, zone_, std::move(rules).value(),
-                                                   cfg_.alerts, store_identity_of(cfg_), analytics_options_for(cfg_),
-                                                   log_);
-  analytics_->on_sent([this] { publisher_->wake(); });
+                                                   boot_id_, started_at_, *outbox_, topics, clock_, zone_,
+                                                   std::move(rules).value(), cfg_.alerts, store_identity_of(cfg_),
+                                                   analytics_options_for(cfg_), log_);
+  analytics_->on_sent([this] { link_->wake(); });
   notifier_ = std::make_unique<chat_notifier>(io_.get_executor(), cfg_.notify, clock_, log_);
   analytics_->on_alert([this](const analytics::alert& a) { notifier_->send(a); });
   analytics_->alert_context_from([this] {
     alert_context c;
-    for (const auto& src : sources_)
+    for (const auto* src : sources_->running())
       if (auto cam = src->camera()) c.cameras.emplace_back(cam->camera, cam->offline_since);
     c.outbox_oldest_age_s = outbox_->stats().oldest_age_s(clock_.now_utc());
     return c;
   });
+  analytics_->on_tick([this] {
+    if (dashboard_) dashboard_->push_today();
+  });
 
-  auto sources = make_pos_sources(io_.get_executor(), *committer_, clock_, cfg_, zone_, log_);
-  if (!sources) return core::error{sources.error_message()};
-  sources_ = std::move(sources).value();
-  auto cameras = make_camera_sources(io_.get_executor(), *committer_, clock_, cfg_, zone_, log_);
-  if (!cameras) return core::error{cameras.error_message()};
-  for (auto& cam : *cameras) sources_.push_back(std::move(cam));
-  for (auto& counter : make_counter_sources(io_.get_executor(), *committer_, clock_, cfg_, zone_, log_))
-    sources_.push_back(std::move(counter));
-  for (auto& src : sources_)
-    if (auto st = src->start(); !st) return st;
+  sources_ = std::make_unique<source_set>(
+      [this](const config::config& c) -> core::result<named_sources> {
+        auto out = make_pos_sources(io_.get_executor(), *committer_, clock_, c, zone_, log_);
+        if (!out) return core::error{out.error_message()};
+        auto cameras = make_camera_sources(io_.get_executor(), *committer_, clock_, c, zone_, log_);
+        if (!cameras) return core::error{cameras.error_message()};
+        for (auto& cam : *cameras) out->push_back(std::move(cam));
+        for (auto& counter : make_counter_sources(io_.get_executor(), *committer_, clock_, c, zone_, log_))
+          out->push_back(std::move(counter));
+        return out;
+      },
+      cameras_, log_);
+  if (auto st = sources_->start(cfg_); !st) return st;
   start_audits();
   if (cfg_.dashboard.enabled) start_dashboard();
   const auto s = outbox_->stats();
@@ -218,7 +227,8 @@ core::status agent::start() {
 
 int agent::run() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) { on_signal(ec, signo); });
-  publisher_->start();
+  link_->start(link_options());
+  control_->announce();
   analytics_->start();
   schedule_health();
   schedule_maintenance();
@@ -243,7 +253,8 @@ void agent::on_signal(const boost::system::error_code& ec, int signo) {
   if (ec) return;
   if (signo == SIGHUP) {
     service_.reloading();
-    reload();
+    if (dashboard_) dashboard_->reload_key();
+    control_->on_file_changed();
     service_.ready("reloaded " + config_path_);
     signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
     return;
@@ -257,7 +268,8 @@ void agent::request_stop() {
     if (stopping_) return;
     stopping_ = true;
     service_.stopping();
-    for (auto& src : sources_) src->stop();
+    control_->stop();
+    sources_->stop();
     // Sources with threads of their own (cameras) post their last events while they stop;
     // those handlers are queued before this one, so the store still takes them.
     boost::asio::post(io_, [this] {
@@ -268,19 +280,59 @@ void agent::request_stop() {
         analytics_->tick();
         analytics_->stop();
         notifier_->stop();
-        if (dashboard_server_) dashboard_server_->stop();
-        publisher_->stop(drain_limit, [this] {
+        if (dashboard_) dashboard_->stop();
+        link_->stop(drain_limit, [this] {
           const auto s = outbox_->stats();
           log_->info("stopped: {} messages wait in the outbox for the next start", s.rows);
           health_timer_.cancel();
           maintenance_timer_.cancel();
           watchdog_timer_.cancel();
+          restart_timer_.cancel();
           signals_.cancel();
           io_.stop();
         });
       });
     });
   });
+}
+
+void agent::restart(const std::string& why) {
+  log_->warn("restarting: {}", why);
+  restart_requested_ = true;
+  // HQ hears "restarting" before the box goes: the answer was the last row written, and the next
+  // start's announcement would supersede it in the outbox. Not longer than a broker that is down allows.
+  const auto answer = outbox_->last_id_created_before(clock_.now_utc() + std::chrono::hours(1));
+  wait_for_sent(answer, clock_.now_steady() + restart_announce_limit);
+}
+
+void agent::wait_for_sent(std::int64_t row, std::chrono::steady_clock::time_point deadline) {
+  const auto waiting = outbox_->peek(0, 1);
+  if (waiting.empty() || waiting.front().id > row || clock_.now_steady() >= deadline) {
+    request_stop();
+    return;
+  }
+  restart_timer_.expires_after(std::chrono::milliseconds(50));
+  restart_timer_.async_wait([this, row, deadline](const boost::system::error_code& ec) {
+    if (!ec) wait_for_sent(row, deadline);
+  });
+}
+
+void agent::report(nlohmann::json reported) {
+  outbox_->replace(topics_->config_reported(), reported.dump(), 1, sync::health_priority, clock_.now_utc());
+  link_->wake();
+}
+
+void agent::record(nlohmann::json change) {
+  try {
+    sync::transaction tx{*db_};
+    outbox_->insert(topics_->config_changes(), change.dump(), 1, false, sync::health_priority, clock_.now_utc());
+    tx.commit();
+  } catch (const std::exception& e) {
+    outbox_->reload();
+    log_->error("config/changes not queued for HQ (kept in the box's history): {}", e.what());
+    return;
+  }
+  link_->wake();
 }
 
 config::config agent::calibrated(config::config c) const {
@@ -292,7 +344,7 @@ config::config agent::calibrated(config::config c) const {
 }
 
 nlohmann::json agent::broker_state() const {
-  const auto ps = publisher_->stats();
+  const auto ps = link_->stats();
   const auto ob = outbox_->stats();
   return {{"uri", cfg_.mqtt.uri},
           {"connected", ps.connected},
@@ -305,115 +357,95 @@ nlohmann::json agent::broker_state() const {
           {"outbox_oldest_age_s", ob.oldest_age_s(clock_.now_utc())}};
 }
 
-void agent::reload() {
-  reload_dashboard_key();
-  if (config_path_.empty()) return;
-  auto loaded = config::load_file(config_path_);
-  if (!loaded.ok()) {
-    log_->error("reload: {} is invalid; keeping the running configuration:", config_path_);
-    for (const auto& e : loaded.errors) log_->error("  {}", e.to_string());
-    return;
-  }
-  const auto wanted = calibrated(loaded.value);
-  if (config::diff(cfg_, wanted).empty()) {
-    log_->info("reload: no changes");
-    return;
-  }
-  apply(wanted, "reload");
+applied_change agent::apply(const config::config& wanted, std::string_view origin) {
+  applied_change out;
+  const auto next = config::merge_live(cfg_, wanted);
+  out.plan = config::plan_change(cfg_, next);
+  if (out.plan.empty()) return out;
+  before_ = {};
+  before_.link_connected = link_->stats().connected;
+  before_.link_switches = link_->switches();
+  before_.dashboard_serving = dashboard_ && dashboard_->serving();
+  for (const auto* src : sources_->running())
+    if (auto cam = src->camera()) before_.camera_delivering[cam->camera] = delivering(*cam);
+  for (const auto& key : out.plan.keys) log_->info("{}: {} changed", origin, key);
+  cfg_ = next;
+  apply_hot(out.plan);
+  rebuild(out.plan, out);
+  republish_status();
+  schedule_health();
+  return out;
 }
 
-agent::config_change agent::apply(const config::config& wanted, const char* origin) {
-  config_change c;
-  const auto next = config::merge_hot(cfg_, wanted);
-  c.applied = config::diff(cfg_, next);
-  c.pending_restart = config::diff(next, wanted);
-  for (const auto& key : c.applied) log_->info("{}: applied {}", origin, key);
-  for (const auto& key : c.pending_restart) log_->warn("{}: {} changes on restart", origin, key);
-  if (c.applied.empty()) return c;
-  cfg_ = next;
+void agent::apply_hot(const config::change_plan& plan) {
+  committer_->set_limits(static_cast<std::size_t>(cfg_.storage.max_pending_events),
+                         static_cast<std::size_t>(cfg_.storage.max_batch_events));
   if (auto rules = analytics::rules_for(cfg_))
     analytics_->update(std::move(rules).value(), cfg_.alerts, analytics_options_for(cfg_));
+  analytics_->set_store(store_identity_of(cfg_));
   notifier_->update(cfg_.notify);
-  if (technician_sessions_) technician_sessions_->set_password_hash(cfg_.dashboard.technician_password);
+  if (dashboard_) dashboard_->set_technician_password(cfg_.dashboard.technician_password);
   log_->set_level(spdlog::level::from_str(cfg_.log.level));
-  publisher_->update_status(status_payload("online", ""), status_payload("offline", "shutdown"));
-  schedule_health();
-  return c;
+  for (const auto& id : plan.geometry) {
+    const auto it = std::find_if(cfg_.cameras.begin(), cfg_.cameras.end(), [&](const auto& c) { return c.id == id; });
+    if (auto* cam = cameras_.find(id); cam && it != cfg_.cameras.end()) cam->set_geometry(it->lines, it->zones);
+  }
 }
 
-void agent::on_desired_config(const std::string& payload) {
-  // HQ clears a retained message with an empty one: nothing is desired any more.
-  if (payload.empty()) return;
-  const auto now = clock_.now_utc();
-  nlohmann::json reported{{"boot_id", boot_id_}, {"at", core::format_iso8601(now)}};
-  const auto reject = [&](nlohmann::json errors) {
-    log_->error("config/desired refused: {}", errors.dump());
-    reported["state"] = "rejected";
-    reported["errors"] = std::move(errors);
-  };
-  if (payload.size() > max_desired_config_bytes) {
-    reject({"config/desired: " + std::to_string(payload.size()) + " bytes, more than " +
-            std::to_string(max_desired_config_bytes)});
-  } else {
-    const auto loaded = config::load_text(payload, "config/desired");
-    if (!loaded.ok()) {
-      nlohmann::json errors = nlohmann::json::array();
-      for (const auto& e : loaded.errors) errors.push_back(e.to_string());
-      reject(std::move(errors));
-    } else if (loaded.value.store.tenant != cfg_.store.tenant || loaded.value.store.id != cfg_.store.id) {
-      reject({"config/desired: store.tenant/store.id are " + loaded.value.store.tenant + "/" + loaded.value.store.id +
-              ", this box is " + cfg_.store.tenant + "/" + cfg_.store.id});
-    } else {
-      const auto change = apply(calibrated(loaded.value), "config/desired");
-      reported["state"] = change.pending_restart.empty() ? "applied" : "pending_restart";
-      reported["desired_hash"] = config::hash(loaded.value);
-      reported["applied"] = change.applied;
-      reported["pending_restart"] = change.pending_restart;
-    }
+void agent::rebuild(const config::change_plan& plan, applied_change& out) {
+  std::vector<std::string> sources;
+  for (const auto& c : plan.rebuild)
+    if (c != "mqtt" && c != "dashboard") sources.push_back(c);
+  if (!sources.empty())
+    for (const auto& o : sources_->rebuild(sources, cfg_))
+      if (!o.error.empty()) out.errors.push_back(o.component + ": " + o.error);
+  if (contains(plan.rebuild, "mqtt")) link_->switch_to(link_options(), status_payload("offline", "reconfigured"));
+  if (contains(plan.rebuild, "dashboard")) {
+    stop_dashboard();
+    if (cfg_.dashboard.enabled) start_dashboard();
   }
-  reported["running_hash"] = config::hash(cfg_);
-  outbox_->replace(topics_->config_reported(), reported.dump(), 1, sync::health_priority, now);
-  publisher_->wake();
+}
+
+std::vector<gate_check> agent::gate_checks(const applied_change& change) {
+  std::vector<gate_check> checks;
+  const auto& rebuilt = change.plan.rebuild;
+  // A link that was down before the change (HQ unreachable) is not the change's fault.
+  if (contains(rebuilt, "mqtt") && before_.link_connected)
+    checks.push_back({"mqtt", [this, switches = before_.link_switches]() -> std::optional<std::string> {
+                        const auto s = link_->stats();
+                        if (link_->switches() > switches && s.connected) return std::nullopt;
+                        return "not connected to " + cfg_.mqtt.uri + (s.last_error.empty() ? "" : ": " + s.last_error);
+                      }});
+  if (contains(rebuilt, "dashboard") && before_.dashboard_serving && cfg_.dashboard.enabled)
+    checks.push_back({"dashboard", [this]() -> std::optional<std::string> {
+                        if (dashboard_ && dashboard_->serving()) return std::nullopt;
+                        return "not serving on port " + std::to_string(cfg_.dashboard.port);
+                      }});
+  for (const auto& [id, was_delivering] : before_.camera_delivering) {
+    const auto component = "cameras[" + id + "]";
+    // A camera already dark before the change (switched off at night) may stay dark.
+    if (!was_delivering || !contains(rebuilt, component)) continue;
+    checks.push_back({component, [this, id, component]() -> std::optional<std::string> {
+                        const auto* src = sources_->find(component);
+                        if (!src) return std::optional<std::string>("removed");
+                        const auto cam = src->camera();
+                        if (cam && delivering(*cam)) return std::nullopt;
+                        return "no frames" + (cam && !cam->last_error.empty() ? ": " + cam->last_error : "");
+                      }});
+  }
+  return checks;
 }
 
 void agent::start_audits() {
   audit_store_ = std::make_unique<sync::audit_store>(*db_);
-  std::vector<camera_control*> cameras;
-  for (const auto& src : sources_)
-    if (auto* cam = dynamic_cast<camera_control*>(src.get())) cameras.push_back(cam);
   // Clips live beside the database while an audit lasts: on the box, never in the outbox.
   audits_ = std::make_unique<audit_service>(io_.get_executor(),
-                                            std::filesystem::path(cfg_.storage.path).parent_path() / "audit",
-                                            std::move(cameras), cfg_, *store_, *audit_store_, clock_, zone_, log_,
-                                            clip_recounter());
-  const auto republish = [this] {
-    publisher_->update_status(status_payload("online", ""), status_payload("offline", "shutdown"));
-  };
-  audits_->on_audited(republish);
-  republish();  // `status` names the audited accuracy from the first birth message on
+                                            std::filesystem::path(cfg_.storage.path).parent_path() / "audit", cameras_,
+                                            cfg_, *store_, *audit_store_, clock_, zone_, log_, clip_recounter());
+  audits_->on_audited([this] { republish_status(); });
 }
 
 void agent::start_dashboard() {
-  const auto key_file = dashboard_key_path(cfg_);
-  auto key = dashboard::load_or_create_key(key_file);
-  if (!key) {
-    log_->error("dashboard off: {}", key.error_message());
-    return;
-  }
-  dashboard_key_ = std::make_unique<dashboard::token_key>(std::move(key).value());
-  // Five wrong codes at once, then one a minute per address; 4096 addresses remembered.
-  dashboard_limiter_ = std::make_unique<dashboard::attempt_limiter>(5, std::chrono::minutes(1), 4096);
-
-  if (!cfg_.dashboard.technician_password.empty())
-    if (auto st = dashboard::check_password_hash(cfg_.dashboard.technician_password); !st)
-      log_->error("dashboard.technician_password: {}; the technician page stays off", st.error_message());
-  technician_sessions_ = std::make_unique<dashboard::technician_sessions>(cfg_.dashboard.technician_password);
-  std::vector<camera_control*> cameras;
-  for (const auto& src : sources_)
-    if (auto* cam = dynamic_cast<camera_control*>(src.get())) cameras.push_back(cam);
-  dashboard_view_ = std::make_unique<dashboard_view>(*analytics_, *store_, *runs_, zone_, store_identity_of(cfg_),
-                                                     clock_, [this] { return health_snapshot(); }, cfg_, cameras,
-                                                     audits_.get());
   technician_hooks hooks;
   hooks.health = [this] { return health_snapshot(); };
   hooks.broker = [this] { return broker_state(); };
@@ -429,58 +461,24 @@ void agent::start_dashboard() {
     // Entrance lines decide who is a visitor: today is recomputed under the new rules.
     if (auto rules = analytics::rules_for(cfg_))
       analytics_->update(std::move(rules).value(), cfg_.alerts, analytics_options_for(cfg_));
-    publisher_->update_status(status_payload("online", ""), status_payload("offline", "shutdown"));
+    republish_status();
   };
-  technician_view_ = std::make_unique<technician_view>(io_.get_executor(), cfg_, std::move(cameras), calibration_,
-                                                       calibration_file_, clock_, std::move(hooks));
-  dashboard_router_ = std::make_unique<dashboard::router>(
-      *dashboard_view_, *dashboard_key_, cfg_.store.tenant, cfg_.store.id, dashboard::embedded_assets(),
-      *dashboard_limiter_, dashboard::technician_parts{technician_view_.get(), technician_sessions_.get()});
-  dashboard::http_server_options o;
-  o.listen = cfg_.dashboard.listen;
-  o.port = static_cast<std::uint16_t>(cfg_.dashboard.port);
-  o.max_connections = static_cast<std::size_t>(cfg_.dashboard.max_connections);
-  auto tls = dashboard_tls_context(cfg_);
-  if (!tls) {
-    // Never plain http instead: the technician asked that the page not travel in clear.
-    log_->error("dashboard off: https: {}", tls.error_message());
-    return;
-  }
-  o.tls = std::move(tls).value();
-  dashboard_server_ = std::make_unique<dashboard::http_server>(
-      io_.get_executor(), o,
-      [this](const dashboard::request& req, const dashboard::client_info& c) { return dashboard_router_->handle(req, c); },
-      log_);
-  if (auto st = dashboard_server_->start(); !st) {
+  dashboard_parts parts{cfg_,    *analytics_, *store_,           *runs_,           zone_,
+                        clock_,  cameras_,    calibration_,      calibration_file_, std::move(hooks)};
+  auto d = std::make_unique<dashboard_component>(io_.get_executor(), std::move(parts), log_);
+  if (auto st = d->start(); !st) {
     log_->error("dashboard off: {}", st.error_message());
-    dashboard_server_.reset();
+    d->stop();
+    stopped_dashboards_.push_back(std::move(d));
     return;
   }
-  analytics_->on_tick([this] {
-    if (!dashboard_server_ || dashboard_server_->subscribers() == 0) return;
-    auto today = dashboard_view_->today().dump();
-    if (today == dashboard_pushed_) return;  // unchanged: nothing to send
-    dashboard_server_->publish(dashboard::sse_event("today", today));
-    dashboard_pushed_ = std::move(today);
-  });
-  const auto link = dashboard::dashboard_link(cfg_.dashboard.base_url, dashboard_server_->port(), cfg_.dashboard.tls,
-                                              dashboard::make_token(*dashboard_key_, cfg_.store.tenant, cfg_.store.id));
-  log_->info("dashboard: {} (key {}, {})", link, dashboard_key_->id, key_file.string());
-  // A technician starting it by hand scans it off the screen (`kelu qr` prints it any time).
-  if (::isatty(STDERR_FILENO))
-    if (auto qr = dashboard::encode_qr(link)) std::fputs(dashboard::qr_terminal(*qr).c_str(), stderr);
+  dashboard_ = std::move(d);
 }
 
-void agent::reload_dashboard_key() {
-  if (!dashboard_key_) return;
-  auto key = dashboard::load_or_create_key(dashboard_key_path(cfg_));
-  if (!key) {
-    log_->error("reload: keeping the dashboard key: {}", key.error_message());
-    return;
-  }
-  if (key->id == dashboard_key_->id && key->secret == dashboard_key_->secret) return;
-  *dashboard_key_ = std::move(key).value();  // the router holds it by reference: old codes stop at once
-  log_->warn("reload: new dashboard key {}: codes printed before no longer open the dashboard", dashboard_key_->id);
+void agent::stop_dashboard() {
+  if (!dashboard_) return;
+  dashboard_->stop();
+  stopped_dashboards_.push_back(std::move(dashboard_));
 }
 
 void agent::schedule_health() {
@@ -495,12 +493,12 @@ void agent::schedule_health() {
 core::agent_health agent::health_snapshot() const {
   const auto ob = outbox_->stats();
   const auto& cs = committer_->stats();
-  const auto ps = publisher_->stats();
+  const auto ps = link_->stats();
   core::agent_health h;
   h.uptime_s = std::chrono::duration_cast<std::chrono::seconds>(clock_.now_steady() - started_).count();
   h.events_committed = cs.committed;
   h.duplicates = cs.duplicates;
-  for (const auto& src : sources_) {
+  for (const auto* src : sources_->running()) {
     h.sources.push_back(src->health());
     if (auto cam = src->camera()) {
       h.cameras.push_back(std::move(*cam));
@@ -540,29 +538,38 @@ void agent::schedule_maintenance() {
   maintenance_timer_.expires_after(maintenance_interval);
   maintenance_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
-    try {
-      const auto dropped = outbox_->enforce({cfg_.storage.outbox_quota_bytes, cfg_.storage.outbox_max_age_days},
-                                            clock_.now_utc(), publisher_->unsettled_rows());
-      if (dropped > 0)
-        log_->warn("outbox over its quota ({} bytes, {} days): dropped {} oldest messages",
-                   cfg_.storage.outbox_quota_bytes, cfg_.storage.outbox_max_age_days, dropped);
-      // `kelu ingest` may have written to the outbox from another process: count its rows and
-      // send them, so a technician's backfill reaches HQ without waiting for the next live sale.
-      outbox_->reload();
-      publisher_->wake();
-      const auto cutoff = clock_.now_utc() - std::chrono::days(cfg_.storage.events_retention_days);
-      if (const auto pruned = store_->prune(cutoff, 10000); pruned > 0)
-        log_->info("retention: deleted {} events received before {}", pruned, core::format_iso8601(cutoff));
-      // Aggregates and runs go with the events they were computed from: a busy day's buckets and
-      // report are 233 KB (bench/analytics_bench), 85 MB a year otherwise kept on an SD card.
-      if (const auto pruned = aggregates_->prune(cutoff) + runs_->prune(cutoff) + journal_->prune(cutoff); pruned > 0)
-        log_->info("retention: deleted {} aggregates, runs and settled alerts that ended before {}", pruned,
-                   core::format_iso8601(cutoff));
-    } catch (const std::exception& ex) {
-      log_->error("outbox maintenance: {}", ex.what());
-    }
+    maintain();
     schedule_maintenance();
   });
+}
+
+void agent::maintain() {
+  // Components stopped by a rebuild a tick ago: whatever they queued has run by now.
+  sources_->reap();
+  stopped_dashboards_.clear();
+  try {
+    const auto dropped = outbox_->enforce({cfg_.storage.outbox_quota_bytes, cfg_.storage.outbox_max_age_days},
+                                          clock_.now_utc(), link_->unsettled_rows());
+    if (dropped > 0)
+      log_->warn("outbox over its quota ({} bytes, {} days): dropped {} oldest messages",
+                 cfg_.storage.outbox_quota_bytes, cfg_.storage.outbox_max_age_days, dropped);
+    // `kelu ingest` may have written to the outbox from another process: count its rows and
+    // send them, so a technician's backfill reaches HQ without waiting for the next live sale.
+    outbox_->reload();
+    link_->wake();
+    const auto cutoff = clock_.now_utc() - std::chrono::days(cfg_.storage.events_retention_days);
+    if (const auto pruned = store_->prune(cutoff, 10000); pruned > 0)
+      log_->info("retention: deleted {} events received before {}", pruned, core::format_iso8601(cutoff));
+    // Aggregates and runs go with the events they were computed from: a busy day's buckets and
+    // report are 233 KB (bench/analytics_bench), 85 MB a year otherwise kept on an SD card.
+    if (const auto pruned = aggregates_->prune(cutoff) + runs_->prune(cutoff) + journal_->prune(cutoff) +
+                            config_journal_->prune(cutoff);
+        pruned > 0)
+      log_->info("retention: deleted {} aggregates, runs, settled alerts and config changes that ended before {}",
+                 pruned, core::format_iso8601(cutoff));
+  } catch (const std::exception& ex) {
+    log_->error("outbox maintenance: {}", ex.what());
+  }
 }
 
 }  // namespace kelu

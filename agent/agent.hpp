@@ -1,11 +1,15 @@
 #pragma once
-// The running agent: one io_context thread that owns the store, the sources, the
-// publisher and the timers (ARCHITECTURE.md, Threading). Built from a validated config.
+// The running agent, the composition root: one io_context thread that owns the store, the
+// outbox, and the components built from the config's sections (ARCHITECTURE.md, Threading;
+// docs/fleet.md): the sources (source_set), the MQTT link (broker_link), the dashboard
+// (dashboard_component), analytics and alerts. A configuration change, from HQ's config/desired
+// or the file on SIGHUP, goes through config_control: keys set in place, changed components
+// rebuilt while the others keep running, the health gate, a rollback when it fails.
 //
 // run() blocks until SIGINT/SIGTERM (or request_stop()), then drains: sources stop, queued
 // events commit, in-flight MQTT messages get a bounded wait for PUBACK, the goodbye status
-// is published. SIGHUP re-reads the config file: an invalid file is reported and ignored;
-// hot keys apply at once, the others are reported as needing a restart.
+// is published. A change of a restart-only key ends run() with restart_requested() true: the
+// caller starts the process again (main re-executes itself).
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,12 +18,15 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "agent/calibration.hpp"
+#include "agent/camera_registry.hpp"
+#include "agent/config_control.hpp"
 #include "agent/service_notifier.hpp"
 #include "agent/core/clock.hpp"
 #include "agent/core/event.hpp"
@@ -34,38 +41,29 @@ class database;
 class outbox;
 class event_store;
 class group_committer;
-class mqtt_publisher;
 class command_handler;
 class aggregate_store;
 class run_log;
 class alert_journal;
 class audit_store;
+class config_journal;
 class topics;
+struct publisher_options;
 }  // namespace kelu::sync
-namespace kelu::drivers {
-class source;
-}
-namespace kelu::dashboard {
-class http_server;
-class router;
-class attempt_limiter;
-class technician_sessions;
-struct token_key;
-}  // namespace kelu::dashboard
 
 namespace kelu {
 
 class audit_service;
-
 class analytics_service;
+class broker_link;
 class chat_notifier;
-class dashboard_view;
-class technician_view;
+class dashboard_component;
+class source_set;
 
-class agent {
+class agent final : private config_target {
  public:
-  agent(config::config cfg, std::string config_path, std::shared_ptr<spdlog::logger> log);
-  ~agent();
+  agent(boot_config boot, std::string config_path, std::shared_ptr<spdlog::logger> log);
+  ~agent() override;
   agent(const agent&) = delete;
   agent& operator=(const agent&) = delete;
 
@@ -74,37 +72,45 @@ class agent {
   // Runs until stopped; returns the process exit code.
   int run();
   void request_stop();
+  // run() ended because a change needs the process started again.
+  bool restart_requested() const { return restart_requested_; }
 
  private:
+  // config_target: what config_control changes.
+  const config::config& running() const override { return cfg_; }
+  config::config prepared(config::config c) const override { return calibrated(std::move(c)); }
+  applied_change apply(const config::config& next, std::string_view origin) override;
+  std::vector<gate_check> gate_checks(const applied_change& change) override;
+  void restart(const std::string& why) override;
+  void report(nlohmann::json reported) override;
+  void record(nlohmann::json change) override;
+
   void on_signal(const boost::system::error_code& ec, int signo);
-  void reload();
-  // What a new configuration changed: hot keys applied now, the others on the next start.
-  struct config_change {
-    std::vector<std::string> applied;
-    std::vector<std::string> pending_restart;
-  };
-  config_change apply(const config::config& next, const char* origin);
-  // HQ's retained config/desired: validated, hot keys applied, answered on config/reported.
-  void on_desired_config(const std::string& payload);
+  // Stops once outbox rows up to `row` are sent, or at `deadline`.
+  void wait_for_sent(std::int64_t row, std::chrono::steady_clock::time_point deadline);
+  void apply_hot(const config::change_plan& plan);
+  void rebuild(const config::change_plan& plan, applied_change& out);
   void schedule_health();
   // systemd's watchdog (WatchdogSec in the unit): a ping from the io_context thread, which is
   // what hangs if anything does.
   void schedule_watchdog();
   core::agent_health health_snapshot() const;
   void report_health();
-  // The dashboard (dashboard.enabled): a failure to listen is logged, not fatal, since counting
-  // and syncing matter more than the page.
   void start_audits();
+  // The dashboard (dashboard.enabled): a failure to serve is logged, not fatal.
   void start_dashboard();
-  // SIGHUP: `kelu qr --rotate` replaced the key file.
-  void reload_dashboard_key();
+  void stop_dashboard();
+  sync::publisher_options link_options() const;
   // `c` with the lines and zones technicians saved (calibration.json) over the config's.
   config::config calibrated(config::config c) const;
   nlohmann::json broker_state() const;
   void schedule_maintenance();
+  void maintain();
   std::string status_payload(const std::string& state, const std::string& reason) const;
+  void republish_status();
 
   config::config cfg_;
+  boot_config boot_;  // until config_control takes it
   std::string config_path_;
   std::shared_ptr<spdlog::logger> log_;
   core::system_clock clock_;
@@ -117,33 +123,39 @@ class agent {
   boost::asio::steady_timer health_timer_;
   boost::asio::steady_timer maintenance_timer_;
   boost::asio::steady_timer watchdog_timer_;
+  boost::asio::steady_timer restart_timer_;
   service_notifier service_;
   std::unique_ptr<sync::database> db_;
   std::unique_ptr<sync::outbox> outbox_;
   std::unique_ptr<sync::event_store> store_;
   std::unique_ptr<sync::group_committer> committer_;
-  std::unique_ptr<sync::mqtt_publisher> publisher_;
+  std::unique_ptr<broker_link> link_;
   std::unique_ptr<sync::command_handler> commands_;
   std::unique_ptr<sync::topics> topics_;
   std::unique_ptr<sync::aggregate_store> aggregates_;
   std::unique_ptr<sync::run_log> runs_;
   std::unique_ptr<sync::alert_journal> journal_;
+  std::unique_ptr<sync::config_journal> config_journal_;
   std::unique_ptr<analytics_service> analytics_;
   std::unique_ptr<chat_notifier> notifier_;
-  std::vector<std::unique_ptr<drivers::source>> sources_;
+  camera_registry cameras_;  // before the sources: they empty it when they go
+  std::unique_ptr<source_set> sources_;
   std::unique_ptr<sync::audit_store> audit_store_;
   std::unique_ptr<audit_service> audits_;  // after the cameras it records from: destroyed before them
-  std::unique_ptr<dashboard::token_key> dashboard_key_;
-  std::unique_ptr<dashboard::attempt_limiter> dashboard_limiter_;
-  std::unique_ptr<dashboard_view> dashboard_view_;
   calibration calibration_;
   std::filesystem::path calibration_file_;
-  std::unique_ptr<dashboard::technician_sessions> technician_sessions_;
-  std::unique_ptr<technician_view> technician_view_;
-  std::unique_ptr<dashboard::router> dashboard_router_;
-  std::unique_ptr<dashboard::http_server> dashboard_server_;
-  std::string dashboard_pushed_;  // the last `today` sent to streaming dashboards
+  std::unique_ptr<dashboard_component> dashboard_;
+  std::vector<std::unique_ptr<dashboard_component>> stopped_dashboards_;
+  std::unique_ptr<config_control> control_;
+  // The gate's view of the components before a change: was the link up, which cameras delivered.
+  struct before_change {
+    bool link_connected = false;
+    std::int64_t link_switches = 0;
+    bool dashboard_serving = false;
+    std::map<std::string, bool> camera_delivering;
+  } before_;
   bool stopping_ = false;
+  bool restart_requested_ = false;
 };
 
 }  // namespace kelu

@@ -102,6 +102,8 @@ class analytics_service {
   // New rules (a reload): today is recomputed under the new rule version at the next tick.
   void update(analytics::funnel_rules rules, std::vector<config::alert_rule_config> alert_rules,
               analytics_service_options options);
+  // store.name or store.currency changed: reports from the next tick on carry them.
+  void set_store(analytics::store_identity store) { store_ = std::move(store); }
   // The week starting `monday` (local) as far as the journal knows, outcomes judged as of the
   // last tick. Throws std::runtime_error when SQLite fails.
   analytics::week_review review(std::chrono::sys_days monday);

@@ -45,13 +45,13 @@ struct audit_service::audit {
 };
 
 audit_service::audit_service(boost::asio::any_io_executor ex, std::filesystem::path dir,
-                             std::vector<camera_control*> cameras, const config::config& cfg,
+                             const camera_registry& cameras, const config::config& cfg,
                              sync::event_store& events, sync::audit_store& audits, const core::clock& clock,
                              core::time_zone zone, std::shared_ptr<spdlog::logger> log, recounter recount,
                              audit_limits limits)
     : expiry_(ex),
       dir_(std::move(dir)),
-      cameras_(std::move(cameras)),
+      cameras_(cameras),
       cfg_(cfg),
       events_(events),
       audits_(audits),
@@ -93,9 +93,7 @@ core::result<json> audit_service::start(std::string_view camera_id, std::int64_t
   if (seconds < limits_.min_seconds || seconds > limits_.max_seconds)
     return core::error{"seconds: " + std::to_string(seconds) + " is not in " + std::to_string(limits_.min_seconds) +
                        ".." + std::to_string(limits_.max_seconds)};
-  camera_control* cam = nullptr;
-  for (auto* c : cameras_)
-    if (c->camera_id() == camera_id) cam = c;
+  camera_control* cam = cameras_.find(camera_id);
   const auto* configured = camera_config(camera_id);
   if (!cam || !configured) return core::error{"camera: no camera " + std::string(camera_id.substr(0, 64))};
   if (current_ && (current_->state == "recording" || current_->state == "comparing"))

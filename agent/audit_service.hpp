@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/camera_control.hpp"
+#include "agent/camera_registry.hpp"
 #include "agent/detector_comparison.hpp"
 #include "agent/core/clock.hpp"
 #include "agent/core/result.hpp"
@@ -50,7 +50,7 @@ struct audit_limits {
 class audit_service {
  public:
   // `cfg` is the agent's running configuration (it outlives this service; cameras' lines change under it).
-  audit_service(boost::asio::any_io_executor ex, std::filesystem::path dir, std::vector<camera_control*> cameras,
+  audit_service(boost::asio::any_io_executor ex, std::filesystem::path dir, const camera_registry& cameras,
                 const config::config& cfg, sync::event_store& events, sync::audit_store& audits,
                 const core::clock& clock, core::time_zone zone, std::shared_ptr<spdlog::logger> log,
                 recounter recount = {}, audit_limits limits = {});
@@ -94,7 +94,7 @@ class audit_service {
 
   boost::asio::steady_timer expiry_;
   std::filesystem::path dir_;
-  std::vector<camera_control*> cameras_;
+  const camera_registry& cameras_;
   const config::config& cfg_;
   sync::event_store& events_;
   sync::audit_store& audits_;

@@ -604,16 +604,16 @@ std::optional<core::camera_health> camera_source::camera() const {
   return h;
 }
 
-core::result<std::vector<std::unique_ptr<drivers::source>>> make_camera_sources(boost::asio::any_io_executor ex,
+core::result<named_sources> make_camera_sources(boost::asio::any_io_executor ex,
                                                                                core::event_ingest& ingest,
                                                                                const core::clock& clock,
                                                                                const config::config& c,
                                                                                const core::time_zone& store_zone,
                                                                                std::shared_ptr<spdlog::logger> log) {
-  std::vector<std::unique_ptr<drivers::source>> out;
+  named_sources out;
   if (!c.cameras.empty()) vision::prefer_rtsp_over_tcp();  // before any capture thread starts
   for (const auto& cam : c.cameras)
-    out.push_back(std::make_unique<camera_source>(ex, ingest, clock, cam, c.store.id, store_zone, log));
+    out.push_back({"cameras[" + cam.id + "]", std::make_unique<camera_source>(ex, ingest, clock, cam, c.store.id, store_zone, log)});
   return out;
 }
 

@@ -12,7 +12,7 @@
 #include "agent/core/time_zone.hpp"
 #include "config/config.hpp"
 #include "agent/detector_comparison.hpp"
-#include "drivers/source.hpp"
+#include "agent/named_source.hpp"
 
 namespace spdlog {
 class logger;
@@ -20,7 +20,7 @@ class logger;
 
 namespace kelu {
 
-core::result<std::vector<std::unique_ptr<drivers::source>>> make_camera_sources(boost::asio::any_io_executor ex,
+core::result<named_sources> make_camera_sources(boost::asio::any_io_executor ex,
                                                                                core::event_ingest& ingest,
                                                                                const core::clock& clock,
                                                                                const config::config& c,

@@ -3,7 +3,7 @@
 
 namespace kelu {
 
-core::result<std::vector<std::unique_ptr<drivers::source>>> make_camera_sources(boost::asio::any_io_executor,
+core::result<named_sources> make_camera_sources(boost::asio::any_io_executor,
                                                                                core::event_ingest&,
                                                                                const core::clock&,
                                                                                const config::config& c,
@@ -12,7 +12,7 @@ core::result<std::vector<std::unique_ptr<drivers::source>>> make_camera_sources(
   if (!c.cameras.empty())
     return core::error{"cameras: this kelu was built without vision (KELU_WITH_VISION=OFF); remove cameras[] or "
                        "install a build with vision"};
-  return std::vector<std::unique_ptr<drivers::source>>{};
+  return named_sources{};
 }
 
 recounter clip_recounter() { return {}; }

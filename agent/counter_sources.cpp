@@ -5,19 +5,19 @@
 
 namespace kelu {
 
-std::vector<std::unique_ptr<drivers::source>> make_counter_sources(boost::asio::any_io_executor ex,
+named_sources make_counter_sources(boost::asio::any_io_executor ex,
                                                                    core::event_ingest& ingest, const core::clock& clock,
                                                                    const config::config& c,
                                                                    const core::time_zone& store_zone,
                                                                    std::shared_ptr<spdlog::logger> log) {
-  std::vector<std::unique_ptr<drivers::source>> out;
+  named_sources out;
   std::map<std::string, std::shared_ptr<drivers::push_counter>> pushing;
   for (const auto& k : c.counters) {
     const drivers::counter_identity id{c.store.id, k.id, k.line, k.channel};
     if (k.vendor == "hikvision" || k.vendor == "xovis") {
       auto p = std::make_shared<drivers::push_counter>(
           k.vendor, id, drivers::http_auth_check(k.auth, k.username, k.password, k.token));
-      out.push_back(std::make_unique<drivers::push_counter_source>(p));
+      out.push_back({"counters", std::make_unique<drivers::push_counter_source>(p)});
       pushing.emplace(k.id, std::move(p));
       continue;
     }
@@ -30,7 +30,7 @@ std::vector<std::unique_ptr<drivers::source>> make_counter_sources(boost::asio::
     o.password = k.password;
     o.interval = std::chrono::seconds(k.interval_s);
     o.timeout = std::chrono::seconds(k.timeout_s);
-    out.push_back(std::make_unique<drivers::counter_poller>(ex, ingest, clock, std::move(o), log));
+    out.push_back({"counters", std::make_unique<drivers::counter_poller>(ex, ingest, clock, std::move(o), log)});
   }
   if (!pushing.empty()) {
     const auto& p = c.sources.counter_push;
@@ -40,7 +40,7 @@ std::vector<std::unique_ptr<drivers::source>> make_counter_sources(boost::asio::
     o.max_body_bytes = static_cast<std::size_t>(p.max_body_bytes);
     o.timeout = std::chrono::seconds(p.timeout_s);
     o.zone = store_zone;
-    out.push_back(std::make_unique<drivers::counter_receiver>(ex, ingest, clock, o, std::move(pushing), log));
+    out.push_back({"counters", std::make_unique<drivers::counter_receiver>(ex, ingest, clock, o, std::move(pushing), log)});
   }
   return out;
 }

@@ -10,7 +10,7 @@
 #include "agent/core/event_ingest.hpp"
 #include "agent/core/time_zone.hpp"
 #include "config/config.hpp"
-#include "drivers/source.hpp"
+#include "agent/named_source.hpp"
 
 namespace spdlog {
 class logger;
@@ -19,7 +19,7 @@ class logger;
 namespace kelu {
 
 // Not yet started; empty without counters.
-std::vector<std::unique_ptr<drivers::source>> make_counter_sources(boost::asio::any_io_executor ex,
+named_sources make_counter_sources(boost::asio::any_io_executor ex,
                                                                    core::event_ingest& ingest, const core::clock& clock,
                                                                    const config::config& c,
                                                                    const core::time_zone& store_zone,

@@ -16,7 +16,7 @@ using nlohmann::json;
 dashboard_view::dashboard_view(analytics_service& analytics, sync::event_store& store, sync::run_log& runs,
                                const core::time_zone& zone, analytics::store_identity identity,
                                const core::clock& clock, std::function<core::agent_health()> health,
-                               const config::config& cfg, std::vector<camera_control*> cameras,
+                               const config::config& cfg, const camera_registry& cameras,
                                const audit_service* audits)
     : analytics_(analytics),
       store_(store),
@@ -26,7 +26,7 @@ dashboard_view::dashboard_view(analytics_service& analytics, sync::event_store& 
       clock_(clock),
       health_(std::move(health)),
       cfg_(cfg),
-      cameras_(std::move(cameras)),
+      cameras_(cameras),
       audits_(audits) {}
 
 json dashboard_view::today() {
@@ -138,7 +138,7 @@ json dashboard_view::heatmap() {
       until = until ? std::max(*until, t->end) : t->end;
     }
     // The hour in progress, from the running camera.
-    for (auto* control : cameras_) {
+    for (auto* control : cameras_.all()) {
       if (control->camera_id() != cam.id) continue;
       const auto n = control->counts();
       if (n.heat_s.empty() || (cols != 0 && (n.heat_cols != cols || n.heat_rows != rows))) continue;

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "agent/analytics/report_json.hpp"
-#include "agent/camera_control.hpp"
+#include "agent/camera_registry.hpp"
 #include "agent/core/clock.hpp"
 #include "agent/core/time_zone.hpp"
 #include "agent/dashboard/dashboard_source.hpp"
@@ -27,7 +27,7 @@ class dashboard_view : public dashboard::dashboard_source {
   dashboard_view(analytics_service& analytics, sync::event_store& store, sync::run_log& runs,
                  const core::time_zone& zone, analytics::store_identity identity,
                  const core::clock& clock, std::function<core::agent_health()> health, const config::config& cfg,
-                 std::vector<camera_control*> cameras, const audit_service* audits);
+                 const camera_registry& cameras, const audit_service* audits);
 
   nlohmann::json today() override;
   nlohmann::json health() override;
@@ -45,7 +45,7 @@ class dashboard_view : public dashboard::dashboard_source {
   const core::clock& clock_;
   std::function<core::agent_health()> health_;
   const config::config& cfg_;  // the agent's running config: cameras' lines and zones for the heat map
-  std::vector<camera_control*> cameras_;  // the hour in progress of the heat map
+  const camera_registry& cameras_;  // the hour in progress of the heat map
   const audit_service* audits_;           // the lines' audited accuracy; may be null
 };
 

@@ -20,6 +20,7 @@
 #ifdef KELU_WITH_VISION
 #include "count_command.hpp"
 #endif
+#include "config_command.hpp"
 #include "ingest_command.hpp"
 #include "qr_command.hpp"
 #include "tls_command.hpp"
@@ -56,24 +57,33 @@ int with_config(const std::string& path, Command command) {
   return command(loaded.value);
 }
 
+// The command line as given, for starting again after a change that needs a restart.
+std::vector<char*> own_argv;
+
 int run(const std::string& path) {
   // A peer that closes mid-write (a till, the broker over TLS) must be an error value, not the
   // end of the process.
   std::signal(SIGPIPE, SIG_IGN);
   auto log = std::make_shared<spdlog::logger>("kelu", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  const auto loaded = kelu::config::load_file(path);
-  if (!loaded.ok()) {
-    for (const auto& e : loaded.errors) log->error("{}", e.to_string());
+  auto boot = kelu::load_boot_config(path);
+  if (!boot) {
+    log->error("{}", boot.error_message());
     return 2;
   }
-  log->set_level(spdlog::level::from_str(loaded.value.log.level));
+  log->set_level(spdlog::level::from_str(boot->value.log.level));
   log->flush_on(spdlog::level::info);
-  kelu::agent a{loaded.value, path, log};
+  kelu::agent a{std::move(boot).value(), path, log};
   if (auto st = a.start(); !st) {
     log->critical("{}", st.error_message());
     return 3;
   }
-  return a.run();
+  const int code = a.run();
+  if (!a.restart_requested()) return code;
+  // Same PID, so systemd and whoever started it keep following the same process.
+  log->info("starting again");
+  ::execv("/proc/self/exe", own_argv.data());
+  log->critical("cannot start again: {}", std::strerror(errno));
+  return 3;
 }
 
 int hq_tail(const kelu::sync::hq_tail_options& o) {
@@ -146,6 +156,8 @@ int passwd() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  own_argv.assign(argv, argv + argc);
+  own_argv.push_back(nullptr);
   CLI::App app{"kelu: foot traffic and conversion on the store's own box"};
   app.set_version_flag("--version", std::string("kelu ") + kelu::version);
   app.require_subcommand(1);
@@ -160,6 +172,26 @@ int main(int argc, char** argv) {
   auto* validate_cmd = config_cmd->add_subcommand("validate", "Check a file; errors name file, line and key");
   validate_cmd->add_option("file", validate_path, "Configuration file")->required();
   auto* sample_cmd = config_cmd->add_subcommand("sample", "Print a complete, commented sample configuration");
+  std::string show_path;
+  bool show_json = false;
+  auto* show_cmd = config_cmd->add_subcommand(
+      "show", "Every key's value as the agent runs it and where it comes from (file, hq, local, default)");
+  show_cmd->add_option("-c,--config", show_path, "Configuration file")->required()->check(CLI::ExistingFile);
+  bool show_effective = true;
+  show_cmd->add_flag("--effective", show_effective, "The effective configuration (the one view there is)");
+  show_cmd->add_flag("--json", show_json, "As JSON");
+  std::string history_path;
+  std::size_t history_limit = 50;
+  bool history_json = false;
+  auto* history_cmd = config_cmd->add_subcommand("history", "The box's configuration changes, newest first");
+  history_cmd->add_option("-c,--config", history_path, "Configuration file")->required()->check(CLI::ExistingFile);
+  history_cmd->add_option("-n,--limit", history_limit, "How many")->capture_default_str();
+  history_cmd->add_flag("--json", history_json, "As JSON");
+  std::string diff_old, diff_new;
+  auto* diff_cmd = config_cmd->add_subcommand(
+      "diff", "What changing OLD into NEW does to a running agent: keys, components rebuilt, restarts");
+  diff_cmd->add_option("old", diff_old, "Configuration file")->required()->check(CLI::ExistingFile);
+  diff_cmd->add_option("new", diff_new, "Configuration file")->required()->check(CLI::ExistingFile);
   std::string sample_path;
   sample_cmd->add_option("-o,--output", sample_path, "Write it to this file instead (the .deb's conffile)");
 
@@ -267,6 +299,9 @@ int main(int argc, char** argv) {
   if (*run_cmd) return run(run_config);
   if (*passwd_cmd) return passwd();
   if (*validate_cmd) return validate(validate_path);
+  if (*show_cmd) return kelu::run_config_show(show_path, show_json, std::cout, std::cerr);
+  if (*history_cmd) return kelu::run_config_history(history_path, history_limit, history_json, std::cout, std::cerr);
+  if (*diff_cmd) return kelu::run_config_diff(diff_old, diff_new, std::cout, std::cerr);
   if (*sample_cmd) {
     if (sample_path.empty()) {
       std::cout << kelu::config::sample_text();

@@ -76,7 +76,7 @@ drivers::drop_folder_options folder_options(const config::config& c, const confi
 
 }  // namespace
 
-core::result<std::vector<std::unique_ptr<drivers::source>>> make_pos_sources(boost::asio::any_io_executor ex,
+core::result<named_sources> make_pos_sources(boost::asio::any_io_executor ex,
                                                                             core::event_ingest& ingest,
                                                                             const core::clock& clock,
                                                                             const config::config& c,
@@ -84,7 +84,7 @@ core::result<std::vector<std::unique_ptr<drivers::source>>> make_pos_sources(boo
                                                                             std::shared_ptr<spdlog::logger> log) {
   auto formats = format_options_for(c, store_zone);
   if (!formats) return core::error{formats.error_message()};
-  std::vector<std::unique_ptr<drivers::source>> out;
+  named_sources out;
   if (c.sources.pos_tcp.enabled) {
     const auto& p = c.sources.pos_tcp;
     drivers::pos_tcp_options o;
@@ -97,21 +97,21 @@ core::result<std::vector<std::unique_ptr<drivers::source>>> make_pos_sources(boo
     o.idle_timeout = std::chrono::seconds(p.idle_timeout_s);
     o.default_currency = c.store.currency;
     o.zone = store_zone;
-    out.push_back(std::make_unique<drivers::pos_tcp_source>(ex, ingest, clock, o, log));
+    out.push_back({"sources.pos_tcp", std::make_unique<drivers::pos_tcp_source>(ex, ingest, clock, o, log)});
   }
   if (c.sources.poslog.enabled) {
     auto opts = *formats;
-    out.push_back(std::make_unique<drivers::drop_folder_source>(
+    out.push_back({"sources.poslog", std::make_unique<drivers::drop_folder_source>(
         ex, ingest, clock, folder_options(c, c.sources.poslog, "poslog"),
         [opts](std::string_view bytes) { return drivers::parse_file(drivers::pos_format::poslog, bytes, opts); },
-        store_zone, log));
+        store_zone, log)});
   }
   if (c.sources.csv.enabled) {
     auto opts = *formats;
-    out.push_back(std::make_unique<drivers::drop_folder_source>(
+    out.push_back({"sources.csv", std::make_unique<drivers::drop_folder_source>(
         ex, ingest, clock, folder_options(c, c.sources.csv, "csv"),
         [opts](std::string_view bytes) { return drivers::parse_file(drivers::pos_format::csv, bytes, opts); },
-        store_zone, log));
+        store_zone, log)});
   }
   if (c.sources.webhook.enabled) {
     const auto& w = c.sources.webhook;
@@ -129,7 +129,7 @@ core::result<std::vector<std::unique_ptr<drivers::source>>> make_pos_sources(boo
     o.timeout = std::chrono::seconds(w.timeout_s);
     o.default_currency = c.store.currency;
     o.zone = store_zone;
-    out.push_back(std::make_unique<drivers::webhook_source>(ex, ingest, clock, o, log));
+    out.push_back({"sources.webhook", std::make_unique<drivers::webhook_source>(ex, ingest, clock, o, log)});
   }
   if (c.sources.escpos.enabled) {
     const auto& e = c.sources.escpos;
@@ -151,7 +151,7 @@ core::result<std::vector<std::unique_ptr<drivers::source>>> make_pos_sources(boo
     o.layout = formats->escpos;
     o.default_currency = c.store.currency;
     o.zone = store_zone;
-    out.push_back(std::make_unique<drivers::escpos_tap>(ex, ingest, clock, o, log));
+    out.push_back({"sources.escpos", std::make_unique<drivers::escpos_tap>(ex, ingest, clock, o, log)});
   }
   return out;
 }

@@ -11,7 +11,7 @@
 #include "agent/core/time_zone.hpp"
 #include "config/config.hpp"
 #include "drivers/pos_file_format.hpp"
-#include "drivers/source.hpp"
+#include "agent/named_source.hpp"
 
 namespace spdlog {
 class logger;
@@ -28,7 +28,7 @@ core::result<drivers::format_options> format_options_for(const config::config& c
 std::string source_id_for(const config::config& c, drivers::pos_format f);
 
 // Every enabled source, not yet started.
-core::result<std::vector<std::unique_ptr<drivers::source>>> make_pos_sources(boost::asio::any_io_executor ex,
+core::result<named_sources> make_pos_sources(boost::asio::any_io_executor ex,
                                                                             core::event_ingest& ingest,
                                                                             const core::clock& clock,
                                                                             const config::config& c,

@@ -52,21 +52,19 @@ std::string activity(const json& health, core::utc_time now) {
 }  // namespace
 
 technician_view::technician_view(boost::asio::any_io_executor ex, const config::config& cfg,
-                                 std::vector<camera_control*> cameras, calibration& cal,
+                                 const camera_registry& cameras, calibration& cal,
                                  std::filesystem::path calibration_file, const core::clock& clock,
                                  technician_hooks hooks)
     : ex_(std::move(ex)),
       cfg_(cfg),
-      cameras_(std::move(cameras)),
+      cameras_(cameras),
       calibration_(cal),
       calibration_file_(std::move(calibration_file)),
       clock_(clock),
       hooks_(std::move(hooks)) {}
 
 camera_control* technician_view::find(std::string_view camera) const {
-  for (auto* c : cameras_)
-    if (c->camera_id() == camera) return c;
-  return nullptr;
+  return cameras_.find(camera);
 }
 
 json technician_view::state() {

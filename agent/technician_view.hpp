@@ -11,7 +11,7 @@
 
 #include "agent/audit_service.hpp"
 #include "agent/calibration.hpp"
-#include "agent/camera_control.hpp"
+#include "agent/camera_registry.hpp"
 #include "agent/core/clock.hpp"
 #include "agent/core/event.hpp"
 #include "agent/dashboard/technician_source.hpp"
@@ -32,7 +32,7 @@ struct technician_hooks {
 class technician_view : public dashboard::technician_source {
  public:
   // `cfg` is the agent's running configuration (it outlives this view, and changes under it).
-  technician_view(boost::asio::any_io_executor ex, const config::config& cfg, std::vector<camera_control*> cameras,
+  technician_view(boost::asio::any_io_executor ex, const config::config& cfg, const camera_registry& cameras,
                   calibration& cal, std::filesystem::path calibration_file, const core::clock& clock,
                   technician_hooks hooks);
 
@@ -53,7 +53,7 @@ class technician_view : public dashboard::technician_source {
 
   boost::asio::any_io_executor ex_;
   const config::config& cfg_;
-  std::vector<camera_control*> cameras_;
+  const camera_registry& cameras_;
   calibration& calibration_;
   std::filesystem::path calibration_file_;
   const core::clock& clock_;

@@ -110,7 +110,7 @@ camera_key make_key(std::string leaf, std::string type, json def, std::string ra
                     std::function<json(const camera_config&)> get, bool required = false) {
   camera_key k;
   k.info = {"cameras[]." + leaf, std::move(type), required ? "" : def.dump(), std::move(range), std::move(description),
-            reload::restart};
+            reload::rebuild};
   k.required = required;
   k.set = std::move(set);
   k.get = std::move(get);

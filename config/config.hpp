@@ -282,6 +282,11 @@ struct health_config {
   std::int64_t interval_s = 0;
 };
 
+// How changes reach a running box (docs/fleet.md).
+struct fleet_config {
+  std::int64_t gate_s = 0;  // a changed component has this long to come up before the change is undone
+};
+
 struct dashboard_config {
   bool enabled = false;
   std::string listen;
@@ -310,6 +315,7 @@ struct config {
   std::vector<alert_rule_config> alerts;
   notify_config notify;
   health_config health;
+  fleet_config fleet;
   dashboard_config dashboard;
   log_config log;
 };

@@ -17,7 +17,7 @@ counter_key string_key(const char* leaf, std::string counter_config::*m, const c
                        const char* desc, std::set<std::string> allowed = {}, bool required = false) {
   counter_key k;
   k.info = {std::string("counters[].") + leaf, allowed.empty() ? "string" : "enum", required ? "" : json(def).dump(),
-            range, desc, reload::restart};
+            range, desc, reload::rebuild};
   k.required = required;
   k.set = [m, allowed, range = std::string(range)](counter_config& c, const json& v) -> std::optional<std::string> {
     if (!v.is_string()) return "expected a string, got " + v.dump();
@@ -34,7 +34,7 @@ counter_key int_key(const char* leaf, std::int64_t counter_config::*m, std::int6
                     std::int64_t hi, const char* desc) {
   counter_key k;
   k.info = {std::string("counters[].") + leaf, "integer", json(def).dump(),
-            std::to_string(lo) + ".." + std::to_string(hi), desc, reload::restart};
+            std::to_string(lo) + ".." + std::to_string(hi), desc, reload::rebuild};
   k.set = [m, lo, hi](counter_config& c, const json& v) -> std::optional<std::string> {
     if (!v.is_number_integer() || v.get<std::int64_t>() < lo || v.get<std::int64_t>() > hi)
       return "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + v.dump();

@@ -11,7 +11,9 @@
 
 #include "alert_schema.hpp"
 #include "camera_schema.hpp"
+#include "change_plan.hpp"
 #include "counter_schema.hpp"
+#include "change_plan.hpp"
 #include "key_def.hpp"
 #include "weekly_ranges.hpp"
 
@@ -37,7 +39,7 @@ using check_fn = std::function<std::optional<std::string>(const std::string&)>;
 struct meta {
   std::string path;
   std::string description;
-  reload when = reload::restart;
+  reload when = reload::rebuild;
 };
 
 template <auto... M>
@@ -221,7 +223,7 @@ void add_folder_keys(std::vector<key_def>& t, const std::string& name, const std
   t.push_back(int_key<&C::sources, Src, &F::max_file_bytes>(
       {p + "max_file_bytes", "Larger files are rejected, not read"}, 256LL << 20, 1024, 4LL << 30));
   t.push_back(int_key<&C::sources, Src, &F::done_retention_days>(
-      {p + "done_retention_days", "Files in done/ are deleted after this many days (0 keeps them)", reload::hot}, 30, 0,
+      {p + "done_retention_days", "Files in done/ are deleted after this many days (0 keeps them)"}, 30, 0,
       3650));
 }
 
@@ -232,7 +234,7 @@ key_def cameras_key() {
   k.info = {"cameras", "array of cameras", "[]", "0..16 elements",
             "Cameras: each runs motion gate, detector, tracker, lines, zones and heat map on its own thread; no frame "
             "ever leaves the box",
-            reload::restart};
+            reload::rebuild};
   k.set = [](config& c, const json& v) { return detail::parse_cameras(v, c.cameras); };
   k.get = [](const config& c) { return detail::cameras_to_json(c.cameras); };
   const json examples = {{"id", "door"}, {"url", "rtsp://viewer:secret@192.168.1.64/Streaming/Channels/102"},
@@ -250,7 +252,7 @@ key_def counters_key() {
   k.info = {"counters", "array of counters", "[]", "0..32 elements",
             "People counters already on the ceiling (Hikvision, Dahua, AXIS People Counter): their in/out counts "
             "feed the funnel like a door camera's, and the periods they did not report count against coverage",
-            reload::restart};
+            reload::rebuild};
   k.set = [](config& c, const json& v) { return detail::parse_counters(v, c.counters); };
   k.get = [](const config& c) { return detail::counters_to_json(c.counters); };
   k.sample_note = detail::counter_sample_note();
@@ -276,18 +278,19 @@ std::vector<key_def> build_table() {
   constexpr auto hot = reload::hot;
   std::vector<key_def> t{
       string_key<&C::store, &store_config::tenant>(
-          {"store.tenant", "Retailer account at HQ; the second level of every MQTT topic"}, std::nullopt, identifier,
+          {"store.tenant", "Retailer account at HQ; the second level of every MQTT topic", reload::restart}, std::nullopt, identifier,
           "acme"),
       string_key<&C::store, &store_config::id>(
-          {"store.id", "This store's id, unique within the tenant; the third topic level"}, std::nullopt, identifier,
+          {"store.id", "This store's id, unique within the tenant; the third topic level", reload::restart}, std::nullopt, identifier,
           "store-001"),
-      string_key<&C::store, &store_config::name>({"store.name", "Human-readable store name shown on the dashboard"},
+      string_key<&C::store, &store_config::name>({"store.name", "Human-readable store name shown on the dashboard", hot},
                                                  string{}),
       string_key<&C::store, &store_config::time_zone>(
-          {"store.time_zone", "IANA time zone of the store: day boundaries, opening hours and POS times sent without a zone follow it"},
+          {"store.time_zone", "IANA time zone of the store: day boundaries, opening hours and POS times sent without a zone follow it",
+           reload::restart},
           string{"UTC"}, time_zone),
       string_key<&C::store, &store_config::currency>(
-          {"store.currency", "ISO 4217 currency assumed when a POS record names none"}, string{"CNY"}, currency),
+          {"store.currency", "ISO 4217 currency assumed when a POS record names none", hot}, string{"CNY"}, currency),
       string_key<&C::store, &store_config::opening_hours>(
           {"store.opening_hours",
            "Local opening hours, e.g. \"mon-fri 09:00-21:00, sat-sun 10:00-22:00\" (22:00-02:00 runs past midnight); "
@@ -295,11 +298,12 @@ std::vector<key_def> build_table() {
            hot},
           string{}, weekly_text(false)),
 
-      string_key<&C::storage, &storage_config::path>({"storage.path", "SQLite database file (created if absent)"},
+      string_key<&C::storage, &storage_config::path>({"storage.path", "SQLite database file (created if absent)", reload::restart},
                                                      string{"/var/lib/kelu/kelu.db"}, non_empty),
       enum_key<&C::storage, &storage_config::synchronous>(
           {"storage.synchronous",
-           "full: a commit survives power loss (fsync per group commit); normal: survives a crash of the agent only"},
+           "full: a commit survives power loss (fsync per group commit); normal: survives a crash of the agent only",
+           reload::restart},
           "full", {"full", "normal"}),
       int_key<&C::storage, &storage_config::outbox_quota_bytes>(
           {"storage.outbox_quota_bytes", "Most bytes of unsent messages kept; oldest raw events are dropped past it",
@@ -312,10 +316,10 @@ std::vector<key_def> build_table() {
            "Raw events are kept on the box this long (local reports, replays); older ones are deleted", hot},
           90, 1, 3650),
       int_key<&C::storage, &storage_config::max_pending_events>(
-          {"storage.max_pending_events", "Events waiting for commit before sources are told to retry later"}, 20000,
+          {"storage.max_pending_events", "Events waiting for commit before sources are told to retry later", hot}, 20000,
           100, 1000000),
       int_key<&C::storage, &storage_config::max_batch_events>(
-          {"storage.max_batch_events", "Most events in one group-commit transaction"}, 5000, 1, 100000),
+          {"storage.max_batch_events", "Most events in one group-commit transaction", hot}, 5000, 1, 100000),
 
       string_key<&C::mqtt, &mqtt_config::uri>({"mqtt.uri", "HQ broker"}, string{"tcp://localhost:1883"}, broker_uri),
       string_key<&C::mqtt, &mqtt_config::client_id>(
@@ -450,7 +454,7 @@ std::vector<key_def> build_table() {
                                    "Header of a column marking returns (退货: 是/Y/1/true/退货/退); empty: none"}}) {
     key_def k;
     const std::string path = std::string("sources.csv.columns.") + col.name;
-    k.info = {path, "string", json(std::string(col.def)).dump(), "", col.desc, reload::restart};
+    k.info = {path, "string", json(std::string(col.def)).dump(), "", col.desc, reload::rebuild};
     const auto member = col.member;
     k.set = [member](config& c, const json& v) -> std::optional<std::string> {
       if (!v.is_string()) return "expected a string, got " + v.dump();
@@ -530,7 +534,7 @@ std::vector<key_def> build_table() {
            {&L::currency, "currency", "Currency of the receipts; empty: store.currency"}}) {
     key_def k;
     const std::string path = std::string("sources.escpos.") + name;
-    k.info = {path, "string", "\"\"", "", desc, reload::restart};
+    k.info = {path, "string", "\"\"", "", desc, reload::rebuild};
     k.set = [m = member](config& c, const json& v) -> std::optional<std::string> {
       if (!v.is_string()) return "expected a string, got " + v.dump();
       c.sources.escpos.layout.*m = v.get<std::string>();
@@ -635,6 +639,12 @@ std::vector<key_def> build_table() {
           1, 10000),
       int_key<&C::health, &health_config::interval_s>(
           {"health.interval_s", "Seconds between agent.health reports to HQ", hot}, 60, 1, 86400),
+      int_key<&C::fleet, &fleet_config::gate_s>(
+          {"fleet.gate_s",
+           "Seconds a component a change rebuilt has to come up (the broker connected, a camera's frames, a listener "
+           "bound) before the agent undoes the change",
+           hot},
+          20, 1, 600),
       bool_key<&C::dashboard, &dashboard_config::enabled>(
           {"dashboard.enabled", "Serve the store manager's dashboard (QR code) and the technician page"}, true),
       string_key<&C::dashboard, &dashboard_config::listen>(
@@ -782,20 +792,30 @@ std::vector<std::string> diff(const config& a, const config& b) {
   return out;
 }
 
-bool all_hot(const std::vector<std::string>& changed) {
-  const auto& table = detail::key_table();
-  return std::all_of(changed.begin(), changed.end(), [&](const std::string& path) {
-    const auto it = std::find_if(table.begin(), table.end(), [&](const key_def& k) { return k.info.path == path; });
-    return it != table.end() && it->info.when == reload::hot;
-  });
-}
-
-config merge_hot(const config& running, const config& next) {
+config merge_live(const config& running, const config& next) {
   config out = running;
   for (const auto& k : detail::key_table())
-    if (k.info.when == reload::hot) (void)k.set(out, k.get(next));
+    if (k.info.when != reload::restart) (void)k.set(out, k.get(next));
   return out;
 }
+
+namespace {
+
+std::string reload_note(const key_info& k) {
+  switch (k.when) {
+    case reload::hot:
+      return "applied live";
+    case reload::rebuild: {
+      const auto component = component_of(k.path);
+      return "applied live" + (component.empty() ? std::string() : ", rebuilding " + component);
+    }
+    case reload::restart:
+      break;
+  }
+  return "applied by a restart";
+}
+
+}  // namespace
 
 std::string sample_text() {
   // Keys are grouped by their dotted prefix, in table order, nested as the loader expects.
@@ -840,7 +860,7 @@ std::string sample_text() {
       out << "; REQUIRED";
     else
       out << "; default " << k.info.default_json;
-    out << (k.info.when == reload::hot ? "; applied on reload" : "; takes effect on restart") << "\n"
+    out << "; " << reload_note(k.info) << "\n"
         << pad << json(parts.back()).dump() << ": " << (k.required ? k.example.dump() : k.info.default_json);
     first_in_object = false;
   }

@@ -13,7 +13,10 @@
 
 namespace kelu::config {
 
-enum class reload { hot, restart };
+// How a changed key reaches the running agent: set in place (hot), by rebuilding the component whose
+// section holds it (rebuild: a source, a camera, the MQTT link, the dashboard; change_plan.hpp), or
+// only by restarting the process (restart: the few keys listed in docs/fleet.md with the reason).
+enum class reload { hot, rebuild, restart };
 
 struct key_info {
   std::string path;         // "mqtt.keep_alive_s"
@@ -21,7 +24,7 @@ struct key_info {
   std::string default_json; // the default as JSON text; empty for required keys
   std::string range;        // "1..65535", "full|normal", "" when free-form
   std::string description;
-  reload when = reload::restart;
+  reload when = reload::rebuild;
 };
 
 std::vector<key_info> keys();
@@ -43,11 +46,8 @@ std::string hash_text(std::string_view text);
 // Key paths whose values differ.
 std::vector<std::string> diff(const config& a, const config& b);
 
-// Whether every key in `changed` can be applied without a restart.
-bool all_hot(const std::vector<std::string>& changed);
-
-// `running` with every hot key's value taken from `next`: what a reload applies.
-config merge_hot(const config& running, const config& next);
+// `running` with every key a running agent can take (all but restart-class) from `next`.
+config merge_live(const config& running, const config& next);
 
 // A camera's lines and zones from {"lines": [...], "zones": [...]} (either may be left out), as
 // the technician page and calibration.json give them, checked exactly as the config file's are.

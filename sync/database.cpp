@@ -106,6 +106,19 @@ CREATE TABLE line_audits(
   out_tapped INTEGER NOT NULL,  -- accuracy is computed from the four counts (agent/accuracy_audit.hpp)
   PRIMARY KEY (camera, line, audited_at)
 ) WITHOUT ROWID;
+)sql",
+    // 6: every configuration change, where it came from and what became of it (`kelu config history`).
+    R"sql(
+CREATE TABLE config_changes(
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  at      INTEGER NOT NULL,  -- ms since epoch, UTC
+  origin  TEXT    NOT NULL,  -- "file", "hq", "technician", "rollback"
+  version INTEGER,           -- HQ's desired version, when it names one
+  keys    TEXT    NOT NULL,  -- JSON array of the key paths changed; never values (secrets stay on the box)
+  outcome TEXT    NOT NULL,  -- "applied", "rolled_back", "rejected", "restarting"
+  detail  TEXT    NOT NULL   -- JSON: components rebuilt, errors, the reason of a rollback
+);
+CREATE INDEX config_changes_at ON config_changes(at);
 )sql"};
 
 static_assert(std::size(migrations) == database::current_schema_version);

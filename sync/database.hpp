@@ -54,7 +54,7 @@ class database {
   int schema_version();
   std::int64_t changes();  // rows changed by the last statement
 
-  static constexpr int current_schema_version = 5;
+  static constexpr int current_schema_version = 6;
 
  private:
   explicit database(sqlite3* db) : db_(db) {}

@@ -116,7 +116,9 @@ class mqtt_publisher::bridge {
  private:
   template <class F>
   void post(F f) {
-    asio::post(owner_.ex_, [o = &owner_, f = std::move(f)] { f(*o); });
+    asio::post(owner_.ex_, [o = &owner_, alive = owner_.alive_, f = std::move(f)] {
+      if (*alive) f(*o);
+    });
   }
 
   class connect_listener : public mqtt::iaction_listener {
@@ -188,7 +190,11 @@ mqtt_publisher::mqtt_publisher(asio::any_io_executor ex, outbox& out, publisher_
       backoff_(options_.reconnect_min, options_.reconnect_max, std::random_device{}()),
       configured_version_(options_.mqtt_version) {}
 
-mqtt_publisher::~mqtt_publisher() = default;
+mqtt_publisher::~mqtt_publisher() {
+  // Paho's callbacks already posted must not reach a publisher that is gone (a broker switch
+  // destroys one while the io_context runs on).
+  *alive_ = false;
+}
 
 void mqtt_publisher::start() {
   if (state_ != state::idle) return;
@@ -291,8 +297,8 @@ void mqtt_publisher::schedule_reconnect() {
   const auto delay = backoff_.next();
   log_->debug("mqtt: reconnecting in {} ms", delay.count());
   timer_.expires_after(delay);
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) connect();
+  timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+    if (!ec && *alive) connect();
   });
 }
 
@@ -410,7 +416,8 @@ std::size_t mqtt_publisher::backfill_tokens(std::size_t want) {
   if (!retry_scheduled_) {
     retry_scheduled_ = true;
     retry_timer_.expires_after(std::chrono::duration_cast<std::chrono::milliseconds>(wait) + std::chrono::milliseconds(1));
-    retry_timer_.async_wait([this](const boost::system::error_code& ec) {
+    retry_timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+      if (!*alive) return;
       retry_scheduled_ = false;
       if (!ec) pump();
     });
@@ -481,7 +488,8 @@ void mqtt_publisher::retry_pump_soon() {
   if (retry_scheduled_) return;
   retry_scheduled_ = true;
   retry_timer_.expires_after(std::chrono::milliseconds(50));
-  retry_timer_.async_wait([this](const boost::system::error_code& ec) {
+  retry_timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+    if (!*alive) return;
     retry_scheduled_ = false;
     if (!ec) pump();
   });
@@ -501,8 +509,8 @@ void mqtt_publisher::on_published(std::uintptr_t tag) {
   } else if (!flush_scheduled_) {
     flush_scheduled_ = true;
     flush_timer_.expires_after(ack_flush_delay);
-    flush_timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) flush_acks();
+    flush_timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+      if (!ec && *alive) flush_acks();
     });
   }
 }
@@ -570,8 +578,8 @@ void mqtt_publisher::stop(std::chrono::milliseconds drain, std::function<void()>
 void mqtt_publisher::wait_for_drain(std::chrono::steady_clock::time_point deadline, std::function<void()> done) {
   if (state_ == state::connected && !inflight_.empty() && std::chrono::steady_clock::now() < deadline) {
     timer_.expires_after(std::chrono::milliseconds(20));
-    timer_.async_wait([this, deadline, done = std::move(done)](const boost::system::error_code&) mutable {
-      wait_for_drain(deadline, std::move(done));
+    timer_.async_wait([this, alive = alive_, deadline, done = std::move(done)](const boost::system::error_code&) mutable {
+      if (*alive) wait_for_drain(deadline, std::move(done));
     });
     return;
   }

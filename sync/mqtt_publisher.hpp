@@ -14,7 +14,8 @@
 //
 // Threading: every public method on the io_context thread. Paho calls back on its own
 // thread; those callbacks only post to the io_context. After stop()'s `done` ran, no
-// callback touches the outbox again.
+// callback touches the outbox again, and the publisher may be destroyed while the io_context
+// runs on (handlers it queued find it gone and do nothing).
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -175,6 +176,7 @@ class mqtt_publisher {
   bool flush_scheduled_ = false;
   publisher_stats stats_;
   message_handler on_message_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::unique_ptr<bridge> bridge_;  // owns the Paho client; destroyed first
 };
 

@@ -19,6 +19,7 @@ class topics {
   std::string alerts() const { return root_ + "alerts"; }
   std::string config_desired() const { return root_ + "config/desired"; }    // HQ -> box, retained
   std::string config_reported() const { return root_ + "config/reported"; }  // box -> HQ, retained
+  std::string config_changes() const { return root_ + "config/changes"; }    // box -> HQ, the audit log
   std::string commands() const { return root_ + "cmd/#"; }  // what the box subscribes to
   std::string command(const std::string& name) const { return root_ + "cmd/" + name; }
   std::string reply(const std::string& name) const { return root_ + "reply/" + name; }

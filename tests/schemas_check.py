@@ -19,6 +19,7 @@ ROUTES = [  # topic suffix -> schema
     ("/live", "analytics"),
     ("/alerts", "alert"),
     ("/config/reported", "config-reported"),
+    ("/config/changes", "config-change"),
 ]
 
 

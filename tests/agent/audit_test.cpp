@@ -130,11 +130,12 @@ struct audit_fixture : testing::Test {
     return loaded.value;
   }();
   fake_camera camera;
+  camera_registry cameras{{&camera}};
   std::filesystem::path clips = std::filesystem::path(dir.path()) / "audit";
   std::unique_ptr<audit_service> service = make();
 
   std::unique_ptr<audit_service> make(audit_limits limits = {}, recounter recount = {}) {
-    return std::make_unique<audit_service>(io.get_executor(), clips, std::vector<camera_control*>{&camera}, cfg, store,
+    return std::make_unique<audit_service>(io.get_executor(), clips, cameras, cfg, store,
                                            audits, clock, core::time_zone::load("Asia/Shanghai").value(),
                                            std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()),
                                            std::move(recount), limits);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "config/change_plan.hpp"
 #include "config/loader.hpp"
 #include "config/schema.hpp"
 
@@ -179,20 +180,78 @@ TEST(config, hash_and_diff_follow_values) {
   b.log.level = "debug";
   EXPECT_NE(hash(a), hash(b));
   EXPECT_EQ(diff(a, b), (std::vector<std::string>{"mqtt.keep_alive_s", "log.level"}));
-  EXPECT_FALSE(all_hot(diff(a, b)));
-  EXPECT_TRUE(all_hot({"log.level"}));
 }
 
-TEST(config, merge_hot_takes_only_reloadable_keys) {
+TEST(config, merge_live_takes_every_key_but_the_restart_only_ones) {
   auto running = load_text(R"({"store":{"tenant":"a","id":"b"}})").value;
   auto next = running;
   next.log.level = "debug";
   next.storage.outbox_quota_bytes = 2 << 20;
   next.mqtt.uri = "tcp://elsewhere:1883";
-  const auto merged = merge_hot(running, next);
+  next.storage.path = "/elsewhere/kelu.db";
+  next.store.time_zone = "Asia/Shanghai";
+  const auto merged = merge_live(running, next);
   EXPECT_EQ(merged.log.level, "debug");
   EXPECT_EQ(merged.storage.outbox_quota_bytes, 2 << 20);
-  EXPECT_EQ(merged.mqtt.uri, running.mqtt.uri);
+  EXPECT_EQ(merged.mqtt.uri, "tcp://elsewhere:1883");
+  EXPECT_EQ(merged.storage.path, running.storage.path);
+  EXPECT_EQ(merged.store.time_zone, running.store.time_zone);
+}
+
+// Each changed key lands in exactly one place: set in place, its component rebuilt, or a restart.
+TEST(config, a_change_plan_names_the_components_to_rebuild) {
+  auto running = load_text(R"({"store": {"tenant": "a", "id": "b"},
+    "sources": {"pos_tcp": {"enabled": true}, "csv": {"enabled": true, "folder": "/tmp"}},
+    "cameras": [{"id": "door", "url": "a.avi", "lines": [{"name": "door", "from": [0, 10], "to": [100, 10]}]},
+                {"id": "floor", "url": "b.avi"}, {"id": "gone", "url": "c.avi"}]})");
+  ASSERT_TRUE(running.ok()) << running.errors[0].to_string();
+  auto next = running.value;
+  next.sources.pos_tcp.port = 9999;
+  next.sources.csv.delimiter = ";";
+  next.mqtt.uri = "tcp://elsewhere:1883";
+  next.log.level = "debug";
+  next.dashboard.port = 8443;
+  next.storage.path = "/elsewhere/kelu.db";
+  next.cameras[0].lines[0].to.x = 120;  // geometry alone: the camera keeps running
+  next.cameras[1].url = "rtsp://cam/2";  // rebuilt
+  next.cameras.pop_back();               // removed: rebuilt to nothing
+  next.cameras.push_back(next.cameras[1]);
+  next.cameras.back().id = "new";  // added
+  const auto p = plan_change(running.value, next);
+  EXPECT_EQ(p.rebuild, (std::vector<std::string>{"cameras[floor]", "cameras[gone]", "cameras[new]", "dashboard",
+                                                 "mqtt", "sources.csv", "sources.pos_tcp"}));
+  EXPECT_EQ(p.geometry, (std::vector<std::string>{"door"}));
+  EXPECT_EQ(p.hot, (std::vector<std::string>{"log.level"}));
+  EXPECT_EQ(p.restart, (std::vector<std::string>{"storage.path"}));
+  EXPECT_TRUE(p.needs_restart());
+  EXPECT_FALSE(restart_reason("storage.path").empty());
+  EXPECT_TRUE(plan_change(running.value, running.value).empty());
+
+  // The store's currency is stamped by the drivers: the enabled POS sources take it by a rebuild.
+  auto priced = running.value;
+  priced.store.currency = "EUR";
+  const auto q = plan_change(running.value, priced);
+  EXPECT_EQ(q.hot, (std::vector<std::string>{"store.currency"}));
+  EXPECT_EQ(q.rebuild, (std::vector<std::string>{"sources.csv", "sources.pos_tcp"}));
+}
+
+// The keys only a restart applies are few, each with its reason; every other key names where it goes.
+TEST(config, only_identity_storage_and_zone_need_a_restart) {
+  std::vector<std::string> restart;
+  for (const auto& k : keys()) {
+    if (k.when == reload::restart) {
+      restart.push_back(k.path);
+      EXPECT_FALSE(restart_reason(k.path).empty()) << k.path;
+    }
+    if (k.when == reload::rebuild) {
+      EXPECT_FALSE(component_of(k.path).empty()) << k.path;
+    }
+  }
+  EXPECT_EQ(restart, (std::vector<std::string>{"store.tenant", "store.id", "store.time_zone", "storage.path",
+                                               "storage.synchronous"}));
+  EXPECT_EQ(component_of("sources.counter_push.port"), "counters");
+  EXPECT_EQ(component_of("mqtt.tls.ca_file"), "mqtt");
+  EXPECT_EQ(component_of("sources.escpos.preset"), "sources.escpos");
 }
 
 TEST(config, integer_bounds_reject_huge_and_fractional_values) {
@@ -359,11 +418,13 @@ TEST(config, alert_rules_and_opening_hours_are_checked_with_their_key_paths) {
 }
 
 TEST(config, alert_rules_apply_on_reload) {
-  EXPECT_TRUE(all_hot({"alerts", "notify.wecom.url", "store.opening_hours", "analytics.coverage_floor_pct"}));
   auto a = load_text(R"({"store": {"tenant": "a", "id": "b"}})").value;
   auto b = load_text(R"({"store": {"tenant": "a", "id": "b"},
     "alerts": [{"name": "crowded", "metric": "occupancy", "op": ">", "threshold": 40}]})").value;
-  EXPECT_EQ(merge_hot(a, b).alerts, b.alerts);
+  EXPECT_EQ(merge_live(a, b).alerts, b.alerts);
+  const auto p = plan_change(a, b);
+  EXPECT_EQ(p.hot, (std::vector<std::string>{"alerts"}));
+  EXPECT_TRUE(p.rebuild.empty());
 }
 
 }  // namespace

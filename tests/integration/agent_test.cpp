@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -19,6 +20,7 @@
 #include "agent/core/time.hpp"
 #include "agent/dashboard/access_token.hpp"
 #include "agent/dashboard/tls_identity.hpp"
+#include "agent_fixture.hpp"
 #include "support/broker.hpp"
 #include "support/curl.hpp"
 #include "support/files.hpp"
@@ -37,124 +39,11 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-
-std::string txn_line(int n) {
-  return json{{"terminal", "T" + std::to_string(n % 4)},
-              {"transaction_id", "R" + std::to_string(n)},
-              {"time", "2026-11-27T18:00:00+08:00"},
-              {"total", std::to_string(n) + ".50"},
-              {"items", json::array({{{"item_id", "SKU" + std::to_string(n % 17)}, {"quantity", 1}}})}}
-             .dump() +
-         "\n";
-}
-
-// What HQ saw, deduplicated on (source, seq) as an HQ consumer does.
-struct hq_view {
-  std::map<std::pair<std::string, std::int64_t>, std::string> by_identity;  // -> transaction id
-  std::map<std::string, std::set<std::int64_t>> seqs_of_txn;
-  std::size_t raw = 0;
-};
-
-hq_view view_of(const std::vector<test::received>& msgs) {
-  hq_view v;
-  for (const auto& m : msgs) {
-    if (!m.topic.ends_with("/events/pos")) continue;
-    ++v.raw;
-    const auto j = json::parse(m.payload);
-    const auto id = j["payload"]["transaction_id"].get<std::string>();
-    v.by_identity[{j["source"].get<std::string>(), j["seq"].get<std::int64_t>()}] = id;
-    v.seqs_of_txn[id].insert(j["seq"].get<std::int64_t>());
-  }
-  return v;
-}
-
-class agent_process : public testing::Test {
- protected:
-  virtual std::string broker_kind() const { return "mosquitto"; }
-
-  void SetUp() override {
-    std::string why;
-    broker = test::make_broker(broker_kind(), nullptr, &why);
-    if (!broker) GTEST_SKIP() << why;
-    broker->start();
-    pos_port = test::free_port();
-    std::ofstream(dir.file("kelu.json")) << json{
-        {"store", {{"tenant", "acme"}, {"id", "sh-001"}, {"time_zone", "Asia/Shanghai"}}},
-        {"storage", {{"path", dir.file("kelu.db")}}},
-        {"mqtt", {{"uri", broker->uri()}, {"reconnect_min_ms", 50}, {"reconnect_max_ms", 500}}},
-        {"sources", {{"pos_tcp", {{"listen", "127.0.0.1"}, {"port", pos_port}}}}},
-        {"health", {{"interval_s", 1}}},
-        {"dashboard", {{"listen", "127.0.0.1"}, {"port", 0}}}}.dump(2);  // parallel agents: a free port each
-  }
-
-  void start_agent(const std::vector<std::string>& env = {}) {
-    agent = std::make_unique<test::process>(
-        std::vector<std::string>{KELU_BINARY, "run", "--config", dir.file("kelu.json")}, dir.file("kelu.log"), env);
-    ASSERT_TRUE(test::wait_for_port(pos_port, 10s)) << "agent did not listen; log:\n" << log();
-  }
-
-  std::string log() const {
-    std::ifstream in(dir.file("kelu.log"));
-    return {std::istreambuf_iterator<char>(in), {}};
-  }
-
-  // Polls the agent's log for `text`.
-  bool logged(const std::string& text, std::chrono::milliseconds timeout) const {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (log().find(text) == std::string::npos) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(20ms);
-    }
-    return true;
-  }
-
-  drivers::pos_tcp_client till() {
-    auto c = drivers::pos_tcp_client::connect("127.0.0.1", pos_port, 5s);
-    EXPECT_TRUE(c) << c.error_message();
-    return std::move(c).value();
-  }
-
-  // Sends lines [from, to) pipelined in chunks; returns the transaction ids acknowledged ok.
-  static std::set<std::string> send(drivers::pos_tcp_client& c, int from, int to, std::size_t* answered = nullptr) {
-    std::set<std::string> acked;
-    for (int chunk = from; chunk < to; chunk += 50) {
-      std::string burst;
-      const int end = std::min(chunk + 50, to);
-      for (int n = chunk; n < end; ++n) burst += txn_line(n);
-      if (!c.send(burst, 5s)) break;
-      for (int n = chunk; n < end; ++n) {
-        auto line = c.read_line(10s);
-        if (!line) return acked;
-        const auto a = json::parse(*line);
-        if (a["ok"].get<bool>()) acked.insert(a["transaction_id"].get<std::string>());
-        if (answered) ++*answered;
-      }
-    }
-    return acked;
-  }
-
-  // mosquitto_pub, as HQ's tools publish (3.1.1, which every broker here speaks).
-  void hq_publishes(const std::string& topic, const std::string& payload, bool retain = false) {
-    std::ofstream(dir.file("payload"), std::ios::binary) << payload;  // any bytes, any size
-    std::vector<std::string> argv{"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker->port()),
-                                  "-V", "mqttv311", "-q", "1", "-t", topic, "-f", dir.file("payload")};
-    if (retain) argv.push_back("-r");
-    test::process pub(argv, dir.file("pub.log"));
-    ASSERT_EQ(pub.wait(10s), 0);
-  }
-
-  test::temp_dir dir;
-  std::unique_ptr<test::broker> broker;
-  std::uint16_t pos_port = 0;
-  std::unique_ptr<test::process> agent;
-};
-
-// The delivery suite: every case against mosquitto and against RabbitMQ's MQTT plugin, so the box
-// is shown to assume nothing broker-specific.
-class agent_delivery : public agent_process, public testing::WithParamInterface<std::string> {
- protected:
-  std::string broker_kind() const override { return GetParam(); }
-};
+using test::agent_delivery;
+using test::agent_process;
+using test::txn_line;
+using test::view_of;
+using test::hq_view;
 
 TEST_P(agent_delivery, a_thousand_transactions_reach_hq_exactly_once_after_dedupe) {
   test::mqtt_collector hq{broker->uri(), "hq-a", "kelu/v1/acme/sh-001/#"};
@@ -483,7 +372,9 @@ TEST_F(agent_process, sighup_with_a_broken_config_keeps_running) {
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
 }
 
-TEST_F(agent_process, sighup_applies_hot_keys_and_names_the_ones_needing_a_restart) {
+// A reload sets hot keys in place and rebuilds the one source whose section changed; the till
+// reconnects to the rebuilt listener, and the change is in the box's history.
+TEST_F(agent_process, sighup_applies_hot_keys_and_rebuilds_the_changed_source) {
   test::mqtt_collector hq{broker->uri(), "hq-hup", "kelu/v1/acme/sh-001/status"};
   start_agent();
   ASSERT_TRUE(hq.wait_until([](const auto& m) { return !m.empty(); }, 10s));
@@ -494,72 +385,91 @@ TEST_F(agent_process, sighup_applies_hot_keys_and_names_the_ones_needing_a_resta
   cfg["sources"]["pos_tcp"]["max_connections"] = 3;
   std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
   ::kill(agent->pid(), SIGHUP);
-  logged("sources.pos_tcp.max_connections changes on restart", 10s);
-  const auto text = log();
-  EXPECT_NE(text.find("reload: applied log.level"), std::string::npos) << text;
-  EXPECT_NE(text.find("reload: applied storage.events_retention_days"), std::string::npos) << text;
-  EXPECT_NE(text.find("sources.pos_tcp.max_connections changes on restart"), std::string::npos) << text;
+  ASSERT_TRUE(logged("file: applied 3 keys, rebuilt [\"sources.pos_tcp\"]", 10s)) << log();
+  auto c = till();
+  EXPECT_EQ(send(c, 0, 10).size(), 10u);  // the rebuilt listener serves
   // HQ sees the running configuration change: a new birth with a new hash.
   ASSERT_TRUE(hq.wait_until([](const auto& m) { return m.size() >= 2; }, 10s));
   const auto birth = json::parse(hq.messages().back().payload);
   EXPECT_EQ(birth["state"], "online");
   EXPECT_NE(birth["config_hash"].get<std::string>(), first_hash);
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+  const auto history = json::parse(kelu_output({"config", "history", "--json", "-c", dir.file("kelu.json")}));
+  ASSERT_FALSE(history.empty()) << history;
+  EXPECT_EQ(history[0]["origin"], "file");
+  EXPECT_EQ(history[0]["outcome"], "applied");
+  EXPECT_EQ(history[0]["keys"], json::array({"storage.events_retention_days", "sources.pos_tcp.max_connections",
+                                             "log.level"}));
+  EXPECT_EQ(history[0]["detail"]["rebuilt"], json::array({"sources.pos_tcp"}));
 }
 
-// HQ pushes configuration: a retained config/desired with the whole document. Hot keys apply at
-// once, restart keys are named, a bad document or another store's is refused with the reasons.
+// HQ pushes configuration: a retained, versioned config/desired naming the keys it sets. The box
+// applies it component by component, refuses a bad document or another store's with the reasons,
+// ignores a version it has seen, keeps what HQ desired across a restart, and takes merge patches
+// of the version it runs.
 TEST_P(agent_delivery, hq_pushes_a_desired_config_and_the_box_reports_what_it_did) {
   test::mqtt_collector hq{broker->uri(), "hq-config", "kelu/v1/acme/sh-001/config/reported"};
   start_agent();
   const auto desire = [&](const json& doc) { hq_publishes("kelu/v1/acme/sh-001/config/desired", doc.dump(), true); };
   const auto reports = [&](std::size_t n) {
-    EXPECT_TRUE(hq.wait_until([&](const auto& m) { return m.size() >= n; }, 15s)) << log();
+    EXPECT_TRUE(hq.wait_until([&](const auto& m) { return m.size() >= n; }, 20s)) << log();
     const auto m = hq.messages();
     return m.size() >= n ? json::parse(m[n - 1].payload) : json();
   };
-  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
-  cfg["health"]["interval_s"] = 2;
-  cfg["alerts"] = json::array({{{"name", "crowded"}, {"metric", "occupancy"}, {"op", ">"}, {"threshold", 40}}});
-  cfg["mqtt"]["keep_alive_s"] = 45;
-  desire(cfg);
+  const json wanted{{"health", {{"interval_s", 2}}},
+                    {"alerts", json::array({{{"name", "crowded"}, {"metric", "occupancy"}, {"op", ">"},
+                                             {"threshold", 40}}})},
+                    {"mqtt", {{"keep_alive_s", 45}}}};
+  desire({{"version", 1}, {"config", wanted}});
   const auto first = reports(1);
-  EXPECT_EQ(first["state"], "pending_restart");
-  EXPECT_EQ(first["applied"], json::array({"alerts", "health.interval_s"}));
-  EXPECT_EQ(first["pending_restart"], json::array({"mqtt.keep_alive_s"}));
-  EXPECT_NE(first["desired_hash"], first["running_hash"]);  // keep_alive still waits for a restart
-  EXPECT_NE(log().find("config/desired: applied alerts"), std::string::npos) << log();
+  EXPECT_EQ(first["state"], "applied") << first;
+  EXPECT_EQ(first["origin"], "hq");
+  EXPECT_EQ(first["version"], 1);
+  EXPECT_EQ(first["applied_version"], 1);
+  EXPECT_EQ(first["keys"], json::array({"mqtt.keep_alive_s", "alerts", "health.interval_s"}));
+  EXPECT_EQ(first["rebuilt"], json::array({"mqtt"}));  // keep-alive is fixed at CONNECT: the link reconnects
 
-  auto bad = cfg;
-  bad["health"]["interval_s"] = 0;
-  desire(bad);
+  desire({{"version", 2}, {"base_version", 1}, {"patch", {{"health", {{"interval_s", 0}}}}}});
   const auto refused = reports(2);
   EXPECT_EQ(refused["state"], "rejected");
-  ASSERT_EQ(refused["errors"].size(), 1u);
-  EXPECT_NE(refused["errors"][0].get<std::string>().find("config/desired:"), std::string::npos) << refused;
-  EXPECT_NE(refused["errors"][0].get<std::string>().find("health.interval_s"), std::string::npos) << refused;
+  ASSERT_EQ(refused["errors"].size(), 1u) << refused;
+  EXPECT_NE(refused["errors"][0].get<std::string>().find("config/desired: health.interval_s"), std::string::npos)
+      << refused;
   EXPECT_EQ(refused["running_hash"], first["running_hash"]);  // nothing of it applied
+  EXPECT_EQ(refused["applied_version"], 1);
 
-  auto other = cfg;
+  auto other = wanted;
   other["store"]["id"] = "sh-002";
-  desire(other);
+  desire({{"version", 3}, {"config", other}});
   const auto wrong_store = reports(3);
   EXPECT_EQ(wrong_store["state"], "rejected");
   EXPECT_NE(wrong_store["errors"][0].get<std::string>().find("this box is acme/sh-001"), std::string::npos);
+  desire({{"version", 4}, {"base_version", 3}, {"patch", json::object()}});
+  const auto wrong_base = reports(4);
+  EXPECT_EQ(wrong_base["state"], "rejected");
+  EXPECT_NE(wrong_base["errors"][0].get<std::string>().find("this box runs version 1"), std::string::npos);
+  // Version 1 again (a retained message after a reconnect, a resend): seen, nothing to do.
+  desire({{"version", 1}, {"config", wanted}});
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+  EXPECT_EQ(hq.messages().size(), 4u);
 
-  // The retained desire reaches the box again at its next start: applied, nothing pending.
-  desire(cfg);
-  auto file = json::parse(std::ifstream(dir.file("kelu.json")));  // the technician edits the file too
-  file["mqtt"]["keep_alive_s"] = 45;
-  std::ofstream(dir.file("kelu.json")) << file.dump(2);
+  // What HQ desired runs at the next start before HQ says anything: the box announces it.
+  hq_publishes("kelu/v1/acme/sh-001/config/desired", "", true);  // HQ clears the retained message
   start_agent();
-  const auto again = reports(4);
+  const auto again = reports(5);
   EXPECT_EQ(again["state"], "applied");
-  EXPECT_EQ(again["applied"], json::array({"alerts", "health.interval_s"}));
-  EXPECT_TRUE(again["pending_restart"].empty());
-  EXPECT_EQ(again["desired_hash"], again["running_hash"]);
+  EXPECT_EQ(again["origin"], "boot");
+  EXPECT_EQ(again["applied_version"], 1);
+  EXPECT_EQ(again["running_hash"], first["running_hash"]);
+  desire({{"version", 5}, {"base_version", 1}, {"patch", {{"health", {{"interval_s", 3}}}, {"alerts", nullptr}}}});
+  const auto patched = reports(6);
+  EXPECT_EQ(patched["state"], "applied") << patched;
+  EXPECT_EQ(patched["keys"], json::array({"alerts", "health.interval_s"}));
+  EXPECT_TRUE(patched["rebuilt"].empty());
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+  const auto shown = kelu_output({"config", "show", "--effective", "-c", dir.file("kelu.json")});
+  EXPECT_NE(shown.find("HQ's desired version 5"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("health.interval_s"), std::string::npos) << shown;
   const auto checked = test::check_against_schemas(hq.messages(), KELU_SOURCE_DIR, dir.path().string());
   if (!checked.available) GTEST_SKIP() << "python3-jsonschema is not installed (scripts/setup installs it)";
   EXPECT_EQ(checked.status, 0) << checked.text;

@@ -272,5 +272,83 @@ TEST(recorded_day, the_ncr_poslog_and_a_recorded_door_video_make_one_report) {
   EXPECT_EQ(r["associates"][0]["operator_id"], "94");
 }
 
+// HQ changes one camera's stream: that camera is rebuilt and delivers from the new one, the other
+// never stops (its frame count never goes back); a stream that gives no frames is rolled back.
+TEST_F(camera_agent, hq_changes_a_cameras_stream_and_a_dead_one_is_rolled_back) {
+  const auto write_video = [](const std::string& path) {
+    cv::VideoWriter w(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10, {640, 480});
+    ASSERT_TRUE(w.isOpened());
+    const test::scene s;
+    for (const auto& f : test::walk_down(s, 1)) w.write(f);
+  };
+  write_video(dir.file("a.avi"));
+  write_video(dir.file("b.avi"));
+  test::mqtt_collector hq{broker.uri(), "hq-cam-change", "kelu/v1/acme/sh-001/#"};
+  start_agent(json::array({{{"id", "door"}, {"url", dir.file("a.avi")}, {"loop", true}},
+                           {{"id", "floor"}, {"url", dir.file("a.avi")}, {"loop", true}}}));
+  const auto frames_read = [](const json& health, const std::string& id) -> std::int64_t {
+    for (const auto& c : health["payload"]["cameras"])
+      if (c["camera"] == id) return c["frames_read"].get<std::int64_t>();
+    return -1;
+  };
+  const auto healths = [&] { return of_type(hq.messages(), "agent.health"); };
+  const auto delivering = [&](const std::string& id) {
+    return hq.wait_until(
+        [&](const auto& m) {
+          const auto h = of_type(m, "agent.health");
+          return !h.empty() && frames_read(h.back(), id) > 0;
+        },
+        20s);
+  };
+  ASSERT_TRUE(delivering("door") && delivering("floor")) << log();
+  const auto reports = [&](std::size_t n) {
+    std::vector<json> out;
+    EXPECT_TRUE(hq.wait_until(
+        [&](const auto& m) {
+          out.clear();
+          for (const auto& x : m)
+            if (x.topic.ends_with("/config/reported")) out.push_back(json::parse(x.payload));
+          return out.size() >= n;
+        },
+        30s))
+        << log();
+    return out.size() >= n ? out[n - 1] : json();
+  };
+  const auto desire = [&](const json& doc) {
+    std::ofstream(dir.file("desired.json.msg")) << doc.dump();
+    test::process pub({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-q", "1",
+                       "-r", "-t", "kelu/v1/acme/sh-001/config/desired", "-f", dir.file("desired.json.msg")},
+                      dir.file("pub.log"));
+    ASSERT_EQ(pub.wait(10s), 0);
+  };
+  auto cameras = json::array({{{"id", "door"}, {"url", dir.file("b.avi")}, {"loop", true}},
+                              {{"id", "floor"}, {"url", dir.file("a.avi")}, {"loop", true}}});
+  desire({{"version", 1}, {"config", {{"cameras", cameras}, {"fleet", {{"gate_s", 5}}}}}});
+  const auto applied = reports(1);
+  EXPECT_EQ(applied["state"], "applied") << applied;
+  EXPECT_EQ(applied["rebuilt"], json::array({"cameras[door]"}));
+  EXPECT_NE(log().find("camera door: " + dir.file("b.avi")), std::string::npos) << log();
+
+  cameras[0]["url"] = dir.file("missing.avi");
+  desire({{"version", 2}, {"config", {{"cameras", cameras}, {"fleet", {{"gate_s", 3}}}}}});
+  const auto undone = reports(2);
+  EXPECT_EQ(undone["state"], "rolled_back") << undone;
+  ASSERT_FALSE(undone["reason"].empty()) << undone;
+  EXPECT_EQ(undone["reason"][0].get<std::string>().rfind("cameras[door]: no frames", 0), 0u) << undone;
+  EXPECT_EQ(undone["applied_version"], 1);
+  // Back on b.avi, and the floor camera ran through both changes without starting over.
+  const auto seen = healths().size();
+  ASSERT_TRUE(hq.wait_until([&](const auto& m) { return of_type(m, "agent.health").size() > seen + 1; }, 10s));
+  const auto h = healths();
+  EXPECT_GT(frames_read(h.back(), "door"), 0);
+  std::int64_t floor_before = 0;
+  for (const auto& x : h) {
+    const auto n = frames_read(x, "floor");
+    EXPECT_GE(n, floor_before) << "the floor camera was restarted";
+    floor_before = n;
+  }
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
+}
+
 }  // namespace
 }  // namespace kelu

@@ -59,7 +59,7 @@ TEST_F(store_fixture, a_version_1_database_migrates_and_keeps_its_unsent_rows_li
   // Back to schema 1 as an agent of the previous release left it.
   db->exec("DROP INDEX events_type_observed; DROP TABLE aggregates; DROP TABLE runs;"
            "DROP INDEX outbox_backlog; ALTER TABLE outbox DROP COLUMN backlog; DROP TABLE alert_journal;"
-           "DROP TABLE line_audits;"
+           "DROP TABLE line_audits; DROP TABLE config_changes;"
            "PRAGMA user_version=1");
   auto migrated = database::open({path, true});
   ASSERT_TRUE(migrated) << migrated.error_message();

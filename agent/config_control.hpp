@@ -1,0 +1,147 @@
+#pragma once
+// Every configuration change of a running agent, wherever it comes from (docs/fleet.md): HQ's
+// versioned config/desired, the file on SIGHUP. It layers HQ's desired document over the file
+// (config/desired_config.hpp), has the agent apply the result component by component, judges the
+// change by the health gate and undoes it when the gate fails, keeps the audit log
+// (sync/config_journal.hpp), persists what HQ desired beside the database, and answers HQ on the
+// retained config/reported.
+//
+// One change at a time: what arrives while the gate judges the previous change waits for its
+// verdict (of HQ's messages, only the newest waits).
+//
+// Threading: io_context thread.
+#include <boost/asio/any_io_executor.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/config_gate.hpp"
+#include "agent/core/clock.hpp"
+#include "agent/core/result.hpp"
+#include "config/change_plan.hpp"
+#include "config/config.hpp"
+#include "config/desired_config.hpp"
+#include "sync/config_journal.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kelu {
+
+struct applied_change {
+  config::change_plan plan;
+  std::vector<std::string> errors;  // components that could not be rebuilt: "sources.pos_tcp: port 9750 in use"
+};
+
+// What config_control changes: the running agent.
+class config_target {
+ public:
+  virtual ~config_target() = default;
+  virtual const config::config& running() const = 0;
+  // `c` as the agent runs it: the technician's saved lines and zones over the cameras'.
+  virtual config::config prepared(config::config c) const = 0;
+  // Applies every key of `next` a running agent can take; restart-class keys stay as they are.
+  virtual applied_change apply(const config::config& next, std::string_view origin) = 0;
+  // One check per component `change` rebuilt, each against that component's state before it.
+  virtual std::vector<gate_check> gate_checks(const applied_change& change) = 0;
+  // Stops cleanly and starts the process again (restart-class keys).
+  virtual void restart(const std::string& why) = 0;
+  // Publishes `reported`, retained, on config/reported.
+  virtual void report(nlohmann::json reported) = 0;
+  // Sends one settled entry of the audit log to HQ (config/changes).
+  virtual void record(nlohmann::json change) = 0;
+};
+
+// The configuration an agent starts with: the file, HQ's persisted desired document over it.
+struct boot_config {
+  config::config value;
+  config::desired_state desired;
+  nlohmann::json file = nlohmann::json::object();  // the file as JSON, comments gone: the baseline
+  std::vector<std::string> warnings;                // a persisted document set aside, and why
+};
+
+// Where HQ's desired document is kept: desired.json beside the file's storage.path.
+std::filesystem::path desired_state_path(const config::config& file_cfg);
+
+// Loads `file_path` and the persisted desired state. The file's errors are the error value (each
+// naming line and key). A desired document that no longer loads over this file is set aside (a
+// warning) and the file alone runs, rather than the box not starting.
+core::result<boot_config> load_boot_config(const std::string& file_path);
+
+// Every key's value and where it comes from ("file", "hq", "local", "default"), as
+// `kelu config show --effective` prints it; secrets masked.
+nlohmann::json effective_with_origins(const boot_config& boot);
+
+class config_control {
+ public:
+  // `journal` outlives this. `gate_s` is read from the running config at each change.
+  config_control(boost::asio::any_io_executor ex, config_target& target, sync::config_journal& journal,
+                 boot_config boot, std::string file_path, std::string boot_id, const core::clock& clock,
+                 std::shared_ptr<spdlog::logger> log);
+  ~config_control();
+  config_control(const config_control&) = delete;
+  config_control& operator=(const config_control&) = delete;
+
+  // After start: tells HQ which desired version runs (after a restart a change asked for, the
+  // answer it is waiting for).
+  void announce();
+  // A config/desired payload (empty: HQ cleared it; nothing to do).
+  void on_desired(const std::string& payload);
+  // SIGHUP: the file may have changed.
+  void on_file_changed();
+  // The agent's stop: a gate under way is abandoned, the change it judged stays.
+  void stop();
+
+  const config::desired_state& desired() const { return desired_; }
+  bool changing() const { return gate_.busy(); }
+
+ private:
+  struct change {
+    config::config next;
+    std::string origin;  // "hq", "file"
+    std::optional<std::int64_t> version;
+    config::desired_state desired;  // the desired state once the change holds
+    nlohmann::json file;            // the file's JSON once the change holds
+  };
+  void begin(change c);
+  void on_verdict(std::vector<std::string> failures);
+  // `loaded` from layering `file` and `desired`; errors named after `origin`, without the
+  // line numbers of a document nobody wrote.
+  std::optional<config::config> layer(const nlohmann::json& file, const config::desired_state& desired,
+                                      const std::string& origin, std::vector<std::string>& errors) const;
+  void refuse(const std::string& origin, std::optional<std::int64_t> version, std::vector<std::string> errors);
+  void persist();
+  // The audit log: kept in SQLite and, once settled, sent to HQ.
+  std::int64_t journal_add(const sync::config_change_row& row);
+  void journal_outcome(const std::string& outcome, const nlohmann::json& detail);
+  nlohmann::json reported(const std::string& state, const std::string& origin,
+                          std::optional<std::int64_t> version) const;
+  void run_waiting();
+
+  config_gate gate_;
+  config_target& target_;
+  sync::config_journal& journal_;
+  config::desired_state desired_;
+  nlohmann::json file_;
+  std::string file_path_;
+  std::filesystem::path state_path_;
+  std::string boot_id_;
+  const core::clock& clock_;
+  std::shared_ptr<spdlog::logger> log_;
+  // The change the gate judges, what ran before it, and its journal row.
+  std::optional<change> judged_;
+  config::config previous_;
+  applied_change applied_;
+  sync::config_change_row journal_row_;  // the judged change's entry, settled by the verdict
+  std::optional<std::string> waiting_desired_;
+  bool waiting_file_ = false;
+};
+
+}  // namespace kelu

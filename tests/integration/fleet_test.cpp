@@ -1,0 +1,299 @@
+// Fleet operations on a real agent process: HQ changes a till listener, the broker, a restart-only
+// key; a change that cuts the box off undoes itself; a reload under load loses nothing
+// (docs/fleet.md).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "agent_fixture.hpp"
+#include "support/broker.hpp"
+#include "support/mqtt_collector.hpp"
+#include "support/schema_check.hpp"
+#include "support/temp_dir.hpp"
+
+namespace kelu {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::agent_process;
+
+class fleet : public agent_process {
+ protected:
+  void desire(const json& doc) { hq_publishes("kelu/v1/acme/sh-001/config/desired", doc.dump(), true); }
+
+  // The n-th config/reported `hq` received (1-based), once it has.
+  json report(test::mqtt_collector& hq, std::size_t n) {
+    EXPECT_TRUE(hq.wait_until([&](const auto& m) { return m.size() >= n; }, 30s)) << log();
+    const auto m = hq.messages();
+    return m.size() >= n ? json::parse(m[n - 1].payload) : json();
+  }
+
+  // Polls the agent's log until `text` appears `times` times.
+  bool logged_times(const std::string& text, int times, std::chrono::milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      const auto l = log();
+      int n = 0;
+      for (auto at = l.find(text); at != std::string::npos; at = l.find(text, at + 1)) ++n;
+      if (n >= times) return true;
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+
+  void edit_file(const std::function<void(json&)>& change) {
+    auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+    change(cfg);
+    std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+  }
+};
+
+// HQ moves the till listener: the new port serves, the old one is closed, the unchanged rest
+// (the link to HQ) never noticed.
+TEST_F(fleet, hq_moves_the_till_port_and_the_till_follows) {
+  test::mqtt_collector hq{broker->uri(), "hq-port", "kelu/v1/acme/sh-001/config/reported"};
+  start_agent();
+  auto before = till();
+  ASSERT_EQ(send(before, 0, 20).size(), 20u);
+  const auto new_port = test::free_port();
+  desire({{"version", 1}, {"config", {{"sources", {{"pos_tcp", {{"port", new_port}}}}}}}});
+  const auto r = report(hq, 1);
+  EXPECT_EQ(r["state"], "applied") << r;
+  EXPECT_EQ(r["rebuilt"], json::array({"sources.pos_tcp"}));
+  auto moved = drivers::pos_tcp_client::connect("127.0.0.1", new_port, 5s);
+  ASSERT_TRUE(moved) << moved.error_message() << log();
+  EXPECT_EQ(send(*moved, 20, 40).size(), 20u);
+  EXPECT_FALSE(drivers::pos_tcp_client::connect("127.0.0.1", pos_port, 2s));  // the old port is closed
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+}
+
+// HQ moves the box to another broker: it reconnects there with its outbox, and every sale
+// reaches HQ across the two brokers, none lost.
+TEST_F(fleet, hq_moves_the_box_to_another_broker_with_its_outbox) {
+  std::string why;
+  auto second = test::make_broker("mosquitto", nullptr, &why);
+  ASSERT_TRUE(second) << why;
+  second->start();
+  test::mqtt_collector at_first{broker->uri(), "hq-a", "kelu/v1/acme/sh-001/#"};
+  test::mqtt_collector at_second{second->uri(), "hq-b", "kelu/v1/acme/sh-001/#"};
+  start_agent();
+  auto c = till();
+  ASSERT_EQ(send(c, 0, 300).size(), 300u);
+  desire({{"version", 1}, {"config", {{"mqtt", {{"uri", second->uri()}}}}}});
+  ASSERT_EQ(send(c, 300, 600).size(), 300u);  // sales go on while the link moves
+  ASSERT_TRUE(at_second.wait_until(
+      [](const auto& m) {
+        for (const auto& x : m)
+          if (x.topic.ends_with("/config/reported")) return true;
+        return false;
+      },
+      30s))
+      << log();
+  ASSERT_EQ(send(c, 600, 700).size(), 100u);
+  const auto all_sales = [&] {
+    auto msgs = at_first.messages();
+    const auto more = at_second.messages();
+    msgs.insert(msgs.end(), more.begin(), more.end());
+    return test::view_of(msgs);
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (all_sales().seqs_of_txn.size() < 700 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  const auto v = all_sales();
+  EXPECT_EQ(v.seqs_of_txn.size(), 700u) << log();
+  for (const auto& [txn, seqs] : v.seqs_of_txn) EXPECT_EQ(seqs.size(), 1u) << txn;  // stored once
+  EXPECT_GT(test::view_of(at_second.messages()).raw, 0u);
+  // The reported answer and a birth with the new hash are at the new broker.
+  json reported;
+  for (const auto& m : at_second.messages())
+    if (m.topic.ends_with("/config/reported")) reported = json::parse(m.payload);
+  EXPECT_EQ(reported["state"], "applied") << reported;
+  EXPECT_EQ(reported["rebuilt"], json::array({"mqtt"}));
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+  second->stop();
+  // The audit log's entry went to HQ too, and everything the new broker got reads as documented.
+  const auto m = at_second.messages();
+  EXPECT_TRUE(std::any_of(m.begin(), m.end(), [](const auto& x) { return x.topic.ends_with("/config/changes"); }));
+  const auto checked = test::check_against_schemas(m, KELU_SOURCE_DIR, dir.path().string());
+  if (!checked.available) GTEST_SKIP() << "python3-jsonschema is not installed (scripts/setup installs it)";
+  EXPECT_EQ(checked.status, 0) << checked.text;
+}
+
+// A desired broker that passes validation but cannot be reached: the gate fails, the box goes
+// back to its broker by itself and says why, and the history keeps it.
+TEST_F(fleet, a_broker_the_box_cannot_reach_is_rolled_back) {
+  edit_file([](json& c) { c["fleet"]["gate_s"] = 2; });
+  test::mqtt_collector hq{broker->uri(), "hq-rb", "kelu/v1/acme/sh-001/config/reported"};
+  start_agent();
+  const auto nowhere = "tcp://127.0.0.1:" + std::to_string(test::free_port());
+  desire({{"version", 1}, {"config", {{"mqtt", {{"uri", nowhere}, {"connect_timeout_s", 1}}}}}});
+  const auto r = report(hq, 1);
+  EXPECT_EQ(r["state"], "rolled_back") << r;
+  EXPECT_EQ(r["version"], 1);
+  EXPECT_EQ(r["applied_version"], 0);
+  ASSERT_EQ(r["reason"].size(), 1u) << r;
+  EXPECT_NE(r["reason"][0].get<std::string>().find("mqtt: not connected to " + nowhere), std::string::npos) << r;
+  // Back on its broker: sales flow to HQ again.
+  test::mqtt_collector sales{broker->uri(), "hq-rb-sales", "kelu/v1/acme/sh-001/events/pos"};
+  auto c = till();
+  ASSERT_EQ(send(c, 0, 10).size(), 10u);
+  EXPECT_TRUE(sales.wait_until([](const auto& m) { return m.size() >= 10; }, 20s)) << log();
+  // The retained version 1 is not tried again after the reconnect.
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+  EXPECT_EQ(hq.messages().size(), 1u);
+  const auto history = json::parse(kelu_output({"config", "history", "--json", "-c", dir.file("kelu.json")}));
+  ASSERT_FALSE(history.empty());
+  EXPECT_EQ(history[0]["origin"], "hq");
+  EXPECT_EQ(history[0]["outcome"], "rolled_back");
+  EXPECT_EQ(history[0]["keys"], json::array({"mqtt.uri", "mqtt.connect_timeout_s"}));
+}
+
+// A restart-only key from HQ: the box says it is restarting, starts again in the same process
+// (systemd sees no exit), runs the key, and announces the version.
+TEST_F(fleet, a_restart_only_key_from_hq_restarts_the_box_in_place) {
+  test::mqtt_collector hq{broker->uri(), "hq-rs", "kelu/v1/acme/sh-001/config/reported"};
+  start_agent();
+  const auto pid = agent->pid();
+  desire({{"version", 1}, {"config", {{"storage", {{"synchronous", "normal"}}}}}});
+  const auto restarting = report(hq, 1);
+  EXPECT_EQ(restarting["state"], "restarting") << restarting;
+  EXPECT_EQ(restarting["restart"], json::array({"storage.synchronous"}));
+  const auto announced = report(hq, 2);
+  EXPECT_EQ(announced["state"], "applied") << announced;
+  EXPECT_EQ(announced["origin"], "boot");
+  EXPECT_EQ(announced["applied_version"], 1);
+  EXPECT_NE(announced["boot_id"], restarting["boot_id"]);
+  EXPECT_TRUE(agent->running());
+  EXPECT_EQ(agent->pid(), pid);
+  ASSERT_TRUE(test::wait_for_port(pos_port, 10s));
+  auto c = till();
+  EXPECT_EQ(send(c, 0, 10).size(), 10u);
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+  const auto shown = kelu_output({"config", "show", "-c", dir.file("kelu.json")});
+  EXPECT_NE(shown.find("storage.synchronous"), std::string::npos);
+  const auto rows = json::parse(kelu_output({"config", "show", "--json", "-c", dir.file("kelu.json")}));
+  for (const auto& row : rows)
+    if (row["key"] == "storage.synchronous") {
+      EXPECT_EQ(row["value"], "normal");
+      EXPECT_EQ(row["origin"], "hq");
+    }
+}
+
+// Reloads that rebuild another source while a till streams: every sale acknowledged is stored
+// once and reaches HQ, and the till's own source is never rebuilt. The longest pause between its
+// acknowledgements is printed (bench/ measures it; a shared CI machine cannot judge it).
+TEST_F(fleet, reloads_under_load_lose_nothing_and_leave_other_sources_running) {
+  edit_file([&](json& c) {
+    c["sources"]["csv"] = {{"enabled", true}, {"folder", dir.file("drop")}, {"rescan_s", 5}};
+  });
+  std::filesystem::create_directories(dir.file("drop"));
+  test::mqtt_collector hq{broker->uri(), "hq-load", "kelu/v1/acme/sh-001/events/pos"};
+  start_agent();
+  std::atomic<bool> done{false};
+  std::atomic<std::int64_t> longest_gap_ms{0};
+  std::set<std::string> acked;
+  std::thread streaming([&] {
+    auto c = till();
+    auto last = std::chrono::steady_clock::now();
+    for (int n = 0; n < 3000; n += 50) {
+      const auto got = send(c, n, n + 50);
+      acked.insert(got.begin(), got.end());
+      const auto now = std::chrono::steady_clock::now();
+      longest_gap_ms = std::max<std::int64_t>(longest_gap_ms,
+                                              std::chrono::duration_cast<std::chrono::milliseconds>(now - last).count());
+      last = now;
+    }
+    done = true;
+  });
+  for (int i = 1; i <= 3 && !done; ++i) {
+    edit_file([&](json& c) { c["sources"]["csv"]["rescan_s"] = 5 + i; });
+    ::kill(agent->pid(), SIGHUP);
+    ASSERT_TRUE(logged_times("file: applied 1 keys, rebuilt [\"sources.csv\"]", i, 10s)) << log();
+  }
+  streaming.join();
+  EXPECT_EQ(acked.size(), 3000u);
+  EXPECT_TRUE(hq.wait_until([](const auto& m) { return test::view_of(m).seqs_of_txn.size() >= 3000; }, 30s));
+  const auto v = test::view_of(hq.messages());
+  EXPECT_EQ(v.seqs_of_txn.size(), 3000u);
+  for (const auto& [txn, seqs] : v.seqs_of_txn) EXPECT_EQ(seqs.size(), 1u) << txn;
+  EXPECT_EQ(log().find("sources.pos_tcp: rebuilt"), std::string::npos);  // never touched
+  std::printf("longest pause between the unchanged till's acknowledgements: %lld ms\n",
+              static_cast<long long>(longest_gap_ms.load()));
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+}
+
+// A region of stores: 50 agents (the no-vision build, one process each, on one broker) get one
+// change from HQ, and every one reports it applied. The time until the last answer is printed
+// (docs/BENCHMARKS.md has the measured figures).
+TEST(fleet_of_agents, fifty_boxes_take_one_change_from_hq) {
+  const std::string binary = KELU_NOVISION_BINARY;
+  if (!std::filesystem::exists(binary))
+    GTEST_SKIP() << binary << " is not built (cmake --preset novision && cmake --build --preset novision)";
+  constexpr int boxes = 50;
+  test::temp_dir dir;
+  std::string why;
+  auto broker = test::make_broker("mosquitto", nullptr, &why);
+  if (!broker) GTEST_SKIP() << why;
+  broker->start();
+  test::mqtt_collector hq{broker->uri(), "hq-region", "kelu/v1/acme/+/config/reported"};
+  test::mqtt_collector births{broker->uri(), "hq-region-status", "kelu/v1/acme/+/status"};
+  std::vector<std::unique_ptr<test::process>> agents;
+  for (int i = 0; i < boxes; ++i) {
+    const auto id = "sh-" + std::to_string(100 + i);
+    std::filesystem::create_directories(dir.file(id));
+    std::ofstream(dir.file(id + "/kelu.json")) << json{
+        {"store", {{"tenant", "acme"}, {"id", id}}},
+        {"storage", {{"path", dir.file(id + "/kelu.db")}}},
+        {"mqtt", {{"uri", broker->uri()}, {"reconnect_min_ms", 200}, {"reconnect_max_ms", 2000}}},
+        {"sources", {{"pos_tcp", {{"enabled", false}}}}},
+        {"dashboard", {{"enabled", false}}}}.dump();
+    agents.push_back(std::make_unique<test::process>(
+        std::vector<std::string>{binary, "run", "-c", dir.file(id + "/kelu.json")}, dir.file(id + "/kelu.log")));
+  }
+  const auto online = [](const std::vector<test::received>& m) {
+    std::set<std::string> up;
+    for (const auto& x : m)
+      if (json::parse(x.payload)["state"] == "online") up.insert(x.topic);
+    return up.size();
+  };
+  ASSERT_TRUE(births.wait_until([&](const auto& m) { return online(m) == boxes; }, 120s)) << online(births.messages());
+  // HQ's change for the region: one retained message per store, as its tools publish them.
+  const json change{{"version", 1}, {"config", {{"analytics", {{"coverage_floor_pct", 60}}}, {"log", {{"level", "warn"}}}}}};
+  const auto sent = std::chrono::steady_clock::now();
+  for (int i = 0; i < boxes; ++i) {
+    std::ofstream(dir.file("desired.json")) << change.dump();
+    test::process pub({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker->port()), "-q", "1",
+                       "-r", "-t", "kelu/v1/acme/sh-" + std::to_string(100 + i) + "/config/desired", "-f",
+                       dir.file("desired.json")},
+                      dir.file("pub.log"));
+    ASSERT_EQ(pub.wait(10s), 0);
+  }
+  const auto applied = [](const std::vector<test::received>& m) {
+    std::set<std::string> done;
+    for (const auto& x : m)
+      if (json::parse(x.payload)["state"] == "applied") done.insert(x.topic);
+    return done.size();
+  };
+  EXPECT_TRUE(hq.wait_until([&](const auto& m) { return applied(m) == boxes; }, 60s)) << applied(hq.messages());
+  const auto last = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
+  std::printf("%d agents: the last reported the change applied %lld ms after HQ began publishing\n", boxes,
+              static_cast<long long>(last.count()));
+  for (const auto& x : hq.messages()) {
+    const auto r = json::parse(x.payload);
+    EXPECT_EQ(r["version"], 1) << x.topic;
+    EXPECT_EQ(r["keys"], json::array({"analytics.coverage_floor_pct", "log.level"})) << x.topic;
+  }
+  for (auto& a : agents) EXPECT_EQ(a->stop(SIGTERM, 30s), 0);
+}
+
+}  // namespace
+}  // namespace kelu
