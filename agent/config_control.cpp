@@ -47,26 +47,65 @@ std::filesystem::path desired_state_path(const config::config& file_cfg) {
   return std::filesystem::path(file_cfg.storage.path).parent_path() / "desired.json";
 }
 
+std::filesystem::path last_good_path(const config::config& file_cfg) {
+  return std::filesystem::path(file_cfg.storage.path).parent_path() / "last-good.json";
+}
+
+namespace {
+
+// Safe mode: the file does not load. Where would its data directory be? Its storage.path if
+// that much can be read, the default otherwise.
+core::result<boot_config> last_good(const std::string& file_path, const std::string& text,
+                                    std::vector<std::string> errors) {
+  auto guess = config::defaults();
+  const auto partial = json::parse(text, nullptr, false, true);
+  if (partial.is_object() && partial.contains("storage") && partial["storage"].is_object() &&
+      partial["storage"].contains("path") && partial["storage"]["path"].is_string())
+    guess.storage.path = partial["storage"]["path"].get<std::string>();
+  const auto kept_path = last_good_path(guess);
+  const auto kept = read_text(kept_path.string());
+  const auto joined = [&] {
+    std::string all;
+    for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
+    return all;
+  };
+  if (!kept) return core::error{joined()};
+  auto loaded = config::load_text(*kept, kept_path.string());
+  if (!loaded.ok()) return core::error{joined() + "\n" + kept_path.string() + ": " + loaded.errors.front().to_string()};
+  boot_config boot;
+  boot.value = loaded.value;
+  boot.file = file_json(*kept);
+  boot.file_errors = std::move(errors);
+  boot.warnings.push_back(file_path + " does not load; safe mode: running the last file that did, kept in " +
+                          kept_path.string() + ", until it is fixed and reloaded");
+  return boot;
+}
+
+}  // namespace
+
 core::result<boot_config> load_boot_config(const std::string& file_path) {
   const auto text = read_text(file_path);
   if (!text) return core::error{file_path + ": cannot read"};
   auto loaded = config::load_text(*text, file_path);
+  core::result<boot_config> started = boot_config{};
   if (!loaded.ok()) {
-    std::string all;
-    for (const auto& e : loaded.errors) all += (all.empty() ? "" : "\n") + e.to_string();
-    return core::error{all};
+    std::vector<std::string> errors;
+    for (const auto& e : loaded.errors) errors.push_back(e.to_string());
+    started = last_good(file_path, *text, std::move(errors));
+    if (!started) return started;
+  } else {
+    started->value = loaded.value;
+    started->file = file_json(*text);
   }
-  boot_config boot;
-  boot.value = loaded.value;
-  boot.file = file_json(*text);
-  const auto state_file = desired_state_path(loaded.value);
+  auto& boot = *started;
+  const auto state_file = desired_state_path(boot.value);
   const auto state_text = read_text(state_file.string());
-  if (!state_text) return boot;  // HQ never desired anything of this box
+  if (!state_text) return started;  // HQ never desired anything of this box
   std::string why;
   if (!config::from_text(*state_text, boot.desired, why)) {
     boot.warnings.push_back(state_file.string() + ": " + why + "; HQ's desired configuration is set aside");
     boot.desired = {};
-    return boot;
+    return started;
   }
   auto layered = config::load_text(config::layered(boot.file, boot.desired).dump(2), state_file.string());
   if (!layered.ok()) {
@@ -76,10 +115,10 @@ core::result<boot_config> load_boot_config(const std::string& file_path) {
     const auto seen = boot.desired.version;
     boot.desired = {};
     boot.desired.version = seen;
-    return boot;
+    return started;
   }
   boot.value = layered.value;
-  return boot;
+  return started;
 }
 
 json effective_with_origins(const boot_config& boot) {
@@ -119,11 +158,18 @@ config_control::config_control(boost::asio::any_io_executor ex, config_target& t
       state_path_(desired_state_path(boot.value)),
       boot_id_(std::move(boot_id)),
       clock_(clock),
-      log_(std::move(log)) {}
+      log_(std::move(log)),
+      file_errors_(std::move(boot.file_errors)) {}
 
 config_control::~config_control() = default;
 
 void config_control::announce() {
+  if (!file_errors_.empty()) {
+    // Safe mode: HQ and the technician page hear why the box runs an older file.
+    refuse("file", std::nullopt, file_errors_);
+  } else {
+    remember_file();
+  }
   if (desired_.version == 0) return;
   auto r = reported(desired_.applied_version == desired_.version ? "applied" : "rolled_back", "boot",
                     desired_.applied_version);
@@ -247,8 +293,12 @@ void config_control::begin(change c) {
     desired_ = std::move(c.desired);
     file_ = std::move(c.file);
     persist();
+    if (c.origin == "file") {
+      file_errors_.clear();  // a file fixed to what ran in safe mode
+      remember_file();
+    }
     log_->info("{}: no changes", c.origin);
-    if (c.origin == "hq") target_.report(reported("applied", c.origin, c.version));
+    target_.report(reported("applied", c.origin, c.version));
     return;
   }
   const auto now = clock_.now_utc();
@@ -283,6 +333,10 @@ void config_control::on_verdict(std::vector<std::string> failures) {
     desired_ = std::move(c.desired);
     file_ = std::move(c.file);
     persist();
+    if (c.origin == "file") {
+      file_errors_.clear();  // out of safe mode
+      remember_file();
+    }
     log_->info("{}: applied {} keys, rebuilt {}", c.origin, plan.keys.size(), json(plan.rebuild).dump());
     journal_outcome("applied", detail);
     auto r = reported("applied", c.origin, c.version);
@@ -341,6 +395,12 @@ void config_control::journal_outcome(const std::string& outcome, const json& det
     log_->error("config history: {}", e.what());
   }
   target_.record(sync::to_json(journal_row_));
+}
+
+void config_control::remember_file() {
+  const auto path = state_path_.parent_path() / "last-good.json";
+  if (auto st = core::write_file_atomically(path, file_.dump(2) + "\n", 0600); !st)
+    log_->error("the file that loaded is not kept for safe mode: {}", st.error_message());
 }
 
 void config_control::persist() {

@@ -65,14 +65,20 @@ struct boot_config {
   config::desired_state desired;
   nlohmann::json file = nlohmann::json::object();  // the file as JSON, comments gone: the baseline
   std::vector<std::string> warnings;                // a persisted document set aside, and why
+  // Safe mode: the file did not load (these are its errors) and the last file that did runs.
+  std::vector<std::string> file_errors;
 };
 
 // Where HQ's desired document is kept: desired.json beside the file's storage.path.
 std::filesystem::path desired_state_path(const config::config& file_cfg);
+// Where the last file that loaded is kept for safe mode: last-good.json, beside desired.json.
+std::filesystem::path last_good_path(const config::config& file_cfg);
 
-// Loads `file_path` and the persisted desired state. The file's errors are the error value (each
-// naming line and key). A desired document that no longer loads over this file is set aside (a
-// warning) and the file alone runs, rather than the box not starting.
+// Loads `file_path` and the persisted desired state. A file that does not load puts the box in
+// safe mode: the last file that did runs (with HQ's document over it) and `file_errors` says why;
+// with none kept, the file's errors (each naming line and key) are the error value. A desired
+// document that no longer loads over the file is set aside (a warning) and the file alone runs,
+// rather than the box not starting.
 core::result<boot_config> load_boot_config(const std::string& file_path);
 
 // Every key's value and where it comes from ("file", "hq", "local", "default"), as
@@ -124,6 +130,8 @@ class config_control {
   nlohmann::json reported(const std::string& state, const std::string& origin,
                           std::optional<std::int64_t> version) const;
   void run_waiting();
+  // Keeps the baseline that loaded, for a start whose file does not (safe mode).
+  void remember_file();
 
   config_gate gate_;
   config_target& target_;
@@ -142,6 +150,7 @@ class config_control {
   sync::config_change_row journal_row_;  // the judged change's entry, settled by the verdict
   std::optional<std::string> waiting_desired_;
   bool waiting_file_ = false;
+  std::vector<std::string> file_errors_;  // safe mode's reason, told to HQ by announce()
 };
 
 }  // namespace kelu

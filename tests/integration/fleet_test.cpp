@@ -231,6 +231,35 @@ TEST_F(fleet, reloads_under_load_lose_nothing_and_leave_other_sources_running) {
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
 }
 
+// Safe mode: a file broken while the box was off does not keep it down; the last file that loaded
+// runs, HQ hears why, and fixing the file takes effect on reload, without a restart.
+TEST_F(fleet, an_invalid_file_at_boot_runs_the_last_good_one_until_it_is_fixed) {
+  test::mqtt_collector hq{broker->uri(), "hq-safe", "kelu/v1/acme/sh-001/config/reported"};
+  start_agent();
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+  edit_file([](json& c) { c["health"]["interval_s"] = 0; });
+  start_agent();  // listening on the till port: it runs
+  const auto r = report(hq, 1);
+  EXPECT_EQ(r["state"], "rejected") << r;
+  EXPECT_EQ(r["origin"], "file");
+  ASSERT_EQ(r["errors"].size(), 1u) << r;
+  EXPECT_NE(r["errors"][0].get<std::string>().find("kelu.json:"), std::string::npos) << r;
+  EXPECT_NE(r["errors"][0].get<std::string>().find("health.interval_s"), std::string::npos) << r;
+  EXPECT_NE(log().find("safe mode"), std::string::npos) << log();
+  auto c = till();
+  EXPECT_EQ(send(c, 0, 10).size(), 10u);
+  edit_file([](json& cfg) {
+    cfg["health"]["interval_s"] = 1;
+    cfg["log"]["level"] = "debug";
+  });
+  ::kill(agent->pid(), SIGHUP);
+  const auto fixed = report(hq, 2);
+  EXPECT_EQ(fixed["state"], "applied") << fixed;
+  EXPECT_EQ(fixed["origin"], "file");
+  EXPECT_EQ(fixed["keys"], json::array({"log.level"}));
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+}
+
 // A region of stores: 50 agents (the no-vision build, one process each, on one broker) get one
 // change from HQ, and every one reports it applied. The time until the last answer is printed
 // (docs/BENCHMARKS.md has the measured figures).
