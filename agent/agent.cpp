@@ -450,7 +450,10 @@ void agent::start_dashboard() {
   hooks.health = [this] { return health_snapshot(); };
   hooks.broker = [this] { return broker_state(); };
   hooks.audits = audits_.get();
+  hooks.changes = [this] { return control_->history(10); };
   hooks.geometry_saved = [this](const config::camera_config& cam) {
+    control_->note("technician", {"cameras[" + cam.id + "].lines", "cameras[" + cam.id + "].zones"},
+                   nlohmann::json{{"geometry", {cam.id}}});
     for (auto& c : cfg_.cameras)
       if (c.id == cam.id) {
         c.lines = cam.lines;

@@ -178,6 +178,20 @@ void config_control::announce() {
 
 void config_control::stop() { gate_.cancel(); }
 
+void config_control::note(const std::string& origin, std::vector<std::string> keys, json detail) {
+  journal_add({0, clock_.now_utc(), origin, std::nullopt, std::move(keys), "applied", std::move(detail)});
+}
+
+json config_control::history(std::size_t limit) {
+  json out = json::array();
+  try {
+    for (const auto& r : journal_.recent(limit)) out.push_back(sync::to_json(r));
+  } catch (const std::exception& e) {
+    log_->error("config history: {}", e.what());
+  }
+  return out;
+}
+
 json config_control::reported(const std::string& state, const std::string& origin,
                               std::optional<std::int64_t> version) const {
   json r{{"state", state},

@@ -104,6 +104,11 @@ class config_control {
   void on_file_changed();
   // The agent's stop: a gate under way is abandoned, the change it judged stays.
   void stop();
+  // A change made elsewhere and already applied (the technician's lines and zones): into the
+  // history and to HQ, like every other.
+  void note(const std::string& origin, std::vector<std::string> keys, nlohmann::json detail);
+  // The newest `limit` entries of the history, newest first (the technician page).
+  nlohmann::json history(std::size_t limit);
 
   const config::desired_state& desired() const { return desired_; }
   bool changing() const { return gate_.busy(); }

@@ -98,7 +98,8 @@ json technician_view::state() {
   return {{"store", {{"id", cfg_.store.id}, {"name", cfg_.store.name}}},
           {"cameras", std::move(cameras)},
           {"sources", std::move(sources)},
-          {"broker", hooks_.broker()}};
+          {"broker", hooks_.broker()},
+          {"changes", hooks_.changes ? hooks_.changes() : json::array()}};
 }
 
 json technician_view::config() {

@@ -25,6 +25,8 @@ struct technician_hooks {
   std::function<nlohmann::json()> broker;
   // A camera's lines and zones were saved: the agent's running config and analytics take them.
   std::function<void(const config::camera_config&)> geometry_saved;
+  // The newest configuration changes (the audit log), newest first.
+  std::function<nlohmann::json()> changes;
   // Accuracy audits; null: none on this box (no cameras).
   audit_service* audits = nullptr;
 };

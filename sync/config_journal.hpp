@@ -19,7 +19,7 @@ namespace kelu::sync {
 struct config_change_row {
   std::int64_t id = 0;  // assigned by add()
   core::utc_time at{};
-  std::string origin;                   // "file", "hq", "technician", "rollback"
+  std::string origin;                   // "file", "hq", "technician"
   std::optional<std::int64_t> version;  // HQ's desired version
   std::vector<std::string> keys;
   std::string outcome;  // "applied", "rolled_back", "rejected", "restarting"

@@ -112,7 +112,7 @@ CREATE TABLE line_audits(
 CREATE TABLE config_changes(
   id      INTEGER PRIMARY KEY AUTOINCREMENT,
   at      INTEGER NOT NULL,  -- ms since epoch, UTC
-  origin  TEXT    NOT NULL,  -- "file", "hq", "technician", "rollback"
+  origin  TEXT    NOT NULL,  -- "file", "hq", "technician"
   version INTEGER,           -- HQ's desired version, when it names one
   keys    TEXT    NOT NULL,  -- JSON array of the key paths changed; never values (secrets stay on the box)
   outcome TEXT    NOT NULL,  -- "applied", "rolled_back", "rejected", "restarting"

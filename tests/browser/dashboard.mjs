@@ -186,6 +186,9 @@ async function technician() {
   result.first_count_ms = Date.now() - started;
   result.counts_row = await page.$eval('.camera .counts tr[data-name="door"]', (tr) => [...tr.children].map((td) => td.textContent));
   result.state = await page.evaluate(() => fetch('/tech/api/state').then((r) => r.json()));
+  // The save is in the box's history, on the page.
+  await page.waitForFunction(() => document.querySelector('#changes li[data-origin="technician"]'), { timeout: 10000 });
+  result.change_row = await page.$eval('#changes li[data-origin="technician"]', (e) => e.textContent);
   // The test buttons.
   await page.click('#test-broker');
   await page.waitForFunction(() => /ok|flag/.test(document.getElementById('broker-result').className), { timeout: 10000 });

@@ -225,6 +225,12 @@ TEST_F(browser, a_technician_draws_the_door_line_on_a_snapshot_and_watches_it_co
   ASSERT_TRUE(r.contains("state")) << r.dump(2);
   EXPECT_EQ(r["wrong_password"], "密码错误");
   EXPECT_EQ(r["save_result"]["cls"], "save-result result ok") << r["save_result"].dump();
+  // The save is in the box's history, shown on the page (in Chinese, the page's first language).
+  ASSERT_TRUE(r.contains("change_row")) << r.dump(2);
+  const auto row = r["change_row"].get<std::string>();
+  EXPECT_NE(row.find("技术员"), std::string::npos) << row;
+  EXPECT_NE(row.find("已应用"), std::string::npos) << row;
+  EXPECT_EQ(r["state"]["changes"][0]["origin"], "technician");
 
   // The line the two taps drew, in the camera's pixels (768x576): across at 55 % of the height.
   const auto& cam = r["state"]["cameras"][0];

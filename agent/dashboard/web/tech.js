@@ -15,7 +15,9 @@ const TEXT = {
     flip: '反向', remove: '删除', staff_only: '员工区', entrance: '入口', passby: '店外路过', internal: '店内', staff: '员工通道',
     online: '在线', offline: '离线', fps: '帧/秒', no_frame: '还没有画面', connected: '已连接', disconnected: '未连接',
     other: 'EN', unsaved: '有未保存的修改', no_cameras: '未配置摄像头', acknowledged: '条已确认', waiting: '条待发送',
-    audit: '计数准确度审核',
+    audit: '计数准确度审核', changes: '配置变更记录', no_changes: '还没有配置变更',
+    hq: '总部', file: '配置文件', technician: '技术员', applied: '已应用', rolled_back: '已撤销', rejected: '已拒绝',
+    restarting: '重启应用', applying: '检查中',
   },
   en: {
     title: 'Installation', sign_in: 'Sign in', password: 'Technician password', wrong: 'Wrong password',
@@ -30,7 +32,9 @@ const TEXT = {
     internal: 'inside', staff: 'staff door', online: 'online', offline: 'offline', fps: 'fps', no_frame: 'no picture yet',
     connected: 'connected', disconnected: 'not connected', other: '中文', unsaved: 'unsaved changes',
     no_cameras: 'No cameras configured', acknowledged: 'acknowledged', waiting: 'waiting',
-    audit: 'Counting accuracy audit',
+    audit: 'Counting accuracy audit', changes: 'Configuration changes', no_changes: 'No configuration changes yet',
+    hq: 'HQ', file: 'config file', technician: 'technician', applied: 'applied', rolled_back: 'undone',
+    rejected: 'refused', restarting: 'applied by a restart', applying: 'checking',
   },
 };
 
@@ -363,6 +367,27 @@ function renderSources(state) {
     `${b.acknowledged} ${t('acknowledged')} · ${b.outbox_rows} ${t('waiting')}`;
 }
 
+// The box's configuration history: who changed what, and what became of it (newest first).
+function renderChanges(state) {
+  const rows = state.changes || [];
+  if (!rows.length) {
+    $('changes').replaceChildren(field('li', { className: 'muted', textContent: t('no_changes') }));
+    return;
+  }
+  $('changes').replaceChildren(...rows.map((c) => {
+    const li = document.createElement('li');
+    li.dataset.outcome = c.outcome;
+    li.dataset.origin = c.origin;
+    const when = new Date(c.at).toLocaleString();
+    const version = c.version ? ` v${c.version}` : '';
+    const why = (c.detail.failures || c.detail.errors || []).join('; ');
+    li.append(field('span', { textContent: `${when} · ${t(c.origin)}${version} · ${t(c.outcome)}` }),
+      field('p', { className: 'muted', textContent: c.keys.join(', ') + (why ? ` — ${why}` : '') }));
+    if (c.outcome === 'rolled_back' || c.outcome === 'rejected') li.classList.add('flag');
+    return li;
+  }));
+}
+
 async function runTest(target, out) {
   out.textContent = t('testing');
   out.className = 'result';
@@ -399,6 +424,7 @@ async function poll() {
     renderCounts(cams.get(cam.id), cam);
   }
   renderSources(state);
+  renderChanges(state);
   auditCameras(state.cameras);  // audit.js
   if (!timer) timer = setInterval(poll, 1000);
 }
