@@ -112,26 +112,7 @@ void agent::republish_status() {
 }
 
 sync::publisher_options agent::link_options() const {
-  const auto& c = cfg_;
-  sync::publisher_options o;
-  o.uri = c.mqtt.uri;
-  o.client_id = config::effective_client_id(c);
-  o.username = c.mqtt.username;
-  o.password = c.mqtt.password;
-  o.mqtt_version = c.mqtt.version == "5" ? 5 : 4;
-  o.keep_alive = std::chrono::seconds(c.mqtt.keep_alive_s);
-  o.connect_timeout = std::chrono::seconds(c.mqtt.connect_timeout_s);
-  o.max_inflight = static_cast<std::size_t>(c.mqtt.max_inflight);
-  o.reconnect_min = std::chrono::milliseconds(c.mqtt.reconnect_min_ms);
-  o.reconnect_max = std::chrono::milliseconds(c.mqtt.reconnect_max_ms);
-  o.live_window = std::chrono::seconds(c.mqtt.live_window_s);
-  o.backfill_rate_per_s = static_cast<double>(c.mqtt.backfill_rate_per_s);
-  o.backfill_batch = static_cast<std::size_t>(c.mqtt.backfill_batch);
-  o.max_payload_bytes = static_cast<std::size_t>(c.mqtt.max_payload_bytes);
-  o.tls_ca_file = c.mqtt.tls.ca_file;
-  o.tls_cert_file = c.mqtt.tls.cert_file;
-  o.tls_key_file = c.mqtt.tls.key_file;
-  o.tls_verify_hostname = c.mqtt.tls.verify_hostname;
+  auto o = publisher_options_for(cfg_);
   o.status_topic = topics_->status();
   o.birth_payload = status_payload("online", "");
   o.will_payload = status_payload("offline", "connection lost");
@@ -153,6 +134,11 @@ core::status agent::start() {
     log_->error("{}; the config file's lines and zones stand", cal.error_message());
   }
   cfg_ = calibrated(cfg_);
+  std::error_code dir_error;
+  std::filesystem::create_directories(std::filesystem::path(cfg_.storage.path).parent_path(), dir_error);
+  auto lock = instance_lock::acquire(cfg_.storage.path);
+  if (!lock) return core::error{lock.error_message()};
+  lock_.emplace(std::move(lock).value());
   auto db = sync::database::open({cfg_.storage.path, cfg_.storage.synchronous == "full"});
   if (!db) return core::error{db.error_message()};
   db_ = std::move(db).value();

@@ -27,6 +27,7 @@
 #include "agent/calibration.hpp"
 #include "agent/camera_registry.hpp"
 #include "agent/config_control.hpp"
+#include "agent/instance_lock.hpp"
 #include "agent/service_notifier.hpp"
 #include "agent/core/clock.hpp"
 #include "agent/core/event.hpp"
@@ -125,6 +126,7 @@ class agent final : private config_target {
   boost::asio::steady_timer watchdog_timer_;
   boost::asio::steady_timer restart_timer_;
   service_notifier service_;
+  std::optional<instance_lock> lock_;  // held while this agent runs on the database
   std::unique_ptr<sync::database> db_;
   std::unique_ptr<sync::outbox> outbox_;
   std::unique_ptr<sync::event_store> store_;

@@ -13,6 +13,29 @@ constexpr std::chrono::milliseconds switch_drain{1000};
 
 }  // namespace
 
+sync::publisher_options publisher_options_for(const config::config& c) {
+  sync::publisher_options o;
+  o.uri = c.mqtt.uri;
+  o.client_id = config::effective_client_id(c);
+  o.username = c.mqtt.username;
+  o.password = c.mqtt.password;
+  o.mqtt_version = c.mqtt.version == "5" ? 5 : 4;
+  o.keep_alive = std::chrono::seconds(c.mqtt.keep_alive_s);
+  o.connect_timeout = std::chrono::seconds(c.mqtt.connect_timeout_s);
+  o.max_inflight = static_cast<std::size_t>(c.mqtt.max_inflight);
+  o.reconnect_min = std::chrono::milliseconds(c.mqtt.reconnect_min_ms);
+  o.reconnect_max = std::chrono::milliseconds(c.mqtt.reconnect_max_ms);
+  o.live_window = std::chrono::seconds(c.mqtt.live_window_s);
+  o.backfill_rate_per_s = static_cast<double>(c.mqtt.backfill_rate_per_s);
+  o.backfill_batch = static_cast<std::size_t>(c.mqtt.backfill_batch);
+  o.max_payload_bytes = static_cast<std::size_t>(c.mqtt.max_payload_bytes);
+  o.tls_ca_file = c.mqtt.tls.ca_file;
+  o.tls_cert_file = c.mqtt.tls.cert_file;
+  o.tls_key_file = c.mqtt.tls.key_file;
+  o.tls_verify_hostname = c.mqtt.tls.verify_hostname;
+  return o;
+}
+
 broker_link::broker_link(boost::asio::any_io_executor ex, sync::outbox& out, std::shared_ptr<spdlog::logger> log)
     : ex_(std::move(ex)), outbox_(out), log_(std::move(log)) {}
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
 #include "sync/mqtt_publisher.hpp"
 
 namespace spdlog {
@@ -23,6 +24,10 @@ class logger;
 }
 
 namespace kelu {
+
+// The link's options from the mqtt.* section (and the client id the store's identity gives); the
+// agent adds its status messages and subscriptions. `kelu doctor` connects with the same.
+sync::publisher_options publisher_options_for(const config::config& c);
 
 class broker_link {
  public:

@@ -619,4 +619,25 @@ core::result<named_sources> make_camera_sources(boost::asio::any_io_executor ex,
 
 recounter clip_recounter() { return &recount_clip; }
 
+core::result<camera_probe> probe_camera(const config::camera_config& cam, std::chrono::milliseconds within) {
+  vision::prefer_rtsp_over_tcp();
+  vision::frame_source src({cam.url, false, static_cast<int>(within.count()), static_cast<int>(within.count())});
+  if (auto st = src.open(); !st) return core::error{st.error_message()};
+  camera_probe p;
+  p.declared_fps = src.declared_fps();
+  cv::Mat frame;
+  const auto started = std::chrono::steady_clock::now();
+  auto elapsed = std::chrono::steady_clock::duration::zero();
+  while (p.frames < 30 && elapsed < within && src.read(frame)) {
+    ++p.frames;
+    p.width = frame.cols;
+    p.height = frame.rows;
+    elapsed = std::chrono::steady_clock::now() - started;
+  }
+  if (p.frames == 0) return core::error{src.last_error().empty() ? "no frame" : src.last_error()};
+  const auto s = std::chrono::duration<double>(elapsed).count();
+  p.fps = s > 0 ? p.frames / s : 0;
+  return p;
+}
+
 }  // namespace kelu

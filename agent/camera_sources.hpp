@@ -4,6 +4,7 @@
 // rather than silently counting nobody.
 #include <boost/asio/any_io_executor.hpp>
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -29,5 +30,17 @@ core::result<named_sources> make_camera_sources(boost::asio::any_io_executor ex,
 
 // What recounts an audit clip with another detector (clip_recount.hpp); empty without vision.
 recounter clip_recounter();
+
+// `kelu doctor`: does the camera open and deliver, and how fast.
+struct camera_probe {
+  int frames = 0;
+  double fps = 0;           // frames read per second of reading
+  double declared_fps = 0;  // what the stream says it sends (0: it does not say)
+  int width = 0;
+  int height = 0;
+};
+// Opens `cam`'s stream and reads for up to `within` (30 frames at most); an error says why no
+// frame came (or that this kelu has no vision).
+core::result<camera_probe> probe_camera(const config::camera_config& cam, std::chrono::milliseconds within);
 
 }  // namespace kelu

@@ -17,4 +17,8 @@ core::result<named_sources> make_camera_sources(boost::asio::any_io_executor,
 
 recounter clip_recounter() { return {}; }
 
+core::result<camera_probe> probe_camera(const config::camera_config&, std::chrono::milliseconds) {
+  return core::error{"this kelu was built without vision (KELU_WITH_VISION=OFF)"};
+}
+
 }  // namespace kelu

@@ -21,6 +21,7 @@
 #include "count_command.hpp"
 #endif
 #include "config_command.hpp"
+#include "doctor.hpp"
 #include "ingest_command.hpp"
 #include "qr_command.hpp"
 #include "tls_command.hpp"
@@ -244,6 +245,15 @@ int main(int argc, char** argv) {
 
   std::string tls_config;
   kelu::tls_options tls;
+  kelu::doctor_options doctor;
+  bool doctor_json = false;
+  auto* doctor_cmd = app.add_subcommand(
+      "doctor", "Is this box fit to leave? Config, database, disk, clocks, broker, cameras, tills, dashboard");
+  doctor_cmd->add_option("-c,--config", doctor.config_path, "Configuration file")
+      ->default_val("/etc/kelu/kelu.json")
+      ->check(CLI::ExistingFile);
+  doctor_cmd->add_flag("--json", doctor_json, "As JSON");
+
   auto* tls_cmd = app.add_subcommand(
       "tls", "The dashboard's https certificate: create the self-signed one if absent, print its fingerprint");
   tls_cmd->add_option("-c,--config", tls_config, "Configuration file")->required()->check(CLI::ExistingFile);
@@ -297,6 +307,7 @@ int main(int argc, char** argv) {
   if (*qr_cmd) return with_config(qr_config, [&](const auto& c) { return kelu::run_qr(c, qr, std::cout, std::cerr); });
   if (*tls_cmd) return with_config(tls_config, [&](const auto& c) { return kelu::run_tls(c, tls, std::cout, std::cerr); });
   if (*run_cmd) return run(run_config);
+  if (*doctor_cmd) return kelu::run_doctor(doctor, doctor_json, std::cout);
   if (*passwd_cmd) return passwd();
   if (*validate_cmd) return validate(validate_path);
   if (*show_cmd) return kelu::run_config_show(show_path, show_json, std::cout, std::cerr);

@@ -50,7 +50,7 @@ class mqtt_publisher::bridge {
     opts_.set_max_inflight(static_cast<int>(o.max_inflight) + 2);  // + birth/goodbye
     if (!o.username.empty()) opts_.set_user_name(o.username);
     if (!o.password.empty()) opts_.set_password(o.password);
-    opts_.set_will(mqtt::will_options(o.status_topic, o.will_payload, 1, true));
+    if (!o.status_topic.empty()) opts_.set_will(mqtt::will_options(o.status_topic, o.will_payload, 1, true));
     if (o.uri.rfind("ssl://", 0) == 0 || o.uri.rfind("mqtts://", 0) == 0 || o.uri.rfind("wss://", 0) == 0) {
       mqtt::ssl_options ssl;
       ssl.set_enable_server_cert_auth(true);
@@ -480,6 +480,7 @@ void mqtt_publisher::update_status(std::string birth, std::string goodbye) {
 }
 
 void mqtt_publisher::publish_birth() {
+  if (options_.status_topic.empty()) return;
   // Tag 0: untracked, the status is not an outbox row.
   bridge_->publish(options_.status_topic, options_.birth_payload, 1, true, 0);
 }
@@ -590,7 +591,8 @@ void mqtt_publisher::wait_for_drain(std::chrono::steady_clock::time_point deadli
 
 void mqtt_publisher::say_goodbye() {
   if (state_ == state::connected && bridge_) {
-    if (!bridge_->publish_and_wait(options_.status_topic, options_.goodbye_payload, std::chrono::seconds(2)))
+    if (!options_.status_topic.empty() &&
+        !bridge_->publish_and_wait(options_.status_topic, options_.goodbye_payload, std::chrono::seconds(2)))
       log_->warn("mqtt: goodbye status not acknowledged; HQ will see the Last Will instead");
     bridge_->disconnect(std::chrono::seconds(2));
   }

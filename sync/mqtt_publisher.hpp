@@ -51,7 +51,7 @@ struct publisher_options {
   std::string tls_cert_file;
   std::string tls_key_file;
   bool tls_verify_hostname = true;
-  std::string status_topic;
+  std::string status_topic;  // empty: no birth, Last Will or goodbye (`kelu doctor`'s trial connection)
   std::string birth_payload;    // retained on `status_topic` after each connect
   std::string will_payload;     // the broker publishes it if the link dies
   std::string goodbye_payload;  // retained on a clean stop

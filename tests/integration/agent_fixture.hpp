@@ -3,6 +3,7 @@
 // the fixture starts, `kelu run` started and stopped by PID, a till over TCP, and HQ's tools
 // (mosquitto_pub) publishing to the box. Shared by the delivery and the fleet suites.
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -82,12 +83,15 @@ class agent_process : public testing::Test {
     ASSERT_TRUE(test::wait_for_port(pos_port, 10s)) << "agent did not listen; log:\n" << log();
   }
 
-  // What a `kelu` command prints (stdout and stderr), once it has exited.
-  std::string kelu_output(std::vector<std::string> args) {
+  // What a `kelu` command prints (stdout and stderr), once it has exited with `exit_status` (-1: any).
+  std::string kelu_output(std::vector<std::string> args, int exit_status = 0) {
     args.insert(args.begin(), KELU_BINARY);
     std::filesystem::remove(dir.file("command.out"));
     test::process p(std::move(args), dir.file("command.out"));
-    EXPECT_EQ(p.wait(30s), 0);
+    const auto status = WEXITSTATUS(p.wait(30s));
+    if (exit_status >= 0) {
+      EXPECT_EQ(status, exit_status);
+    }
     std::ifstream in(dir.file("command.out"));
     return {std::istreambuf_iterator<char>(in), {}};
   }

@@ -2,6 +2,8 @@
 // key; a change that cuts the box off undoes itself; a reload under load loses nothing
 // (docs/fleet.md).
 #include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -257,6 +260,55 @@ TEST_F(fleet, an_invalid_file_at_boot_runs_the_last_good_one_until_it_is_fixed) 
   EXPECT_EQ(fixed["state"], "applied") << fixed;
   EXPECT_EQ(fixed["origin"], "file");
   EXPECT_EQ(fixed["keys"], json::array({"log.level"}));
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+}
+
+// kelu doctor on a box set up wrong: each problem is named with its fix and the exit status says
+// the box is not fit to leave.
+TEST_F(fleet, doctor_names_each_problem_of_a_broken_box_with_its_fix) {
+  start_agent();
+  auto c = till();
+  ASSERT_EQ(send(c, 0, 20).size(), 20u);  // sales stamped 2026-11-27 18:00 +08:00: the tills' clocks are days off
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+  boost::asio::io_context io;  // another program holding the dashboard's port
+  boost::asio::ip::tcp::acceptor held{io, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+  edit_file([&](json& cfg) {
+    cfg["mqtt"]["uri"] = "tcp://127.0.0.1:" + std::to_string(test::free_port());
+    cfg["mqtt"]["connect_timeout_s"] = 1;
+    cfg["cameras"] = json::array({{{"id", "door"}, {"url", dir.file("missing.avi")}}});
+    cfg["dashboard"]["port"] = held.local_endpoint().port();
+    cfg["sources"]["csv"] = {{"enabled", true}, {"folder", dir.file("no-such-folder")}};
+  });
+  const auto checks = json::parse(kelu_output({"doctor", "--json", "-c", dir.file("kelu.json")}, 1));
+  std::map<std::string, json> by_name;
+  for (const auto& ch : checks) by_name[ch["check"].get<std::string>()] = ch;
+  EXPECT_EQ(by_name["config"]["ok"], true) << checks.dump(2);
+  EXPECT_EQ(by_name["database"]["ok"], true) << checks.dump(2);
+  for (const char* broken : {"broker", "cameras[door]", "dashboard", "sources.csv", "till clocks"}) {
+    ASSERT_TRUE(by_name.count(broken)) << broken << "\n" << checks.dump(2);
+    EXPECT_EQ(by_name[broken]["ok"], false) << checks.dump(2);
+    EXPECT_FALSE(by_name[broken]["fix"].get<std::string>().empty()) << broken;
+  }
+  EXPECT_NE(by_name["broker"]["detail"].get<std::string>().find("nothing accepted the connection"), std::string::npos);
+  EXPECT_NE(by_name["dashboard"]["fix"].get<std::string>().find("dashboard.port"), std::string::npos);
+  EXPECT_NE(by_name["sources.csv"]["fix"].get<std::string>().find("mkdir -p"), std::string::npos);
+
+  // A data directory the agent cannot create its database in.
+  edit_file([&](json& cfg) { cfg["storage"]["path"] = dir.file("kelu.json") + "/kelu.db"; });
+  const auto text = kelu_output({"doctor", "-c", dir.file("kelu.json")}, 1);
+  EXPECT_NE(text.find("FAIL  database"), std::string::npos) << text;
+  EXPECT_NE(text.find("not fit to leave"), std::string::npos) << text;
+}
+
+// Two agents on one database would hand out the same seqs: the second is refused, naming the first.
+TEST_F(fleet, a_second_agent_on_the_same_database_is_refused) {
+  start_agent();
+  const auto text = kelu_output({"run", "-c", dir.file("kelu.json")}, 3);
+  EXPECT_NE(text.find("another kelu agent (pid " + std::to_string(agent->pid()) + ")"), std::string::npos) << text;
+  // Any exit status: whether this machine's clock is synchronised is not the test's business.
+  const auto doctor = kelu_output({"doctor", "-c", dir.file("kelu.json")}, -1);
+  EXPECT_NE(doctor.find("ok    agent: running (pid " + std::to_string(agent->pid()) + ")"), std::string::npos) << doctor;
+  EXPECT_NE(doctor.find("in use by the running agent"), std::string::npos) << doctor;
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
 }
 

@@ -1,0 +1,288 @@
+#include "doctor.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <sys/statvfs.h>
+#include <sys/timex.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <ostream>
+
+#include "agent/broker_link.hpp"
+#include "agent/camera_sources.hpp"
+#include "agent/config_control.hpp"
+#include "agent/instance_lock.hpp"
+#include "agent/core/clock.hpp"
+#include "config/schema.hpp"
+#include "sync/database.hpp"
+#include "sync/outbox.hpp"
+
+namespace kelu {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A box below this many days of disk at its current rate, or this many bytes, is not fit to leave.
+constexpr double min_headroom_days = 30;
+constexpr std::uintmax_t min_free_bytes = 200ull << 20;
+// Tills this far off the box's clock put sales in the wrong hour.
+constexpr std::chrono::minutes max_till_skew{5};
+
+doctor_check pass(std::string name, std::string detail) { return {std::move(name), true, std::move(detail), ""}; }
+doctor_check fail(std::string name, std::string detail, std::string fix) {
+  return {std::move(name), false, std::move(detail), std::move(fix)};
+}
+
+std::string megabytes(std::uintmax_t bytes) { return std::to_string(bytes >> 20) + " MB"; }
+
+doctor_check check_disk(sync::database& db, const config::config& c) {
+  const auto dir = fs::path(c.storage.path).parent_path();
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) != 0) return fail("disk", dir.string() + ": cannot tell free space", "");
+  const auto free_bytes = static_cast<std::uintmax_t>(vfs.f_bavail) * vfs.f_frsize;
+  std::error_code ec;
+  const auto db_bytes = fs::file_size(c.storage.path, ec);
+  sync::statement st{db.handle(), "SELECT count(*), sum(received_at >= ?) FROM events"};
+  st.bind(1, core::to_unix_ms(core::system_clock{}.now_utc() - std::chrono::days(1)));
+  st.step();
+  const auto events = st.column_int(0);
+  const auto last_day = st.column_is_null(1) ? 0 : st.column_int(1);
+  std::string detail = megabytes(free_bytes) + " free in " + dir.string();
+  double days = 1e9;
+  if (events > 0 && last_day > 0 && !ec) {
+    const double per_day = static_cast<double>(db_bytes) / static_cast<double>(events) * static_cast<double>(last_day);
+    days = static_cast<double>(free_bytes) / per_day;
+    detail += "; " + std::to_string(last_day) + " events in the last day: " + std::to_string(static_cast<long>(days)) +
+              " days of headroom";
+  }
+  if (free_bytes < min_free_bytes || days < min_headroom_days)
+    return fail("disk", detail,
+                "free space on the data filesystem, or lower storage.events_retention_days (now " +
+                    std::to_string(c.storage.events_retention_days) + ")");
+  return pass("disk", detail);
+}
+
+doctor_check check_clock() {
+  timex tx{};
+  const int state = ::ntp_adjtime(&tx);
+  if (state == TIME_ERROR || (tx.status & STA_UNSYNC))
+    return fail("clock", "not synchronised to a time server",
+                "enable NTP (timedatectl set-ntp true) and let the box reach a time server");
+  return pass("clock", "synchronised (estimated error " + std::to_string(tx.esterror / 1000) + " ms)");
+}
+
+doctor_check check_till_clocks(sync::database& db) {
+  sync::statement st{db.handle(),
+                     "SELECT received_at - observed_at FROM events WHERE stream = 'pos' ORDER BY received_at DESC "
+                     "LIMIT 200"};
+  std::vector<std::int64_t> skew;
+  while (st.step()) skew.push_back(st.column_int(0));
+  if (skew.empty()) return pass("till clocks", "no sale received yet to compare");
+  std::nth_element(skew.begin(), skew.begin() + static_cast<std::ptrdiff_t>(skew.size() / 2), skew.end());
+  const auto median = std::chrono::milliseconds(skew[skew.size() / 2]);
+  const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(median).count();
+  const auto detail = "the last " + std::to_string(skew.size()) + " sales arrived a median " +
+                      std::to_string(minutes) + " min after the time on them";
+  if (median > max_till_skew || median < -max_till_skew)
+    return fail("till clocks", detail, "set the tills' clocks (or their time server) to the store's time");
+  return pass("till clocks", detail);
+}
+
+// A connection as the agent makes it, under another client id and without status messages, so a
+// running agent's session and HQ's view of the box are left alone.
+doctor_check check_broker(const config::config& c, const fs::path& scratch) {
+  auto db = sync::database::open({scratch.string(), false});
+  if (!db) return fail("broker", db.error_message(), "");
+  sync::outbox empty{**db};
+  auto o = publisher_options_for(c);
+  o.client_id = o.client_id.substr(0, 48) + "-doctor";
+  o.status_topic.clear();
+  o.reconnect_min = o.reconnect_max = std::chrono::hours(1);  // one attempt
+  boost::asio::io_context io;
+  auto quiet = std::make_shared<spdlog::logger>("doctor", std::make_shared<spdlog::sinks::null_sink_mt>());
+  sync::mqtt_publisher p{io.get_executor(), empty, o, quiet};
+  // Paho's answers are posted from its thread: the loop must not run out of work before they come.
+  auto guard = boost::asio::make_work_guard(io);
+  const auto started = std::chrono::steady_clock::now();
+  p.start();
+  const auto deadline = started + o.connect_timeout + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < deadline) {
+    io.run_for(std::chrono::milliseconds(50));
+    const auto s = p.stats();
+    if (s.connected || s.connection_failures > 0) break;
+  }
+  const auto s = p.stats();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  bool stopped = false;
+  p.stop(std::chrono::milliseconds(0), [&] { stopped = true; });
+  while (!stopped) io.run_one_for(std::chrono::milliseconds(100));
+  if (s.connected)
+    return pass("broker", "connected to " + c.mqtt.uri + " (MQTT " + (s.protocol == 5 ? "5" : "3.1.1") + ") in " +
+                              std::to_string(ms.count()) + " ms");
+  auto why = s.last_error.empty() ? "no answer in " + std::to_string(o.connect_timeout.count()) + " s"
+                                  : s.last_error;
+  // Paho's "connect failed (code -1, reason 255)" is a TCP connection refused or unreachable.
+  if (why.find("code -1") != std::string::npos) why += ": nothing accepted the connection";
+  std::string fix = "check that the broker runs at " + c.mqtt.uri + " and this box may reach it (firewall)";
+  if (why.find("auth") != std::string::npos || why.find("password") != std::string::npos ||
+      why.find("identifier") != std::string::npos)
+    fix = "check mqtt.username and mqtt.password (or the box's certificate) with HQ";
+  else if (why.find("SSL") != std::string::npos || why.find("TLS") != std::string::npos ||
+           why.find("certificate") != std::string::npos)
+    fix = "check mqtt.tls.ca_file against the broker's certificate, and the box's clock";
+  return fail("broker", c.mqtt.uri + ": " + why, fix);
+}
+
+doctor_check check_listener(const std::string& name, const std::string& listen, std::int64_t port, bool running,
+                            const std::string& key) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor a{io};
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(listen, ec);
+  if (ec) return fail(name, listen + ": not an address", "set " + key + ".listen to an address of this box");
+  const boost::asio::ip::tcp::endpoint ep{address, static_cast<std::uint16_t>(port)};
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(boost::asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  const auto where = listen + ":" + std::to_string(port);
+  if (!ec) return pass(name, where + " is free for it");
+  if (ec == boost::asio::error::address_in_use && running) return pass(name, where + " in use by the running agent");
+  return fail(name, where + ": " + ec.message(),
+              ec == boost::asio::error::address_in_use
+                  ? "stop the program holding port " + std::to_string(port) + " or change " + key + ".port"
+                  : "run the agent as a user allowed to listen there, or change " + key);
+}
+
+doctor_check check_folder(const std::string& name, const std::string& folder) {
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec))
+    return fail(name, folder + " does not exist", "mkdir -p " + folder + " && chown kelu:kelu " + folder);
+  // Files are moved to done/ and rejected/ beside them: the folder must be writable too.
+  if (::access(folder.c_str(), R_OK | W_OK | X_OK) != 0)
+    return fail(name, folder + " is not readable and writable by this user", "chown -R kelu:kelu " + folder);
+  return pass(name, folder + " readable and writable");
+}
+
+void check_sources(const config::config& c, bool running, std::vector<doctor_check>& out) {
+  const auto& s = c.sources;
+  if (s.pos_tcp.enabled)
+    out.push_back(check_listener("sources.pos_tcp", s.pos_tcp.listen, s.pos_tcp.port, running, "sources.pos_tcp"));
+  if (s.webhook.enabled)
+    out.push_back(check_listener("sources.webhook", s.webhook.listen, s.webhook.port, running, "sources.webhook"));
+  if (s.escpos.enabled)
+    out.push_back(check_listener("sources.escpos", s.escpos.listen, s.escpos.port, running, "sources.escpos"));
+  if (s.poslog.enabled) out.push_back(check_folder("sources.poslog", s.poslog.folder));
+  if (s.csv.enabled) out.push_back(check_folder("sources.csv", s.csv.folder));
+  const bool pushing = std::any_of(c.counters.begin(), c.counters.end(),
+                                   [](const auto& k) { return k.vendor == "hikvision" || k.vendor == "xovis"; });
+  if (pushing)
+    out.push_back(check_listener("sources.counter_push", s.counter_push.listen, s.counter_push.port, running,
+                                 "sources.counter_push"));
+  if (c.dashboard.enabled && c.dashboard.port != 0)
+    out.push_back(check_listener("dashboard", c.dashboard.listen, c.dashboard.port, running, "dashboard"));
+}
+
+void check_cameras(const config::config& c, std::chrono::milliseconds within, std::vector<doctor_check>& out) {
+  for (const auto& cam : c.cameras) {
+    const auto name = "cameras[" + cam.id + "]";
+    const auto p = probe_camera(cam, within);
+    if (!p) {
+      out.push_back(fail(name, cam.url + ": " + p.error_message(),
+                         "check the camera's power, network and URL (cameras[" + cam.id + "].url)"));
+      continue;
+    }
+    auto detail = std::to_string(p->width) + "x" + std::to_string(p->height) + ", " + std::to_string(p->frames) +
+                  " frames at " + std::to_string(static_cast<int>(p->fps + 0.5)) + " fps";
+    // A stream slower than the rate the agent analyses at cannot count people walking through.
+    if (p->fps + 0.5 < static_cast<double>(cam.process_fps) && p->frames < 30) {
+      out.push_back(fail(name, detail + ", below cameras[" + cam.id + "].process_fps " + std::to_string(cam.process_fps),
+                         "raise the camera's frame rate or lower process_fps"));
+      continue;
+    }
+    out.push_back(pass(name, detail));
+  }
+}
+
+}  // namespace
+
+std::vector<doctor_check> run_checks(const doctor_options& o) {
+  std::vector<doctor_check> out;
+  const auto boot = load_boot_config(o.config_path);
+  if (!boot) {
+    out.push_back(fail("config", boot.error_message(), "correct " + o.config_path + " where each error says"));
+    return out;  // nothing else can be judged without a configuration
+  }
+  if (!boot->file_errors.empty()) {
+    std::string all;
+    for (const auto& e : boot->file_errors) all += (all.empty() ? "" : "; ") + e;
+    out.push_back(fail("config", all + " (the box runs its last good file: safe mode)",
+                       "correct " + o.config_path + ", then systemctl reload kelu"));
+  } else {
+    out.push_back(pass("config", o.config_path + " valid, config hash " + config::hash(boot->value) +
+                                     (boot->desired.version > 0
+                                          ? ", HQ's version " + std::to_string(boot->desired.applied_version)
+                                          : "")));
+  }
+  const auto& c = boot->value;
+  auto db = sync::database::open({c.storage.path, c.storage.synchronous == "full"});
+  const auto agent_pid = instance_lock::holder(c.storage.path);
+  const bool running = agent_pid != 0;
+  if (running) out.push_back(pass("agent", "running (pid " + std::to_string(agent_pid) + ")"));
+  if (!db) {
+    out.push_back(fail("database", db.error_message(),
+                       "chown -R kelu:kelu " + fs::path(c.storage.path).parent_path().string()));
+  } else {
+    try {
+      (*db)->exec("BEGIN IMMEDIATE; ROLLBACK;");
+      out.push_back(pass("database", c.storage.path + " writable"));
+      out.push_back(check_disk(**db, c));
+      out.push_back(check_till_clocks(**db));
+    } catch (const std::exception& e) {
+      out.push_back(fail("database", c.storage.path + ": " + e.what(),
+                         "chown -R kelu:kelu " + fs::path(c.storage.path).parent_path().string()));
+    }
+  }
+  out.push_back(check_clock());
+  const auto scratch = fs::temp_directory_path() / ("kelu-doctor-" + std::to_string(::getpid()) + ".db");
+  out.push_back(check_broker(c, scratch));
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(scratch.string() + suffix, ec);
+  check_sources(c, running, out);
+  check_cameras(c, o.camera_read, out);
+  return out;
+}
+
+json to_json(const doctor_check& c) {
+  json j{{"check", c.name}, {"ok", c.ok}, {"detail", c.detail}};
+  if (!c.ok) j["fix"] = c.fix;
+  return j;
+}
+
+int run_doctor(const doctor_options& o, bool as_json, std::ostream& out) {
+  const auto checks = run_checks(o);
+  const bool fit = std::all_of(checks.begin(), checks.end(), [](const auto& c) { return c.ok; });
+  if (as_json) {
+    json all = json::array();
+    for (const auto& c : checks) all.push_back(to_json(c));
+    out << all.dump(2) << "\n";
+  } else {
+    for (const auto& c : checks) {
+      out << (c.ok ? "ok    " : "FAIL  ") << c.name << ": " << c.detail << "\n";
+      if (!c.ok && !c.fix.empty()) out << "      fix: " << c.fix << "\n";
+    }
+    out << (fit ? "fit to leave\n" : "not fit to leave: fix what failed and run kelu doctor again\n");
+  }
+  return fit ? 0 : 1;
+}
+
+}  // namespace kelu
