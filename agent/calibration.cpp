@@ -1,7 +1,5 @@
 #include "calibration.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
