@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "agent/config_control.hpp"
+#include "agent/data_owner.hpp"
 #include "config/change_plan.hpp"
 #include "config/loader.hpp"
 #include "sync/config_journal.hpp"
@@ -48,6 +49,10 @@ int run_config_history(const std::string& config_path, std::size_t limit, bool a
                        std::ostream& err) {
   const auto loaded = config::load_file(config_path);
   if (!loads(loaded, err)) return 2;
+  if (auto who = act_as_data_owner(loaded.value.storage.path); !who) {
+    err << who.error_message() << "\n";
+    return 2;
+  }
   auto db = sync::database::open({loaded.value.storage.path, false});
   if (!db) {
     err << db.error_message() << "\n";

@@ -19,6 +19,7 @@
 #include "agent/broker_link.hpp"
 #include "agent/camera_sources.hpp"
 #include "agent/config_control.hpp"
+#include "agent/data_owner.hpp"
 #include "agent/instance_lock.hpp"
 #include "agent/core/clock.hpp"
 #include "config/schema.hpp"
@@ -234,6 +235,10 @@ std::vector<doctor_check> run_checks(const doctor_options& o) {
                                           : "")));
   }
   const auto& c = boot->value;
+  if (auto who = act_as_data_owner(c.storage.path); !who) {
+    out.push_back(fail("database", who.error_message(), "run kelu doctor as the agent's user (sudo -u kelu)"));
+    return out;
+  }
   auto db = sync::database::open({c.storage.path, c.storage.synchronous == "full"});
   const auto agent_pid = instance_lock::holder(c.storage.path);
   const bool running = agent_pid != 0;

@@ -21,6 +21,7 @@
 #include "count_command.hpp"
 #endif
 #include "config_command.hpp"
+#include "data_owner.hpp"
 #include "doctor.hpp"
 #include "ingest_command.hpp"
 #include "qr_command.hpp"
@@ -55,6 +56,10 @@ int with_config(const std::string& path, Command command) {
     for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
     return 2;
   }
+  if (auto who = kelu::act_as_data_owner(loaded.value.storage.path); !who) {
+    std::cerr << who.error_message() << "\n";
+    return 2;
+  }
   return command(loaded.value);
 }
 
@@ -70,6 +75,12 @@ int run(const std::string& path) {
   if (!boot) {
     log->error("{}", boot.error_message());
     return 2;
+  }
+  if (auto who = kelu::act_as_data_owner(boot->value.storage.path); !who) {
+    log->error("{}", who.error_message());
+    return 2;
+  } else if (!who->empty()) {
+    log->info("running as {}, the owner of the data directory", *who);
   }
   log->set_level(spdlog::level::from_str(boot->value.log.level));
   log->flush_on(spdlog::level::info);

@@ -1,6 +1,9 @@
 // Fleet operations on a real agent process: HQ changes a till listener, the broker, a restart-only
 // key; a change that cuts the box off undoes itself; a reload under load loses nothing
 // (docs/fleet.md).
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -310,6 +313,26 @@ TEST_F(fleet, a_second_agent_on_the_same_database_is_refused) {
   EXPECT_NE(doctor.find("ok    agent: running (pid " + std::to_string(agent->pid()) + ")"), std::string::npos) << doctor;
   EXPECT_NE(doctor.find("in use by the running agent"), std::string::npos) << doctor;
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+}
+
+// A technician's command run as root on the box does not leave the agent files it cannot open:
+// it acts as the owner of the data directory.
+TEST_F(fleet, a_command_run_as_root_acts_as_the_owner_of_the_data_directory) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (CI runs as root)";
+  constexpr uid_t nobody = 65534;
+  const auto data = dir.file("data");
+  std::filesystem::create_directories(data);
+  ASSERT_EQ(::chown(data.c_str(), nobody, nobody), 0);
+  std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::others_exec,
+                               std::filesystem::perm_options::add);
+  edit_file([&](json& cfg) { cfg["storage"]["path"] = data + "/kelu.db"; });
+  kelu_output({"config", "history", "-c", dir.file("kelu.json")});  // creates the database
+  for (const auto& f : std::filesystem::directory_iterator(data)) {
+    struct stat st {};
+    ASSERT_EQ(::stat(f.path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, nobody) << f.path();
+  }
+  EXPECT_TRUE(std::filesystem::exists(data + "/kelu.db"));
 }
 
 // A region of stores: 50 agents (the no-vision build, one process each, on one broker) get one
