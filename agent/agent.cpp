@@ -15,7 +15,9 @@
 #include "camera_sources.hpp"
 #include "chat_notifier.hpp"
 #include "counter_sources.hpp"
+#include "control_socket.hpp"
 #include "dashboard_component.hpp"
+#include "agent/core/health_json.hpp"
 #include "kelu/version.hpp"
 #include "pos_sources.hpp"
 #include "source_set.hpp"
@@ -205,6 +207,7 @@ core::status agent::start() {
   if (auto st = sources_->start(cfg_); !st) return st;
   start_audits();
   if (cfg_.dashboard.enabled) start_dashboard();
+  start_control_socket();
   const auto s = outbox_->stats();
   log_->info("kelu {} started: store {}/{}, database {} ({} unsent messages, {} bytes), config {}", kelu::version,
              cfg_.store.tenant, cfg_.store.id, cfg_.storage.path, s.rows, s.bytes, config::hash(cfg_));
@@ -267,6 +270,7 @@ void agent::request_stop() {
         analytics_->stop();
         notifier_->stop();
         if (dashboard_) dashboard_->stop();
+        if (control_socket_) control_socket_->stop();
         link_->stop(drain_limit, [this] {
           const auto s = outbox_->stats();
           log_->info("stopped: {} messages wait in the outbox for the next start", s.rows);
@@ -462,6 +466,43 @@ void agent::start_dashboard() {
     return;
   }
   dashboard_ = std::move(d);
+}
+
+void agent::start_control_socket() {
+  control_socket_ = std::make_unique<control_socket>(
+      io_.get_executor(), control_socket::path_for(cfg_.storage.path),
+      [this](const nlohmann::json& request, control_socket::reply done) {
+        const auto cmd = request.value("cmd", "");
+        if (cmd == "status") return done(status_report());
+        if (cmd == "reload") {
+          log_->info("reload asked for on the control socket");
+          return control_->on_file_changed(std::move(done));
+        }
+        done({{"ok", false}, {"error", "unknown cmd \"" + cmd.substr(0, 32) + "\" (status, reload)"}});
+      },
+      log_);
+  // Not fatal: the box counts and syncs without it; kelu status says what is missing.
+  if (auto st = control_socket_->start(); !st) {
+    log_->error("control socket off: {}", st.error_message());
+    control_socket_.reset();
+  }
+}
+
+nlohmann::json agent::status_report() const {
+  nlohmann::json components = nlohmann::json::array();
+  for (const auto& name : sources_->components()) components.push_back(name);
+  components.push_back("mqtt");
+  if (dashboard_) components.push_back("dashboard");
+  return {{"ok", true},
+          {"version", kelu::version},
+          {"store", cfg_.store.tenant + "/" + cfg_.store.id},
+          {"config_hash", config::hash(cfg_)},
+          {"desired_version", control_->desired().applied_version},
+          {"changing", control_->changing()},
+          {"components", std::move(components)},
+          {"broker", broker_state()},
+          {"dashboard_port", dashboard_ ? dashboard_->port() : 0},
+          {"health", core::to_json(health_snapshot())}};
 }
 
 void agent::stop_dashboard() {

@@ -58,6 +58,7 @@ class audit_service;
 class analytics_service;
 class broker_link;
 class chat_notifier;
+class control_socket;
 class dashboard_component;
 class source_set;
 
@@ -100,6 +101,9 @@ class agent final : private config_target {
   void start_audits();
   // The dashboard (dashboard.enabled): a failure to serve is logged, not fatal.
   void start_dashboard();
+  // kelu.sock: `kelu status`, `kelu config apply`.
+  void start_control_socket();
+  nlohmann::json status_report() const;
   void stop_dashboard();
   sync::publisher_options link_options() const;
   // `c` with the lines and zones technicians saved (calibration.json) over the config's.
@@ -149,6 +153,7 @@ class agent final : private config_target {
   std::unique_ptr<dashboard_component> dashboard_;
   std::vector<std::unique_ptr<dashboard_component>> stopped_dashboards_;
   std::unique_ptr<config_control> control_;
+  std::unique_ptr<control_socket> control_socket_;
   // The gate's view of the components before a change: was the link up, which cameras delivered.
   struct before_change {
     bool link_connected = false;

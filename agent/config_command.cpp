@@ -2,10 +2,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <iomanip>
+#include <optional>
 #include <ostream>
+#include <sstream>
 
 #include "agent/config_control.hpp"
+#include "agent/control_socket.hpp"
+#include "agent/core/atomic_file.hpp"
 #include "agent/data_owner.hpp"
 #include "config/change_plan.hpp"
 #include "config/loader.hpp"
@@ -78,21 +88,128 @@ int run_config_history(const std::string& config_path, std::size_t limit, bool a
   return 0;
 }
 
-int run_config_diff(const std::string& old_path, const std::string& new_path, std::ostream& out,
-                    std::ostream& err) {
-  const auto before = config::load_file(old_path);
-  const auto after = config::load_file(new_path);
-  if (!loads(before, err) || !loads(after, err)) return 2;
-  const auto plan = config::plan_change(before.value, after.value);
+namespace {
+
+void print_plan(const config::change_plan& plan, std::ostream& out) {
   if (plan.empty()) {
     out << "no changes\n";
-    return 0;
+    return;
   }
   for (const auto& k : plan.keys) out << "changed  " << k << "\n";
   for (const auto& k : plan.hot) out << "live     " << k << "\n";
   for (const auto& c : plan.geometry) out << "live     cameras[" << c << "] lines and zones\n";
   for (const auto& c : plan.rebuild) out << "rebuild  " << c << "\n";
   for (const auto& k : plan.restart) out << "restart  " << k << ": " << config::restart_reason(k) << "\n";
+}
+
+std::optional<std::string> read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Writes `text` over `path` keeping its owner and mode (the file may hold passwords: 0640 root:kelu).
+core::status install(const std::string& path, const std::string& text) {
+  struct stat st {};
+  const bool existed = ::stat(path.c_str(), &st) == 0;
+  if (auto r = core::write_file_atomically(path, text, existed ? (st.st_mode & 0777) : 0640); !r) return r;
+  if (existed && ::chown(path.c_str(), st.st_uid, st.st_gid) != 0)
+    return core::error{path + ": cannot give it back to its owner: " + std::strerror(errno)};
+  return core::ok();
+}
+
+}  // namespace
+
+int run_config_apply(const std::string& new_path, const std::string& config_path, std::ostream& out,
+                     std::ostream& err) {
+  const auto text = read_all(new_path);
+  if (!text) {
+    err << new_path << ": cannot read\n";
+    return 2;
+  }
+  const auto next = config::load_text(*text, new_path);
+  if (!loads(next, err)) return 2;
+  const auto old_text = read_all(config_path);
+  const auto current = old_text ? config::load_text(*old_text, config_path) : config::load_result{};
+  if (current.ok() && old_text) print_plan(config::plan_change(current.value, next.value), out);
+  if (old_text)
+    if (auto st = install(config_path + ".previous", *old_text); !st) {
+      err << st.error_message() << "\n";
+      return 1;
+    }
+  if (auto st = install(config_path, *text); !st) {
+    err << st.error_message() << "\n";
+    return 1;
+  }
+  const auto socket = control_socket::path_for(next.value.storage.path);
+  const auto wait = std::chrono::seconds(next.value.fleet.gate_s + 30);
+  const auto answer = ask_agent(socket, {{"cmd", "reload"}}, wait);
+  if (!answer) {
+    out << config_path << " installed; no agent answered (" << answer.error_message()
+        << "): it takes the file at its next start\n";
+    return 0;
+  }
+  const auto state = answer->value("state", "");
+  if (state == "applied" || state == "restarting") {
+    out << state << (answer->contains("rebuilt") ? ", rebuilt " + (*answer)["rebuilt"].dump() : "") << "\n";
+    return 0;
+  }
+  for (const char* k : {"errors", "reason"})
+    if (answer->contains(k))
+      for (const auto& e : (*answer)[k]) err << e.get<std::string>() << "\n";
+  if (old_text)
+    if (auto st = install(config_path, *old_text); !st) err << st.error_message() << "\n";
+  err << state << ": the agent runs the previous configuration; " << config_path << " is back as it was\n";
+  return 1;
+}
+
+int run_status(const std::string& config_path, bool as_json, std::ostream& out, std::ostream& err) {
+  const auto boot = load_boot_config(config_path);
+  if (!boot) {
+    err << boot.error_message() << "\n";
+    return 2;
+  }
+  const auto answer = ask_agent(control_socket::path_for(boot->value.storage.path), {{"cmd", "status"}},
+                                std::chrono::seconds(10));
+  if (!answer) {
+    err << answer.error_message() << "\n";
+    return 1;
+  }
+  const auto& a = *answer;
+  if (as_json) {
+    out << a.dump(2) << "\n";
+    return 0;
+  }
+  out << "kelu " << a["version"].get<std::string>() << ", store " << a["store"].get<std::string>() << ", config "
+      << a["config_hash"].get<std::string>() << ", HQ's version " << a["desired_version"] << "\n";
+  out << "components: " << a["components"].dump() << (a["changing"].get<bool>() ? " (a change is being judged)" : "")
+      << "\n";
+  const auto& b = a["broker"];
+  out << "mqtt: " << b["uri"].get<std::string>() << (b["connected"].get<bool>() ? " connected" : " NOT connected")
+      << ", " << b["outbox_rows"] << " messages waiting (oldest " << b["outbox_oldest_age_s"] << " s)"
+      << (b["last_error"].get<std::string>().empty() ? "" : ", last error: " + b["last_error"].get<std::string>())
+      << "\n";
+  for (const auto& s : a["health"]["sources"]) {
+    out << "source " << s["source"].get<std::string>() << " (" << s["driver"].get<std::string>() << "): " << s["accepted"]
+        << " accepted, " << s["rejected"] << " rejected";
+    if (s.contains("last_error") && !s["last_error"].get<std::string>().empty())
+      out << ", last error: " << s["last_error"].get<std::string>();
+    out << "\n";
+  }
+  for (const auto& c : a["health"]["cameras"])
+    out << "camera " << c["camera"].get<std::string>() << ": " << c["state"].get<std::string>() << ", "
+        << c["frames_read"] << " frames\n";
+  return 0;
+}
+
+int run_config_diff(const std::string& old_path, const std::string& new_path, std::ostream& out,
+                    std::ostream& err) {
+  const auto before = config::load_file(old_path);
+  const auto after = config::load_file(new_path);
+  if (!loads(before, err) || !loads(after, err)) return 2;
+  print_plan(config::plan_change(before.value, after.value), out);
   return 0;
 }
 

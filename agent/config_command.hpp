@@ -18,4 +18,14 @@ int run_config_history(const std::string& config_path, std::size_t limit, bool j
 // components rebuilt, the keys only a restart applies and why. Exit 2 when either does not load.
 int run_config_diff(const std::string& old_path, const std::string& new_path, std::ostream& out, std::ostream& err);
 
+// Installs `new_path` as the agent's file (`config_path`; the old one kept as .previous), has the
+// running agent reload it through its control socket and waits for the verdict. A refused or
+// rolled-back change puts the old file back. Exit 0 when applied (or when no agent runs: it takes
+// the file at its next start), 1 when undone, 2 when the new file does not load.
+int run_config_apply(const std::string& new_path, const std::string& config_path, std::ostream& out,
+                     std::ostream& err);
+
+// `kelu status`: the running agent's components, queues and last errors, through its control socket.
+int run_status(const std::string& config_path, bool json, std::ostream& out, std::ostream& err);
+
 }  // namespace kelu

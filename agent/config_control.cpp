@@ -230,6 +230,15 @@ void config_control::refuse(const std::string& origin, std::optional<std::int64_
   journal_add({0, clock_.now_utc(), origin, version, {}, "rejected", json{{"errors", errors}}});
   auto r = reported("rejected", origin, version);
   r["errors"] = std::move(errors);
+  answer(origin, std::move(r));
+}
+
+void config_control::answer(const std::string& origin, json r) {
+  if (origin == "file" && file_reply_) {
+    auto reply = std::move(file_reply_);
+    file_reply_ = nullptr;
+    reply(r);
+  }
   target_.report(std::move(r));
 }
 
@@ -265,7 +274,11 @@ void config_control::on_desired(const std::string& payload) {
   begin({target_.prepared(std::move(*next)), "hq", msg.version, std::move(next_state), file_});
 }
 
-void config_control::on_file_changed() {
+void config_control::on_file_changed(std::function<void(json)> done) {
+  if (done) {
+    if (file_reply_) file_reply_(json{{"state", "superseded"}, {"origin", "file"}});
+    file_reply_ = std::move(done);
+  }
   if (file_path_.empty()) return;
   if (gate_.busy()) {
     waiting_file_ = true;
@@ -312,7 +325,7 @@ void config_control::begin(change c) {
       remember_file();
     }
     log_->info("{}: no changes", c.origin);
-    target_.report(reported("applied", c.origin, c.version));
+    answer(c.origin, reported("applied", c.origin, c.version));
     return;
   }
   const auto now = clock_.now_utc();
@@ -324,7 +337,7 @@ void config_control::begin(change c) {
     auto r = reported("restarting", c.origin, c.version);
     r["keys"] = plan.keys;
     r["restart"] = plan.restart;
-    target_.report(std::move(r));
+    answer(c.origin, std::move(r));
     target_.restart(c.origin + " changed " + plan.restart.front());
     return;
   }
@@ -356,7 +369,7 @@ void config_control::on_verdict(std::vector<std::string> failures) {
     auto r = reported("applied", c.origin, c.version);
     r["keys"] = plan.keys;
     r["rebuilt"] = plan.rebuild;
-    target_.report(std::move(r));
+    answer(c.origin, std::move(r));
   } else {
     for (const auto& f : failures) log_->error("{}: change undone: {}", c.origin, f);
     target_.apply(previous_, "rollback");
@@ -368,7 +381,7 @@ void config_control::on_verdict(std::vector<std::string> failures) {
     auto r = reported("rolled_back", c.origin, c.version);
     r["keys"] = plan.keys;
     r["reason"] = failures;
-    target_.report(std::move(r));
+    answer(c.origin, std::move(r));
   }
   run_waiting();
 }

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -100,8 +101,9 @@ class config_control {
   void announce();
   // A config/desired payload (empty: HQ cleared it; nothing to do).
   void on_desired(const std::string& payload);
-  // SIGHUP: the file may have changed.
-  void on_file_changed();
+  // SIGHUP, or `kelu config apply` through the control socket: the file may have changed. `done`
+  // (if given) gets the answer HQ gets once the change is judged, refused or found empty.
+  void on_file_changed(std::function<void(nlohmann::json)> done = {});
   // The agent's stop: a gate under way is abandoned, the change it judged stays.
   void stop();
   // A change made elsewhere and already applied (the technician's lines and zones): into the
@@ -127,6 +129,8 @@ class config_control {
   // line numbers of a document nobody wrote.
   std::optional<config::config> layer(const nlohmann::json& file, const config::desired_state& desired,
                                       const std::string& origin, std::vector<std::string>& errors) const;
+  // Tells HQ (config/reported) and, for the file, whoever asked for the reload.
+  void answer(const std::string& origin, nlohmann::json reported);
   void refuse(const std::string& origin, std::optional<std::int64_t> version, std::vector<std::string> errors);
   void persist();
   // The audit log: kept in SQLite and, once settled, sent to HQ.
@@ -155,6 +159,7 @@ class config_control {
   sync::config_change_row journal_row_;  // the judged change's entry, settled by the verdict
   std::optional<std::string> waiting_desired_;
   bool waiting_file_ = false;
+  std::function<void(nlohmann::json)> file_reply_;  // who waits for the file's verdict
   std::vector<std::string> file_errors_;  // safe mode's reason, told to HQ by announce()
 };
 

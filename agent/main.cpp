@@ -199,6 +199,16 @@ int main(int argc, char** argv) {
   history_cmd->add_option("-c,--config", history_path, "Configuration file")->required()->check(CLI::ExistingFile);
   history_cmd->add_option("-n,--limit", history_limit, "How many")->capture_default_str();
   history_cmd->add_flag("--json", history_json, "As JSON");
+  std::string apply_file, apply_config = "/etc/kelu/kelu.json";
+  auto* apply_cmd = config_cmd->add_subcommand(
+      "apply", "Install FILE as the agent's configuration and have the running agent apply it; undone if it fails");
+  apply_cmd->add_option("file", apply_file, "The new configuration")->required()->check(CLI::ExistingFile);
+  apply_cmd->add_option("-c,--config", apply_config, "The agent's configuration file")->capture_default_str();
+  std::string status_config = "/etc/kelu/kelu.json";
+  bool status_json = false;
+  auto* status_cmd = app.add_subcommand("status", "The running agent: components, queues, last errors");
+  status_cmd->add_option("-c,--config", status_config, "Configuration file")->capture_default_str();
+  status_cmd->add_flag("--json", status_json, "As JSON");
   std::string diff_old, diff_new;
   auto* diff_cmd = config_cmd->add_subcommand(
       "diff", "What changing OLD into NEW does to a running agent: keys, components rebuilt, restarts");
@@ -324,6 +334,8 @@ int main(int argc, char** argv) {
   if (*show_cmd) return kelu::run_config_show(show_path, show_json, std::cout, std::cerr);
   if (*history_cmd) return kelu::run_config_history(history_path, history_limit, history_json, std::cout, std::cerr);
   if (*diff_cmd) return kelu::run_config_diff(diff_old, diff_new, std::cout, std::cerr);
+  if (*apply_cmd) return kelu::run_config_apply(apply_file, apply_config, std::cout, std::cerr);
+  if (*status_cmd) return kelu::run_status(status_config, status_json, std::cout, std::cerr);
   if (*sample_cmd) {
     if (sample_path.empty()) {
       std::cout << kelu::config::sample_text();

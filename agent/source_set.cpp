@@ -100,6 +100,12 @@ std::vector<const drivers::source*> source_set::running() const {
   return out;
 }
 
+std::vector<std::string> source_set::components() const {
+  std::vector<std::string> out;
+  for (const auto& s : running_) out.push_back(s.component);
+  return out;
+}
+
 const drivers::source* source_set::find(std::string_view component) const {
   for (const auto& s : running_)
     if (s.component == component) return s.source.get();

@@ -54,6 +54,8 @@ class source_set {
   void reap();
 
   std::vector<const drivers::source*> running() const;
+  // The components running now, by name, in build order (a name repeats for counters).
+  std::vector<std::string> components() const;
   // The running source of `component`, nullptr if none (counters has several: the first).
   const drivers::source* find(std::string_view component) const;
   // For camera control (audits, the technician page): the running cameras.

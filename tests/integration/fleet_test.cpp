@@ -335,6 +335,42 @@ TEST_F(fleet, a_command_run_as_root_acts_as_the_owner_of_the_data_directory) {
   EXPECT_TRUE(std::filesystem::exists(data + "/kelu.db"));
 }
 
+// `kelu config apply` through the control socket: a good file is applied live and stays; one whose
+// listener cannot bind is undone by the agent and the old file is put back. `kelu status` shows the
+// components.
+TEST_F(fleet, config_apply_installs_a_good_file_and_puts_back_the_old_one_when_undone) {
+  start_agent();
+  const auto status = json::parse(kelu_output({"status", "--json", "-c", dir.file("kelu.json")}));
+  EXPECT_EQ(status["store"], "acme/sh-001");
+  EXPECT_EQ(status["components"], json::array({"sources.pos_tcp", "mqtt", "dashboard"})) << status.dump(2);
+
+  auto next = json::parse(std::ifstream(dir.file("kelu.json")));
+  const auto new_port = test::free_port();
+  next["sources"]["pos_tcp"]["port"] = new_port;
+  std::ofstream(dir.file("new.json")) << next.dump(2);
+  const auto applied = kelu_output({"config", "apply", dir.file("new.json"), "-c", dir.file("kelu.json")});
+  EXPECT_NE(applied.find("rebuild  sources.pos_tcp"), std::string::npos) << applied;  // the plan, first
+  EXPECT_NE(applied.find("applied, rebuilt [\"sources.pos_tcp\"]"), std::string::npos) << applied;
+  auto moved = drivers::pos_tcp_client::connect("127.0.0.1", new_port, 5s);
+  ASSERT_TRUE(moved) << moved.error_message();
+  EXPECT_EQ(send(*moved, 0, 10).size(), 10u);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("kelu.json.previous")));
+
+  boost::asio::io_context io;  // another program on the port the next file names
+  boost::asio::ip::tcp::acceptor held{io, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+  next["sources"]["pos_tcp"]["port"] = held.local_endpoint().port();
+  next["fleet"]["gate_s"] = 2;
+  std::ofstream(dir.file("bad.json")) << next.dump(2);
+  const auto undone = kelu_output({"config", "apply", dir.file("bad.json"), "-c", dir.file("kelu.json")}, 1);
+  EXPECT_NE(undone.find("rolled_back"), std::string::npos) << undone;
+  EXPECT_NE(undone.find("sources.pos_tcp"), std::string::npos) << undone;
+  EXPECT_EQ(json::parse(std::ifstream(dir.file("kelu.json")))["sources"]["pos_tcp"]["port"], new_port);
+  auto again = drivers::pos_tcp_client::connect("127.0.0.1", new_port, 5s);  // the rebuilt-back listener
+  ASSERT_TRUE(again) << again.error_message() << log();
+  EXPECT_EQ(send(*again, 10, 20).size(), 10u);
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+}
+
 // A region of stores: 50 agents (the no-vision build, one process each, on one broker) get one
 // change from HQ, and every one reports it applied. The time until the last answer is printed
 // (docs/BENCHMARKS.md has the measured figures).
