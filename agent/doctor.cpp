@@ -198,7 +198,8 @@ void check_cameras(const config::config& c, std::chrono::milliseconds within, st
     const auto name = "cameras[" + cam.id + "]";
     const auto p = probe_camera(cam, within);
     if (!p) {
-      out.push_back(fail(name, cam.url + ": " + p.error_message(),
+      const auto& why = p.error_message();
+      out.push_back(fail(name, why.find(cam.url) != std::string::npos ? why : cam.url + ": " + why,
                          "check the camera's power, network and URL (cameras[" + cam.id + "].url)"));
       continue;
     }
