@@ -14,28 +14,28 @@
 namespace kelu {
 
 namespace asio = boost::asio;
-using local = asio::local::stream_protocol;
+using unix_stream = asio::local::stream_protocol;
 using nlohmann::json;
 
 namespace {
 
-constexpr std::size_t max_connections = 8;
-constexpr std::size_t max_request_bytes = 64 * 1024;
-constexpr std::chrono::seconds read_deadline{10};
+constexpr std::size_t max_control_connections = 8;
+constexpr std::size_t max_control_request_bytes = 64 * 1024;
+constexpr std::chrono::seconds control_read_deadline{10};
 
 }  // namespace
 
 class control_socket::session : public std::enable_shared_from_this<session> {
  public:
-  session(control_socket& owner, local::socket s)
+  session(control_socket& owner, unix_stream::socket s)
       : owner_(owner), alive_(owner.alive_), socket_(std::move(s)), timer_(socket_.get_executor()),
-        in_(max_request_bytes) {}
+        in_(max_control_request_bytes) {}
 
   void start() { do_read(); }
 
  private:
   void do_read() {
-    timer_.expires_after(read_deadline);
+    timer_.expires_after(control_read_deadline);
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (!ec) self->socket_.close();
     });
@@ -74,7 +74,7 @@ class control_socket::session : public std::enable_shared_from_this<session> {
 
   control_socket& owner_;
   std::shared_ptr<bool> alive_;
-  local::socket socket_;
+  unix_stream::socket socket_;
   asio::steady_timer timer_;
   asio::streambuf in_;
   std::string out_;
@@ -98,8 +98,8 @@ core::status control_socket::start() {
   std::error_code ec;
   std::filesystem::remove(path_, ec);  // one agent per database (instance_lock): a leftover is a dead agent's
   boost::system::error_code bec;
-  acceptor_.open(local(), bec);
-  if (!bec) acceptor_.bind(local::endpoint(path_.string()), bec);
+  acceptor_.open(unix_stream(), bec);
+  if (!bec) acceptor_.bind(unix_stream::endpoint(path_.string()), bec);
   if (!bec) acceptor_.listen(asio::socket_base::max_listen_connections, bec);
   if (bec) return core::error{path_.string() + ": " + bec.message()};
   ::chmod(path_.c_str(), 0660);
@@ -117,10 +117,10 @@ void control_socket::stop() {
 }
 
 void control_socket::do_accept() {
-  acceptor_.async_accept([this, alive = alive_](const boost::system::error_code& ec, local::socket s) {
+  acceptor_.async_accept([this, alive = alive_](const boost::system::error_code& ec, unix_stream::socket s) {
     if (!*alive || !acceptor_.is_open()) return;
     if (!ec) {
-      if (open_ >= max_connections) {
+      if (open_ >= max_control_connections) {
         boost::system::error_code ignored;
         s.close(ignored);  // a client that asks again gets an answer; nothing here piles up
       } else {
@@ -135,9 +135,9 @@ void control_socket::do_accept() {
 core::result<json> ask_agent(const std::filesystem::path& socket, const json& request,
                              std::chrono::milliseconds deadline) {
   asio::io_context io;
-  local::socket s(io);
+  unix_stream::socket s(io);
   boost::system::error_code ec;
-  s.connect(local::endpoint(socket.string()), ec);
+  s.connect(unix_stream::endpoint(socket.string()), ec);
   if (ec) return core::error{socket.string() + ": " + ec.message() + " (is the agent running?)"};
   const auto text = request.dump() + "\n";
   asio::write(s, asio::buffer(text), ec);
