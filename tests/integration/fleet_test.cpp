@@ -163,6 +163,32 @@ TEST_F(fleet, a_broker_the_box_cannot_reach_is_rolled_back) {
   EXPECT_EQ(history[0]["keys"], json::array({"mqtt.uri", "mqtt.connect_timeout_s"}));
 }
 
+// HQ sends again while the box is still judging a change: the newer version waits for the verdict
+// and is applied after it; an older one delayed in flight is ignored.
+TEST_F(fleet, versions_arriving_during_a_change_wait_for_its_verdict) {
+  edit_file([](json& c) { c["fleet"]["gate_s"] = 2; });
+  test::mqtt_collector hq{broker->uri(), "hq-conc", "kelu/v1/acme/sh-001/config/reported"};
+  start_agent();
+  const auto nowhere = "tcp://127.0.0.1:" + std::to_string(test::free_port());
+  desire({{"version", 2}, {"config", {{"mqtt", {{"uri", nowhere}, {"connect_timeout_s", 1}}}}}});
+  ASSERT_TRUE(logged("mqtt: switching to " + nowhere, 10s)) << log();  // the gate is judging version 2
+  desire({{"version", 3}, {"config", {{"log", {{"level", "debug"}}}}}});
+  const auto first = report(hq, 1);
+  EXPECT_EQ(first["state"], "rolled_back") << first;
+  EXPECT_EQ(first["version"], 2);
+  const auto second = report(hq, 2);
+  EXPECT_EQ(second["state"], "applied") << second;
+  EXPECT_EQ(second["version"], 3);
+  EXPECT_EQ(second["keys"], json::array({"log.level"}));
+  desire({{"version", 1}, {"config", {{"log", {{"level", "warn"}}}}}});  // stale
+  test::mqtt_collector sales{broker->uri(), "hq-conc-sales", "kelu/v1/acme/sh-001/events/pos"};
+  auto c = till();
+  ASSERT_EQ(send(c, 0, 5).size(), 5u);
+  EXPECT_TRUE(sales.wait_until([](const auto& m) { return m.size() >= 5; }, 20s));  // on its broker, running
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+  EXPECT_EQ(hq.messages().size(), 2u);  // nothing answered the stale version
+}
+
 // A restart-only key from HQ: the box says it is restarting, starts again in the same process
 // (systemd sees no exit), runs the key, and announces the version.
 TEST_F(fleet, a_restart_only_key_from_hq_restarts_the_box_in_place) {
