@@ -412,7 +412,7 @@ std::vector<gate_check> agent::gate_checks(const applied_change& change) {
                         return "not serving on port " + std::to_string(cfg_.dashboard.port);
                       }});
   for (const auto& [id, was_delivering] : before_.camera_delivering) {
-    const auto component = "cameras[" + id + "]";
+    const auto component = config::camera_component(id);
     // A camera already dark before the change (switched off at night) may stay dark.
     if (!was_delivering || !contains(rebuilt, component)) continue;
     checks.push_back({component, [this, id, component]() -> std::optional<std::string> {

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/core/atomic_file.hpp"
+#include "agent/core/files.hpp"
 #include "config/schema.hpp"
 
 namespace kelu {

@@ -16,6 +16,7 @@
 
 #include "agent/core/backoff.hpp"
 #include "camera_sources.hpp"
+#include "config/change_plan.hpp"
 #include "clip_recount.hpp"
 #include "heat_tiles.hpp"
 #include "vision/camera_options.hpp"
@@ -613,7 +614,7 @@ core::result<named_sources> make_camera_sources(boost::asio::any_io_executor ex,
   named_sources out;
   if (!c.cameras.empty()) vision::prefer_rtsp_over_tcp();  // before any capture thread starts
   for (const auto& cam : c.cameras)
-    out.push_back({"cameras[" + cam.id + "]", std::make_unique<camera_source>(ex, ingest, clock, cam, c.store.id, store_zone, log)});
+    out.push_back({config::camera_component(cam.id), std::make_unique<camera_source>(ex, ingest, clock, cam, c.store.id, store_zone, log)});
   return out;
 }
 

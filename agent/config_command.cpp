@@ -15,7 +15,7 @@
 
 #include "agent/config_control.hpp"
 #include "agent/control_socket.hpp"
-#include "agent/core/atomic_file.hpp"
+#include "agent/core/files.hpp"
 #include "agent/data_owner.hpp"
 #include "config/change_plan.hpp"
 #include "config/loader.hpp"
@@ -102,14 +102,6 @@ void print_plan(const config::change_plan& plan, std::ostream& out) {
   for (const auto& k : plan.restart) out << "restart  " << k << ": " << config::restart_reason(k) << "\n";
 }
 
-std::optional<std::string> read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Writes `text` over `path` keeping its owner and mode (the file may hold passwords: 0640 root:kelu).
 core::status install(const std::string& path, const std::string& text) {
   struct stat st {};
@@ -124,14 +116,14 @@ core::status install(const std::string& path, const std::string& text) {
 
 int run_config_apply(const std::string& new_path, const std::string& config_path, std::ostream& out,
                      std::ostream& err) {
-  const auto text = read_all(new_path);
+  const auto text = core::read_file(new_path);
   if (!text) {
     err << new_path << ": cannot read\n";
     return 2;
   }
   const auto next = config::load_text(*text, new_path);
   if (!loads(next, err)) return 2;
-  const auto old_text = read_all(config_path);
+  const auto old_text = core::read_file(config_path);
   const auto current = old_text ? config::load_text(*old_text, config_path) : config::load_result{};
   if (current.ok() && old_text) print_plan(config::plan_change(current.value, next.value), out);
   if (old_text)

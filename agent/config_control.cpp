@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "agent/core/atomic_file.hpp"
+#include "agent/core/files.hpp"
 #include "config/loader.hpp"
 #include "config/schema.hpp"
 #include "sync/config_journal.hpp"
@@ -20,14 +20,6 @@ namespace {
 
 // A whole configuration is a few KB; anything near this is not one.
 constexpr std::size_t max_desired_bytes = 256 * 1024;
-
-std::optional<std::string> read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The file as JSON for layering; the loader has already said what is wrong with a bad one.
 json file_json(const std::string& text) {
@@ -59,11 +51,11 @@ core::result<boot_config> last_good(const std::string& file_path, const std::str
                                     std::vector<std::string> errors) {
   auto guess = config::defaults();
   const auto partial = json::parse(text, nullptr, false, true);
-  if (partial.is_object() && partial.contains("storage") && partial["storage"].is_object() &&
-      partial["storage"].contains("path") && partial["storage"]["path"].is_string())
-    guess.storage.path = partial["storage"]["path"].get<std::string>();
+  const json::json_pointer path("/storage/path");
+  if (partial.is_object() && partial.contains(path) && partial[path].is_string())
+    guess.storage.path = partial[path].get<std::string>();
   const auto kept_path = last_good_path(guess);
-  const auto kept = read_text(kept_path.string());
+  const auto kept = core::read_file(kept_path.string());
   const auto joined = [&] {
     std::string all;
     for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
@@ -84,7 +76,7 @@ core::result<boot_config> last_good(const std::string& file_path, const std::str
 }  // namespace
 
 core::result<boot_config> load_boot_config(const std::string& file_path) {
-  const auto text = read_text(file_path);
+  const auto text = core::read_file(file_path);
   if (!text) return core::error{file_path + ": cannot read"};
   auto loaded = config::load_text(*text, file_path);
   core::result<boot_config> started = boot_config{};
@@ -99,7 +91,7 @@ core::result<boot_config> load_boot_config(const std::string& file_path) {
   }
   auto& boot = *started;
   const auto state_file = desired_state_path(boot.value);
-  const auto state_text = read_text(state_file.string());
+  const auto state_text = core::read_file(state_file.string());
   if (!state_text) return started;  // HQ never desired anything of this box
   std::string why;
   if (!config::from_text(*state_text, boot.desired, why)) {
@@ -156,6 +148,7 @@ config_control::config_control(boost::asio::any_io_executor ex, config_target& t
       file_(std::move(boot.file)),
       file_path_(std::move(file_path)),
       state_path_(desired_state_path(boot.value)),
+      last_good_path_(last_good_path(boot.value)),
       boot_id_(std::move(boot_id)),
       clock_(clock),
       log_(std::move(log)),
@@ -284,7 +277,7 @@ void config_control::on_file_changed(std::function<void(json)> done) {
     waiting_file_ = true;
     return;
   }
-  const auto text = read_text(file_path_);
+  const auto text = core::read_file(file_path_);
   if (!text) {
     refuse("file", std::nullopt, {file_path_ + ": cannot read"});
     return;
@@ -425,8 +418,7 @@ void config_control::journal_outcome(const std::string& outcome, const json& det
 }
 
 void config_control::remember_file() {
-  const auto path = state_path_.parent_path() / "last-good.json";
-  if (auto st = core::write_file_atomically(path, file_.dump(2) + "\n", 0600); !st)
+  if (auto st = core::write_file_atomically(last_good_path_, file_.dump(2) + "\n", 0600); !st)
     log_->error("the file that loaded is not kept for safe mode: {}", st.error_message());
 }
 

@@ -149,6 +149,7 @@ class config_control {
   nlohmann::json file_;
   std::string file_path_;
   std::filesystem::path state_path_;
+  std::filesystem::path last_good_path_;
   std::string boot_id_;
   const core::clock& clock_;
   std::shared_ptr<spdlog::logger> log_;

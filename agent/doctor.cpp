@@ -22,7 +22,9 @@
 #include "agent/data_owner.hpp"
 #include "agent/instance_lock.hpp"
 #include "agent/core/clock.hpp"
+#include "config/change_plan.hpp"
 #include "config/schema.hpp"
+#include "drivers/listen.hpp"
 #include "sync/database.hpp"
 #include "sync/outbox.hpp"
 
@@ -148,20 +150,14 @@ doctor_check check_listener(const std::string& name, const std::string& listen, 
                             const std::string& key) {
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor a{io};
-  boost::system::error_code ec;
-  const auto address = boost::asio::ip::make_address(listen, ec);
-  if (ec) return fail(name, listen + ": not an address", "set " + key + ".listen to an address of this box");
-  const boost::asio::ip::tcp::endpoint ep{address, static_cast<std::uint16_t>(port)};
-  a.open(ep.protocol(), ec);
-  if (!ec) a.set_option(boost::asio::ip::tcp::acceptor::reuse_address(true), ec);
-  if (!ec) a.bind(ep, ec);
   const auto where = listen + ":" + std::to_string(port);
-  if (!ec) return pass(name, where + " is free for it");
-  if (ec == boost::asio::error::address_in_use && running) return pass(name, where + " in use by the running agent");
-  return fail(name, where + ": " + ec.message(),
-              ec == boost::asio::error::address_in_use
-                  ? "stop the program holding port " + std::to_string(port) + " or change " + key + ".port"
-                  : "run the agent as a user allowed to listen there, or change " + key);
+  const auto bound = drivers::listen_on(a, listen, static_cast<std::uint16_t>(port), key);
+  if (bound) return pass(name, where + " is free for it");
+  // The running agent holds exactly the ports of its configuration.
+  if (running) return pass(name, where + " in use by the running agent");
+  return fail(name, bound.error_message(),
+              "stop the program holding port " + std::to_string(port) + " or change " + key + ".port (or " + key +
+                  ".listen)");
 }
 
 doctor_check check_folder(const std::string& name, const std::string& folder) {
@@ -195,7 +191,7 @@ void check_sources(const config::config& c, bool running, std::vector<doctor_che
 
 void check_cameras(const config::config& c, std::chrono::milliseconds within, std::vector<doctor_check>& out) {
   for (const auto& cam : c.cameras) {
-    const auto name = "cameras[" + cam.id + "]";
+    const auto name = config::camera_component(cam.id);
     const auto p = probe_camera(cam, within);
     if (!p) {
       const auto& why = p.error_message();

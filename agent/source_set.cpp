@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace kelu {
 
@@ -87,9 +88,7 @@ void source_set::stop() {
 }
 
 void source_set::reap() {
-  reapable_.clear();
-  reapable_ = std::move(stopped_);
-  stopped_.clear();
+  reapable_ = std::exchange(stopped_, {});
 }
 
 void source_set::retire(std::unique_ptr<drivers::source> s) { stopped_.push_back(std::move(s)); }

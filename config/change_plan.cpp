@@ -25,7 +25,7 @@ void plan_cameras(const config& running, const config& next, std::set<std::strin
   for (const auto& c : next.cameras) {
     const auto it = before.find(c.id);
     if (it == before.end()) {
-      rebuild.insert("cameras[" + c.id + "]");
+      rebuild.insert(camera_component(c.id));
       continue;
     }
     const auto& old = *it->second;
@@ -37,12 +37,14 @@ void plan_cameras(const config& running, const config& next, std::set<std::strin
     if (same_but_geometry == c)
       geometry.push_back(c.id);
     else
-      rebuild.insert("cameras[" + c.id + "]");
+      rebuild.insert(camera_component(c.id));
   }
-  for (const auto& [id, cam] : before) rebuild.insert("cameras[" + id + "]");
+  for (const auto& [id, cam] : before) rebuild.insert(camera_component(id));
 }
 
 }  // namespace
+
+std::string camera_component(const std::string& id) { return "cameras[" + id + "]"; }
 
 std::string component_of(const std::string& key_path) {
   // The keys of an array's elements, as `keys()` documents them: each camera is its own component.

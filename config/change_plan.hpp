@@ -25,6 +25,9 @@ struct change_plan {
 
 change_plan plan_change(const config& running, const config& next);
 
+// A camera's component name: "cameras[door]".
+std::string camera_component(const std::string& id);
+
 // The component a rebuild-class key belongs to ("sources.csv.delimiter" -> "sources.csv");
 // "" for hot keys and restart keys. Array keys name the array ("cameras", "counters").
 std::string component_of(const std::string& key_path);

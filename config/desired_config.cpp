@@ -1,5 +1,7 @@
 #include "desired_config.hpp"
 
+#include <algorithm>
+
 namespace kelu::config {
 
 using nlohmann::json;
@@ -16,33 +18,10 @@ void collect(const json& j, const std::string& prefix, std::vector<std::string>&
   }
 }
 
-const json* at_path(const json& j, const std::string& path) {
-  const json* cur = &j;
-  std::size_t from = 0;
-  while (true) {
-    const auto dot = path.find('.', from);
-    const auto name = path.substr(from, dot == std::string::npos ? std::string::npos : dot - from);
-    if (!cur->is_object() || !cur->contains(name)) return nullptr;
-    cur = &(*cur)[name];
-    if (dot == std::string::npos) return cur;
-    from = dot + 1;
-  }
-}
-
-void set_path(json& j, const std::string& path, const json& value) {
-  json* cur = &j;
-  std::size_t from = 0;
-  while (true) {
-    const auto dot = path.find('.', from);
-    const auto name = path.substr(from, dot == std::string::npos ? std::string::npos : dot - from);
-    if (dot == std::string::npos) {
-      (*cur)[name] = value;
-      return;
-    }
-    if (!(*cur)[name].is_object()) (*cur)[name] = json::object();
-    cur = &(*cur)[name];
-    from = dot + 1;
-  }
+// "mqtt.uri" -> /mqtt/uri (key names are identifiers: no '/' or '~' to escape).
+json::json_pointer pointer(std::string path) {
+  std::replace(path.begin(), path.end(), '.', '/');
+  return json::json_pointer("/" + path);
 }
 
 desired_message refused(std::string why) {
@@ -109,11 +88,12 @@ std::vector<std::string> named_paths(const json& document) {
 json with_drift(json local, const json& before, const json& after, const json& document) {
   if (!local.is_object()) local = json::object();
   for (const auto& path : named_paths(document)) {
-    const auto* was = at_path(before, path);
-    const auto* now = at_path(after, path);
-    if ((was ? *was : json()) == (now ? *now : json())) continue;
-    // The file dropped the key: its default stands locally, which the loader gives for null.
-    set_path(local, path, now ? *now : json());
+    const auto at = pointer(path);
+    const auto was = before.contains(at) ? before[at] : json();
+    const auto now = after.contains(at) ? after[at] : json();
+    if (was == now) continue;
+    // The file dropped the key (null): its default stands locally, as merge-patching null gives.
+    local[at] = now;
   }
   return local;
 }

@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "agent/core/atomic_file.hpp"
+#include "agent/core/files.hpp"
 #include "agent/core/hex.hpp"
 
 namespace kelu::dashboard {

@@ -15,7 +15,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "agent/core/atomic_file.hpp"
+#include "agent/core/files.hpp"
 
 namespace kelu::dashboard {
 

@@ -425,31 +425,28 @@ TEST(fleet_of_agents, fifty_boxes_take_one_change_from_hq) {
     agents.push_back(std::make_unique<test::process>(
         std::vector<std::string>{binary, "run", "-c", dir.file(id + "/kelu.json")}, dir.file(id + "/kelu.log")));
   }
-  const auto online = [](const std::vector<test::received>& m) {
-    std::set<std::string> up;
+  // How many stores' topics carry a message whose state is `state`.
+  const auto stores_in = [](const std::vector<test::received>& m, const char* state) {
+    std::set<std::string> topics;
     for (const auto& x : m)
-      if (json::parse(x.payload)["state"] == "online") up.insert(x.topic);
-    return up.size();
+      if (json::parse(x.payload)["state"] == state) topics.insert(x.topic);
+    return topics.size();
   };
-  ASSERT_TRUE(births.wait_until([&](const auto& m) { return online(m) == boxes; }, 120s)) << online(births.messages());
+  ASSERT_TRUE(births.wait_until([&](const auto& m) { return stores_in(m, "online") == boxes; }, 120s))
+      << stores_in(births.messages(), "online");
   // HQ's change for the region: one retained message per store, as its tools publish them.
   const json change{{"version", 1}, {"config", {{"analytics", {{"coverage_floor_pct", 60}}}, {"log", {{"level", "warn"}}}}}};
+  std::ofstream(dir.file("desired.json")) << change.dump();
   const auto sent = std::chrono::steady_clock::now();
   for (int i = 0; i < boxes; ++i) {
-    std::ofstream(dir.file("desired.json")) << change.dump();
     test::process pub({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker->port()), "-q", "1",
                        "-r", "-t", "kelu/v1/acme/sh-" + std::to_string(100 + i) + "/config/desired", "-f",
                        dir.file("desired.json")},
                       dir.file("pub.log"));
     ASSERT_EQ(pub.wait(10s), 0);
   }
-  const auto applied = [](const std::vector<test::received>& m) {
-    std::set<std::string> done;
-    for (const auto& x : m)
-      if (json::parse(x.payload)["state"] == "applied") done.insert(x.topic);
-    return done.size();
-  };
-  EXPECT_TRUE(hq.wait_until([&](const auto& m) { return applied(m) == boxes; }, 60s)) << applied(hq.messages());
+  EXPECT_TRUE(hq.wait_until([&](const auto& m) { return stores_in(m, "applied") == boxes; }, 60s))
+      << stores_in(hq.messages(), "applied");
   const auto last = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
   std::printf("%d agents: the last reported the change applied %lld ms after HQ began publishing\n", boxes,
               static_cast<long long>(last.count()));

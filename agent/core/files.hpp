@@ -1,9 +1,12 @@
 #pragma once
-// Replacing a small file so that a reader (or the next boot after a power cut) sees the old
-// content or the new, never a torn one: written beside it, fsynced, then renamed over it.
+// Small files the agent keeps beside its database or reads whole (configuration, keys, state).
+// Replacing one is atomic: a reader (or the next boot after a power cut) sees the old content or
+// the new, never a torn one: written beside it, fsynced, then renamed over it.
 #include <sys/types.h>
 
 #include <filesystem>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "agent/core/result.hpp"
@@ -14,5 +17,8 @@ namespace kelu::core {
 // interrupted and short writes. On failure the old file is untouched, the temporary removed, and
 // the error names the file and why.
 status write_file_atomically(const std::filesystem::path& file, std::string_view text, mode_t mode);
+
+// The whole of `file`; nullopt when it cannot be opened (absent, unreadable).
+std::optional<std::string> read_file(const std::filesystem::path& file);
 
 }  // namespace kelu::core

@@ -1,10 +1,12 @@
-#include "atomic_file.hpp"
+#include "files.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace kelu::core {
@@ -38,6 +40,14 @@ status write_file_atomically(const std::filesystem::path& file, std::string_view
   }
   if (!st) std::filesystem::remove(tmp, ec);
   return st;
+}
+
+std::optional<std::string> read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 }  // namespace kelu::core
