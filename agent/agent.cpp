@@ -441,6 +441,11 @@ void agent::start_dashboard() {
   hooks.broker = [this] { return broker_state(); };
   hooks.audits = audits_.get();
   hooks.changes = [this] { return control_->history(10); };
+  hooks.settings = [this] { return control_->settings(); };
+  hooks.preview_settings = [this](const config::settings_edit& e) { return control_->preview_settings(e); };
+  hooks.apply_settings = [this](const config::settings_edit& e, std::function<void(nlohmann::json)> done) {
+    control_->apply_settings(e, std::move(done));
+  };
   hooks.geometry_saved = [this](const config::camera_config& cam) {
     control_->note("technician", {"cameras[" + cam.id + "].lines", "cameras[" + cam.id + "].zones"},
                    nlohmann::json{{"geometry", {cam.id}}});

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -112,6 +113,22 @@ core::status install(const std::string& path, const std::string& text) {
   return core::ok();
 }
 
+// The file is the layer under the technician page's settings: a key set on both keeps the page's.
+void note_technician_settings(const config::config& cfg, const std::string& text, std::ostream& out) {
+  const auto kept = core::read_file(technician_settings_path(cfg).string());
+  if (!kept) return;
+  const auto settings = nlohmann::json::parse(*kept, nullptr, false);
+  const auto file = nlohmann::json::parse(text, nullptr, false, /*ignore_comments=*/true);
+  if (!settings.is_object() || !file.is_object()) return;
+  const auto in_file = config::named_paths(file);
+  std::string both;
+  for (const auto& path : config::named_paths(settings))
+    if (std::find(in_file.begin(), in_file.end(), path) != in_file.end()) both += (both.empty() ? "" : ", ") + path;
+  if (!both.empty())
+    out << "note: the technician page sets " << both << " (" << technician_settings_path(cfg).string()
+        << "); its values stay over the file's\n";
+}
+
 }  // namespace
 
 int run_config_apply(const std::string& new_path, const std::string& config_path, std::ostream& out,
@@ -135,6 +152,7 @@ int run_config_apply(const std::string& new_path, const std::string& config_path
     err << st.error_message() << "\n";
     return 1;
   }
+  note_technician_settings(next.value, *text, out);
   const auto socket = control_socket::path_for(next.value.storage.path);
   const auto wait = std::chrono::seconds(next.value.fleet.gate_s + 30);
   const auto answer = ask_agent(socket, {{"cmd", "reload"}}, wait);

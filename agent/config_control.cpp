@@ -3,13 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <fstream>
-#include <set>
-#include <sstream>
 
 #include "agent/core/files.hpp"
 #include "config/loader.hpp"
 #include "config/schema.hpp"
+#include "config/secrets.hpp"
+#include "config/value_diff.hpp"
 #include "sync/config_journal.hpp"
 
 namespace kelu {
@@ -21,122 +20,28 @@ namespace {
 // A whole configuration is a few KB; anything near this is not one.
 constexpr std::size_t max_desired_bytes = 256 * 1024;
 
-// The file as JSON for layering; the loader has already said what is wrong with a bad one.
-json file_json(const std::string& text) {
-  auto j = json::parse(text, nullptr, false, /*ignore_comments=*/true);
-  return j.is_object() ? j : json::object();
+const char* reload_name(config::reload r) {
+  switch (r) {
+    case config::reload::hot: return "hot";
+    case config::reload::restart: return "restart";
+    case config::reload::rebuild: break;
+  }
+  return "rebuild";
 }
 
-bool is_secret(const std::string& path) {
-  for (const char* s : {"password", "secret", "token"})
-    if (path.find(s) != std::string::npos) return true;
-  return false;
+json key_row(const config::key_info& k) {
+  json row{{"key", k.path}, {"type", k.type}, {"range", k.range}, {"description", k.description},
+           {"reload", reload_name(k.when)}};
+  row["default"] = k.default_json.empty() ? json() : json::parse(k.default_json);
+  row["required"] = k.default_json.empty();
+  if (k.when == config::reload::restart) row["reason"] = config::restart_reason(k.path);
+  const auto component = config::component_of(k.path);
+  if (!component.empty()) row["component"] = component;
+  return row;
 }
+
 
 }  // namespace
-
-std::filesystem::path desired_state_path(const config::config& file_cfg) {
-  return std::filesystem::path(file_cfg.storage.path).parent_path() / "desired.json";
-}
-
-std::filesystem::path last_good_path(const config::config& file_cfg) {
-  return std::filesystem::path(file_cfg.storage.path).parent_path() / "last-good.json";
-}
-
-namespace {
-
-// Safe mode: the file does not load. Where would its data directory be? Its storage.path if
-// that much can be read, the default otherwise.
-core::result<boot_config> last_good(const std::string& file_path, const std::string& text,
-                                    std::vector<std::string> errors) {
-  auto guess = config::defaults();
-  const auto partial = json::parse(text, nullptr, false, true);
-  const json::json_pointer path("/storage/path");
-  if (partial.is_object() && partial.contains(path) && partial[path].is_string())
-    guess.storage.path = partial[path].get<std::string>();
-  const auto kept_path = last_good_path(guess);
-  const auto kept = core::read_file(kept_path.string());
-  const auto joined = [&] {
-    std::string all;
-    for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
-    return all;
-  };
-  if (!kept) return core::error{joined()};
-  auto loaded = config::load_text(*kept, kept_path.string());
-  if (!loaded.ok()) return core::error{joined() + "\n" + kept_path.string() + ": " + loaded.errors.front().to_string()};
-  boot_config boot;
-  boot.value = loaded.value;
-  boot.file = file_json(*kept);
-  boot.file_errors = std::move(errors);
-  boot.warnings.push_back(file_path + " does not load; safe mode: running the last file that did, kept in " +
-                          kept_path.string() + ", until it is fixed and reloaded");
-  return boot;
-}
-
-}  // namespace
-
-core::result<boot_config> load_boot_config(const std::string& file_path) {
-  const auto text = core::read_file(file_path);
-  if (!text) return core::error{file_path + ": cannot read"};
-  auto loaded = config::load_text(*text, file_path);
-  core::result<boot_config> started = boot_config{};
-  if (!loaded.ok()) {
-    std::vector<std::string> errors;
-    for (const auto& e : loaded.errors) errors.push_back(e.to_string());
-    started = last_good(file_path, *text, std::move(errors));
-    if (!started) return started;
-  } else {
-    started->value = loaded.value;
-    started->file = file_json(*text);
-  }
-  auto& boot = *started;
-  const auto state_file = desired_state_path(boot.value);
-  const auto state_text = core::read_file(state_file.string());
-  if (!state_text) return started;  // HQ never desired anything of this box
-  std::string why;
-  if (!config::from_text(*state_text, boot.desired, why)) {
-    boot.warnings.push_back(state_file.string() + ": " + why + "; HQ's desired configuration is set aside");
-    boot.desired = {};
-    return started;
-  }
-  auto layered = config::load_text(config::layered(boot.file, boot.desired).dump(2), state_file.string());
-  if (!layered.ok()) {
-    boot.warnings.push_back(state_file.string() + ": version " + std::to_string(boot.desired.applied_version) +
-                            " does not load over " + file_path + " (" + layered.errors.front().to_string() +
-                            "); the file runs alone until HQ sends a version that does");
-    const auto seen = boot.desired.version;
-    boot.desired = {};
-    boot.desired.version = seen;
-    return started;
-  }
-  boot.value = layered.value;
-  return started;
-}
-
-json effective_with_origins(const boot_config& boot) {
-  std::set<std::string> from_hq, from_local;
-  for (const auto& p : config::named_paths(boot.desired.document)) from_hq.insert(p);
-  for (const auto& p : config::named_paths(boot.desired.local)) from_local.insert(p);
-  const auto in_file = config::named_paths(boot.file);
-  const std::set<std::string> from_file(in_file.begin(), in_file.end());
-  const auto values = json::parse(config::to_json_text(boot.value));
-  json out = json::array();
-  for (const auto& k : config::keys()) {
-    const auto origin = from_local.count(k.path)  ? "local"
-                        : from_hq.count(k.path)   ? "hq"
-                        : from_file.count(k.path) ? "file"
-                                                  : "default";
-    json value = values.value(json::json_pointer("/" + [&] {
-      auto p = k.path;
-      for (auto& ch : p)
-        if (ch == '.') ch = '/';
-      return p;
-    }()), json());
-    if (is_secret(k.path) && value.is_string() && !value.get<std::string>().empty()) value = "***";
-    out.push_back({{"key", k.path}, {"value", value}, {"origin", origin}});
-  }
-  return out;
-}
 
 config_control::config_control(boost::asio::any_io_executor ex, config_target& target, sync::config_journal& journal,
                                boot_config boot, std::string file_path, std::string boot_id,
@@ -144,11 +49,9 @@ config_control::config_control(boost::asio::any_io_executor ex, config_target& t
     : gate_(std::move(ex)),
       target_(target),
       journal_(journal),
-      desired_(std::move(boot.desired)),
-      file_(std::move(boot.file)),
+      layers_{std::move(boot.file), std::move(boot.technician), std::move(boot.desired)},
       file_path_(std::move(file_path)),
-      state_path_(desired_state_path(boot.value)),
-      last_good_path_(last_good_path(boot.value)),
+      files_(boot.value, log),
       boot_id_(std::move(boot_id)),
       clock_(clock),
       log_(std::move(log)),
@@ -161,11 +64,11 @@ void config_control::announce() {
     // Safe mode: HQ and the technician page hear why the box runs an older file.
     refuse("file", std::nullopt, file_errors_);
   } else {
-    remember_file();
+    files_.save_last_good(layers_.file);
   }
-  if (desired_.version == 0) return;
-  auto r = reported(desired_.applied_version == desired_.version ? "applied" : "rolled_back", "boot",
-                    desired_.applied_version);
+  if (layers_.desired.version == 0) return;
+  auto r = reported(layers_.desired.applied_version == layers_.desired.version ? "applied" : "rolled_back", "boot",
+                    layers_.desired.applied_version);
   target_.report(std::move(r));
 }
 
@@ -191,8 +94,8 @@ json config_control::reported(const std::string& state, const std::string& origi
          {"origin", origin},
          {"boot_id", boot_id_},
          {"at", core::format_iso8601(clock_.now_utc())},
-         {"applied_version", desired_.applied_version},
-         {"drift", config::named_paths(desired_.local)},
+         {"applied_version", layers_.desired.applied_version},
+         {"drift", config::named_paths(layers_.desired.local)},
          {"running_hash", config::hash(target_.running())}};
   if (version) r["version"] = *version;
   return r;
@@ -219,7 +122,7 @@ std::optional<config::config> config_control::layer(const json& file, const conf
 void config_control::refuse(const std::string& origin, std::optional<std::int64_t> version,
                             std::vector<std::string> errors) {
   for (const auto& e : errors)
-    log_->error("{} refused, keeping the running configuration: {}", origin == "hq" ? "config/desired" : file_path_, e);
+    log_->error("{} refused, keeping the running configuration: {}", origin == "hq" ? "config/desired" : origin == "technician" ? "the technician page" : file_path_, e);
   journal_add({0, clock_.now_utc(), origin, version, {}, "rejected", json{{"errors", errors}}});
   auto r = reported("rejected", origin, version);
   r["errors"] = std::move(errors);
@@ -227,9 +130,10 @@ void config_control::refuse(const std::string& origin, std::optional<std::int64_
 }
 
 void config_control::answer(const std::string& origin, json r) {
-  if (origin == "file" && file_reply_) {
-    auto reply = std::move(file_reply_);
-    file_reply_ = nullptr;
+  auto& waiting = origin == "file" ? file_reply_ : technician_reply_;
+  if ((origin == "file" || origin == "technician") && waiting) {
+    auto reply = std::move(waiting);
+    waiting = nullptr;
     reply(r);
   }
   target_.report(std::move(r));
@@ -246,7 +150,7 @@ void config_control::on_desired(const std::string& payload) {
                                     std::to_string(max_desired_bytes)});
     return;
   }
-  const auto msg = config::read_desired(payload, desired_);
+  const auto msg = config::read_desired(payload, layers_.desired);
   if (msg.verdict == config::desired_verdict::ignore) {
     log_->debug("config/desired: {}", msg.reason);
     return;
@@ -259,12 +163,12 @@ void config_control::on_desired(const std::string& payload) {
   // HQ's new version replaces every local change to the keys it names.
   config::desired_state next_state{msg.version, msg.version, msg.document, json::object()};
   std::vector<std::string> errors;
-  auto next = layer(file_, next_state, "config/desired", errors);
+  auto next = layer(baseline(layers_.file, layers_.technician), next_state, "config/desired", errors);
   if (!next) {
     refuse("hq", version, std::move(errors));
     return;
   }
-  begin({target_.prepared(std::move(*next)), "hq", msg.version, std::move(next_state), file_});
+  begin({target_.prepared(std::move(*next)), "hq", msg.version, {layers_.file, layers_.technician, std::move(next_state)}});
 }
 
 void config_control::on_file_changed(std::function<void(json)> done) {
@@ -289,43 +193,109 @@ void config_control::on_file_changed(std::function<void(json)> done) {
     refuse("file", std::nullopt, std::move(errors));
     return;
   }
-  const auto file = file_json(*text);
-  auto next_state = desired_;
-  next_state.local = config::with_drift(desired_.local, file_, file, desired_.document);
+  const auto file = file_as_json(*text);
+  auto next_state = layers_.desired;
+  next_state.local =
+      config::with_drift(layers_.desired.local, baseline(layers_.file, layers_.technician), baseline(file, layers_.technician), layers_.desired.document);
   std::vector<std::string> errors;
-  auto next = layer(file, next_state, file_path_, errors);
+  auto next = layer(baseline(file, layers_.technician), next_state, file_path_, errors);
   if (!next) {
     refuse("file", std::nullopt, std::move(errors));
     return;
   }
-  const auto before = config::named_paths(desired_.local);
+  const auto before = config::named_paths(layers_.desired.local);
   for (const auto& path : config::named_paths(next_state.local))
     if (std::find(before.begin(), before.end(), path) == before.end())
       log_->warn("{}: {} is set by HQ's version {}: the file's value runs until HQ's next version", file_path_, path,
-                 desired_.applied_version);
-  begin({target_.prepared(std::move(*next)), "file", std::nullopt, std::move(next_state), file});
+                 layers_.desired.applied_version);
+  begin({target_.prepared(std::move(*next)), "file", std::nullopt, {file, layers_.technician, std::move(next_state)}});
+}
+
+std::optional<config_control::change> config_control::settings_change(const config::settings_edit& edit,
+                                                                      std::vector<std::string>& errors) const {
+  const auto running = json::parse(config::to_json_text(target_.running()));
+  auto technician = config::apply_settings_edit(layers_.technician, edit, running);
+  auto next_state = layers_.desired;
+  next_state.local = config::with_drift(layers_.desired.local, baseline(layers_.file, layers_.technician), baseline(layers_.file, technician),
+                                        layers_.desired.document);
+  auto next = layer(baseline(layers_.file, technician), next_state, "technician", errors);
+  if (!next) return std::nullopt;
+  return change{target_.prepared(std::move(*next)), "technician", std::nullopt,
+                {layers_.file, std::move(technician), std::move(next_state)}};
+}
+
+json config_control::preview_settings(const config::settings_edit& edit) {
+  std::vector<std::string> errors;
+  const auto c = settings_change(edit, errors);
+  json out{{"ok", c.has_value()}, {"errors", errors}};
+  if (!c) return out;
+  const auto& running = target_.running();
+  const auto plan = config::plan_change(running, c->next);
+  out["changes"] = config::to_json(
+      config::value_diff(json::parse(config::to_json_text(running)), json::parse(config::to_json_text(c->next))));
+  out["hot"] = plan.hot;
+  out["rebuild"] = plan.rebuild;
+  out["geometry"] = plan.geometry;
+  out["restart"] = json::array();
+  for (const auto& k : plan.restart) out["restart"].push_back({{"key", k}, {"reason", config::restart_reason(k)}});
+  const auto hq = config::named_paths(layers_.desired.document);
+  out["drift"] = json::array();
+  for (const auto& path : config::edited_paths(edit))
+    if (std::find(hq.begin(), hq.end(), path) != hq.end()) out["drift"].push_back(path);
+  return out;
+}
+
+void config_control::apply_settings(const config::settings_edit& edit, std::function<void(json)> done) {
+  if (gate_.busy() || technician_reply_) {
+    done(json{{"state", "busy"}, {"origin", "technician"},
+              {"errors", {"another change is being checked; try again when it settles"}}});
+    return;
+  }
+  technician_reply_ = std::move(done);
+  std::vector<std::string> errors;
+  auto c = settings_change(edit, errors);
+  if (!c) {
+    refuse("technician", std::nullopt, std::move(errors));
+    return;
+  }
+  for (const auto& path : config::edited_paths(edit))
+    log_->info("technician: {} {}", edit.set.contains(path) ? "sets" : "gives back to the file", path);
+  begin(std::move(*c));
+}
+
+json config_control::settings() const {
+  json keys = json::array(), elements = json::object();
+  for (const auto& k : config::keys()) {
+    const auto mark = k.path.find("[].");
+    if (mark == std::string::npos)
+      keys.push_back(key_row(k));
+    else
+      elements[k.path.substr(0, mark)].push_back(key_row(k));
+  }
+  const auto values = effective_with_origins(target_.running(), layers_.file, layers_.technician, layers_.desired);
+  for (std::size_t i = 0; i < keys.size() && i < values.size(); ++i) {
+    keys[i]["value"] = values[i]["value"];
+    keys[i]["origin"] = values[i]["origin"];
+  }
+  return {{"keys", std::move(keys)},
+          {"elements", std::move(elements)},
+          {"hq_version", layers_.desired.applied_version},
+          {"drift", config::named_paths(layers_.desired.local)},
+          {"changing", gate_.busy()}};
 }
 
 void config_control::begin(change c) {
   previous_ = target_.running();
   const auto plan = config::plan_change(previous_, c.next);
   if (plan.empty()) {
-    desired_ = std::move(c.desired);
-    file_ = std::move(c.file);
-    persist();
-    if (c.origin == "file") {
-      file_errors_.clear();  // a file fixed to what ran in safe mode
-      remember_file();
-    }
+    adopt(c);
     log_->info("{}: no changes", c.origin);
     answer(c.origin, reported("applied", c.origin, c.version));
     return;
   }
   const auto now = clock_.now_utc();
   if (plan.needs_restart()) {
-    desired_ = std::move(c.desired);
-    file_ = std::move(c.file);
-    persist();
+    adopt(c);
     journal_add({0, now, c.origin, c.version, plan.keys, "restarting", json{{"restart", plan.restart}}});
     auto r = reported("restarting", c.origin, c.version);
     r["keys"] = plan.keys;
@@ -350,13 +320,7 @@ void config_control::on_verdict(std::vector<std::string> failures) {
   const auto& plan = applied_.plan;
   json detail{{"rebuilt", plan.rebuild}, {"geometry", plan.geometry}, {"hot", plan.hot}};
   if (failures.empty()) {
-    desired_ = std::move(c.desired);
-    file_ = std::move(c.file);
-    persist();
-    if (c.origin == "file") {
-      file_errors_.clear();  // out of safe mode
-      remember_file();
-    }
+    adopt(c);
     log_->info("{}: applied {} keys, rebuilt {}", c.origin, plan.keys.size(), json(plan.rebuild).dump());
     journal_outcome("applied", detail);
     auto r = reported("applied", c.origin, c.version);
@@ -367,8 +331,8 @@ void config_control::on_verdict(std::vector<std::string> failures) {
     for (const auto& f : failures) log_->error("{}: change undone: {}", c.origin, f);
     target_.apply(previous_, "rollback");
     // HQ's version was seen and judged: the retained message coming again is not tried again.
-    if (c.version) desired_.version = std::max(desired_.version, *c.version);
-    persist();
+    if (c.version) layers_.desired.version = std::max(layers_.desired.version, *c.version);
+    files_.save_desired(layers_.desired);
     detail["failures"] = failures;
     journal_outcome("rolled_back", detail);
     auto r = reported("rolled_back", c.origin, c.version);
@@ -417,15 +381,15 @@ void config_control::journal_outcome(const std::string& outcome, const json& det
   target_.record(sync::to_json(journal_row_));
 }
 
-void config_control::remember_file() {
-  if (auto st = core::write_file_atomically(last_good_path_, file_.dump(2) + "\n", 0600); !st)
-    log_->error("the file that loaded is not kept for safe mode: {}", st.error_message());
-}
-
-void config_control::persist() {
-  if (desired_.version == 0) return;
-  if (auto st = core::write_file_atomically(state_path_, config::to_text(desired_), 0600); !st)
-    log_->error("HQ's desired configuration not kept for the next start: {}", st.error_message());
+void config_control::adopt(change& c) {
+  const bool technician_changed = c.layers.technician != layers_.technician;
+  layers_ = std::move(c.layers);
+  files_.save_desired(layers_.desired);
+  if (technician_changed) files_.save_technician(layers_.technician);
+  if (c.origin == "file") {
+    file_errors_.clear();  // a file that loads: out of safe mode
+    files_.save_last_good(layers_.file);
+  }
 }
 
 }  // namespace kelu

@@ -1,7 +1,8 @@
 #pragma once
 // Every configuration change of a running agent, wherever it comes from (docs/fleet.md): HQ's
-// versioned config/desired, the file on SIGHUP. It layers HQ's desired document over the file
-// (config/desired_config.hpp), has the agent apply the result component by component, judges the
+// versioned config/desired, the file on SIGHUP, the technician page's settings. It layers HQ's
+// desired document over the technician's settings over the file (config/desired_config.hpp,
+// config/settings_edit.hpp), has the agent apply the result component by component, judges the
 // change by the health gate and undoes it when the gate fails, keeps the audit log
 // (sync/config_journal.hpp), persists what HQ desired beside the database, and answers HQ on the
 // retained config/reported.
@@ -22,12 +23,14 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/boot_config.hpp"
 #include "agent/config_gate.hpp"
 #include "agent/core/clock.hpp"
 #include "agent/core/result.hpp"
 #include "config/change_plan.hpp"
 #include "config/config.hpp"
 #include "config/desired_config.hpp"
+#include "config/settings_edit.hpp"
 #include "sync/config_journal.hpp"
 
 namespace spdlog {
@@ -60,32 +63,6 @@ class config_target {
   virtual void record(nlohmann::json change) = 0;
 };
 
-// The configuration an agent starts with: the file, HQ's persisted desired document over it.
-struct boot_config {
-  config::config value;
-  config::desired_state desired;
-  nlohmann::json file = nlohmann::json::object();  // the file as JSON, comments gone: the baseline
-  std::vector<std::string> warnings;                // a persisted document set aside, and why
-  // Safe mode: the file did not load (these are its errors) and the last file that did runs.
-  std::vector<std::string> file_errors;
-};
-
-// Where HQ's desired document is kept: desired.json beside the file's storage.path.
-std::filesystem::path desired_state_path(const config::config& file_cfg);
-// Where the last file that loaded is kept for safe mode: last-good.json, beside desired.json.
-std::filesystem::path last_good_path(const config::config& file_cfg);
-
-// Loads `file_path` and the persisted desired state. A file that does not load puts the box in
-// safe mode: the last file that did runs (with HQ's document over it) and `file_errors` says why;
-// with none kept, the file's errors (each naming line and key) are the error value. A desired
-// document that no longer loads over the file is set aside (a warning) and the file alone runs,
-// rather than the box not starting.
-core::result<boot_config> load_boot_config(const std::string& file_path);
-
-// Every key's value and where it comes from ("file", "hq", "local", "default"), as
-// `kelu config show --effective` prints it; secrets masked.
-nlohmann::json effective_with_origins(const boot_config& boot);
-
 class config_control {
  public:
   // `journal` outlives this. `gate_s` is read from the running config at each change.
@@ -104,6 +81,16 @@ class config_control {
   // SIGHUP, or `kelu config apply` through the control socket: the file may have changed. `done`
   // (if given) gets the answer HQ gets once the change is judged, refused or found empty.
   void on_file_changed(std::function<void(nlohmann::json)> done = {});
+  // The technician page's settings (config/settings_edit.hpp). `preview` says what the edit would
+  // do without doing it: {"ok", "errors", "changes": [{"key", "from", "to"}], "hot", "rebuild",
+  // "geometry", "restart": [{"key", "reason"}], "drift"}. `apply` makes the change, judged by the
+  // gate like every other, and gives `done` the answer HQ gets; while another change is judged it
+  // answers {"state": "busy"} at once. The settings are kept (technician.json) once they hold.
+  nlohmann::json preview_settings(const config::settings_edit& edit);
+  void apply_settings(const config::settings_edit& edit, std::function<void(nlohmann::json)> done);
+  // Every key with its value, origin, type, range, default, description and reload class, and
+  // the element keys of cameras, counters and alerts: what the technician page edits.
+  nlohmann::json settings() const;
   // The agent's stop: a gate under way is abandoned, the change it judged stays.
   void stop();
   // A change made elsewhere and already applied (the technician's lines and zones): into the
@@ -112,17 +99,26 @@ class config_control {
   // The newest `limit` entries of the history, newest first (the technician page).
   nlohmann::json history(std::size_t limit);
 
-  const config::desired_state& desired() const { return desired_; }
+  const config::desired_state& desired() const { return layers_.desired; }
   bool changing() const { return gate_.busy(); }
 
  private:
+  // What a change sets, from the bottom: the file, the technician's settings, HQ's state.
+  struct layer_set {
+    nlohmann::json file;
+    nlohmann::json technician;
+    config::desired_state desired;
+  };
   struct change {
     config::config next;
-    std::string origin;  // "hq", "file"
+    std::string origin;  // "hq", "file", "technician"
     std::optional<std::int64_t> version;
-    config::desired_state desired;  // the desired state once the change holds
-    nlohmann::json file;            // the file's JSON once the change holds
+    layer_set layers;  // the box's layers once the change holds
   };
+  // The change the technician's `edit` makes, or the errors that stop it.
+  std::optional<change> settings_change(const config::settings_edit& edit, std::vector<std::string>& errors) const;
+  // The change holds (or changed nothing): its state becomes the box's, kept on disk.
+  void adopt(change& c);
   void begin(change c);
   void on_verdict(std::vector<std::string> failures);
   // `loaded` from layering `file` and `desired`; errors named after `origin`, without the
@@ -132,24 +128,20 @@ class config_control {
   // Tells HQ (config/reported) and, for the file, whoever asked for the reload.
   void answer(const std::string& origin, nlohmann::json reported);
   void refuse(const std::string& origin, std::optional<std::int64_t> version, std::vector<std::string> errors);
-  void persist();
+
   // The audit log: kept in SQLite and, once settled, sent to HQ.
   std::int64_t journal_add(const sync::config_change_row& row);
   void journal_outcome(const std::string& outcome, const nlohmann::json& detail);
   nlohmann::json reported(const std::string& state, const std::string& origin,
                           std::optional<std::int64_t> version) const;
   void run_waiting();
-  // Keeps the baseline that loaded, for a start whose file does not (safe mode).
-  void remember_file();
 
   config_gate gate_;
   config_target& target_;
   sync::config_journal& journal_;
-  config::desired_state desired_;
-  nlohmann::json file_;
+  layer_set layers_;
   std::string file_path_;
-  std::filesystem::path state_path_;
-  std::filesystem::path last_good_path_;
+  config_files files_;
   std::string boot_id_;
   const core::clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
@@ -160,7 +152,8 @@ class config_control {
   sync::config_change_row journal_row_;  // the judged change's entry, settled by the verdict
   std::optional<std::string> waiting_desired_;
   bool waiting_file_ = false;
-  std::function<void(nlohmann::json)> file_reply_;  // who waits for the file's verdict
+  std::function<void(nlohmann::json)> file_reply_;        // who waits for the file's verdict
+  std::function<void(nlohmann::json)> technician_reply_;  // and for the technician's
   std::vector<std::string> file_errors_;  // safe mode's reason, told to HQ by announce()
 };
 

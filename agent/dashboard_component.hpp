@@ -18,6 +18,7 @@
 #include "agent/core/clock.hpp"
 #include "agent/core/result.hpp"
 #include "agent/core/time_zone.hpp"
+#include "agent/dashboard_server.hpp"
 #include "agent/technician_view.hpp"
 #include "agent/analytics/report_json.hpp"
 #include "config/config.hpp"
@@ -29,13 +30,6 @@ namespace kelu::sync {
 class event_store;
 class run_log;
 }  // namespace kelu::sync
-namespace kelu::dashboard {
-class http_server;
-class router;
-class attempt_limiter;
-class technician_sessions;
-struct token_key;
-}  // namespace kelu::dashboard
 
 namespace kelu {
 
@@ -80,18 +74,12 @@ class dashboard_component {
   void set_technician_password(const std::string& hash);
 
  private:
-  core::status start_server();
-
   boost::asio::any_io_executor ex_;
   dashboard_parts parts_;
   std::shared_ptr<spdlog::logger> log_;
-  std::unique_ptr<dashboard::token_key> key_;
-  std::unique_ptr<dashboard::attempt_limiter> limiter_;
-  std::unique_ptr<dashboard::technician_sessions> sessions_;
   std::unique_ptr<dashboard_view> view_;
   std::unique_ptr<technician_view> technician_;
-  std::unique_ptr<dashboard::router> router_;
-  std::unique_ptr<dashboard::http_server> server_;
+  std::unique_ptr<dashboard_server> server_;
   std::string pushed_;  // the last `today` sent to streaming dashboards
 };
 

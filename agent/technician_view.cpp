@@ -8,6 +8,7 @@
 #include "agent/core/health_json.hpp"
 #include "agent/core/time.hpp"
 #include "config/schema.hpp"
+#include "config/secrets.hpp"
 
 namespace kelu {
 
@@ -21,17 +22,6 @@ json by_id(const json& list, const char* key, const std::string& id) {
   for (const auto& e : list)
     if (e.value(key, "") == id) return e;
   return nullptr;
-}
-
-// "rtsp://user:secret@10.0.0.9/stream" -> "rtsp://user:***@10.0.0.9/stream": the page shows where
-// a camera is, not its password.
-std::string without_password(const std::string& url) {
-  const auto scheme = url.find("://");
-  const auto at = url.find('@');
-  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
-  const auto colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
 // What a listening source's test says: someone can connect, and when the till last sent something.
@@ -74,7 +64,7 @@ json technician_view::state() {
   for (const auto& cam : cfg_.cameras) {
     json c = config::geometry_json(cam);
     c["id"] = cam.id;
-    c["url"] = without_password(cam.url);
+    c["url"] = config::without_password(cam.url);
     const auto saved = calibration_.cameras.find(cam.id);
     c["calibrated_at"] = saved != calibration_.cameras.end() ? saved->second.value("saved_at", json()) : json();
     c["health"] = by_id(health["cameras"], "camera", cam.id);
@@ -102,23 +92,23 @@ json technician_view::state() {
           {"changes", hooks_.changes ? hooks_.changes() : json::array()}};
 }
 
-json technician_view::config() {
-  // Passwords, signing secrets and chat webhook URLs (their token is in the URL) stay on the box.
-  std::function<void(json&, const std::string&)> mask = [&](json& j, const std::string& key) {
-    if (j.is_object()) {
-      for (auto& [k, v] : j.items()) mask(v, k);
-    } else if (j.is_array()) {
-      for (auto& v : j) mask(v, key);
-    } else if (j.is_string() && !j.get<std::string>().empty() &&
-               (key.find("password") != std::string::npos || key == "secret" || key == "url")) {
-      j = "***";
-    }
-  };
-  auto j = json::parse(config::to_json_text(cfg_));
-  mask(j, "");
-  for (std::size_t i = 0; i < cfg_.cameras.size() && i < j["cameras"].size(); ++i)
-    j["cameras"][i]["url"] = without_password(cfg_.cameras[i].url);  // where the camera is, not its password
-  return j;
+json technician_view::config() { return config::masked(json::parse(config::to_json_text(cfg_))); }
+
+json technician_view::settings() { return hooks_.settings(); }
+
+json technician_view::preview_settings(const json& edit) {
+  config::settings_edit e;
+  if (auto why = config::read_settings_edit(edit, e)) return json{{"ok", false}, {"errors", {*why}}};
+  return hooks_.preview_settings(e);
+}
+
+void technician_view::apply_settings(const json& edit, std::function<void(json)> done) {
+  config::settings_edit e;
+  if (auto why = config::read_settings_edit(edit, e)) {
+    done(json{{"state", "rejected"}, {"origin", "technician"}, {"errors", {*why}}});
+    return;
+  }
+  hooks_.apply_settings(e, std::move(done));
 }
 
 void technician_view::snapshot(std::string_view camera, std::function<void(core::result<std::string>)> done) {

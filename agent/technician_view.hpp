@@ -16,6 +16,7 @@
 #include "agent/core/event.hpp"
 #include "agent/dashboard/technician_source.hpp"
 #include "config/config.hpp"
+#include "config/settings_edit.hpp"
 
 namespace kelu {
 
@@ -27,6 +28,10 @@ struct technician_hooks {
   std::function<void(const config::camera_config&)> geometry_saved;
   // The newest configuration changes (the audit log), newest first.
   std::function<nlohmann::json()> changes;
+  // The settings editor (agent/config_control.hpp).
+  std::function<nlohmann::json()> settings;
+  std::function<nlohmann::json(const config::settings_edit&)> preview_settings;
+  std::function<void(const config::settings_edit&, std::function<void(nlohmann::json)>)> apply_settings;
   // Accuracy audits; null: none on this box (no cameras).
   audit_service* audits = nullptr;
 };
@@ -42,6 +47,9 @@ class technician_view : public dashboard::technician_source {
   nlohmann::json config() override;
   void snapshot(std::string_view camera, std::function<void(core::result<std::string>)> done) override;
   core::result<nlohmann::json> save_geometry(std::string_view camera, const nlohmann::json& body) override;
+  nlohmann::json settings() override;
+  nlohmann::json preview_settings(const nlohmann::json& edit) override;
+  void apply_settings(const nlohmann::json& edit, std::function<void(nlohmann::json)> done) override;
   void test(std::string_view target, std::function<void(nlohmann::json)> done) override;
   core::result<nlohmann::json> start_audit(std::string_view camera, std::int64_t seconds) override;
   core::result<nlohmann::json> audit(std::string_view id) override;

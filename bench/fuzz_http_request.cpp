@@ -44,6 +44,9 @@ struct technician final : technician_source {
   kelu::core::result<std::string> audit_clip(std::string_view) override { return std::string("private"); }
   kelu::core::result<json> finish_audit(std::string_view, const json&) override { return json{{"private", true}}; }
   kelu::core::status cancel_audit(std::string_view) override { return kelu::core::ok(); }
+  json settings() override { return {{"private", true}}; }
+  json preview_settings(const json&) override { return {{"private", true}}; }
+  void apply_settings(const json&, std::function<void(json)> done) override { done({{"private", true}}); }
 };
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "schema.hpp"
+
 namespace kelu::config {
 
 using nlohmann::json;
@@ -16,12 +18,6 @@ void collect(const json& j, const std::string& prefix, std::vector<std::string>&
     else
       out.push_back(path);
   }
-}
-
-// "mqtt.uri" -> /mqtt/uri (key names are identifiers: no '/' or '~' to escape).
-json::json_pointer pointer(std::string path) {
-  std::replace(path.begin(), path.end(), '.', '/');
-  return json::json_pointer("/" + path);
 }
 
 desired_message refused(std::string why) {
@@ -88,7 +84,7 @@ std::vector<std::string> named_paths(const json& document) {
 json with_drift(json local, const json& before, const json& after, const json& document) {
   if (!local.is_object()) local = json::object();
   for (const auto& path : named_paths(document)) {
-    const auto at = pointer(path);
+    const auto at = key_pointer(path);
     const auto was = before.contains(at) ? before[at] : json();
     const auto now = after.contains(at) ? after[at] : json();
     if (was == now) continue;

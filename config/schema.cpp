@@ -762,13 +762,14 @@ config defaults() {
   return c;
 }
 
+json::json_pointer key_pointer(std::string path) {
+  std::replace(path.begin(), path.end(), '.', '/');
+  return json::json_pointer("/" + path);
+}
+
 std::string to_json_text(const config& c) {
   json root = json::object();
-  for (const auto& k : detail::key_table()) root[json::json_pointer("/" + [&] {
-                                                 auto p = k.info.path;
-                                                 std::replace(p.begin(), p.end(), '.', '/');
-                                                 return p;
-                                               }())] = k.get(c);
+  for (const auto& k : detail::key_table()) root[key_pointer(k.info.path)] = k.get(c);
   return root.dump();
 }
 

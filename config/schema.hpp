@@ -29,6 +29,10 @@ struct key_info {
 
 std::vector<key_info> keys();
 
+// Where a key lives in the configuration's JSON: "mqtt.uri" -> /mqtt/uri (key names are
+// identifiers: nothing to escape).
+nlohmann::json::json_pointer key_pointer(std::string path);
+
 // A config with every default applied and required keys empty.
 config defaults();
 

@@ -20,6 +20,8 @@ constexpr std::string_view technician_cookie = "kelu_s";
 // A camera has up to 1 s between frames it analyses, a connection test a 3 s connect deadline.
 constexpr std::chrono::milliseconds snapshot_deadline{5000};
 constexpr std::chrono::milliseconds test_deadline{6000};
+// A settings change is judged by the health gate, fleet.gate_s (at most 600 s) after it is made.
+constexpr std::chrono::milliseconds settings_deadline{630000};
 
 response reply(const request& req, http::status status, std::string_view type, std::string body) {
   response res{status, req.version()};
@@ -219,7 +221,8 @@ routed router::handle(const request& req, const client_info& client) {
   const auto path = target.substr(0, mark);
   const bool post_route = path == "/tech/login" || path == "/tech/logout" || path == "/tech/api/geometry" ||
                           path == "/tech/api/test" || path == "/tech/api/audit/finish" ||
-                          path == "/tech/api/audit/cancel";
+                          path == "/tech/api/audit/cancel" || path == "/tech/api/settings/preview" ||
+                          path == "/tech/api/settings/apply";
   const bool both = path == "/tech/api/audit";  // POST starts one, GET asks how it goes
   const bool is_get = req.method() == http::verb::get || req.method() == http::verb::head;
   const bool is_post = req.method() == http::verb::post;
@@ -338,7 +341,8 @@ routed router::route_technician(const request& req, const client_info& client, s
   auto* sessions = technician_.sessions;
   const bool known = path == "/tech" || path == "/tech/login" || path == "/tech/logout" || path == "/tech/api/state" ||
                      path == "/tech/api/config" || path == "/tech/api/snapshot" || path == "/tech/api/geometry" ||
-                     path == "/tech/api/test" || path.starts_with("/tech/api/audit");
+                     path == "/tech/api/test" || path.starts_with("/tech/api/audit") ||
+                     path.starts_with("/tech/api/settings");
   if (!known || source == nullptr || sessions == nullptr) {
     ++stats_.not_found;
     return error_reply(req, http::status::not_found, "no such page");
@@ -403,6 +407,7 @@ routed router::route_technician(const request& req, const client_info& client, s
     return json_reply(req, http::status::ok, *saved);
   }
   if (path.starts_with("/tech/api/audit")) return route_audit(req, path, query);
+  if (path.starts_with("/tech/api/settings")) return route_settings(req, path);
   // A deferred answer is made from a copy of what it needs of the request: the request is gone by then.
   auto shell = std::make_shared<request>(req.method(), req.target(), req.version());
   shell->keep_alive(req.keep_alive());
@@ -428,6 +433,32 @@ routed router::route_technician(const request& req, const client_info& client, s
                     });
                   },
                   test_deadline};
+}
+
+// The settings editor's routes, inside a technician session (docs/dashboard.md, "Settings").
+routed router::route_settings(const request& req, std::string_view path) {
+  auto* source = technician_.source;
+  if (path == "/tech/api/settings") return json_reply(req, http::status::ok, source->settings());
+  if (path != "/tech/api/settings/preview" && path != "/tech/api/settings/apply") {
+    ++stats_.not_found;
+    return error_reply(req, http::status::not_found, "no such page");
+  }
+  auto edit = nlohmann::json::parse(req.body(), nullptr, false);
+  if (edit.is_discarded()) return error_reply(req, http::status::bad_request, "the body is not JSON");
+  if (path == "/tech/api/settings/preview")
+    return json_reply(req, http::status::ok, source->preview_settings(edit));
+  auto shell = std::make_shared<request>(req.method(), req.target(), req.version());
+  shell->keep_alive(req.keep_alive());
+  return deferred{[source, shell, edit = std::move(edit)](std::function<void(response)> done) {
+                    source->apply_settings(edit, [shell, done](nlohmann::json verdict) {
+                      const auto state = verdict.value("state", "");
+                      const auto status = state == "applied" || state == "restarting" ? http::status::ok
+                                          : state == "busy"                            ? http::status::conflict
+                                                                                       : http::status::unprocessable_entity;
+                      done(json_reply(*shell, status, verdict));
+                    });
+                  },
+                  settings_deadline};
 }
 
 // The accuracy audit's routes, inside a technician session (docs/dashboard.md, "Accuracy audit").

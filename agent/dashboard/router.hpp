@@ -22,6 +22,10 @@
 //   GET  /tech/api/snapshot?camera=ID      the camera's next frame, JPEG (waits for it)
 //   POST /tech/api/geometry?camera=ID      {"lines", "zones"}: validated, applied, kept
 //   POST /tech/api/test?target=broker|source:ID                 a connection test (waits for it)
+//   GET  /tech/api/settings          every setting: value, origin, type, range, default, description
+//   POST /tech/api/settings/preview  {"set", "reset"}: what it would change, or its errors
+//   POST /tech/api/settings/apply    {"set", "reset"}: made and judged by the health gate (waits for
+//                                    the verdict: 200 applied, 422 refused or undone, 409 busy)
 //   POST /tech/api/audit?camera=ID&seconds=N   start an accuracy audit (records a clip)
 //   GET  /tech/api/audit?id=A                  its state; /tech/api/audit/clip?id=A its frames
 //   POST /tech/api/audit/finish?id=A           {"taps": [...]}: judged, stored, clip deleted
@@ -99,6 +103,7 @@ class router {
   routed route_technician(const request& req, const client_info& client, std::string_view path,
                           const std::map<std::string, std::string>& query);
   response route_audit(const request& req, std::string_view path, const std::map<std::string, std::string>& query);
+  routed route_settings(const request& req, std::string_view path);
   response asset(const request& req, std::string_view name);
 
   dashboard_source& source_;

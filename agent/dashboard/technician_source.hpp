@@ -27,6 +27,16 @@ class technician_source {
   // config): validated, applied to the running camera at once and kept across restarts. The
   // error names the key path of the first problem.
   virtual core::result<nlohmann::json> save_geometry(std::string_view camera, const nlohmann::json& body) = 0;
+  // Every setting: its value (secrets masked), where it comes from, and the key table's type,
+  // range, default, description and reload class; the element keys of cameras, counters and
+  // alerts (docs/dashboard.md, GET /tech/api/settings).
+  virtual nlohmann::json settings() = 0;
+  // What an edit ({"set": {KEY: VALUE}, "reset": [KEY]}) would change, checked like any
+  // configuration, without changing anything: {"ok", "errors", "changes", "rebuild", "restart", ...}.
+  virtual nlohmann::json preview_settings(const nlohmann::json& edit) = 0;
+  // Makes the edit: `done` gets the verdict ({"state": "applied" | "rolled_back" | "rejected" |
+  // "restarting" | "busy", ...}) once the health gate has judged it, within fleet.gate_s.
+  virtual void apply_settings(const nlohmann::json& edit, std::function<void(nlohmann::json)> done) = 0;
   // Tests "broker" or "source:{id}" now: {"target", "ok", "detail", "ms"}.
   virtual void test(std::string_view target, std::function<void(nlohmann::json)> done) = 0;
   // Accuracy audits (docs/dashboard.md, "Accuracy audit"): start recording a camera's clip,

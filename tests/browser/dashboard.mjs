@@ -4,6 +4,7 @@
 // and asserts on that JSON against the agent's own API.
 //   node dashboard.mjs manager    '{"base": "http://127.0.0.1:PORT", "qr": "...?t=...", "pos_port": N, "out": "DIR"}'
 //   node dashboard.mjs technician '{"base": "...", "password": "...", "out": "DIR"}'
+//   node dashboard.mjs settings   '{"base": "...", "password": "...", "new_port": N, "out": "DIR"}'
 //   node dashboard.mjs audit      '{"base": "...", "password": "...", "qr": "...", "token": "...", "zone": "...",
 //                                   "seconds": N, "out": "DIR", "plain_base": "http://...", "spki": "..."}'
 import net from 'node:net';
@@ -200,6 +201,62 @@ async function technician() {
   await page.screenshot({ path: `${args.out}/technician-phone.png`, fullPage: true });
 }
 
+// Types `value` into the settings field of key path `key` as a person would (select all, type).
+async function typeSetting(page, key, value) {
+  const sel = `[id="s-${key}"]`;
+  await page.waitForSelector(sel);
+  await page.click(sel, { clickCount: 3 });
+  await page.type(sel, String(value));
+}
+
+async function previewSettings(page) {
+  await page.click('#settings-preview');
+  await page.waitForFunction(() => {
+    const effects = document.getElementById('settings-effects').textContent;
+    return !document.getElementById('settings-plan').hidden && !/检查|Checking/.test(effects) &&
+      (effects !== '' || document.getElementById('settings-errors').childElementCount > 0);
+  }, { timeout: 10000 });
+}
+
+// A technician changes settings that are not lines or zones: a typo first (refused, named under
+// its field), then the till port, the door camera's frame rate and the health interval, checked
+// (every value's change, what rebuilds) and applied.
+async function settingsScenario() {
+  const page = await newPage();
+  await page.setExtraHTTPHeaders({ 'Accept-Language': 'en' });
+  await page.goto(`${args.base}/tech`, { waitUntil: 'load' });
+  await page.waitForSelector('#login:not([hidden])');
+  await page.type('#password', args.password);
+  await page.click('#login-form button');
+  await page.waitForFunction(() => document.querySelectorAll('#settings-section option').length > 10);
+  result.sections = await page.$$eval('#settings-section option', (os) => os.map((o) => o.value));
+  await page.select('#settings-section', 'health');
+  await typeSetting(page, 'health.interval_s', 0);
+  await previewSettings(page);
+  result.typo_error = await page.$eval('[data-key="health.interval_s"] .err', (e) => e.textContent);
+  result.typo_apply_hidden = await page.$eval('#settings-apply', (e) => e.hidden);
+  await typeSetting(page, 'health.interval_s', 30);
+  await page.select('#settings-section', 'sources.pos_tcp');
+  result.port_origin_before = await page.$eval('[data-key="sources.pos_tcp.port"]', (e) => e.dataset.origin);
+  await typeSetting(page, 'sources.pos_tcp.port', args.new_port);
+  await page.select('#settings-section', 'cameras');
+  await typeSetting(page, 'cameras[door].process_fps', 3);
+  await page.select('#settings-section', 'mqtt');
+  result.password_field = await page.$eval('[id="s-mqtt.password"]', (e) => ({ type: e.type, value: e.value }));
+  await previewSettings(page);
+  result.diff = await page.$$eval('#settings-diff li', (lis) => lis.map((li) => li.textContent));
+  result.effects = await page.$eval('#settings-effects', (e) => e.textContent);
+  await (await page.$('#settings')).screenshot({ path: `${args.out}/technician-settings.png` });
+  await page.click('#settings-apply');
+  await page.waitForFunction(() => document.getElementById('settings-result').dataset.state, { timeout: 60000 });
+  result.applied = await page.$eval('#settings-result', (e) => ({ state: e.dataset.state, text: e.textContent, cls: e.className }));
+  await page.select('#settings-section', 'sources.pos_tcp');
+  await page.waitForSelector('[data-key="sources.pos_tcp.port"][data-origin="technician"]', { timeout: 10000 });
+  result.port_field = await page.$eval('[id="s-sources.pos_tcp.port"]', (e) => e.value);
+  await page.waitForFunction(() => document.querySelector('#changes li[data-origin="technician"][data-outcome="applied"]'), { timeout: 10000 });
+  result.change_row = await page.$eval('#changes li[data-origin="technician"]', (e) => e.textContent);
+}
+
 // The store's local day and hour (HH:00) of an instant, as the manager's events API takes them.
 function localHour(ms, zone) {
   const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit',
@@ -304,6 +361,7 @@ try {
   if (scenario === 'manager') await manager();
   else if (scenario === 'technician') await technician();
   else if (scenario === 'audit') await auditScenario();
+  else if (scenario === 'settings') await settingsScenario();
   else throw new Error(`unknown scenario ${scenario}`);
   result.page_errors = errors;
   console.log(JSON.stringify(result));

@@ -71,6 +71,11 @@ struct fake_technician : technician_source {
     if (id != "a1") return core::error{"no audit"};
     return core::ok();
   }
+  json settings() override { return {{"keys", json::array({{{"key", "mqtt.uri"}, {"origin", "file"}}})}}; }
+  json preview_settings(const json& edit) override { return {{"ok", true}, {"edit", edit}}; }
+  void apply_settings(const json& edit, std::function<void(json)> done) override {
+    later = [done, state = edit.value("state", "applied")] { done({{"state", state}}); };
+  }
   std::function<void()> later;
   std::string saved;
 };
@@ -410,6 +415,45 @@ TEST_F(router_fixture, saving_lines_answers_with_the_problem_and_waiting_routes_
   technician.later();
   ASSERT_TRUE(answer);
   EXPECT_EQ(body(*answer)["target"], "source:pos-tcp");
+}
+
+TEST_F(router_fixture, settings_are_the_technicians_and_an_apply_answers_with_the_gates_verdict) {
+  EXPECT_EQ(get("/tech/api/settings", token).result(), http::status::unauthorized);  // the manager's token is not enough
+  EXPECT_EQ(post("/tech/api/settings/apply", "{}").result(), http::status::unauthorized);
+  const auto cookie = sign_in();
+  request list{http::verb::get, "/tech/api/settings", 11};
+  list.set(http::field::cookie, cookie);
+  const auto listed = std::get<response>(r.handle(list, {"10.0.0.9", now}));
+  EXPECT_EQ(body(listed)["keys"][0]["key"], "mqtt.uri");
+  EXPECT_EQ(listed[http::field::cache_control], "no-store");
+  auto res = post("/tech/api/settings/preview", R"({"set": {"log.level": "debug"}})", cookie);
+  EXPECT_EQ(body(res)["edit"]["set"]["log.level"], "debug");
+  EXPECT_EQ(post("/tech/api/settings/preview", "{", cookie).result(), http::status::bad_request);
+  EXPECT_EQ(post("/tech/api/settings/apply", "{}", cookie, "http://evil.example").result(), http::status::forbidden);
+  list.method(http::verb::post);
+  list.target("/tech/api/settings/nothing");
+  EXPECT_EQ(std::get<response>(r.handle(list, {"10.0.0.9", now})).result(), http::status::method_not_allowed);
+
+  for (const auto& [state, status] : std::vector<std::pair<std::string, http::status>>{
+           {"applied", http::status::ok},
+           {"rolled_back", http::status::unprocessable_entity},
+           {"rejected", http::status::unprocessable_entity},
+           {"busy", http::status::conflict}}) {
+    request apply{http::verb::post, "/tech/api/settings/apply", 11};
+    apply.set(http::field::cookie, cookie);
+    apply.body() = json{{"state", state}}.dump();
+    auto routed = r.handle(apply, {"10.0.0.9", now});
+    auto* waiting = std::get_if<deferred>(&routed);
+    ASSERT_NE(waiting, nullptr);
+    EXPECT_GE(waiting->deadline, 600s);  // the gate may take fleet.gate_s, up to 600 s
+    std::optional<response> answer;
+    waiting->start([&](response x) { answer = std::move(x); });
+    EXPECT_FALSE(answer);  // not before the verdict
+    technician.later();
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->result(), status) << state;
+    EXPECT_EQ(body(*answer)["state"], state);
+  }
 }
 
 TEST_F(router_fixture, without_a_password_the_technician_page_is_off) {

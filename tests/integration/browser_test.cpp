@@ -17,6 +17,7 @@
 
 #include "agent/dashboard/access_token.hpp"
 #include "agent/dashboard/password_hash.hpp"
+#include "drivers/pos_tcp_client.hpp"
 #include "support/broker.hpp"
 #include "support/http_get.hpp"
 #include "support/mqtt_collector.hpp"
@@ -106,7 +107,7 @@ class browser : public testing::Test {
     EXPECT_FALSE(report.contains("failure")) << report.value("failure", "") << "\nagent log:\n" << log();
     // Screenshots stay beside the build for a person to look at (docs/screenshots/ has the chosen ones).
     for (const auto& png : {"dashboard-phone.png", "dashboard-phone-en.png", "dashboard-review.png", "technician-phone.png",
-                             "technician-audit.png", "technician-audit-result.png"})
+                             "technician-audit.png", "technician-audit-result.png", "technician-settings.png"})
       if (std::filesystem::exists(dir.file(png)))
         std::filesystem::copy_file(dir.file(png), std::filesystem::path(KELU_BINARY_DIR) / png,
                                    std::filesystem::copy_options::overwrite_existing);
@@ -270,6 +271,50 @@ TEST_F(browser, a_technician_draws_the_door_line_on_a_snapshot_and_watches_it_co
                                    {{"Authorization", "Bearer " + dashboard::make_token(*key, "acme", "sh-001")}});
   ASSERT_EQ(heat.status, 200) << heat.body;
   EXPECT_EQ(json::parse(heat.body)["cameras"][0]["lines"], cam["lines"]);
+}
+
+// A technician changes settings that are not lines or zones, on the page: a value out of range is
+// refused under its field; the till port, a camera's frame rate and the health interval are
+// shown as a diff with what rebuilds, applied without a restart, kept across one, and listed.
+TEST_F(browser, a_technician_changes_the_till_port_and_a_cameras_rate_on_the_page_and_the_box_follows) {
+  const auto new_port = test::free_port();
+  const auto r = run("settings", {{"password", password}, {"new_port", new_port}});
+  ASSERT_TRUE(r.contains("applied")) << r.dump(2);
+  EXPECT_NE(r["typo_error"].get<std::string>().find("health.interval_s: value 0 is outside 1..86400"), std::string::npos)
+      << r["typo_error"];
+  EXPECT_EQ(r["typo_apply_hidden"], true);
+  EXPECT_EQ(r["port_origin_before"], "file");
+  EXPECT_EQ(r["password_field"]["type"], "text");  // no password set: nothing to hide, shown empty
+  EXPECT_EQ(r["diff"], json::array({"cameras[door].process_fps: 10 → 3", "health.interval_s: 60 → 30",
+                                    "sources.pos_tcp.port: " + std::to_string(pos_port) + " → " + std::to_string(new_port)}))
+      << r["diff"];
+  EXPECT_EQ(r["effects"], "Rebuilds: cameras[door], sources.pos_tcp") << r["effects"];
+  EXPECT_EQ(r["applied"]["state"], "applied") << r["applied"].dump();
+  EXPECT_EQ(r["applied"]["text"], "Applied; rebuilt cameras[door], sources.pos_tcp");
+  EXPECT_EQ(r["port_field"], std::to_string(new_port));
+  EXPECT_NE(r["change_row"].get<std::string>().find("sources.pos_tcp.port"), std::string::npos) << r["change_row"];
+  EXPECT_TRUE(r["page_errors"].empty()) << r["page_errors"].dump();
+
+  // The till follows, the old port is closed, and the change is the technician's, kept beside
+  // the database (the service cannot write /etc/kelu) and over the file at the next start.
+  auto till = drivers::pos_tcp_client::connect("127.0.0.1", new_port, 5s);
+  ASSERT_TRUE(till) << till.error_message() << log();
+  EXPECT_FALSE(drivers::pos_tcp_client::connect("127.0.0.1", pos_port, 2s));
+  const auto kept = json::parse(std::ifstream(dir.file("technician.json")));
+  EXPECT_EQ(kept["sources"]["pos_tcp"]["port"], new_port);
+  EXPECT_EQ(kept["health"]["interval_s"], 30);
+  ASSERT_EQ(agent->stop(SIGTERM, 20s), 0);
+  agent = std::make_unique<test::process>(
+      std::vector<std::string>{KELU_BINARY, "run", "--config", dir.file("kelu.json")}, dir.file("kelu-2.log"));
+  ASSERT_TRUE(test::wait_for_port(new_port, 20s)) << log();
+  test::process show({KELU_BINARY, "config", "show", "-c", dir.file("kelu.json")}, dir.file("show.out"));
+  ASSERT_EQ(show.wait(20s), 0);
+  std::ifstream in(dir.file("show.out"));
+  const std::string shown{std::istreambuf_iterator<char>(in), {}};
+  const auto at = shown.find("sources.pos_tcp.port");
+  ASSERT_NE(at, std::string::npos) << shown;
+  const auto line = shown.substr(at, shown.find('\n', at) - at);
+  EXPECT_NE(line.find("technician"), std::string::npos) << line;
 }
 
 // The same box with dashboard.tls on: the certificate it made itself for its first start.

@@ -19,8 +19,10 @@
 #include <set>
 #include <thread>
 
+#include "agent/dashboard/password_hash.hpp"
 #include "agent_fixture.hpp"
 #include "support/broker.hpp"
+#include "support/http_get.hpp"
 #include "support/mqtt_collector.hpp"
 #include "support/schema_check.hpp"
 #include "support/temp_dir.hpp"
@@ -62,6 +64,83 @@ class fleet : public agent_process {
     std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
   }
 };
+
+// The technician page's settings, over HTTP as the page sends them: judged like HQ's changes,
+// drifting from HQ's keys until HQ's next version, undone when they cut the box off.
+TEST_F(fleet, the_technicians_settings_drift_from_hq_until_its_next_version_and_a_bad_one_is_undone) {
+  const auto http_port = test::free_port();
+  edit_file([&](json& c) {
+    c["fleet"]["gate_s"] = 2;
+    c["dashboard"]["port"] = http_port;
+    c["dashboard"]["technician_password"] = dashboard::hash_password("tech-pw", 10000);
+  });
+  test::mqtt_collector hq{broker->uri(), "hq-tech", "kelu/v1/acme/sh-001/config/reported"};
+  start_agent();
+  ASSERT_TRUE(test::wait_for_port(http_port, 20s)) << log();
+  const auto login = test::http_post(http_port, "/tech/login", R"({"password": "tech-pw"})");
+  ASSERT_EQ(login.status, 200) << login.body;
+  const test::http_headers session{{"Cookie", login.set_cookie.substr(0, login.set_cookie.find(';'))}};
+  const auto post = [&](const std::string& path, const json& body) {
+    const auto r = test::http_post(http_port, path, body.dump(), session, 30s);
+    EXPECT_NE(r.status, 0) << r.error;
+    return std::make_pair(r.status, r.status ? json::parse(r.body) : json());
+  };
+
+  desire({{"version", 1}, {"config", {{"health", {{"interval_s", 30}}}}}});
+  EXPECT_EQ(report(hq, 1)["state"], "applied");
+  const json local{{"set", {{"health.interval_s", 15}}}};
+  auto [status, preview] = post("/tech/api/settings/preview", local);
+  EXPECT_EQ(preview["ok"], true) << preview;
+  EXPECT_EQ(preview["drift"], json::array({"health.interval_s"}));
+  EXPECT_EQ(preview["changes"], json::array({{{"key", "health.interval_s"}, {"from", 30}, {"to", 15}}}));
+  auto [applied_status, applied] = post("/tech/api/settings/apply", local);
+  EXPECT_EQ(applied_status, 200) << applied;
+  EXPECT_EQ(applied["state"], "applied") << applied;
+  auto r = report(hq, 2);
+  EXPECT_EQ(r["origin"], "technician");
+  EXPECT_EQ(r["drift"], json::array({"health.interval_s"}));
+  // HQ's next version takes its key back.
+  desire({{"version", 2}, {"config", {{"health", {{"interval_s", 45}}}}}});
+  r = report(hq, 3);
+  EXPECT_EQ(r["state"], "applied") << r;
+  EXPECT_EQ(r["drift"], json::array());
+  const auto listed = test::http_get(http_port, "/tech/api/settings", session);
+  ASSERT_EQ(listed.status, 200);
+  for (const auto& k : json::parse(listed.body)["keys"])
+    if (k["key"] == "health.interval_s") {
+      EXPECT_EQ(k["value"], 45);
+      EXPECT_EQ(k["origin"], "hq");
+      EXPECT_EQ(k["reload"], "hot");
+    }
+
+  // A broker the box cannot reach: undone, reported, not kept.
+  const auto nowhere = "tcp://127.0.0.1:" + std::to_string(test::free_port());
+  auto [bad_status, bad] = post("/tech/api/settings/apply", {{"set", {{"mqtt.uri", nowhere}, {"mqtt.connect_timeout_s", 1}}}});
+  EXPECT_EQ(bad_status, 422) << bad;
+  EXPECT_EQ(bad["state"], "rolled_back") << bad;
+  ASSERT_EQ(bad["reason"].size(), 1u) << bad;
+  EXPECT_NE(bad["reason"][0].get<std::string>().find("mqtt: not connected to " + nowhere), std::string::npos) << bad;
+  r = report(hq, 4);  // at HQ's broker: the box is back on it
+  EXPECT_EQ(r["state"], "rolled_back");
+  EXPECT_EQ(r["origin"], "technician");
+  const auto kept = json::parse(std::ifstream(dir.file("technician.json")));
+  EXPECT_FALSE(kept.contains("mqtt")) << kept;
+  EXPECT_EQ(kept["health"]["interval_s"], 15);
+  // Refused before anything is touched: a key that does not exist, a value out of range.
+  std::tie(status, preview) = post("/tech/api/settings/preview", {{"set", {{"mqtt.urx", "x"}}}});
+  EXPECT_EQ(preview["errors"], json::array({"set.mqtt.urx: no such key"}));
+  std::tie(status, preview) = post("/tech/api/settings/preview", {{"set", {{"sources.pos_tcp.port", 70000}}}});
+  EXPECT_EQ(preview["ok"], false);
+  ASSERT_EQ(preview["errors"].size(), 1u) << preview;
+  EXPECT_NE(preview["errors"][0].get<std::string>().find("sources.pos_tcp.port"), std::string::npos) << preview;
+  // A file installed later names a key the page set: the page's value stays over it, and says so.
+  auto next = json::parse(std::ifstream(dir.file("kelu.json")));
+  next["health"]["interval_s"] = 20;
+  std::ofstream(dir.file("new.json")) << next.dump(2);
+  const auto installed = kelu_output({"config", "apply", dir.file("new.json"), "-c", dir.file("kelu.json")});
+  EXPECT_NE(installed.find("note: the technician page sets health.interval_s"), std::string::npos) << installed;
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+}
 
 // HQ moves the till listener: the new port serves, the old one is closed, the unchanged rest
 // (the link to HQ) never noticed.

@@ -1,6 +1,6 @@
 #pragma once
-// A blocking HTTP/1.1 GET against a loopback server, with a deadline: what a browser or a
-// Prometheus scraper sends, for tests of the dashboard.
+// A blocking HTTP/1.1 request against a loopback server, with a deadline: what a browser, a
+// script or a Prometheus scraper sends, for tests of the dashboard.
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -25,9 +25,10 @@ struct http_reply {
   std::string error;
 };
 
-inline http_reply http_get(std::uint16_t port, const std::string& target,
-                           const std::vector<std::pair<std::string, std::string>>& headers = {},
-                           std::chrono::seconds deadline = std::chrono::seconds(10)) {
+using http_headers = std::vector<std::pair<std::string, std::string>>;
+
+inline http_reply http_request(std::uint16_t port, boost::beast::http::verb verb, const std::string& target,
+                               const std::string& body, const http_headers& headers, std::chrono::seconds deadline) {
   namespace beast = boost::beast;
   namespace http = beast::http;
   boost::asio::io_context io;
@@ -40,9 +41,14 @@ inline http_reply http_get(std::uint16_t port, const std::string& target,
     out.error = ec.message();
     return out;
   }
-  http::request<http::empty_body> req{http::verb::get, target, 11};
+  http::request<http::string_body> req{verb, target, 11};
   req.set(http::field::host, "127.0.0.1");
   for (const auto& [name, value] : headers) req.set(name, value);
+  if (verb == http::verb::post) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+  }
   http::write(stream, req, ec);
   beast::flat_buffer buffer;
   http::response<http::string_body> res;
@@ -57,6 +63,17 @@ inline http_reply http_get(std::uint16_t port, const std::string& target,
   out.set_cookie = std::string(res[http::field::set_cookie]);
   out.location = std::string(res[http::field::location]);
   return out;
+}
+
+inline http_reply http_get(std::uint16_t port, const std::string& target, const http_headers& headers = {},
+                           std::chrono::seconds deadline = std::chrono::seconds(10)) {
+  return http_request(port, boost::beast::http::verb::get, target, "", headers, deadline);
+}
+
+// POSTs `body` as JSON.
+inline http_reply http_post(std::uint16_t port, const std::string& target, const std::string& body,
+                            const http_headers& headers = {}, std::chrono::seconds deadline = std::chrono::seconds(10)) {
+  return http_request(port, boost::beast::http::verb::post, target, body, headers, deadline);
 }
 
 }  // namespace kelu::test

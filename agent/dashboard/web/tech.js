@@ -426,7 +426,10 @@ async function poll() {
   renderSources(state);
   renderChanges(state);
   auditCameras(state.cameras);  // audit.js
-  if (!timer) timer = setInterval(poll, 1000);
+  if (!timer) {
+    timer = setInterval(poll, 1000);
+    settingsLoad();  // settings.js: once per sign-in, not every second (it would undo the technician's typing)
+  }
 }
 
 document.addEventListener('DOMContentLoaded', () => {

@@ -1,0 +1,186 @@
+#include "boot_config.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include "agent/core/files.hpp"
+#include "config/loader.hpp"
+#include "config/schema.hpp"
+#include "config/secrets.hpp"
+
+namespace kelu {
+
+using nlohmann::json;
+
+json file_as_json(const std::string& text) {
+  auto j = json::parse(text, nullptr, false, /*ignore_comments=*/true);
+  return j.is_object() ? j : json::object();
+}
+
+json baseline(json file, const json& technician) {
+  file.merge_patch(technician);
+  return file;
+}
+
+std::filesystem::path desired_state_path(const config::config& file_cfg) {
+  return std::filesystem::path(file_cfg.storage.path).parent_path() / "desired.json";
+}
+
+std::filesystem::path last_good_path(const config::config& file_cfg) {
+  return std::filesystem::path(file_cfg.storage.path).parent_path() / "last-good.json";
+}
+
+std::filesystem::path technician_settings_path(const config::config& file_cfg) {
+  return std::filesystem::path(file_cfg.storage.path).parent_path() / "technician.json";
+}
+
+namespace {
+
+// Safe mode: the file does not load. Where would its data directory be? Its storage.path if
+// that much can be read, the default otherwise.
+core::result<boot_config> last_good(const std::string& file_path, const std::string& text,
+                                    std::vector<std::string> errors) {
+  auto guess = config::defaults();
+  const auto partial = json::parse(text, nullptr, false, true);
+  const json::json_pointer path("/storage/path");
+  if (partial.is_object() && partial.contains(path) && partial[path].is_string())
+    guess.storage.path = partial[path].get<std::string>();
+  const auto kept_path = last_good_path(guess);
+  const auto kept = core::read_file(kept_path.string());
+  const auto joined = [&] {
+    std::string all;
+    for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
+    return all;
+  };
+  if (!kept) return core::error{joined()};
+  auto loaded = config::load_text(*kept, kept_path.string());
+  if (!loaded.ok()) return core::error{joined() + "\n" + kept_path.string() + ": " + loaded.errors.front().to_string()};
+  boot_config boot;
+  boot.value = loaded.value;
+  boot.file = file_as_json(*kept);
+  boot.file_errors = std::move(errors);
+  boot.warnings.push_back(file_path + " does not load; safe mode: running the last file that did, kept in " +
+                          kept_path.string() + ", until it is fixed and reloaded");
+  return boot;
+}
+
+}  // namespace
+
+namespace {
+
+// The technician's settings over the file, when they are there and still load over it.
+void add_technician_settings(boot_config& boot, const std::string& file_path) {
+  const auto path = technician_settings_path(boot.value);
+  const auto text = core::read_file(path.string());
+  if (!text) return;  // nobody changed a setting on the page
+  auto settings = json::parse(*text, nullptr, false);
+  if (!settings.is_object()) {
+    boot.warnings.push_back(path.string() + ": not a JSON object; the technician's settings are set aside");
+    return;
+  }
+  auto loaded = config::load_text(baseline(boot.file, settings).dump(2), path.string());
+  if (!loaded.ok()) {
+    boot.warnings.push_back(path.string() + ": does not load over " + file_path + " (" +
+                            loaded.errors.front().to_string() + "); the technician's settings are set aside");
+    return;
+  }
+  boot.value = loaded.value;
+  boot.technician = std::move(settings);
+}
+
+void add_desired(boot_config& boot, const std::string& file_path) {
+  const auto state_file = desired_state_path(boot.value);
+  const auto state_text = core::read_file(state_file.string());
+  if (!state_text) return;  // HQ never desired anything of this box
+  std::string why;
+  if (!config::from_text(*state_text, boot.desired, why)) {
+    boot.warnings.push_back(state_file.string() + ": " + why + "; HQ's desired configuration is set aside");
+    boot.desired = {};
+    return;
+  }
+  const auto base = baseline(boot.file, boot.technician);
+  auto layered = config::load_text(config::layered(base, boot.desired).dump(2), state_file.string());
+  if (!layered.ok()) {
+    boot.warnings.push_back(state_file.string() + ": version " + std::to_string(boot.desired.applied_version) +
+                            " does not load over " + file_path + " (" + layered.errors.front().to_string() +
+                            "); the file runs without it until HQ sends a version that does");
+    const auto seen = boot.desired.version;
+    boot.desired = {};
+    boot.desired.version = seen;
+    return;
+  }
+  boot.value = layered.value;
+}
+
+}  // namespace
+
+core::result<boot_config> load_boot_config(const std::string& file_path) {
+  const auto text = core::read_file(file_path);
+  if (!text) return core::error{file_path + ": cannot read"};
+  auto loaded = config::load_text(*text, file_path);
+  core::result<boot_config> started = boot_config{};
+  if (!loaded.ok()) {
+    std::vector<std::string> errors;
+    for (const auto& e : loaded.errors) errors.push_back(e.to_string());
+    started = last_good(file_path, *text, std::move(errors));
+    if (!started) return started;
+  } else {
+    started->value = loaded.value;
+    started->file = file_as_json(*text);
+  }
+  add_technician_settings(*started, file_path);
+  add_desired(*started, file_path);
+  return started;
+}
+
+json effective_with_origins(const config::config& value, const json& file, const json& technician,
+                  const config::desired_state& desired) {
+  const auto paths = [](const json& doc) {
+    const auto p = config::named_paths(doc);
+    return std::set<std::string>(p.begin(), p.end());
+  };
+  const auto from_local = paths(desired.local), from_hq = paths(desired.document), from_tech = paths(technician),
+             from_file = paths(file);
+  const auto values = config::masked(json::parse(config::to_json_text(value)));
+  json out = json::array();
+  for (const auto& k : config::keys()) {
+    if (k.path.find("[]") != std::string::npos) continue;  // an element's key: in its array's value
+    const auto origin = from_local.count(k.path)  ? "local"
+                        : from_hq.count(k.path)   ? "hq"
+                        : from_tech.count(k.path) ? "technician"
+                        : from_file.count(k.path) ? "file"
+                                                  : "default";
+    const auto at = config::key_pointer(k.path);
+    out.push_back({{"key", k.path}, {"value", values.contains(at) ? values[at] : json()}, {"origin", origin}});
+  }
+  return out;
+}
+
+json effective_with_origins(const boot_config& boot) {
+  return effective_with_origins(boot.value, boot.file, boot.technician, boot.desired);
+}
+
+config_files::config_files(const config::config& file_cfg, std::shared_ptr<spdlog::logger> log)
+    : desired_(desired_state_path(file_cfg)),
+      technician_(technician_settings_path(file_cfg)),
+      last_good_(last_good_path(file_cfg)),
+      log_(std::move(log)) {}
+
+void config_files::save_desired(const config::desired_state& s) const {
+  if (s.version == 0) return;
+  if (auto st = core::write_file_atomically(desired_, config::to_text(s), 0600); !st)
+    log_->error("HQ's desired configuration not kept for the next start: {}", st.error_message());
+}
+
+void config_files::save_technician(const json& settings) const {
+  if (auto st = core::write_file_atomically(technician_, settings.dump(2) + "\n", 0600); !st)
+    log_->error("the technician's settings are not kept for the next start: {}", st.error_message());
+}
+
+void config_files::save_last_good(const json& file) const {
+  if (auto st = core::write_file_atomically(last_good_, file.dump(2) + "\n", 0600); !st)
+    log_->error("the file that loaded is not kept for safe mode: {}", st.error_message());
+}
+
+}  // namespace kelu
