@@ -1,4 +1,5 @@
 #include "agent.hpp"
+#include "agent_options.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -41,33 +42,11 @@ namespace {
 
 // How long a stop waits for PUBACKs of messages already sent; the rest stay in the outbox.
 constexpr std::chrono::seconds drain_limit{3};
-constexpr std::chrono::seconds maintenance_interval{10};
 // New events to an open dashboard within this (the bar is 2 s from event to screen).
 constexpr std::chrono::milliseconds dashboard_push_delay{1000};
-// A restart asked for by a change waits this long at most for HQ to have its answer.
-constexpr std::chrono::seconds restart_announce_limit{5};
 // Above the limits of what HQ may send (config/desired, cmd/...), which are answered with a
 // reason; only something far beyond them is dropped unread (and counted).
 constexpr std::size_t max_inbound_bytes = 1024 * 1024;
-
-analytics_service_options analytics_options_for(const config::config& c) {
-  analytics_service_options o;
-  o.close_grace = std::chrono::seconds(c.analytics.close_grace_s);
-  o.live_interval = std::chrono::seconds(c.analytics.live_interval_s);
-  o.forecast.weeks = static_cast<int>(c.analytics.forecast_weeks);
-  o.forecast.target_star = static_cast<double>(c.analytics.target_star);
-  return o;
-}
-
-analytics::store_identity store_identity_of(const config::config& c) {
-  return {c.store.tenant, c.store.id, c.store.name, c.store.currency};
-}
-
-bool contains(const std::vector<std::string>& v, const std::string& x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
-
-bool delivering(const core::camera_health& h) { return h.state == "online" && h.frames_read > 0; }
 
 }  // namespace
 
@@ -86,32 +65,6 @@ agent::agent(boot_config boot, std::string config_path, std::shared_ptr<spdlog::
       restart_timer_(io_) {}
 
 agent::~agent() = default;
-
-std::string agent::status_payload(const std::string& state, const std::string& reason) const {
-  nlohmann::json j{{"state", state},
-                   {"version", kelu::version},
-                   {"schema_version", sync::database::current_schema_version},
-                   {"config_hash", config::hash(cfg_)},
-                   {"boot_id", boot_id_},
-                   {"tenant", cfg_.store.tenant},
-                   {"store", cfg_.store.id},
-                   {"started_at", core::format_iso8601(started_at_)}};
-  if (!reason.empty()) j["reason"] = reason;
-  if (control_ && control_->desired().version > 0) j["desired_version"] = control_->desired().applied_version;
-  // What HQ needs to trust the counts: each line's audited accuracy, or that it never was.
-  if (audits_) {
-    try {
-      j["audits"] = audits_->audited_lines();
-    } catch (const std::exception& e) {
-      log_->error("status: audits: {}", e.what());
-    }
-  }
-  return j.dump();
-}
-
-void agent::republish_status() {
-  link_->update_status(status_payload("online", ""), status_payload("offline", "shutdown"));
-}
 
 sync::publisher_options agent::link_options() const {
   auto o = publisher_options_for(cfg_);
@@ -286,146 +239,6 @@ void agent::request_stop() {
   });
 }
 
-void agent::restart(const std::string& why) {
-  log_->warn("restarting: {}", why);
-  restart_requested_ = true;
-  // HQ hears "restarting" before the box goes: the answer was the last row written, and the next
-  // start's announcement would supersede it in the outbox. Not longer than a broker that is down allows.
-  const auto answer = outbox_->last_id_created_before(clock_.now_utc() + std::chrono::hours(1));
-  wait_for_sent(answer, clock_.now_steady() + restart_announce_limit);
-}
-
-void agent::wait_for_sent(std::int64_t row, std::chrono::steady_clock::time_point deadline) {
-  const auto waiting = outbox_->peek(0, 1);
-  if (waiting.empty() || waiting.front().id > row || clock_.now_steady() >= deadline) {
-    request_stop();
-    return;
-  }
-  restart_timer_.expires_after(std::chrono::milliseconds(50));
-  restart_timer_.async_wait([this, row, deadline](const boost::system::error_code& ec) {
-    if (!ec) wait_for_sent(row, deadline);
-  });
-}
-
-void agent::report(nlohmann::json reported) {
-  outbox_->replace(topics_->config_reported(), reported.dump(), 1, sync::health_priority, clock_.now_utc());
-  link_->wake();
-}
-
-void agent::record(nlohmann::json change) {
-  try {
-    sync::transaction tx{*db_};
-    outbox_->insert(topics_->config_changes(), change.dump(), 1, false, sync::health_priority, clock_.now_utc());
-    tx.commit();
-  } catch (const std::exception& e) {
-    outbox_->reload();
-    log_->error("config/changes not queued for HQ (kept in the box's history): {}", e.what());
-    return;
-  }
-  link_->wake();
-}
-
-config::config agent::calibrated(config::config c) const {
-  std::vector<std::string> used, problems;
-  c = with_calibration(std::move(c), calibration_, &used, &problems);
-  for (const auto& id : used) log_->debug("camera {}: lines and zones from {}", id, calibration_file_.string());
-  for (const auto& p : problems) log_->error("{}; the config file's lines and zones stand", p);
-  return c;
-}
-
-nlohmann::json agent::broker_state() const {
-  const auto ps = link_->stats();
-  const auto ob = outbox_->stats();
-  return {{"uri", cfg_.mqtt.uri},
-          {"connected", ps.connected},
-          {"protocol", ps.protocol},
-          {"published", ps.published},
-          {"acknowledged", ps.acknowledged},
-          {"connection_failures", ps.connection_failures},
-          {"last_error", ps.last_error},
-          {"outbox_rows", ob.rows},
-          {"outbox_oldest_age_s", ob.oldest_age_s(clock_.now_utc())}};
-}
-
-applied_change agent::apply(const config::config& wanted, std::string_view origin) {
-  applied_change out;
-  const auto next = config::merge_live(cfg_, wanted);
-  out.plan = config::plan_change(cfg_, next);
-  if (out.plan.empty()) return out;
-  before_ = {};
-  before_.link_connected = link_->stats().connected;
-  before_.link_switches = link_->switches();
-  before_.dashboard_serving = dashboard_ && dashboard_->serving();
-  for (const auto* src : sources_->running())
-    if (auto cam = src->camera()) before_.camera_delivering[cam->camera] = delivering(*cam);
-  for (const auto& key : out.plan.keys) log_->info("{}: {} changed", origin, key);
-  cfg_ = next;
-  apply_hot(out.plan);
-  rebuild(out.plan, out);
-  republish_status();
-  schedule_health();
-  return out;
-}
-
-void agent::apply_hot(const config::change_plan& plan) {
-  committer_->set_limits(static_cast<std::size_t>(cfg_.storage.max_pending_events),
-                         static_cast<std::size_t>(cfg_.storage.max_batch_events));
-  if (auto rules = analytics::rules_for(cfg_))
-    analytics_->update(std::move(rules).value(), cfg_.alerts, analytics_options_for(cfg_));
-  analytics_->set_store(store_identity_of(cfg_));
-  notifier_->update(cfg_.notify);
-  if (dashboard_) dashboard_->set_technician_password(cfg_.dashboard.technician_password);
-  log_->set_level(spdlog::level::from_str(cfg_.log.level));
-  for (const auto& id : plan.geometry) {
-    const auto it = std::find_if(cfg_.cameras.begin(), cfg_.cameras.end(), [&](const auto& c) { return c.id == id; });
-    if (auto* cam = cameras_.find(id); cam && it != cfg_.cameras.end()) cam->set_geometry(it->lines, it->zones);
-  }
-}
-
-void agent::rebuild(const config::change_plan& plan, applied_change& out) {
-  std::vector<std::string> sources;
-  for (const auto& c : plan.rebuild)
-    if (c != "mqtt" && c != "dashboard") sources.push_back(c);
-  if (!sources.empty())
-    for (const auto& o : sources_->rebuild(sources, cfg_))
-      if (!o.error.empty()) out.errors.push_back(o.component + ": " + o.error);
-  if (contains(plan.rebuild, "mqtt")) link_->switch_to(link_options(), status_payload("offline", "reconfigured"));
-  if (contains(plan.rebuild, "dashboard")) {
-    stop_dashboard();
-    if (cfg_.dashboard.enabled) start_dashboard();
-  }
-}
-
-std::vector<gate_check> agent::gate_checks(const applied_change& change) {
-  std::vector<gate_check> checks;
-  const auto& rebuilt = change.plan.rebuild;
-  // A link that was down before the change (HQ unreachable) is not the change's fault.
-  if (contains(rebuilt, "mqtt") && before_.link_connected)
-    checks.push_back({"mqtt", [this, switches = before_.link_switches]() -> std::optional<std::string> {
-                        const auto s = link_->stats();
-                        if (link_->switches() > switches && s.connected) return std::nullopt;
-                        return "not connected to " + cfg_.mqtt.uri + (s.last_error.empty() ? "" : ": " + s.last_error);
-                      }});
-  if (contains(rebuilt, "dashboard") && before_.dashboard_serving && cfg_.dashboard.enabled)
-    checks.push_back({"dashboard", [this]() -> std::optional<std::string> {
-                        if (dashboard_ && dashboard_->serving()) return std::nullopt;
-                        return "not serving on port " + std::to_string(cfg_.dashboard.port);
-                      }});
-  for (const auto& [id, was_delivering] : before_.camera_delivering) {
-    const auto component = config::camera_component(id);
-    // A camera already dark before the change (switched off at night) may stay dark.
-    if (!was_delivering || !contains(rebuilt, component)) continue;
-    checks.push_back({component, [this, id, component]() -> std::optional<std::string> {
-                        const auto* src = sources_->find(component);
-                        if (!src) return std::optional<std::string>("removed");
-                        const auto cam = src->camera();
-                        if (cam && delivering(*cam)) return std::nullopt;
-                        return "no frames" + (cam && !cam->last_error.empty() ? ": " + cam->last_error : "");
-                      }});
-  }
-  return checks;
-}
-
 void agent::start_audits() {
   audit_store_ = std::make_unique<sync::audit_store>(*db_);
   // Clips live beside the database while an audit lasts: on the box, never in the outbox.
@@ -493,118 +306,10 @@ void agent::start_control_socket() {
   }
 }
 
-nlohmann::json agent::status_report() const {
-  nlohmann::json components = nlohmann::json::array();
-  for (const auto& name : sources_->components()) components.push_back(name);
-  components.push_back("mqtt");
-  if (dashboard_) components.push_back("dashboard");
-  return {{"ok", true},
-          {"version", kelu::version},
-          {"store", cfg_.store.tenant + "/" + cfg_.store.id},
-          {"config_hash", config::hash(cfg_)},
-          {"desired_version", control_->desired().applied_version},
-          {"changing", control_->changing()},
-          {"components", std::move(components)},
-          {"broker", broker_state()},
-          {"dashboard_port", dashboard_ ? dashboard_->port() : 0},
-          {"health", core::to_json(health_snapshot())}};
-}
-
 void agent::stop_dashboard() {
   if (!dashboard_) return;
   dashboard_->stop();
   stopped_dashboards_.push_back(std::move(dashboard_));
-}
-
-void agent::schedule_health() {
-  health_timer_.expires_after(std::chrono::seconds(cfg_.health.interval_s));
-  health_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopping_) return;
-    report_health();
-    schedule_health();
-  });
-}
-
-core::agent_health agent::health_snapshot() const {
-  const auto ob = outbox_->stats();
-  const auto& cs = committer_->stats();
-  const auto ps = link_->stats();
-  core::agent_health h;
-  h.uptime_s = std::chrono::duration_cast<std::chrono::seconds>(clock_.now_steady() - started_).count();
-  h.events_committed = cs.committed;
-  h.duplicates = cs.duplicates;
-  for (const auto* src : sources_->running()) {
-    h.sources.push_back(src->health());
-    if (auto cam = src->camera()) {
-      h.cameras.push_back(std::move(*cam));
-      continue;  // dropped camera events are not rejected POS lines
-    }
-    h.rejected_lines += h.sources.back().rejected;
-  }
-  h.busy_rejections = cs.busy_rejections;
-  h.outbox_rows = ob.rows;
-  h.outbox_bytes = ob.bytes;
-  const auto now = clock_.now_utc();
-  h.outbox_oldest_age_s = ob.oldest_age_s(now);
-  h.outbox_dropped_by = {ob.dropped_quota, ob.dropped_age, ob.dropped_oversize};
-  h.outbox_dropped = ob.dropped_quota + ob.dropped_age + ob.dropped_oversize;
-  h.mqtt_connected = ps.connected;
-  return h;
-}
-
-void agent::report_health() {
-  const auto now = clock_.now_utc();
-  core::event e;
-  e.id = core::new_event_id();
-  e.store = cfg_.store.id;
-  e.source = "agent";
-  e.stream = "health";
-  e.observed_at = now;
-  e.received_at = now;
-  e.body = health_snapshot();
-  std::vector<core::event> batch;
-  batch.push_back(std::move(e));
-  committer_->submit(std::move(batch), [this](core::result<std::vector<core::commit_outcome>> r) {
-    if (!r) log_->warn("health report not stored: {}", r.error_message());
-  });
-}
-
-void agent::schedule_maintenance() {
-  maintenance_timer_.expires_after(maintenance_interval);
-  maintenance_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopping_) return;
-    maintain();
-    schedule_maintenance();
-  });
-}
-
-void agent::maintain() {
-  // Components stopped by a rebuild a tick ago: whatever they queued has run by now.
-  sources_->reap();
-  stopped_dashboards_.clear();
-  try {
-    const auto dropped = outbox_->enforce({cfg_.storage.outbox_quota_bytes, cfg_.storage.outbox_max_age_days},
-                                          clock_.now_utc(), link_->unsettled_rows());
-    if (dropped > 0)
-      log_->warn("outbox over its quota ({} bytes, {} days): dropped {} oldest messages",
-                 cfg_.storage.outbox_quota_bytes, cfg_.storage.outbox_max_age_days, dropped);
-    // `kelu ingest` may have written to the outbox from another process: count its rows and
-    // send them, so a technician's backfill reaches HQ without waiting for the next live sale.
-    outbox_->reload();
-    link_->wake();
-    const auto cutoff = clock_.now_utc() - std::chrono::days(cfg_.storage.events_retention_days);
-    if (const auto pruned = store_->prune(cutoff, 10000); pruned > 0)
-      log_->info("retention: deleted {} events received before {}", pruned, core::format_iso8601(cutoff));
-    // Aggregates and runs go with the events they were computed from: a busy day's buckets and
-    // report are 233 KB (bench/analytics_bench), 85 MB a year otherwise kept on an SD card.
-    if (const auto pruned = aggregates_->prune(cutoff) + runs_->prune(cutoff) + journal_->prune(cutoff) +
-                            config_journal_->prune(cutoff);
-        pruned > 0)
-      log_->info("retention: deleted {} aggregates, runs, settled alerts and config changes that ended before {}",
-                 pruned, core::format_iso8601(cutoff));
-  } catch (const std::exception& ex) {
-    log_->error("outbox maintenance: {}", ex.what());
-  }
 }
 
 }  // namespace kelu

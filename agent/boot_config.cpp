@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <set>
 
 #include "agent/core/files.hpp"
+#include "config/change_plan.hpp"
 #include "config/loader.hpp"
 #include "config/schema.hpp"
 #include "config/secrets.hpp"
@@ -37,25 +39,46 @@ std::filesystem::path technician_settings_path(const config::config& file_cfg) {
 
 namespace {
 
+std::string joined(const std::vector<std::string>& errors) {
+  std::string all;
+  for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
+  return all;
+}
+
+// The technician's settings, if the page ever saved any, beside the data `file` names.
+json technician_settings_of(const json& file) {
+  const auto text = core::read_file(technician_settings_path(config::salvage(file)).string());
+  if (!text) return json::object();
+  auto j = json::parse(*text, nullptr, false);
+  return j.is_object() ? j : json::object();
+}
+
+// The file does not load alone: the technician's settings may complete it (a box whose file
+// was broken from the start, fixed on the technician page in minimal mode).
+std::optional<boot_config> completed_by_technician(const std::string& file_path, const std::string& text,
+                                                   const std::vector<std::string>& errors) {
+  boot_config boot;
+  boot.file = file_as_json(text);
+  boot.technician = technician_settings_of(boot.file);
+  if (boot.technician.empty()) return std::nullopt;
+  auto loaded = config::load_text(baseline(boot.file, boot.technician).dump(2), file_path);
+  if (!loaded.ok()) return std::nullopt;
+  boot.value = loaded.value;
+  boot.warnings.push_back(file_path + " does not load alone (" + errors.front() +
+                          "); the technician's settings complete it");
+  return boot;
+}
+
 // Safe mode: the file does not load. Where would its data directory be? Its storage.path if
 // that much can be read, the default otherwise.
 core::result<boot_config> last_good(const std::string& file_path, const std::string& text,
                                     std::vector<std::string> errors) {
-  auto guess = config::defaults();
-  const auto partial = json::parse(text, nullptr, false, true);
-  const json::json_pointer path("/storage/path");
-  if (partial.is_object() && partial.contains(path) && partial[path].is_string())
-    guess.storage.path = partial[path].get<std::string>();
-  const auto kept_path = last_good_path(guess);
+  const auto kept_path = last_good_path(config::salvage(file_as_json(text)));
   const auto kept = core::read_file(kept_path.string());
-  const auto joined = [&] {
-    std::string all;
-    for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
-    return all;
-  };
-  if (!kept) return core::error{joined()};
+  if (!kept) return core::error{joined(errors)};
   auto loaded = config::load_text(*kept, kept_path.string());
-  if (!loaded.ok()) return core::error{joined() + "\n" + kept_path.string() + ": " + loaded.errors.front().to_string()};
+  if (!loaded.ok())
+    return core::error{joined(errors) + "\n" + kept_path.string() + ": " + loaded.errors.front().to_string()};
   boot_config boot;
   boot.value = loaded.value;
   boot.file = file_as_json(*kept);
@@ -71,7 +94,7 @@ namespace {
 
 // The technician's settings over the file, when they are there and still load over it.
 void add_technician_settings(boot_config& boot, const std::string& file_path) {
-  const auto path = technician_settings_path(boot.value);
+  const auto path = technician_settings_path(config::salvage(boot.file));
   const auto text = core::read_file(path.string());
   if (!text) return;  // nobody changed a setting on the page
   auto settings = json::parse(*text, nullptr, false);
@@ -90,7 +113,7 @@ void add_technician_settings(boot_config& boot, const std::string& file_path) {
 }
 
 void add_desired(boot_config& boot, const std::string& file_path) {
-  const auto state_file = desired_state_path(boot.value);
+  const auto state_file = desired_state_path(config::salvage(boot.file));
   const auto state_text = core::read_file(state_file.string());
   if (!state_text) return;  // HQ never desired anything of this box
   std::string why;
@@ -120,18 +143,44 @@ core::result<boot_config> load_boot_config(const std::string& file_path) {
   if (!text) return core::error{file_path + ": cannot read"};
   auto loaded = config::load_text(*text, file_path);
   core::result<boot_config> started = boot_config{};
-  if (!loaded.ok()) {
-    std::vector<std::string> errors;
-    for (const auto& e : loaded.errors) errors.push_back(e.to_string());
-    started = last_good(file_path, *text, std::move(errors));
-    if (!started) return started;
-  } else {
+  if (loaded.ok()) {
     started->value = loaded.value;
     started->file = file_as_json(*text);
+    add_technician_settings(*started, file_path);
+  } else {
+    std::vector<std::string> errors;
+    for (const auto& e : loaded.errors) errors.push_back(e.to_string());
+    if (auto completed = completed_by_technician(file_path, *text, errors)) {
+      started = std::move(*completed);
+    } else {
+      started = last_good(file_path, *text, std::move(errors));
+      if (!started) return started;
+      add_technician_settings(*started, file_path);
+    }
   }
-  add_technician_settings(*started, file_path);
   add_desired(*started, file_path);
   return started;
+}
+
+broken_config read_broken_config(const std::string& file_path) {
+  broken_config out;
+  const auto text = core::read_file(file_path);
+  if (!text) {
+    out.errors.push_back(file_path + ": cannot read");
+    return out;
+  }
+  out.file = file_as_json(*text);
+  out.technician = technician_settings_of(out.file);
+  const auto base = baseline(out.file, out.technician);
+  out.salvaged = config::salvage(base);
+  // Line numbers are the file's only when the file is all there is.
+  auto loaded = out.technician.empty() ? config::load_text(*text, file_path)
+                                       : config::load_text(base.dump(2), file_path);
+  for (auto& e : loaded.errors) {
+    if (!out.technician.empty()) e.line = 0;
+    out.errors.push_back(e.to_string());
+  }
+  return out;
 }
 
 json effective_with_origins(const config::config& value, const json& file, const json& technician,
@@ -157,6 +206,46 @@ json effective_with_origins(const config::config& value, const json& file, const
   return out;
 }
 
+namespace {
+
+const char* reload_name(config::reload r) {
+  switch (r) {
+    case config::reload::hot: return "hot";
+    case config::reload::restart: return "restart";
+    case config::reload::rebuild: break;
+  }
+  return "rebuild";
+}
+
+json key_row(const config::key_info& k) {
+  json row{{"key", k.path}, {"type", k.type}, {"range", k.range}, {"description", k.description},
+           {"reload", reload_name(k.when)}};
+  row["default"] = k.default_json.empty() ? json() : json::parse(k.default_json);
+  row["required"] = k.default_json.empty();
+  if (k.when == config::reload::restart) row["reason"] = config::restart_reason(k.path);
+  const auto component = config::component_of(k.path);
+  if (!component.empty()) row["component"] = component;
+  return row;
+}
+
+}  // namespace
+
+json settings_listing(const json& values) {
+  json keys = json::array(), elements = json::object();
+  for (const auto& k : config::keys()) {
+    const auto mark = k.path.find("[].");
+    if (mark == std::string::npos)
+      keys.push_back(key_row(k));
+    else
+      elements[k.path.substr(0, mark)].push_back(key_row(k));
+  }
+  for (std::size_t i = 0; i < keys.size() && i < values.size(); ++i) {
+    keys[i]["value"] = values[i]["value"];
+    keys[i]["origin"] = values[i]["origin"];
+  }
+  return {{"keys", std::move(keys)}, {"elements", std::move(elements)}};
+}
+
 json effective_with_origins(const boot_config& boot) {
   return effective_with_origins(boot.value, boot.file, boot.technician, boot.desired);
 }
@@ -179,6 +268,8 @@ void config_files::save_technician(const json& settings) const {
 }
 
 void config_files::save_last_good(const json& file) const {
+  // Safe mode runs it alone: a file the technician's settings had to complete is no use there.
+  if (!config::load_text(file.dump(), last_good_.string()).ok()) return;
   if (auto st = core::write_file_atomically(last_good_, file.dump(2) + "\n", 0600); !st)
     log_->error("the file that loaded is not kept for safe mode: {}", st.error_message());
 }

@@ -33,6 +33,9 @@ struct boot_config {
   std::vector<std::string> file_errors;
 };
 
+// The files kept beside the database are found through the file's own storage.path (what a
+// start knows before any layer is read): `file_cfg` is the file's, config::salvage(file) when
+// the file does not load.
 // Where HQ's desired document is kept: desired.json beside the file's storage.path.
 std::filesystem::path desired_state_path(const config::config& file_cfg);
 // Where the last file that loaded is kept for safe mode: last-good.json, beside desired.json.
@@ -47,11 +50,24 @@ nlohmann::json file_as_json(const std::string& text);
 nlohmann::json baseline(nlohmann::json file, const nlohmann::json& technician);
 
 // Loads `file_path`, the technician's settings and the persisted desired state. A file that does
-// not load puts the box in safe mode: the last file that did runs (with the layers over it) and
+// not load alone may be completed by the technician's settings (it runs, with a warning);
+// otherwise the box is in safe mode: the last file that did runs (with the layers over it) and
 // `file_errors` says why; with none kept, the file's errors (each naming line and key) are the
-// error value. A desired document or technician's settings that no longer load over the file are
+// error value (minimal mode: read_broken_config). A desired document or technician's settings that no longer load over the file are
 // set aside (a warning) and the rest runs, rather than the box not starting.
 core::result<boot_config> load_boot_config(const std::string& file_path);
+
+// What a box whose configuration does not load at all (and never did: no last good one) can
+// still tell, for minimal mode: the file and the technician's settings as JSON, the errors of the
+// two layered (each naming its key path; line numbers when the file is all there is), and the
+// keys that load on their own (where the data lives, how the technician page is reached).
+struct broken_config {
+  config::config salvaged;
+  nlohmann::json file = nlohmann::json::object();
+  nlohmann::json technician = nlohmann::json::object();
+  std::vector<std::string> errors;
+};
+broken_config read_broken_config(const std::string& file_path);
 
 // Every key's value and where it comes from ("file", "technician", "hq", "local", "default"),
 // as `kelu config show --effective` prints it: [{"key", "value", "origin"}]; secrets masked;
@@ -60,14 +76,19 @@ nlohmann::json effective_with_origins(const boot_config& boot);
 nlohmann::json effective_with_origins(const config::config& value, const nlohmann::json& file,
                                       const nlohmann::json& technician, const config::desired_state& desired);
 
+// What the technician page's settings editor lists: {"keys": [{key, type, range, default,
+// required, description, reload, reason, component, value, origin}], "elements": {"cameras":
+// [element keys], ...}}, from `values` as effective_with_origins gives them (same order).
+nlohmann::json settings_listing(const nlohmann::json& values);
+
 // Writes the layers that change while the agent runs, each atomically with mode 0600. A failure
 // is logged and nothing more: the running agent is right, only its next start would differ.
 class config_files {
  public:
-  config_files(const config::config& file_cfg, std::shared_ptr<spdlog::logger> log);
+  config_files(const config::config& file_cfg, std::shared_ptr<spdlog::logger> log);  // the file's, as above
   void save_desired(const config::desired_state& s) const;  // nothing while HQ never sent a version
   void save_technician(const nlohmann::json& settings) const;
-  void save_last_good(const nlohmann::json& file) const;  // for safe mode
+  void save_last_good(const nlohmann::json& file) const;  // for safe mode; only a file that loads alone
 
  private:
   std::filesystem::path desired_;

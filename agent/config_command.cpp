@@ -176,13 +176,10 @@ int run_config_apply(const std::string& new_path, const std::string& config_path
 }
 
 int run_status(const std::string& config_path, bool as_json, std::ostream& out, std::ostream& err) {
+  // A box in minimal mode answers too: its socket is where the file's storage.path says.
   const auto boot = load_boot_config(config_path);
-  if (!boot) {
-    err << boot.error_message() << "\n";
-    return 2;
-  }
-  const auto answer = ask_agent(control_socket::path_for(boot->value.storage.path), {{"cmd", "status"}},
-                                std::chrono::seconds(10));
+  const auto database = boot ? boot->value.storage.path : read_broken_config(config_path).salvaged.storage.path;
+  const auto answer = ask_agent(control_socket::path_for(database), {{"cmd", "status"}}, std::chrono::seconds(10));
   if (!answer) {
     err << answer.error_message() << "\n";
     return 1;
@@ -191,6 +188,15 @@ int run_status(const std::string& config_path, bool as_json, std::ostream& out, 
   if (as_json) {
     out << a.dump(2) << "\n";
     return 0;
+  }
+  if (a.value("mode", "") == "minimal") {
+    out << "kelu " << a["version"].get<std::string>() << ", MINIMAL MODE: " << a["config"].get<std::string>()
+        << " does not load, nothing is counted or sent until it does\n";
+    for (const auto& e : a["errors"]) out << "  " << e.get<std::string>() << "\n";
+    out << "fix it and run `systemctl reload kelu`, or use the technician page"
+        << (a["technician_page"].get<int>() ? " (port " + std::to_string(a["technician_page"].get<int>()) + ")" : "")
+        << "\n";
+    return 1;
   }
   out << "kelu " << a["version"].get<std::string>() << ", store " << a["store"].get<std::string>() << ", config "
       << a["config_hash"].get<std::string>() << ", HQ's version " << a["desired_version"] << "\n";

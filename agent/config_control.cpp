@@ -19,28 +19,6 @@ namespace {
 
 // A whole configuration is a few KB; anything near this is not one.
 constexpr std::size_t max_desired_bytes = 256 * 1024;
-
-const char* reload_name(config::reload r) {
-  switch (r) {
-    case config::reload::hot: return "hot";
-    case config::reload::restart: return "restart";
-    case config::reload::rebuild: break;
-  }
-  return "rebuild";
-}
-
-json key_row(const config::key_info& k) {
-  json row{{"key", k.path}, {"type", k.type}, {"range", k.range}, {"description", k.description},
-           {"reload", reload_name(k.when)}};
-  row["default"] = k.default_json.empty() ? json() : json::parse(k.default_json);
-  row["required"] = k.default_json.empty();
-  if (k.when == config::reload::restart) row["reason"] = config::restart_reason(k.path);
-  const auto component = config::component_of(k.path);
-  if (!component.empty()) row["component"] = component;
-  return row;
-}
-
-
 }  // namespace
 
 config_control::config_control(boost::asio::any_io_executor ex, config_target& target, sync::config_journal& journal,
@@ -51,7 +29,7 @@ config_control::config_control(boost::asio::any_io_executor ex, config_target& t
       journal_(journal),
       layers_{std::move(boot.file), std::move(boot.technician), std::move(boot.desired)},
       file_path_(std::move(file_path)),
-      files_(boot.value, log),
+      files_(config::salvage(layers_.file), log),
       boot_id_(std::move(boot_id)),
       clock_(clock),
       log_(std::move(log)),
@@ -187,16 +165,21 @@ void config_control::on_file_changed(std::function<void(json)> done) {
     return;
   }
   const auto own = config::load_text(*text, file_path_);
+  const auto file = file_as_json(*text);
   if (!own.ok()) {
     std::vector<std::string> errors;
     for (const auto& e : own.errors) errors.push_back(e.to_string());
-    refuse("file", std::nullopt, std::move(errors));
-    return;
+    // A file the technician's settings complete runs (a box repaired on the page in minimal mode).
+    if (layers_.technician.empty() ||
+        !config::load_text(baseline(file, layers_.technician).dump(2), file_path_).ok()) {
+      refuse("file", std::nullopt, std::move(errors));
+      return;
+    }
+    log_->warn("{} does not load alone ({}); the technician's settings complete it", file_path_, errors.front());
   }
-  const auto file = file_as_json(*text);
   auto next_state = layers_.desired;
-  next_state.local =
-      config::with_drift(layers_.desired.local, baseline(layers_.file, layers_.technician), baseline(file, layers_.technician), layers_.desired.document);
+  next_state.local = config::with_drift(layers_.desired.local, baseline(layers_.file, layers_.technician),
+                                        baseline(file, layers_.technician), layers_.desired.document);
   std::vector<std::string> errors;
   auto next = layer(baseline(file, layers_.technician), next_state, file_path_, errors);
   if (!next) {
@@ -264,24 +247,12 @@ void config_control::apply_settings(const config::settings_edit& edit, std::func
 }
 
 json config_control::settings() const {
-  json keys = json::array(), elements = json::object();
-  for (const auto& k : config::keys()) {
-    const auto mark = k.path.find("[].");
-    if (mark == std::string::npos)
-      keys.push_back(key_row(k));
-    else
-      elements[k.path.substr(0, mark)].push_back(key_row(k));
-  }
-  const auto values = effective_with_origins(target_.running(), layers_.file, layers_.technician, layers_.desired);
-  for (std::size_t i = 0; i < keys.size() && i < values.size(); ++i) {
-    keys[i]["value"] = values[i]["value"];
-    keys[i]["origin"] = values[i]["origin"];
-  }
-  return {{"keys", std::move(keys)},
-          {"elements", std::move(elements)},
-          {"hq_version", layers_.desired.applied_version},
-          {"drift", config::named_paths(layers_.desired.local)},
-          {"changing", gate_.busy()}};
+  auto out = settings_listing(
+      effective_with_origins(target_.running(), layers_.file, layers_.technician, layers_.desired));
+  out["hq_version"] = layers_.desired.applied_version;
+  out["drift"] = config::named_paths(layers_.desired.local);
+  out["changing"] = gate_.busy();
+  return out;
 }
 
 void config_control::begin(change c) {

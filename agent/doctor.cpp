@@ -19,6 +19,7 @@
 #include "agent/broker_link.hpp"
 #include "agent/camera_sources.hpp"
 #include "agent/config_control.hpp"
+#include "agent/control_socket.hpp"
 #include "agent/data_owner.hpp"
 #include "agent/instance_lock.hpp"
 #include "agent/core/clock.hpp"
@@ -101,6 +102,20 @@ doctor_check check_till_clocks(sync::database& db) {
   return pass("till clocks", detail);
 }
 
+// A broker check's failure, with the fix its error points to.
+doctor_check broker_failure(const config::config& c, std::string why) {
+  // Paho's "connect failed (code -1, reason 255)" is a TCP connection refused or unreachable.
+  if (why.find("code -1") != std::string::npos) why += ": nothing accepted the connection";
+  std::string fix = "check that the broker runs at " + c.mqtt.uri + " and this box may reach it (firewall)";
+  if (why.find("auth") != std::string::npos || why.find("password") != std::string::npos ||
+      why.find("identifier") != std::string::npos)
+    fix = "check mqtt.username and mqtt.password (or the box's certificate) with HQ";
+  else if (why.find("SSL") != std::string::npos || why.find("TLS") != std::string::npos ||
+           why.find("certificate") != std::string::npos)
+    fix = "check mqtt.tls.ca_file against the broker's certificate, and the box's clock";
+  return fail("broker", c.mqtt.uri + ": " + why, fix);
+}
+
 // A connection as the agent makes it, under another client id and without status messages, so a
 // running agent's session and HQ's view of the box are left alone.
 doctor_check check_broker(const config::config& c, const fs::path& scratch) {
@@ -132,18 +147,18 @@ doctor_check check_broker(const config::config& c, const fs::path& scratch) {
   if (s.connected)
     return pass("broker", "connected to " + c.mqtt.uri + " (MQTT " + (s.protocol == 5 ? "5" : "3.1.1") + ") in " +
                               std::to_string(ms.count()) + " ms");
-  auto why = s.last_error.empty() ? "no answer in " + std::to_string(o.connect_timeout.count()) + " s"
-                                  : s.last_error;
-  // Paho's "connect failed (code -1, reason 255)" is a TCP connection refused or unreachable.
-  if (why.find("code -1") != std::string::npos) why += ": nothing accepted the connection";
-  std::string fix = "check that the broker runs at " + c.mqtt.uri + " and this box may reach it (firewall)";
-  if (why.find("auth") != std::string::npos || why.find("password") != std::string::npos ||
-      why.find("identifier") != std::string::npos)
-    fix = "check mqtt.username and mqtt.password (or the box's certificate) with HQ";
-  else if (why.find("SSL") != std::string::npos || why.find("TLS") != std::string::npos ||
-           why.find("certificate") != std::string::npos)
-    fix = "check mqtt.tls.ca_file against the broker's certificate, and the box's clock";
-  return fail("broker", c.mqtt.uri + ": " + why, fix);
+  return broker_failure(c, s.last_error.empty() ? "no answer in " + std::to_string(o.connect_timeout.count()) + " s"
+                                                : s.last_error);
+}
+
+// The running agent's own link to HQ: what it holds, not another connection beside it.
+doctor_check check_broker_in(const config::config& c, const json& broker) {
+  if (broker.value("connected", false))
+    return pass("broker", "the running agent is connected to " + c.mqtt.uri + " (MQTT " +
+                              (broker.value("protocol", 4) == 5 ? "5" : "3.1.1") + "), " +
+                              std::to_string(broker.value("outbox_rows", 0)) + " messages waiting");
+  return broker_failure(c, "the running agent is not connected" +
+                               (broker.value("last_error", "").empty() ? "" : ": " + broker.value("last_error", "")));
 }
 
 doctor_check check_listener(const std::string& name, const std::string& listen, std::int64_t port, bool running,
@@ -211,13 +226,43 @@ void check_cameras(const config::config& c, std::chrono::milliseconds within, st
   }
 }
 
+// Each camera as the running agent sees it: the agent holds the device (a USB camera opens
+// once), so its health is the check.
+void check_cameras_in(const config::config& c, const json& health, std::vector<doctor_check>& out) {
+  const auto running = health.value("cameras", json::array());
+  for (const auto& cam : c.cameras) {
+    const auto name = config::camera_component(cam.id);
+    const json* h = nullptr;
+    for (const auto& x : running)
+      if (x.value("camera", "") == cam.id) h = &x;
+    const auto fix = "check the camera's power, network and URL (cameras[" + cam.id + "].url)";
+    if (h == nullptr) {
+      out.push_back(fail(name, "not running in the agent", fix));
+      continue;
+    }
+    const auto fps = static_cast<double>(h->value("processed_fps_milli", 0)) / 1000.0;
+    const auto detail = std::to_string(h->value("frames_read", 0)) + " frames read, " +
+                        std::to_string(static_cast<int>(fps + 0.5)) + " fps analysed";
+    if (h->value("state", "") != "online") {
+      const auto why = h->value("last_error", "");
+      out.push_back(fail(name, "offline in the running agent" + (why.empty() ? "" : ": " + why), fix));
+      continue;
+    }
+    out.push_back(pass(name, "online in the running agent, " + detail));
+  }
+}
+
 }  // namespace
 
 std::vector<doctor_check> run_checks(const doctor_options& o) {
   std::vector<doctor_check> out;
   const auto boot = load_boot_config(o.config_path);
   if (!boot) {
-    out.push_back(fail("config", boot.error_message(), "correct " + o.config_path + " where each error says"));
+    const auto broken = read_broken_config(o.config_path);
+    const bool minimal = instance_lock::holder(broken.salvaged.storage.path) != 0;
+    out.push_back(fail("config", boot.error_message() + (minimal ? " (the agent runs in minimal mode: nothing is counted)" : ""),
+                       "correct " + o.config_path + " where each error says" +
+                           (minimal ? ", then systemctl reload kelu (or fix them on the technician page)" : "")));
     return out;  // nothing else can be judged without a configuration
   }
   if (!boot->file_errors.empty()) {
@@ -255,12 +300,24 @@ std::vector<doctor_check> run_checks(const doctor_options& o) {
     }
   }
   out.push_back(check_clock());
-  const auto scratch = fs::temp_directory_path() / ("kelu-doctor-" + std::to_string(::getpid()) + ".db");
-  out.push_back(check_broker(c, scratch));
-  std::error_code ec;
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(scratch.string() + suffix, ec);
+  // A running agent answers for what it holds (its broker link, its cameras); otherwise doctor
+  // tries them itself.
+  const auto answer = running ? ask_agent(control_socket::path_for(c.storage.path), {{"cmd", "status"}},
+                                          std::chrono::seconds(5))
+                              : core::result<json>(core::error{"no agent"});
+  if (answer && answer->contains("broker")) {
+    out.push_back(check_broker_in(c, (*answer)["broker"]));
+  } else {
+    const auto scratch = fs::temp_directory_path() / ("kelu-doctor-" + std::to_string(::getpid()) + ".db");
+    out.push_back(check_broker(c, scratch));
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(scratch.string() + suffix, ec);
+  }
   check_sources(c, running, out);
-  check_cameras(c, o.camera_read, out);
+  if (answer && answer->contains("health"))
+    check_cameras_in(c, (*answer)["health"], out);
+  else
+    check_cameras(c, o.camera_read, out);
   return out;
 }
 

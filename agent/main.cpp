@@ -24,6 +24,7 @@
 #include "data_owner.hpp"
 #include "doctor.hpp"
 #include "ingest_command.hpp"
+#include "minimal_agent.hpp"
 #include "qr_command.hpp"
 #include "tls_command.hpp"
 #include "report_command.hpp"
@@ -66,16 +67,37 @@ int with_config(const std::string& path, Command command) {
 // The command line as given, for starting again after a change that needs a restart.
 std::vector<char*> own_argv;
 
+int start_again(const std::shared_ptr<spdlog::logger>& log) {
+  // Same PID, so systemd and whoever started it keep following the same process.
+  log->info("starting again");
+  ::execv("/proc/self/exe", own_argv.data());
+  log->critical("cannot start again: {}", std::strerror(errno));
+  return 3;
+}
+
+// No configuration loads and none ever did: minimal mode rather than a crash loop.
+int run_minimal(const std::string& path, const std::shared_ptr<spdlog::logger>& log) {
+  const auto salvaged = kelu::read_broken_config(path).salvaged;
+  if (auto who = kelu::act_as_data_owner(salvaged.storage.path); !who) {
+    log->error("{}", who.error_message());
+    return 2;
+  }
+  kelu::minimal_agent m{path, log};
+  if (auto st = m.start(); !st) {
+    log->critical("{}", st.error_message());
+    return 3;
+  }
+  const int code = m.run();
+  return m.restart_requested() ? start_again(log) : code;
+}
+
 int run(const std::string& path) {
   // A peer that closes mid-write (a till, the broker over TLS) must be an error value, not the
   // end of the process.
   std::signal(SIGPIPE, SIG_IGN);
   auto log = std::make_shared<spdlog::logger>("kelu", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   auto boot = kelu::load_boot_config(path);
-  if (!boot) {
-    log->error("{}", boot.error_message());
-    return 2;
-  }
+  if (!boot) return run_minimal(path, log);
   if (auto who = kelu::act_as_data_owner(boot->value.storage.path); !who) {
     log->error("{}", who.error_message());
     return 2;
@@ -90,12 +112,7 @@ int run(const std::string& path) {
     return 3;
   }
   const int code = a.run();
-  if (!a.restart_requested()) return code;
-  // Same PID, so systemd and whoever started it keep following the same process.
-  log->info("starting again");
-  ::execv("/proc/self/exe", own_argv.data());
-  log->critical("cannot start again: {}", std::strerror(errno));
-  return 3;
+  return a.restart_requested() ? start_again(log) : code;
 }
 
 int hq_tail(const kelu::sync::hq_tail_options& o) {

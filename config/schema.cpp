@@ -762,6 +762,16 @@ config defaults() {
   return c;
 }
 
+config salvage(const json& file) {
+  auto c = defaults();
+  if (!file.is_object()) return c;
+  for (const auto& k : detail::key_table()) {
+    const auto at = key_pointer(k.info.path);
+    if (file.contains(at)) (void)k.set(c, file[at]);
+  }
+  return c;
+}
+
 json::json_pointer key_pointer(std::string path) {
   std::replace(path.begin(), path.end(), '.', '/');
   return json::json_pointer("/" + path);

@@ -36,6 +36,11 @@ nlohmann::json::json_pointer key_pointer(std::string path);
 // A config with every default applied and required keys empty.
 config defaults();
 
+// Every key of `file` (a configuration document) whose value loads on its own, over the defaults;
+// the rest keep their defaults. Not a configuration to run: for a box whose file does not load,
+// to find where its data lives and how its technician page is reached (docs/fleet.md, minimal mode).
+config salvage(const nlohmann::json& file);
+
 // The complete, commented sample: valid as it stands (placeholders for required keys).
 std::string sample_text();
 

@@ -4,6 +4,7 @@
 // service's last tick, the agent's counters) or from the local database, never from the network.
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,8 @@ class dashboard_source {
   virtual nlohmann::json heatmap() = 0;
   // The agent's counters in Prometheus' text exposition format.
   virtual std::string metrics() = 0;
+  // Why there are no figures to serve at all (a box in minimal mode): the API answers 503 with it.
+  virtual std::optional<std::string> unavailable() { return std::nullopt; }
 };
 
 }  // namespace kelu::dashboard

@@ -313,6 +313,11 @@ routed router::route(const request& req, const client_info& client, std::string_
     res.set(http::field::vary, "Accept-Language");
     return res;
   }
+  if (const auto why = source_.unavailable()) {
+    auto res = error_reply(req, http::status::service_unavailable, *why);
+    res.set(http::field::retry_after, "60");
+    return res;
+  }
   if (path == "/api/v1/today") return json_reply(req, http::status::ok, source_.today());
   if (path == "/api/v1/health") return json_reply(req, http::status::ok, source_.health());
   if (path == "/api/v1/heatmap") return json_reply(req, http::status::ok, source_.heatmap());

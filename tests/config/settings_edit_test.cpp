@@ -2,6 +2,7 @@
 // (secrets) and what it is shown before applying (the value diff).
 #include <gtest/gtest.h>
 
+#include "config/schema.hpp"
 #include "config/secrets.hpp"
 #include "config/settings_edit.hpp"
 #include "config/value_diff.hpp"
@@ -89,6 +90,20 @@ TEST(value_diff, names_array_elements_by_id_and_masks_what_it_shows) {
                      {{"key", "cameras[back]"}, {"from", {{"id", "back"}, {"url", "rtsp://b"}}}, {"to", nullptr}},
                      {{"key", "mqtt.password"}, {"from", "***"}, {"to", "***"}}}))
       << d.dump(1);
+}
+
+// Minimal mode reads what it can of a file that does not load: each key that loads on its own.
+TEST(salvage, keeps_each_key_that_loads_alone_and_defaults_the_rest) {
+  const auto c = salvage({{"store", {{"time_zone", "Mars/Olympus"}, {"id", "sh-001"}}},
+                          {"storage", {{"path", "/data/kelu/kelu.db"}}},
+                          {"dashboard", {{"port", 70000}, {"technician_password", "pbkdf2-sha256$1$s$h"}}},
+                          {"nonsense", true}});
+  EXPECT_EQ(c.storage.path, "/data/kelu/kelu.db");
+  EXPECT_EQ(c.store.id, "sh-001");
+  EXPECT_EQ(c.store.time_zone, defaults().store.time_zone);  // not a zone: the default
+  EXPECT_EQ(c.dashboard.port, defaults().dashboard.port);    // out of range: the default
+  EXPECT_EQ(c.dashboard.technician_password, "pbkdf2-sha256$1$s$h");
+  EXPECT_EQ(salvage(json::array()).storage.path, defaults().storage.path);
 }
 
 }  // namespace

@@ -28,7 +28,9 @@ struct fake_source : dashboard_source {
   }
   json heatmap() override { return {{"cameras", json::array({{{"camera", "door"}}})}}; }
   std::string metrics() override { return "kelu_up 1\n"; }
+  std::optional<std::string> unavailable() override { return why_unavailable; }
   std::string asked;
+  std::optional<std::string> why_unavailable;
 };
 
 // The technician's side, answering later (on "the io_context") where the real one waits.
@@ -219,6 +221,16 @@ TEST_F(router_fixture, the_api_answers_with_the_sources_figures) {
   EXPECT_EQ(res.result(), http::status::ok);
   EXPECT_EQ(res.body(), "kelu_up 1\n");
   EXPECT_EQ(res[http::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
+}
+
+TEST_F(router_fixture, a_box_with_no_figures_says_why_and_when_to_ask_again) {
+  source.why_unavailable = "this box is being set up";
+  const auto res = get("/api/v1/today", token);
+  EXPECT_EQ(res.result(), http::status::service_unavailable);
+  EXPECT_EQ(body(res)["error"], "this box is being set up");
+  EXPECT_EQ(res[http::field::retry_after], "60");
+  EXPECT_EQ(get("/api/v1/today").result(), http::status::unauthorized);  // the token first, still
+  EXPECT_EQ(get("/?t=" + token).result(), http::status::see_other);      // the page itself loads
 }
 
 TEST_F(router_fixture, without_a_good_token_nothing_private_is_served) {

@@ -371,6 +371,92 @@ TEST_F(fleet, an_invalid_file_at_boot_runs_the_last_good_one_until_it_is_fixed) 
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
 }
 
+// A box whose file never loaded (no last good one): minimal mode, not a crash loop. kelu status
+// and the technician page say why, nothing is counted; the page's settings make it load and the
+// same process becomes the agent proper, which counts and reaches HQ.
+TEST_F(fleet, a_file_that_never_loaded_runs_minimal_mode_until_the_technician_fixes_it) {
+  const auto http_port = test::free_port();
+  edit_file([&](json& c) {
+    c["store"]["time_zone"] = "Mars/Olympus";
+    c["dashboard"]["port"] = http_port;
+    c["dashboard"]["technician_password"] = dashboard::hash_password("tech-pw", 10000);
+  });
+  test::mqtt_collector hq{broker->uri(), "hq-minimal", "kelu/v1/acme/sh-001/status"};
+  agent = std::make_unique<test::process>(
+      std::vector<std::string>{KELU_BINARY, "run", "--config", dir.file("kelu.json")}, dir.file("kelu.log"));
+  ASSERT_TRUE(test::wait_for_port(http_port, 10s)) << log();
+  const auto pid = agent->pid();
+  EXPECT_FALSE(test::wait_for_port(pos_port, 0s));  // nothing counts
+  const auto status = json::parse(kelu_output({"status", "--json", "-c", dir.file("kelu.json")}));
+  EXPECT_EQ(status["mode"], "minimal") << status;
+  ASSERT_EQ(status["errors"].size(), 1u) << status;
+  EXPECT_NE(status["errors"][0].get<std::string>().find("store.time_zone"), std::string::npos) << status;
+  EXPECT_NE(kelu_output({"status", "-c", dir.file("kelu.json")}, 1).find("MINIMAL MODE"), std::string::npos);
+
+  const auto login = test::http_post(http_port, "/tech/login", R"({"password": "tech-pw"})");
+  ASSERT_EQ(login.status, 200) << login.body;
+  const test::http_headers session{{"Cookie", login.set_cookie.substr(0, login.set_cookie.find(';'))}};
+  const auto state = json::parse(test::http_get(http_port, "/tech/api/state", session).body);
+  EXPECT_EQ(state["minimal"]["errors"], status["errors"]);
+  const auto settings = json::parse(test::http_get(http_port, "/tech/api/settings", session).body);
+  for (const auto& k : settings["keys"]) {
+    if (k["key"] == "store.time_zone") {
+      EXPECT_EQ(k["value"], "Mars/Olympus");  // what to fix, not the default
+    }
+  }
+  EXPECT_EQ(test::http_get(http_port, "/api/v1/today").status, 401);  // the manager's API needs its token still
+  // Still broken after an edit of something else: refused with the error that remains.
+  auto r = test::http_post(http_port, "/tech/api/settings/apply", R"({"set": {"log.level": "debug"}})", session);
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_NE(r.body.find("store.time_zone"), std::string::npos) << r.body;
+  const auto preview =
+      json::parse(test::http_post(http_port, "/tech/api/settings/preview", R"({"set": {"store.time_zone": "Asia/Shanghai"}})",
+                                  session).body);
+  EXPECT_EQ(preview["ok"], true) << preview;
+  EXPECT_EQ(preview["starts"], true);
+  EXPECT_EQ(preview["changes"], json::array({{{"key", "store.time_zone"}, {"from", "Mars/Olympus"}, {"to", "Asia/Shanghai"}}}));
+  r = test::http_post(http_port, "/tech/api/settings/apply", R"({"set": {"store.time_zone": "Asia/Shanghai"}})", session);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["state"], "restarting");
+
+  // The same process, now the agent: the till port serves, HQ hears the box.
+  ASSERT_TRUE(test::wait_for_port(pos_port, 15s)) << log();
+  EXPECT_EQ(agent->pid(), pid);
+  EXPECT_EQ(::kill(pid, 0), 0);
+  auto c = till();
+  EXPECT_EQ(send(c, 0, 10).size(), 10u);
+  EXPECT_TRUE(hq.wait_until([](const auto& m) { return !m.empty(); }, 20s)) << log();
+  EXPECT_EQ(json::parse(std::ifstream(dir.file("technician.json")))["store"]["time_zone"], "Asia/Shanghai");
+  EXPECT_NE(log().find("does not load alone"), std::string::npos) << log();
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+}
+
+// The same box fixed at the file instead: a reload (SIGHUP, as `systemctl reload kelu` sends)
+// leaves minimal mode without a restart by anyone.
+TEST_F(fleet, a_box_in_minimal_mode_starts_counting_when_its_file_is_fixed_and_reloaded) {
+  edit_file([](json& c) { c["sources"]["pos_tcp"]["max_connections"] = -4; });
+  agent = std::make_unique<test::process>(
+      std::vector<std::string>{KELU_BINARY, "run", "--config", dir.file("kelu.json")}, dir.file("kelu.log"));
+  ASSERT_TRUE(logged("minimal mode", 10s)) << log();
+  ASSERT_TRUE(logged("technician page off", 10s)) << log();  // no password in this file: the socket only
+  const auto pid = agent->pid();
+  // Waits for the socket: kelu status answers once minimal mode listens.
+  const auto mode = [&] {
+    const auto out = json::parse(kelu_output({"status", "--json", "-c", dir.file("kelu.json")}, -1), nullptr, false);
+    return out.is_object() ? out.value("mode", "") : "";
+  };
+  std::string seen;
+  for (int i = 0; i < 100 && seen != "minimal"; ++i) seen = mode();
+  ASSERT_EQ(seen, "minimal") << log();
+  edit_file([](json& c) { c["sources"]["pos_tcp"]["max_connections"] = 4; });
+  ::kill(pid, SIGHUP);
+  ASSERT_TRUE(test::wait_for_port(pos_port, 15s)) << log();
+  EXPECT_EQ(agent->pid(), pid);
+  auto c = till();
+  EXPECT_EQ(send(c, 0, 5).size(), 5u);
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+}
+
 // kelu doctor on a box set up wrong: each problem is named with its fix and the exit status says
 // the box is not fit to leave.
 TEST_F(fleet, doctor_names_each_problem_of_a_broken_box_with_its_fix) {
@@ -406,6 +492,32 @@ TEST_F(fleet, doctor_names_each_problem_of_a_broken_box_with_its_fix) {
   const auto text = kelu_output({"doctor", "-c", dir.file("kelu.json")}, 1);
   EXPECT_NE(text.find("FAIL  database"), std::string::npos) << text;
   EXPECT_NE(text.find("not fit to leave"), std::string::npos) << text;
+}
+
+// kelu doctor beside a running agent asks it, through the control socket, about what it holds:
+// its link to HQ and its cameras (a USB camera the agent has open cannot be opened twice).
+TEST_F(fleet, doctor_beside_a_running_agent_takes_its_broker_and_cameras_from_it) {
+  edit_file([&](json& cfg) { cfg["cameras"] = json::array({{{"id", "door"}, {"url", dir.file("missing.avi")}}}); });
+  start_agent();
+  const auto connected = [&] {
+    const auto s = json::parse(kelu_output({"status", "--json", "-c", dir.file("kelu.json")}, -1), nullptr, false);
+    return s.is_object() && s["broker"].value("connected", false);
+  };
+  bool up = false;
+  for (int i = 0; i < 100 && !up; ++i) up = connected();
+  ASSERT_TRUE(up) << log();
+  const auto checks = json::parse(kelu_output({"doctor", "--json", "-c", dir.file("kelu.json")}, 1));
+  std::map<std::string, json> by_name;
+  for (const auto& ch : checks) by_name[ch["check"].get<std::string>()] = ch;
+  EXPECT_EQ(by_name["agent"]["ok"], true) << checks.dump(2);
+  EXPECT_EQ(by_name["broker"]["ok"], true) << checks.dump(2);
+  EXPECT_NE(by_name["broker"]["detail"].get<std::string>().find("the running agent is connected to " + broker->uri()),
+            std::string::npos) << checks.dump(2);
+  EXPECT_EQ(by_name["cameras[door]"]["ok"], false) << checks.dump(2);
+  EXPECT_NE(by_name["cameras[door]"]["detail"].get<std::string>().find("in the running agent"), std::string::npos)
+      << checks.dump(2);
+  EXPECT_NE(by_name["cameras[door]"]["fix"].get<std::string>().find("cameras[door].url"), std::string::npos);
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
 }
 
 // Two agents on one database would hand out the same seqs: the second is refused, naming the first.

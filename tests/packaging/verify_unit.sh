@@ -18,4 +18,6 @@ for key in Type=notify WatchdogSec= Restart=on-failure User=kelu ProtectSystem=s
            NoNewPrivileges=yes PrivateTmp=yes MemoryMax=; do
   grep -q "^$key" "$unit" || { echo "kelu.service: no $key"; exit 1; }
 done
+# A pre-start check would keep a box with a broken file down instead of in safe or minimal mode.
+if grep -q '^ExecStartPre=' "$unit"; then echo "kelu.service: ExecStartPre would stop safe mode"; exit 1; fi
 echo "kelu.service verifies"

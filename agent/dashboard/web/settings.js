@@ -20,7 +20,7 @@ const SETTINGS_TEXT = {
     result_rolled_back: (w) => `未通过检查，已撤销：${w}`, result_rejected: (w) => `已拒绝：${w}`,
     result_busy: '另一项修改正在检查，请稍后再试', result_timeout: '仍在检查，请看下方的变更记录', help:
       '修改后先点“检查修改”，设备会列出每项变化和影响；应用后若相关部件未能恢复，设备会自动撤销。密码留空即保持不变。',
-    required: '必填', default_is: '默认', element: { cameras: '摄像头', counters: '客流计数器', alerts: '告警规则' },
+    required: '必填', default_is: '默认', starts: '配置将可加载：应用后设备开始计数', element: { cameras: '摄像头', counters: '客流计数器', alerts: '告警规则' },
   },
   en: {
     settings: 'All settings', preview: 'Check changes', discard: 'Discard changes', apply: 'Apply changes',
@@ -37,7 +37,7 @@ const SETTINGS_TEXT = {
     result_rejected: (w) => `Refused: ${w}`, result_busy: 'Another change is being checked; try again shortly',
     result_timeout: 'Still being checked: see the changes below', help:
       'Change what you need, then "Check changes": the box lists every change and what it does. A change whose parts do not come up is undone by the box. Leave a password empty to keep it.',
-    required: 'required', default_is: 'default', element: { cameras: 'camera', counters: 'people counter', alerts: 'alert rule' },
+    required: 'required', default_is: 'default', starts: 'The configuration will load: applying starts the agent', element: { cameras: 'camera', counters: 'people counter', alerts: 'alert rule' },
   },
 };
 const st = (key, ...a) => { const v = SETTINGS_TEXT[lang][key]; return typeof v === 'function' ? v(...a) : v; };
@@ -262,7 +262,8 @@ async function settingsPreview() {
   const effects = [];
   if (p.rebuild.length) effects.push(st('rebuilds', p.rebuild.join(', ')));
   if (p.restart.length) effects.push(st('restarts', p.restart.map((r) => `${r.key} (${r.reason})`).join('; ')));
-  if (!effects.length && p.changes.length) effects.push(st('effects_live'));
+  if (p.starts) effects.push(st('starts'));
+  else if (!effects.length && p.changes.length) effects.push(st('effects_live'));
   if (p.drift.length) effects.push(st('drift', p.drift.join(', ')));
   $('settings-effects').textContent = effects.join(' · ');
   $('settings-apply').hidden = !p.changes.length;

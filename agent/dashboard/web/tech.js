@@ -18,6 +18,7 @@ const TEXT = {
     audit: '计数准确度审核', changes: '配置变更记录', no_changes: '还没有配置变更',
     hq: '总部', file: '配置文件', technician: '技术员', applied: '已应用', rolled_back: '已撤销', rejected: '已拒绝',
     restarting: '重启应用', applying: '检查中',
+    minimal_title: '配置无法加载：设备未在计数', minimal_help: '请在下方“全部设置”中修正以下错误并应用，或修正配置文件后执行 systemctl reload kelu。',
   },
   en: {
     title: 'Installation', sign_in: 'Sign in', password: 'Technician password', wrong: 'Wrong password',
@@ -35,6 +36,8 @@ const TEXT = {
     audit: 'Counting accuracy audit', changes: 'Configuration changes', no_changes: 'No configuration changes yet',
     hq: 'HQ', file: 'config file', technician: 'technician', applied: 'applied', rolled_back: 'undone',
     rejected: 'refused', restarting: 'applied by a restart', applying: 'checking',
+    minimal_title: 'The configuration does not load: this box counts nothing',
+    minimal_help: 'Fix these in "All settings" below and apply, or fix the file and run systemctl reload kelu.',
   },
 };
 
@@ -425,6 +428,8 @@ async function poll() {
   }
   renderSources(state);
   renderChanges(state);
+  $('minimal').hidden = !state.minimal;
+  if (state.minimal) $('minimal-errors').replaceChildren(...state.minimal.errors.map((e) => field('li', { textContent: e })));
   auditCameras(state.cameras);  // audit.js
   if (!timer) {
     timer = setInterval(poll, 1000);

@@ -1,0 +1,130 @@
+#include "minimal_agent.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+
+#include "agent/control_socket.hpp"
+#include "agent/dashboard_server.hpp"
+#include "agent/minimal_technician.hpp"
+#include "kelu/version.hpp"
+
+namespace kelu {
+
+using nlohmann::json;
+
+minimal_agent::minimal_agent(std::string file_path, std::shared_ptr<spdlog::logger> log)
+    : file_path_(std::move(file_path)),
+      log_(std::move(log)),
+      broken_(read_broken_config(file_path_)),
+      signals_(io_, SIGINT, SIGTERM, SIGHUP),
+      watchdog_timer_(io_) {}
+
+minimal_agent::~minimal_agent() = default;
+
+core::status minimal_agent::start() {
+  const auto& cfg = broken_.salvaged;
+  auto lock = instance_lock::acquire(cfg.storage.path);
+  if (!lock) return core::error{lock.error_message()};
+  lock_.emplace(std::move(lock).value());
+  for (const auto& e : broken_.errors) log_->error("{}", e);
+  log_->error("minimal mode: {} does not load and no configuration ever did; only the control socket and the "
+              "technician page run until it is fixed (kelu status; systemctl reload kelu)",
+              file_path_);
+  socket_ = std::make_unique<control_socket>(
+      io_.get_executor(), control_socket::path_for(cfg.storage.path),
+      [this](const json& request, control_socket::reply done) {
+        const auto cmd = request.value("cmd", "");
+        if (cmd == "status") return done(status());
+        if (cmd == "reload") return done(reload());
+        done({{"ok", false}, {"error", "unknown cmd \"" + cmd.substr(0, 32) + "\" (status, reload)"}});
+      },
+      log_);
+  if (auto st = socket_->start(); !st) {
+    log_->error("control socket off: {}", st.error_message());
+    socket_.reset();
+  }
+  technician_ = std::make_unique<minimal_technician>(
+      broken_, file_path_, [this] { boost::asio::post(io_, [this] { start_agent(); }); }, log_);
+  if (cfg.dashboard.enabled && !cfg.dashboard.technician_password.empty()) {
+    auto page = std::make_unique<dashboard_server>(io_.get_executor(), cfg, log_);
+    if (auto st = page->start(technician_->figures(), *technician_); !st)
+      log_->error("technician page off: {}", st.error_message());
+    else
+      dashboard_ = std::move(page);
+  } else {
+    log_->error("technician page off: dashboard.technician_password cannot be read from {}", file_path_);
+  }
+  return core::ok();
+}
+
+int minimal_agent::run() {
+  do_wait_signal();
+  schedule_watchdog();
+  service_.ready("minimal mode: " + (broken_.errors.empty() ? file_path_ : broken_.errors.front()));
+  io_.run();
+  return 0;
+}
+
+void minimal_agent::do_wait_signal() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (!ec) on_signal(signo);
+  });
+}
+
+void minimal_agent::on_signal(int signo) {
+  if (signo == SIGHUP) {
+    reload();
+    if (!restart_requested_) do_wait_signal();
+    return;
+  }
+  log_->info("received signal {}: stopping", signo);
+  stop();
+}
+
+json minimal_agent::reload() {
+  if (auto boot = load_boot_config(file_path_)) {
+    log_->info("{} loads now: starting the agent", file_path_);
+    boost::asio::post(io_, [this] { start_agent(); });
+    return {{"state", "restarting"}, {"origin", "file"}};
+  }
+  broken_ = read_broken_config(file_path_);
+  for (const auto& e : broken_.errors) log_->error("{}", e);
+  return {{"state", "rejected"}, {"origin", "file"}, {"errors", broken_.errors}};
+}
+
+void minimal_agent::schedule_watchdog() {
+  const auto every = service_.watchdog_interval();
+  if (!every) return;
+  service_.watchdog();
+  watchdog_timer_.expires_after(*every);
+  watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) schedule_watchdog();
+  });
+}
+
+void minimal_agent::start_agent() {
+  restart_requested_ = true;
+  stop();
+}
+
+void minimal_agent::stop() {
+  service_.stopping();
+  // Answers being written (the technician's "restarting", the socket's) finish first: io_.run()
+  // returns once they have.
+  if (dashboard_) dashboard_->stop();
+  if (socket_) socket_->stop();
+  watchdog_timer_.cancel();
+  signals_.cancel();
+}
+
+json minimal_agent::status() const {
+  return {{"ok", true},
+          {"mode", "minimal"},
+          {"version", kelu::version},
+          {"config", file_path_},
+          {"errors", broken_.errors},
+          {"technician_page", dashboard_ ? dashboard_->port() : 0}};
+}
+
+}  // namespace kelu
