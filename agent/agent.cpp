@@ -61,7 +61,7 @@ agent::agent(boot_config boot, std::string config_path, std::shared_ptr<spdlog::
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
       health_timer_(io_),
       maintenance_timer_(io_),
-      watchdog_timer_(io_),
+      watchdog_(io_.get_executor(), service_),
       restart_timer_(io_) {}
 
 agent::~agent() = default;
@@ -174,21 +174,11 @@ int agent::run() {
   analytics_->start();
   schedule_health();
   schedule_maintenance();
-  schedule_watchdog();
+  watchdog_.start();
   // Listening, the store open: systemd may count the agent as started.
   service_.ready("counting for store " + cfg_.store.tenant + "/" + cfg_.store.id);
   io_.run();
   return 0;
-}
-
-void agent::schedule_watchdog() {
-  const auto every = service_.watchdog_interval();
-  if (!every) return;
-  service_.watchdog();
-  watchdog_timer_.expires_after(*every);
-  watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) schedule_watchdog();
-  });
 }
 
 void agent::on_signal(const boost::system::error_code& ec, int signo) {
@@ -229,7 +219,7 @@ void agent::request_stop() {
           log_->info("stopped: {} messages wait in the outbox for the next start", s.rows);
           health_timer_.cancel();
           maintenance_timer_.cancel();
-          watchdog_timer_.cancel();
+          watchdog_.cancel();
           restart_timer_.cancel();
           signals_.cancel();
           io_.stop();
@@ -296,7 +286,13 @@ void agent::start_control_socket() {
           log_->info("reload asked for on the control socket");
           return control_->on_file_changed(std::move(done));
         }
-        done({{"ok", false}, {"error", "unknown cmd \"" + cmd.substr(0, 32) + "\" (status, reload)"}});
+        if (cmd == "settings") {  // kelu config set, kelu passwd --set
+          config::settings_edit edit;
+          if (auto why = config::read_settings_edit(request.value("edit", nlohmann::json()), edit))
+            return done({{"state", "rejected"}, {"origin", "technician"}, {"errors", {*why}}});
+          return control_->apply_settings(edit, std::move(done));
+        }
+        done({{"ok", false}, {"error", "unknown cmd \"" + cmd.substr(0, 32) + "\" (status, reload, settings)"}});
       },
       log_);
   // Not fatal: the box counts and syncs without it; kelu status says what is missing.

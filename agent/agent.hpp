@@ -29,6 +29,7 @@
 #include "agent/config_control.hpp"
 #include "agent/instance_lock.hpp"
 #include "agent/service_notifier.hpp"
+#include "agent/watchdog_pinger.hpp"
 #include "agent/core/clock.hpp"
 #include "agent/core/event.hpp"
 #include "agent/core/time_zone.hpp"
@@ -93,9 +94,6 @@ class agent final : private config_target {
   void apply_hot(const config::change_plan& plan);
   void rebuild(const config::change_plan& plan, applied_change& out);
   void schedule_health();
-  // systemd's watchdog (WatchdogSec in the unit): a ping from the io_context thread, which is
-  // what hangs if anything does.
-  void schedule_watchdog();
   core::agent_health health_snapshot() const;
   void report_health();
   void start_audits();
@@ -127,7 +125,7 @@ class agent final : private config_target {
   boost::asio::signal_set signals_;
   boost::asio::steady_timer health_timer_;
   boost::asio::steady_timer maintenance_timer_;
-  boost::asio::steady_timer watchdog_timer_;
+  watchdog_pinger watchdog_;
   boost::asio::steady_timer restart_timer_;
   service_notifier service_;
   std::optional<instance_lock> lock_;  // held while this agent runs on the database

@@ -129,7 +129,59 @@ void note_technician_settings(const config::config& cfg, const std::string& text
         << "); its values stay over the file's\n";
 }
 
+// The running agent's answer to a change: true when it holds (applied, or applied by a restart).
+bool print_verdict(const nlohmann::json& answer, std::ostream& out, std::ostream& err) {
+  const auto state = answer.value("state", "");
+  if (state == "applied" || state == "restarting") {
+    out << state << (answer.contains("rebuilt") ? ", rebuilt " + answer["rebuilt"].dump() : "") << "\n";
+    return true;
+  }
+  for (const char* k : {"errors", "reason"})
+    if (answer.contains(k))
+      for (const auto& e : answer[k]) err << e.get<std::string>() << "\n";
+  return false;
+}
+
+// Where the running agent's socket is, even for a box in minimal mode.
+std::filesystem::path socket_of(const std::string& config_path) {
+  const auto boot = load_boot_config(config_path);
+  return control_socket::path_for(boot ? boot->value.storage.path
+                                       : read_broken_config(config_path).salvaged.storage.path);
+}
+
 }  // namespace
+
+int run_config_set(const std::vector<std::string>& assignments, const std::vector<std::string>& resets,
+                   const std::string& config_path, std::ostream& out, std::ostream& err) {
+  nlohmann::json set = nlohmann::json::object();
+  for (const auto& a : assignments) {
+    const auto eq = a.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      err << a << ": expected KEY=VALUE\n";
+      return 2;
+    }
+    const auto text = a.substr(eq + 1);
+    const auto value = nlohmann::json::parse(text, nullptr, false);
+    set[a.substr(0, eq)] = value.is_discarded() ? nlohmann::json(text) : value;  // 9760, true, [..]; else a string
+  }
+  nlohmann::json edit{{"set", set}};
+  if (!resets.empty()) edit["reset"] = resets;
+  config::settings_edit checked;
+  if (auto why = config::read_settings_edit(edit, checked)) {
+    err << *why << "\n";
+    return 2;
+  }
+  const auto boot = load_boot_config(config_path);
+  const auto wait = std::chrono::seconds((boot ? boot->value.fleet.gate_s : 20) + 30);
+  const auto answer = ask_agent(socket_of(config_path), {{"cmd", "settings"}, {"edit", edit}}, wait);
+  if (!answer) {
+    err << "no agent answered (" << answer.error_message() << "): start it (systemctl start kelu) and try again\n";
+    return 1;
+  }
+  if (print_verdict(*answer, out, err)) return 0;
+  err << answer->value("state", "") << ": nothing of it was kept\n";
+  return 1;
+}
 
 int run_config_apply(const std::string& new_path, const std::string& config_path, std::ostream& out,
                      std::ostream& err) {
@@ -161,25 +213,16 @@ int run_config_apply(const std::string& new_path, const std::string& config_path
         << "): it takes the file at its next start\n";
     return 0;
   }
-  const auto state = answer->value("state", "");
-  if (state == "applied" || state == "restarting") {
-    out << state << (answer->contains("rebuilt") ? ", rebuilt " + (*answer)["rebuilt"].dump() : "") << "\n";
-    return 0;
-  }
-  for (const char* k : {"errors", "reason"})
-    if (answer->contains(k))
-      for (const auto& e : (*answer)[k]) err << e.get<std::string>() << "\n";
+  if (print_verdict(*answer, out, err)) return 0;
   if (old_text)
     if (auto st = install(config_path, *old_text); !st) err << st.error_message() << "\n";
-  err << state << ": the agent runs the previous configuration; " << config_path << " is back as it was\n";
+  err << answer->value("state", "") << ": the agent runs the previous configuration; " << config_path
+      << " is back as it was\n";
   return 1;
 }
 
 int run_status(const std::string& config_path, bool as_json, std::ostream& out, std::ostream& err) {
-  // A box in minimal mode answers too: its socket is where the file's storage.path says.
-  const auto boot = load_boot_config(config_path);
-  const auto database = boot ? boot->value.storage.path : read_broken_config(config_path).salvaged.storage.path;
-  const auto answer = ask_agent(control_socket::path_for(database), {{"cmd", "status"}}, std::chrono::seconds(10));
+  const auto answer = ask_agent(socket_of(config_path), {{"cmd", "status"}}, std::chrono::seconds(10));
   if (!answer) {
     err << answer.error_message() << "\n";
     return 1;

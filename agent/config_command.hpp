@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 namespace kelu {
 
@@ -26,6 +27,13 @@ int run_config_apply(const std::string& new_path, const std::string& config_path
                      std::ostream& err);
 
 // `kelu status`: the running agent's components, queues and last errors, through its control socket.
+// `kelu config set KEY=VALUE... [--reset KEY]`: the technician's settings (technician.json) through
+// the running agent's control socket, checked, applied and judged like the technician page's; a
+// box in minimal mode takes them too. VALUE is JSON when it parses (9760, true, ["a"], "\"123\""),
+// a string otherwise. Exit 0 when the change holds, 1 when refused or undone, 2 for a bad argument.
+int run_config_set(const std::vector<std::string>& assignments, const std::vector<std::string>& resets,
+                   const std::string& config_path, std::ostream& out, std::ostream& err);
+
 int run_status(const std::string& config_path, bool json, std::ostream& out, std::ostream& err);
 
 }  // namespace kelu

@@ -2,7 +2,8 @@
 // The agent's local control socket (docs/fleet.md, "At the box"): a unix stream socket,
 // kelu.sock beside the database, mode 0660, so its permission is the authentication (the agent's
 // user and group). One JSON request line in, one JSON answer line out, then the connection
-// closes: {"cmd": "status"}, {"cmd": "reload"} (answered once the reload's verdict is known).
+// closes: {"cmd": "status"}, {"cmd": "reload"} (answered once the reload's verdict is known),
+// {"cmd": "settings", "edit": {"set": {...}, "reset": [...]}} (the technician's settings, likewise).
 // Bounded: 8 connections at once, a request of at most 64 KiB read within 10 s.
 //
 // Threading: io_context thread.

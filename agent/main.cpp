@@ -148,8 +148,9 @@ int simulate(const kelu::drivers::simulator_options& o) {
   return 0;
 }
 
-// The technician password, twice, without echo on a terminal; one line from a pipe.
-int passwd() {
+// The technician password, twice, without echo on a terminal; one line from a pipe. Its hash is
+// printed, or with `set_in` (the agent's config file) given to the running agent to keep.
+int passwd(const std::string& set_in) {
   const bool tty = ::isatty(STDIN_FILENO) != 0;
   termios saved{};
   const auto read_line = [&](const char* prompt) {
@@ -177,8 +178,13 @@ int passwd() {
     std::cerr << "passwd: at least 8 characters\n";
     return 1;
   }
-  std::cout << kelu::dashboard::hash_password(password) << "\n";
-  if (tty) std::cerr << "Put it in the config as \"dashboard\": {\"technician_password\": \"...\"}, then reload (SIGHUP).\n";
+  const auto hash = kelu::dashboard::hash_password(password);
+  if (!set_in.empty())
+    return kelu::run_config_set({"dashboard.technician_password=" + hash}, {}, set_in, std::cout, std::cerr);
+  std::cout << hash << "\n";
+  if (tty)
+    std::cerr << "Put it in the config as \"dashboard\": {\"technician_password\": \"...\"}, then reload (SIGHUP);\n"
+                 "or let the running agent keep it: kelu passwd --set\n";
   return 0;
 }
 
@@ -221,6 +227,13 @@ int main(int argc, char** argv) {
       "apply", "Install FILE as the agent's configuration and have the running agent apply it; undone if it fails");
   apply_cmd->add_option("file", apply_file, "The new configuration")->required()->check(CLI::ExistingFile);
   apply_cmd->add_option("-c,--config", apply_config, "The agent's configuration file")->capture_default_str();
+  std::vector<std::string> set_assignments, set_resets;
+  std::string set_config = "/etc/kelu/kelu.json";
+  auto* set_cmd = config_cmd->add_subcommand(
+      "set", "Change settings through the running agent, as the technician page does (kept in technician.json)");
+  set_cmd->add_option("assignments", set_assignments, "KEY=VALUE (VALUE as JSON when it parses: 9760, true, [\"a\"])");
+  set_cmd->add_option("--reset", set_resets, "Give KEY back to the config file");
+  set_cmd->add_option("-c,--config", set_config, "The agent's configuration file")->capture_default_str();
   std::string status_config = "/etc/kelu/kelu.json";
   bool status_json = false;
   auto* status_cmd = app.add_subcommand("status", "The running agent: components, queues, last errors");
@@ -299,6 +312,10 @@ int main(int argc, char** argv) {
 
   auto* passwd_cmd = app.add_subcommand(
       "passwd", "Print the hash of a technician password for dashboard.technician_password (reads it from stdin)");
+  bool passwd_set = false;
+  std::string passwd_config = "/etc/kelu/kelu.json";
+  passwd_cmd->add_flag("--set", passwd_set, "Have the running agent keep it (the technician's settings), no file to edit");
+  passwd_cmd->add_option("-c,--config", passwd_config, "The agent's configuration file (with --set)")->capture_default_str();
 
 #ifdef KELU_WITH_VISION
   kelu::count_options count;
@@ -346,7 +363,8 @@ int main(int argc, char** argv) {
   if (*tls_cmd) return with_config(tls_config, [&](const auto& c) { return kelu::run_tls(c, tls, std::cout, std::cerr); });
   if (*run_cmd) return run(run_config);
   if (*doctor_cmd) return kelu::run_doctor(doctor, doctor_json, std::cout);
-  if (*passwd_cmd) return passwd();
+  if (*passwd_cmd) return passwd(passwd_set ? passwd_config : std::string());
+  if (*set_cmd) return kelu::run_config_set(set_assignments, set_resets, set_config, std::cout, std::cerr);
   if (*validate_cmd) return validate(validate_path);
   if (*show_cmd) return kelu::run_config_show(show_path, show_json, std::cout, std::cerr);
   if (*history_cmd) return kelu::run_config_history(history_path, history_limit, history_json, std::cout, std::cerr);

@@ -18,7 +18,7 @@ minimal_agent::minimal_agent(std::string file_path, std::shared_ptr<spdlog::logg
       log_(std::move(log)),
       broken_(read_broken_config(file_path_)),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
-      watchdog_timer_(io_) {}
+      watchdog_(io_.get_executor(), service_) {}
 
 minimal_agent::~minimal_agent() = default;
 
@@ -37,7 +37,8 @@ core::status minimal_agent::start() {
         const auto cmd = request.value("cmd", "");
         if (cmd == "status") return done(status());
         if (cmd == "reload") return done(reload());
-        done({{"ok", false}, {"error", "unknown cmd \"" + cmd.substr(0, 32) + "\" (status, reload)"}});
+        if (cmd == "settings") return technician_->apply_settings(request.value("edit", json()), std::move(done));
+        done({{"ok", false}, {"error", "unknown cmd \"" + cmd.substr(0, 32) + "\" (status, reload, settings)"}});
       },
       log_);
   if (auto st = socket_->start(); !st) {
@@ -60,7 +61,7 @@ core::status minimal_agent::start() {
 
 int minimal_agent::run() {
   do_wait_signal();
-  schedule_watchdog();
+  watchdog_.start();
   service_.ready("minimal mode: " + (broken_.errors.empty() ? file_path_ : broken_.errors.front()));
   io_.run();
   return 0;
@@ -93,16 +94,6 @@ json minimal_agent::reload() {
   return {{"state", "rejected"}, {"origin", "file"}, {"errors", broken_.errors}};
 }
 
-void minimal_agent::schedule_watchdog() {
-  const auto every = service_.watchdog_interval();
-  if (!every) return;
-  service_.watchdog();
-  watchdog_timer_.expires_after(*every);
-  watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) schedule_watchdog();
-  });
-}
-
 void minimal_agent::start_agent() {
   restart_requested_ = true;
   stop();
@@ -114,7 +105,7 @@ void minimal_agent::stop() {
   // returns once they have.
   if (dashboard_) dashboard_->stop();
   if (socket_) socket_->stop();
-  watchdog_timer_.cancel();
+  watchdog_.cancel();
   signals_.cancel();
 }
 

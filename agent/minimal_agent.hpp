@@ -23,6 +23,7 @@
 #include "agent/core/result.hpp"
 #include "agent/instance_lock.hpp"
 #include "agent/service_notifier.hpp"
+#include "agent/watchdog_pinger.hpp"
 
 namespace spdlog {
 class logger;
@@ -53,7 +54,6 @@ class minimal_agent {
   void on_signal(int signo);
   // Reads the file again: a configuration that loads ends run() for the agent proper.
   nlohmann::json reload();
-  void schedule_watchdog();
   void stop();
   // Ends run() so that the caller starts the agent proper (once queued answers are written).
   void start_agent();
@@ -64,7 +64,7 @@ class minimal_agent {
   broken_config broken_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
-  boost::asio::steady_timer watchdog_timer_;
+  watchdog_pinger watchdog_;
   service_notifier service_;
   std::optional<instance_lock> lock_;
   std::unique_ptr<control_socket> socket_;

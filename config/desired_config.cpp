@@ -44,21 +44,27 @@ desired_message read_desired(std::string_view payload, const desired_state& curr
     m.reason = "version " + std::to_string(m.version) + " is not above " + std::to_string(current.version);
     return m;
   }
+  // From here a refusal answers this version: HQ matches the answer to what it sent.
+  const auto with_version = [&](std::string why) {
+    auto r = refused(std::move(why));
+    r.version = m.version;
+    return r;
+  };
   const bool whole = j.contains("config"), patch = j.contains("patch");
-  if (whole == patch) return refused("expected exactly one of \"config\" (the whole document) and \"patch\"");
+  if (whole == patch) return with_version("expected exactly one of \"config\" (the whole document) and \"patch\"");
   for (const auto& [key, value] : j.items())
     if (key != "version" && key != "config" && key != "patch" && key != "base_version")
-      return refused(key + ": unknown key (version, config, patch, base_version)");
+      return with_version(key + ": unknown key (version, config, patch, base_version)");
   if (whole) {
-    if (!j["config"].is_object()) return refused("config: expected an object");
+    if (!j["config"].is_object()) return with_version("config: expected an object");
     m.document = j["config"];
   } else {
-    if (!j["patch"].is_object()) return refused("patch: expected an object (RFC 7386 merge patch)");
+    if (!j["patch"].is_object()) return with_version("patch: expected an object (RFC 7386 merge patch)");
     if (!j.contains("base_version") || !j["base_version"].is_number_integer())
-      return refused("base_version: a patch names the version it applies to");
+      return with_version("base_version: a patch names the version it applies to");
     const auto base = j["base_version"].get<std::int64_t>();
     if (base != current.applied_version)
-      return refused("patch " + std::to_string(m.version) + " applies to version " + std::to_string(base) +
+      return with_version("patch " + std::to_string(m.version) + " applies to version " + std::to_string(base) +
                      ", this box runs version " + std::to_string(current.applied_version) +
                      ": send the whole document");
     m.document = current.document;

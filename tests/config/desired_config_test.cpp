@@ -56,6 +56,7 @@ TEST(desired_config, a_merge_patch_applies_to_the_version_it_names_only) {
   EXPECT_NE(other.reason.find("applies to version 6, this box runs version 7: send the whole document"),
             std::string::npos)
       << other.reason;
+  EXPECT_EQ(other.version, 9);  // the refusal answers version 9: HQ matches it to what it sent
   // After a rollback the box runs an older document than the last version it saw: a patch of the
   // version it saw would be applied to the wrong base.
   s.version = 8;

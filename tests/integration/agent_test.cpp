@@ -448,27 +448,32 @@ TEST_P(agent_delivery, hq_pushes_a_desired_config_and_the_box_reports_what_it_di
   const auto wrong_base = reports(4);
   EXPECT_EQ(wrong_base["state"], "rejected");
   EXPECT_NE(wrong_base["errors"][0].get<std::string>().find("this box runs version 1"), std::string::npos);
-  // Version 1 again (a retained message after a reconnect, a resend): seen, nothing to do.
+  // Version 1 again (a retained message after a reconnect, a resend): seen, nothing to do. The
+  // message after it is answered, so by then the resend was read, and it got no answer.
   desire({{"version", 1}, {"config", wanted}});
+  desire({{"version", 5}, {"base_version", 99}, {"patch", json::object()}});
+  const auto after_resend = reports(5);
+  EXPECT_EQ(after_resend.value("version", 0), 5) << after_resend;
+  EXPECT_EQ(after_resend["state"], "rejected");
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
-  EXPECT_EQ(hq.messages().size(), 4u);
+  EXPECT_EQ(hq.messages().size(), 5u);
 
   // What HQ desired runs at the next start before HQ says anything: the box announces it.
   hq_publishes("kelu/v1/acme/sh-001/config/desired", "", true);  // HQ clears the retained message
   start_agent();
-  const auto again = reports(5);
+  const auto again = reports(6);
   EXPECT_EQ(again["state"], "applied");
   EXPECT_EQ(again["origin"], "boot");
   EXPECT_EQ(again["applied_version"], 1);
   EXPECT_EQ(again["running_hash"], first["running_hash"]);
-  desire({{"version", 5}, {"base_version", 1}, {"patch", {{"health", {{"interval_s", 3}}}, {"alerts", nullptr}}}});
-  const auto patched = reports(6);
+  desire({{"version", 6}, {"base_version", 1}, {"patch", {{"health", {{"interval_s", 3}}}, {"alerts", nullptr}}}});
+  const auto patched = reports(7);
   EXPECT_EQ(patched["state"], "applied") << patched;
   EXPECT_EQ(patched["keys"], json::array({"alerts", "health.interval_s"}));
   EXPECT_TRUE(patched["rebuilt"].empty());
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
   const auto shown = kelu_output({"config", "show", "--effective", "-c", dir.file("kelu.json")});
-  EXPECT_NE(shown.find("HQ's desired version 5"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("HQ's desired version 6"), std::string::npos) << shown;
   EXPECT_NE(shown.find("health.interval_s"), std::string::npos) << shown;
   const auto checked = test::check_against_schemas(hq.messages(), KELU_SOURCE_DIR, dir.path().string());
   if (!checked.available) GTEST_SKIP() << "python3-jsonschema is not installed (scripts/setup installs it)";

@@ -106,7 +106,8 @@ TEST_F(fleet, the_technicians_settings_drift_from_hq_until_its_next_version_and_
   EXPECT_EQ(r["drift"], json::array());
   const auto listed = test::http_get(http_port, "/tech/api/settings", session);
   ASSERT_EQ(listed.status, 200);
-  for (const auto& k : json::parse(listed.body)["keys"])
+  const auto settings = json::parse(listed.body);  // named: a range-for keeps only the temporary's ["keys"] alive
+  for (const auto& k : settings["keys"])
     if (k["key"] == "health.interval_s") {
       EXPECT_EQ(k["value"], 45);
       EXPECT_EQ(k["origin"], "hq");
@@ -139,6 +140,39 @@ TEST_F(fleet, the_technicians_settings_drift_from_hq_until_its_next_version_and_
   std::ofstream(dir.file("new.json")) << next.dump(2);
   const auto installed = kelu_output({"config", "apply", dir.file("new.json"), "-c", dir.file("kelu.json")});
   EXPECT_NE(installed.find("note: the technician page sets health.interval_s"), std::string::npos) << installed;
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+}
+
+// From a shell, without editing a file: the technician page's password, then settings, given to
+// the running agent (technician.json), with the same checks as the page.
+TEST_F(fleet, the_page_password_and_settings_are_set_from_the_shell_without_editing_a_file) {
+  const auto http_port = test::free_port();
+  edit_file([&](json& c) { c["dashboard"]["port"] = http_port; });
+  start_agent();
+  ASSERT_TRUE(test::wait_for_port(http_port, 10s)) << log();
+  EXPECT_EQ(test::http_post(http_port, "/tech/login", R"({"password": "door-2026-pw"})").status, 403);  // off
+  const auto command = std::string("echo door-2026-pw | ") + KELU_BINARY + " passwd --set -c " + dir.file("kelu.json");
+  test::process passwd({"/bin/sh", "-c", command}, dir.file("passwd.out"));
+  ASSERT_EQ(WEXITSTATUS(passwd.wait(30s)), 0) << std::ifstream(dir.file("passwd.out")).rdbuf();
+  EXPECT_EQ(test::http_post(http_port, "/tech/login", R"({"password": "door-2026-pw"})").status, 200);
+  EXPECT_NE(kelu_output({"config", "set", "-c", dir.file("kelu.json"), "health.interval_s=5", "log.level=debug"})
+                .find("applied"),
+            std::string::npos);
+  EXPECT_NE(kelu_output({"config", "set", "-c", dir.file("kelu.json"), "health.interval_z=5"}, 2)
+                .find("set.health.interval_z: no such key"),
+            std::string::npos);
+  EXPECT_NE(kelu_output({"config", "set", "-c", dir.file("kelu.json"), "health.interval_s=0"}, 1)
+                .find("health.interval_s: value 0 is outside 1..86400"),
+            std::string::npos);
+  const auto shown = json::parse(kelu_output({"config", "show", "--json", "-c", dir.file("kelu.json")}));
+  for (const auto& k : shown) {
+    if (k["key"] == "health.interval_s" || k["key"] == "dashboard.technician_password") {
+      EXPECT_EQ(k["origin"], "technician") << k;
+    }
+    if (k["key"] == "dashboard.technician_password") {
+      EXPECT_EQ(k["value"], "***");
+    }
+  }
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
 }
 
