@@ -53,8 +53,9 @@ nlohmann::json baseline(nlohmann::json file, const nlohmann::json& technician);
 // not load alone may be completed by the technician's settings (it runs, with a warning);
 // otherwise the box is in safe mode: the last file that did runs (with the layers over it) and
 // `file_errors` says why; with none kept, the file's errors (each naming line and key) are the
-// error value (minimal mode: read_broken_config). A desired document or technician's settings that no longer load over the file are
-// set aside (a warning) and the rest runs, rather than the box not starting.
+// error value (minimal mode: read_broken_config). A desired document or technician's settings
+// that no longer load over the file are set aside (a warning) and the rest runs, rather than the
+// box not starting.
 core::result<boot_config> load_boot_config(const std::string& file_path);
 
 // What a box whose configuration does not load at all (and never did: no last good one) can

@@ -100,7 +100,8 @@ std::optional<config::config> config_control::layer(const json& file, const conf
 void config_control::refuse(const std::string& origin, std::optional<std::int64_t> version,
                             std::vector<std::string> errors) {
   for (const auto& e : errors)
-    log_->error("{} refused, keeping the running configuration: {}", origin == "hq" ? "config/desired" : origin == "technician" ? "the technician page" : file_path_, e);
+    log_->error("{} refused, keeping the running configuration: {}",
+                origin == "hq" ? "config/desired" : origin == "technician" ? "the technician page" : file_path_, e);
   journal_add({0, clock_.now_utc(), origin, version, {}, "rejected", json{{"errors", errors}}});
   auto r = reported("rejected", origin, version);
   r["errors"] = std::move(errors);
@@ -199,7 +200,8 @@ std::optional<config_control::change> config_control::settings_change(const conf
   const auto running = json::parse(config::to_json_text(target_.running()));
   auto technician = config::apply_settings_edit(layers_.technician, edit, running);
   auto next_state = layers_.desired;
-  next_state.local = config::with_drift(layers_.desired.local, baseline(layers_.file, layers_.technician), baseline(layers_.file, technician),
+  next_state.local = config::with_drift(layers_.desired.local, baseline(layers_.file, layers_.technician),
+                                        baseline(layers_.file, technician),
                                         layers_.desired.document);
   auto next = layer(baseline(layers_.file, technician), next_state, "technician", errors);
   if (!next) return std::nullopt;
