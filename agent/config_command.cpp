@@ -136,6 +136,11 @@ bool print_verdict(const nlohmann::json& answer, std::ostream& out, std::ostream
     out << state << (answer.contains("rebuilt") ? ", rebuilt " + answer["rebuilt"].dump() : "") << "\n";
     return true;
   }
+  if (state == "saved") {  // minimal mode: kept, the configuration still does not load
+    out << "saved; the configuration still does not load, still to fix:\n";
+    for (const auto& e : answer["errors"]) out << "  " << e.get<std::string>() << "\n";
+    return true;
+  }
   for (const char* k : {"errors", "reason"})
     if (answer.contains(k))
       for (const auto& e : answer[k]) err << e.get<std::string>() << "\n";

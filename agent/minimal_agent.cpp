@@ -45,18 +45,35 @@ core::status minimal_agent::start() {
     log_->error("control socket off: {}", st.error_message());
     socket_.reset();
   }
-  technician_ = std::make_unique<minimal_technician>(
-      broken_, file_path_, [this] { boost::asio::post(io_, [this] { start_agent(); }); }, log_);
-  if (cfg.dashboard.enabled && !cfg.dashboard.technician_password.empty()) {
-    auto page = std::make_unique<dashboard_server>(io_.get_executor(), cfg, log_);
-    if (auto st = page->start(technician_->figures(), *technician_); !st)
-      log_->error("technician page off: {}", st.error_message());
-    else
-      dashboard_ = std::move(page);
-  } else {
-    log_->error("technician page off: dashboard.technician_password cannot be read from {}", file_path_);
-  }
+  minimal_technician::callbacks on;
+  on.loadable = [this] { boost::asio::post(io_, [this] { start_agent(); }); };
+  on.saved = [this] { boost::asio::post(io_, [this] { on_settings_saved(); }); };
+  technician_ = std::make_unique<minimal_technician>(broken_, file_path_, std::move(on), log_);
+  start_page();
   return core::ok();
+}
+
+void minimal_agent::start_page() {
+  const auto& cfg = broken_.salvaged;
+  if (!cfg.dashboard.enabled || cfg.dashboard.technician_password.empty()) {
+    log_->error("technician page off: dashboard.technician_password cannot be read from {} (kelu passwd --set)",
+                file_path_);
+    return;
+  }
+  auto page = std::make_unique<dashboard_server>(io_.get_executor(), cfg, log_);
+  if (auto st = page->start(technician_->figures(), *technician_); !st) {
+    log_->error("technician page off: {}", st.error_message());
+    return;
+  }
+  dashboard_ = std::move(page);
+}
+
+void minimal_agent::on_settings_saved() {
+  broken_ = read_broken_config(file_path_);
+  if (dashboard_)
+    dashboard_->set_technician_password(broken_.salvaged.dashboard.technician_password);
+  else
+    start_page();  // a password given from the shell opens the page
 }
 
 int minimal_agent::run() {

@@ -55,6 +55,10 @@ class minimal_agent {
   // Reads the file again: a configuration that loads ends run() for the agent proper.
   nlohmann::json reload();
   void stop();
+  // The technician page, when the layers give it a password.
+  void start_page();
+  // Settings kept while errors remain: read the layers again (a new page password).
+  void on_settings_saved();
   // Ends run() so that the caller starts the agent proper (once queued answers are written).
   void start_agent();
   nlohmann::json status() const;

@@ -32,9 +32,13 @@ json raw_values(const broken_config& broken) {
 
 }  // namespace
 
-minimal_technician::minimal_technician(const broken_config& broken, std::string file_path,
-                                       std::function<void()> on_loadable, std::shared_ptr<spdlog::logger> log)
-    : broken_(broken), file_path_(std::move(file_path)), on_loadable_(std::move(on_loadable)), log_(std::move(log)) {
+minimal_technician::minimal_technician(const broken_config& broken, std::string file_path, callbacks on,
+                                       std::shared_ptr<spdlog::logger> log)
+    : broken_(broken),
+      file_path_(std::move(file_path)),
+      on_loadable_(std::move(on.loadable)),
+      on_saved_(std::move(on.saved)),
+      log_(std::move(log)) {
   figures_.broken = &broken_;
 }
 
@@ -102,11 +106,26 @@ void minimal_technician::apply_settings(const json& edit, std::function<void(jso
     return;
   }
   auto c = check(e);
-  if (!c.errors.empty()) {
-    done({{"state", "rejected"}, {"origin", "technician"}, {"errors", c.errors}});
+  std::vector<std::string> own;  // errors in what the edit sets: nothing of it is kept
+  for (const auto& err : c.errors)
+    for (const auto& path : config::edited_paths(e))
+      if (err.find(path + ":") != std::string::npos || err.find(path + "[") != std::string::npos ||
+          err.find(path + ".") != std::string::npos) {
+        own.push_back(err);
+        break;
+      }
+  if (!own.empty()) {
+    done({{"state", "rejected"}, {"origin", "technician"}, {"errors", own}});
     return;
   }
   config_files(config::salvage(broken_.file), log_).save_technician(c.technician);
+  if (!c.errors.empty()) {
+    // Progress kept (a password to open this page, one error of three fixed): the rest to fix.
+    log_->info("minimal mode: the technician's settings are kept; {} errors remain", c.errors.size());
+    done({{"state", "saved"}, {"origin", "technician"}, {"errors", c.errors}});
+    on_saved_();
+    return;
+  }
   log_->info("minimal mode: the technician's settings make the configuration load; starting the agent");
   done({{"state", "restarting"}, {"origin", "technician"}});
   on_loadable_();

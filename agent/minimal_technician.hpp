@@ -2,8 +2,9 @@
 // The technician page of a box in minimal mode (agent/minimal_agent.hpp): nothing runs to show
 // or test, so the page has the configuration's errors and the settings editor. An edit is
 // checked by layering it over the file, as at a start; one that makes the configuration load is
-// kept (technician.json) and `on_loadable` starts the agent proper. An edit that still leaves
-// errors is refused with all of them: the page shows every one to fix. The manager's API
+// kept (technician.json) and `loadable` starts the agent proper. An edit whose own keys are wrong
+// is refused, nothing of it kept; one that is right but leaves other errors is kept ("saved",
+// with what remains to fix; `saved` lets the agent take a new page password). The manager's API
 // answers 503 with the reason (figures()).
 //
 // Threading: io_context thread.
@@ -24,8 +25,12 @@ namespace kelu {
 
 class minimal_technician : public dashboard::technician_source {
  public:
-  // `broken` outlives this (minimal_agent refreshes it on a reload).
-  minimal_technician(const broken_config& broken, std::string file_path, std::function<void()> on_loadable,
+  struct callbacks {
+    std::function<void()> loadable;  // the configuration loads now: start the agent
+    std::function<void()> saved;     // settings kept, errors remain: read them again
+  };
+  // `broken` outlives this (minimal_agent refreshes it on a reload and after `saved`).
+  minimal_technician(const broken_config& broken, std::string file_path, callbacks on,
                      std::shared_ptr<spdlog::logger> log);
 
   nlohmann::json state() override;
@@ -66,6 +71,7 @@ class minimal_technician : public dashboard::technician_source {
   const broken_config& broken_;
   std::string file_path_;
   std::function<void()> on_loadable_;
+  std::function<void()> on_saved_;
   std::shared_ptr<spdlog::logger> log_;
   no_figures figures_;
 };

@@ -457,9 +457,10 @@ routed router::route_settings(const request& req, std::string_view path) {
   return deferred{[source, shell, edit = std::move(edit)](std::function<void(response)> done) {
                     source->apply_settings(edit, [shell, done](nlohmann::json verdict) {
                       const auto state = verdict.value("state", "");
-                      const auto status = state == "applied" || state == "restarting" ? http::status::ok
-                                          : state == "busy"                            ? http::status::conflict
-                                                                                       : http::status::unprocessable_entity;
+                      const bool held = state == "applied" || state == "restarting" || state == "saved";
+                      const auto status = held               ? http::status::ok
+                                          : state == "busy" ? http::status::conflict
+                                                            : http::status::unprocessable_entity;
                       done(json_reply(*shell, status, verdict));
                     });
                   },

@@ -25,7 +25,7 @@
 //   GET  /tech/api/settings          every setting: value, origin, type, range, default, description
 //   POST /tech/api/settings/preview  {"set", "reset"}: what it would change, or its errors
 //   POST /tech/api/settings/apply    {"set", "reset"}: made and judged by the health gate (waits for
-//                                    the verdict: 200 applied, 422 refused or undone, 409 busy)
+//                                    the verdict: 200 applied or saved, 422 refused or undone, 409 busy)
 //   POST /tech/api/audit?camera=ID&seconds=N   start an accuracy audit (records a clip)
 //   GET  /tech/api/audit?id=A                  its state; /tech/api/audit/clip?id=A its frames
 //   POST /tech/api/audit/finish?id=A           {"taps": [...]}: judged, stored, clip deleted

@@ -439,10 +439,18 @@ TEST_F(fleet, a_file_that_never_loaded_runs_minimal_mode_until_the_technician_fi
     }
   }
   EXPECT_EQ(test::http_get(http_port, "/api/v1/today").status, 401);  // the manager's API needs its token still
-  // Still broken after an edit of something else: refused with the error that remains.
-  auto r = test::http_post(http_port, "/tech/api/settings/apply", R"({"set": {"log.level": "debug"}})", session);
+  // A wrong value for the key it sets: refused, nothing kept.
+  auto r = test::http_post(http_port, "/tech/api/settings/apply", R"({"set": {"store.time_zone": "Venus/Base"}})",
+                           session);
   EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_NE(r.body.find("Venus/Base"), std::string::npos) << r.body;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("technician.json")));
+  // A right value for another key: kept, with what remains to fix.
+  r = test::http_post(http_port, "/tech/api/settings/apply", R"({"set": {"log.level": "debug"}})", session);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["state"], "saved");
   EXPECT_NE(r.body.find("store.time_zone"), std::string::npos) << r.body;
+  EXPECT_EQ(json::parse(std::ifstream(dir.file("technician.json")))["log"]["level"], "debug");
   const auto preview =
       json::parse(test::http_post(http_port, "/tech/api/settings/preview", R"({"set": {"store.time_zone": "Asia/Shanghai"}})",
                                   session).body);
@@ -468,7 +476,11 @@ TEST_F(fleet, a_file_that_never_loaded_runs_minimal_mode_until_the_technician_fi
 // The same box fixed at the file instead: a reload (SIGHUP, as `systemctl reload kelu` sends)
 // leaves minimal mode without a restart by anyone.
 TEST_F(fleet, a_box_in_minimal_mode_starts_counting_when_its_file_is_fixed_and_reloaded) {
-  edit_file([](json& c) { c["sources"]["pos_tcp"]["max_connections"] = -4; });
+  const auto http_port = test::free_port();
+  edit_file([&](json& c) {
+    c["sources"]["pos_tcp"]["max_connections"] = -4;
+    c["dashboard"]["port"] = http_port;
+  });
   agent = std::make_unique<test::process>(
       std::vector<std::string>{KELU_BINARY, "run", "--config", dir.file("kelu.json")}, dir.file("kelu.log"));
   ASSERT_TRUE(logged("minimal mode", 10s)) << log();
@@ -482,6 +494,16 @@ TEST_F(fleet, a_box_in_minimal_mode_starts_counting_when_its_file_is_fixed_and_r
   std::string seen;
   for (int i = 0; i < 100 && seen != "minimal"; ++i) seen = mode();
   ASSERT_EQ(seen, "minimal") << log();
+  // The page's password from the shell: kept while the error remains, and the page opens.
+  const auto command = std::string("echo door-2026-pw | ") + KELU_BINARY + " passwd --set -c " + dir.file("kelu.json");
+  test::process passwd({"/bin/sh", "-c", command}, dir.file("passwd.out"));
+  ASSERT_EQ(WEXITSTATUS(passwd.wait(30s)), 0) << std::ifstream(dir.file("passwd.out")).rdbuf();
+  std::ifstream said(dir.file("passwd.out"));
+  const std::string passwd_out{std::istreambuf_iterator<char>(said), {}};
+  EXPECT_NE(passwd_out.find("still to fix"), std::string::npos) << passwd_out;
+  EXPECT_NE(passwd_out.find("sources.pos_tcp.max_connections"), std::string::npos) << passwd_out;
+  ASSERT_TRUE(test::wait_for_port(http_port, 10s)) << log();
+  EXPECT_EQ(test::http_post(http_port, "/tech/login", R"({"password": "door-2026-pw"})").status, 200);
   edit_file([](json& c) { c["sources"]["pos_tcp"]["max_connections"] = 4; });
   ::kill(pid, SIGHUP);
   ASSERT_TRUE(test::wait_for_port(pos_port, 15s)) << log();

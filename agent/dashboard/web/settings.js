@@ -18,7 +18,7 @@ const SETTINGS_TEXT = {
     errors: '无法应用：', add: (what) => `+ ${what}`, remove: '删除', lines_zones: (l, z) => `${l} 条计数线、${z} 个区域（在摄像头卡片上绘制）`,
     result_applied: (r) => `已应用${r.length ? `，已重建 ${r.join('、')}` : ''}`, result_restarting: '已应用，设备正在重启…',
     result_rolled_back: (w) => `未通过检查，已撤销：${w}`, result_rejected: (w) => `已拒绝：${w}`,
-    result_busy: '另一项修改正在检查，请稍后再试', result_timeout: '仍在检查，请看下方的变更记录', help:
+    result_busy: '另一项修改正在检查，请稍后再试', result_saved: (w) => `已保存；配置仍无法加载，还需修正：${w}`, result_timeout: '仍在检查，请看下方的变更记录', help:
       '修改后先点“检查修改”，设备会列出每项变化和影响；应用后若相关部件未能恢复，设备会自动撤销。密码留空即保持不变。',
     required: '必填', default_is: '默认', starts: '配置将可加载：应用后设备开始计数', element: { cameras: '摄像头', counters: '客流计数器', alerts: '告警规则' },
   },
@@ -35,6 +35,7 @@ const SETTINGS_TEXT = {
     result_applied: (r) => `Applied${r.length ? `; rebuilt ${r.join(', ')}` : ''}`,
     result_restarting: 'Applied; the box is restarting…', result_rolled_back: (w) => `Did not come up, undone: ${w}`,
     result_rejected: (w) => `Refused: ${w}`, result_busy: 'Another change is being checked; try again shortly',
+    result_saved: (w) => `Saved; the configuration still does not load, still to fix: ${w}`,
     result_timeout: 'Still being checked: see the changes below', help:
       'Change what you need, then "Check changes": the box lists every change and what it does. A change whose parts do not come up is undone by the box. Leave a password empty to keep it.',
     required: 'required', default_is: 'default', starts: 'The configuration will load: applying starts the agent', element: { cameras: 'camera', counters: 'people counter', alerts: 'alert rule' },
@@ -281,9 +282,9 @@ async function settingsApply() {
   out.dataset.state = r.state;
   out.className = `result ${r.state === 'applied' || r.state === 'restarting' ? 'ok' : 'flag'}`;
   out.textContent = r.state === 'applied' ? st('result_applied', r.rebuilt || [])
-    : r.state === 'restarting' ? st('result_restarting')
+    : r.state === 'restarting' ? st('result_restarting') : r.state === 'saved' ? st('result_saved', why)
       : r.state === 'busy' ? st('result_busy') : st(`result_${r.state === 'rolled_back' ? 'rolled_back' : 'rejected'}`, why);
-  if (r.state === 'applied') { $('settings-plan').hidden = true; await settingsLoad(); }
+  if (r.state === 'applied' || r.state === 'saved') { $('settings-plan').hidden = true; await settingsLoad(); }
 }
 
 document.addEventListener('DOMContentLoaded', () => {
