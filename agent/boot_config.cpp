@@ -45,12 +45,19 @@ std::string joined(const std::vector<std::string>& errors) {
   return all;
 }
 
-// The technician's settings, if the page ever saved any, beside the data `file` names.
-json technician_settings_of(const json& file) {
+// technician.json beside the data `file` names: nullopt when the page never saved a setting,
+// discarded JSON when it is not an object.
+std::optional<json> read_technician_settings(const json& file) {
   const auto text = core::read_file(technician_settings_path(config::salvage(file)).string());
-  if (!text) return json::object();
+  if (!text) return std::nullopt;
   auto j = json::parse(*text, nullptr, false);
-  return j.is_object() ? j : json::object();
+  return j.is_object() ? j : json(json::value_t::discarded);
+}
+
+// The technician's settings, if the page ever saved any that read as settings.
+json technician_settings_of(const json& file) {
+  const auto j = read_technician_settings(file);
+  return j && !j->is_discarded() ? *j : json::object();
 }
 
 // The file does not load alone: the technician's settings may complete it (a box whose file
@@ -88,28 +95,23 @@ core::result<boot_config> last_good(const std::string& file_path, const std::str
   return boot;
 }
 
-}  // namespace
-
-namespace {
-
 // The technician's settings over the file, when they are there and still load over it.
 void add_technician_settings(boot_config& boot, const std::string& file_path) {
   const auto path = technician_settings_path(config::salvage(boot.file));
-  const auto text = core::read_file(path.string());
-  if (!text) return;  // nobody changed a setting on the page
-  auto settings = json::parse(*text, nullptr, false);
-  if (!settings.is_object()) {
+  auto settings = read_technician_settings(boot.file);
+  if (!settings) return;  // nobody changed a setting on the page
+  if (settings->is_discarded()) {
     boot.warnings.push_back(path.string() + ": not a JSON object; the technician's settings are set aside");
     return;
   }
-  auto loaded = config::load_text(baseline(boot.file, settings).dump(2), path.string());
+  auto loaded = config::load_text(baseline(boot.file, *settings).dump(2), path.string());
   if (!loaded.ok()) {
     boot.warnings.push_back(path.string() + ": does not load over " + file_path + " (" +
                             loaded.errors.front().to_string() + "); the technician's settings are set aside");
     return;
   }
   boot.value = loaded.value;
-  boot.technician = std::move(settings);
+  boot.technician = std::move(*settings);
 }
 
 void add_desired(boot_config& boot, const std::string& file_path) {
@@ -184,7 +186,7 @@ broken_config read_broken_config(const std::string& file_path) {
 }
 
 json effective_with_origins(const config::config& value, const json& file, const json& technician,
-                  const config::desired_state& desired) {
+                            const config::desired_state& desired) {
   const auto paths = [](const json& doc) {
     const auto p = config::named_paths(doc);
     return std::set<std::string>(p.begin(), p.end());

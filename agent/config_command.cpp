@@ -147,9 +147,8 @@ bool print_verdict(const nlohmann::json& answer, std::ostream& out, std::ostream
   return false;
 }
 
-// Where the running agent's socket is, even for a box in minimal mode.
-std::filesystem::path socket_of(const std::string& config_path) {
-  const auto boot = load_boot_config(config_path);
+// Where the running agent's socket is, even for a box in minimal mode (`boot` did not load).
+std::filesystem::path socket_of(const core::result<boot_config>& boot, const std::string& config_path) {
   return control_socket::path_for(boot ? boot->value.storage.path
                                        : read_broken_config(config_path).salvaged.storage.path);
 }
@@ -178,7 +177,7 @@ int run_config_set(const std::vector<std::string>& assignments, const std::vecto
   }
   const auto boot = load_boot_config(config_path);
   const auto wait = std::chrono::seconds((boot ? boot->value.fleet.gate_s : 20) + 30);
-  const auto answer = ask_agent(socket_of(config_path), {{"cmd", "settings"}, {"edit", edit}}, wait);
+  const auto answer = ask_agent(socket_of(boot, config_path), {{"cmd", "settings"}, {"edit", edit}}, wait);
   if (!answer) {
     err << "no agent answered (" << answer.error_message() << "): start it (systemctl start kelu) and try again\n";
     return 1;
@@ -227,7 +226,8 @@ int run_config_apply(const std::string& new_path, const std::string& config_path
 }
 
 int run_status(const std::string& config_path, bool as_json, std::ostream& out, std::ostream& err) {
-  const auto answer = ask_agent(socket_of(config_path), {{"cmd", "status"}}, std::chrono::seconds(10));
+  const auto answer =
+      ask_agent(socket_of(load_boot_config(config_path), config_path), {{"cmd", "status"}}, std::chrono::seconds(10));
   if (!answer) {
     err << answer.error_message() << "\n";
     return 1;

@@ -7,7 +7,6 @@
 #include "agent/core/files.hpp"
 #include "config/loader.hpp"
 #include "config/schema.hpp"
-#include "config/secrets.hpp"
 #include "config/value_diff.hpp"
 #include "sync/config_journal.hpp"
 

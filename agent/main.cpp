@@ -77,12 +77,12 @@ int start_again(const std::shared_ptr<spdlog::logger>& log) {
 
 // No configuration loads and none ever did: minimal mode rather than a crash loop.
 int run_minimal(const std::string& path, const std::shared_ptr<spdlog::logger>& log) {
-  const auto salvaged = kelu::read_broken_config(path).salvaged;
-  if (auto who = kelu::act_as_data_owner(salvaged.storage.path); !who) {
+  auto broken = kelu::read_broken_config(path);
+  if (auto who = kelu::act_as_data_owner(broken.salvaged.storage.path); !who) {
     log->error("{}", who.error_message());
     return 2;
   }
-  kelu::minimal_agent m{path, log};
+  kelu::minimal_agent m{path, std::move(broken), log};
   if (auto st = m.start(); !st) {
     log->critical("{}", st.error_message());
     return 3;

@@ -13,10 +13,10 @@ namespace kelu {
 
 using nlohmann::json;
 
-minimal_agent::minimal_agent(std::string file_path, std::shared_ptr<spdlog::logger> log)
+minimal_agent::minimal_agent(std::string file_path, broken_config broken, std::shared_ptr<spdlog::logger> log)
     : file_path_(std::move(file_path)),
       log_(std::move(log)),
-      broken_(read_broken_config(file_path_)),
+      broken_(std::move(broken)),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
       watchdog_(io_.get_executor(), service_) {}
 

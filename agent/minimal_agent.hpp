@@ -37,7 +37,8 @@ class minimal_technician;
 
 class minimal_agent {
  public:
-  minimal_agent(std::string file_path, std::shared_ptr<spdlog::logger> log);
+  // `broken` is read_broken_config(file_path), as the caller read it to find the data directory.
+  minimal_agent(std::string file_path, broken_config broken, std::shared_ptr<spdlog::logger> log);
   ~minimal_agent();
   minimal_agent(const minimal_agent&) = delete;
   minimal_agent& operator=(const minimal_agent&) = delete;
