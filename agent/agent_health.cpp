@@ -50,6 +50,11 @@ std::string agent::status_payload(const std::string& state, const std::string& r
                    {"tenant", cfg_.store.tenant},
                    {"store", cfg_.store.id},
                    {"started_at", core::format_iso8601(started_at_)}};
+  // The database's epoch: a new one for a store HQ knows is a replaced box (docs/mqtt.md, "Identity").
+  const auto& id = db_->identity();
+  j["epoch"] = id.epoch;
+  j["epoch_created_at"] = core::format_iso8601(id.created_at);
+  j["epoch_origin"] = id.origin;
   if (!reason.empty()) j["reason"] = reason;
   if (control_ && control_->desired().version > 0) j["desired_version"] = control_->desired().applied_version;
   // What HQ needs to trust the counts: each line's audited accuracy, or that it never was.
@@ -89,6 +94,8 @@ nlohmann::json agent::status_report() const {
   return {{"ok", true},
           {"version", kelu::version},
           {"store", cfg_.store.tenant + "/" + cfg_.store.id},
+          {"epoch", db_->identity().epoch},
+          {"epoch_created_at", core::format_iso8601(db_->identity().created_at)},
           {"config_hash", config::hash(cfg_)},
           {"desired_version", control_->desired().applied_version},
           {"changing", control_->changing()},

@@ -205,17 +205,10 @@ void analytics_service::tick() {
 bool analytics_service::process_day(sys_days day, core::utc_time now) {
   auto a = analyse_stored_day(events_, runs_, day, zone_, rules_, now, &stats_.undecodable_events);
   bool sent = false;
-  const auto close = [&](const std::string& kind, core::utc_time start, core::utc_time end, nlohmann::json body) {
+  const auto close = [&](const std::string& kind, core::utc_time start, core::utc_time end, const nlohmann::json& body) {
     if (end + options_.close_grace > now) return;
-    const auto text = body.dump();
-    const auto revision = aggregates_.upsert(
-        kind, start, end, a.rule_version, text, now,
-        [&](std::int64_t r) {
-          body["revision"] = r;
-          body["closed_at"] = core::format_iso8601(now);
-          return body.dump();
-        },
-        {topics_.metrics(kind), now - end > options_.history_after});
+    const auto revision = aggregates_.upsert(kind, start, end, a.rule_version, body, now,
+                                             {topics_.metrics(kind), now - end > options_.history_after});
     if (revision) {
       sent = true;
       ++(*revision == 1 ? stats_.buckets_sent : stats_.revisions_sent);

@@ -1,5 +1,7 @@
 #include "aggregate_store.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "topics.hpp"
 
 namespace kelu::sync {
@@ -18,10 +20,9 @@ constexpr const char* columns = "SELECT kind, start, end_at, rule_version, revis
 aggregate_store::aggregate_store(database& db, outbox& out) : db_(db), outbox_(out) {}
 
 std::optional<std::int64_t> aggregate_store::upsert(const std::string& kind, core::utc_time start, core::utc_time end,
-                                                    const std::string& rule_version, const std::string& body,
-                                                    core::utc_time now,
-                                                    const std::function<std::string(std::int64_t)>& payload,
-                                                    const aggregate_message& message) {
+                                                    const std::string& rule_version, const nlohmann::json& figures,
+                                                    core::utc_time now, const aggregate_message& message) {
+  const auto body = figures.dump();
   const auto existing = find(kind, start);
   if (existing && existing->body == body && existing->rule_version == rule_version) return std::nullopt;
   const std::int64_t revision = existing ? existing->revision + 1 : 1;
@@ -35,7 +36,11 @@ std::optional<std::int64_t> aggregate_store::upsert(const std::string& kind, cor
     st.bind(1, kind).bind(2, core::to_unix_ms(start)).bind(3, core::to_unix_ms(end)).bind(4, rule_version);
     st.bind(5, revision).bind(6, core::to_unix_ms(now)).bind(7, body);
     st.step();
-    outbox_.insert(message.topic, payload(revision), 1, false, aggregate_priority, now, message.backlog);
+    auto payload = figures;
+    payload["revision"] = revision;
+    payload["closed_at"] = core::format_iso8601(now);
+    payload["epoch"] = db_.identity().epoch;
+    outbox_.insert(message.topic, payload.dump(), 1, false, aggregate_priority, now, message.backlog);
     tx.commit();
   } catch (...) {
     outbox_.reload();

@@ -1,11 +1,13 @@
 #pragma once
 // Closed aggregates (funnel buckets, day reports) as last computed and sent. HQ receives
-// them as idempotent upserts keyed by (store, kind, start) with a revision: upsert() stores
-// and queues a new revision only when the figures changed, so recomputing a bucket with the
-// same events and rules sends nothing, and late data or new rules send revision n+1.
+// them as idempotent upserts keyed by (store, kind, start) with a revision within the
+// database's epoch: upsert() stores and queues a new revision only when the figures changed,
+// so recomputing a bucket with the same events and rules sends nothing, and late data or new
+// rules send revision n+1. A replaced box starts at revision 1 in a new epoch, which HQ ranks
+// above the old one's (docs/mqtt.md).
 // On the io_context thread, like the rest of the store.
 #include <cstdint>
-#include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,12 +37,11 @@ class aggregate_store {
  public:
   aggregate_store(database& db, outbox& out);
 
-  // `body` is the aggregate without its revision; `payload(revision)` renders what is sent.
-  // Returns the new revision, or nothing when the stored body is the same. The row and its
-  // outbox message commit together.
+  // `body` is the aggregate's figures (a JSON object); what is sent is `body` with its
+  // `revision`, `closed_at` (now) and the database's `epoch`. Returns the new revision, or
+  // nothing when the stored figures are the same. The row and its outbox message commit together.
   std::optional<std::int64_t> upsert(const std::string& kind, core::utc_time start, core::utc_time end,
-                                     const std::string& rule_version, const std::string& body, core::utc_time now,
-                                     const std::function<std::string(std::int64_t revision)>& payload,
+                                     const std::string& rule_version, const nlohmann::json& body, core::utc_time now,
                                      const aggregate_message& message);
   std::optional<aggregate_row> find(const std::string& kind, core::utc_time start);
   // Rows of `kind` starting in [from, to), by start.

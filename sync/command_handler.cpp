@@ -43,6 +43,11 @@ bool command_handler::handle(const std::string& topic, const std::string& payloa
         reply(reply_name, replay_error(payload, request.error_message()));
         return true;
       }
+      if (auto refused = replay_wrong_epoch(*request, db_.identity().epoch)) {
+        log_->warn("cmd/replay refused: epoch {} is not this database's {}", request->epoch, db_.identity().epoch);
+        reply(reply_name, *refused);
+        return true;
+      }
       const auto outcome = replay(db_, store_, out_, topics_, *request, clock_.now_utc());
       log_->info("cmd/replay {} {}..{}: queued {}, {} missing ranges", request->source, request->from_seq,
                  request->to_seq, outcome.queued, outcome.missing.size());

@@ -3,7 +3,10 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <chrono>
 #include <stdexcept>
+
+#include "agent/core/event.hpp"
 
 namespace kelu::sync {
 
@@ -119,6 +122,15 @@ CREATE TABLE config_changes(
   detail  TEXT    NOT NULL   -- JSON: components rebuilt, errors, the reason of a rollback
 );
 CREATE INDEX config_changes_at ON config_changes(at);
+)sql",
+    // 7: the database's epoch (database_identity); its one row is written by give_identity().
+    R"sql(
+CREATE TABLE store_identity(
+  only_row   INTEGER PRIMARY KEY CHECK (only_row = 1),
+  epoch      TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,  -- ms since epoch, UTC
+  origin     TEXT    NOT NULL   -- "created", "upgraded"
+);
 )sql"};
 
 static_assert(std::size(migrations) == database::current_schema_version);
@@ -197,7 +209,8 @@ core::result<std::unique_ptr<database>> database::open(const database_options& o
       return core::error{"database " + options.path + " has schema version " + std::to_string(version) +
                          ", newer than this agent's " + std::to_string(current_schema_version) +
                          ": refusing to touch it (downgrade?)"};
-    db->migrate();
+    db->migrate(options.schema_version > 0 ? options.schema_version : current_schema_version);
+    db->load_identity();
   } catch (const std::exception& e) {
     return core::error{"cannot prepare database " + options.path + ": " + e.what()};
   }
@@ -223,13 +236,44 @@ int database::schema_version() {
 
 std::int64_t database::changes() { return sqlite3_changes64(db_); }
 
-void database::migrate() {
-  for (int v = schema_version(); v < current_schema_version; ++v) {
+void database::migrate(int target) {
+  const int initial = schema_version();
+  for (int v = initial; v < target; ++v) {
     transaction tx{*this};
     exec(migrations[static_cast<std::size_t>(v)]);
+    if (v + 1 == epoch_schema_version) give_identity(initial == 0);
     exec("PRAGMA user_version=" + std::to_string(v + 1));
     tx.commit();
   }
+}
+
+void database::give_identity(bool created) {
+  const auto epoch = core::new_event_id().substr(0, 16);
+  statement ins{db_, "INSERT INTO store_identity(only_row, epoch, created_at, origin) VALUES(1, ?, ?, ?)"};
+  const auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  ins.bind(1, epoch).bind(2, core::to_unix_ms(now));
+  ins.bind(3, created ? "created" : "upgraded");
+  ins.step();
+  if (created) return;
+  // What this database sent before it had an epoch is the same series (HQ files those events under
+  // the epoch an upgraded box announces); stamping the stored copies makes a replay or a resend say
+  // so. Payloads that are not JSON objects (none are written today) are left as they are.
+  statement events{db_, "UPDATE events SET body = json_set(body, '$.epoch', ?) WHERE json_valid(body)"};
+  events.bind(1, epoch);
+  events.step();
+  statement outbox{db_,
+                   "UPDATE outbox SET payload = json_set(CAST(payload AS TEXT), '$.epoch', ?) "
+                   "WHERE (topic LIKE '%/events/%' OR topic LIKE '%/stats' OR topic LIKE '%/metrics/%') AND "
+                   "CASE WHEN json_valid(CAST(payload AS TEXT)) THEN json_type(CAST(payload AS TEXT)) END = 'object'"};
+  outbox.bind(1, epoch);
+  outbox.step();
+}
+
+void database::load_identity() {
+  if (schema_version() < epoch_schema_version) return;
+  statement st{db_, "SELECT epoch, created_at, origin FROM store_identity WHERE only_row = 1"};
+  if (!st.step()) throw std::runtime_error("store_identity has no row: the database was changed by hand");
+  identity_ = {st.column_text(0), core::from_unix_ms(st.column_int(1)), st.column_text(2)};
 }
 
 transaction::transaction(database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }

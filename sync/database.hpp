@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "agent/core/result.hpp"
+#include "agent/core/time.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -39,6 +40,20 @@ class statement {
 struct database_options {
   std::string path;
   bool synchronous_full = true;
+  // Migrate no further than this: tests build a database as an older agent left it.
+  int schema_version = 0;  // 0: the current one
+};
+
+// Which series of events this database is at HQ. Made once, in the transaction that creates the
+// database (or, for a database from before epochs, that migrates it), and never changed: a box
+// reinstalled or replaced starts an empty database and so a new epoch, and HQ keeps its events
+// apart from the old box's instead of dropping them as duplicates of the same (source, seq).
+struct database_identity {
+  std::string epoch;  // 16 lowercase hex digits, random
+  core::utc_time created_at{};
+  // "created": the database was empty; "upgraded": it held events sent without an epoch, which
+  // HQ counts as this epoch's (their stored copies now carry it, so a replay says so).
+  std::string origin;
 };
 
 class database {
@@ -53,13 +68,19 @@ class database {
   sqlite3* handle() { return db_; }
   int schema_version();
   std::int64_t changes();  // rows changed by the last statement
+  // Empty only in a database opened below the schema version that brought epochs.
+  const database_identity& identity() const { return identity_; }
 
-  static constexpr int current_schema_version = 6;
+  static constexpr int current_schema_version = 7;
+  static constexpr int epoch_schema_version = 7;
 
  private:
   explicit database(sqlite3* db) : db_(db) {}
-  void migrate();
+  void migrate(int target);
+  void give_identity(bool created);
+  void load_identity();
   sqlite3* db_;
+  database_identity identity_;
 };
 
 // RAII transaction: rolls back unless commit() was called. BEGIN IMMEDIATE takes the write

@@ -35,6 +35,7 @@ core::result<std::vector<core::commit_outcome>> event_store::append(std::vector<
       next_seq_.bind(1, e.source);
       next_seq_.step();
       e.seq = next_seq_.column_int(0);
+      e.epoch = db_.identity().epoch;
       next_seq_.reset();
       const auto body = core::encode(e);
       insert_.reset();

@@ -1,7 +1,7 @@
 #pragma once
 // Durable event log. append() is the group commit: one transaction assigns each event its
-// per-source seq, drops duplicates by dedupe key, and queues the outbox message, so an
-// event is either stored and queued for HQ or not stored at all.
+// per-source seq and the database's epoch, drops duplicates by dedupe key, and queues the
+// outbox message, so an event is either stored and queued for HQ or not stored at all.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,7 +19,7 @@ class event_store {
  public:
   event_store(database& db, outbox& out, topics t);
 
-  // Assigns seq into `events`. On error nothing was stored. `history` (a backfill from
+  // Assigns seq and epoch into `events`. On error nothing was stored. `history` (a backfill from
   // exported files) queues them in the outbox's backlog lane, behind live data.
   core::result<std::vector<core::commit_outcome>> append(std::vector<core::event>& events, core::utc_time now,
                                                          bool history = false);

@@ -10,13 +10,18 @@ core::result<replay_request> parse_replay(std::string_view payload) {
   const auto j = json::parse(payload, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return core::error{"not a JSON object"};
   for (const auto& [k, v] : j.items())
-    if (k != "request_id" && k != "source" && k != "from_seq" && k != "to_seq")
+    if (k != "request_id" && k != "epoch" && k != "source" && k != "from_seq" && k != "to_seq")
       return core::error{k + ": unknown field"};
   replay_request r;
   if (const auto it = j.find("request_id"); it != j.end()) {
     if (!it->is_string() || it->get<std::string>().size() > 128)
       return core::error{"request_id: expected a string of at most 128 characters"};
     r.request_id = it->get<std::string>();
+  }
+  if (const auto it = j.find("epoch"); it != j.end()) {
+    if (!it->is_string() || it->get<std::string>().empty() || it->get<std::string>().size() > 64)
+      return core::error{"epoch: expected a non-empty string of at most 64 characters"};
+    r.epoch = it->get<std::string>();
   }
   const auto src = j.find("source");
   if (src == j.end() || !src->is_string() || src->get<std::string>().empty())
@@ -38,6 +43,7 @@ replay_outcome replay(database& db, event_store& store, outbox& out, const topic
                       core::utc_time now) {
   replay_outcome o;
   o.last_seq = store.last_seq(r.source);
+  o.epoch = db.identity().epoch;
   transaction tx{db};
   statement st{db.handle(), "SELECT seq, body FROM events WHERE source = ? AND seq BETWEEN ? AND ? ORDER BY seq"};
   st.bind(1, r.source).bind(2, r.from_seq).bind(3, r.to_seq);
@@ -61,9 +67,21 @@ replay_outcome replay(database& db, event_store& store, outbox& out, const topic
 std::string replay_reply(const replay_request& r, const replay_outcome& o) {
   json missing = json::array();
   for (const auto& [a, b] : o.missing) missing.push_back({a, b});
-  return json{{"request_id", r.request_id}, {"ok", true},        {"source", r.source},
-              {"queued", o.queued},         {"missing", missing}, {"last_seq", o.last_seq}}
+  return json{{"request_id", r.request_id}, {"ok", true},           {"epoch", o.epoch},
+              {"source", r.source},         {"queued", o.queued},    {"missing", missing},
+              {"last_seq", o.last_seq}}
       .dump();
+}
+
+std::optional<std::string> replay_wrong_epoch(const replay_request& r, const std::string& ours) {
+  if (r.epoch.empty() || r.epoch == ours) return std::nullopt;
+  json reply{{"ok", false},
+             {"error", "epoch " + r.epoch + " is not this box's database (" + ours +
+                           "): its events left with the box or database it replaced"},
+             {"epoch", ours},
+             {"source", r.source}};
+  if (!r.request_id.empty()) reply["request_id"] = r.request_id;
+  return reply.dump();
 }
 
 std::string replay_error(std::string_view payload, const std::string& error) {

@@ -1,9 +1,14 @@
 #!/usr/bin/python3
 """Validates captured MQTT payloads against docs/schemas with Debian's python3-jsonschema.
 
-usage: schemas_check.py SCHEMA_DIR MANIFEST
+usage: schemas_check.py [--as-consumer] SCHEMA_DIR MANIFEST
 MANIFEST has one line per message: topic<TAB>file holding the payload.
 Prints each failure with the topic and the schema's reason; exits 1 on any failure.
+
+--as-consumer reads the schemas as an HQ consumer following the contract's compatibility rule
+(docs/mqtt.md, "Versions"): a field it does not know is ignored, so every
+"additionalProperties": false is dropped. With an older release's schemas this checks that a
+newer box only added fields: none renamed, retyped or removed.
 """
 import json
 import sys
@@ -34,11 +39,25 @@ def schema_for(topic):
     return None
 
 
+def ignoring_unknown(node):
+    if isinstance(node, dict):
+        return {k: ignoring_unknown(v) for k, v in node.items() if not (k == "additionalProperties" and v is False)}
+    if isinstance(node, list):
+        return [ignoring_unknown(v) for v in node]
+    return node
+
+
 def main():
-    schema_dir, manifest = Path(sys.argv[1]), Path(sys.argv[2])
+    args = sys.argv[1:]
+    as_consumer = args[:1] == ["--as-consumer"]
+    if as_consumer:
+        args = args[1:]
+    schema_dir, manifest = Path(args[0]), Path(args[1])
     validators = {}
     for path in schema_dir.glob("*.schema.json"):
         schema = json.loads(path.read_text())
+        if as_consumer:
+            schema = ignoring_unknown(schema)
         jsonschema.Draft202012Validator.check_schema(schema)
         validators[path.name[: -len(".schema.json")]] = jsonschema.Draft202012Validator(schema)
     failures, counts = 0, {}

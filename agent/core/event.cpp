@@ -331,6 +331,7 @@ std::string encode(const event& e) {
             {"received_at", format_iso8601(e.received_at)},
             {"type", type_name(e.body)},
             {"payload", std::visit([](const auto& p) { return to_json(p); }, e.body)}};
+  if (!e.epoch.empty()) j["epoch"] = e.epoch;
   // A till that sends Latin-1 must not make its sale unstorable: bad UTF-8 becomes U+FFFD.
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -344,6 +345,7 @@ result<event> decode(std::string_view text) {
     e.source = j.at("source").get<std::string>();
     e.stream = j.at("stream").get<std::string>();
     e.seq = j.at("seq").get<std::int64_t>();
+    e.epoch = j.value("epoch", std::string{});
     for (auto [key, field] : {std::pair{"observed_at", &e.observed_at}, std::pair{"received_at", &e.received_at}}) {
       auto t = parse_iso8601(j.at(key).get<std::string>());
       if (!t) return error{std::string(key) + ": " + t.error_message()};

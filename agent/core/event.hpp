@@ -1,7 +1,9 @@
 #pragma once
 // The one envelope that flows from every source through the store to HQ.
-// `(source, seq)` identifies an event end to end: the store assigns `seq` at commit,
-// gap-free per source, so HQ can detect a hole and ask for a replay.
+// `(store, epoch, source, seq)` identifies an event end to end: the store assigns `seq` at
+// commit, gap-free per source, so HQ can detect a hole and ask for a replay; `epoch` names the
+// database that assigned it, so a replaced box (an empty database, seqs from 1 again) is a new
+// series at HQ and never a duplicate of the old box's events.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -137,6 +139,9 @@ struct event {
   std::string source;  // the configured source instance, e.g. "pos-tcp"
   std::string stream;  // what HQ subscribes to: "pos", "health"
   std::int64_t seq = 0;  // assigned by the store at commit; 0 before
+  // The database's epoch (sync::database::identity), set with seq; empty before, and in the
+  // events of boxes from before epochs (decode() accepts those).
+  std::string epoch;
   utc_time observed_at{};  // when it happened, per the source's own clock
   utc_time received_at{};  // when the box received it: the two side by side show clock skew
   payload body;

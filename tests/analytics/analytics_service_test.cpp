@@ -76,6 +76,11 @@ class analytics_service_test : public testing::Test {
     const auto checked = check_against_schemas(captured, KELU_SOURCE_DIR, dir.path().string());
     if (!checked.available) return;
     EXPECT_EQ(checked.status, 0) << checked.text;
+    // And an HQ consumer written for release 0.1.0, ignoring what it does not know (docs/mqtt.md,
+    // "Versions"), still reads it: fields were only added.
+    const auto old = check_against_schemas(captured, KELU_SOURCE_DIR, dir.path().string(),
+                                           "tests/data/contract/schemas-0.1.0", true);
+    EXPECT_EQ(old.status, 0) << old.text;
   }
 
   std::vector<received> captured;

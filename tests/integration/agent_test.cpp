@@ -583,6 +583,18 @@ TEST_P(agent_delivery, every_payload_matches_the_published_json_schemas) {
   EXPECT_NE(report.find("2 replay-reply"), std::string::npos) << report;  // the ok and the error reply
   EXPECT_NE(report.find("1 replay-request"), std::string::npos) << report;
   EXPECT_NE(report.find("2 status"), std::string::npos) << report;
+  // The compatibility rule (docs/mqtt.md, "Versions"): an HQ consumer written against release 0.1.0's
+  // schemas, ignoring what it does not know, reads everything this box sends.
+  const auto old = test::check_against_schemas(msgs, KELU_SOURCE_DIR, dir.path().string(),
+                                               "tests/data/contract/schemas-0.1.0", true);
+  EXPECT_EQ(old.status, 0) << old.text;
+  EXPECT_NE(old.text.find("0 failures"), std::string::npos) << old.text;
+  // Strict: the box's own epoch is in every event and status it sent.
+  for (const auto& m : msgs) {
+    if (m.topic.find("/events/") != std::string::npos || m.topic.ends_with("/status")) {
+      EXPECT_EQ(json::parse(m.payload).value("epoch", std::string{}).size(), 16u) << m.topic << " " << m.payload;
+    }
+  }
 }
 
 // A store offline for days: the outbox is bounded by storage.outbox_quota_bytes. Past it the oldest

@@ -26,6 +26,7 @@
 #include "support/mqtt_collector.hpp"
 #include "support/schema_check.hpp"
 #include "support/temp_dir.hpp"
+#include "sync/hq_tail.hpp"
 
 namespace kelu {
 namespace {
@@ -577,6 +578,87 @@ TEST_F(fleet, doctor_beside_a_running_agent_takes_its_broker_and_cameras_from_it
 }
 
 // Two agents on one database would hand out the same seqs: the second is refused, naming the first.
+// A box whose SD card died is replaced (or reinstalled) with an empty database for the same store,
+// so its seqs start at 1 again. HQ keeps both boxes' sales: the new database is a new epoch, a new
+// series, never duplicates of the old box's. The till, reconnecting, resends its last ten sales and
+// the new box stores them once however often they come.
+TEST_F(fleet, a_replaced_box_is_a_new_series_at_hq_and_no_sale_is_dropped_as_a_duplicate) {
+  sync::hq_tail_options o;
+  o.uri = broker->uri();
+  o.client_id = "hq-swap";
+  o.tenant = "acme";
+  o.from_first = true;
+  o.gap_grace = 300ms;
+  std::mutex printed_mutex;
+  std::vector<std::string> printed;
+  sync::hq_tail tail{o, [&](const std::string& line) {
+                       std::lock_guard lock(printed_mutex);
+                       printed.push_back(line);
+                     }};
+  ASSERT_TRUE(tail.start());
+  test::mqtt_collector witness{broker->uri(), "witness", "kelu/v1/acme/sh-001/events/pos"};
+  const auto eventually = [&](const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      tail.poll();
+      std::this_thread::sleep_for(20ms);
+    }
+    return true;
+  };
+  start_agent();
+  {
+    auto c = till();
+    ASSERT_EQ(send(c, 0, 60).size(), 60u);
+  }
+  ASSERT_TRUE(eventually([&] { return tail.epochs("sh-001").size() == 1 && tail.high_water("sh-001", "pos-tcp") == 60; }))
+      << log();
+  const auto old_epoch = tail.epochs("sh-001")[0];
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0);
+
+  // The new box: the same configuration, an empty database.
+  for (const char* f : {"kelu.db", "kelu.db-wal", "kelu.db-shm"}) std::filesystem::remove(dir.file(f));
+  start_agent();
+  auto c = till();
+  ASSERT_EQ(send(c, 50, 110).size(), 60u);
+  std::string again;
+  for (int n = 100; n < 110; ++n) again += test::txn_line(n);
+  ASSERT_TRUE(c.send(again, 5s));
+  for (int n = 100; n < 110; ++n) {
+    const auto line = c.read_line(10s);
+    ASSERT_TRUE(line) << line.error_message();
+    const auto ack = json::parse(*line);
+    EXPECT_TRUE(ack.value("duplicate", false)) << ack;
+    EXPECT_EQ(ack.value("seq", 0), n - 49) << ack;  // the seq it was stored under the first time
+  }
+  ASSERT_TRUE(eventually([&] { return tail.epochs("sh-001").size() == 2 && tail.high_water("sh-001", "pos-tcp") == 60; }))
+      << log();
+  const auto new_epoch = tail.epochs("sh-001")[1];
+  EXPECT_NE(new_epoch, old_epoch);
+  EXPECT_EQ(tail.high_water("sh-001", "pos-tcp", old_epoch), 60);
+  EXPECT_NE(kelu_output({"status", "--json", "-c", dir.file("kelu.json")}).find(new_epoch), std::string::npos);
+  const auto s = tail.stats();
+  EXPECT_EQ(s.lost, 0);
+  EXPECT_TRUE(tail.gaps().empty());
+  // HQ holds 120 sales events: none of the new box's dropped as a duplicate of the old box's seqs.
+  std::set<std::tuple<std::string, std::int64_t>> identities;
+  std::set<std::int64_t> seqs_alone;  // the identity before epochs, (source, seq): one source here
+  std::set<std::string> transactions;
+  for (const auto& m : witness.messages()) {
+    const auto j = json::parse(m.payload);
+    identities.insert({j["epoch"].get<std::string>(), j["seq"].get<std::int64_t>()});
+    seqs_alone.insert(j["seq"].get<std::int64_t>());
+    transactions.insert(j["payload"]["transaction_id"].get<std::string>());
+  }
+  EXPECT_EQ(identities.size(), 120u);
+  EXPECT_EQ(seqs_alone.size(), 60u);  // what HQ deduplicating on (source, seq) would have kept
+  EXPECT_EQ(transactions.size(), 110u);  // R50..R59 reached both boxes: HQ's business key tells them apart
+  std::lock_guard lock(printed_mutex);
+  EXPECT_TRUE(std::any_of(printed.begin(), printed.end(),
+                          [&](const auto& l) { return l.starts_with("NEW EPOCH sh-001 " + new_epoch); }));
+  tail.stop();
+}
+
 TEST_F(fleet, a_second_agent_on_the_same_database_is_refused) {
   start_agent();
   const auto text = kelu_output({"run", "-c", dir.file("kelu.json")}, 3);

@@ -3,7 +3,7 @@
 # package's Depends from the mirror, the maintainer scripts run, then installed_checks.sh runs in
 # the root (the binary and its libraries, the user, permissions, the conffile across a
 # reinstall, the agent starting as its own user, purge).
-#   tests/packaging/install_test.sh build/deb-amd64/packages/kelu_0.1.0_amd64.deb
+#   tests/packaging/install_test.sh build/deb-amd64/packages/kelu_0.2.0_amd64.deb
 # Needs root (a chroot) and mmdebstrap. An ARM package is installed into an ARM root, which needs
 # qemu-user-static registered with binfmt_misc (not done by our scripts: it changes how the whole
 # machine runs foreign binaries); without it the script says so and exits 77.

@@ -8,7 +8,7 @@
 namespace kelu::test {
 
 schema_report check_against_schemas(const std::vector<received>& messages, const std::string& source_dir,
-                                    const std::string& work_dir) {
+                                    const std::string& work_dir, const std::string& schema_dir, bool as_consumer) {
   using namespace std::chrono_literals;
   schema_report r;
   {
@@ -26,9 +26,11 @@ schema_report check_against_schemas(const std::vector<received>& messages, const
     manifest << m.topic << "\t" << file << "\n";
   }
   manifest.close();
-  process check({"/usr/bin/python3", source_dir + "/tests/schemas_check.py", source_dir + "/docs/schemas",
-                 work_dir + "/manifest.tsv"},
-                work_dir + "/check.log");
+  std::vector<std::string> argv{"/usr/bin/python3", source_dir + "/tests/schemas_check.py"};
+  if (as_consumer) argv.push_back("--as-consumer");
+  argv.push_back(source_dir + "/" + schema_dir);
+  argv.push_back(work_dir + "/manifest.tsv");
+  process check(argv, work_dir + "/check.log");
   r.status = check.wait(60s);
   std::ifstream in(work_dir + "/check.log");
   r.text.assign(std::istreambuf_iterator<char>(in), {});

@@ -68,7 +68,7 @@ struct replay_fixture : testing::Test {
 };
 
 TEST_F(replay_fixture, queues_what_it_holds_and_names_the_missing_ranges) {
-  const auto o = replay(*db, store, out, t, {"r1", "pos-tcp", 5, 35}, now);
+  const auto o = replay(*db, store, out, t, {"r1", "pos-tcp", 5, 35, ""}, now);
   EXPECT_EQ(o.queued, 20);
   ASSERT_EQ(o.missing.size(), 2u);
   EXPECT_EQ(o.missing[0], (std::pair<std::int64_t, std::int64_t>{5, 10}));
@@ -100,6 +100,35 @@ TEST_F(replay_fixture, the_handler_replies_to_every_command_on_its_reply_topic) 
   EXPECT_NE(r[2]["error"].get<std::string>().find("unknown command"), std::string::npos);
   const auto rows = out.peek(0, 1000);
   EXPECT_EQ(rows.back().topic, "kelu/v1/acme/s1/reply/selfdestruct");
+}
+
+// HQ asks for a gap of the box this one replaced: those events were never in this database, and
+// serving this database's seqs instead would hand HQ other sales under the old box's numbers.
+TEST_F(replay_fixture, a_request_for_another_epoch_is_refused_naming_this_one) {
+  const auto mine = db->identity().epoch;
+  const auto ask = [&](const std::string& id, const std::string& epoch) {
+    json r{{"request_id", id}, {"source", "pos-tcp"}, {"from_seq", 29}, {"to_seq", 30}};
+    if (!epoch.empty()) r["epoch"] = epoch;
+    EXPECT_TRUE(commands.handle("kelu/v1/acme/s1/cmd/replay", r.dump()));
+  };
+  ask("old-box", "0123456789abcdef");
+  ask("this-box", mine);
+  ask("before-epochs", "");
+  const auto r = replies();
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_FALSE(r[0]["ok"].get<bool>());
+  EXPECT_EQ(r[0]["epoch"], mine);
+  EXPECT_EQ(r[0]["source"], "pos-tcp");
+  EXPECT_NE(r[0]["error"].get<std::string>().find("0123456789abcdef"), std::string::npos) << r[0];
+  for (const auto& served : {r[1], r[2]}) {
+    EXPECT_TRUE(served["ok"].get<bool>()) << served;
+    EXPECT_EQ(served["epoch"], mine);
+    EXPECT_EQ(served["queued"], 2);
+  }
+  // Only the two served requests queued events, each carrying this database's epoch.
+  const auto rows = out.peek_backlog(0, 1000, 0);
+  ASSERT_EQ(rows.size(), 4u);
+  for (const auto& row : rows) EXPECT_EQ(core::decode(row.payload)->epoch, mine);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <boost/asio/io_context.hpp>
+#include <regex>
 
 #include "sync/alert_journal.hpp"
 #include "sync/database.hpp"
@@ -37,6 +38,67 @@ TEST_F(store_fixture, fresh_database_is_migrated_in_wal_mode) {
   EXPECT_EQ(st.column_text(0), "wal");
 }
 
+// A replaced or reinstalled box starts an empty database: a new epoch, so HQ keeps its seqs apart
+// from the old box's instead of dropping them as duplicates.
+TEST_F(store_fixture, each_new_database_has_its_own_epoch_which_every_stored_event_carries) {
+  const auto& id = db->identity();
+  EXPECT_TRUE(std::regex_match(id.epoch, std::regex("[0-9a-f]{16}"))) << id.epoch;
+  EXPECT_EQ(id.origin, "created");
+  EXPECT_LT(std::chrono::system_clock::now() - id.created_at, std::chrono::minutes(5));
+  std::vector<core::event> batch{sale("T1", "1")};
+  ASSERT_TRUE(store.append(batch, now));
+  EXPECT_EQ(batch[0].epoch, id.epoch);
+  EXPECT_EQ(core::decode(out.peek(0, 10).at(0).payload)->epoch, id.epoch);
+  EXPECT_EQ(store.find("pos-tcp", 1)->epoch, id.epoch);
+  // Reopened: the same database, the same epoch.
+  EXPECT_EQ(database::open({path, true}).value()->identity().epoch, id.epoch);
+  // Another empty database for the same store: another epoch, seqs from 1 again.
+  auto other = database::open({dir.file("replacement.db"), true}).value();
+  EXPECT_NE(other->identity().epoch, id.epoch);
+  outbox o2{*other};
+  event_store s2{*other, o2, topics("acme", "s1")};
+  std::vector<core::event> again{sale("T1", "2")};
+  ASSERT_TRUE(s2.append(again, now));
+  EXPECT_EQ(again[0].seq, 1);
+  EXPECT_EQ(again[0].epoch, other->identity().epoch);
+}
+
+// A box upgraded from a release without epochs: its database gets one at the migration, and what it
+// still holds (events for replays, unsent outbox rows) is stamped with it, so HQ files the events it
+// sent before under the same series. Other rows (replies) are left as written.
+TEST_F(store_fixture, a_database_from_before_epochs_gets_one_and_stamps_what_it_holds) {
+  const auto old_path = dir.file("release-0.1.db");
+  {
+    auto old = database::open({old_path, true, database::epoch_schema_version - 1}).value();
+    EXPECT_TRUE(old->identity().epoch.empty());
+    outbox o{*old};
+    event_store s{*old, o, topics("acme", "s1")};
+    std::vector<core::event> batch{sale("T1", "1"), sale("T1", "2")};
+    ASSERT_TRUE(s.append(batch, now));
+    EXPECT_EQ(core::encode(batch[0]).find("epoch"), std::string::npos);
+    transaction tx{*old};
+    o.insert("kelu/v1/acme/s1/reply/replay", R"({"ok":true})", 1, false, 1, now);
+    tx.commit();
+  }
+  auto upgraded = database::open({old_path, true}).value();
+  const auto epoch = upgraded->identity().epoch;
+  EXPECT_EQ(upgraded->identity().origin, "upgraded");
+  ASSERT_EQ(epoch.size(), 16u);
+  outbox o{*upgraded};
+  event_store s{*upgraded, o, topics("acme", "s1")};
+  EXPECT_EQ(s.find("pos-tcp", 2)->epoch, epoch);
+  const auto rows = o.peek(0, 10);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(core::decode(rows[0].payload)->epoch, epoch);
+  EXPECT_EQ(core::decode(rows[1].payload)->seq, 2);
+  EXPECT_EQ(core::decode(rows[1].payload)->epoch, epoch);
+  EXPECT_EQ(rows[2].payload, R"({"ok":true})");
+  std::vector<core::event> next{sale("T1", "3")};
+  ASSERT_TRUE(s.append(next, now));
+  EXPECT_EQ(next[0].seq, 3);  // the same series goes on
+  EXPECT_EQ(next[0].epoch, epoch);
+}
+
 TEST_F(store_fixture, reopen_keeps_data_and_refuses_a_newer_schema) {
   std::vector<core::event> batch{sale("T1", "1")};
   ASSERT_TRUE(store.append(batch, now));
@@ -59,7 +121,7 @@ TEST_F(store_fixture, a_version_1_database_migrates_and_keeps_its_unsent_rows_li
   // Back to schema 1 as an agent of the previous release left it.
   db->exec("DROP INDEX events_type_observed; DROP TABLE aggregates; DROP TABLE runs;"
            "DROP INDEX outbox_backlog; ALTER TABLE outbox DROP COLUMN backlog; DROP TABLE alert_journal;"
-           "DROP TABLE line_audits; DROP TABLE config_changes;"
+           "DROP TABLE line_audits; DROP TABLE config_changes; DROP TABLE store_identity;"
            "PRAGMA user_version=1");
   auto migrated = database::open({path, true});
   ASSERT_TRUE(migrated) << migrated.error_message();
