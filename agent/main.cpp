@@ -264,6 +264,9 @@ int main(int argc, char** argv) {
   tail_cmd->add_option("--share", tail.share_group, "Join this shared-subscription group ($share/GROUP/...)");
   tail_cmd->add_option("--client-id", tail.client_id, "MQTT client id (persistent session)")->capture_default_str();
   tail_cmd->add_flag("--from-first", tail.from_first, "Expect every stream from seq 1 and ask for what is missing");
+  tail_cmd->add_option("--ca", tail.tls_ca_file, "ssl://: the CA that signed the broker's certificate");
+  tail_cmd->add_option("--cert", tail.tls_cert_file, "ssl://: this consumer's certificate (PEM)");
+  tail_cmd->add_option("--key", tail.tls_key_file, "ssl://: its private key (PEM)");
 
   std::string ingest_config, ingest_format;
   kelu::ingest_options ingest;

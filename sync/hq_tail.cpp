@@ -5,6 +5,7 @@
 
 #include "batch_codec.hpp"
 #include "replay.hpp"
+#include "tls_options.hpp"
 
 namespace kelu::sync {
 
@@ -47,6 +48,8 @@ core::status hq_tail::start() {
     opts.set_automatic_reconnect(std::chrono::milliseconds(200), std::chrono::seconds(10));
     if (!options_.username.empty()) opts.set_user_name(options_.username);
     if (!options_.password.empty()) opts.set_password(options_.password);
+    if (is_tls_uri(options_.uri))
+      opts.set_ssl(make_ssl_options({options_.tls_ca_file, options_.tls_cert_file, options_.tls_key_file, true}));
     if (!c.connect(opts)->wait_for(std::chrono::seconds(10)))
       return core::error{"hq-tail: no connection to " + options_.uri + " within 10 s"};
     for (const auto& f : filters)

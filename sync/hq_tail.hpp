@@ -33,6 +33,11 @@ struct hq_tail_options {
   std::string client_id = "kelu-hq-tail";
   std::string username;
   std::string password;
+  // For ssl:// brokers: HQ's CA and, where the broker authenticates by certificate, this consumer's
+  // (docs/hq.md: CN "hq" in the ACL template).
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
   std::string tenant;
   std::string store = "+";   // one store, or every store of the tenant
   std::string share_group;   // empty: a plain subscription

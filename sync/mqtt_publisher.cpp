@@ -7,6 +7,7 @@
 #include <random>
 
 #include "batch_codec.hpp"
+#include "tls_options.hpp"
 
 namespace kelu::sync {
 
@@ -51,19 +52,8 @@ class mqtt_publisher::bridge {
     if (!o.username.empty()) opts_.set_user_name(o.username);
     if (!o.password.empty()) opts_.set_password(o.password);
     if (!o.status_topic.empty()) opts_.set_will(mqtt::will_options(o.status_topic, o.will_payload, 1, true));
-    if (o.uri.rfind("ssl://", 0) == 0 || o.uri.rfind("mqtts://", 0) == 0 || o.uri.rfind("wss://", 0) == 0) {
-      mqtt::ssl_options ssl;
-      ssl.set_enable_server_cert_auth(true);
-      ssl.set_verify(o.tls_verify_hostname);
-      if (!o.tls_ca_file.empty()) ssl.set_trust_store(o.tls_ca_file);
-      if (!o.tls_cert_file.empty()) {
-        ssl.set_key_store(o.tls_cert_file);
-        ssl.set_private_key(o.tls_key_file);
-      }
-      // No ssl.set_error_handler(): Paho C++ 1.2 keeps a pointer to this temporary and calls it
-      // after it is gone (a crash on the first TLS failure).
-      opts_.set_ssl(std::move(ssl));
-    }
+    if (is_tls_uri(o.uri))
+      opts_.set_ssl(make_ssl_options({o.tls_ca_file, o.tls_cert_file, o.tls_key_file, o.tls_verify_hostname}));
   }
 
   static mqtt::create_options create_options(const publisher_options& o) {

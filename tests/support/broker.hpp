@@ -16,6 +16,11 @@ struct broker_tls {
   std::string cert_file;
   std::string key_file;
   bool require_client_certificate = false;
+  // HQ's production setup (packaging/hq/): the client certificate's CN is the username the ACL
+  // file's patterns use, and a CRL refuses revoked certificates. mosquitto only.
+  bool identity_as_username = false;
+  std::string acl_file{};
+  std::string crl_file{};
 };
 
 class broker {

@@ -166,6 +166,9 @@ void mosquitto::write_config(const broker_tls* tls) {
   if (tls)
     conf << "cafile " << tls->ca_file << "\ncertfile " << tls->cert_file << "\nkeyfile " << tls->key_file << "\n"
          << "require_certificate " << (tls->require_client_certificate ? "true" : "false") << "\n";
+  if (tls && tls->identity_as_username) conf << "use_identity_as_username true\n";
+  if (tls && !tls->acl_file.empty()) conf << "acl_file " << tls->acl_file << "\n";
+  if (tls && !tls->crl_file.empty()) conf << "crlfile " << tls->crl_file << "\n";
 }
 
 mosquitto::~mosquitto() {
