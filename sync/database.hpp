@@ -52,7 +52,7 @@ struct database_identity {
   std::string epoch;  // 16 lowercase hex digits, random
   core::utc_time created_at{};
   // "created": the database was empty; "upgraded": it held events sent without an epoch, which
-  // HQ counts as this epoch's (their stored copies now carry it, so a replay says so).
+  // HQ counts as this epoch's (stored as they were; a replay stamps the epoch into what it resends).
   std::string origin;
 };
 

@@ -55,8 +55,12 @@ replay_outcome replay(database& db, event_store& store, outbox& out, const topic
     auto e = core::decode(st.column_text(1));
     if (!e) continue;  // written by this agent; a decode failure would be a bug, not input
     const auto route = route_for(*e, t);
+    // Stored before this database had an epoch (an upgraded box): sent again with it.
+    const bool stamp = e->epoch.empty() && !o.epoch.empty();
+    if (stamp) e->epoch = o.epoch;
     // A replay is history HQ asked for: the backlog lane, behind live data.
-    out.insert(route.topic, st.column_text(1), route.qos, route.retain, route.priority, now, true);
+    out.insert(route.topic, stamp ? core::encode(*e) : st.column_text(1), route.qos, route.retain, route.priority,
+               now, true);
     ++o.queued;
   }
   if (expect <= r.to_seq) o.missing.emplace_back(expect, r.to_seq);
