@@ -27,6 +27,7 @@
 #include "sync/config_journal.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
+#include "agent/box_certificate.hpp"
 #include "sync/group_committer.hpp"
 #include "sync/mqtt_publisher.hpp"
 #include "sync/outbox.hpp"
@@ -55,6 +56,11 @@ std::string agent::status_payload(const std::string& state, const std::string& r
   j["epoch"] = id.epoch;
   j["epoch_created_at"] = core::format_iso8601(id.created_at);
   j["epoch_origin"] = id.origin;
+  // The identity HQ's broker knows the box by, and when it ends (docs/hq.md, "Box identities").
+  if (!cfg_.mqtt.tls.cert_file.empty()) {
+    if (auto cert = read_box_certificate(cfg_.mqtt.tls.cert_file))
+      j["certificate"] = {{"cn", cert->common_name}, {"expires_at", core::format_iso8601(cert->not_after)}};
+  }
   if (!reason.empty()) j["reason"] = reason;
   if (control_ && control_->desired().version > 0) j["desired_version"] = control_->desired().applied_version;
   // What HQ needs to trust the counts: each line's audited accuracy, or that it never was.

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <ostream>
 
+#include "agent/box_certificate.hpp"
 #include "agent/broker_link.hpp"
 #include "agent/camera_sources.hpp"
 #include "agent/config_control.hpp"
@@ -100,6 +101,17 @@ doctor_check check_till_clocks(sync::database& db) {
   if (median > max_till_skew || median < -max_till_skew)
     return fail("till clocks", detail, "set the tills' clocks (or their time server) to the store's time");
   return pass("till clocks", detail);
+}
+
+// The box's client certificate, when the broker authenticates by one (docs/hq.md).
+doctor_check check_certificate(const config::config& c) {
+  const auto cert = read_box_certificate(c.mqtt.tls.cert_file);
+  if (!cert) return fail("certificate", cert.error_message(), "install the certificate HQ issued for this box");
+  const auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  const auto detail = cert->common_name + ", valid until " + core::format_iso8601(cert->not_after);
+  if (auto problem = certificate_problem(*cert, c.store.tenant, c.store.id, now))
+    return fail("certificate", *problem, "ask HQ for this store's certificate (docs/hq.md, \"Box identities\")");
+  return pass("certificate", detail);
 }
 
 // A broker check's failure, with the fix its error points to.
@@ -300,6 +312,7 @@ std::vector<doctor_check> run_checks(const doctor_options& o) {
     }
   }
   out.push_back(check_clock());
+  if (!c.mqtt.tls.cert_file.empty()) out.push_back(check_certificate(c));
   // A running agent answers for what it holds (its broker link, its cameras); otherwise doctor
   // tries them itself.
   const auto answer = running ? ask_agent(control_socket::path_for(c.storage.path), {{"cmd", "status"}},

@@ -182,6 +182,22 @@ TEST_F(hq_broker, a_box_certificate_reaches_its_own_topics_and_nothing_else) {
   EXPECT_EQ(hq->epochs("sh-001").size(), 1u);
   EXPECT_TRUE(eventually([&] { return hq->high_water("sh-001", "agent") >= 1; }));
   EXPECT_EQ(log().find("refused"), std::string::npos) << log();
+  // kelu doctor reads the certificate the broker knows the box by.
+  EXPECT_NE(kelu_output({"doctor", "-c", dir.file("kelu.json")}, -1).find("ok    certificate: acme/sh-001, valid until"),
+            std::string::npos);
+}
+
+// A certificate for another store (a technician's copy-paste): the broker would drop everything the
+// box sends as that store's. kelu doctor says so before the box leaves the technician's hands.
+TEST_F(hq_broker, doctor_refuses_a_certificate_that_names_another_store) {
+  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+  cfg["mqtt"]["tls"]["cert_file"] = cert("acme-sh-002") + ".pem";
+  cfg["mqtt"]["tls"]["key_file"] = cert("acme-sh-002") + ".key";
+  std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+  const auto out = kelu_output({"doctor", "-c", dir.file("kelu.json")}, 1);
+  EXPECT_NE(out.find("FAIL  certificate: the certificate names acme/sh-002, this box is acme/sh-001"),
+            std::string::npos)
+      << out;
 }
 
 TEST_F(hq_broker, a_revoked_box_certificate_is_refused_and_the_other_boxes_go_on) {
