@@ -13,6 +13,7 @@
 
 #include "analytics_service.hpp"
 #include "audit_service.hpp"
+#include "box_certificate.hpp"
 #include "broker_link.hpp"
 #include "chat_notifier.hpp"
 #include "control_socket.hpp"
@@ -27,7 +28,6 @@
 #include "sync/config_journal.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
-#include "agent/box_certificate.hpp"
 #include "sync/group_committer.hpp"
 #include "sync/mqtt_publisher.hpp"
 #include "sync/outbox.hpp"

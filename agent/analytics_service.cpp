@@ -207,6 +207,14 @@ bool analytics_service::process_day(sys_days day, core::utc_time now) {
   bool sent = false;
   const auto close = [&](const std::string& kind, core::utc_time start, core::utc_time end, const nlohmann::json& body) {
     if (end + options_.close_grace > now) return;
+    // A box that replaced another knows nothing of the time before its database existed (it neither
+    // ran nor holds an event of it), and HQ ranks its newer epoch's figures above the old box's: an
+    // empty bucket for those hours would erase the old box's real ones. History ingested from files
+    // holds events, and is sent.
+    const auto& id = events_.identity();
+    if (id.origin == "created" && end <= id.created_at && runs_.between(start, end).empty() &&
+        !events_.any_observed_between(start, end))
+      return;
     const auto revision = aggregates_.upsert(kind, start, end, a.rule_version, body, now,
                                              {topics_.metrics(kind), now - end > options_.history_after});
     if (revision) {

@@ -519,5 +519,56 @@ TEST(analytics_schema, golden_reports_follow_the_contract) {
   EXPECT_NE(checked.text.find("validated 7 analytics"), std::string::npos) << checked.text;
 }
 
+// A box that replaced another at 09:00 local (08:00Z): its database is new, so HQ ranks its figures
+// above the old box's. It must not send buckets for the hours it knows nothing of (it neither ran
+// nor holds an event of them), or HQ would swap the old box's morning for empty hours. A sale it
+// was given from the old box's export (kelu ingest) is knowledge: that quarter and hour are sent.
+TEST(analytics_replacement_box, sends_nothing_for_the_hours_before_its_database_existed) {
+  const auto g = golden_day::load("ordinary_day");
+  temp_dir dir;
+  {
+    auto fresh = sync::database::open({dir.file("k.db"), false}).value();
+    ASSERT_EQ(fresh->identity().origin, "created");
+    // As a database made at 08:00Z holds it (this machine's clock is not the test's).
+    fresh->exec("UPDATE store_identity SET created_at = " +
+                std::to_string(core::to_unix_ms(at("2026-11-24T08:00:00Z"))));
+  }
+  auto db = sync::database::open({dir.file("k.db"), false}).value();
+  sync::outbox out{*db};
+  sync::topics topics{"acme", "berlin-01"};
+  sync::event_store store{*db, out, topics};
+  sync::aggregate_store aggregates{*db, out};
+  sync::run_log runs{*db};
+  sync::alert_journal journal{*db};
+  boost::asio::io_context io;
+  manual_clock clock;
+  clock.now = at("2026-11-24T10:59:30Z");
+  std::vector<core::event> history{sale("till1", "export-1", 1250)};
+  history[0].observed_at = at("2026-11-24T05:10:00Z");
+  ASSERT_TRUE(store.append(history, clock.now, true));
+  analytics_service service{io.get_executor(), store, aggregates, runs, journal, "boot-new", at("2026-11-24T08:00:00Z"),
+                            out, topics, clock, g.zone, g.rules, g.cfg.alerts, g.store, analytics_service_options{},
+                            std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>())};
+  service.tick();
+  std::vector<std::string> quarters, hours;
+  for (const auto& row : out.peek(0, 10'000)) {
+    if (row.topic.ends_with("/funnel/quarter")) quarters.push_back(json::parse(row.payload)["start"]);
+    if (row.topic.ends_with("/funnel/hour")) hours.push_back(json::parse(row.payload)["start"]);
+  }
+  for (const auto& row : out.peek_backlog(0, 10'000, 0)) {
+    if (row.topic.ends_with("/funnel/quarter")) quarters.push_back(json::parse(row.payload)["start"]);
+    if (row.topic.ends_with("/funnel/hour")) hours.push_back(json::parse(row.payload)["start"]);
+  }
+  std::sort(quarters.begin(), quarters.end());
+  std::sort(hours.begin(), hours.end());
+  // 05:00Z for the ingested sale, then 08:00Z to 10:30Z (10:45 ends inside the grace period).
+  ASSERT_EQ(quarters.size(), 12u) << json(quarters);
+  EXPECT_EQ(quarters.front(), "2026-11-24T05:00:00.000Z");
+  EXPECT_EQ(quarters[1], "2026-11-24T08:00:00.000Z");
+  EXPECT_EQ(quarters.back(), "2026-11-24T10:30:00.000Z");
+  EXPECT_EQ(hours, (std::vector<std::string>{"2026-11-24T05:00:00.000Z", "2026-11-24T08:00:00.000Z",
+                                             "2026-11-24T09:00:00.000Z"}));
+}
+
 }  // namespace
 }  // namespace kelu::test

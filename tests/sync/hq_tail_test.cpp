@@ -4,6 +4,7 @@
 // integration suite.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -69,6 +70,22 @@ TEST(hq_tail, reads_a_box_of_the_previous_release_and_files_its_events_under_its
   }
   s = tail.stats();
   EXPECT_EQ(tail.high_water("sh-001", "pos-tcp", epoch), 6);
+  // The old box's day report, then a revision of it from the upgraded database: one series, so the
+  // revision decides; a late copy of the old revision changes nothing.
+  const auto report = std::find_if(c.messages.begin(), c.messages.end(),
+                                   [](const auto& m) { return m.first.ends_with("/metrics/report/day"); });
+  ASSERT_NE(report, c.messages.end());
+  auto revised = json::parse(report->second);
+  const auto start = revised["start"].get<std::string>();
+  ASSERT_EQ(tail.aggregate("sh-001", "report/day", start)->revision, revised["revision"].get<std::int64_t>());
+  revised["revision"] = revised["revision"].get<std::int64_t>() + 1;
+  revised["epoch"] = epoch;
+  tail.handle(report->first, revised.dump());
+  tail.handle(report->first, report->second);
+  const auto held = tail.aggregate("sh-001", "report/day", start);
+  EXPECT_EQ(held->revision, revised["revision"].get<std::int64_t>());
+  EXPECT_EQ(held->epoch, epoch);
+  EXPECT_EQ(tail.stats().stale_aggregates, 1);
   EXPECT_EQ(s.unique, static_cast<std::int64_t>(c.event_ids.size()) + 1);
   EXPECT_TRUE(tail.gaps().empty());
 }
