@@ -641,6 +641,16 @@ TEST_F(fleet, a_replaced_box_is_a_new_series_at_hq_and_no_sale_is_dropped_as_a_d
   EXPECT_EQ(s.lost, 0);
   EXPECT_TRUE(tail.gaps().empty());
   // HQ holds 120 sales events: none of the new box's dropped as a duplicate of the old box's seqs.
+  const auto epochs_and_seqs = [](const std::vector<test::received>& m) {
+    std::set<std::pair<std::string, std::int64_t>> ids;
+    for (const auto& r : m) {
+      const auto j = json::parse(r.payload);
+      ids.insert({j.value("epoch", std::string{}), j["seq"].get<std::int64_t>()});
+    }
+    return ids.size();
+  };
+  ASSERT_TRUE(witness.wait_until([&](const auto& m) { return epochs_and_seqs(m) >= 120; }, 30s))
+      << epochs_and_seqs(witness.messages());
   std::set<std::tuple<std::string, std::int64_t>> identities;
   std::set<std::int64_t> seqs_alone;  // the identity before epochs, (source, seq): one source here
   std::set<std::string> transactions;
