@@ -205,7 +205,8 @@ void analytics_service::tick() {
 bool analytics_service::process_day(sys_days day, core::utc_time now) {
   auto a = analyse_stored_day(events_, runs_, day, zone_, rules_, now, &stats_.undecodable_events);
   bool sent = false;
-  const auto close = [&](const std::string& kind, core::utc_time start, core::utc_time end, const nlohmann::json& body) {
+  const auto close = [&](const std::string& kind, core::utc_time start, core::utc_time end,
+                         const nlohmann::json& body) {
     if (end + options_.close_grace > now) return;
     // A box that replaced another knows nothing of the time before its database existed (it neither
     // ran nor holds an event of it), and HQ ranks its newer epoch's figures above the old box's: an

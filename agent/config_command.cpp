@@ -247,8 +247,8 @@ int run_status(const std::string& config_path, bool as_json, std::ostream& out, 
     return 1;
   }
   out << "kelu " << a["version"].get<std::string>() << ", store " << a["store"].get<std::string>() << " (epoch "
-      << a.value("epoch", std::string{"?"}) << " since " << a.value("epoch_created_at", std::string{"?"}) << "), config "
-      << a["config_hash"].get<std::string>() << ", HQ's version " << a["desired_version"] << "\n";
+      << a.value("epoch", std::string{"?"}) << " since " << a.value("epoch_created_at", std::string{"?"})
+      << "), config " << a["config_hash"].get<std::string>() << ", HQ's version " << a["desired_version"] << "\n";
   out << "components: " << a["components"].dump() << (a["changing"].get<bool>() ? " (a change is being judged)" : "")
       << "\n";
   const auto& b = a["broker"];
