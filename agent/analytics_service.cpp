@@ -205,17 +205,18 @@ void analytics_service::tick() {
 bool analytics_service::process_day(sys_days day, core::utc_time now) {
   auto a = analyse_stored_day(events_, runs_, day, zone_, rules_, now, &stats_.undecodable_events);
   bool sent = false;
-  const auto close = [&](const std::string& kind, core::utc_time start, core::utc_time end,
-                         const nlohmann::json& body) {
-    if (end + options_.close_grace > now) return;
-    // A box that replaced another knows nothing of the time before its database existed (it neither
-    // ran nor holds an event of it), and HQ ranks its newer epoch's figures above the old box's: an
-    // empty bucket for those hours would erase the old box's real ones. History ingested from files
-    // holds events, and is sent.
-    const auto& id = events_.identity();
-    if (id.origin == "created" && end <= id.created_at && runs_.between(start, end).empty() &&
-        !events_.any_observed_between(start, end))
-      return;
+  // A box that replaced another knows nothing of the time before its database existed (it neither
+  // ran nor holds an event behind a figure of it), and HQ ranks its newer epoch's figures above the
+  // old box's: an empty bucket for those hours would erase the old box's real ones. History ingested
+  // from files is behind figures, and is sent.
+  const auto& id = events_.identity();
+  const auto unknown = [&](const analytics::bucket& b) {
+    return id.origin == "created" && b.end <= id.created_at && b.trace.count() == 0 &&
+           runs_.between(b.start, b.end).empty();
+  };
+  const auto close = [&](const std::string& kind, const analytics::bucket& period, const nlohmann::json& body) {
+    const auto start = period.start, end = period.end;
+    if (end + options_.close_grace > now || unknown(period)) return;
     const auto revision = aggregates_.upsert(kind, start, end, a.rule_version, body, now,
                                              {topics_.metrics(kind), now - end > options_.history_after});
     if (revision) {
@@ -227,11 +228,10 @@ bool analytics_service::process_day(sys_days day, core::utc_time now) {
     if (kind == "funnel.quarter" && (!stats_.closed_until || end > *stats_.closed_until)) stats_.closed_until = end;
   };
   for (const auto* period : {&a.quarters, &a.hours})
-    for (const auto& b : *period)
-      close("funnel." + b.period, b.start, b.end, analytics::bucket_json(b, a, rules_, zone_, store_));
+    for (const auto& b : *period) close("funnel." + b.period, b, analytics::bucket_json(b, a, rules_, zone_, store_));
   if (a.until >= a.end) {
-    close("funnel.day", a.start, a.end, analytics::bucket_json(a.whole, a, rules_, zone_, store_));
-    close("report.day", a.start, a.end, analytics::day_report_json(a, rules_, zone_, store_));
+    close("funnel.day", a.whole, analytics::bucket_json(a.whole, a, rules_, zone_, store_));
+    close("report.day", a.whole, analytics::day_report_json(a, rules_, zone_, store_));
   }
   if (day == analytics::local_day(now, zone_)) {
     // History for the forecast: gathered once a day (and again when the rules change).

@@ -130,14 +130,6 @@ std::int64_t event_store::count() {
   return st.column_int(0);
 }
 
-bool event_store::any_observed_between(core::utc_time from, core::utc_time to) {
-  // No index on observed_at alone; (type, observed_at) serves it with the few types as a skip-scan
-  // prefix, and it is asked only for the periods before a new database was created.
-  statement st{db_.handle(), "SELECT 1 FROM events WHERE observed_at >= ? AND observed_at < ? LIMIT 1"};
-  st.bind(1, core::to_unix_ms(from)).bind(2, core::to_unix_ms(to));
-  return st.step();
-}
-
 std::int64_t event_store::last_seq(const std::string& source) {
   statement st{db_.handle(), "SELECT last_seq FROM source_seq WHERE source = ?"};
   st.bind(1, source);

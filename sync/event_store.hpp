@@ -40,8 +40,6 @@ class event_store {
                                                             core::utc_time since);
   std::int64_t count();
   std::int64_t last_seq(const std::string& source);
-  // Whether any event was observed in [from, to): a period this box knows something of.
-  bool any_observed_between(core::utc_time from, core::utc_time to);
   const database_identity& identity() const { return db_.identity(); }
 
  private:

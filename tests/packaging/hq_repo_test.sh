@@ -65,10 +65,7 @@ cmp -s "$work/kelu_0.2.1_$arch.deb" "$work/fetched/kelu_0.2.1_$arch.deb" || fail
 # Another repository's key: the box refuses the whole repository.
 "$here/../../scripts/hq-repo" init "$work/other" >/dev/null
 rm -rf "$work/apt"
-if box_apt apt-get "$work/other/public/kelu-hq.gpg" update >"$work/refused.log" 2>&1 &&
-   ! grep -q "NO_PUBKEY\|not signed\|signature" "$work/refused.log"; then
-  fail "apt accepted a repository signed by a key the box does not trust: $(cat "$work/refused.log")"
-fi
+box_apt apt-get "$work/other/public/kelu-hq.gpg" update >"$work/refused.log" 2>&1 || true
 grep -q "NO_PUBKEY\|not signed\|signature" "$work/refused.log" || fail "no signature error: $(cat "$work/refused.log")"
 rm -rf "$work/apt"
 [ -z "$(candidate "$work/other/public/kelu-hq.gpg")" ] || fail "an untrusted repository's kelu is offered"
