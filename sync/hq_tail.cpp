@@ -35,9 +35,9 @@ core::status hq_tail::start() {
     const auto prefix = options_.share_group.empty() ? std::string{} : "$share/" + options_.share_group + "/";
     const auto root = "kelu/v1/" + options_.tenant + "/" + options_.store + "/";
     // Each member needs every store's status (its epoch) for itself: that one is not shared.
-    const std::vector<std::string> filters{prefix + root + "events/#",     prefix + root + "stats",
-                                           prefix + root + "backfill/#",   prefix + root + "metrics/#",
-                                           prefix + root + "reply/replay", root + "status"};
+    const std::vector<std::string> filters{prefix + root + "events/#", prefix + root + "backfill/#",
+                                           prefix + root + "metrics/#", prefix + root + "reply/replay",
+                                           root + "status"};
     // Persistent session: what arrives while this consumer restarts is kept for it.
     c.set_connected_handler([this, filters](const std::string&) {
       for (const auto& f : filters) paho_->client.subscribe(f, 1);
