@@ -102,6 +102,9 @@ core::status agent::start() {
   topics_ = std::make_unique<sync::topics>(cfg_.store.tenant, cfg_.store.id);
   const auto& topics = *topics_;
   outbox_ = std::make_unique<sync::outbox>(*db_);
+  if (const auto n = outbox_->drop_other_stores(topics.root()))
+    log_->warn("dropped {} queued messages of another store: this box is {}/{} now and holds no events", n,
+               cfg_.store.tenant, cfg_.store.id);
   store_ = std::make_unique<sync::event_store>(*db_, *outbox_, topics);
   committer_ = std::make_unique<sync::group_committer>(io_.get_executor(), *store_, clock_,
                                                        static_cast<std::size_t>(cfg_.storage.max_pending_events),
@@ -284,7 +287,12 @@ void agent::start_control_socket() {
         if (cmd == "status") return done(status_report());
         if (cmd == "reload") {
           log_->info("reload asked for on the control socket");
+          if (dashboard_) dashboard_->reload_key();  // as on SIGHUP: kelu enroll rotates it
           return control_->on_file_changed(std::move(done));
+        }
+        if (cmd == "restart") {  // kelu enroll: a new store identity and certificate on disk
+          done({{"state", "restarting"}, {"origin", "technician"}});
+          return restart("asked for on the control socket (kelu enroll)");
         }
         if (cmd == "settings") {  // kelu config set, kelu passwd --set
           config::settings_edit edit;
@@ -292,7 +300,8 @@ void agent::start_control_socket() {
             return done({{"state", "rejected"}, {"origin", "technician"}, {"errors", {*why}}});
           return control_->apply_settings(edit, std::move(done));
         }
-        done({{"ok", false}, {"error", "unknown cmd \"" + cmd.substr(0, 32) + "\" (status, reload, settings)"}});
+        done({{"ok", false},
+              {"error", "unknown cmd \"" + cmd.substr(0, 32) + "\" (status, reload, restart, settings)"}});
       },
       log_);
   // Not fatal: the box counts and syncs without it; kelu status says what is missing.

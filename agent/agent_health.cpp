@@ -100,6 +100,7 @@ nlohmann::json agent::status_report() const {
   return {{"ok", true},
           {"version", kelu::version},
           {"store", cfg_.store.tenant + "/" + cfg_.store.id},
+          {"boot_id", boot_id_},  // new at every start: kelu enroll waits for the one after its restart
           {"epoch", db_->identity().epoch},
           {"epoch_created_at", core::format_iso8601(db_->identity().created_at)},
           {"config_hash", config::hash(cfg_)},

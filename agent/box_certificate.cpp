@@ -1,11 +1,13 @@
 #include "box_certificate.hpp"
 
+#include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <cstdio>
 #include <ctime>
 #include <memory>
+
+#include "agent/core/files.hpp"
 
 namespace kelu {
 
@@ -19,21 +21,27 @@ std::optional<core::utc_time> to_utc(const ASN1_TIME* t) {
 
 }  // namespace
 
-core::result<box_certificate> read_box_certificate(const std::string& pem_path) {
-  std::unique_ptr<FILE, decltype(&std::fclose)> f{std::fopen(pem_path.c_str(), "r"), &std::fclose};
-  if (!f) return core::error{"mqtt.tls.cert_file " + pem_path + ": cannot be read"};
-  std::unique_ptr<X509, decltype(&X509_free)> x{PEM_read_X509(f.get(), nullptr, nullptr, nullptr), &X509_free};
-  if (!x) return core::error{"mqtt.tls.cert_file " + pem_path + ": no PEM certificate in it"};
+core::result<box_certificate> parse_box_certificate(std::string_view pem, const std::string& origin) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio{BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free};
+  std::unique_ptr<X509, decltype(&X509_free)> x{bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr,
+                                                &X509_free};
+  if (!x) return core::error{origin + ": no PEM certificate in it"};
   box_certificate c;
   char cn[256] = {};
   const int n = X509_NAME_get_text_by_NID(X509_get_subject_name(x.get()), NID_commonName, cn, sizeof cn);
   if (n > 0) c.common_name.assign(cn, static_cast<std::size_t>(n));
   const auto from = to_utc(X509_get0_notBefore(x.get()));
   const auto until = to_utc(X509_get0_notAfter(x.get()));
-  if (!from || !until) return core::error{"mqtt.tls.cert_file " + pem_path + ": unreadable validity dates"};
+  if (!from || !until) return core::error{origin + ": unreadable validity dates"};
   c.not_before = *from;
   c.not_after = *until;
   return c;
+}
+
+core::result<box_certificate> read_box_certificate(const std::string& pem_path) {
+  const auto text = core::read_file(pem_path);
+  if (!text) return core::error{"mqtt.tls.cert_file " + pem_path + ": cannot be read"};
+  return parse_box_certificate(*text, "mqtt.tls.cert_file " + pem_path);
 }
 
 std::optional<std::string> certificate_problem(const box_certificate& cert, const std::string& tenant,

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "agent/core/result.hpp"
 #include "agent/core/time.hpp"
@@ -20,6 +21,8 @@ struct box_certificate {
 
 // Reads the first certificate of a PEM file. Errors name the file and what is wrong with it.
 core::result<box_certificate> read_box_certificate(const std::string& pem_path);
+// The same from PEM text; errors start with `origin`.
+core::result<box_certificate> parse_box_certificate(std::string_view pem, const std::string& origin);
 
 // What is wrong with `cert` for the box of tenant/store at `now`, or nothing: expired, not yet
 // valid, expiring within `warn_before`, or naming another store ("{tenant}/{store}" CNs only: a

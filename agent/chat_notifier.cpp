@@ -1,92 +1,15 @@
 #include "chat_notifier.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
-#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include "chat_webhook.hpp"
+#include "http_post.hpp"
 
 namespace kelu {
 
 namespace {
-
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using asio::use_awaitable;
-
-struct url_parts {
-  bool tls = false;
-  std::string host;
-  std::string port;
-  std::string target;
-};
-
-bool split_url(const std::string& url, url_parts& out) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return false;
-  const auto scheme = url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https") return false;
-  out.tls = scheme == "https";
-  const auto rest = url.substr(scheme_end + 3);
-  const auto slash = rest.find('/');
-  const auto authority = rest.substr(0, slash);
-  out.target = slash == std::string::npos ? "/" : rest.substr(slash);
-  const auto colon = authority.rfind(':');
-  out.host = colon == std::string::npos ? authority : authority.substr(0, colon);
-  out.port = colon == std::string::npos ? (out.tls ? "443" : "80") : authority.substr(colon + 1);
-  return !out.host.empty();
-}
-
-struct answer {
-  int status = 0;
-  std::string body;
-};
-
-template <class Stream>
-asio::awaitable<answer> exchange(Stream& stream, const url_parts& u, const std::string& body) {
-  http::request<http::string_body> req{http::verb::post, u.target, 11};
-  req.set(http::field::host, u.host);
-  req.set(http::field::user_agent, "kelu");
-  req.set(http::field::content_type, "application/json; charset=utf-8");
-  req.body() = body;
-  req.prepare_payload();
-  co_await http::async_write(stream, req, use_awaitable);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024);
-  co_await http::async_read(stream, buffer, parser, use_awaitable);
-  co_return answer{static_cast<int>(parser.get().result_int()), parser.get().body()};
-}
-
-// One POST with one deadline for all of it: resolve, connect, TLS, write, read.
-asio::awaitable<answer> post(asio::any_io_executor ex, asio::ssl::context& tls, url_parts u, std::string body,
-                             std::chrono::seconds timeout) {
-  asio::ip::tcp::resolver resolver{ex};
-  beast::tcp_stream tcp{ex};
-  tcp.expires_after(timeout);
-  const auto endpoints = co_await resolver.async_resolve(u.host, u.port, use_awaitable);
-  co_await tcp.async_connect(endpoints, use_awaitable);
-  if (!u.tls) co_return co_await exchange(tcp, u, body);
-  beast::ssl_stream<beast::tcp_stream> stream{std::move(tcp), tls};
-  // SSL_set_tlsext_host_name, spelled out: the macro's C cast trips our warnings.
-  if (!SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                static_cast<void*>(u.host.data())))
-    throw std::runtime_error("cannot set TLS server name " + u.host);
-  stream.set_verify_callback(asio::ssl::host_name_verification(u.host));
-  co_await stream.async_handshake(asio::ssl::stream_base::client, use_awaitable);
-  co_return co_await exchange(stream, u, body);
-}
-
 }  // namespace
 
 chat_notifier::chat_notifier(boost::asio::any_io_executor ex, config::notify_config cfg, const core::clock& clock,
@@ -146,13 +69,13 @@ void chat_notifier::pump() {
   const auto req = m.channel == "wecom"      ? wecom_request(c.url, m.text)
                    : m.channel == "dingtalk" ? dingtalk_request(c.url, c.secret, m.text, now_ms)
                                              : feishu_request(c.url, c.secret, m.text, now_ms);
-  url_parts u;
+  http_url u;
   if (!split_url(req.url, u)) {
     on_done(0, "", "notify." + m.channel + ".url is not an http(s) URL");
     return;
   }
-  asio::co_spawn(ex_, post(ex_, tls_, u, req.body, std::chrono::seconds(cfg_.timeout_s)),
-                 [this, alive = alive_](std::exception_ptr ep, answer a) {
+  asio::co_spawn(ex_, http_post(ex_, tls_, u, req.body, std::chrono::seconds(cfg_.timeout_s)),
+                 [this, alive = alive_](std::exception_ptr ep, http_answer a) {
                    if (!*alive) return;
                    std::string error;
                    if (ep) {

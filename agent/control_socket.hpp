@@ -3,7 +3,8 @@
 // kelu.sock beside the database, mode 0660, so its permission is the authentication (the agent's
 // user and group). One JSON request line in, one JSON answer line out, then the connection
 // closes: {"cmd": "status"}, {"cmd": "reload"} (answered once the reload's verdict is known),
-// {"cmd": "settings", "edit": {"set": {...}, "reset": [...]}} (the technician's settings, likewise).
+// {"cmd": "settings", "edit": {"set": {...}, "reset": [...]}} (the technician's settings, likewise),
+// {"cmd": "restart"} (answered, then the agent starts again reading every layer: kelu enroll).
 // Bounded: 8 connections at once, a request of at most 64 KiB read within 10 s.
 //
 // Threading: io_context thread.

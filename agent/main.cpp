@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "agent.hpp"
@@ -23,6 +24,8 @@
 #include "config_command.hpp"
 #include "data_owner.hpp"
 #include "doctor.hpp"
+#include "enroll_command.hpp"
+#include "hq/enrol_commands.hpp"
 #include "ingest_command.hpp"
 #include "minimal_agent.hpp"
 #include "qr_command.hpp"
@@ -49,19 +52,23 @@ int validate(const std::string& path) {
   return 0;
 }
 
-// A command on a loaded configuration; one that does not load prints its errors, exit 2.
+// A command on the configuration the agent runs (the file with the technician's and HQ's settings
+// over it: an enrolled box's store is in the technician's); one that does not load prints its
+// errors, exit 2.
 template <class Command>
 int with_config(const std::string& path, Command command) {
-  const auto loaded = kelu::config::load_file(path);
-  if (!loaded.ok()) {
-    for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
+  const auto boot = kelu::load_boot_config(path);
+  if (!boot) {
+    std::cerr << boot.error_message() << "\n";
     return 2;
   }
-  if (auto who = kelu::act_as_data_owner(loaded.value.storage.path); !who) {
+  for (const auto& w : boot->warnings) std::cerr << w << "\n";
+  for (const auto& e : boot->file_errors) std::cerr << e << " (safe mode: the last file that loaded is used)\n";
+  if (auto who = kelu::act_as_data_owner(boot->value.storage.path); !who) {
     std::cerr << who.error_message() << "\n";
     return 2;
   }
-  return command(loaded.value);
+  return command(boot->value);
 }
 
 // The command line as given, for starting again after a change that needs a restart.
@@ -113,6 +120,26 @@ int run(const std::string& path) {
   }
   const int code = a.run();
   return a.restart_requested() ? start_again(log) : code;
+}
+
+// The box's data directory is the one thing known even when its configuration does not load
+// yet: a fresh box enrols from the package's sample file.
+int enroll(const std::string& path, const kelu::enroll_options& o) {
+  const auto boot = kelu::load_boot_config(path);
+  if (auto who = kelu::act_as_data_owner(boot ? boot->value.storage.path
+                                              : kelu::read_broken_config(path).salvaged.storage.path);
+      !who) {
+    std::cerr << who.error_message() << "\n";
+    return 2;
+  }
+  return kelu::run_enroll(path, o, std::cout, std::cerr);
+}
+
+std::vector<std::string> words(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
 }
 
 int hq_tail(const kelu::sync::hq_tail_options& o) {
@@ -268,6 +295,45 @@ int main(int argc, char** argv) {
   tail_cmd->add_option("--cert", tail.tls_cert_file, "ssl://: this consumer's certificate (PEM)");
   tail_cmd->add_option("--key", tail.tls_key_file, "ssl://: its private key (PEM)");
 
+  std::string enroll_config = "/etc/kelu/kelu.json";
+  kelu::enroll_options enroll_opts;
+  auto* enroll_cmd = app.add_subcommand("enroll", "Join the estate with a one-time code from HQ: key, certificate, settings");
+  enroll_cmd->add_option("code", enroll_opts.code, "The code HQ issued for this store (K7QF-2M9X-TR4P)")->required();
+  enroll_cmd->add_option("--hq", enroll_opts.hq_url, "HQ's enrolment server, https://HOST[:PORT]")->required();
+  enroll_cmd->add_option("--hq-ca", enroll_opts.hq_ca, "PEM that signed the server's certificate (default: system trust)")
+      ->check(CLI::ExistingFile);
+  enroll_cmd->add_option("-c,--config", enroll_config, "The agent's configuration file")->capture_default_str();
+
+  auto* hq_cmd = app.add_subcommand("hq", "HQ's tools: enrolment codes and the enrolment server");
+  hq_cmd->require_subcommand(1);
+  kelu::hq::enrol_code_options code_opts;
+  auto* code_cmd = hq_cmd->add_subcommand("enroll-code", "Issue a one-time code that enrols a box as a store");
+  code_cmd->add_option("--codes", code_opts.codes, "The codes file (SQLite), shared with enroll-server")->required();
+  code_cmd->add_option("--tenant", code_opts.tenant, "Tenant");
+  code_cmd->add_option("--store", code_opts.store, "Store id");
+  code_cmd->add_option("--valid-hours", code_opts.valid_hours, "How long the code can be used")->capture_default_str();
+  code_cmd->add_option("--settings", code_opts.settings, "JSON object of key paths the box runs with")
+      ->check(CLI::ExistingFile);
+  code_cmd->add_option("--hq", code_opts.hq_url, "The enrolment server's URL, printed in the technician's command");
+  code_cmd->add_flag("--list", code_opts.list, "List the codes (of --tenant) instead");
+  kelu::hq::enrol_server_options server_opts;
+  std::string server_sign;
+  auto* server_cmd = hq_cmd->add_subcommand("enroll-server", "Serve enrolments over https until SIGTERM");
+  server_cmd->add_option("--codes", server_opts.codes, "The codes file (SQLite)")->required();
+  server_cmd->add_option("--sign", server_sign,
+                         "Signing command, words split on spaces; TENANT STORE CSR OUT are appended "
+                         "(\"scripts/hq-ca sign /srv/kelu-ca\")")
+      ->required();
+  server_cmd->add_option("--ca", server_opts.ca, "PEM of the CA that signed the broker's certificate (boxes trust it)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  server_cmd->add_option("--cert", server_opts.cert, "This server's https certificate (PEM chain)")->required();
+  server_cmd->add_option("--key", server_opts.key, "Its private key (PEM)")->required();
+  server_cmd->add_option("--settings", server_opts.settings, "JSON object of key paths every box runs with")
+      ->check(CLI::ExistingFile);
+  server_cmd->add_option("--listen", server_opts.listen, "Address")->capture_default_str();
+  server_cmd->add_option("--port", server_opts.port, "Port (0: any free one, printed)")->capture_default_str();
+
   std::string ingest_config, ingest_format;
   kelu::ingest_options ingest;
   auto* ingest_cmd = app.add_subcommand(
@@ -389,6 +455,18 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*tail_cmd) return hq_tail(tail);
+  if (*enroll_cmd) return enroll(enroll_config, enroll_opts);
+  if (*code_cmd) {
+    if (!code_opts.list && (code_opts.tenant.empty() || code_opts.store.empty())) {
+      std::cerr << "enroll-code: --tenant and --store are required (or --list)\n";
+      return 2;
+    }
+    return kelu::hq::run_enrol_code(code_opts, std::cout, std::cerr);
+  }
+  if (*server_cmd) {
+    server_opts.sign = words(server_sign);
+    return kelu::hq::run_enrol_server(server_opts, std::cout, std::cerr);
+  }
   if (*simulate_cmd) {
     const auto colon = connect.rfind(':');
     if (colon == std::string::npos) {

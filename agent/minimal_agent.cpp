@@ -36,9 +36,9 @@ core::status minimal_agent::start() {
       [this](const json& request, control_socket::reply done) {
         const auto cmd = request.value("cmd", "");
         if (cmd == "status") return done(status());
-        if (cmd == "reload") return done(reload());
+        if (cmd == "reload" || cmd == "restart") return done(reload());
         if (cmd == "settings") return technician_->apply_settings(request.value("edit", json()), std::move(done));
-        done({{"ok", false}, {"error", "unknown cmd \"" + cmd.substr(0, 32) + "\" (status, reload, settings)"}});
+        done({{"ok", false}, {"error", "unknown cmd \"" + cmd.substr(0, 32) + "\" (status, reload, restart, settings)"}});
       },
       log_);
   if (auto st = socket_->start(); !st) {

@@ -116,6 +116,20 @@ void outbox::drop_oversize(std::int64_t id, std::size_t bytes) {
   tx.commit();
 }
 
+std::int64_t outbox::drop_other_stores(const std::string& root) {
+  transaction tx{db_};
+  statement st{db_.handle(),
+               "DELETE FROM outbox WHERE substr(topic, 1, length(?1)) <> ?1 "
+               "AND NOT EXISTS (SELECT 1 FROM events WHERE source <> 'agent')"};
+  st.bind(1, root);
+  st.step();
+  const auto n = static_cast<std::int64_t>(sqlite3_changes(db_.handle()));
+  if (n > 0) add_counter("outbox_dropped_other_store", n);
+  tx.commit();
+  if (n > 0) reload();
+  return n;
+}
+
 void outbox::remove(const std::vector<std::int64_t>& ids) {
   if (ids.empty()) return;
   transaction tx{db_};
@@ -185,6 +199,7 @@ outbox_stats outbox::stats() {
   s.dropped_quota = counter("outbox_dropped_quota");
   s.dropped_age = counter("outbox_dropped_age");
   s.dropped_oversize = counter("outbox_dropped_oversize");
+  s.dropped_other_store = counter("outbox_dropped_other_store");
   return s;
 }
 

@@ -26,6 +26,7 @@ struct outbox_stats {
   std::int64_t dropped_quota = 0;      // ever, persisted
   std::int64_t dropped_age = 0;
   std::int64_t dropped_oversize = 0;  // larger than the broker takes (mqtt.max_payload_bytes)
+  std::int64_t dropped_other_store = 0;  // queued as another store, before any event (drop_other_stores)
   // Seconds the oldest unsent row has waited at `now`; 0 when empty.
   std::int64_t oldest_age_s(core::utc_time now) const {
     return oldest_created_ms ? (core::to_unix_ms(now) - oldest_created_ms) / 1000 : 0;
@@ -58,6 +59,12 @@ class outbox {
   std::int64_t last_id_created_before(core::utc_time cutoff);
   // Deletes a row no broker would take, and counts it: kept, it would block its lane forever.
   void drop_oversize(std::int64_t id, std::size_t bytes);
+  // Deletes rows queued under another store's topics (not starting with `root`), only in a
+  // database that holds no store events (the agent's own health reports aside): a box enrolled as
+  // another store than the package's sample one (kelu enroll), whose queued status, health and
+  // empty hours HQ's broker would refuse, blocking the queue. With a sale, a crossing or a count
+  // they are that store's data and stay. Counted; returns how many.
+  std::int64_t drop_other_stores(const std::string& root);
   // Deletes acknowledged rows in one transaction; unknown ids are ignored.
   void remove(const std::vector<std::int64_t>& ids);
   // Drops what is over the quota: rows older than max_age, then the lowest priority, oldest

@@ -6,13 +6,17 @@
 #include <mqtt/async_client.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
 #include <chrono>
+#include <filesystem>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "agent_fixture.hpp"
+#include "support/http_get.hpp"
 #include "support/mosquitto.hpp"
 #include "support/process.hpp"
 #include "sync/hq_tail.hpp"
@@ -230,6 +234,158 @@ TEST_F(hq_broker, a_revoked_box_certificate_is_refused_and_the_other_boxes_go_on
   EXPECT_FALSE(status["broker"]["connected"].get<bool>()) << status;
   EXPECT_GE(status["broker"]["outbox_rows"].get<int>(), 1) << status;
   EXPECT_EQ(hq->high_water("sh-001", "pos-tcp"), 1);
+}
+
+// A box as the package leaves it (no store, no certificate) enrolled with a code from HQ's
+// enrolment server, with HQ's broker as above.
+class enrolment : public hq_broker {
+ protected:
+  void SetUp() override {
+    hq_broker::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+    cfg["store"].erase("tenant");
+    cfg["store"].erase("id");
+    cfg["mqtt"] = {{"uri", "tcp://127.0.0.1:1"}};  // the package's placeholder: HQ's settings replace it
+    dashboard_port = test::free_port();
+    cfg["dashboard"]["port"] = dashboard_port;
+    std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+    std::ofstream(dir.file("estate.json"))
+        << json{{"mqtt.uri", broker->uri()}, {"mqtt.reconnect_min_ms", 50}, {"mqtt.reconnect_max_ms", 500}}.dump();
+    std::ofstream(dir.file("store.json")) << json{{"store.time_zone", "Asia/Shanghai"}}.dump();
+    server = std::make_unique<test::process>(
+        std::vector<std::string>{KELU_BINARY, "hq", "enroll-server", "--codes", dir.file("codes.db"), "--sign",
+                                 "/bin/bash " + std::string(KELU_SOURCE_DIR) + "/scripts/hq-ca sign " + ca_dir, "--ca",
+                                 ca_dir + "/ca.pem", "--cert", ca_dir + "/server/127.0.0.1.pem", "--key",
+                                 ca_dir + "/server/127.0.0.1.key", "--settings", dir.file("estate.json"), "--listen",
+                                 "127.0.0.1", "--port", "0"},
+        dir.file("enrol-server.log"));
+    ASSERT_TRUE(eventually([&] { return server_log().find("listening on https://127.0.0.1:") != std::string::npos; }))
+        << server_log();
+    const auto l = server_log();
+    hq_url = "https://127.0.0.1:" + l.substr(l.find("127.0.0.1:") + 10, l.find('\n', l.find("127.0.0.1:")) -
+                                                                           l.find("127.0.0.1:") - 10);
+  }
+
+  std::string server_log() const {
+    std::ifstream in(dir.file("enrol-server.log"));
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+
+  // `kelu hq enroll-code` as HQ's operator runs it: the code it prints.
+  std::string issue_code() {
+    const auto out = kelu_output({"hq", "enroll-code", "--codes", dir.file("codes.db"), "--tenant", "acme", "--store",
+                                  "sh-042", "--settings", dir.file("store.json"), "--hq", hq_url});
+    EXPECT_NE(out.find("at the box: sudo kelu enroll "), std::string::npos) << out;
+    return out.substr(5, 14);  // "code K7QF-2M9X-TR4P for ..."
+  }
+
+  std::string enroll(const std::string& code, int exit_status) {
+    return kelu_output({"enroll", code, "--hq", hq_url, "--hq-ca", ca_dir + "/ca.pem", "-c", dir.file("kelu.json")},
+                       exit_status);
+  }
+
+  // The manager's token as `kelu qr` prints it in the dashboard's link.
+  std::string dashboard_token() {
+    const auto out = kelu_output({"qr", "-c", dir.file("kelu.json")});
+    const auto at = out.find("?t=");
+    EXPECT_NE(at, std::string::npos) << out;
+    return out.substr(at + 3, out.find_first_of("\n&", at) - at - 3);
+  }
+
+  int today_status(const std::string& token) {
+    return test::http_get(dashboard_port, "/api/v1/today", {{"Authorization", "Bearer " + token}}).status;
+  }
+
+  std::unique_ptr<test::process> server;
+  std::string hq_url;
+  std::uint16_t dashboard_port = 0;
+};
+
+TEST_F(enrolment, a_box_from_the_package_enrols_with_one_code_and_counts_for_its_store) {
+  auto hq = hq_consumer();
+  const auto code = issue_code();
+  // The box as installed: the sample's store (acme/store-001), no broker it can reach, no certificate.
+  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+  cfg["store"]["tenant"] = "acme";
+  cfg["store"]["id"] = "store-001";
+  std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+  start_agent();
+
+  // The agent starts again as the store and reaches HQ through the ACL with its new certificate
+  // before the command returns: HQ has heard its status, then gets its sales.
+  const auto out = enroll(code, 0);
+  EXPECT_NE(out.find("enrolled as acme/sh-042"), std::string::npos) << out;
+  EXPECT_NE(out.find("running as acme/sh-042, connected to"), std::string::npos) << out;
+  ASSERT_TRUE(eventually([&] { return !hq->epochs("sh-042").empty(); })) << log();
+  ASSERT_TRUE(test::wait_for_port(pos_port, 10s)) << log();
+  auto c = till();
+  ASSERT_EQ(send(c, 0, 3).size(), 3u);
+  ASSERT_TRUE(eventually([&] { return hq->high_water("sh-042", "pos-tcp") == 3; })) << log();
+  EXPECT_EQ(log().find("refused"), std::string::npos) << log();
+  // What the sample store had queued (status, health) went: HQ's broker would refuse it for ever.
+  EXPECT_NE(log().find("queued messages of another store: this box is acme/sh-042 now"), std::string::npos);
+  // The key never left the box, and nothing else can read it.
+  struct stat key_stat {};
+  ASSERT_EQ(::stat(dir.file("box.key").c_str(), &key_stat), 0);
+  EXPECT_EQ(key_stat.st_mode & 0777, 0600u);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("box.key.pending")));
+  EXPECT_NE(kelu_output({"doctor", "-c", dir.file("kelu.json")}, -1).find("ok    certificate: acme/sh-042, valid until"),
+            std::string::npos);
+  const auto settings = kelu_output({"config", "show", "-c", dir.file("kelu.json")});
+  EXPECT_NE(settings.find("store.time_zone"), std::string::npos);
+  EXPECT_NE(settings.find("\"Asia/Shanghai\""), std::string::npos) << settings;
+
+  // The code is spent: a second box (or a replay of the technician's command) gets nothing.
+  const auto again = enroll(code, 1);
+  EXPECT_NE(again.find("HQ refused (403 used)"), std::string::npos) << again;
+  EXPECT_NE(server_log().find("enrolled acme/sh-042 from 127.0.0.1"), std::string::npos) << server_log();
+}
+
+TEST_F(enrolment, enrolling_again_rotates_the_dashboard_tokens_and_the_box_goes_on_delivering) {
+  auto hq = hq_consumer();
+  ASSERT_NE(enroll(issue_code(), 0).find("no agent answered"), std::string::npos);  // kept for the next start
+  start_agent();
+  auto c = till();
+  ASSERT_EQ(send(c, 0, 1).size(), 1u);
+  ASSERT_TRUE(eventually([&] { return hq->high_water("sh-042", "pos-tcp") == 1; })) << log();
+  const auto old_token = dashboard_token();
+  ASSERT_TRUE(test::wait_for_port(dashboard_port, 10s));
+  EXPECT_EQ(today_status(old_token), 200);
+
+  // The box was handed to a new manager (or its QR sign photographed): enrolled again. The agent
+  // starts again with the new key and certificate, and the command returns once HQ's broker took it.
+  const auto out = enroll(issue_code(), 0);
+  EXPECT_NE(out.find("QR codes printed before no longer open it"), std::string::npos) << out;
+  EXPECT_NE(out.find("running as acme/sh-042, connected to ssl://127.0.0.1:"), std::string::npos) << out;
+  ASSERT_TRUE(test::wait_for_port(dashboard_port, 10s));
+  EXPECT_EQ(today_status(old_token), 401);
+  const auto new_token = dashboard_token();
+  EXPECT_NE(new_token, old_token);
+  EXPECT_EQ(today_status(new_token), 200);
+  ASSERT_TRUE(test::wait_for_port(pos_port, 10s));
+  c = till();
+  ASSERT_EQ(send(c, 1, 2).size(), 1u);
+  ASSERT_TRUE(eventually([&] { return hq->high_water("sh-042", "pos-tcp") == 2; })) << log();
+}
+
+TEST_F(enrolment, a_box_holding_another_stores_data_is_not_enrolled_over_it) {
+  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+  cfg["store"]["tenant"] = "acme";
+  cfg["store"]["id"] = "sh-001";
+  std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+  start_agent();  // it counts one sale for sh-001
+  auto c = till();
+  ASSERT_EQ(send(c, 0, 1).size(), 1u);
+  ASSERT_EQ(agent->stop(SIGTERM, 10s), 0);
+  const auto code = issue_code();
+  const auto out = enroll(code, 1);
+  EXPECT_NE(out.find("this box holds the data of acme/sh-001"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("box.crt")));
+  // Moved aside, the same code finishes the job: HQ sends the same certificate again.
+  std::filesystem::rename(dir.file("kelu.db"), dir.file("kelu.db.sh-001"));
+  EXPECT_NE(enroll(code, 0).find("enrolled as acme/sh-042"), std::string::npos);
+  EXPECT_NE(server_log().find("a repeated request"), std::string::npos) << server_log();
 }
 
 }  // namespace

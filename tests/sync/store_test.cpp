@@ -211,6 +211,33 @@ TEST_F(store_fixture, outbox_peeks_in_order_and_removes_acknowledged_rows) {
   EXPECT_EQ(out.stats().bytes, after.bytes);  // the running total matches the table
 }
 
+// A box from the package counted nothing as its sample store, then was enrolled as another:
+// what it queued as the sample store (status, empty hours) goes; once a store has events, its
+// rows are its data and stay whatever the box is now.
+TEST_F(store_fixture, rows_of_another_store_go_only_from_a_database_without_events) {
+  const std::string sample = "kelu/v1/acme/store-001/", enrolled = "kelu/v1/acme/sh-042/";
+  out.insert(sample + "status", "{}", 1, true, 0, now);
+  out.insert(sample + "metrics/funnel/hour", "{}", 1, false, 2, now);
+  out.insert(enrolled + "status", "{}", 1, true, 0, now);
+  EXPECT_EQ(out.drop_other_stores(enrolled), 2);
+  ASSERT_EQ(out.peek(0, 10).size(), 1u);
+  EXPECT_EQ(out.peek(0, 10).front().topic, enrolled + "status");
+  EXPECT_EQ(out.stats().rows, 1);
+  EXPECT_EQ(out.stats().dropped_other_store, 2);
+  core::event health = sale("T1", "h");
+  health.source = "agent";  // the box's own health report is not the store's data
+  std::vector<core::event> reports{health};
+  ASSERT_TRUE(store.append(reports, now));
+  out.insert(sample + "status", "{}", 1, true, 0, now);
+  EXPECT_EQ(out.drop_other_stores(enrolled), 2);  // the report's row went with the status
+
+  std::vector<core::event> one{sale("T1", "1")};
+  ASSERT_TRUE(store.append(one, now));  // under kelu/v1/acme/s1/
+  out.insert(sample + "status", "{}", 1, true, 0, now);
+  EXPECT_EQ(out.drop_other_stores(enrolled), 0);
+  EXPECT_EQ(out.stats().rows, 3);
+}
+
 TEST_F(store_fixture, quota_drops_oldest_raw_events_first_and_counts_them) {
   std::vector<core::event> batch;
   for (int i = 0; i < 50; ++i) batch.push_back(sale("T1", std::to_string(i)));

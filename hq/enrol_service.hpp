@@ -1,0 +1,80 @@
+#pragma once
+// HQ's enrolment endpoint as a function of the request (docs/hq.md, "Enrolling a box"): no
+// sockets, so every answer is tested directly; enrol_server puts it behind https.
+//
+//   POST /v1/enroll  {"code": "K7QF-2M9X-TR4P", "csr": PEM, "box": {"version", "host"}}
+//   200 {"tenant", "store", "certificate": PEM, "ca": PEM, "settings": {key path: value}}
+//   400 bad_request: not JSON, no code, a certificate request that is not one (the code is kept)
+//   403 unknown | used | expired: the code cannot be used (the box should not retry)
+//   429 rate_limited: too many unusable codes from this address (guessing costs time)
+//   502 signing_failed: HQ's CA failed; the code stays usable, the box may try again
+// Errors are {"error": kind, "message": text}. Other paths 404, other methods 405.
+//
+// The settings a box gets are the estate's (every box) with the code's over them; the box adds
+// its store identity and certificate files. A request repeated with the same code and the same
+// certificate request (the box missed the answer) gets the same certificate again.
+//
+// Threading: one thread (the server's io_context); signing blocks it (csr_signer.hpp).
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/core/clock.hpp"
+#include "agent/dashboard/attempt_limiter.hpp"
+#include "agent/dashboard/router.hpp"
+#include "csr_signer.hpp"
+#include "enrol_codes.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kelu::hq {
+
+struct enrol_service_options {
+  nlohmann::json estate_settings = nlohmann::json::object();  // key path -> value, for every box
+  std::string ca_pem;  // what boxes trust for HQ's broker
+};
+
+struct enrol_stats {
+  std::int64_t enrolled = 0;
+  std::int64_t repeated = 0;
+  std::int64_t refused = 0;       // unknown, used, expired codes
+  std::int64_t rate_limited = 0;
+  std::int64_t bad_requests = 0;
+  std::int64_t signing_failures = 0;
+};
+
+class enrol_service {
+ public:
+  // `codes`, `signer` and `clock` outlive the service.
+  enrol_service(enrol_codes& codes, const csr_signer& signer, const core::clock& clock, enrol_service_options options,
+                std::shared_ptr<spdlog::logger> log);
+
+  dashboard::response handle(const dashboard::request& req, const dashboard::client_info& client);
+  const enrol_stats& stats() const { return stats_; }
+
+ private:
+  dashboard::response enrol(const dashboard::request& req, const dashboard::client_info& client);
+  dashboard::response granted(const dashboard::request& req, const redeemed& r, const std::string& code,
+                              const std::string& csr, const std::string& peer);
+  dashboard::response refused(const dashboard::request& req, const redeemed& r, const dashboard::client_info& client);
+
+  enrol_codes& codes_;
+  const csr_signer& signer_;
+  const core::clock& clock_;
+  enrol_service_options options_;
+  std::shared_ptr<spdlog::logger> log_;
+  dashboard::attempt_limiter limiter_;
+  enrol_stats stats_;
+};
+
+// The SHA-256 (hex) of the public key of a certificate request whose signature verifies (its holder
+// has the key); nullopt for anything else. Two requests for one key have the same id, though
+// their signatures differ (ECDSA's are randomised).
+std::optional<std::string> certificate_request_key_id(const std::string& pem);
+
+}  // namespace kelu::hq
