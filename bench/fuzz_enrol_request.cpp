@@ -25,13 +25,16 @@ struct fixture {
     std::filesystem::remove(path);
     codes = kelu::hq::enrol_codes::open(path).value();
     service = std::make_unique<kelu::hq::enrol_service>(
-        *codes, signer, clock, kelu::hq::enrol_service_options{},
+        *codes,
+        [](const std::string&, const std::string&, const std::string&) -> kelu::core::result<std::string> {
+          std::abort();  // no code exists: never asked
+        },
+        clock, kelu::hq::enrol_service_options{},
         std::make_shared<spdlog::logger>("fuzz", std::make_shared<spdlog::sinks::null_sink_mt>()));
   }
   ~fixture() { std::filesystem::remove(path); }
   std::string path;
   kelu::core::system_clock clock;
-  kelu::hq::csr_signer signer{{"/bin/false"}, std::chrono::seconds(1)};  // no code exists: never asked
   std::unique_ptr<kelu::hq::enrol_codes> codes;
   std::unique_ptr<kelu::hq::enrol_service> service;
 };

@@ -14,6 +14,7 @@
 #include "agent/dashboard/http_server.hpp"
 #include "agent/dashboard/tls_identity.hpp"
 #include "config/settings_edit.hpp"
+#include "csr_signer.hpp"
 #include "enrol_service.hpp"
 
 namespace kelu::hq {
@@ -123,7 +124,11 @@ int run_enrol_server(const enrol_server_options& o, std::ostream& out, std::ostr
   }
   core::system_clock clock;
   csr_signer signer{o.sign, std::chrono::seconds(o.sign_timeout_s)};
-  enrol_service service{**codes, signer, clock, std::move(so), log};
+  enrol_service service{**codes,
+                        [&signer](const std::string& t, const std::string& s, const std::string& csr) {
+                          return signer.sign(t, s, csr);
+                        },
+                        clock, std::move(so), log};
   boost::asio::io_context io;
   dashboard::http_server_options ho;
   ho.listen = o.listen;

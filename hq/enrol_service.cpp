@@ -51,10 +51,10 @@ std::optional<std::string> certificate_request_key_id(const std::string& pem) {
   return core::to_hex(std::string_view(reinterpret_cast<const char*>(md), md_len));
 }
 
-enrol_service::enrol_service(enrol_codes& codes, const csr_signer& signer, const core::clock& clock,
+enrol_service::enrol_service(enrol_codes& codes, enrol_signer signer, const core::clock& clock,
                              enrol_service_options options, std::shared_ptr<spdlog::logger> log)
     : codes_(codes),
-      signer_(signer),
+      signer_(std::move(signer)),
       clock_(clock),
       options_(std::move(options)),
       log_(std::move(log)),
@@ -116,7 +116,7 @@ dashboard::response enrol_service::granted(const dashboard::request& req, const 
   const auto& g = r.grant;
   std::string certificate = r.certificate;
   if (r.outcome == redeem_outcome::granted) {
-    auto signed_pem = signer_.sign(g.tenant, g.store, csr);
+    auto signed_pem = signer_(g.tenant, g.store, csr);
     if (!signed_pem) {
       ++stats_.signing_failures;
       log_->error("enrolment of {}/{} from {}: {}", g.tenant, g.store, peer, signed_pem.error_message());

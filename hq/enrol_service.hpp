@@ -14,10 +14,12 @@
 // its store identity and certificate files. A request repeated with the same code and the same
 // certificate request (the box missed the answer) gets the same certificate again.
 //
-// Threading: one thread (the server's io_context); signing blocks it (csr_signer.hpp).
+// Threading: one thread (the server's io_context); signing blocks it (csr_signer.hpp). No sockets
+// and no coroutines, so the fuzz preset (clang 14) builds it.
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,7 +27,6 @@
 #include "agent/core/clock.hpp"
 #include "agent/dashboard/attempt_limiter.hpp"
 #include "agent/dashboard/router.hpp"
-#include "csr_signer.hpp"
 #include "enrol_codes.hpp"
 
 namespace spdlog {
@@ -48,10 +49,14 @@ struct enrol_stats {
   std::int64_t signing_failures = 0;
 };
 
+// Signs a box's request for TENANT/STORE: the certificate's PEM, or why not (csr_signer.hpp).
+using enrol_signer = std::function<core::result<std::string>(const std::string& tenant, const std::string& store,
+                                                             const std::string& csr_pem)>;
+
 class enrol_service {
  public:
-  // `codes`, `signer` and `clock` outlive the service.
-  enrol_service(enrol_codes& codes, const csr_signer& signer, const core::clock& clock, enrol_service_options options,
+  // `codes` and `clock` outlive the service.
+  enrol_service(enrol_codes& codes, enrol_signer signer, const core::clock& clock, enrol_service_options options,
                 std::shared_ptr<spdlog::logger> log);
 
   dashboard::response handle(const dashboard::request& req, const dashboard::client_info& client);
@@ -64,7 +69,7 @@ class enrol_service {
   dashboard::response refused(const dashboard::request& req, const redeemed& r, const dashboard::client_info& client);
 
   enrol_codes& codes_;
-  const csr_signer& signer_;
+  enrol_signer signer_;
   const core::clock& clock_;
   enrol_service_options options_;
   std::shared_ptr<spdlog::logger> log_;

@@ -6,6 +6,7 @@
 
 #include "agent/box_certificate.hpp"
 #include "agent/certificate_request.hpp"
+#include "hq/csr_signer.hpp"
 #include "hq/enrol_service.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -24,6 +25,10 @@ class fixed_clock final : public core::clock {
   core::utc_time now = core::from_unix_ms(1'780'000'000'000);
 };
 
+enrol_signer sign_with(const csr_signer& s) {
+  return [&s](const std::string& t, const std::string& store, const std::string& csr) { return s.sign(t, store, csr); };
+}
+
 class enrol_endpoint : public testing::Test {
  protected:
   void SetUp() override {
@@ -33,7 +38,7 @@ class enrol_endpoint : public testing::Test {
     auto c = enrol_codes::open(dir.file("codes.db"));
     ASSERT_TRUE(c) << c.error_message();
     codes = std::move(c).value();
-    service = std::make_unique<enrol_service>(*codes, signer, clock,
+    service = std::make_unique<enrol_service>(*codes, sign_with(signer), clock,
                                               enrol_service_options{{{"mqtt.uri", "ssl://hq.example:8883"},
                                                                      {"store.time_zone", "UTC"}},
                                                                     "-----BEGIN CERTIFICATE-----\nCA\n"},
@@ -132,7 +137,7 @@ TEST_F(enrol_endpoint, guessing_codes_from_one_address_is_slowed_down_and_others
 
 TEST_F(enrol_endpoint, a_failing_ca_is_a_502_and_the_code_stays_good) {
   csr_signer broken{{"/bin/bash", "-c", "echo 'CA key unreadable' >&2; exit 3", "signer"}, 20s};
-  enrol_service failing{*codes, broken, clock, {}, std::make_shared<spdlog::logger>("t")};
+  enrol_service failing{*codes, sign_with(broken), clock, {}, std::make_shared<spdlog::logger>("t")};
   const auto code = issue();
   dashboard::request req{http::verb::post, "/v1/enroll", 11};
   req.body() = json{{"code", code}, {"csr", box.csr_pem}}.dump();
