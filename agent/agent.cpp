@@ -292,7 +292,7 @@ void agent::start_control_socket() {
         }
         if (cmd == "restart") {  // kelu enroll: a new store identity and certificate on disk
           done({{"state", "restarting"}, {"origin", "technician"}});
-          return restart("asked for on the control socket (kelu enroll)");
+          return restart_for_new_identity();
         }
         if (cmd == "settings") {  // kelu config set, kelu passwd --set
           config::settings_edit edit;

@@ -85,6 +85,7 @@ class agent final : private config_target {
   applied_change apply(const config::config& next, std::string_view origin) override;
   std::vector<gate_check> gate_checks(const applied_change& change) override;
   void restart(const std::string& why) override;
+  void restart_for_new_identity();  // kelu enroll: started again at once, nothing announced
   void report(nlohmann::json reported) override;
   void record(nlohmann::json change) override;
 

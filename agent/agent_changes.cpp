@@ -55,6 +55,17 @@ void agent::restart(const std::string& why) {
   wait_for_sent(answer, clock_.now_steady() + restart_announce_limit);
 }
 
+void agent::restart_for_new_identity() {
+  log_->warn("restarting: asked for on the control socket (kelu enroll)");
+  restart_requested_ = true;
+  // Unlike restart(), nothing is announced: the store (and its broker) may be another one now, and
+  // the sample store a box was installed as has no broker at all. A moment for the answer to leave.
+  restart_timer_.expires_after(std::chrono::milliseconds(200));
+  restart_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) request_stop();
+  });
+}
+
 void agent::wait_for_sent(std::int64_t row, std::chrono::steady_clock::time_point deadline) {
   const auto waiting = outbox_->peek(0, 1);
   if (waiting.empty() || waiting.front().id > row || clock_.now_steady() >= deadline) {

@@ -247,8 +247,8 @@ int run_enroll(const std::string& config_path, const enroll_options& o, std::ost
   const auto before = ask_agent(socket, {{"cmd", "status"}}, std::chrono::seconds(5));
   const auto old_boot = before ? before->value("boot_id", "") : std::string{};
   if (auto restarted = ask_agent(socket, {{"cmd", "restart"}}, std::chrono::seconds(10)); !restarted) {
-    out << "no agent answered (" << restarted.error_message() << "): it starts as " << identity
-        << " when started (systemctl restart kelu)\n";
+    out << "no agent answered (" << restarted.error_message() << "): it runs as " << identity
+        << " once started (sudo systemctl enable --now kelu)\n";
     return 0;
   }
   return wait_until_connected(socket, identity, old_boot, std::chrono::seconds(o.connect_timeout_s), out, err);
