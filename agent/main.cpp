@@ -324,6 +324,10 @@ int main(int argc, char** argv) {
                          "Signing command, words split on spaces; TENANT STORE CSR OUT are appended "
                          "(\"scripts/hq-ca sign /srv/kelu-ca\")")
       ->required();
+  std::string server_revoke;
+  server_cmd->add_option("--revoke", server_revoke,
+                         "Revoking command, words split on spaces; CERT is appended (\"scripts/hq-ca revoke "
+                         "/srv/kelu-ca\"): a store enrolled again has its earlier certificates revoked");
   server_cmd->add_option("--ca", server_opts.ca, "PEM of the CA that signed the broker's certificate (boxes trust it)")
       ->required()
       ->check(CLI::ExistingFile);
@@ -465,6 +469,7 @@ int main(int argc, char** argv) {
   }
   if (*server_cmd) {
     server_opts.sign = words(server_sign);
+    server_opts.revoke = words(server_revoke);
     return kelu::hq::run_enrol_server(server_opts, std::cout, std::cerr);
   }
   if (*simulate_cmd) {

@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS enrol_code (
   used_at INTEGER,
   used_by TEXT,                 -- the box's address as the server saw it
   key_id TEXT,                  -- SHA-256 of the public key it was used for
-  certificate TEXT              -- PEM, once signed
+  certificate TEXT,             -- PEM, once signed
+  revoked_at INTEGER            -- when a later enrolment of the store had it revoked
 );
 PRAGMA user_version = 1;
 )";
@@ -145,6 +146,34 @@ core::status enrol_codes::record_certificate(std::string_view typed, const std::
     return core::ok();
   } catch (const std::exception& e) {
     return failure("cannot record a certificate", e);
+  }
+}
+
+core::result<std::vector<superseded_certificate>> enrol_codes::superseded(const std::string& tenant,
+                                                                         const std::string& store,
+                                                                         std::string_view typed) {
+  const auto code = normalise_enrol_code(typed);
+  try {
+    sync::statement s(db_,
+                      "SELECT digest, certificate, used_at FROM enrol_code WHERE tenant = ? AND store = ? "
+                      "AND certificate IS NOT NULL AND revoked_at IS NULL AND digest <> ? ORDER BY used_at");
+    s.bind(1, tenant).bind(2, store).bind(3, code ? enrol_code_digest(*code) : std::string{});
+    std::vector<superseded_certificate> out;
+    while (s.step()) out.push_back({s.column_text(0), s.column_text(1), core::from_unix_ms(s.column_int(2))});
+    return out;
+  } catch (const std::exception& e) {
+    return failure("cannot read earlier certificates", e);
+  }
+}
+
+core::status enrol_codes::mark_revoked(const std::string& digest, core::utc_time now) {
+  try {
+    sync::statement s(db_, "UPDATE enrol_code SET revoked_at = ? WHERE digest = ?");
+    s.bind(1, core::to_unix_ms(now)).bind(2, digest);
+    s.step();
+    return core::ok();
+  } catch (const std::exception& e) {
+    return failure("cannot mark a certificate revoked", e);
   }
 }
 

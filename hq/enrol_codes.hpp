@@ -48,6 +48,12 @@ struct redeemed {
   core::utc_time used_at{};  // used: the first use
 };
 
+struct superseded_certificate {
+  std::string digest;  // of the code it was issued through
+  std::string pem;
+  core::utc_time used_at{};
+};
+
 struct code_record {  // for `kelu hq enroll-code --list`
   std::string tenant, store;
   core::utc_time issued_at{}, expires_at{};
@@ -75,6 +81,11 @@ class enrol_codes {
   core::status release(std::string_view code);
   // What the box got, kept for revocation (scripts/hq-ca revoke takes the PEM).
   core::status record_certificate(std::string_view code, const std::string& certificate_pem);
+  // Certificates issued to `tenant`/`store` through other codes than `code` and not revoked yet,
+  // oldest first: what a box enrolled for the store again (a replacement, a re-enrolment) supersedes.
+  core::result<std::vector<superseded_certificate>> superseded(const std::string& tenant, const std::string& store,
+                                                               std::string_view code);
+  core::status mark_revoked(const std::string& digest, core::utc_time now);
   // The codes of `tenant` (every tenant when empty), newest first.
   core::result<std::vector<code_record>> list(const std::string& tenant);
 

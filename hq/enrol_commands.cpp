@@ -14,7 +14,7 @@
 #include "agent/dashboard/http_server.hpp"
 #include "agent/dashboard/tls_identity.hpp"
 #include "config/settings_edit.hpp"
-#include "csr_signer.hpp"
+#include "ca_command.hpp"
 #include "enrol_service.hpp"
 
 namespace kelu::hq {
@@ -124,6 +124,8 @@ int run_enrol_server(const enrol_server_options& o, std::ostream& out, std::ostr
   }
   core::system_clock clock;
   csr_signer signer{o.sign, std::chrono::seconds(o.sign_timeout_s)};
+  certificate_revoker revoker{o.revoke, std::chrono::seconds(o.sign_timeout_s)};
+  if (!o.revoke.empty()) so.revoke = [&revoker](const std::string& pem) { return revoker.revoke(pem); };
   enrol_service service{**codes,
                         [&signer](const std::string& t, const std::string& s, const std::string& csr) {
                           return signer.sign(t, s, csr);
@@ -149,8 +151,10 @@ int run_enrol_server(const enrol_server_options& o, std::ostream& out, std::ostr
   out << "listening on https://" << o.listen << ":" << server.port() << std::endl;
   io.run();
   const auto& s = service.stats();
-  log->info("stopped: {} enrolled, {} repeated, {} refused, {} rate-limited, {} bad requests, {} signing failures",
-            s.enrolled, s.repeated, s.refused, s.rate_limited, s.bad_requests, s.signing_failures);
+  log->info("stopped: {} enrolled, {} repeated, {} refused, {} rate-limited, {} bad requests, {} signing failures, "
+            "{} earlier certificates revoked, {} not",
+            s.enrolled, s.repeated, s.refused, s.rate_limited, s.bad_requests, s.signing_failures, s.revoked,
+            s.revoke_failures);
   return 0;
 }
 

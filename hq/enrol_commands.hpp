@@ -2,8 +2,8 @@
 // HQ's enrolment commands (docs/hq.md, "Enrolling a box"):
 //   kelu hq enroll-code --codes FILE --tenant T --store S [--valid-hours H] [--settings FILE] [--hq URL]
 //   kelu hq enroll-code --codes FILE --list [--tenant T]
-//   kelu hq enroll-server --codes FILE --sign "CMD ARGS" --ca FILE --cert FILE --key FILE
-//                         [--settings FILE] [--listen ADDR] [--port N]
+//   kelu hq enroll-server --codes FILE --sign "CMD ARGS" [--revoke "CMD ARGS"] --ca FILE --cert FILE
+//                         --key FILE [--settings FILE] [--listen ADDR] [--port N]
 // A settings file is a JSON object of key paths as `kelu config set` takes them
 // ({"mqtt.uri": "ssl://hq.example.com:8883", "store.time_zone": "Asia/Shanghai"}), checked
 // against the box's key table when it is read.
@@ -28,7 +28,8 @@ int run_enrol_code(const enrol_code_options& o, std::ostream& out, std::ostream&
 
 struct enrol_server_options {
   std::string codes;
-  std::vector<std::string> sign;  // the signing command's argv (csr_signer.hpp)
+  std::vector<std::string> sign;    // the signing command's argv (ca_command.hpp)
+  std::vector<std::string> revoke;  // the revoking command's argv; empty: none
   std::string ca;                 // PEM file: the CA boxes trust for HQ's broker
   std::string cert, key;          // this server's https identity
   std::string settings;           // the estate's settings file; empty: none

@@ -98,6 +98,27 @@ dashboard::response enrol_service::enrol(const dashboard::request& req, const da
   return refused(req, *r, client);
 }
 
+void enrol_service::revoke_superseded(const enrol_grant& g, const std::string& code) {
+  if (!options_.revoke) return;
+  const auto earlier = codes_.superseded(g.tenant, g.store, code);
+  if (!earlier) {
+    log_->error("{}", earlier.error_message());
+    return;
+  }
+  for (const auto& c : *earlier) {
+    if (auto st = options_.revoke(c.pem); !st) {
+      ++stats_.revoke_failures;
+      log_->error("{}/{}: the certificate of its enrolment at {} is not revoked: {}", g.tenant, g.store,
+                  core::format_iso8601(c.used_at), st.error_message());
+      continue;
+    }
+    ++stats_.revoked;
+    if (auto st = codes_.mark_revoked(c.digest, clock_.now_utc()); !st) log_->error("{}", st.error_message());
+    log_->warn("{}/{}: revoked the certificate of its enrolment at {}; the broker refuses it once it reads the new CRL",
+               g.tenant, g.store, core::format_iso8601(c.used_at));
+  }
+}
+
 dashboard::response enrol_service::refused(const dashboard::request& req, const redeemed& r,
                                            const dashboard::client_info& client) {
   ++stats_.refused;
@@ -127,6 +148,7 @@ dashboard::response enrol_service::granted(const dashboard::request& req, const 
     certificate = std::move(signed_pem).value();
     if (auto st = codes_.record_certificate(code, certificate); !st) log_->error("{}", st.error_message());
     ++stats_.enrolled;
+    revoke_superseded(g, code);
   } else {
     ++stats_.repeated;
   }

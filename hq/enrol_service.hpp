@@ -11,10 +11,12 @@
 // Errors are {"error": kind, "message": text}. Other paths 404, other methods 405.
 //
 // The settings a box gets are the estate's (every box) with the code's over them; the box adds
-// its store identity and certificate files. A request repeated with the same code and the same
-// certificate request (the box missed the answer) gets the same certificate again.
+// its store identity and certificate files. A request repeated with the same code for the same
+// key (the box missed the answer) gets the same certificate again. A store enrolled again (a
+// replacement box, a stolen one's successor, a re-enrolment) has the certificates issued to it
+// before revoked, when a revoking command is given: one store, one box, one valid certificate.
 //
-// Threading: one thread (the server's io_context); signing blocks it (csr_signer.hpp). No sockets
+// Threading: one thread (the server's io_context); signing blocks it (ca_command.hpp). No sockets
 // and no coroutines, so the fuzz preset (clang 14) builds it.
 #include <nlohmann/json.hpp>
 
@@ -38,6 +40,8 @@ namespace kelu::hq {
 struct enrol_service_options {
   nlohmann::json estate_settings = nlohmann::json::object();  // key path -> value, for every box
   std::string ca_pem;  // what boxes trust for HQ's broker
+  // Revokes a certificate (ca_command.hpp); null: earlier certificates of a store stay valid.
+  std::function<core::status(const std::string& certificate_pem)> revoke = nullptr;
 };
 
 struct enrol_stats {
@@ -47,9 +51,11 @@ struct enrol_stats {
   std::int64_t rate_limited = 0;
   std::int64_t bad_requests = 0;
   std::int64_t signing_failures = 0;
+  std::int64_t revoked = 0;  // earlier certificates of stores enrolled again
+  std::int64_t revoke_failures = 0;
 };
 
-// Signs a box's request for TENANT/STORE: the certificate's PEM, or why not (csr_signer.hpp).
+// Signs a box's request for TENANT/STORE: the certificate's PEM, or why not (ca_command.hpp).
 using enrol_signer = std::function<core::result<std::string>(const std::string& tenant, const std::string& store,
                                                              const std::string& csr_pem)>;
 
@@ -66,6 +72,7 @@ class enrol_service {
   dashboard::response enrol(const dashboard::request& req, const dashboard::client_info& client);
   dashboard::response granted(const dashboard::request& req, const redeemed& r, const std::string& code,
                               const std::string& csr, const std::string& peer);
+  void revoke_superseded(const enrol_grant& g, const std::string& code);
   dashboard::response refused(const dashboard::request& req, const redeemed& r, const dashboard::client_info& client);
 
   enrol_codes& codes_;

@@ -6,7 +6,7 @@
 
 #include "agent/box_certificate.hpp"
 #include "agent/certificate_request.hpp"
-#include "hq/csr_signer.hpp"
+#include "hq/ca_command.hpp"
 #include "hq/enrol_service.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -146,6 +146,43 @@ TEST_F(enrol_endpoint, a_failing_ca_is_a_502_and_the_code_stays_good) {
   EXPECT_EQ(body_of(r)["error"], "signing_failed");
   EXPECT_EQ(failing.stats().signing_failures, 1);
   EXPECT_EQ(post({{"code", code}, {"csr", box.csr_pem}}).result(), http::status::ok);
+}
+
+TEST_F(enrol_endpoint, a_store_enrolled_again_has_its_earlier_certificate_revoked_once) {
+  std::vector<std::string> revoked;
+  bool revoke_works = true;
+  enrol_service_options o;
+  o.revoke = [&](const std::string& pem) -> core::status {
+    if (!revoke_works) return core::error{"CA unreachable"};
+    revoked.push_back(pem);
+    return core::ok();
+  };
+  enrol_service with_revoke{*codes, sign_with(signer), clock, o, std::make_shared<spdlog::logger>("t")};
+  const auto enrol = [&](const std::string& code, const std::string& csr) {
+    dashboard::request req{http::verb::post, "/v1/enroll", 11};
+    req.body() = json{{"code", code}, {"csr", csr}}.dump();
+    const auto r = with_revoke.handle(req, {"10.0.0.7", std::chrono::steady_clock::now(), true});
+    EXPECT_EQ(r.result(), http::status::ok) << r.body();
+    return body_of(r)["certificate"].get<std::string>();
+  };
+  const auto first_code = issue();
+  const auto first = enrol(first_code, box.csr_pem);
+  EXPECT_TRUE(revoked.empty());  // nothing before it
+  enrol(first_code, box.csr_pem);  // the same box asking again: not a new enrolment
+  EXPECT_TRUE(revoked.empty());
+
+  const auto replacement = make_key_and_request("new box").value();
+  revoke_works = false;  // HQ's CA cannot revoke now: the box is enrolled all the same
+  const auto second = enrol(issue(), replacement.csr_pem);
+  EXPECT_EQ(with_revoke.stats().revoke_failures, 1);
+  revoke_works = true;
+  const auto third = enrol(issue(), make_key_and_request("third")->csr_pem);
+  // The two before it, each once; the one failed earlier is tried again.
+  EXPECT_EQ(revoked, (std::vector<std::string>{first, second}));
+  EXPECT_EQ(with_revoke.stats().revoked, 2);
+  enrol(issue(), make_key_and_request("fourth")->csr_pem);
+  EXPECT_EQ(revoked.size(), 3u);
+  EXPECT_EQ(revoked.back(), third);
 }
 
 TEST(csr_signer, a_command_that_hangs_is_killed_at_the_deadline_and_one_naming_another_store_is_refused) {

@@ -256,7 +256,9 @@ class enrolment : public hq_broker {
     server = std::make_unique<test::process>(
         std::vector<std::string>{KELU_BINARY, "hq", "enroll-server", "--codes", dir.file("codes.db"), "--sign",
                                  "/bin/bash " + std::string(KELU_SOURCE_DIR) + "/scripts/hq-ca sign " + ca_dir, "--ca",
-                                 ca_dir + "/ca.pem", "--cert", ca_dir + "/server/127.0.0.1.pem", "--key",
+                                 ca_dir + "/ca.pem", "--revoke",
+                                 "/bin/bash " + std::string(KELU_SOURCE_DIR) + "/scripts/hq-ca revoke " + ca_dir,
+                                 "--cert", ca_dir + "/server/127.0.0.1.pem", "--key",
                                  ca_dir + "/server/127.0.0.1.key", "--settings", dir.file("estate.json"), "--listen",
                                  "127.0.0.1", "--port", "0"},
         dir.file("enrol-server.log"));
@@ -342,7 +344,7 @@ TEST_F(enrolment, a_box_from_the_package_enrols_with_one_code_and_counts_for_its
   EXPECT_NE(server_log().find("enrolled acme/sh-042 from 127.0.0.1"), std::string::npos) << server_log();
 }
 
-TEST_F(enrolment, enrolling_again_rotates_the_dashboard_tokens_and_the_box_goes_on_delivering) {
+TEST_F(enrolment, enrolling_again_rotates_the_dashboard_tokens_revokes_the_old_certificate_and_delivers) {
   auto hq = hq_consumer();
   ASSERT_NE(enroll(issue_code(), 0).find("no agent answered"), std::string::npos);  // kept for the next start
   start_agent();
@@ -353,8 +355,11 @@ TEST_F(enrolment, enrolling_again_rotates_the_dashboard_tokens_and_the_box_goes_
   ASSERT_TRUE(test::wait_for_port(dashboard_port, 10s));
   EXPECT_EQ(today_status(old_token), 200);
 
-  // The box was handed to a new manager (or its QR sign photographed): enrolled again. The agent
-  // starts again with the new key and certificate, and the command returns once HQ's broker took it.
+  // The box was handed to a new manager (or its QR sign photographed, or its key copied): enrolled
+  // again. The agent starts again with the new key and certificate, and the command returns once
+  // HQ's broker took it; HQ revokes the certificate the box had.
+  std::filesystem::copy_file(dir.file("box.crt"), dir.file("old-box.pem"));
+  std::filesystem::copy_file(dir.file("box.key"), dir.file("old-box.key"));
   const auto out = enroll(issue_code(), 0);
   EXPECT_NE(out.find("QR codes printed before no longer open it"), std::string::npos) << out;
   EXPECT_NE(out.find("running as acme/sh-042, connected to ssl://127.0.0.1:"), std::string::npos) << out;
@@ -363,6 +368,15 @@ TEST_F(enrolment, enrolling_again_rotates_the_dashboard_tokens_and_the_box_goes_
   const auto new_token = dashboard_token();
   EXPECT_NE(new_token, old_token);
   EXPECT_EQ(today_status(new_token), 200);
+  ASSERT_NE(server_log().find("acme/sh-042: revoked the certificate of its enrolment at"), std::string::npos)
+      << server_log();
+  // Once the broker reads the new CRL (a restart), the old certificate is refused and the box,
+  // with its new one, delivers.
+  hq.reset();
+  broker->stop();
+  broker->start();
+  EXPECT_FALSE(cert_client(broker->uri(), "old-box", ca_dir + "/ca.pem", dir.file("old-box")).connect());
+  hq = hq_consumer();
   ASSERT_TRUE(test::wait_for_port(pos_port, 10s));
   c = till();
   ASSERT_EQ(send(c, 1, 2).size(), 1u);

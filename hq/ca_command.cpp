@@ -1,4 +1,4 @@
-#include "csr_signer.hpp"
+#include "ca_command.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -62,20 +62,9 @@ int wait_until(pid_t pid, std::chrono::milliseconds deadline) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-}  // namespace
-
-csr_signer::csr_signer(std::vector<std::string> command, std::chrono::milliseconds deadline)
-    : command_(std::move(command)), deadline_(deadline) {}
-
-core::result<std::string> csr_signer::sign(const std::string& tenant, const std::string& store,
-                                           const std::string& csr_pem) const {
-  if (command_.empty()) return core::error{"no signing command"};
-  scratch_dir dir;
-  if (dir.path().empty()) return core::error{"cannot make a temporary directory to sign in"};
-  const auto csr = dir.path() / "box.csr", out = dir.path() / "box.pem", log = dir.path() / "stderr";
-  if (auto st = core::write_file_atomically(csr, csr_pem, 0600); !st) return core::error{st.error_message()};
-  std::vector<std::string> args = command_;
-  args.insert(args.end(), {tenant, store, csr.string(), out.string()});
+// Runs `args` in `dir` (stdin and stdout /dev/null, stderr to a file there) until `deadline`.
+core::status run(std::vector<std::string> args, const std::filesystem::path& dir, std::chrono::milliseconds deadline) {
+  const auto log = dir / "stderr";
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -87,11 +76,28 @@ core::result<std::string> csr_signer::sign(const std::string& tenant, const std:
   pid_t pid = 0;
   const int rc = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return core::error{"cannot run " + command_[0] + ": " + std::strerror(rc)};
-  const int status = wait_until(pid, deadline_);
-  if (status == -1)
-    return core::error{command_[0] + " did not finish within " + std::to_string(deadline_.count()) + " ms"};
-  if (status != 0) return core::error{command_[0] + " failed (exit " + std::to_string(status) + "): " + last_line(log)};
+  if (rc != 0) return core::error{"cannot run " + args[0] + ": " + std::strerror(rc)};
+  const int status = wait_until(pid, deadline);
+  if (status == -1) return core::error{args[0] + " did not finish within " + std::to_string(deadline.count()) + " ms"};
+  if (status != 0) return core::error{args[0] + " failed (exit " + std::to_string(status) + "): " + last_line(log)};
+  return core::ok();
+}
+
+}  // namespace
+
+csr_signer::csr_signer(std::vector<std::string> command, std::chrono::milliseconds deadline)
+    : command_(std::move(command)), deadline_(deadline) {}
+
+core::result<std::string> csr_signer::sign(const std::string& tenant, const std::string& store,
+                                           const std::string& csr_pem) const {
+  if (command_.empty()) return core::error{"no signing command"};
+  scratch_dir dir;
+  if (dir.path().empty()) return core::error{"cannot make a temporary directory to sign in"};
+  const auto csr = dir.path() / "box.csr", out = dir.path() / "box.pem";
+  if (auto st = core::write_file_atomically(csr, csr_pem, 0600); !st) return core::error{st.error_message()};
+  auto args = command_;
+  args.insert(args.end(), {tenant, store, csr.string(), out.string()});
+  if (auto st = run(std::move(args), dir.path(), deadline_); !st) return core::error{st.error_message()};
   auto pem = core::read_file(out);
   if (!pem) return core::error{command_[0] + " wrote no certificate"};
   const auto cert = parse_box_certificate(*pem, command_[0] + "'s certificate");
@@ -100,6 +106,20 @@ core::result<std::string> csr_signer::sign(const std::string& tenant, const std:
     return core::error{command_[0] + " named the certificate \"" + cert->common_name + "\", not \"" + tenant + "/" +
                        store + "\""};
   return std::move(pem).value();
+}
+
+certificate_revoker::certificate_revoker(std::vector<std::string> command, std::chrono::milliseconds deadline)
+    : command_(std::move(command)), deadline_(deadline) {}
+
+core::status certificate_revoker::revoke(const std::string& certificate_pem) const {
+  if (command_.empty()) return core::error{"no revoking command"};
+  scratch_dir dir;
+  if (dir.path().empty()) return core::error{"cannot make a temporary directory to revoke in"};
+  const auto cert = dir.path() / "box.pem";
+  if (auto st = core::write_file_atomically(cert, certificate_pem, 0600); !st) return st;
+  auto args = command_;
+  args.push_back(cert.string());
+  return run(std::move(args), dir.path(), deadline_);
 }
 
 }  // namespace kelu::hq
