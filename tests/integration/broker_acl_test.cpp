@@ -383,6 +383,21 @@ TEST_F(enrolment, enrolling_again_rotates_the_dashboard_tokens_revokes_the_old_c
   ASSERT_TRUE(eventually([&] { return hq->high_water("sh-042", "pos-tcp") == 2; })) << log();
 }
 
+// A box whose file names no store (or does not load for another reason) runs in minimal mode:
+// its control socket takes the enrolment all the same and the agent proper starts.
+TEST_F(enrolment, a_box_in_minimal_mode_enrols_and_starts_counting) {
+  auto hq = hq_consumer();
+  agent = std::make_unique<test::process>(std::vector<std::string>{KELU_BINARY, "run", "--config", dir.file("kelu.json")},
+                                          dir.file("kelu.log"));
+  ASSERT_TRUE(logged("minimal mode", 20s)) << log();
+  const auto out = enroll(issue_code(), 0);
+  EXPECT_NE(out.find("running as acme/sh-042, connected to"), std::string::npos) << out;
+  ASSERT_TRUE(test::wait_for_port(pos_port, 10s)) << log();
+  auto c = till();
+  ASSERT_EQ(send(c, 0, 2).size(), 2u);
+  ASSERT_TRUE(eventually([&] { return hq->high_water("sh-042", "pos-tcp") == 2; })) << log();
+}
+
 TEST_F(enrolment, a_box_holding_another_stores_data_is_not_enrolled_over_it) {
   auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
   cfg["store"]["tenant"] = "acme";
