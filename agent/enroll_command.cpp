@@ -195,8 +195,8 @@ core::status same_store_or_empty(const core::result<boot_config>& boot, const js
 
 }  // namespace
 
-int run_enroll(const std::string& config_path, const enroll_options& o, std::ostream& out, std::ostream& err) {
-  const auto boot = load_boot_config(config_path);
+int run_enroll(const std::string& config_path, const core::result<boot_config>& boot, const enroll_options& o,
+               std::ostream& out, std::ostream& err) {
   const auto file_cfg = boot ? boot->value : read_broken_config(config_path).salvaged;
   const auto files = files_beside(file_cfg.storage.path);
   const auto key = pending_key(files);

@@ -23,6 +23,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "agent/boot_config.hpp"
+
 namespace kelu {
 
 struct enroll_options {
@@ -33,6 +35,9 @@ struct enroll_options {
   int connect_timeout_s = 90;  // for the agent to run as the store and reach HQ's broker
 };
 
-int run_enroll(const std::string& config_path, const enroll_options& o, std::ostream& out, std::ostream& err);
+// `boot`: the configuration at `config_path` as load_boot_config read it (an error for a box in
+// minimal mode), which the caller also needed to act as the data's owner.
+int run_enroll(const std::string& config_path, const core::result<boot_config>& boot, const enroll_options& o,
+               std::ostream& out, std::ostream& err);
 
 }  // namespace kelu

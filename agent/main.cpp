@@ -132,7 +132,7 @@ int enroll(const std::string& path, const kelu::enroll_options& o) {
     std::cerr << who.error_message() << "\n";
     return 2;
   }
-  return kelu::run_enroll(path, o, std::cout, std::cerr);
+  return kelu::run_enroll(path, boot, o, std::cout, std::cerr);
 }
 
 std::vector<std::string> words(const std::string& text) {
