@@ -21,6 +21,7 @@
 #include "agent/core/health_json.hpp"
 #include "kelu/version.hpp"
 #include "pos_sources.hpp"
+#include "software_control.hpp"
 #include "source_set.hpp"
 #include "config/schema.hpp"
 #include "sync/aggregate_store.hpp"
@@ -72,7 +73,8 @@ sync::publisher_options agent::link_options() const {
   o.birth_payload = status_payload("online", "");
   o.will_payload = status_payload("offline", "connection lost");
   o.goodbye_payload = status_payload("offline", "shutdown");
-  o.subscriptions = {topics_->commands(), topics_->config_desired()};
+  o.subscriptions = {topics_->commands(), topics_->config_desired(), topics_->software_desired(),
+                     topics_->estate_software_desired()};
   o.max_inbound_bytes = max_inbound_bytes;
   return o;
 }
@@ -117,6 +119,10 @@ core::status agent::start() {
   link_->on_message([this](const std::string& topic, const std::string& payload) {
     if (topic == topics_->config_desired()) {
       control_->on_desired(payload);
+      return;
+    }
+    if (topic == topics_->software_desired() || topic == topics_->estate_software_desired()) {
+      software_->on_desired(topic == topics_->estate_software_desired(), payload);
       return;
     }
     if (commands_->handle(topic, payload)) link_->wake();
@@ -164,6 +170,7 @@ core::status agent::start() {
   start_audits();
   if (cfg_.dashboard.enabled) start_dashboard();
   start_control_socket();
+  start_software_control();
   const auto s = outbox_->stats();
   log_->info("kelu {} started: store {}/{}, database {} ({} unsent messages, {} bytes), config {}", kelu::version,
              cfg_.store.tenant, cfg_.store.id, cfg_.storage.path, s.rows, s.bytes, config::hash(cfg_));
@@ -174,6 +181,7 @@ int agent::run() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) { on_signal(ec, signo); });
   link_->start(link_options());
   control_->announce();
+  software_->start();
   analytics_->start();
   schedule_health();
   schedule_maintenance();
@@ -204,6 +212,7 @@ void agent::request_stop() {
     stopping_ = true;
     service_.stopping();
     control_->stop();
+    software_->stop();
     sources_->stop();
     // Sources with threads of their own (cameras) post their last events while they stop;
     // those handlers are queued before this one, so the store still takes them.

@@ -62,6 +62,7 @@ class chat_notifier;
 class control_socket;
 class dashboard_component;
 class source_set;
+class software_control;
 
 class agent final : private config_target {
  public:
@@ -88,6 +89,13 @@ class agent final : private config_target {
   void restart_for_new_identity();  // kelu enroll: started again at once, nothing announced
   void report(nlohmann::json reported) override;
   void record(nlohmann::json change) override;
+  // A software update's health gate (software_control): what is up now, and the checks that the
+  // new version brings the same components up.
+  nlohmann::json components_up() const;
+  std::vector<gate_check> update_checks(const nlohmann::json& up);
+  gate_check dashboard_check();
+  gate_check camera_check(const std::string& id);
+  void start_software_control();
 
   void on_signal(const boost::system::error_code& ec, int signo);
   // Stops once outbox rows up to `row` are sent, or at `deadline`.
@@ -153,6 +161,7 @@ class agent final : private config_target {
   std::vector<std::unique_ptr<dashboard_component>> stopped_dashboards_;
   std::unique_ptr<config_control> control_;
   std::unique_ptr<control_socket> control_socket_;
+  std::unique_ptr<software_control> software_;
   // The gate's view of the components before a change: was the link up, which cameras delivered.
   struct before_change {
     bool link_connected = false;

@@ -19,6 +19,7 @@
 #include "dashboard_component.hpp"
 #include "agent/core/health_json.hpp"
 #include "kelu/version.hpp"
+#include "software_control.hpp"
 #include "source_set.hpp"
 #include "config/schema.hpp"
 #include "sync/aggregate_store.hpp"
@@ -153,34 +154,83 @@ void agent::rebuild(const config::change_plan& plan, applied_change& out) {
   }
 }
 
+namespace {
+
+// The link is up, and (when `switches` is given) it connected again since then.
+gate_check mqtt_check(const broker_link& link, const std::string& uri, std::optional<std::int64_t> switches) {
+  return {"mqtt", [&link, uri, switches]() -> std::optional<std::string> {
+            const auto s = link.stats();
+            if (s.connected && (!switches || link.switches() > *switches)) return std::nullopt;
+            return "not connected to " + uri + (s.last_error.empty() ? "" : ": " + s.last_error);
+          }};
+}
+
+}  // namespace
+
+gate_check agent::dashboard_check() {
+  return {"dashboard", [this]() -> std::optional<std::string> {
+            if (dashboard_ && dashboard_->serving()) return std::nullopt;
+            return "not serving on port " + std::to_string(cfg_.dashboard.port);
+          }};
+}
+
+gate_check agent::camera_check(const std::string& id) {
+  const auto component = config::camera_component(id);
+  return {component, [this, component]() -> std::optional<std::string> {
+            const auto* src = sources_->find(component);
+            if (!src) return std::optional<std::string>("removed");
+            const auto cam = src->camera();
+            if (cam && delivering(*cam)) return std::nullopt;
+            return "no frames" + (cam && !cam->last_error.empty() ? ": " + cam->last_error : "");
+          }};
+}
+
 std::vector<gate_check> agent::gate_checks(const applied_change& change) {
   std::vector<gate_check> checks;
   const auto& rebuilt = change.plan.rebuild;
   // A link that was down before the change (HQ unreachable) is not the change's fault.
   if (names(rebuilt, "mqtt") && before_.link_connected)
-    checks.push_back({"mqtt", [this, switches = before_.link_switches]() -> std::optional<std::string> {
-                        const auto s = link_->stats();
-                        if (link_->switches() > switches && s.connected) return std::nullopt;
-                        return "not connected to " + cfg_.mqtt.uri + (s.last_error.empty() ? "" : ": " + s.last_error);
-                      }});
+    checks.push_back(mqtt_check(*link_, cfg_.mqtt.uri, before_.link_switches));
   if (names(rebuilt, "dashboard") && before_.dashboard_serving && cfg_.dashboard.enabled)
-    checks.push_back({"dashboard", [this]() -> std::optional<std::string> {
-                        if (dashboard_ && dashboard_->serving()) return std::nullopt;
-                        return "not serving on port " + std::to_string(cfg_.dashboard.port);
-                      }});
+    checks.push_back(dashboard_check());
   for (const auto& [id, was_delivering] : before_.camera_delivering) {
-    const auto component = config::camera_component(id);
     // A camera already dark before the change (switched off at night) may stay dark.
-    if (!was_delivering || !names(rebuilt, component)) continue;
-    checks.push_back({component, [this, id, component]() -> std::optional<std::string> {
-                        const auto* src = sources_->find(component);
-                        if (!src) return std::optional<std::string>("removed");
-                        const auto cam = src->camera();
-                        if (cam && delivering(*cam)) return std::nullopt;
-                        return "no frames" + (cam && !cam->last_error.empty() ? ": " + cam->last_error : "");
-                      }});
+    if (was_delivering && names(rebuilt, config::camera_component(id))) checks.push_back(camera_check(id));
   }
   return checks;
+}
+
+nlohmann::json agent::components_up() const {
+  auto cameras = nlohmann::json::array();
+  for (const auto* src : sources_->running())
+    if (auto cam = src->camera(); cam && delivering(*cam)) cameras.push_back(cam->camera);
+  return {{"mqtt", link_->stats().connected}, {"dashboard", dashboard_ && dashboard_->serving()}, {"cameras", cameras}};
+}
+
+std::vector<gate_check> agent::update_checks(const nlohmann::json& up) {
+  // The sources the configuration names are up once start() returned: a till port the new version
+  // cannot open stops it from starting at all, which the updater sees as no verdict.
+  std::vector<gate_check> checks;
+  if (up.value("mqtt", false)) checks.push_back(mqtt_check(*link_, cfg_.mqtt.uri, std::nullopt));
+  if (up.value("dashboard", false) && cfg_.dashboard.enabled) checks.push_back(dashboard_check());
+  if (const auto cams = up.find("cameras"); cams != up.end() && cams->is_array())
+    for (const auto& id : *cams)
+      if (id.is_string()) checks.push_back(camera_check(id.get<std::string>()));
+  return checks;
+}
+
+void agent::start_software_control() {
+  software_control::hooks h;
+  h.report = [this](nlohmann::json reported) {
+    outbox_->replace(topics_->software_reported(), reported.dump(), 1, sync::health_priority, clock_.now_utc());
+    link_->wake();
+  };
+  h.components_up = [this] { return components_up(); };
+  h.checks = [this](const nlohmann::json& up) { return update_checks(up); };
+  h.opening_hours = [this] { return cfg_.store.opening_hours; };
+  software_ = std::make_unique<software_control>(io_.get_executor(), update_dir::beside(cfg_.storage.path),
+                                                 software_control::identity{kelu::version, boot_id_}, zone_, clock_,
+                                                 log_, std::move(h));
 }
 
 }  // namespace kelu

@@ -20,6 +20,7 @@
 #include "dashboard_component.hpp"
 #include "agent/core/health_json.hpp"
 #include "kelu/version.hpp"
+#include "software_control.hpp"
 #include "source_set.hpp"
 #include "config/schema.hpp"
 #include "sync/aggregate_store.hpp"
@@ -106,6 +107,7 @@ nlohmann::json agent::status_report() const {
           {"config_hash", config::hash(cfg_)},
           {"desired_version", control_->desired().applied_version},
           {"changing", control_->changing()},
+          {"software", software_->reported()},  // as on software/reported
           {"components", std::move(components)},
           {"broker", broker_state()},
           {"dashboard_port", dashboard_ ? dashboard_->port() : 0},

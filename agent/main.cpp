@@ -25,6 +25,8 @@
 #include "data_owner.hpp"
 #include "doctor.hpp"
 #include "enroll_command.hpp"
+#include "update_command.hpp"
+#include "update_dir.hpp"
 #include "hq/enrol_commands.hpp"
 #include "ingest_command.hpp"
 #include "minimal_agent.hpp"
@@ -140,6 +142,17 @@ std::vector<std::string> words(const std::string& text) {
   std::vector<std::string> out;
   for (std::string w; in >> w;) out.push_back(w);
   return out;
+}
+
+// Root's half of a software update: the update directory is found as the agent finds its database.
+int update_apply(const std::string& path, kelu::update_options o, const std::string& restart) {
+  if (o.dir.empty()) {
+    const auto boot = kelu::load_boot_config(path);
+    o.dir = kelu::update_dir::beside(boot ? boot->value.storage.path
+                                          : kelu::read_broken_config(path).salvaged.storage.path).path();
+  }
+  if (!restart.empty()) o.restart = words(restart);
+  return kelu::run_update_apply(o, std::cout, std::cerr);
 }
 
 int hq_tail(const kelu::sync::hq_tail_options& o) {
@@ -304,6 +317,24 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   enroll_cmd->add_option("-c,--config", enroll_config, "The agent's configuration file")->capture_default_str();
 
+  auto* update_cmd = app.add_subcommand("update", "Software updates HQ asks for (run as root by kelu-update.service)");
+  update_cmd->require_subcommand(1);
+  auto* update_apply_cmd = update_cmd->add_subcommand("apply", "Install the version the agent requested, or roll back");
+  std::string update_config = "/etc/kelu/kelu.json", update_restart;
+  kelu::update_options update_opts;
+  update_apply_cmd->add_option("-c,--config", update_config, "The agent's configuration (where its data lives)")
+      ->capture_default_str();
+  update_apply_cmd->add_option("--dir", update_opts.dir, "The update directory (default: update/ beside the database)");
+  update_apply_cmd->add_option("--keep", update_opts.keep, "Where the running version's package is kept for a rollback")
+      ->capture_default_str();
+  std::int64_t update_allowance = 60;
+  update_apply_cmd->add_option("--start-allowance", update_allowance,
+                               "Seconds the agent may take to start, beyond the health gate's own")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600));
+  update_apply_cmd->add_option("--restart", update_restart,
+                               "Command that restarts the agent (default: systemctl restart kelu.service)");
+
   auto* hq_cmd = app.add_subcommand("hq", "HQ's tools: enrolment codes and the enrolment server");
   hq_cmd->require_subcommand(1);
   kelu::hq::enrol_code_options code_opts;
@@ -460,6 +491,10 @@ int main(int argc, char** argv) {
   }
   if (*tail_cmd) return hq_tail(tail);
   if (*enroll_cmd) return enroll(enroll_config, enroll_opts);
+  if (*update_apply_cmd) {
+    update_opts.start_allowance = std::chrono::seconds(update_allowance);
+    return update_apply(update_config, update_opts, update_restart);
+  }
   if (*code_cmd) {
     if (!code_opts.list && (code_opts.tenant.empty() || code_opts.store.empty())) {
       std::cerr << "enroll-code: --tenant and --store are required (or --list)\n";

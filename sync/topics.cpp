@@ -3,7 +3,7 @@
 namespace kelu::sync {
 
 topics::topics(std::string tenant, std::string store)
-    : root_("kelu/v1/" + std::move(tenant) + "/" + std::move(store) + "/") {}
+    : root_("kelu/v1/" + tenant + "/" + store + "/"), estate_software_("kelu/v1/" + tenant + "/software/desired") {}
 
 std::string topics::metrics(const std::string& kind) const {
   auto path = kind;

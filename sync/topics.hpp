@@ -20,12 +20,18 @@ class topics {
   std::string config_desired() const { return root_ + "config/desired"; }    // HQ -> box, retained
   std::string config_reported() const { return root_ + "config/reported"; }  // box -> HQ, retained
   std::string config_changes() const { return root_ + "config/changes"; }    // box -> HQ, the audit log
+  std::string software_desired() const { return root_ + "software/desired"; }    // HQ -> box, retained
+  std::string software_reported() const { return root_ + "software/reported"; }  // box -> HQ, retained
+  // The version HQ wants on every box of the tenant, retained; a store's own software/desired wins.
+  // No store topic ends this way: a store's topics all have a level after its id's.
+  const std::string& estate_software_desired() const { return estate_software_; }
   std::string commands() const { return root_ + "cmd/#"; }  // what the box subscribes to
   std::string command(const std::string& name) const { return root_ + "cmd/" + name; }
   std::string reply(const std::string& name) const { return root_ + "reply/" + name; }
 
  private:
   std::string root_;
+  std::string estate_software_;
 };
 
 // How one event travels: topic, QoS, retain, and its drop priority under the outbox quota.

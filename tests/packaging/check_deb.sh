@@ -42,6 +42,8 @@ drwxr-xr-x root/root ./usr/lib
 drwxr-xr-x root/root ./usr/lib/systemd
 drwxr-xr-x root/root ./usr/lib/systemd/system
 -rw-r--r-- root/root ./usr/lib/systemd/system/kelu.service
+-rw-r--r-- root/root ./usr/lib/systemd/system/kelu-update.path
+-rw-r--r-- root/root ./usr/lib/systemd/system/kelu-update.service
 drwxr-xr-x root/root ./usr/share
 drwxr-xr-x root/root ./usr/share/doc
 drwxr-xr-x root/root ./usr/share/doc/kelu
