@@ -21,7 +21,7 @@ int run_config_diff(const std::string& old_path, const std::string& new_path, st
 
 // Installs `new_path` as the agent's file (`config_path`; the old one kept as .previous), has the
 // running agent reload it through its control socket and waits for the verdict. A refused or
-// rolled-back change puts the old file back. Exit 0 when applied (or when no agent runs: it takes
+// rolled_back change puts the old file back. Exit 0 when applied (or when no agent runs: it takes
 // the file at its next start), 1 when undone, 2 when the new file does not load.
 int run_config_apply(const std::string& new_path, const std::string& config_path, std::ostream& out,
                      std::ostream& err);

@@ -141,7 +141,7 @@ std::optional<software_control::decision> software_control::held(const std::stri
     return std::nullopt;
   const auto outcome = last_.value("outcome", "");
   const auto reason = last_.value("reason", "");
-  if (outcome == "rolled-back")
+  if (outcome == "rolled_back")
     return decision{"held",
                     version + " was rolled back (" + reason + "); publish it with \"attempt\": " +
                         std::to_string(attempt + 1) + " to try again",

@@ -125,7 +125,7 @@ class updater {
                                   "-o", "Dpkg::Options::=--force-confold", "install", kept});
     dir_.remove(update_dir::verdict);
     dir_.remove(update_dir::applying);  // before the restart: the old version must not judge itself
-    const auto outcome = st ? "rolled-back" : "failed";
+    const auto outcome = st ? "rolled_back" : "failed";
     const auto reason = st ? why : why + "; reinstalling " + previous + " failed too: " + st.error_message();
     auto restarted = restart();
     if (!restarted) err_ << "update: " << restarted.error_message() << "\n";

@@ -11,7 +11,7 @@
 //   4. restarts the agent, which judges itself by the health gate and writes its verdict;
 //   5. no passing verdict within gate_s (+ the start allowance): reinstalls the kept copy and
 //      restarts the agent again;
-//   6. writes result.json (outcome "updated", "rolled-back", "failed" or "current"; reason;
+//   6. writes result.json (outcome "updated", "rolled_back", "failed" or "current"; reason;
 //      took_s), which the agent reports on software/reported.
 // A run cut short (power cut mid-install) leaves applying.json: the next run finishes it, judging
 // by the verdict if there is one and rolling back otherwise.

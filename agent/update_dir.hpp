@@ -8,7 +8,7 @@
 //                                     present while the new version is installed and judged
 //   verdict.json   agent -> updater   the new version's health gate, for that nonce
 //   result.json    updater -> agent   the outcome, for software/reported
-//   last.json      agent              the last outcome reported (a rolled-back version is not retried)
+//   last.json      agent              the last outcome reported (a rolled_back version is not retried)
 // The directory belongs to the agent's user, so the updater trusts nothing in it: it reads no
 // symlink, nothing but a small regular file, and creates its files anew (never through a name the
 // agent could have planted), owned by the directory's owner.

@@ -25,6 +25,8 @@ ROUTES = [  # topic suffix -> schema
     ("/alerts", "alert"),
     ("/config/reported", "config-reported"),
     ("/config/changes", "config-change"),
+    ("/software/reported", "software-reported"),
+    ("/software/desired", "software-desired"),
 ]
 
 

@@ -1,5 +1,5 @@
 // The agent's half of a software update, without a broker: what HQ's software/desired makes the
-// box do (a request, waiting for the window, holding a rolled-back version, refusing a bad
+// box do (a request, waiting for the window, holding a rolled_back version, refusing a bad
 // document), read from the files it leaves for the updater and the reports it makes.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -181,11 +181,11 @@ TEST_F(software, after_the_install_it_judges_itself_and_a_rolled_back_version_is
   dir.remove(update_dir::verdict);
   dir.remove(update_dir::applying);
   ASSERT_TRUE(dir.write(update_dir::result, {{"version", "0.2.1"}, {"attempt", 0}, {"previous", "0.2.0"},
-                                              {"outcome", "rolled-back"}, {"reason", "health gate: mqtt: down"},
+                                              {"outcome", "rolled_back"}, {"reason", "health gate: mqtt: down"},
                                               {"took_s", 41.5}, {"finished_ms", 1}}));
   make("0.2.0", "boot-2");
   control->start();
-  EXPECT_EQ(state()["last"]["outcome"], "rolled-back");
+  EXPECT_EQ(state()["last"]["outcome"], "rolled_back");
   EXPECT_EQ(state()["last"]["took_s"], 41.5);
   EXPECT_FALSE(file(update_dir::result));
   EXPECT_TRUE(file(update_dir::last));

@@ -142,7 +142,7 @@ TEST_F(update_apply, a_failing_health_gate_reinstalls_the_kept_package_and_says_
   set("agent", "fail");
   request("0.2.1");
   const auto r = apply();
-  EXPECT_EQ(r["outcome"], "rolled-back") << r;
+  EXPECT_EQ(r["outcome"], "rolled_back") << r;
   EXPECT_EQ(r["reason"], "health gate: mqtt: not connected to ssl://hq:8883: TLS handshake failed");
   EXPECT_EQ(get("installed"), "0.2.0");
   EXPECT_EQ(count("install " + (o.keep / "kelu_0.2.0_amd64.deb").string()), 1);
@@ -154,7 +154,7 @@ TEST_F(update_apply, a_version_that_never_gives_a_verdict_is_rolled_back_at_the_
   set("agent", "none");  // crashes at start
   request("0.2.1", 1);
   const auto r = apply();
-  EXPECT_EQ(r["outcome"], "rolled-back") << r;
+  EXPECT_EQ(r["outcome"], "rolled_back") << r;
   EXPECT_NE(r["reason"].get<std::string>().find("gave no health verdict within 1 s"), std::string::npos) << r;
   EXPECT_EQ(get("installed"), "0.2.0");
 }
@@ -207,7 +207,7 @@ TEST_F(update_apply, a_run_cut_short_is_finished_by_the_next_one) {
                                                 {"kept", (o.keep / "kelu_0.2.0_amd64.deb").string()}}));
   set("installed", "0.2.2");
   const auto r = apply();
-  EXPECT_EQ(r["outcome"], "rolled-back") << r;
+  EXPECT_EQ(r["outcome"], "rolled_back") << r;
   EXPECT_EQ(r["reason"], "interrupted while installing");
 }
 

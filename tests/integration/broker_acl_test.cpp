@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -35,7 +36,9 @@ class cert_client {
       : client_(uri, id, mqtt::create_options(MQTTVERSION_5), nullptr) {
     client_.set_message_callback([this](mqtt::const_message_ptr m) {
       std::lock_guard lock(mutex_);
-      if (m) received_.push_back(m->get_topic());
+      if (!m) return;
+      received_.push_back(m->get_topic());
+      payloads_[m->get_topic()] = m->to_string();
     });
     opts_.set_mqtt_version(MQTTVERSION_5);
     opts_.set_clean_start(true);
@@ -74,12 +77,19 @@ class cert_client {
     std::lock_guard lock(mutex_);
     return received_;
   }
+  // The latest payload on `topic`; empty when none came.
+  std::string payload(const std::string& topic) const {
+    std::lock_guard lock(mutex_);
+    const auto it = payloads_.find(topic);
+    return it == payloads_.end() ? std::string() : it->second;
+  }
 
  private:
   mqtt::async_client client_;
   mqtt::connect_options opts_;
   mutable std::mutex mutex_;
   std::vector<std::string> received_;
+  std::map<std::string, std::string> payloads_;
 };
 
 class hq_broker : public test::agent_process {
@@ -169,6 +179,7 @@ TEST_F(hq_broker, a_box_certificate_reaches_its_own_topics_and_nothing_else) {
   EXPECT_EQ(publish_as_box("kelu/v1/acme/sh-001/events/pos"), 0);  // its own: allowed
   for (const auto* forbidden : {"kelu/v1/acme/sh-002/events/pos", "kelu/v1/acme/sh-002/status",
                                 "kelu/v1/acme/sh-001/config/desired", "kelu/v1/acme/sh-001/cmd/replay",
+                                "kelu/v1/acme/sh-001/software/desired", "kelu/v1/acme/software/desired",
                                 "kelu/v1/other-tenant/sh-001/events/pos"})
     EXPECT_EQ(publish_as_box(forbidden), 135) << forbidden << ": not refused as not authorized";
   // Reading: the broker grants the subscription but never delivers another store's messages.
@@ -185,6 +196,15 @@ TEST_F(hq_broker, a_box_certificate_reaches_its_own_topics_and_nothing_else) {
   // were granted.
   EXPECT_EQ(hq->epochs("sh-001").size(), 1u);
   EXPECT_EQ(log().find("refused"), std::string::npos) << log();
+  // The box reads the version its tenant's estate should run and answers on its software/reported.
+  const std::string software = "kelu/v1/acme/sh-001/software/reported";
+  ASSERT_TRUE(console->subscribe(software));
+  EXPECT_EQ(console->publish("kelu/v1/acme/software/desired", R"({"version":"0.0.1"})", true), 0);
+  ASSERT_TRUE(eventually([&] {
+    const auto p = console->payload(software);
+    return !p.empty() && json::parse(p)["desired"].is_object();
+  })) << log();
+  EXPECT_EQ(json::parse(console->payload(software))["desired"]["from"], "estate");
   // kelu doctor reads the certificate the broker knows the box by.
   EXPECT_NE(kelu_output({"doctor", "-c", dir.file("kelu.json")}, -1).find("ok    certificate: acme/sh-001, valid until"),
             std::string::npos);

@@ -23,6 +23,7 @@
 #include "agent_fixture.hpp"
 #include "support/broker.hpp"
 #include "support/http_get.hpp"
+#include "support/io_helpers.hpp"
 #include "support/mqtt_collector.hpp"
 #include "support/schema_check.hpp"
 #include "support/temp_dir.hpp"
@@ -795,6 +796,84 @@ TEST(fleet_of_agents, fifty_boxes_take_one_change_from_hq) {
     EXPECT_EQ(r["keys"], json::array({"analytics.coverage_floor_pct", "log.level"})) << x.topic;
   }
   for (auto& a : agents) EXPECT_EQ(a->stop(SIGTERM, 30s), 0);
+}
+
+}  // namespace
+}  // namespace kelu
+
+namespace kelu {
+namespace {
+
+// A software update as the agent lives it, through a real broker: HQ's estate-wide version becomes
+// a request for the updater with what is up now; the updater's steps (kelu update apply, which
+// needs root and apt: tests/agent/update_apply_test.cpp, tests/packaging/update_test.sh) are played
+// here on the update directory; the restarted agent judges itself, and the outcome reaches HQ.
+TEST_F(fleet, hq_asks_for_a_version_the_box_requests_it_judges_the_install_and_reports_the_rollback) {
+  const std::filesystem::path update = dir.path() / "update";
+  const auto read = [&](const char* name) {
+    std::ifstream in(update / name);
+    return in ? json::parse(in) : json();
+  };
+  test::mqtt_collector hq{broker->uri(), "hq-software", "kelu/v1/acme/sh-001/software/reported"};
+  const auto reported = [&](const std::function<bool(const json&)>& pred) {
+    json found;
+    EXPECT_TRUE(hq.wait_until(
+        [&](const auto& msgs) {
+          for (const auto& m : msgs)
+            if (auto j = json::parse(m.payload); pred(j)) found = j;
+          return !found.is_null();
+        },
+        30s))
+        << log();
+    return found;
+  };
+  start_agent();
+  ASSERT_TRUE(logged("connected to", 20s)) << log();
+  hq_publishes("kelu/v1/acme/software/desired", R"({"version":"9.9.9","window":"any"})", true);
+  auto r = reported([](const json& j) { return j["state"] == "requested"; });
+  EXPECT_EQ(r["desired"]["from"], "estate");
+  ASSERT_TRUE(std::filesystem::exists(update / "request.json"));
+  auto request = read("request.json");
+  EXPECT_EQ(request["version"], "9.9.9");
+  EXPECT_EQ(request["before"]["mqtt"], true);
+
+  // The updater takes the request, installs, and restarts the agent with a nonce to judge; HQ's
+  // broker is down by then (the new version cannot connect).
+  request["nonce"] = "nonce-1";
+  request["previous"] = request["from_version"];
+  request["gate_s"] = 2;  // HQ's least is 30 s: shortened for the test
+  std::filesystem::remove(update / "request.json");
+  std::ofstream(update / "applying.json") << request.dump();
+  ASSERT_EQ(agent->stop(SIGTERM, 30s), 0);
+  broker->stop();
+  start_agent();
+  ASSERT_TRUE(test::eventually([&] { return std::filesystem::exists(update / "verdict.json"); }, 20s)) << log();
+  const auto verdict = read("verdict.json");
+  EXPECT_EQ(verdict["nonce"], "nonce-1");
+  EXPECT_EQ(verdict["ok"], false);
+  ASSERT_EQ(verdict["failures"].size(), 1u) << verdict;
+  EXPECT_TRUE(verdict["failures"][0].get<std::string>().starts_with("mqtt: not connected to ")) << verdict;
+
+  // The updater reinstalls the previous version and restarts it: HQ hears why, and the box holds.
+  std::filesystem::remove(update / "verdict.json");
+  std::filesystem::remove(update / "applying.json");
+  std::ofstream(update / "result.json") << json{{"version", "9.9.9"}, {"attempt", 0}, {"previous", request["previous"]},
+                                                {"outcome", "rolled_back"}, {"reason", "health gate: " + verdict["failures"][0].get<std::string>()},
+                                                {"took_s", 12.5}, {"finished_ms", 1}}.dump();
+  ASSERT_EQ(agent->stop(SIGTERM, 30s), 0);
+  broker->start();
+  start_agent();
+  r = reported([](const json& j) { return j["state"] == "held"; });
+  EXPECT_EQ(r["last"]["outcome"], "rolled_back");
+  EXPECT_EQ(r["last"]["took_s"], 12.5);
+  EXPECT_NE(r["reason"].get<std::string>().find("\"attempt\": 1"), std::string::npos) << r;
+  EXPECT_FALSE(std::filesystem::exists(update / "request.json")) << "a rolled_back version is not asked for again";
+  const auto status = json::parse(kelu_output({"status", "--json", "-c", dir.file("kelu.json")}));
+  EXPECT_EQ(status["software"]["state"], "held");
+  const auto checked = test::check_against_schemas(hq.messages(), KELU_SOURCE_DIR, dir.path().string());
+  if (checked.available) {
+    EXPECT_EQ(checked.status, 0) << checked.text;
+  }
 }
 
 }  // namespace
