@@ -8,7 +8,7 @@
 #   tests/packaging/hq_repo_test.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-for tool in reprepro gpg apt-get dpkg-deb python3; do
+for tool in aptly gpg apt-get dpkg-deb python3; do
   command -v "$tool" >/dev/null || { echo "hq_repo_test: $tool is not installed (scripts/setup installs it)"; exit 77; }
 done
 work=$(mktemp -d /tmp/kelu-repo.XXXXXX)
@@ -30,7 +30,7 @@ deb 0.2.1
 
 repo=$work/repo
 "$here/../../scripts/hq-repo" init "$repo" >/dev/null
-"$here/../../scripts/hq-repo" add "$repo" "$work/kelu_0.2.0_$arch.deb"
+"$here/../../scripts/hq-repo" add "$repo" "$work/kelu_0.2.0_$arch.deb" >/dev/null
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 -m http.server --bind 127.0.0.1 --directory "$repo/public" "$port" >"$work/http.log" 2>&1 &
@@ -56,11 +56,14 @@ candidate() {
 
 trusted=$repo/public/kelu-hq.gpg
 [ "$(candidate "$trusted")" = 0.2.0 ] || fail "apt does not offer the published 0.2.0: $(box_apt apt-get "$trusted" update 2>&1)"
-"$here/../../scripts/hq-repo" add "$repo" "$work/kelu_0.2.1_$arch.deb"
+"$here/../../scripts/hq-repo" add "$repo" "$work/kelu_0.2.1_$arch.deb" >/dev/null
 [ "$(candidate "$trusted")" = 0.2.1 ] || fail "apt does not see the newer 0.2.1"
 mkdir "$work/fetched"
 (cd "$work/fetched" && box_apt apt-get "$trusted" -qq download kelu >/dev/null) || fail "apt cannot fetch kelu 0.2.1"
 cmp -s "$work/kelu_0.2.1_$arch.deb" "$work/fetched/kelu_0.2.1_$arch.deb" || fail "what apt fetched is not what HQ published"
+# The older version stays: a box running it keeps a copy to roll back to before it updates.
+(cd "$work/fetched" && box_apt apt-get "$trusted" -qq download kelu=0.2.0 >/dev/null) || fail "0.2.0 is gone once 0.2.1 is published"
+cmp -s "$work/kelu_0.2.0_$arch.deb" "$work/fetched/kelu_0.2.0_$arch.deb" || fail "the 0.2.0 apt fetched is not what HQ published"
 
 # Another repository's key: the box refuses the whole repository.
 "$here/../../scripts/hq-repo" init "$work/other" >/dev/null
@@ -73,11 +76,11 @@ rm -rf "$work/apt"
 # An index changed after signing (a mirror or a man in the middle adding a package): refused.
 index=$repo/public/dists/kelu/main/binary-$arch/Packages
 sed -i 's/^Version: 0.2.1$/Version: 9.9.9/' "$index"
-rm -f "$index".gz "$index".xz
+rm -f "$index".gz "$index".xz "$index".bz2
 rm -rf "$work/apt"
 if box_apt apt-get "$trusted" update >"$work/tampered.log" 2>&1; then :; fi
 grep -qi "hash sum mismatch\|unexpected size\|Hashes" "$work/tampered.log" || fail "a changed index was not refused: $(cat "$work/tampered.log")"
 [ -z "$(box_apt apt-cache "$trusted" policy kelu 2>/dev/null | grep 9.9.9)" ] || fail "the changed index's version is offered"
-echo "hq_repo_test: signed repository served on loopback: 0.2.0 then 0.2.1 offered and fetched intact; refused:"
+echo "hq_repo_test: signed repository served on loopback: 0.2.0 then 0.2.1 offered, both fetched intact; refused:"
 grep -m1 "NO_PUBKEY\|not signed\|signature" "$work/refused.log"
 grep -m1 -i "hash sum mismatch\|unexpected size\|Hashes" "$work/tampered.log"
