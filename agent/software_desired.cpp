@@ -41,6 +41,10 @@ core::result<software_desired> parse_software_desired(std::string_view payload) 
     return core::error{"not JSON at byte " + std::to_string(e.byte)};
   }
   if (!doc.is_object()) return core::error{"not a JSON object"};
+  // HQ -> box: what is not understood is refused, never half-followed (docs/mqtt.md, "Versions").
+  for (const auto& [key, value] : doc.items())
+    if (key != "version" && key != "attempt" && key != "gate_s" && key != "window")
+      return core::error{key + ": unknown field (this box knows version, attempt, gate_s and window)"};
   software_desired d;
   const auto version = doc.find("version");
   if (version == doc.end() || !version->is_string()) return core::error{"version: required, a string"};

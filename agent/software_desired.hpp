@@ -29,8 +29,9 @@ struct software_desired {
 inline constexpr std::chrono::seconds min_update_gate{30};
 inline constexpr std::chrono::seconds max_update_gate{900};
 
-// A payload of software/desired. Errors name the key and what is wrong; unknown keys are ignored
-// (the contract's compatibility rule). An empty payload is not a document: HQ cleared it.
+// A payload of software/desired. Errors name the key and what is wrong; an unknown key is an error
+// too (an instruction from HQ is followed whole or not at all). An empty payload is not a
+// document: HQ cleared it.
 core::result<software_desired> parse_software_desired(std::string_view payload);
 
 // A Debian package version as apt takes it after "kelu=" ([epoch:]upstream[-revision], starting

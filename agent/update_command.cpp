@@ -19,7 +19,6 @@ namespace kelu {
 namespace {
 
 using json = nlohmann::json;
-using steady = std::chrono::steady_clock;
 
 // How often the verdict file is looked for while the new version judges itself.
 constexpr std::chrono::milliseconds verdict_poll{250};
@@ -31,7 +30,7 @@ std::int64_t now_ms() {
 class updater {
  public:
   updater(const update_options& o, std::ostream& out, std::ostream& err)
-      : o_(o), dir_(o.dir), out_(out), err_(err), started_(steady::now()) {}
+      : o_(o), dir_(o.dir), out_(out), err_(err), started_(std::chrono::steady_clock::now()) {}
 
   int run() {
     auto applying = dir_.read(update_dir::applying);
@@ -100,7 +99,7 @@ class updater {
     // HQ's 30 s floor was applied to the request; only the ceiling guards this file.
     const auto gate = std::chrono::seconds(std::clamp<std::int64_t>(job_.value("gate_s", std::int64_t{120}),
                                                                     std::int64_t{1}, max_update_gate.count()));
-    const auto until = steady::now() + gate + o_.start_allowance;
+    const auto until = std::chrono::steady_clock::now() + gate + o_.start_allowance;
     out_ << "update: waiting up to " << (gate + o_.start_allowance).count() << " s for the new version's health gate\n";
     for (;;) {
       if (auto v = verdict()) {
@@ -109,7 +108,7 @@ class updater {
         for (const auto& f : v->value("failures", json::array())) why += (why.empty() ? "" : "; ") + f.get<std::string>();
         return roll_back("health gate: " + why);
       }
-      if (steady::now() >= until) break;
+      if (std::chrono::steady_clock::now() >= until) break;
       std::this_thread::sleep_for(verdict_poll);
     }
     return roll_back("the new version gave no health verdict within " + std::to_string((gate + o_.start_allowance).count()) +
@@ -133,7 +132,7 @@ class updater {
   }
 
   int finish(const std::string& outcome, const std::string& reason) {
-    const auto took = std::chrono::duration<double>(steady::now() - started_).count();
+    const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     const json result{{"version", job_.value("version", "")},
                       {"attempt", job_.value("attempt", std::int64_t{0})},
                       {"previous", job_.value("previous", "")},
@@ -217,7 +216,7 @@ class updater {
   update_dir dir_;
   std::ostream& out_;
   std::ostream& err_;
-  steady::time_point started_;
+  std::chrono::steady_clock::time_point started_;
   json job_ = json::object();
 };
 

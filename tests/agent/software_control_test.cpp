@@ -24,7 +24,7 @@ using namespace std::chrono_literals;
 core::utc_time at(const char* iso) { return core::parse_iso8601(iso, core::time_zone::utc()).value(); }
 
 TEST(software_desired, reads_hq_documents_and_names_what_is_wrong) {
-  auto d = parse_software_desired(R"({"version":"0.3.1-2","attempt":2,"gate_s":60,"window":"02:00-05:00","new_key":1})");
+  auto d = parse_software_desired(R"({"version":"0.3.1-2","attempt":2,"gate_s":60,"window":"02:00-05:00"})");
   ASSERT_TRUE(d) << d.error_message();
   EXPECT_EQ(d->version, "0.3.1-2");
   EXPECT_EQ(d->attempt, 2);
@@ -39,6 +39,7 @@ TEST(software_desired, reads_hq_documents_and_names_what_is_wrong) {
       {R"({"version":"0.3.0","attempt":-1})", "attempt:"},
       {R"({"version":"0.3.0","window":"25:00-26:00"})", "window:"},
       {R"({"version":"0.3.0",)", "not JSON at byte"},
+      {R"({"version":"0.3.0","only_after":"22:00"})", "only_after: unknown field"},
   };
   for (const auto& [payload, why] : bad) {
     auto r = parse_software_desired(payload);

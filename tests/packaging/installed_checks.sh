@@ -25,6 +25,8 @@ as_kelu() { setpriv --reuid=kelu --regid=kelu --init-groups "$@"; }
 as_kelu kelu config validate /etc/kelu/kelu.json || fail "the kelu user cannot read its configuration"
 # A first install leaves the service off until the sample store is replaced.
 [ ! -e /etc/systemd/system/multi-user.target.wants/kelu.service ] || fail "a first install enabled the service"
+# The updater's path unit is on from the start: it acts only on a request the agent writes.
+[ -L /etc/systemd/system/paths.target.wants/kelu-update.path ] || fail "kelu-update.path is not enabled"
 
 # A mistake in the file is named by file and line, and the command fails.
 sed 's/"time_zone": "UTC"/"time_zone": "Mars\/Olympus_Mons"/' /etc/kelu/kelu.json >/tmp/bad.json
@@ -68,4 +70,5 @@ dpkg --purge kelu >/dev/null
 [ ! -e /etc/kelu/kelu.json ] || fail "purge left /etc/kelu/kelu.json"
 [ ! -e /var/lib/kelu ] || fail "purge left /var/lib/kelu"
 ! dpkg-statoverride --list /etc/kelu/kelu.json >/dev/null || fail "purge left the statoverride"
+[ ! -e /etc/systemd/system/paths.target.wants/kelu-update.path ] || fail "purge left kelu-update.path enabled"
 echo "installed_checks: kelu $version: --version, config validate, user, permissions, start and stop as kelu, reinstall, purge: all good"
