@@ -118,9 +118,19 @@ software_control::decision software_control::decide(const software_desired& want
   auto window = maintenance_window::make(want.window, hooks_.opening_hours(), want.gate + window_margin);
   if (!window) return {"refused", "software/desired: window: " + window.error_message(), {}};
   const auto now = clock_.now_utc();
-  if (!window->open_at(now, zone_)) {
+  // Until the window's next opening, found once (a search of up to a week), nothing changes.
+  const auto key = want.window + "|" + hooks_.opening_hours() + "|" + std::to_string(want.gate.count());
+  if (waiting_.key != key || now >= waiting_.opens) {
+    waiting_ = {key, core::utc_time::max(), ""};
+    if (!window->open_at(now, zone_)) {
+      if (auto next = window->next_open(now, zone_)) waiting_ = {key, *next, analytics::format_local(*next, zone_)};
+    } else {
+      waiting_.key.clear();
+    }
+  }
+  if (!waiting_.key.empty()) {
     json extra = json::object();
-    if (auto next = window->next_open(now, zone_)) extra["window_opens"] = analytics::format_local(*next, zone_);
+    if (!waiting_.opens_text.empty()) extra["window_opens"] = waiting_.opens_text;
     return {"waiting", "outside the maintenance window (" + want.window + ")", extra};
   }
   const json req{{"version", want.version},

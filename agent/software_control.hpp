@@ -90,6 +90,11 @@ class software_control {
   std::string store_payload_, estate_payload_;
   nlohmann::json last_;  // the last outcome (last.json), null when none
   nlohmann::json reported_;
+  struct waiting {
+    std::string key;  // the window, the opening hours and the gate it was found for
+    core::utc_time opens{};
+    std::string opens_text;  // empty: not within a week
+  } waiting_;
   bool stopped_ = false;
 };
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <thread>
 
 #include "agent/core/command.hpp"
@@ -67,7 +68,8 @@ class updater {
     if (!kept)
       return finish("failed", "no copy of the running " + *previous + " to roll back to, so not updating: " +
                                   kept.error_message());
-    job_["kept"] = kept->string();
+    // Written before apt runs: a power cut during the install leaves what the next run needs to roll back.
+    if (auto st = dir_.write(update_dir::applying, job_); !st) return finish("failed", st.error_message());
     if (auto st = apt({"apt-get", "-q", "-y", "--allow-downgrades", "-o", "Dpkg::Options::=--force-confdef", "-o",
                        "Dpkg::Options::=--force-confold", "install", o_.package + "=" + version});
         !st) {
@@ -87,7 +89,7 @@ class updater {
   int resume() {
     const auto previous = job_.value("previous", "");
     auto now = installed_version();
-    if (previous.empty() || !now) return finish("failed", "an interrupted update could not be resumed");
+    if (!valid_package_version(previous) || !now) return finish("failed", "an interrupted update could not be resumed");
     if (*now == previous && !job_.contains("nonce")) return finish("failed", "interrupted before it was installed");
     if (!job_.contains("nonce")) return roll_back("interrupted while installing");
     if (auto v = verdict(); v && v->value("ok", false)) return finish("updated", "");
@@ -117,11 +119,13 @@ class updater {
 
   int roll_back(const std::string& why) {
     const auto previous = job_.value("previous", "");
-    const auto kept = job_.value("kept", "");
     err_ << "update: " << why << "; reinstalling " << previous << "\n";
-    auto st = kept.empty() ? core::status{core::error{"no kept copy"}}
-                           : apt({"apt-get", "-q", "-y", "--allow-downgrades", "-o", "Dpkg::Options::=--force-confdef",
-                                  "-o", "Dpkg::Options::=--force-confold", "install", kept});
+    // The copy is looked up in root's own directory, never taken from a path in the agent's files:
+    // a file the agent can write must not choose what root installs.
+    const auto kept = valid_package_version(previous) ? kept_copy(previous) : std::nullopt;
+    auto st = !kept ? core::status{core::error{"no kept copy of " + previous + " in " + o_.keep.string()}}
+                    : apt({"apt-get", "-q", "-y", "--allow-downgrades", "-o", "Dpkg::Options::=--force-confdef",
+                           "-o", "Dpkg::Options::=--force-confold", "install", kept->string()});
     dir_.remove(update_dir::verdict);
     dir_.remove(update_dir::applying);  // before the restart: the old version must not judge itself
     const auto outcome = st ? "rolled_back" : "failed";
@@ -172,28 +176,31 @@ class updater {
     return r->out;
   }
 
-  // A copy of the running version's package in o_.keep, fetched from the repositories when not
-  // there yet; other versions' copies are removed.
-  core::result<std::filesystem::path> keep_running(const std::string& version) {
+  // The copy of `version`'s package in o_.keep (root's, 0700), if there is one; copies of other
+  // versions are removed.
+  std::optional<std::filesystem::path> kept_copy(const std::string& version) const {
+    std::error_code ec;
+    std::optional<std::filesystem::path> found;
+    for (const auto& e : std::filesystem::directory_iterator(o_.keep, ec)) {
+      if (e.path().extension() != ".deb" || !e.is_regular_file(ec)) continue;
+      auto v = core::run_command({"dpkg-deb", "-f", e.path().string(), "Version"}, {std::chrono::seconds(30)});
+      if (v && v->exit_status == 0 && v->out.substr(0, v->out.find('\n')) == version) found = e.path();
+      else std::filesystem::remove(e.path(), ec);
+    }
+    return found;
+  }
+
+  // A copy of the running version's package, fetched from the repositories when not kept yet.
+  core::result<std::filesystem::path> keep_running(const std::string& version) const {
     std::error_code ec;
     std::filesystem::create_directories(o_.keep, ec);
     ::chmod(o_.keep.c_str(), 0700);
-    auto find = [&]() -> std::optional<std::filesystem::path> {
-      std::optional<std::filesystem::path> found;
-      for (const auto& e : std::filesystem::directory_iterator(o_.keep, ec)) {
-        if (e.path().extension() != ".deb") continue;
-        auto v = core::run_command({"dpkg-deb", "-f", e.path().string(), "Version"}, {std::chrono::seconds(30)});
-        if (v && v->exit_status == 0 && v->out.substr(0, v->out.find('\n')) == version) found = e.path();
-        else std::filesystem::remove(e.path(), ec);
-      }
-      return found;
-    };
-    if (auto f = find()) return *f;
+    if (auto f = kept_copy(version)) return *f;
     auto r = core::run_command({"apt-get", "-q", "download", o_.package + "=" + version},
                                {o_.apt_deadline, {}, 64 * 1024, o_.keep.string()});
     if (!r) return core::error{r.error_message()};
     if (r->exit_status != 0) return core::error{core::describe_failure({"apt-get download"}, *r)};
-    if (auto f = find()) return *f;
+    if (auto f = kept_copy(version)) return *f;
     return core::error{"apt-get download left no package of " + version + " in " + o_.keep.string()};
   }
 

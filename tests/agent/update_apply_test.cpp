@@ -197,18 +197,31 @@ TEST_F(update_apply, a_run_cut_short_is_finished_by_the_next_one) {
   set("installed", "0.2.1");
   std::filesystem::create_directories(o.keep);
   std::ofstream(o.keep / "kelu_0.2.0_amd64.deb") << "0.2.0\n";
-  ASSERT_TRUE(dir.write(update_dir::applying, {{"version", "0.2.1"}, {"previous", "0.2.0"}, {"nonce", "n1"},
-                                                {"kept", (o.keep / "kelu_0.2.0_amd64.deb").string()}}));
+  ASSERT_TRUE(dir.write(update_dir::applying, {{"version", "0.2.1"}, {"previous", "0.2.0"}, {"nonce", "n1"}}));
   ASSERT_TRUE(dir.write(update_dir::verdict, {{"nonce", "n1"}, {"ok", true}}));
   EXPECT_EQ(apply()["outcome"], "updated");
   EXPECT_EQ(get("installed"), "0.2.1");
-  // Lost while installing (no nonce yet, the version half-changed): rolled back.
-  ASSERT_TRUE(dir.write(update_dir::applying, {{"version", "0.2.2"}, {"previous", "0.2.1"},
-                                                {"kept", (o.keep / "kelu_0.2.0_amd64.deb").string()}}));
+  // Lost while installing (no nonce yet, the version half-changed): rolled back from the copy.
+  ASSERT_TRUE(dir.write(update_dir::applying, {{"version", "0.2.2"}, {"previous", "0.2.0"}}));
   set("installed", "0.2.2");
   const auto r = apply();
   EXPECT_EQ(r["outcome"], "rolled_back") << r;
   EXPECT_EQ(r["reason"], "interrupted while installing");
+  EXPECT_EQ(get("installed"), "0.2.0");
+}
+
+TEST_F(update_apply, root_installs_nothing_a_file_of_the_agents_points_at) {
+  // A compromised agent names a package it planted and a version it wants: the rollback takes only
+  // the copy root kept, and there is none of that version.
+  std::ofstream(data.path() / "planted.deb") << "6.6.6\n";
+  ASSERT_TRUE(dir.write(update_dir::applying, {{"version", "0.2.1"}, {"previous", "6.6.6"},
+                                                {"kept", (data.path() / "planted.deb").string()}}));
+  set("installed", "0.2.1");
+  const auto r = apply();
+  EXPECT_EQ(r["outcome"], "failed") << r;
+  EXPECT_NE(r["reason"].get<std::string>().find("no kept copy of 6.6.6"), std::string::npos) << r;
+  EXPECT_EQ(count("planted"), 0);
+  EXPECT_EQ(get("installed"), "0.2.1");
 }
 
 TEST_F(update_apply, a_request_that_is_a_symlink_is_not_followed) {
