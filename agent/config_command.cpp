@@ -225,6 +225,27 @@ int run_config_apply(const std::string& new_path, const std::string& config_path
   return 1;
 }
 
+namespace {
+
+// "software: current (HQ asks for 0.2.1 on the estate's topic); last update 0.2.0 -> 0.2.1 updated in 4.6 s"
+std::string software_line(const nlohmann::json& sw) {
+  std::string line = "software: " + sw.value("state", std::string{"?"});
+  if (const auto d = sw.find("desired"); d != sw.end() && d->is_object())
+    line += " (HQ asks for " + d->value("version", std::string{}) + " on the " + d->value("from", std::string{}) +
+            "'s topic)";
+  if (sw.contains("reason")) line += ": " + sw["reason"].get<std::string>();
+  if (sw.contains("window_opens")) line += ", window opens " + sw["window_opens"].get<std::string>();
+  if (const auto l = sw.find("last"); l != sw.end() && l->is_object()) {
+    std::ostringstream took;
+    took << l->value("took_s", 0.0);
+    line += "; last update " + l->value("previous", std::string{}) + " -> " + l->value("version", std::string{}) + " " +
+            l->value("outcome", std::string{}) + " in " + took.str() + " s";
+  }
+  return line;
+}
+
+}  // namespace
+
 int run_status(const std::string& config_path, bool as_json, std::ostream& out, std::ostream& err) {
   const auto answer =
       ask_agent(socket_of(load_boot_config(config_path), config_path), {{"cmd", "status"}}, std::chrono::seconds(10));
@@ -266,6 +287,7 @@ int run_status(const std::string& config_path, bool as_json, std::ostream& out, 
   for (const auto& c : a["health"]["cameras"])
     out << "camera " << c["camera"].get<std::string>() << ": " << c["state"].get<std::string>() << ", "
         << c["frames_read"] << " frames\n";
+  if (const auto sw = a.find("software"); sw != a.end() && sw->is_object()) out << software_line(*sw) << "\n";
   return 0;
 }
 

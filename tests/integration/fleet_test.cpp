@@ -870,6 +870,8 @@ TEST_F(fleet, hq_asks_for_a_version_the_box_requests_it_judges_the_install_and_r
   EXPECT_FALSE(std::filesystem::exists(update / "request.json")) << "a rolled_back version is not asked for again";
   const auto status = json::parse(kelu_output({"status", "--json", "-c", dir.file("kelu.json")}));
   EXPECT_EQ(status["software"]["state"], "held");
+  EXPECT_NE(kelu_output({"status", "-c", dir.file("kelu.json")}).find("software: held (HQ asks for 9.9.9 on the estate's topic)"),
+            std::string::npos);
   const auto checked = test::check_against_schemas(hq.messages(), KELU_SOURCE_DIR, dir.path().string());
   if (checked.available) {
     EXPECT_EQ(checked.status, 0) << checked.text;
