@@ -14,7 +14,7 @@ namespace {
 
 constexpr off_t max_file_bytes = 64 * 1024;
 
-std::string why() { return std::strerror(errno); }
+std::string errno_text() { return std::strerror(errno); }
 
 }  // namespace
 
@@ -24,7 +24,7 @@ update_dir update_dir::beside(const std::filesystem::path& database) {
 
 core::status update_dir::make() const {
   if (::mkdir(dir_.c_str(), 0750) != 0 && errno != EEXIST)
-    return core::error{dir_.string() + ": cannot create (" + why() + ")"};
+    return core::error{dir_.string() + ": cannot create (" + errno_text() + ")"};
   return core::ok();
 }
 
@@ -38,7 +38,7 @@ core::result<std::optional<nlohmann::json>> update_dir::read(const std::string& 
   const int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return std::optional<nlohmann::json>{};
-    return core::error{file + ": cannot open (" + (errno == ELOOP ? std::string("a symlink") : why()) + ")"};
+    return core::error{file + ": cannot open (" + (errno == ELOOP ? std::string("a symlink") : errno_text()) + ")"};
   }
   struct stat st {};
   std::string text;
@@ -64,7 +64,7 @@ core::status update_dir::write(const std::string& name, const nlohmann::json& do
   const auto text = doc.dump(2) + "\n";
   ::unlink(tmp.c_str());  // whatever is there, even a symlink: only a file made here is written
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-  if (fd < 0) return core::error{tmp + ": cannot create (" + why() + ")"};
+  if (fd < 0) return core::error{tmp + ": cannot create (" + errno_text() + ")"};
   bool ok = true;
   for (std::size_t done = 0; ok && done < text.size();) {
     const auto n = ::write(fd, text.data() + done, text.size() - done);
@@ -72,13 +72,13 @@ core::status update_dir::write(const std::string& name, const nlohmann::json& do
     ok = n > 0;
     if (ok) done += static_cast<std::size_t>(n);
   }
-  std::string problem = ok ? "" : why();
+  std::string problem = ok ? "" : errno_text();
   struct stat owner {};
   if (ok && ::geteuid() == 0 && ::stat(dir_.c_str(), &owner) == 0 && ::fchown(fd, owner.st_uid, owner.st_gid) != 0)
-    problem = "cannot give it to the directory's owner (" + why() + ")";
-  if (problem.empty() && ::fsync(fd) != 0) problem = why();
+    problem = "cannot give it to the directory's owner (" + errno_text() + ")";
+  if (problem.empty() && ::fsync(fd) != 0) problem = errno_text();
   ::close(fd);
-  if (problem.empty() && ::rename(tmp.c_str(), (dir_ / name).c_str()) != 0) problem = why();
+  if (problem.empty() && ::rename(tmp.c_str(), (dir_ / name).c_str()) != 0) problem = errno_text();
   if (!problem.empty()) {
     ::unlink(tmp.c_str());
     return core::error{(dir_ / name).string() + ": cannot write (" + problem + ")"};
@@ -88,7 +88,7 @@ core::status update_dir::write(const std::string& name, const nlohmann::json& do
 
 core::status update_dir::rename(const std::string& from, const std::string& to) const {
   if (::rename((dir_ / from).c_str(), (dir_ / to).c_str()) != 0)
-    return core::error{(dir_ / from).string() + ": cannot rename to " + to + " (" + why() + ")"};
+    return core::error{(dir_ / from).string() + ": cannot rename to " + to + " (" + errno_text() + ")"};
   return core::ok();
 }
 

@@ -21,7 +21,7 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-core::utc_time at(const char* iso) { return core::parse_iso8601(iso, core::time_zone::utc()).value(); }
+core::utc_time instant(const char* iso) { return core::parse_iso8601(iso, core::time_zone::utc()).value(); }
 
 TEST(software_desired, reads_hq_documents_and_names_what_is_wrong) {
   auto d = parse_software_desired(R"({"version":"0.3.1-2","attempt":2,"gate_s":60,"window":"02:00-05:00"})");
@@ -51,26 +51,26 @@ TEST(software_desired, reads_hq_documents_and_names_what_is_wrong) {
 TEST(maintenance_window, closed_means_closed_long_enough_in_the_stores_own_time) {
   const auto shanghai = core::time_zone::load("Asia/Shanghai").value();
   auto w = maintenance_window::make("closed", "daily 09:00-21:00", 30min).value();
-  EXPECT_FALSE(w.open_at(at("2026-12-03T04:00:00Z"), shanghai));  // 12:00 in Shanghai
-  EXPECT_TRUE(w.open_at(at("2026-12-03T14:00:00Z"), shanghai));   // 22:00
-  EXPECT_FALSE(w.open_at(at("2026-12-03T00:40:00Z"), shanghai));  // 08:40: opens within the margin
-  EXPECT_EQ(analytics::format_local(*w.next_open(at("2026-12-03T04:02:00Z"), shanghai), shanghai),
+  EXPECT_FALSE(w.open_at(instant("2026-12-03T04:00:00Z"), shanghai));  // 12:00 in Shanghai
+  EXPECT_TRUE(w.open_at(instant("2026-12-03T14:00:00Z"), shanghai));   // 22:00
+  EXPECT_FALSE(w.open_at(instant("2026-12-03T00:40:00Z"), shanghai));  // 08:40: opens within the margin
+  EXPECT_EQ(analytics::format_local(*w.next_open(instant("2026-12-03T04:02:00Z"), shanghai), shanghai),
             "2026-12-03T21:00:00+08:00");
   // No opening hours: the small hours.
   auto night = maintenance_window::make("closed", "", 30min).value();
-  EXPECT_TRUE(night.open_at(at("2026-12-02T18:30:00Z"), shanghai));  // 02:30
-  EXPECT_FALSE(night.open_at(at("2026-12-03T04:00:00Z"), shanghai));
+  EXPECT_TRUE(night.open_at(instant("2026-12-02T18:30:00Z"), shanghai));  // 02:30
+  EXPECT_FALSE(night.open_at(instant("2026-12-03T04:00:00Z"), shanghai));
   // A store open around the clock with "closed": never, and next_open says so.
   auto never = maintenance_window::make("closed", "daily 00:00-24:00", 30min).value();
-  EXPECT_FALSE(never.next_open(at("2026-12-03T04:00:00Z"), shanghai));
+  EXPECT_FALSE(never.next_open(instant("2026-12-03T04:00:00Z"), shanghai));
   auto ranges = maintenance_window::make("sat-sun 03:00-04:00", "", 0s).value();
-  EXPECT_TRUE(ranges.open_at(at("2026-12-05T19:30:00Z"), shanghai));   // Sunday 03:30
-  EXPECT_FALSE(ranges.open_at(at("2026-12-02T19:30:00Z"), shanghai));  // Thursday 03:30
-  EXPECT_TRUE(maintenance_window::make("any", "daily 00:00-24:00", 30min)->open_at(at("2026-12-03T04:00:00Z"), shanghai));
+  EXPECT_TRUE(ranges.open_at(instant("2026-12-05T19:30:00Z"), shanghai));   // Sunday 03:30
+  EXPECT_FALSE(ranges.open_at(instant("2026-12-02T19:30:00Z"), shanghai));  // Thursday 03:30
+  EXPECT_TRUE(maintenance_window::make("any", "daily 00:00-24:00", 30min)->open_at(instant("2026-12-03T04:00:00Z"), shanghai));
 }
 
 struct manual_clock final : core::clock {
-  core::utc_time now = at("2026-12-03T18:00:00Z");  // 02:00 in Shanghai
+  core::utc_time now = instant("2026-12-03T18:00:00Z");  // 02:00 in Shanghai
   core::utc_time now_utc() const override { return now; }
   std::chrono::steady_clock::time_point now_steady() const override { return std::chrono::steady_clock::now(); }
 };
@@ -141,7 +141,7 @@ TEST_F(software, the_stores_document_wins_over_the_estates_and_the_estates_stand
 }
 
 TEST_F(software, outside_the_window_it_waits_and_says_until_when) {
-  clock.now = at("2026-12-03T04:00:00Z");  // 12:00, open
+  clock.now = instant("2026-12-03T04:00:00Z");  // 12:00, open
   control->start();
   control->on_desired(false, R"({"version":"0.2.1"})");
   EXPECT_EQ(state()["state"], "waiting");

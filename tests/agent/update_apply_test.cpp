@@ -48,7 +48,7 @@ cat "$2"
 )sh";
 // The agent restarted: as the new version would, it writes a verdict for the nonce it finds
 // (verdict-ok / verdict-fail / none, per $FAKE/agent).
-constexpr const char* restart = R"sh(#!/bin/sh
+constexpr const char* restart_agent = R"sh(#!/bin/sh
 echo "restart" >>"$FAKE/calls"
 mode=$(cat "$FAKE/agent" 2>/dev/null || echo none)
 [ -e "$UPDATE/applying.json" ] || exit 0
@@ -66,7 +66,7 @@ class update_apply : public ::testing::Test {
     write_script("apt-get", apt_get);
     write_script("dpkg-query", dpkg_query);
     write_script("dpkg-deb", dpkg_deb);
-    write_script("restart-agent", restart);
+    write_script("restart-agent", restart_agent);
     ::setenv("PATH", (bin.string() + ":" + path_before).c_str(), 1);
     ::setenv("FAKE", fake.path().c_str(), 1);
     ::setenv("UPDATE", dir.path().c_str(), 1);

@@ -11,7 +11,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 deb=$(realpath "${1:?usage: install_test.sh KELU_DEB}")
 [ "$(id -u)" -eq 0 ] || { echo "install_test: needs root for the chroot" >&2; exit 2; }
-source "$here/../../cross/debian-sources.sh"
+source "$here/fresh_root.sh"
 
 arch=$(dpkg-deb -f "$deb" Architecture)
 if [ "$arch" != "$(dpkg --print-architecture)" ] &&
@@ -23,26 +23,9 @@ root=$(mktemp -d /tmp/kelu-root.XXXXXX)
 log=$(mktemp)
 trap 'rm -rf "$root" "$log"' EXIT
 name=$(basename "$deb")
-# The root's archive cache is seeded with this machine's (hard links): the libraries CI has just
-# installed are not fetched again.
-run() {
-  rm -rf "$root"
-  mmdebstrap --quiet --variant=apt --architectures="$arch" --skip=download/empty \
-    --setup-hook='mkdir -p "$1/var/cache/apt/archives" && find /var/cache/apt/archives -maxdepth 1 -name "*.deb" -exec cp -l -t "$1/var/cache/apt/archives" {} + 2>/dev/null || true' \
-    --customize-hook="copy-in $deb $here/installed_checks.sh /tmp" \
-    --customize-hook="chroot \"\$1\" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q /tmp/$name" \
-    --customize-hook="chroot \"\$1\" sh /tmp/installed_checks.sh /tmp/$name" \
-    bookworm "$root" "deb $mirror bookworm main" "deb $mirror bookworm-updates main" "$@" 2>&1 | tee "$log"
-}
 start=$(date +%s)
-# As in cross/make-sysroot: a security index caught mid-sync fails apt's update; the release
-# and its updates are enough to show the package installs.
-# Only a failure before the package was installed is retried: a failed check is the answer.
-if [ -n "$security" ] && ! run "deb $security bookworm-security main"; then
-  grep -q '^Setting up kelu ' "$log" && exit 1
-  echo "install_test: retrying without the security suite" >&2
-  run
-elif [ -z "$security" ]; then
-  run
-fi
+fresh_root "$arch" "$root" "$log" \
+  --customize-hook="copy-in $deb $here/installed_checks.sh /tmp" \
+  --customize-hook="chroot \"\$1\" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q /tmp/$name" \
+  --customize-hook="chroot \"\$1\" sh /tmp/installed_checks.sh /tmp/$name"
 echo "install_test: $name installed and checked in a fresh Debian 12 root in $(($(date +%s) - start)) s"

@@ -17,7 +17,7 @@ new=$(realpath "${2:?usage: update_test.sh OLD.deb NEW.deb}")
 for tool in mmdebstrap aptly gpg mosquitto python3; do
   command -v "$tool" >/dev/null || { echo "update_test: $tool is not installed (scripts/setup installs it)"; exit 77; }
 done
-source "$here/../../cross/debian-sources.sh"
+source "$here/fresh_root.sh"
 arch=$(dpkg-deb -f "$new" Architecture)
 [ "$arch" = "$(dpkg --print-architecture)" ] || { echo "update_test: $arch package on $(dpkg --print-architecture): skipped"; exit 77; }
 work=$(mktemp -d /tmp/kelu-update.XXXXXX)
@@ -47,22 +47,8 @@ wait_port "$repo_port" && wait_port "$broker_port" || { echo "update_test: the r
 
 root=$work/root
 start=$(date +%s)
-# As install_test.sh: the root's archive cache is seeded with this machine's, and a security index
-# caught mid-sync is retried without (only when nothing was installed yet: a failed check is the answer).
-run() {
-  rm -rf "$root"
-  mmdebstrap --quiet --variant=apt --architectures="$arch" --skip=download/empty \
-    --setup-hook='mkdir -p "$1/var/cache/apt/archives" && find /var/cache/apt/archives -maxdepth 1 -name "*.deb" -exec cp -l -t "$1/var/cache/apt/archives" {} + 2>/dev/null || true' \
-    --customize-hook="copy-in $work/repo/public/kelu-hq.gpg $here/update_checks.sh /tmp" \
-    --customize-hook="chroot \"\$1\" sh /tmp/update_checks.sh $(dpkg-deb -f "$old" Version) $new_version $bad_version $repo_port $broker_port" \
-    bookworm "$root" "deb $mirror bookworm main" "deb $mirror bookworm-updates main" "$@" 2>&1 | tee "$work/root.log"
-}
-if [ -n "$security" ] && ! run "deb $security bookworm-security main"; then
-  grep -q '^Setting up kelu ' "$work/root.log" && exit 1
-  echo "update_test: retrying without the security suite" >&2
-  run
-elif [ -z "$security" ]; then
-  run
-fi
+fresh_root "$arch" "$root" "$work/root.log" \
+  --customize-hook="copy-in $work/repo/public/kelu-hq.gpg $here/update_checks.sh /tmp" \
+  --customize-hook="chroot \"\$1\" sh /tmp/update_checks.sh $(dpkg-deb -f "$old" Version) $new_version $bad_version $repo_port $broker_port"
 grep -q '^update_checks: ' "$work/root.log" || exit 1
 echo "update_test: checked in a fresh Debian 12 root in $(($(date +%s) - start)) s"
