@@ -266,6 +266,25 @@ void check_cameras_in(const config::config& c, const json& health, std::vector<d
 
 }  // namespace
 
+// Where the running agent stands with HQ's software version (software/reported): a document it
+// refused, a version it holds after a rollback, a request no updater takes, a failed install.
+doctor_check check_software_in(const json& sw) {
+  const auto state = sw.value("state", std::string{"current"});
+  const auto reason = sw.value("reason", std::string{});
+  const auto version = sw.value("version", std::string{});
+  const json last = sw.contains("last") ? sw["last"] : json();
+  if (state == "refused")
+    return fail("software", reason, "HQ's software/desired is not valid for this box: send HQ this line");
+  if (state == "held")
+    return fail("software", reason, "once HQ has fixed the release, it publishes it with a higher \"attempt\"");
+  if (state == "requested" && !reason.empty())
+    return fail("software", reason, "systemctl enable --now kelu-update.path; journalctl -u kelu-update says what it did");
+  if (last.is_object() && last.value("outcome", "") == "failed" && last.value("version", "") != version)
+    return fail("software", "the last update to " + last.value("version", "") + " failed: " + last.value("reason", ""),
+                "journalctl -u kelu-update; is HQ's repository in /etc/apt/sources.list.d (docs/install.md, step 1)?");
+  return pass("software", version + ", " + state + (reason.empty() ? "" : ": " + reason));
+}
+
 std::vector<doctor_check> run_checks(const doctor_options& o) {
   std::vector<doctor_check> out;
   const auto boot = load_boot_config(o.config_path);
@@ -326,6 +345,7 @@ std::vector<doctor_check> run_checks(const doctor_options& o) {
     std::error_code ec;
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(scratch.string() + suffix, ec);
   }
+  if (answer && answer->contains("software")) out.push_back(check_software_in((*answer)["software"]));
   check_sources(c, running, out);
   if (answer && answer->contains("health"))
     check_cameras_in(c, (*answer)["health"], out);

@@ -1,8 +1,8 @@
 #pragma once
 // `kelu doctor`: is this box fit to leave? One check per line, each passed or failed with what to
 // do about it: the configuration, the database and its disk headroom, the clock and the tills'
-// clocks, the broker (TLS and credentials included), every camera, every till source and the
-// dashboard's port. On a running box it works beside the agent (it notices the agent holds the
+// clocks, the broker (TLS and credentials included), every camera, every till source, the
+// dashboard's port, and (beside a running agent) the software update HQ asked for. On a running box it works beside the agent (it notices the agent holds the
 // ports and never takes its MQTT session); on a stopped one it is what a technician runs before
 // starting it.
 #include <chrono>

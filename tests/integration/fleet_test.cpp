@@ -872,6 +872,9 @@ TEST_F(fleet, hq_asks_for_a_version_the_box_requests_it_judges_the_install_and_r
   EXPECT_EQ(status["software"]["state"], "held");
   EXPECT_NE(kelu_output({"status", "-c", dir.file("kelu.json")}).find("software: held (HQ asks for 9.9.9 on the estate's topic)"),
             std::string::npos);
+  const auto doctor = kelu_output({"doctor", "-c", dir.file("kelu.json")}, 1);
+  EXPECT_NE(doctor.find("FAIL  software: 9.9.9 was rolled back"), std::string::npos) << doctor;
+  EXPECT_NE(doctor.find("higher \"attempt\""), std::string::npos) << doctor;
   const auto checked = test::check_against_schemas(hq.messages(), KELU_SOURCE_DIR, dir.path().string());
   if (checked.available) {
     EXPECT_EQ(checked.status, 0) << checked.text;
