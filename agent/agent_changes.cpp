@@ -20,6 +20,7 @@
 #include "agent/core/health_json.hpp"
 #include "kelu/version.hpp"
 #include "software_control.hpp"
+#include "update_dir.hpp"
 #include "source_set.hpp"
 #include "config/schema.hpp"
 #include "sync/aggregate_store.hpp"
@@ -211,9 +212,9 @@ std::vector<gate_check> agent::update_checks(const nlohmann::json& up) {
   // The sources the configuration names are up once start() returned: a till port the new version
   // cannot open stops it from starting at all, which the updater sees as no verdict.
   std::vector<gate_check> checks;
-  if (up.value("mqtt", false)) checks.push_back(mqtt_check(*link_, cfg_.mqtt.uri, std::nullopt));
-  if (up.value("dashboard", false) && cfg_.dashboard.enabled) checks.push_back(dashboard_check());
-  if (const auto cams = up.find("cameras"); cams != up.end() && cams->is_array())
+  if (flag_of(up, "mqtt", false)) checks.push_back(mqtt_check(*link_, cfg_.mqtt.uri, std::nullopt));
+  if (flag_of(up, "dashboard", false) && cfg_.dashboard.enabled) checks.push_back(dashboard_check());
+  if (const auto cams = up.find("cameras"); up.is_object() && cams != up.end() && cams->is_array())
     for (const auto& id : *cams)
       if (id.is_string()) checks.push_back(camera_check(id.get<std::string>()));
   return checks;

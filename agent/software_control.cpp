@@ -104,7 +104,7 @@ software_control::decision software_control::decide(const software_desired& want
   if (dir_.exists(update_dir::applying)) return {"updating", "the updater is installing " + want.version, {}};
   if (auto pending = dir_.read(update_dir::request); pending && *pending) {
     const auto& r = **pending;
-    if (r.value("version", "") == want.version && r.value("attempt", std::int64_t{-1}) == want.attempt) {
+    if (text_of(r, "version") == want.version && integer_of(r, "attempt", -1) == want.attempt) {
       const auto waited = age_s(r, "requested_ms", clock_.now_utc());
       if (waited < std::chrono::seconds(request_stuck).count()) return {"requested", "", {}};
       return {"requested",
@@ -147,10 +147,10 @@ software_control::decision software_control::decide(const software_desired& want
 
 std::optional<software_control::decision> software_control::held(const std::string& version,
                                                                   std::int64_t attempt) const {
-  if (!last_.is_object() || last_.value("version", "") != version || last_.value("attempt", std::int64_t{-1}) != attempt)
+  if (!last_.is_object() || text_of(last_, "version") != version || integer_of(last_, "attempt", -1) != attempt)
     return std::nullopt;
-  const auto outcome = last_.value("outcome", "");
-  const auto reason = last_.value("reason", "");
+  const auto outcome = text_of(last_, "outcome");
+  const auto reason = text_of(last_, "reason");
   if (outcome == "rolled_back")
     return decision{"held",
                     version + " was rolled back (" + reason + "); publish it with \"attempt\": " +
@@ -173,22 +173,22 @@ void software_control::take_result() {
   last_ = std::move(**result);
   if (auto st = dir_.write(update_dir::last, last_); !st) log_->error("software update: {}", st.error_message());
   dir_.remove(update_dir::result);
-  const auto outcome = last_.value("outcome", "");
-  (outcome == "updated" ? log_->info("software update {} -> {}: {} in {} s", last_.value("previous", ""),
-                                     last_.value("version", ""), outcome, last_.value("took_s", 0.0))
-                        : log_->warn("software update {} -> {}: {} in {} s: {}", last_.value("previous", ""),
-                                     last_.value("version", ""), outcome, last_.value("took_s", 0.0),
-                                     last_.value("reason", "")));
+  const auto outcome = text_of(last_, "outcome");
+  (outcome == "updated" ? log_->info("software update {} -> {}: {} in {} s", text_of(last_, "previous"),
+                                     text_of(last_, "version"), outcome, number_of(last_, "took_s", 0.0))
+                        : log_->warn("software update {} -> {}: {} in {} s: {}", text_of(last_, "previous"),
+                                     text_of(last_, "version"), outcome, number_of(last_, "took_s", 0.0),
+                                     text_of(last_, "reason")));
 }
 
 void software_control::begin_gate(const json& applying) {
-  const auto nonce = applying.value("nonce", "");
+  const auto nonce = text_of(applying, "nonce");
   // HQ's 30 s floor was applied to the request; only the ceiling guards this file.
   const auto gate = std::chrono::seconds(
-      std::clamp<std::int64_t>(applying.value("gate_s", std::int64_t{120}), std::int64_t{1}, max_update_gate.count()));
+      std::clamp<std::int64_t>(integer_of(applying, "gate_s", 120), std::int64_t{1}, max_update_gate.count()));
   const json before = applying.contains("before") ? applying["before"] : json::object();
   log_->info("started after the update to {}: judging this version by the health gate ({} s)",
-             applying.value("version", ""), gate.count());
+             text_of(applying, "version"), gate.count());
   gate_.begin(hooks_.checks(before), gate, [this, nonce](std::vector<std::string> failures) {
     const json verdict{{"nonce", nonce}, {"ok", failures.empty()}, {"failures", failures},
                        {"version", id_.version}, {"boot_id", id_.boot_id}};

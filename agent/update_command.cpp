@@ -55,7 +55,7 @@ class updater {
 
  private:
   int do_update() {
-    const auto version = job_.value("version", "");
+    const auto version = text_of(job_, "version");
     if (!valid_package_version(version)) return finish("failed", "\"" + version + "\" is not a package version");
     auto previous = installed_version();
     if (!previous) return finish("failed", previous.error_message());
@@ -87,27 +87,29 @@ class updater {
 
   // After a run cut short: the version on the box decides what was reached.
   int resume() {
-    const auto previous = job_.value("previous", "");
+    const auto previous = text_of(job_, "previous");
     auto now = installed_version();
     if (!valid_package_version(previous) || !now) return finish("failed", "an interrupted update could not be resumed");
     if (*now == previous && !job_.contains("nonce")) return finish("failed", "interrupted before it was installed");
     if (!job_.contains("nonce")) return roll_back("interrupted while installing");
-    if (auto v = verdict(); v && v->value("ok", false)) return finish("updated", "");
+    if (auto v = verdict(); v && flag_of(*v, "ok", false)) return finish("updated", "");
     return roll_back("interrupted before the new version passed its health gate");
   }
 
   // Waits for the new version's verdict.
   int judge(const std::string& restart_problem) {
     // HQ's 30 s floor was applied to the request; only the ceiling guards this file.
-    const auto gate = std::chrono::seconds(std::clamp<std::int64_t>(job_.value("gate_s", std::int64_t{120}),
+    const auto gate = std::chrono::seconds(std::clamp<std::int64_t>(integer_of(job_, "gate_s", 120),
                                                                     std::int64_t{1}, max_update_gate.count()));
     const auto until = std::chrono::steady_clock::now() + gate + o_.start_allowance;
     out_ << "update: waiting up to " << (gate + o_.start_allowance).count() << " s for the new version's health gate\n";
     for (;;) {
       if (auto v = verdict()) {
-        if (v->value("ok", false)) return finish("updated", "");
+        if (flag_of(*v, "ok", false)) return finish("updated", "");
         std::string why;
-        for (const auto& f : v->value("failures", json::array())) why += (why.empty() ? "" : "; ") + f.get<std::string>();
+        if (const auto fs = v->find("failures"); fs != v->end() && fs->is_array())
+          for (const auto& f : *fs)
+            if (f.is_string()) why += (why.empty() ? "" : "; ") + f.get<std::string>();
         return roll_back("health gate: " + why);
       }
       if (std::chrono::steady_clock::now() >= until) break;
@@ -118,7 +120,7 @@ class updater {
   }
 
   int roll_back(const std::string& why) {
-    const auto previous = job_.value("previous", "");
+    const auto previous = text_of(job_, "previous");
     err_ << "update: " << why << "; reinstalling " << previous << "\n";
     // The copy is looked up in root's own directory, never taken from a path in the agent's files:
     // a file the agent can write must not choose what root installs.
@@ -137,9 +139,9 @@ class updater {
 
   int finish(const std::string& outcome, const std::string& reason) {
     const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-    const json result{{"version", job_.value("version", "")},
-                      {"attempt", job_.value("attempt", std::int64_t{0})},
-                      {"previous", job_.value("previous", "")},
+    const json result{{"version", text_of(job_, "version")},
+                      {"attempt", integer_of(job_, "attempt", 0)},
+                      {"previous", text_of(job_, "previous")},
                       {"outcome", outcome},
                       {"reason", reason},
                       {"took_s", std::round(took * 10) / 10},
@@ -164,7 +166,7 @@ class updater {
 
   std::optional<json> verdict() const {
     auto v = dir_.read(update_dir::verdict);
-    if (!v || !*v || (*v)->value("nonce", "") != job_.value("nonce", "")) return std::nullopt;
+    if (!v || !*v || text_of(**v, "nonce") != text_of(job_, "nonce")) return std::nullopt;
     return std::move(**v);
   }
 

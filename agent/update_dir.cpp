@@ -18,6 +18,26 @@ std::string errno_text() { return std::strerror(errno); }
 
 }  // namespace
 
+std::string text_of(const nlohmann::json& doc, const char* key, const std::string& fallback) {
+  const auto it = doc.is_object() ? doc.find(key) : doc.end();
+  return it != doc.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+std::int64_t integer_of(const nlohmann::json& doc, const char* key, std::int64_t fallback) {
+  const auto it = doc.is_object() ? doc.find(key) : doc.end();
+  return it != doc.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
+}
+
+double number_of(const nlohmann::json& doc, const char* key, double fallback) {
+  const auto it = doc.is_object() ? doc.find(key) : doc.end();
+  return it != doc.end() && it->is_number() ? it->get<double>() : fallback;
+}
+
+bool flag_of(const nlohmann::json& doc, const char* key, bool fallback) {
+  const auto it = doc.is_object() ? doc.find(key) : doc.end();
+  return it != doc.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
 update_dir update_dir::beside(const std::filesystem::path& database) {
   return update_dir{database.parent_path() / "update"};
 }

@@ -22,6 +22,13 @@
 
 namespace kelu {
 
+// A field of one of these files, or `fallback` when it is absent or of another type: the files are
+// read across a privilege boundary (and may be damaged), so nothing read from them may throw.
+std::string text_of(const nlohmann::json& doc, const char* key, const std::string& fallback = {});
+std::int64_t integer_of(const nlohmann::json& doc, const char* key, std::int64_t fallback);
+double number_of(const nlohmann::json& doc, const char* key, double fallback);
+bool flag_of(const nlohmann::json& doc, const char* key, bool fallback);
+
 class update_dir {
  public:
   static constexpr const char* request = "request.json";

@@ -224,6 +224,20 @@ TEST_F(update_apply, root_installs_nothing_a_file_of_the_agents_points_at) {
   EXPECT_EQ(get("installed"), "0.2.1");
 }
 
+TEST_F(update_apply, fields_of_the_wrong_type_are_refused_not_thrown) {
+  // Root reads what the agent's user wrote: a damaged or hostile file ends in an outcome, never a crash.
+  ASSERT_TRUE(dir.write(update_dir::request, {{"version", 5}, {"gate_s", "soon"}, {"before", "all"}}));
+  auto r = apply();
+  EXPECT_EQ(r["outcome"], "failed");
+  EXPECT_EQ(r["reason"], "\"\" is not a package version");
+  set("agent", "none");
+  request("0.2.1");
+  ASSERT_TRUE(dir.write(update_dir::verdict, {{"nonce", json::array()}, {"ok", "yes"}}));
+  r = apply();
+  EXPECT_EQ(r["outcome"], "rolled_back") << r;
+  EXPECT_EQ(get("installed"), "0.2.0");
+}
+
 TEST_F(update_apply, a_request_that_is_a_symlink_is_not_followed) {
   // The update directory is the agent's user's: root reads nothing through a link planted there.
   std::ofstream(fake.path() / "secret") << "{\"version\": \"0.2.1\"}";
