@@ -37,7 +37,7 @@ core::status hq_tail::start() {
     // Each member needs every store's status (its epoch) for itself: that one is not shared.
     const std::vector<std::string> filters{prefix + root + "events/#", prefix + root + "backfill/#",
                                            prefix + root + "metrics/#", prefix + root + "reply/replay",
-                                           root + "status"};
+                                           root + "status", root + "software/reported"};
     // Persistent session: what arrives while this consumer restarts is kept for it.
     c.set_connected_handler([this, filters](const std::string&) {
       for (const auto& f : filters) paho_->client.subscribe(f, 1);
@@ -83,6 +83,7 @@ void hq_tail::handle(const std::string& topic, const std::string& payload) {
   try {
     if (parts.size() == 5 && parts[4] == "status") return on_status(store, payload);
     if (parts.size() >= 6 && parts[4] == "reply" && parts[5] == "replay") return on_replay_reply(store, payload);
+    if (parts.size() == 6 && parts[4] == "software" && parts[5] == "reported") return on_software(store, payload);
     if (parts.size() >= 7 && parts[4] == "metrics") return on_aggregate(store, parts[5] + "/" + parts[6], payload);
     if (parts[4] == "events" || parts[4] == "stats") return on_event(payload);
     if (parts[4] != "backfill") return;  // not a topic this consumer reads (live, cmd/..., alerts)
@@ -124,6 +125,23 @@ void hq_tail::on_status(const std::string& store, const std::string& payload) {
   else
     print_("NEW EPOCH " + store + " " + epoch + " (" + origin + " " + j.value("epoch_created_at", "") + ") after " +
            before.back() + ": a replaced box or a new database, its seqs are a new series");
+}
+
+void hq_tail::on_software(const std::string& store, const std::string& payload) {
+  const auto j = json::parse(payload, nullptr, false);
+  if (!j.is_object() || !j.contains("state")) throw json::other_error::create(501, "software/reported without a state", &j);
+  std::string line = "SOFTWARE " + store + " " + j.value("version", std::string{}) + " " + j.value("state", std::string{});
+  if (const auto d = j.find("desired"); d != j.end() && d->is_object())
+    line += " (HQ asks for " + d->value("version", std::string{}) + ", " + d->value("from", std::string{}) + ")";
+  if (j.contains("reason")) line += ": " + j.value("reason", std::string{});
+  if (const auto l = j.find("last"); l != j.end() && l->is_object())
+    line += "; last " + l->value("previous", std::string{}) + " -> " + l->value("version", std::string{}) + " " +
+            l->value("outcome", std::string{}) + " in " + json(l->value("took_s", 0.0)).dump() + " s";
+  std::lock_guard lock(mutex_);
+  auto& last = software_[store];
+  if (last == line) return;  // the retained message again, on a reconnect
+  last = line;
+  if (print_) print_(line);
 }
 
 // Events a store sent before its box had epochs belong to the epoch its database got when it was

@@ -106,6 +106,8 @@ class hq_tail {
   void on_status(const std::string& store, const std::string& payload);
   void on_aggregate(const std::string& store, const std::string& kind, const std::string& payload);
   void on_replay_reply(const std::string& store, const std::string& payload);
+  // software/reported: one line when where a store stands with its software changes.
+  void on_software(const std::string& store, const std::string& payload);
   void mark_lost(stream& s, const stream_key& key, std::int64_t from, std::int64_t to, const std::string& why);
   void adopt_legacy(const std::string& store, const std::string& epoch);
   static void advance(stream& s);
@@ -117,6 +119,7 @@ class hq_tail {
   store_epochs epochs_;
   bucket_ledger aggregates_;
   std::map<std::string, asked_range> asked_;  // by request_id
+  std::map<std::string, std::string> software_;  // store -> its last SOFTWARE line
   hq_tail_stats stats_;
   std::int64_t next_request_ = 0;
   struct paho;

@@ -127,6 +127,24 @@ TEST(hq_tail, a_gap_of_a_replaced_box_is_lost_when_the_new_box_refuses_it) {
   EXPECT_NE(printed.back().find("LOST s1 pos-tcp #6..#7"), std::string::npos) << printed.back();
 }
 
+TEST(hq_tail, says_where_each_store_stands_with_its_software_once_per_change) {
+  std::vector<std::string> printed;
+  hq_tail tail{{}, [&](const std::string& line) { printed.push_back(line); }};
+  const json held{{"version", "0.2.0"}, {"state", "held"}, {"reason", "0.2.1 was rolled back"},
+                  {"desired", {{"version", "0.2.1"}, {"attempt", 0}, {"from", "estate"}}},
+                  {"last", {{"version", "0.2.1"}, {"previous", "0.2.0"}, {"outcome", "rolled_back"}, {"took_s", 44.1}}}};
+  tail.handle("kelu/v1/acme/s1/software/reported", held.dump());
+  tail.handle("kelu/v1/acme/s1/software/reported", held.dump());  // retained, again after a reconnect
+  ASSERT_EQ(printed.size(), 1u);
+  EXPECT_EQ(printed[0],
+            "SOFTWARE s1 0.2.0 held (HQ asks for 0.2.1, estate): 0.2.1 was rolled back; last 0.2.0 -> 0.2.1 rolled_back in 44.1 s");
+  tail.handle("kelu/v1/acme/s1/software/reported", R"({"version":"0.2.1","state":"current","desired":null,"last":null})");
+  ASSERT_EQ(printed.size(), 2u);
+  EXPECT_EQ(printed[1], "SOFTWARE s1 0.2.1 current");
+  tail.handle("kelu/v1/acme/s1/software/reported", R"({"version":7})");
+  EXPECT_EQ(tail.stats().bad_messages, 1);
+}
+
 TEST(hq_tail, a_malformed_message_is_counted_and_the_consumer_goes_on) {
   hq_tail tail{{}, nullptr};
   tail.handle("kelu/v1/acme/s1/events/pos", "not json");
