@@ -35,7 +35,7 @@ class updater {
 
   int run() {
     auto applying = dir_.read(update_dir::applying);
-    if (!applying) return fail_early(applying.error_message());
+    if (!applying) return finish("failed", applying.error_message());
     if (*applying) {
       out_ << "update: an earlier run did not finish; finishing it\n";
       job_ = std::move(**applying);
@@ -45,7 +45,7 @@ class updater {
       out_ << "update: nothing requested in " << dir_.path().string() << "\n";
       return 0;
     }
-    if (auto st = dir_.rename(update_dir::request, update_dir::applying); !st) return fail_early(st.error_message());
+    if (auto st = dir_.rename(update_dir::request, update_dir::applying); !st) return finish("failed", st.error_message());
     auto taken = dir_.read(update_dir::applying);
     if (!taken || !*taken) return finish("failed", "the request could not be read: " +
                                                        (taken ? std::string("gone") : taken.error_message()));
@@ -156,12 +156,6 @@ class updater {
       return 1;
     }
     return 0;
-  }
-
-  int fail_early(const std::string& why) {
-    err_ << "update: " << why << "\n";
-    dir_.remove(update_dir::applying);
-    return finish("failed", why);
   }
 
   std::optional<json> verdict() const {
