@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "vision/camera_options.hpp"
+#include "vision/empty_scene.hpp"
 #include "vision/pipeline.hpp"
 
 namespace kelu {
@@ -27,10 +28,8 @@ core::result<cv::Mat> frame_at(std::ifstream& in, const clip& recorded, std::siz
   return frame;
 }
 
-// The empty scene: per pixel, the median of frames spread over the clip. A person covers a spot
-// for a moment of it; a background model fed only the clip itself would take people who crowd a
-// short clip for the floor, and see nobody.
-core::result<cv::Mat> empty_scene(std::ifstream& in, const clip& recorded, const std::atomic<bool>& cancelled) {
+// Frames spread over the clip, for the empty scene behind them (vision/empty_scene.hpp).
+core::result<cv::Mat> clip_empty_scene(std::ifstream& in, const clip& recorded, const std::atomic<bool>& cancelled) {
   constexpr std::size_t samples = 15;
   std::vector<cv::Mat> picked;
   const std::size_t n = recorded.frames.size();
@@ -40,19 +39,7 @@ core::result<cv::Mat> empty_scene(std::ifstream& in, const clip& recorded, const
     if (!f) return f;
     picked.push_back(std::move(f).value());
   }
-  cv::Mat plate(recorded.height, recorded.width, CV_8UC3);
-  std::vector<std::uint8_t> values(picked.size());
-  const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
-  const int row_bytes = recorded.width * 3;
-  for (int y = 0; y < recorded.height; ++y) {
-    auto* out = plate.ptr<std::uint8_t>(y);
-    for (int x = 0; x < row_bytes; ++x) {
-      for (std::size_t k = 0; k < picked.size(); ++k) values[k] = picked[k].ptr<std::uint8_t>(y)[x];
-      std::nth_element(values.begin(), middle, values.end());
-      out[x] = *middle;
-    }
-  }
-  return plate;
+  return vision::empty_scene(picked);
 }
 
 }  // namespace
@@ -69,7 +56,7 @@ core::result<std::vector<audit_crossing>> recount_clip(const clip& recorded, con
   if (!det) return core::error{"detector " + detector + ": " + det.error_message()};
   std::ifstream in(recorded.path, std::ios::binary);
   if (!in) return core::error{recorded.path + ": cannot open the clip"};
-  const auto plate = empty_scene(in, recorded, cancelled);
+  const auto plate = clip_empty_scene(in, recorded, cancelled);
   if (!plate) return core::error{plate.error_message()};
   vision::pipeline p{vision::pipeline_options_for(cam), std::move(det).value(), recorded.width, recorded.height};
   // Primed on the empty scene for 5 s, as the live detector was primed by the hours before.

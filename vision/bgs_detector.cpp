@@ -9,6 +9,7 @@ namespace {
 
 constexpr int history = 500;
 constexpr int still_stride = 4;
+constexpr std::size_t aspects_to_learn = 30;
 }  // namespace
 
 bgs_detector::bgs_detector(const detector_options& o)
@@ -33,6 +34,26 @@ void bgs_detector::observe_still(const cv::Mat& bgr) {
   if (still_frames_++ % still_stride == 0) learn(bgr, still_stride);
 }
 
+double bgs_detector::person_aspect() const {
+  if (options_.person_width_px > 0 && options_.person_height_px > 0)
+    return options_.person_width_px / options_.person_height_px;
+  if (aspects_seen_ < aspects_to_learn) return 0;
+  std::array<float, 256> recent = aspects_;
+  const auto n = static_cast<std::ptrdiff_t>(std::min(aspects_seen_, recent.size()));
+  const auto at = recent.begin() + n * 3 / 10;
+  std::nth_element(recent.begin(), at, recent.begin() + n);
+  return *at;
+}
+
+// The blob's own height sets the scale (people far from an oblique camera are smaller), but no
+// lower than 60 % of a person's: a blob cut short (legs faded into the floor) is not a pair.
+// A set person size is the scale, as the technician measured it.
+int bgs_detector::people_across(double w, double h, double aspect, double person_h) const {
+  if (aspect <= 0) return 1;
+  const double one = options_.person_width_px > 0 ? options_.person_width_px : aspect * std::max(h, 0.6 * person_h);
+  return std::max(1, static_cast<int>(std::lround(w / (1.3 * one))));
+}
+
 std::vector<detection> bgs_detector::detect(const cv::Mat& bgr) {
   frames_ += 1;
   still_frames_ = 0;
@@ -45,6 +66,7 @@ std::vector<detection> bgs_detector::detect(const cv::Mat& bgr) {
 
   const double person_h = options_.person_height_px > 0 ? options_.person_height_px : 0.15 * bgr.rows;
   const double person_w = options_.person_width_px > 0 ? options_.person_width_px : 0.4 * person_h;
+  const double aspect = person_aspect();
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(mask_, labels, stats, centroids, 8, CV_32S);
   std::vector<detection> out;
@@ -57,7 +79,8 @@ std::vector<detection> bgs_detector::detect(const cv::Mat& bgr) {
     // Less than a fifth of a person's silhouette is a bag, a cart wheel, a flicker.
     if (area < 0.2 * person_w * person_h * 0.6 || h < 0.35 * person_h) continue;
     const double fill = std::min(1.0, area / (w * h));
-    const int parts = std::max(1, static_cast<int>(std::lround(w / (1.3 * person_w))));
+    const int parts = people_across(w, h, aspect, person_h);
+    aspects_[aspects_seen_++ % aspects_.size()] = static_cast<float>(w / h);
     for (int k = 0; k < parts; ++k) {
       const double pw = w / parts;
       out.push_back({{x + k * pw, y, pw, h}, std::clamp(0.5 + fill / 2, 0.0, 1.0)});

@@ -3,7 +3,16 @@
 // milliseconds a frame on an ARM core. MOG2 at a reduced resolution, shadows removed,
 // morphology to join a person's parts, then blobs sized against the expected person:
 // too small is noise, too wide is several people side by side and is split.
+//
+// How wide one person is depends on the view: upright in an oblique view (0.4 of their
+// height), about as wide as long from above. Unless the camera's person width is set, the
+// detector learns it from the blobs it sees (the 30th percentile of width ÷ height over the
+// last 256: most blobs are one person, pairs and fragments are wider), and splits nothing
+// until it has seen 30, so an overhead camera never cuts one person into two while learning.
+// Not thread-safe: one instance per camera.
 #include <opencv2/video/background_segm.hpp>
+
+#include <array>
 
 #include "detector.hpp"
 
@@ -26,8 +35,14 @@ class bgs_detector final : public detector {
   cv::Mat kernel_open_, kernel_close_;
   int still_frames_ = 0;
   double frames_ = 0;  // every frame seen, learnt from or not
+  std::array<float, 256> aspects_{};  // width ÷ height of recent blobs, a ring
+  std::size_t aspects_seen_ = 0;
 
   void learn(const cv::Mat& bgr, double weight);
+  // One person's width ÷ height in this view: set, or learnt (above); 0 while still learning.
+  double person_aspect() const;
+  // How many people side by side a blob w × h holds, by the person's aspect (0: unknown, one).
+  int people_across(double w, double h, double aspect, double person_h) const;
 };
 
 }  // namespace kelu::vision

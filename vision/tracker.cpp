@@ -93,6 +93,18 @@ box intersection(const box& a, const box& b) {
   return {x0, y0, std::max(0.0, x1 - x0), std::max(0.0, y1 - y0)};
 }
 
+// A prediction's piece of a merged blob: the prediction, moved (not cut) to lie inside the blob.
+// Cut to it, a piece is as short as the overlap, the track takes the shorter height, predicts a
+// shorter box into the next blob, and shrinks frame by frame to nothing while its foot point
+// walks up the person (a crossing nobody made).
+box moved_inside(box p, const box& blob) {
+  p.w = std::min(p.w, blob.w);
+  p.h = std::min(p.h, blob.h);
+  p.x = std::clamp(p.x, blob.x, blob.x + blob.w - p.w);
+  p.y = std::clamp(p.y, blob.y, blob.y + blob.h - p.h);
+  return p;
+}
+
 }  // namespace
 
 std::vector<detection> tracker::split_merged(const std::vector<detection>& detections) const {
@@ -119,11 +131,18 @@ std::vector<detection> tracker::split_merged(const std::vector<detection>& detec
     }
     // Two tracks on one person-sized box are one person tracked twice, not a merge.
     const bool merged = inside.size() >= 2 && (d.bbox.w > options_.merge_size * widest || d.bbox.h > options_.merge_size * tallest);
-    if (!merged) {
+    std::vector<box> pieces;
+    for (const auto k : inside) pieces.push_back(moved_inside(predicted[k], d.bbox));
+    // Pieces that come to lie on one another: the blob has no room for them all, so it is one
+    // person that two tracks were following, not two people.
+    bool crowded = false;
+    for (std::size_t i = 0; i < pieces.size(); ++i)
+      for (std::size_t j = i + 1; j < pieces.size(); ++j) crowded = crowded || iou(pieces[i], pieces[j]) > 0.5;
+    if (!merged || crowded) {
       out.push_back(d);
       continue;
     }
-    for (const auto k : inside) out.push_back({intersection(predicted[k], d.bbox), d.score});
+    for (const auto& p : pieces) out.push_back({p, d.score});
   }
   return out;
 }

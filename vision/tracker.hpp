@@ -27,7 +27,10 @@
 // better detection of their own, and is larger than any of them, it is split along those
 // predictions before matching: each person keeps their own track, walking at their own pace,
 // until they part, instead of one following the blob and the other coasting out and ending (a
-// crossing lost, and a new track, so a crossing counted twice, when they part).
+// crossing lost, and a new track, so a crossing counted twice, when they part). Each piece is
+// its prediction moved inside the blob, never cut to it (a cut piece shrinks the track a little
+// each frame until its foot point has climbed the person), and pieces that would lie on one
+// another are one person followed twice: the blob stays whole.
 // Not thread-safe: one instance per camera, fed in frame order.
 #include <array>
 #include <cstdint>

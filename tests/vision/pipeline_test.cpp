@@ -237,6 +237,55 @@ TEST(detector, bad_choices_are_errors_that_say_what_is_wrong) {
   EXPECT_NE(d.error_message().find("dnn model: "), std::string::npos);
 }
 
+// What background subtraction finds in a frame with these people (filled rectangles) on an
+// empty floor, after `walkers` frames of lone people of `walker` size walking across it.
+std::vector<detection> bgs_blobs(detector& d, cv::Size walker, int walkers, const std::vector<cv::Rect>& people) {
+  const cv::Mat floor(480, 640, CV_8UC3, cv::Scalar(90, 90, 90));
+  for (int i = 0; i < 20; ++i) d.detect(floor);
+  for (int i = 0; i < walkers; ++i) {
+    cv::Mat frame = floor.clone();
+    cv::rectangle(frame, cv::Rect({40 + 15 * i, 200}, walker), cv::Scalar(40, 160, 200), cv::FILLED);
+    d.detect(frame);
+  }
+  cv::Mat frame = floor.clone();
+  for (const auto& r : people) cv::rectangle(frame, r, cv::Scalar(20, 200, 240), cv::FILLED);
+  auto found = d.detect(frame);
+  std::sort(found.begin(), found.end(), [](const detection& a, const detection& b) { return a.bbox.x < b.bbox.x; });
+  return found;
+}
+
+// Far from an oblique camera people are smaller: two walking side by side there make a blob no
+// wider than one person near the camera. The width that makes a blob two people follows the
+// blob's own height, at the aspect the detector learnt from the lone people it saw.
+TEST(detector, background_subtraction_splits_a_distant_pair_by_their_own_size) {
+  auto d = make_detector(detector_options{});  // bgs, person size unset: 72 px tall in this frame
+  ASSERT_TRUE(d);
+  const auto found = bgs_blobs(**d, {28, 72}, 30,
+                               {{40, 60, 52, 48},      // a distant pair
+                                {300, 300, 28, 72},    // one person near
+                                {500, 60, 20, 48}});   // one person far
+  ASSERT_EQ(found.size(), 4u);
+  EXPECT_NEAR(found[0].bbox.w, 26, 3);
+  EXPECT_NEAR(found[1].bbox.x, 66, 3);
+  EXPECT_NEAR(found[2].bbox.w, 28, 3);
+  EXPECT_NEAR(found[3].bbox.w, 20, 3);
+}
+
+// From above a person is about as wide as long: an upright person's width (0.4 of the height)
+// would cut each of them in two, and a door camera would count everyone twice.
+TEST(detector, background_subtraction_seen_from_above_keeps_one_person_whole_and_splits_a_pair) {
+  auto d = make_detector(detector_options{});
+  ASSERT_TRUE(d);
+  const auto first = bgs_blobs(**d, {60, 48}, 0, {{100, 100, 60, 48}});
+  ASSERT_EQ(first.size(), 1u) << "nothing is split before the camera's people are learnt";
+  auto again = make_detector(detector_options{});
+  const auto found = bgs_blobs(**again, {60, 48}, 30, {{100, 100, 60, 48}, {300, 300, 124, 50}});
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_NEAR(found[0].bbox.w, 60, 3);
+  EXPECT_NEAR(found[1].bbox.w, 62, 3);
+  EXPECT_NEAR(found[2].bbox.x, 362, 3);
+}
+
 TEST(detector, suppress_overlaps_keeps_the_most_confident_box) {
   const auto kept = suppress_overlaps({{{0, 0, 10, 10}, 0.6}, {{1, 0, 10, 10}, 0.9}, {{50, 0, 10, 10}, 0.5}}, 0.5);
   ASSERT_EQ(kept.size(), 2u);

@@ -135,6 +135,32 @@ TEST(tracker, two_people_merged_into_one_blob_keep_their_tracks_and_are_both_cou
   EXPECT_GT(ids.size(), 2u) << "the lost one comes back as a new track";
 }
 
+// Two people walk up side by side, merged into one blob, and stop short of a line at y=300. The
+// tracks' predictions go on up for a moment; pieces cut to the blob would be shorter each frame
+// (the track shrinks and its foot point climbs the person, over the line). Moved inside the
+// blob, each piece keeps the person's size and the feet stay where they stopped.
+TEST(tracker, people_merged_into_one_blob_who_stop_keep_their_size_and_their_feet) {
+  tracker tr{{.frame_width = 640, .frame_height = 480}};
+  line_counter door{{{"door", {0, 300}, {640, 300}}}, {.frame_width = 640, .frame_height = 480}};
+  std::vector<track_state> last;
+  for (int f = 0; f < 60; ++f) {
+    const int walked = std::min(f, 20);  // they stop at frame 20, feet at y = 410 − 4 · 20 = 330
+    const box a = walker({100, 320}, {0, -4}, walked);
+    const box b = walker({150, 320}, {0, -4}, walked);
+    std::vector<detection> seen{{a, 0.9}, {b, 0.9}};
+    if (f >= 10) seen = {{{a.x, a.y, b.x + b.w - a.x, a.h}, 0.9}};  // one blob around both
+    last = tr.update(seen, f * 0.1);
+    door.update({f, f * 0.1, last});
+  }
+  door.finish();
+  EXPECT_EQ(door.totals()[0].out, 0) << "nobody reached the line";
+  ASSERT_EQ(last.size(), 2u);
+  for (const auto& t : last) {
+    EXPECT_GT(t.bbox.h, 80) << "track " << t.id;
+    EXPECT_NEAR(t.bbox.y + t.bbox.h, 330, 8) << "track " << t.id;
+  }
+}
+
 // Looks as the pipeline describes them: all of one colour's share in one bin.
 look colour(std::size_t bin) {
   look l;
