@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // An accuracy audit judged (docs/dashboard.md, "Accuracy audit"): the crossings a technician
 // tapped while watching a clip against the ones the box counted over the same frames, per line.
@@ -12,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/time.hpp"
+#include "core/time.hpp"
 
 namespace kelu {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "agent.hpp"
 #include "agent_options.hpp"
 
@@ -18,7 +19,7 @@
 #include "counter_sources.hpp"
 #include "control_socket.hpp"
 #include "dashboard_component.hpp"
-#include "agent/core/health_json.hpp"
+#include "core/health_json.hpp"
 #include "kelu/version.hpp"
 #include "pos_sources.hpp"
 #include "software_control.hpp"

@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The running agent, the composition root: one io_context thread that owns the store, the
-// outbox, and the components built from the config's sections (ARCHITECTURE.md, Threading;
+// outbox, and the components built from the config's sections (docs/ARCHITECTURE.md, Threading;
 // docs/fleet.md): the sources (source_set), the MQTT link (broker_link), the dashboard
 // (dashboard_component), analytics and alerts. A configuration change, from HQ's config/desired
 // or the file on SIGHUP, goes through config_control: keys set in place, changed components
@@ -30,9 +31,9 @@
 #include "agent/instance_lock.hpp"
 #include "agent/service_notifier.hpp"
 #include "agent/watchdog_pinger.hpp"
-#include "agent/core/clock.hpp"
-#include "agent/core/event.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/clock.hpp"
+#include "core/event.hpp"
+#include "core/time_zone.hpp"
 #include "config/config.hpp"
 
 namespace spdlog {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent as config_control's target (agent/config_control.hpp): applying a configuration
 // component by component, the health gate's checks, a restart in place.
 #include "agent.hpp"
@@ -17,7 +18,7 @@
 #include "chat_notifier.hpp"
 #include "control_socket.hpp"
 #include "dashboard_component.hpp"
-#include "agent/core/health_json.hpp"
+#include "core/health_json.hpp"
 #include "kelu/version.hpp"
 #include "software_control.hpp"
 #include "update_dir.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's reports of itself: status (the birth message), health to HQ, the control
 // socket's status answer, and the maintenance tick (retention, stopped components reaped).
 #include "agent.hpp"
@@ -18,7 +19,7 @@
 #include "chat_notifier.hpp"
 #include "control_socket.hpp"
 #include "dashboard_component.hpp"
-#include "agent/core/health_json.hpp"
+#include "core/health_json.hpp"
 #include "kelu/version.hpp"
 #include "software_control.hpp"
 #include "source_set.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What the agent's files share (agent.cpp, agent_changes.cpp, agent_health.cpp): options built
 // from the running config for the parts the agent owns. Internal to kelu_agent.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What became of each alert, kept in the alert journal (sync::alert_journal): firings and
 // resolutions are recorded as they happen, every unsettled entry is judged again on each call
@@ -13,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "agent/analytics/alert_outcome.hpp"
-#include "agent/analytics/funnel.hpp"
-#include "agent/analytics/weekly_review.hpp"
-#include "agent/core/time_zone.hpp"
+#include "analytics/alert_outcome.hpp"
+#include "analytics/funnel.hpp"
+#include "analytics/weekly_review.hpp"
+#include "core/time_zone.hpp"
 
 namespace spdlog {
 class logger;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Runs kelu::analytics live in the agent: closes funnel buckets after their grace period and
 // sends them to HQ (metrics/funnel/{quarter,hour,day}, metrics/report/day), sends revisions
@@ -25,11 +26,11 @@
 #include <vector>
 
 #include "agent/alert_outcomes.hpp"
-#include "agent/analytics/alert_engine.hpp"
-#include "agent/analytics/funnel.hpp"
-#include "agent/analytics/report_json.hpp"
-#include "agent/core/clock.hpp"
-#include "agent/core/time_zone.hpp"
+#include "analytics/alert_engine.hpp"
+#include "analytics/funnel.hpp"
+#include "analytics/report_json.hpp"
+#include "core/clock.hpp"
+#include "core/time_zone.hpp"
 
 namespace spdlog {
 class logger;

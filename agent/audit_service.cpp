@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "audit_service.hpp"
 
 #include <spdlog/spdlog.h>
@@ -9,7 +10,7 @@
 #include <system_error>
 
 #include "agent/accuracy_audit.hpp"
-#include "agent/analytics/weekly_hours.hpp"
+#include "analytics/weekly_hours.hpp"
 #include "sync/audit_store.hpp"
 #include "sync/event_store.hpp"
 

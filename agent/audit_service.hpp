@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Accuracy audits on the box, as people-counter vendors sell them (docs/dashboard.md, "Accuracy
 // audit"): a technician starts one from the technician page, the camera records a short clip of
@@ -26,9 +27,9 @@
 
 #include "agent/camera_registry.hpp"
 #include "agent/detector_comparison.hpp"
-#include "agent/core/clock.hpp"
-#include "agent/core/result.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "core/time_zone.hpp"
 #include "config/config.hpp"
 
 namespace spdlog {

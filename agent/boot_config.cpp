@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "boot_config.hpp"
 
 #include <spdlog/spdlog.h>
@@ -5,7 +6,7 @@
 #include <optional>
 #include <set>
 
-#include "agent/core/files.hpp"
+#include "core/files.hpp"
 #include "config/change_plan.hpp"
 #include "config/loader.hpp"
 #include "config/schema.hpp"

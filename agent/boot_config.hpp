@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The layers a box's configuration is made of (docs/fleet.md, "The technician's settings"), lowest
 // first: the key table's defaults, the file, the technician page's settings (technician.json),
@@ -11,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "config/config.hpp"
 #include "config/desired_config.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "box_certificate.hpp"
 
 #include <openssl/bio.h>
@@ -7,7 +8,7 @@
 #include <ctime>
 #include <memory>
 
-#include "agent/core/files.hpp"
+#include "core/files.hpp"
 
 namespace kelu {
 

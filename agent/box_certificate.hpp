@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The box's MQTT client certificate (mqtt.tls.cert_file) as HQ's broker sees it: the store it
 // names and until when it is valid. Under docs/hq.md's ACL the CN is "{tenant}/{store}" and is
@@ -8,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "agent/core/result.hpp"
-#include "agent/core/time.hpp"
+#include "core/result.hpp"
+#include "core/time.hpp"
 
 namespace kelu {
 

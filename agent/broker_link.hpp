@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The MQTT link to HQ as a component of the running agent: one mqtt_publisher at a time over the
 // one outbox. A change of any mqtt.* key (another broker, credentials, TLS, timings) switches it:

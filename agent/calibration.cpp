@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "calibration.hpp"
 
 
@@ -6,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/core/files.hpp"
+#include "core/files.hpp"
 #include "config/schema.hpp"
 
 namespace kelu {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Lines and zones a technician drew on the dashboard's technician page, kept in
 // `calibration.json` beside the database: the config file itself may not be writable by the
@@ -13,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "config/config.hpp"
 
 namespace kelu {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What the technician page does with a running camera (camera_source implements it): take a
 // snapshot, set new lines and zones without a restart, watch the counts they give, and record
@@ -8,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.hpp"
-#include "agent/core/time.hpp"
+#include "core/result.hpp"
+#include "core/time.hpp"
 #include "config/config.hpp"
 
 namespace kelu {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The running cameras, for the parts of the agent that act on them (audits, the technician page,
 // the heat map of the hour in progress). Cameras come and go when their config changes (the

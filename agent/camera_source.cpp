@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "camera_source.hpp"
 
 #include <boost/asio/post.hpp>
@@ -14,7 +15,7 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "agent/core/backoff.hpp"
+#include "core/backoff.hpp"
 #include "camera_sources.hpp"
 #include "config/change_plan.hpp"
 #include "clip_recount.hpp"
@@ -371,12 +372,7 @@ void camera_source::shared::vision_loop() {
           if (l.name == c.line) ++(c.direction == vision::crossing_direction::in ? l.in : l.out);
     }
     for (const auto& c : r.crossings)
-      out.push_back(make(core::traffic_line_cross{cam.id, c.line,
-                                                  c.direction == vision::crossing_direction::in
-                                                      ? core::crossing_direction::in
-                                                      : core::crossing_direction::out,
-                                                  c.track_id},
-                         utc_of(c.t_s)));
+      out.push_back(make(core::traffic_line_cross{cam.id, c.line, c.direction, c.track_id}, utc_of(c.t_s)));
     for (const auto& v : r.visits)
       out.push_back(make(core::traffic_zone_dwell{cam.id, v.zone, v.track_id, utc_of(v.enter_t_s),
                                                   std::llround(v.dwell_s * 1000), v.engaged},

@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
-// One camera in the running agent. Two threads of its own (ARCHITECTURE.md, Threading):
+// One camera in the running agent. Two threads of its own (docs/ARCHITECTURE.md, Threading):
 // capture reads frames as the camera sends them into a one-slot mailbox (never blocking on
 // the analysis), and vision takes the latest frame at cameras[].process_fps, runs the
 // pipeline and posts the resulting events to the io_context, where they are submitted to
@@ -24,9 +25,9 @@
 #include <thread>
 
 #include "agent/camera_control.hpp"
-#include "agent/core/clock.hpp"
-#include "agent/core/event_ingest.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/clock.hpp"
+#include "core/event_ingest.hpp"
+#include "core/time_zone.hpp"
 #include "config/config.hpp"
 #include "drivers/source.hpp"
 

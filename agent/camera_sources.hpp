@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The one place that turns cameras[] into running camera sources. Without vision in the
 // build (KELU_WITH_VISION=OFF) a config with cameras is refused at start, naming the key,
@@ -8,9 +9,9 @@
 #include <memory>
 #include <vector>
 
-#include "agent/core/clock.hpp"
-#include "agent/core/event_ingest.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/clock.hpp"
+#include "core/event_ingest.hpp"
+#include "core/time_zone.hpp"
 #include "config/config.hpp"
 #include "agent/detector_comparison.hpp"
 #include "agent/named_source.hpp"

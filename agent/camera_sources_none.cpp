@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // make_camera_sources for builds without OpenCV.
 #include "camera_sources.hpp"
 

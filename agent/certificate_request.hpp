@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The box's own key pair for HQ's broker and the certificate request HQ signs (`kelu enroll`):
 // the private key is made here and never leaves the box; HQ sees only the request. EC P-256,
 // SHA-256, as scripts/hq-ca's keys. Pure OpenSSL work, any thread.
 #include <string>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu {
 

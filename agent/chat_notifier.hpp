@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Sends alerts to chat group robots (WeCom, DingTalk, Feishu) over HTTPS, one message at a
 // time, with a deadline per request and capped jittered backoff between attempts. Bounded:
@@ -14,9 +15,9 @@
 #include <memory>
 #include <string>
 
-#include "agent/analytics/alert_engine.hpp"
-#include "agent/core/backoff.hpp"
-#include "agent/core/clock.hpp"
+#include "analytics/alert_engine.hpp"
+#include "core/backoff.hpp"
+#include "core/clock.hpp"
 #include "config/config.hpp"
 
 namespace spdlog {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The request bodies of chat group robots, and how to read their answers: WeCom (企业微信),
 // DingTalk (钉钉, optionally signed: timestamp and sign in the URL) and Feishu (飞书,

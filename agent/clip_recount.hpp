@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // An audit clip counted again from a fresh start with a given detector, so the technician sees,
 // on this camera's own footage and against their own taps, which detector counts it best: the
@@ -15,7 +16,7 @@
 
 #include "agent/accuracy_audit.hpp"
 #include "agent/camera_control.hpp"
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "config/config.hpp"
 
 namespace kelu {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "config_command.hpp"
 
 #include <nlohmann/json.hpp>
@@ -16,7 +17,7 @@
 
 #include "agent/config_control.hpp"
 #include "agent/control_socket.hpp"
-#include "agent/core/files.hpp"
+#include "core/files.hpp"
 #include "agent/data_owner.hpp"
 #include "config/change_plan.hpp"
 #include "config/loader.hpp"

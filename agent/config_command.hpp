@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `kelu config show|history|diff`: what a box runs and why, without reading code (docs/fleet.md).
 #include <cstddef>

@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "config_control.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
-#include "agent/core/files.hpp"
+#include "core/files.hpp"
 #include "config/loader.hpp"
 #include "config/schema.hpp"
 #include "config/value_diff.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Every configuration change of a running agent, wherever it comes from (docs/fleet.md): HQ's
 // versioned config/desired, the file on SIGHUP, the technician page's settings. It layers HQ's
@@ -25,8 +26,8 @@
 
 #include "agent/boot_config.hpp"
 #include "agent/config_gate.hpp"
-#include "agent/core/clock.hpp"
-#include "agent/core/result.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
 #include "config/change_plan.hpp"
 #include "config/config.hpp"
 #include "config/desired_config.hpp"

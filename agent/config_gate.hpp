@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The health gate after a configuration change (docs/fleet.md): each component the change rebuilt
 // has a check, judged against that component's own state before the change (a camera that was

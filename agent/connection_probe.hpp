@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A technician's "test" button for something on the network: resolve and open a TCP connection
 // to host:port within `deadline`, then close it. Says how long it took or why it failed, in
@@ -8,7 +9,7 @@
 #include <functional>
 #include <string>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The agent's local control socket (docs/fleet.md, "At the box"): a unix stream socket,
 // kelu.sock beside the database, mode 0660, so its permission is the authentication (the agent's
@@ -17,7 +18,7 @@
 #include <functional>
 #include <memory>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace spdlog {
 class logger;

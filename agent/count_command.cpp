@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "count_command.hpp"
 
 #include <nlohmann/json.hpp>
@@ -13,7 +14,7 @@
 
 #include <algorithm>
 
-#include "agent/core/time_zone.hpp"
+#include "core/time_zone.hpp"
 #include "config/loader.hpp"
 #include "sync/local_store.hpp"
 #include "vision/camera_options.hpp"
@@ -76,10 +77,7 @@ int store_recording(const config::config& c, const std::string& camera, core::ut
     events.push_back(std::move(e));
   };
   for (const auto& x : crossings)
-    make(at(x.t_s), core::traffic_line_cross{camera, x.line,
-                                             x.direction == vision::crossing_direction::in ? core::crossing_direction::in
-                                                                                           : core::crossing_direction::out,
-                                             x.track_id});
+    make(at(x.t_s), core::traffic_line_cross{camera, x.line, x.direction, x.track_id});
   for (const auto& v : visits)
     make(at(v.exit_t_s), core::traffic_zone_dwell{camera, v.zone, v.track_id, at(v.enter_t_s),
                                                   std::llround(v.dwell_s * 1000.0), v.engaged});

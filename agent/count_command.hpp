@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `kelu count`: runs one camera's pipeline on a recorded video as fast as it can and prints
 // the crossings per line. Technicians check a door line with it before going live, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "counter_sources.hpp"
 
 #include "drivers/counters/counter_poller.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The config's counters[] as sources: one receiver for every pushing counter (Hikvision, Xovis), one
 // poller per polled counter (Dahua, Axis), each counter its own source "counter-{id}".
@@ -6,9 +7,9 @@
 #include <memory>
 #include <vector>
 
-#include "agent/core/clock.hpp"
-#include "agent/core/event_ingest.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/clock.hpp"
+#include "core/event_ingest.hpp"
+#include "core/time_zone.hpp"
 #include "config/config.hpp"
 #include "agent/named_source.hpp"
 

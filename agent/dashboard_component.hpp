@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The store manager's dashboard and the technician page as one component of the running agent,
 // built from the dashboard.* section and rebuilt when it changes: the listener, its https
@@ -15,12 +16,12 @@
 
 #include "agent/calibration.hpp"
 #include "agent/camera_registry.hpp"
-#include "agent/core/clock.hpp"
-#include "agent/core/result.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "core/time_zone.hpp"
 #include "agent/dashboard_server.hpp"
 #include "agent/technician_view.hpp"
-#include "agent/analytics/report_json.hpp"
+#include "analytics/report_json.hpp"
 #include "config/config.hpp"
 
 namespace spdlog {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The dashboard's HTTP side for whatever serves its figures and the technician page: the
 // access-code key, the technician's sessions, the router and the listener (https when
@@ -11,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "config/config.hpp"
 
 namespace spdlog {

@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "dashboard_view.hpp"
 
-#include "agent/analytics/weekly_hours.hpp"
+#include "analytics/weekly_hours.hpp"
 #include "agent/analytics_service.hpp"
 #include "agent/audit_service.hpp"
-#include "agent/core/health_json.hpp"
-#include "agent/core/time.hpp"
+#include "core/health_json.hpp"
+#include "core/time.hpp"
 #include "agent/dashboard/prometheus.hpp"
 #include "sync/event_store.hpp"
 #include "config/schema.hpp"

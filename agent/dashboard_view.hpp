@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What the dashboard shows, from the running agent (dashboard::dashboard_source): today from
 // the analytics service's last tick, health from the agent's own counters, the events behind an
@@ -5,10 +6,10 @@
 #include <functional>
 #include <string>
 
-#include "agent/analytics/report_json.hpp"
+#include "analytics/report_json.hpp"
 #include "agent/camera_registry.hpp"
-#include "agent/core/clock.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/clock.hpp"
+#include "core/time_zone.hpp"
 #include "agent/dashboard/dashboard_source.hpp"
 #include "config/config.hpp"
 

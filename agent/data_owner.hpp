@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A command run as root that touches the data directory (kelu run by hand, ingest, report,
 // doctor, config history, qr, tls) acts as the user who owns that directory, the agent's, so it
@@ -5,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // After an accuracy audit, the clip counted again by every detector this camera could run, each
 // judged against the technician's taps: which detector counts this door best, measured on its own
@@ -20,7 +21,7 @@
 
 #include "agent/accuracy_audit.hpp"
 #include "agent/camera_control.hpp"
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "config/config.hpp"
 
 namespace kelu {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "doctor.hpp"
 
 #include <nlohmann/json.hpp>
@@ -23,7 +24,7 @@
 #include "agent/control_socket.hpp"
 #include "agent/data_owner.hpp"
 #include "agent/instance_lock.hpp"
-#include "agent/core/clock.hpp"
+#include "core/clock.hpp"
 #include "config/change_plan.hpp"
 #include "config/schema.hpp"
 #include "drivers/listen.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `kelu doctor`: is this box fit to leave? One check per line, each passed or failed with what to
 // do about it: the configuration, the database and its disk headroom, the clock and the tills'

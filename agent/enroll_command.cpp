@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "enroll_command.hpp"
 
 #include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
@@ -17,7 +18,7 @@
 #include "agent/box_certificate.hpp"
 #include "agent/certificate_request.hpp"
 #include "agent/control_socket.hpp"
-#include "agent/core/files.hpp"
+#include "core/files.hpp"
 #include "agent/dashboard/access_token.hpp"
 #include "agent/http_post.hpp"
 #include "agent/qr_command.hpp"

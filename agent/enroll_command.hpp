@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `kelu enroll CODE --hq URL [--hq-ca FILE]`: a box joins the estate in one step (docs/fleet.md,
 // "Enrolling a box"). With the one-time code HQ issued for a store (`kelu hq enroll-code`) the box

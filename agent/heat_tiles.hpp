@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Cuts a camera's running heat grid into closed tiles: one per local hour and one per local
 // day of the store's time zone (so a +05:30 store's hours start at :30 UTC, and a day when
@@ -6,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/time_zone.hpp"
-#include "agent/core/traffic.hpp"
+#include "core/time_zone.hpp"
+#include "core/traffic.hpp"
 #include "vision/heat_grid.hpp"
 
 namespace kelu {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One HTTP(S) POST of a JSON body with one deadline for all of it (resolve, connect, TLS, write,
 // read): the chat robots' webhooks and a box's enrolment at HQ. https checks the server's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "ingest_command.hpp"
 
 #include <algorithm>
@@ -6,7 +7,7 @@
 #include <iostream>
 #include <optional>
 
-#include "agent/core/clock.hpp"
+#include "core/clock.hpp"
 #include "ingest_summary.hpp"
 #include "pos_sources.hpp"
 #include "sync/database.hpp"

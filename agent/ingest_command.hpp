@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `kelu ingest`: technicians backfill a store's history from exported files through the same
 // parsers the live drivers use, straight into the store's database (safe beside a running

@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "ingest_summary.hpp"
 
 #include <sstream>
 
-#include "agent/core/money.hpp"
+#include "core/money.hpp"
 
 namespace kelu {
 

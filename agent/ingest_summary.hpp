@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What a batch of POS records amounts to, for `kelu ingest` (and its --dry-run, the
 // technician's mapping check) and the golden tests of the real sample files: counts by kind,
@@ -11,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/event.hpp"
+#include "core/event.hpp"
 
 namespace kelu {
 

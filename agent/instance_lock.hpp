@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One agent per database: `kelu run` holds an exclusive lock on kelu.lock beside the database for
 // as long as it runs (flock: the kernel drops it when the process dies, whatever the way). A
@@ -7,7 +8,7 @@
 
 #include <filesystem>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kelu: the command line. Subcommands parse their options and hand over to the library
 // types; nothing here holds logic worth testing apart from the process around it.
 #include <CLI/CLI.hpp>

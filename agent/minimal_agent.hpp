@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A box whose configuration does not load and never did (no last good one to run in safe mode;
 // docs/fleet.md, "Safe mode"). Nothing that could store a sale under a wrong store, zone or
@@ -20,7 +21,7 @@
 #include <string>
 
 #include "agent/boot_config.hpp"
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "agent/instance_lock.hpp"
 #include "agent/service_notifier.hpp"
 #include "agent/watchdog_pinger.hpp"

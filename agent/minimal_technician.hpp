@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The technician page of a box in minimal mode (agent/minimal_agent.hpp): nothing runs to show
 // or test, so the page has the configuration's errors and the settings editor. An edit is

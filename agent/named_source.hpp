@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A source with the name of the component its config section makes it (config/change_plan.hpp):
 // "sources.pos_tcp", "cameras[door]", "counters". A change to that section rebuilds it and

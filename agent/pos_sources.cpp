@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "pos_sources.hpp"
 
 #include "drivers/drop_folder_source.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The one place that turns the sources.* config into drivers, so `kelu run`, `kelu ingest`
 // and the tests read a format the same way.
@@ -6,9 +7,9 @@
 #include <memory>
 #include <vector>
 
-#include "agent/core/clock.hpp"
-#include "agent/core/event_ingest.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/clock.hpp"
+#include "core/event_ingest.hpp"
+#include "core/time_zone.hpp"
 #include "config/config.hpp"
 #include "drivers/pos_file_format.hpp"
 #include "agent/named_source.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `kelu qr`: the dashboard's QR code for the store's sign. Prints the link and the code in the
 // terminal, writes the A6 sign (SVG, for printing) and the code alone (PNG) on request, and

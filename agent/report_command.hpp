@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `kelu report`: a day's funnel per hour, associates, products and coverage from the store's
 // database, computed by the same code the running agent uses (safe beside it: a reader).
@@ -5,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "agent/core/time.hpp"
+#include "core/time.hpp"
 #include "config/config.hpp"
 
 namespace kelu {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // systemd's readiness and watchdog protocol (sd_notify(3)) without libsystemd: one datagram per
 // message to the unix socket in $NOTIFY_SOCKET. Under the packaged unit (Type=notify,

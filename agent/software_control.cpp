@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "software_control.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include "agent/analytics/weekly_hours.hpp"
+#include "analytics/weekly_hours.hpp"
 #include "agent/software_desired.hpp"
 
 namespace kelu {

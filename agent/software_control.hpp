@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The agent's half of a software update from HQ (docs/fleet.md, "Software updates"). It follows
 // the retained software/desired (the store's own, else the estate's), and when the version
@@ -21,8 +22,8 @@
 #include <vector>
 
 #include "agent/config_gate.hpp"
-#include "agent/core/clock.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/clock.hpp"
+#include "core/time_zone.hpp"
 #include "agent/software_desired.hpp"
 #include "agent/update_dir.hpp"
 

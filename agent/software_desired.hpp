@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What HQ asks of a box's software (docs/mqtt.md, "Software"): the retained software/desired
 // document, read here apart from any I/O, and the maintenance window it may be installed in.
@@ -12,10 +13,10 @@
 #include <string>
 #include <string_view>
 
-#include "agent/analytics/weekly_hours.hpp"
-#include "agent/core/result.hpp"
-#include "agent/core/time.hpp"
-#include "agent/core/time_zone.hpp"
+#include "analytics/weekly_hours.hpp"
+#include "core/result.hpp"
+#include "core/time.hpp"
+#include "core/time_zone.hpp"
 
 namespace kelu {
 

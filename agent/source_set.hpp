@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The running sources (POS drivers, cameras, people counters), each under the name of the
 // component its config section makes (named_source.hpp), rebuilt by name when that section
@@ -16,7 +17,7 @@
 #include <vector>
 
 #include "agent/camera_registry.hpp"
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "agent/named_source.hpp"
 #include "config/config.hpp"
 

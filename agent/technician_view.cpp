@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "technician_view.hpp"
 
 #include <unistd.h>
@@ -5,8 +6,8 @@
 #include <boost/asio/post.hpp>
 
 #include "agent/connection_probe.hpp"
-#include "agent/core/health_json.hpp"
-#include "agent/core/time.hpp"
+#include "core/health_json.hpp"
+#include "core/time.hpp"
 #include "config/schema.hpp"
 #include "config/secrets.hpp"
 

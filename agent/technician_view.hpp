@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The technician page's side of the running agent (dashboard::technician_source): cameras with
 // their lines, zones and live counts, snapshots, saving drawn lines and zones, and the "test"
@@ -12,8 +13,8 @@
 #include "agent/audit_service.hpp"
 #include "agent/calibration.hpp"
 #include "agent/camera_registry.hpp"
-#include "agent/core/clock.hpp"
-#include "agent/core/event.hpp"
+#include "core/clock.hpp"
+#include "core/event.hpp"
 #include "agent/dashboard/technician_source.hpp"
 #include "config/config.hpp"
 #include "config/settings_edit.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The dashboard's https identity as the configuration names it, and `kelu tls`, which a
 // technician runs to create (or renew) the box's self-signed certificate and read its fingerprint,
@@ -5,7 +6,7 @@
 #include <iosfwd>
 #include <memory>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "agent/dashboard/tls_identity.hpp"
 #include "config/config.hpp"
 

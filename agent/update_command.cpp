@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "update_command.hpp"
 
 #include <sys/stat.h>
@@ -9,9 +10,9 @@
 #include <optional>
 #include <thread>
 
-#include "agent/core/command.hpp"
-#include "agent/core/event.hpp"
-#include "agent/core/time.hpp"
+#include "core/command.hpp"
+#include "core/event.hpp"
+#include "core/time.hpp"
 #include "agent/software_desired.hpp"
 #include "agent/update_dir.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `kelu update apply`: the root half of a software update (docs/fleet.md, "Software updates"),
 // started by kelu-update.path when the agent leaves a request in its update directory

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The directory through which the agent (user kelu, a read-only system) and the updater (root,
 // `kelu update apply`, started by kelu-update.path) hand a software update to each other
@@ -18,7 +19,7 @@
 #include <optional>
 #include <string>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // systemd's watchdog (WatchdogSec in the unit) fed from the io_context thread, every half
 // WatchdogSec: if that thread stops running handlers, the pings stop and systemd restarts the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What recomputing a busy day costs the box, beside the limit measured in the same run:
 // reading the same rows out of SQLite. The agent recomputes today on every analytics tick
 // (analytics.live_interval_s, 15 s by default), so this is its steady analytics load.
@@ -6,7 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "agent/analytics/report_json.hpp"
+#include "analytics/report_json.hpp"
 #include "agent/analytics_service.hpp"
 #include "busy_day.hpp"
 #include "raw_sqlite.hpp"

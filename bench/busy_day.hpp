@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A busy store day, open 10-22: 4,000 visitors in and out through two door cameras, 1,500
 // zone visits, occupancy every minute per camera, 800 sales of 3 lines, associates signing
@@ -9,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/event.hpp"
+#include "core/event.hpp"
 
 namespace kelu::bench {
 

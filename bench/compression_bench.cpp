@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Does compressing the backlog pay? A store back from an outage sends its history through the
 // backfill lane; on a slow uplink (shops on 4G) the bytes, not the broker, set the drain time.
 // This measures, on a busy day's real outbox rows (bench/busy_day.hpp, as the box sends them:
@@ -15,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/analytics/weekly_hours.hpp"
+#include "analytics/weekly_hours.hpp"
 #include "busy_day.hpp"
 #include "raw_sqlite.hpp"
 #include "sync/batch_codec.hpp"

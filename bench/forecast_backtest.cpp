@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Backtest of the traffic forecast (kelu::analytics::forecast_today) on 26 weeks of hourly
 // door counts, beside two naive forecasts: the same hour last week, and the weeks' median
 // without today's scaling. Prints WAPE (Σ|forecast − actual| ÷ Σ actual) and MAPE (hours
@@ -11,7 +12,7 @@
 #include <cstdio>
 #include <random>
 
-#include "agent/analytics/forecast.hpp"
+#include "analytics/forecast.hpp"
 
 using namespace kelu;
 using namespace std::chrono;

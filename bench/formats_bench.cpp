@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Batch ingest per POS format, as a drop folder or `kelu ingest` runs it: parse the file,
 // build events, commit in chunks of 500 through the store (dedupe, seq, outbox), against
 // the limit measured in the same run: a raw SQLite bulk insert of the same rows.

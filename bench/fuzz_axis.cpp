@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Any bytes as an AXIS People Counter live-sum answer: a reading or an error, never a crash.
 #include <cstdint>
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // HQ's side of the backfill lane: any bytes on backfill/{stream} inflate into lines that
 // re-pack to the same lines, or are refused with a reason; never more than the limit.
 #include <cstdint>

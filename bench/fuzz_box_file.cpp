@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Any bytes as a recorded box file; what parses is then fed, as tracks and as detections,
 // through the line counter, zone counter, tracker and assignment: none may crash, hang or
 // produce a count the totals do not explain.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Any configuration text must load or produce errors that each say where and what.
 #include <cstdint>
 #include <cstdlib>

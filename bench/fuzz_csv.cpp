@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Any bytes given as a CSV export, under four mappings: comma/point, semicolon/comma, and the
 // Chinese back-office presets (a row per line item, a row per transaction) with encoding
 // detection.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Any bytes as a Dahua getSummary answer: a reading with counts that are never negative, or an
 // error naming the line or key, never a crash.
 #include <cstdint>

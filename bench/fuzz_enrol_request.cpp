@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // HQ's enrolment endpoint faces the internet: any body a stranger POSTs is parsed (JSON, the code,
 // the certificate request through OpenSSL) and refused with a status the endpoint documents,
 // never granted without a code HQ issued, and never crashes. The code normaliser, which reads

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Any bytes a till sends its printer: the scan is the same whether the bytes arrive at once
 // or in two pieces (the tap reads a stream), and every receipt parses or fails as a value.
 #include <cstdint>

@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 // Any bytes as a number cell of a back-office export: a value or an error naming the text,
 // never a crash; and a value read back from its plain decimal form is the same value.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
-#include "agent/core/money.hpp"
+#include "core/money.hpp"
 #include "drivers/export_number.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Any bytes as what a device sends in WWW-Authenticate (read by the poller) or Authorization
 // (read by the receiver): parsed or refused, never a crash, and never accepted without the
 // credentials.

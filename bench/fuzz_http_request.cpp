@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The dashboard's front door: any bytes a phone on the store's Wi-Fi sends, parsed as Beast parses
 // them for the server (with its size limits), then routed. The router must answer every request
 // with a status it documents, never serve a private route without a token or a session, and

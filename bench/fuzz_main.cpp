@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Replay driver for the fuzz targets under g++: feeds each file named on the command line
 // (or every file in a directory) to LLVMFuzzerTestOneInput. With clang, build the same
 // target with -fsanitize=fuzzer and without this file to fuzz for real.

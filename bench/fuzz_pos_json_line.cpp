@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Any bytes a till sends must yield a record or an error value: never a crash, a hang,
 // undefined behaviour, money that does not add up, or an event the store cannot read back.
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Any bytes given as a POSLog file: records that hold together, per-transaction errors, or
 // one file error; never a crash, a hang or undefined behaviour.
 #include <cstdint>

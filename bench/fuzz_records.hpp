@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What every POS parser's output must satisfy, checked by the fuzz targets:
 // records carry an identity, extensions are JSON objects, and the event built
@@ -5,7 +6,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "agent/core/event.hpp"
+#include "core/event.hpp"
 #include "drivers/file_records.hpp"
 
 namespace kelu::bench {

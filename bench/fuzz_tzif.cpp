@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Any bytes given as a TZif file load or fail with an error value; a loaded zone answers
 // for any instant and any wall time without crashing.
 #include <chrono>
@@ -5,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "agent/core/time_zone.hpp"
+#include "core/time_zone.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace std::chrono;

@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 // Any opening-hours or staff-schedule text parses into sane ranges or is refused with a
 // reason, and the ranges turn into ordered UTC intervals on any day.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
-#include "agent/analytics/weekly_hours.hpp"
+#include "analytics/weekly_hours.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Any bytes given as an Excel export: rows and records that hold together, or one error; never
 // a crash, a hang, an allocation past the member limit, or undefined behaviour.
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Any bytes as a Xovis data push: readings or an error naming the path, never a crash; a period
 // always ends after it starts, within a day, and no count is negative.
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Durable ingest: POS transactions over TCP into SQLite, acknowledged after commit, against
 // the limit measured in the same run: a raw SQLite bulk insert of the same rows (one
 // transaction, prepared statements, same schema, same synchronous setting).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The limit every ingest benchmark is measured against: the same rows the agent writes
 // (events + outbox), encoded beforehand so only SQLite is timed, in one transaction with
@@ -8,7 +9,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "agent/core/event.hpp"
+#include "core/event.hpp"
 #include "sync/database.hpp"
 
 namespace kelu::bench {

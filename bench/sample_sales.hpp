@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The benchmarks' common row: one synthetic two-item sale as a till sends it (~420 bytes of
 // JSON) and as the agent stores it, so every figure in docs/BENCHMARKS.md is about the same data.
@@ -5,8 +6,8 @@
 
 #include <string>
 
-#include "agent/core/event.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/event.hpp"
+#include "core/time_zone.hpp"
 #include "drivers/pos_json_line.hpp"
 
 namespace kelu::bench {

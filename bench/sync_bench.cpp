@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Delivery to HQ over a real mosquitto on loopback:
 //  1. drain: how fast the publisher empties a backlog of N events from the outbox (QoS 1,
 //     PUBACK before delete), beside the limit measured in the same run: mosquitto_pub -l

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Counting accuracy on PETS 2009 S2L1 (../shared/data), per line:
 //   (a) counting from the hand-annotated boxes: must reproduce the published 7 in / 10 out;
 //   (b) tracker + counting from the public Faster R-CNN detections;

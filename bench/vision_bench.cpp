@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Cost of one camera's pipeline per frame, beside the costs nothing can avoid, measured in the
 // same run on the same frames (ratios, not pass/fail timings: these machines are shared):
 //   decode           cv::VideoCapture::read alone

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The mapping of config/presets/csv/zh-lines.json (a Chinese back office's sales detail), for
 // the fuzz targets and the benchmark, which take no config file.

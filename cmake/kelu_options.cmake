@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Warnings and sanitizers are INTERFACE targets so that only our own targets opt in;
 # third-party headers come in as SYSTEM includes through their imported targets and stay quiet.
 add_library(kelu_warnings INTERFACE)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What a new configuration changes in a running agent: keys set in place, components rebuilt
 // from their own section, and the few keys only a restart applies (docs/fleet.md). Pure: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Typed configuration. Every field is declared once, with its type, default, range and
 // description, in schema.cpp; nothing else in the code base defines a default.

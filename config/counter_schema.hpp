@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Internal to kelu::config: the keys of one element of the `counters` array (people counters
 // already installed), declared once like every other key, and the whole array's parsing.

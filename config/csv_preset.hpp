@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `sources.csv.preset`: a back office's export layout kept as data, not code. A preset is a
 // JSON object of sources.csv keys (delimiter, encoding, time_format, columns.*, ...) in a

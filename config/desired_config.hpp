@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // HQ's desired configuration of one box (docs/fleet.md), layered over the box's own file by the
 // device-twin rule. Pure: the agent persists the state as text and feeds it the messages.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Internal to kelu::config: arrays of objects (cameras, alert rules) whose element keys are
 // declared once each, like every other key, with type, default, range and description.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Internal to kelu::config: one row of the key table, with the typed accessors the
 // loader needs. Not installed, not included outside config/.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Finds the line of every object key in a JSON-with-comments text, so that semantic
 // errors ("mqtt.port: out of range") can point at a line like syntax errors do.

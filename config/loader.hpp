@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reads JSON-with-comments configuration into `config`, checking every key against the
 // schema. Every problem is reported, each naming where: "kelu.json:12: mqtt.port: ...".

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The table of every configuration key. Loading, the commented sample, hashing and
 // diffing all read this one table, so a key cannot be documented in one place and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What of a configuration stays on the box when it is shown (the technician page, `kelu config
 // show`): passwords, signing secrets, tokens and chat webhook URLs (their token is in the URL)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The technician page's change to the box's settings (docs/fleet.md, "The technician's settings"):
 //   {"set": {"mqtt.uri": "tcp://hq:1883", "cameras": [...]}, "reset": ["mqtt.keep_alive_s"]}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What changed between two configurations, value by value, as a person reads it: "mqtt.uri",
 // "cameras[door].url", "alerts[low-conversion].threshold" (array elements named by their "id" or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "weekly_ranges.hpp"
 
 #include <array>

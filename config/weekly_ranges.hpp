@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The text form of weekly time ranges shared by opening hours and the staff schedule:
 // entries separated by ',' or ';', each "<days> HH:MM-HH:MM[ xN]" where days is "daily", a

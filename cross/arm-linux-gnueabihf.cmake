@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Cross-compiling for 32-bit ARMv7 boxes (hard float): scripts/cross-build armhf.
 set(KELU_CROSS_TRIPLET arm-linux-gnueabihf)
 set(KELU_CROSS_PROCESSOR armv7l)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared by the per-architecture toolchain files: Debian's cross compiler against a sysroot made
 # by cross/make-sysroot (our -dev packages for the target), qemu-user to run what is built.
 # The including file sets KELU_CROSS_TRIPLET, KELU_CROSS_PROCESSOR, KELU_CROSS_DEB_ARCH and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced: sets $mirror and $security to the Debian mirror this machine's apt uses (deb822
 # .sources or one-line sources.list) and its security suite (empty if none), so that a sysroot
 # or a throw-away root comes from where this machine's packages came from.

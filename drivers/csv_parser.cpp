@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "csv_parser.hpp"
 
 #include <nlohmann/json.hpp>
@@ -8,7 +9,7 @@
 #include <sstream>
 #include <time.h>
 
-#include "agent/core/money.hpp"
+#include "core/money.hpp"
 #include "export_number.hpp"
 #include "text_encoding.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // POS sales exported as CSV by a back office, with the column mapping from config (or a preset
 // of it, config/presets/csv/): one row per line item, rows grouped into transactions by the
@@ -13,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/core/result.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/result.hpp"
+#include "core/time_zone.hpp"
 #include "file_records.hpp"
 
 namespace kelu::drivers {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "drop_folder_source.hpp"
 
 #include <boost/asio/post.hpp>

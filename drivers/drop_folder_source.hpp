@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A watched drop folder of POS export files (POSLog XML, CSV). A worker thread reads and
 // parses; events reach the store only through event_ingest on the io_context thread.
@@ -22,9 +23,9 @@
 #include <set>
 #include <thread>
 
-#include "agent/core/clock.hpp"
-#include "agent/core/event_ingest.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/clock.hpp"
+#include "core/event_ingest.hpp"
+#include "core/time_zone.hpp"
 #include "file_records.hpp"
 #include "health_recorder.hpp"
 #include "source.hpp"

@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "escpos_receipt.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <regex>
 
-#include "agent/core/money.hpp"
+#include "core/money.hpp"
 #include "csv_parser.hpp"
 #include "text_encoding.hpp"
 

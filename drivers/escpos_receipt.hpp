@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Receipts out of the ESC/POS byte stream a till sends its printer: control sequences are
 // skipped by their real lengths (so a logo's raster data never turns into text), cuts
@@ -11,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/core/result.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/result.hpp"
+#include "core/time_zone.hpp"
 #include "pos_record.hpp"
 
 namespace kelu::drivers {

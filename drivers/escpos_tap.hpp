@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The receipt-printer tap: the till prints to us, we print to the real printer. Every byte
 // goes through unchanged in both directions (printer status replies included) before we
@@ -22,9 +23,9 @@
 #include <set>
 #include <string>
 
-#include "agent/core/clock.hpp"
-#include "agent/core/event_ingest.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/clock.hpp"
+#include "core/event_ingest.hpp"
+#include "core/time_zone.hpp"
 #include "escpos_receipt.hpp"
 #include "health_recorder.hpp"
 #include "source.hpp"

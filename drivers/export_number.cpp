@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "export_number.hpp"
 
 #include <array>
 #include <utility>
 
-#include "agent/core/money.hpp"
+#include "core/money.hpp"
 
 namespace kelu::drivers {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Numbers as back offices export them, read exactly: "¥1,234.50", "￥１２３．００",
 // "1.234,50" (with a ',' decimal separator), "(12.00)" for a negative, "12.50元".
@@ -6,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::drivers {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What a batch parser makes of one file: the records it could read, and one error per
 // record it could not, so a single bad transaction never costs the rest of the file.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Counts what a source accepted, found duplicate and rejected, and its last error, for
 // agent.health. Thread-safe: drop folders record from their worker thread.
@@ -5,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/event.hpp"
-#include "agent/core/event_ingest.hpp"
+#include "core/event.hpp"
+#include "core/event_ingest.hpp"
 
 namespace kelu::drivers {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "http_listener.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>

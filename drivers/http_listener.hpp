@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The HTTP/1.1 side every push receiver shares (the POS webhook, the people-counter receiver),
 // on Boost.Beast: one acceptor, at most `max_connections` connections (more are closed at once
@@ -20,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::drivers {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Binds a TCP acceptor for a source. Errors name the config keys a technician changes:
 // "sources.webhook.listen: ..." for a bad address, "sources.webhook.port: cannot listen on
@@ -7,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::drivers {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "pos_file_format.hpp"
 
 #include "pos_json_line.hpp"

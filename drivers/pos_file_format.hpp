@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Every batch-readable POS format behind one call, for the drop folders, `kelu ingest`,
 // the golden tests and the benchmarks: the same parser whichever way a file arrives.
@@ -5,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "agent/core/result.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/result.hpp"
+#include "core/time_zone.hpp"
 #include "csv_parser.hpp"
 #include "escpos_receipt.hpp"
 #include "file_records.hpp"

@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "pos_json_line.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 
-#include "agent/core/money.hpp"
+#include "core/money.hpp"
 
 namespace kelu::drivers {
 

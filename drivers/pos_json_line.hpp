@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One POS transaction as one line of JSON (docs/pos-jsonl.md). A pure function, so the
 // wire format is tested without sockets and fuzzed (bench/fuzz_pos_json_line.cpp).
@@ -17,9 +18,9 @@
 #include <string>
 #include <string_view>
 
-#include "agent/core/event.hpp"
-#include "agent/core/result.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/event.hpp"
+#include "core/result.hpp"
+#include "core/time_zone.hpp"
 #include "pos_record.hpp"
 
 namespace kelu::drivers {

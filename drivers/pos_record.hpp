@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What every POS parser produces, and the one place that turns it into an event, so all
 // drivers agree on business days, receive times and dedupe keys.
@@ -5,8 +6,8 @@
 #include <string>
 #include <variant>
 
-#include "agent/core/event.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/event.hpp"
+#include "core/time_zone.hpp"
 
 namespace kelu::drivers {
 

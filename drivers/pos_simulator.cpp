@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "pos_simulator.hpp"
 
 #include <nlohmann/json.hpp>
@@ -7,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "agent/core/clock.hpp"
+#include "core/clock.hpp"
 #include "pos_tcp_client.hpp"
 
 namespace kelu::drivers {

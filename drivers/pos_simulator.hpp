@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Replays a JSON-lines file of POS transactions to a pos_tcp_source as a till would: one
 // line at a time, waiting for each answer, stamped with the current time. Used by
@@ -8,7 +9,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::drivers {
 

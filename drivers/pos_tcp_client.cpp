@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "pos_tcp_client.hpp"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A blocking client for the JSON-lines POS protocol, with a deadline on every call: the
 // simulator, the tests and the benchmark speak to pos_tcp_source through it, as a till would.
@@ -6,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::drivers {
 

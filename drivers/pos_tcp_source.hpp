@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // POS transactions as JSON lines over TCP (docs/pos-jsonl.md). Every line gets exactly
 // one answer line, in order: {"ok":true,...,"seq":N} only after the transaction is
@@ -17,9 +18,9 @@
 #include <set>
 #include <string>
 
-#include "agent/core/clock.hpp"
-#include "agent/core/event_ingest.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/clock.hpp"
+#include "core/event_ingest.hpp"
+#include "core/time_zone.hpp"
 #include "health_recorder.hpp"
 #include "source.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "poslog_parser.hpp"
 
 #include <nlohmann/json.hpp>
@@ -6,7 +7,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "agent/core/money.hpp"
+#include "core/money.hpp"
 #include "poslog_xml.hpp"
 
 namespace kelu::drivers {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // NRF ARTS POSLog XML (the IXRetail transaction log NCR, Oracle, Toshiba and others export)
 // to POS records, as vendors really write it: any ARTS namespace or none (poslog_xml.hpp),
@@ -21,8 +22,8 @@
 #include <string>
 #include <string_view>
 
-#include "agent/core/result.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/result.hpp"
+#include "core/time_zone.hpp"
 #include "file_records.hpp"
 
 namespace kelu::drivers {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The XML side of reading ARTS POSLog, apart from the mapping: which elements are ARTS ones,
 // their text, and what to keep of the elements Kelu has no slot for. Pure functions over a
@@ -17,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/core/event.hpp"
+#include "core/event.hpp"
 
 namespace kelu::drivers::poslog_xml {
 

@@ -1,11 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A configured POS source as the agent sees it. Telegraf's Input is the model: start, stop,
 // and a health snapshot; what a source reads and how it acknowledges is its own business,
 // bound by event_ingest's contract (acknowledge only after commit).
 #include <optional>
 
-#include "agent/core/event.hpp"
-#include "agent/core/result.hpp"
+#include "core/event.hpp"
+#include "core/result.hpp"
 
 namespace kelu::drivers {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // parse_table (csv_parser.hpp): a back office's rows, mapped by header names, to POS records.
 #include <nlohmann/json.hpp>
 
@@ -6,7 +7,7 @@
 #include <map>
 #include <optional>
 
-#include "agent/core/money.hpp"
+#include "core/money.hpp"
 #include "csv_parser.hpp"
 #include "export_number.hpp"
 

@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Bytes from a till or a back office to UTF-8. Chinese back offices export GBK/GB18030 as
 // often as UTF-8, with or without a byte-order mark, and rarely say which.
 #include <string>
 #include <string_view>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::drivers {
 

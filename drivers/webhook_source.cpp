@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "webhook_source.hpp"
 
 #include <nlohmann/json.hpp>
@@ -10,7 +11,7 @@
 #include <fstream>
 #include <optional>
 
-#include "agent/core/hex.hpp"
+#include "core/hex.hpp"
 #include "pos_json_line.hpp"
 
 namespace kelu::drivers {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // POS transactions pushed over HTTP (Boost.Beast): POST {path} with one JSON object in the
 // JSON-lines form (docs/pos-jsonl.md) or an array of them, signed per terminal:
@@ -23,9 +24,9 @@
 #include <vector>
 #include <string>
 
-#include "agent/core/clock.hpp"
-#include "agent/core/event_ingest.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/clock.hpp"
+#include "core/event_ingest.hpp"
+#include "core/time_zone.hpp"
 #include "health_recorder.hpp"
 #include "http_listener.hpp"
 #include "source.hpp"

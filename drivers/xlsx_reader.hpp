@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The first worksheet of an Excel workbook (.xlsx: Office Open XML SpreadsheetML in a ZIP) as
 // rows of text cells, for the same mapping as CSV exports (parse_table). Pure.
@@ -12,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "csv_parser.hpp"
 
 namespace kelu::drivers {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reads members of a ZIP archive held in memory: what an Excel .xlsx file is. Stored and
 // deflated members, CRC-checked; no ZIP64, no encryption. Pure: no files, no state beyond
@@ -9,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::drivers {
 

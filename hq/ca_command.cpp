@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "ca_command.hpp"
 
 #include <unistd.h>
@@ -6,8 +7,8 @@
 #include <filesystem>
 
 #include "agent/box_certificate.hpp"
-#include "agent/core/command.hpp"
-#include "agent/core/files.hpp"
+#include "core/command.hpp"
+#include "core/files.hpp"
 
 namespace kelu::hq {
 

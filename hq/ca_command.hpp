@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // HQ's certificate authority through commands, as scripts/hq-ca offers it and a chain's PKI can
 // behind scripts of its own (docs/hq.md, "Enrolling a box"):
@@ -9,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::hq {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "enrol_code.hpp"
 
 #include <openssl/evp.h>
@@ -6,7 +7,7 @@
 #include <cstdint>
 #include <stdexcept>
 
-#include "agent/core/hex.hpp"
+#include "core/hex.hpp"
 
 namespace kelu::hq {
 

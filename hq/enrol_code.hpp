@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A one-time enrolment code as HQ hands it to a technician and the technician types it at the box:
 // 12 characters of Crockford's base32 (60 random bits) in three groups, "K7QF-2M9X-TR4P". Slips

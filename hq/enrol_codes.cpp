@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "enrol_codes.hpp"
 
 #include <sqlite3.h>

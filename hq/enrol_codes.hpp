@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // HQ's one-time enrolment codes (docs/hq.md, "Enrolling a box"), in a SQLite file of their own that
 // `kelu hq enroll-code` writes and `kelu hq enroll-server` reads: each code names a store, the
@@ -18,8 +19,8 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/core/result.hpp"
-#include "agent/core/time.hpp"
+#include "core/result.hpp"
+#include "core/time.hpp"
 
 struct sqlite3;
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "enrol_commands.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -10,7 +11,7 @@
 #include <ostream>
 #include <regex>
 
-#include "agent/core/files.hpp"
+#include "core/files.hpp"
 #include "agent/dashboard/http_server.hpp"
 #include "agent/dashboard/tls_identity.hpp"
 #include "config/settings_edit.hpp"

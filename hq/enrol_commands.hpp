@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // HQ's enrolment commands (docs/hq.md, "Enrolling a box"):
 //   kelu hq enroll-code --codes FILE --tenant T --store S [--valid-hours H] [--settings FILE] [--hq URL]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "enrol_service.hpp"
 
 #include <openssl/bio.h>
@@ -7,7 +8,7 @@
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
-#include "agent/core/hex.hpp"
+#include "core/hex.hpp"
 
 namespace kelu::hq {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // HQ's enrolment endpoint as a function of the request (docs/hq.md, "Enrolling a box"): no
 // sockets, so every answer is tested directly; enrol_server puts it behind https.
@@ -26,7 +27,7 @@
 #include <optional>
 #include <string>
 
-#include "agent/core/clock.hpp"
+#include "core/clock.hpp"
 #include "agent/dashboard/attempt_limiter.hpp"
 #include "agent/dashboard/router.hpp"
 #include "enrol_codes.hpp"

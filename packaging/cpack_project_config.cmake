@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Read by cpack when it makes the package. Cross-compiled, dpkg-shlibdeps cannot help: the
 # sysroot's packages were extracted, not installed, so no dpkg database says which package holds
 # a library. cross/make-sysroot keeps those packages' shlibs files instead, and deb-depends maps

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "aggregate_store.hpp"
 
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Closed aggregates (funnel buckets, day reports) as last computed and sent. HQ receives
 // them as idempotent upserts keyed by (store, kind, start) with a revision within the
@@ -12,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/time.hpp"
+#include "core/time.hpp"
 #include "database.hpp"
 #include "outbox.hpp"
 

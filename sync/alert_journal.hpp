@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Every alert the box fired, with what became of it: kept so an alert's outcome can be judged
 // after its window (analytics::judge_outcome), so a restart neither forgets a firing alert nor
@@ -8,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/time.hpp"
+#include "core/time.hpp"
 #include "database.hpp"
 
 namespace kelu::sync {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What technicians' accuracy audits found, per counting line: the counts the box made and the
 // crossings the technician tapped over the same clip (docs/dashboard.md, "Accuracy audit"). The
@@ -7,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/time.hpp"
+#include "core/time.hpp"
 #include "database.hpp"
 
 namespace kelu::sync {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The backfill lane's batches (mqtt.backfill_batch > 1): consecutive historical events of one
 // stream, each exactly the JSON the box would publish on events/{stream}, one per line, the
@@ -8,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::sync {
 

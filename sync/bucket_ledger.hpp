@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The latest version of every closed aggregate an HQ consumer has received (funnel buckets, day
 // reports, weekly reviews), keyed by (store, kind, start) as docs/mqtt.md says: within an epoch

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Inbound commands from HQ (`cmd/{name}`). Every command gets exactly one reply on
 // `reply/{name}`, queued through the outbox like everything else, so a reply survives a
@@ -7,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/core/clock.hpp"
+#include "core/clock.hpp"
 #include "event_store.hpp"
 #include "outbox.hpp"
 #include "topics.hpp"

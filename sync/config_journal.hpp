@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The audit log of configuration changes (docs/fleet.md, "Audit log"): every change the agent
 // applied, refused or rolled back, with where it came from and the key paths it touched. Values are
@@ -11,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/core/time.hpp"
+#include "core/time.hpp"
 #include "database.hpp"
 
 namespace kelu::sync {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "database.hpp"
 
 #include <sqlite3.h>
@@ -6,7 +7,7 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "agent/core/event.hpp"
+#include "core/event.hpp"
 
 namespace kelu::sync {
 

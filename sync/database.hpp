@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A SQLite connection in WAL mode with schema migrations keyed by PRAGMA user_version.
 // Owned by the io_context thread: SQLite's own locking is not relied upon.
@@ -6,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "agent/core/result.hpp"
-#include "agent/core/time.hpp"
+#include "core/result.hpp"
+#include "core/time.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;

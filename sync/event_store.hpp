@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Durable event log. append() is the group commit: one transaction assigns each event its
 // per-source seq and the database's epoch, drops duplicates by dedupe key, and queues the
@@ -7,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/event.hpp"
-#include "agent/core/event_ingest.hpp"
+#include "core/event.hpp"
+#include "core/event_ingest.hpp"
 #include "database.hpp"
 #include "outbox.hpp"
 #include "topics.hpp"

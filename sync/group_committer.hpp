@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The event_ingest that sources talk to. Batches submitted while a commit is queued are
 // written together in one transaction (group commit): under load, many events share one
@@ -12,8 +13,8 @@
 #include <deque>
 #include <functional>
 
-#include "agent/core/clock.hpp"
-#include "agent/core/event_ingest.hpp"
+#include "core/clock.hpp"
+#include "core/event_ingest.hpp"
 #include "event_store.hpp"
 
 namespace kelu::sync {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A reference HQ consumer (`kelu hq-tail`): subscribes to the stores' events, optionally
 // as one member of a shared-subscription group ($share/{group}/...) so HQ can scale out,
@@ -22,7 +23,7 @@
 #include <tuple>
 #include <vector>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "bucket_ledger.hpp"
 #include "store_epochs.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The store as a command (`kelu report`, `kelu count --store-at`) opens it, beside or
 // instead of the running agent: the database with its outbox, event log and run log.
@@ -6,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "database.hpp"
 #include "event_store.hpp"
 #include "outbox.hpp"

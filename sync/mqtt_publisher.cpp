@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "mqtt_publisher.hpp"
 
 #include <boost/asio/post.hpp>

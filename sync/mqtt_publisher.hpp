@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Publishes outbox rows to HQ over MQTT (Paho async client), in outbox order, with at
 // most `max_inflight` unacknowledged. A row is deleted only after its PUBACK; after a lost
@@ -27,7 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "agent/core/backoff.hpp"
+#include "core/backoff.hpp"
 #include "outbox.hpp"
 
 namespace spdlog {

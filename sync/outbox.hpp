@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Messages waiting for HQ, in SQLite: the single source of truth for what is unsent.
 // A row is removed only after the broker acknowledged it (PUBACK) or when the quota
@@ -6,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/time.hpp"
+#include "core/time.hpp"
 #include "database.hpp"
 
 namespace kelu::sync {

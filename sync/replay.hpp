@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // HQ's `cmd/replay`: "send me source S, seq A..B again". The box queues what it still holds
 // into the outbox (same topics, so HQ's dedupe on (epoch, source, seq) absorbs overlap) and
@@ -18,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "event_store.hpp"
 #include "outbox.hpp"
 #include "topics.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // When the agent ran: one row per boot, its start and the last time it was known alive
 // (touched every analytics tick). Analytics treats time outside every run as unseen, so a box
@@ -6,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "agent/core/time.hpp"
+#include "core/time.hpp"
 #include "database.hpp"
 
 namespace kelu::sync {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What an HQ consumer knows of each store's epochs (docs/mqtt.md, "Identity"): every database a
 // store's events came from, ranked by when the consumer first heard of it, so a replaced box (a

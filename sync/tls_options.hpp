@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One way to set up TLS for every Paho client in sync/ (the box's link, hq-tail): the broker's
 // certificate checked against `ca_file` (empty: the system's trust store) and, when asked, its host

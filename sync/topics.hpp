@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The MQTT topic tree (docs/mqtt.md): kelu/v1/{tenant}/{store}/...
 #include <string>
 
-#include "agent/core/event.hpp"
+#include "core/event.hpp"
 
 namespace kelu::sync {
 

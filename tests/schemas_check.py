@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Validates captured MQTT payloads against docs/schemas with Debian's python3-jsonschema.
 
 usage: schemas_check.py [--as-consumer] SCHEMA_DIR MANIFEST

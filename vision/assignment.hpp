@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Minimum-cost assignment (the Hungarian method, O(n²m)) for matching tracks to detections.
 #include <vector>

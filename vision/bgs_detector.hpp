@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Background subtraction for overhead and high door cameras: no model to ship, a few
 // milliseconds a frame on an ARM core. MOG2 at a reduced resolution, shadows removed,

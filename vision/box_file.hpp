@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Recorded boxes, one per line: `frame,id,x,y,w,h[,score[,...]]` (x, y the top-left corner).
 // This is MOTChallenge's layout, used by the PETS 2009 annotations (`id` ≥ 0, a track) and
@@ -8,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "detection.hpp"
 #include "track.hpp"
 

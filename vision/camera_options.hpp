@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One camera's config (cameras[] element) as the pipeline and the detector take it, so the
 // agent's camera threads and `kelu count --config` analyse a camera alike.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Finds people in a frame. One instance per camera, called from that camera's vision thread
 // only (detectors keep state: a background model, a network's buffers). The frame is BGR,
@@ -8,7 +9,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "detection.hpp"
 
 namespace kelu::vision {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A YOLO-family network through OpenCV's dnn module: Darknet (.cfg + .weights) or ONNX.
 // The frame is letterboxed into the square input (aspect kept, grey padding), so people

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The empty scene behind passers-by: per pixel, the median of frames spread over a stretch of
 // footage. A person covers a spot for a moment of it, so the median is the floor. A background

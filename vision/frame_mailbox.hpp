@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One-slot "latest frame" mailbox between a camera's capture thread and its vision
-// thread (ARCHITECTURE.md, Threading). Capture never blocks: a newer frame replaces an
+// thread (docs/ARCHITECTURE.md, Threading). Capture never blocks: a newer frame replaces an
 // unread one, and the replaced frame is counted as dropped, so a slow detector lowers the
 // processed rate instead of building latency. Thread-safe; any number of producers, one
 // consumer.

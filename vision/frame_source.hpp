@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reads frames from a video file, an RTSP/HTTP stream (OpenCV's FFmpeg backend) or a V4L2
 // device (/dev/videoN). Opening and every read have a deadline for streams, so a camera
@@ -8,7 +9,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/videoio.hpp>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::vision {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Image-plane geometry shared by the tracker, the counters and the heat map. Coordinates are
 // pixels of the frame the detector saw: x right, y down, origin at the top-left corner.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A camera's occupancy grid: person-seconds per cell, from foot points (where people stand,
 // not where their heads are). Hourly and daily grids are two instances that the pipeline

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Renders a heat grid to an image: person-seconds through a colour map, over either a
 // plain grid or a background the technician approved (a calibration snapshot they chose to
@@ -7,7 +8,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "heat_grid.hpp"
 
 namespace kelu::vision {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // OpenCV's built-in HOG + linear SVM people detector, for side views where people stand
 // upright; slow (0.86 s a frame at 2× on one x86 core, docs/BENCHMARKS.md) but needs no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "line_counter.hpp"
 
 #include <algorithm>
@@ -18,8 +19,6 @@ double reach_to_edge(point q, double nx, double ny, int width, int height) {
 }
 
 }  // namespace
-
-const char* direction_name(crossing_direction d) { return d == crossing_direction::in ? "in" : "out"; }
 
 line_counter::line_counter(std::vector<counting_line> lines, line_counter_options options)
     : lines_(std::move(lines)), options_(options), totals_(lines_.size()) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Counts people crossing directed line segments, from the tracks of each processed frame.
 //
@@ -25,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "core/traffic.hpp"
 #include "track.hpp"
 
 namespace kelu::vision {
@@ -36,8 +38,8 @@ struct counting_line {
   bool operator==(const counting_line&) const = default;
 };
 
-enum class crossing_direction { in, out };
-const char* direction_name(crossing_direction d);
+using core::crossing_direction;
+using core::direction_name;
 
 struct line_crossing {
   std::string line;

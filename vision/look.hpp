@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What a person looks like, coarsely: a colour histogram of their torso (hue by saturation), to
 // tell them from someone else when they are found again after being lost behind something.

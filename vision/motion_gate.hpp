@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Skips detection on still frames: a shop at night or an empty aisle costs almost nothing.
 // The frame is compared, on a small grey thumbnail, with the frame of the last detection

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One camera's vision: motion gate → detector → tracker → lines, zones, heat grid. Frames
 // go in, events come out; the frame never leaves. Used by the live camera thread and by

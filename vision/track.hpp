@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What the tracker tells the counters about one processed frame. Counting, zones and heat
 // maps are pure functions of a sequence of these, so they are tested from recorded files

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Multi-person tracker in the SORT family: a constant-velocity Kalman filter per track,
 // minimum-cost assignment of detections to predicted boxes, and ByteTrack's second pass

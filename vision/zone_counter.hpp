@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Polygon zones: who entered, how long they stayed (dwell), how many are inside now, and
 // which tracks are staff. A pure function of the tracks of each frame, like line_counter.

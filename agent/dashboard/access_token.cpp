@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "access_token.hpp"
 
 #include <openssl/crypto.h>
@@ -6,8 +7,8 @@
 
 #include <fstream>
 
-#include "agent/core/files.hpp"
-#include "agent/core/hex.hpp"
+#include "core/files.hpp"
+#include "core/hex.hpp"
 
 namespace kelu::dashboard {
 

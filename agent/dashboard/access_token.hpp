@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The store manager's read-only dashboard token, carried in the QR code's URL. It is an HMAC of
 // the store's identity under the box's dashboard key, so it cannot be forged and is good for
@@ -10,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::dashboard {
 

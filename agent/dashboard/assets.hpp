@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The dashboard's page, scripts and styles, embedded in the binary at build time
 // (agent/dashboard/web/, by embed_assets.cmake): the box serves everything itself, nothing

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Failed dashboard logins per client address: `burst` at once, then one more per `refill`.
 // A client over it is refused (429) before its token is even looked at, so guessing tokens

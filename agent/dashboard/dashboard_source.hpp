@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What the dashboard shows, from the running agent. Called by the router on the io_context
 // thread, once per request: implementations answer from what they already hold (the analytics
@@ -8,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::dashboard {
 

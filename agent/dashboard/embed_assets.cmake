@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cmake -DOUTPUT=assets.cpp -DASSETS="name|content type|path^^..." -P embed_assets.cmake (text files: UTF-8)
 # Writes a C++ file defining kelu::dashboard::embedded_assets() with the files' bytes.
 string(REPLACE "^^" ";" ASSETS "${ASSETS}")

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The dashboard's HTTP/1.1 server on Boost.Beast. Everything bounded: at most
 // `max_connections` at once (more are answered 503 and closed), a deadline on every read and
@@ -35,7 +36,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "router.hpp"
 
 namespace boost::asio::ssl {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Where phones on the store's Wi-Fi reach the box: the URL the QR code carries.
 #include <cstdint>

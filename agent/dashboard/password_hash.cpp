@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "password_hash.hpp"
 
 #include <openssl/crypto.h>
@@ -7,7 +8,7 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "agent/core/hex.hpp"
+#include "core/hex.hpp"
 
 namespace kelu::dashboard {
 

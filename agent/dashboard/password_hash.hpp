@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The technician's password as config keeps it (dashboard.technician_password): never the
 // password itself, a salted PBKDF2-HMAC-SHA256 of it, so a config file pasted into a support
@@ -7,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::dashboard {
 

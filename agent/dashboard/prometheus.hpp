@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The agent's counters in Prometheus' text exposition format (version 0.0.4), for fleet
 // operations scraping GET /metrics. Names follow Prometheus' conventions: `_total` for
@@ -5,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/event.hpp"
+#include "core/event.hpp"
 
 namespace kelu::dashboard {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The dashboard link as a QR code (libqrencode, error correction M: a sign may get scuffed),
 // and its three renderings: the terminal (black on white whatever the terminal's colours, two
@@ -7,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::dashboard {
 

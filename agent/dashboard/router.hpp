@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The dashboard's HTTP routes as a function of the request: no sockets, so every route, every
 // refusal and every limit is tested directly (tests/dashboard/router_test.cpp).

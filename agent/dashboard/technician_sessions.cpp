@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "technician_sessions.hpp"
 
 #include <openssl/rand.h>
@@ -5,7 +6,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "agent/core/hex.hpp"
+#include "core/hex.hpp"
 #include "password_hash.hpp"
 
 namespace kelu::dashboard {

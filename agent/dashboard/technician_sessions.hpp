@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Signed-in technicians: a login with the configured password (password_hash.hpp) opens a
 // session named by 32 random bytes, kept only in memory (a restart signs everyone out), good

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What the technician page works with, from the running agent. Called by the router on the
 // io_context thread; the two that wait for something (a camera's next frame, a connection
@@ -8,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::dashboard {
 

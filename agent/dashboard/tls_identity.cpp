@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "tls_identity.hpp"
 
 #include <arpa/inet.h>
@@ -15,7 +16,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "agent/core/files.hpp"
+#include "core/files.hpp"
 
 namespace kelu::dashboard {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The dashboard's TLS identity: a PEM certificate (chain) and its private key, in two files.
 //
@@ -13,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace boost::asio::ssl {
 class context;

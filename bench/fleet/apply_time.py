@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """How long a change from HQ takes to be applied on a running box (docs/BENCHMARKS.md, "Fleet").
 
     bench/fleet/apply_time.py [KELU_BINARY] [REPS]     # default build/release/agent/kelu, 20

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The footprint table of docs/BENCHMARKS.md, per architecture, from the packages themselves.
 
     bench/footprint/footprint.py            # after scripts/package all (or any of its packages)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A qemu-user TCG plugin that counts the guest instructions a program executes, so that the
 // footprint table can give ARM figures from this x86 machine (bench/footprint/footprint.py):
 //   qemu-aarch64 -plugin ./libqemu_insn_count.so -L SYSROOT kelu --version

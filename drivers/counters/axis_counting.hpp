@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // AXIS People Counter as it answers `GET /local/tvpc/.api?live-sum.json`:
 //
@@ -7,7 +8,7 @@
 // reading of running totals at `at`, the time the box read it. Pure function; no I/O.
 #include <string_view>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "counter_reading.hpp"
 
 namespace kelu::drivers {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Turns one configured counter's readings into traffic.count events: keeps the configured
 // channel, turns running totals into periods (cumulative_counts) and names the events
@@ -8,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/event.hpp"
+#include "core/event.hpp"
 #include "counter_reading.hpp"
 #include "cumulative_counts.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A people counter Kelu reads (Dahua videoStatServer getSummary, AXIS People Counter
 // live-sum.json): every interval, on the clock's multiples of it, one GET with a deadline;
@@ -14,8 +15,8 @@
 #include <memory>
 #include <string>
 
-#include "agent/core/clock.hpp"
-#include "agent/core/event_ingest.hpp"
+#include "core/clock.hpp"
+#include "core/event_ingest.hpp"
 #include "counter_emitter.hpp"
 #include "drivers/health_recorder.hpp"
 #include "drivers/source.hpp"

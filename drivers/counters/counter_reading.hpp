@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What a people counter already on the ceiling tells us, whatever its vendor: either its own
 // counts for a period, or a reading of its running totals. Pure data; the vendors' parsers
@@ -6,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "agent/core/time.hpp"
+#include "core/time.hpp"
 
 namespace kelu::drivers {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The HTTP receiver people counters push to: Hikvision cameras set to notify an "HTTP host", and
 // Xovis sensors' data-push agents, at http://box:{sources.counter_push.port}/counters/{id}. One listener serves every
@@ -20,9 +21,9 @@
 #include <memory>
 #include <string>
 
-#include "agent/core/clock.hpp"
-#include "agent/core/event_ingest.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/clock.hpp"
+#include "core/event_ingest.hpp"
+#include "core/time_zone.hpp"
 #include "counter_emitter.hpp"
 #include "drivers/health_recorder.hpp"
 #include "drivers/http_listener.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Turns readings of a counter's running totals into counts per period: the difference between
 // two readings is what was counted between them, however many polls failed in between. The

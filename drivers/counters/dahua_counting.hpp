@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Dahua people counting as its cameras answer
 // `GET /cgi-bin/videoStatServer.cgi?action=getSummary&channel=N` (the same key=value text its
@@ -15,7 +16,7 @@
 // models, so it is not trusted. Pure function; no I/O.
 #include <string_view>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 #include "counter_reading.hpp"
 
 namespace kelu::drivers {

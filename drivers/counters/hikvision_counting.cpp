@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "hikvision_counting.hpp"
 
 #include <pugixml.hpp>

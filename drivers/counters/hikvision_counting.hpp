@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Hikvision people counting as its cameras push it to an "alarm host" / "HTTP listening" server
 // (ISAPI event notification): an `EventNotificationAlert` document, alone or as the XML part of
@@ -19,8 +20,8 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/core/result.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/result.hpp"
+#include "core/time_zone.hpp"
 #include "counter_reading.hpp"
 
 namespace kelu::drivers {

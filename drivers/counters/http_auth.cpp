@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "http_auth.hpp"
 
 #include <openssl/crypto.h>
@@ -10,7 +11,7 @@
 #include <map>
 #include <vector>
 
-#include "agent/core/hex.hpp"
+#include "core/hex.hpp"
 
 namespace kelu::drivers {
 

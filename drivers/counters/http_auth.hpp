@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // HTTP authentication as people counters speak it on a store LAN: Basic and Digest (RFC 7616,
 // MD5 as the devices send it; SHA-256 too when a device asks for it), both ways. A device that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One HTTP GET to a device on the store LAN (Boost.Beast), answering the device's challenge:
 // a 401 with Digest (or Basic) is answered once with the credentials on a new connection, as
@@ -10,7 +11,7 @@
 #include <functional>
 #include <string>
 
-#include "agent/core/result.hpp"
+#include "core/result.hpp"
 
 namespace kelu::drivers {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "xovis_counting.hpp"
 
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Xovis sensors' line-count data push (JSON), as a Xovis sensor sends it to an HTTP(S) data-push
 // agent every interval:
@@ -15,8 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/core/result.hpp"
-#include "agent/core/time_zone.hpp"
+#include "core/result.hpp"
+#include "core/time_zone.hpp"
 #include "counter_reading.hpp"
 
 namespace kelu::drivers {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Accuracy audits: the judging worked by hand, and the audit's life on the box against a real
 // SQLite store and real files (a fake camera stands in for the vision thread's recording; the
 // browser test records from the real one).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Lines and zones drawn in the browser, kept beside the database: they override the config's
 // for the cameras they name, survive a reload, and a bad file never loses the config's.
 #include <gtest/gtest.h>

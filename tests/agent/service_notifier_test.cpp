@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sd_notify's protocol as systemd speaks it: datagrams on the socket named in NOTIFY_SOCKET.
 #include <gtest/gtest.h>
 

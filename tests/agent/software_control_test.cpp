@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's half of a software update, without a broker: what HQ's software/desired makes the
 // box do (a request, waiting for the window, holding a rolled_back version, refusing a bad
 // document), read from the files it leaves for the updater and the reports it makes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `kelu update apply`'s steps and outcomes with the system's tools replaced by stand-ins on PATH
 // (apt-get, dpkg-query, dpkg-deb keeping an "installed version" in a file): what it installs, when
 // it rolls back, what it reports, and what it refuses. The real apt, dpkg and package are in
@@ -12,7 +13,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/core/files.hpp"
+#include "core/files.hpp"
 #include "agent/update_command.hpp"
 #include "agent/update_dir.hpp"
 #include "support/temp_dir.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What became of each alert and the week's review, against a week worked out by hand (the
 // figures in the comments), plus bounds for any week.
 #include <gtest/gtest.h>
@@ -5,8 +6,8 @@
 #include <cstdio>
 #include <random>
 
-#include "agent/analytics/alert_outcome.hpp"
-#include "agent/analytics/weekly_review.hpp"
+#include "analytics/alert_outcome.hpp"
+#include "analytics/weekly_review.hpp"
 #include "support/events.hpp"
 
 namespace kelu::test {

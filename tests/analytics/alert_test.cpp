@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Alert rules as data, judged against the ordinary_day golden case at chosen moments, and
 // delivered to chat robots over real HTTP.
 #include <gtest/gtest.h>
@@ -6,7 +7,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
-#include "agent/analytics/alert_engine.hpp"
+#include "analytics/alert_engine.hpp"
 #include "agent/chat_notifier.hpp"
 #include "agent/chat_webhook.hpp"
 #include "golden_day.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The live side of analytics against a real SQLite store: buckets close after their grace
 // period, late data and new rules send revisions (and only then), `live` keeps one row.
 #include <gtest/gtest.h>

@@ -1,11 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
 // A store whose door is a people counter already on the ceiling: its periods reach the funnel
 // as visitors, shared among quarters, and the periods it did not report are coverage gaps.
 // Every figure below is worked out by hand in the comments.
 #include <gtest/gtest.h>
 
-#include "agent/analytics/counter_periods.hpp"
-#include "agent/analytics/funnel.hpp"
-#include "agent/analytics/report_json.hpp"
+#include "analytics/counter_periods.hpp"
+#include "analytics/funnel.hpp"
+#include "analytics/report_json.hpp"
 #include "config/loader.hpp"
 #include "support/events.hpp"
 

@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
-#include "agent/analytics/forecast.hpp"
+#include "analytics/forecast.hpp"
 #include "golden_day.hpp"
 
 namespace kelu::test {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Golden days: events in, figures and report out. The figures asserted here are worked out by
 // hand from the stories in tests/data/analytics/make_cases.py; expected.json pins the whole
 // report (rewrite it with KELU_UPDATE_GOLDEN=1 and review the diff).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Loads a golden case from tests/data/analytics/<case>/: the store's config and its events
 // as the store keeps them, one JSON per line.
@@ -8,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/analytics/funnel.hpp"
-#include "agent/analytics/report_json.hpp"
+#include "analytics/funnel.hpp"
+#include "analytics/report_json.hpp"
 #include "config/loader.hpp"
 
 namespace kelu::test {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // No rate leaves its bounds, for any day: random days (fixed seeds, so a failure replays) of
 // crossings, zone visits, sales credited to cashiers and salespeople, shifts and camera gaps,
 // checked everywhere a rate is shown (the day, each hour, each associate, the team, live).

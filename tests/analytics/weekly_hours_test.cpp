@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
-#include "agent/analytics/seq_ranges.hpp"
-#include "agent/analytics/shifts.hpp"
-#include "agent/analytics/weekly_hours.hpp"
+#include "analytics/seq_ranges.hpp"
+#include "analytics/shifts.hpp"
+#include "analytics/weekly_hours.hpp"
 #include "support/events.hpp"
 
 namespace kelu::analytics {

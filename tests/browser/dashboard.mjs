@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Drives Debian's chromium (headless, over the DevTools protocol with puppeteer-core) through
 // the dashboard of a running agent, as a phone would, and prints what it saw as one JSON object
 // on stdout. The C++ test (tests/integration/browser_test.cpp) starts the agent and the broker

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // HQ's desired document: versions, merge patches, and the device-twin precedence over the file.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The technician page's settings: what it may name, how its layer changes, what it never sees
 // (secrets) and what it is shown before applying (the value diff).
 #include <gtest/gtest.h>

@@ -1,11 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "agent/core/backoff.hpp"
-#include "agent/core/event.hpp"
-#include "agent/core/money.hpp"
-#include "agent/core/time.hpp"
+#include "core/backoff.hpp"
+#include "core/event.hpp"
+#include "core/money.hpp"
+#include "core/time.hpp"
 
 namespace kelu::core {
 namespace {

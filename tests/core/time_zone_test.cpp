@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -6,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/core/time_zone.hpp"
+#include "core/time_zone.hpp"
 
 namespace kelu::core {
 namespace {

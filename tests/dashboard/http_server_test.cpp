@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The server over real loopback sockets: keep-alive, the connection bound, size limits, read
 // deadlines and stop().
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every route, every refusal and the limits, without sockets.
 #include <gtest/gtest.h>
 

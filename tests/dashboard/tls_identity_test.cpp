@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The box's own certificate: what a browser checks (names, validity, key use), the file modes,
 // and the errors a technician gets for files that do not belong together.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The people counters' formats, from fixtures written from the vendors' documentation
 // (tests/data/counters/README.md), and the arithmetic that turns running totals into periods.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The people counters over real HTTP into a real SQLite store: Hikvision pushes sent by curl (an
 // HTTP client that is not ours) with Digest and Basic, right and wrong; a fake Dahua and a fake
 // Axis device on loopback that demand Digest, read by the poller.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The drop folder against real files, a real SQLite store and the real group committer.
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The printer tap between a till (a socket or a pty) and a fake printer (a socket or a pty)
 // that records every byte, into the real store.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pieces under the back-office exports: numbers as they are written, encodings as they
 // arrive, and Excel files that are damaged or hostile. Golden cases cover whole files.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Golden tests: every case folder under tests/data/drivers/<format>/<case>/ holds an input
 // (input.* or, for the real sample files, shared.txt naming a file under ../shared/data),
 // optional options.json, and what the parser must make of it:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The webhook over real HTTP (a Beast client on loopback) into a real SQLite store.
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>

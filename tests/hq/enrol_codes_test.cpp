@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // HQ's one-time enrolment codes in a real SQLite file: what a technician may mistype, and that a
 // code enrols one box once, before it expires, even with two boxes (two processes) racing for it.
 #include <gtest/gtest.h>

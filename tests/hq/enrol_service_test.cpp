@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // HQ's enrolment endpoint as a function, with a real CA (scripts/hq-ca) behind it: every answer a
 // box can get, and that a refusal or a failing CA never costs the technician the code.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The agent as a process for integration tests: a config in a temp dir pointing at a real broker
 // the fixture starts, `kelu run` started and stopped by PID, a till over TCP, and HQ's tools

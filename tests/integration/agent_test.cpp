@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The whole agent as a process: a till over TCP -> kelu run -> SQLite -> a real mosquitto -> HQ.
 #include <signal.h>
 
@@ -16,8 +17,8 @@
 #include <tuple>
 
 #include "drivers/pos_tcp_client.hpp"
-#include "agent/core/clock.hpp"
-#include "agent/core/time.hpp"
+#include "core/clock.hpp"
+#include "core/time.hpp"
 #include "agent/dashboard/access_token.hpp"
 #include "agent/dashboard/tls_identity.hpp"
 #include "agent_fixture.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // HQ's broker set up as docs/hq.md says, with the project's own pieces: certificates from
 // scripts/hq-ca, mosquitto taking each certificate's CN ("{tenant}/{store}") as the username, the
 // ACL template packaging/hq/kelu.acl and the CA's CRL. A real box process talks through it; an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The dashboard in a real browser: Debian's chromium, headless, at a phone's size, driven over
 // the DevTools protocol by tests/browser/dashboard.mjs (puppeteer-core from npm), against a
 // running agent with a camera playing the sample video, a till and a real mosquitto. The script

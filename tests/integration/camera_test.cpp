@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Cameras in the running agent: a recorded door video -> kelu run -> SQLite -> mosquitto -> HQ.
 #include <signal.h>
 

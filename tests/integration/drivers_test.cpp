@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every POS driver switched on from config alone, in one `kelu run`, delivering to a real
 // mosquitto; and `kelu ingest` on the same formats.
 #include <sys/wait.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fleet operations on a real agent process: HQ changes a till listener, the broker, a restart-only
 // key; a change that cuts the box off undoes itself; a reload under load loses nothing
 // (docs/fleet.md).

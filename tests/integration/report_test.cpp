@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `kelu report` over real POS exports ingested through the real command line: the revenue a
 // store manager reads equals the till's totals to the cent (figures from Python's reading of
 // the same files, tests/data/drivers/csv/uci-2010-12-02/oracle.py).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Checks a kelu .deb as dpkg will see it: control fields, the files and their modes, the conffile,
 # the maintainer scripts, a stripped binary for the package's architecture, and that binary run
 # on the shipped configuration (natively, or under qemu-user with the sysroot's libraries).
@@ -48,6 +49,7 @@ drwxr-xr-x root/root ./usr/share
 drwxr-xr-x root/root ./usr/share/doc
 drwxr-xr-x root/root ./usr/share/doc/kelu
 -rw-r--r-- root/root ./usr/share/doc/kelu/README.md
+-rw-r--r-- root/root ./usr/share/doc/kelu/copyright
 -rw-r--r-- root/root ./usr/share/doc/kelu/install.md
 drwxr-xr-x root/root ./usr/share/kelu
 drwxr-xr-x root/root ./usr/share/kelu/presets
@@ -74,6 +76,19 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 cmp -s "$work/root/usr/lib/systemd/system/kelu.service" "$here/../../packaging/kelu.service" ||
   fail "the unit differs from packaging/kelu.service"
+
+# The copyright file is Debian's machine-readable format, and every licence a Files stanza names
+# has its text in a stanza of its own.
+copyright=$work/root/usr/share/doc/kelu/copyright
+cmp -s "$copyright" "$here/../../packaging/debian/copyright" || fail "usr/share/doc/kelu/copyright differs from packaging/debian/copyright"
+[ "$(head -1 "$copyright")" = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/" ] ||
+  fail "copyright: not in the machine-readable format (DEP-5)"
+awk '/^Files: \*$/{f=1} /^$/{f=0} f && /^License:/{print $2}' "$copyright" | grep -qx Apache-2.0 ||
+  fail "copyright: Files: * is not Apache-2.0"
+for licence in $(awk '/^Files:/{f=1} /^$/{f=0} f && /^License:/{print $2}' "$copyright" | sort -u); do
+  awk -v l="License: $licence" 'prev == "" && $0 == l {getline; if (/^ /) found = 1} {prev = $0} END {exit !found}' \
+    "$copyright" || fail "copyright: no text for licence $licence"
+done
 
 binary=$work/root/usr/bin/kelu
 header=$(LC_ALL=C readelf -h "$binary")

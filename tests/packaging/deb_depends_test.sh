@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # packaging/deb-depends against a shlibs list made for the binary at hand: every library it needs
 # is mapped, `udeb:` lines and comments are skipped, a package named twice is listed once, the
 # list is sorted, and a library no line covers fails, named.

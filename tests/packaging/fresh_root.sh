@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by install_test.sh and update_test.sh: a throw-away Debian 12 root made by mmdebstrap, with
 # the caller's customize hooks run in it.
 #   fresh_root ARCH ROOT LOG HOOK_ARG...     (e.g. --customize-hook="chroot \"\$1\" sh /tmp/x.sh")

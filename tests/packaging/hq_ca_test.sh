@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # scripts/hq-ca on its own (the broker side is tests/integration/broker_acl_test.cpp): a box's
 # certificate names its store and is for client authentication only; names that could reach an MQTT
 # ACL as wildcards are refused; `check` passes a fresh CA and fails one whose CRL is about to expire

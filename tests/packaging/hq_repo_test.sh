@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # HQ's software repository (scripts/hq-repo) as a box's apt sees it, served over real HTTP on
 # loopback: apt takes what HQ signed and sees a newer version once it is published; it refuses the
 # repository when its key is not the one the box trusts, and a package index changed after signing.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs a kelu .deb into a throw-away Debian 12 root, as on a bare store box: apt resolves the
 # package's Depends from the mirror, the maintainer scripts run, then installed_checks.sh runs in
 # the root (the binary and its libraries, the user, permissions, the conffile across a

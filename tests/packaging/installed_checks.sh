@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs inside the throw-away root after `apt-get install kelu_*.deb` (install_test.sh): what a
 # technician relies on after installing the package on a bare box.
 set -eu

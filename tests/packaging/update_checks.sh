@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs inside update_test.sh's throw-away root: a box installed from HQ's repository, updated by
 # HQ's software/desired through `kelu update apply`, then rolled back from a broken release.
 #   update_checks.sh OLD NEW BAD REPO_PORT BROKER_PORT

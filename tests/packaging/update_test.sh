@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A software update from HQ on a bare Debian 12 box, with the real pieces: HQ's signed repository
 # (scripts/hq-repo) served over HTTP on loopback, HQ's broker (mosquitto on a free loopback port),
 # the package installed from the repository, the agent running as kelu, HQ's retained

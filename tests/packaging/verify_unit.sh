@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # systemd's own check of a unit: every key known, every value parsed, the commands executable
 # (pointed at the built binary, as the package puts it at /usr/bin/kelu). systemd-analyze exits 0
 # even when it ignores a line, so any output at all is a failure. KEYs: lines the unit must have

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // An MQTT broker on a free loopback port, started and stopped by the fixture through its PID.
 // Two implementations, so the delivery suite proves the box assumes nothing broker-specific:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // curl as an HTTP client that is not ours: what a device would send, with curl's own Digest and
 // Basic (`auth_args`: "--digest -u user:pass", "-H 'Authorization: Bearer T'", "").

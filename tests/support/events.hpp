@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Small event builders shared by the tests.
 #include <string>
 
-#include "agent/core/event.hpp"
-#include "agent/core/time.hpp"
+#include "core/event.hpp"
+#include "core/time.hpp"
 
 namespace kelu::test {
 

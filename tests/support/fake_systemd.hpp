@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What systemd does for a Type=notify service: a datagram socket, named in NOTIFY_SOCKET, that
 // it reads sd_notify messages from ("READY=1", "WATCHDOG=1", ...). A path, or "@name" for the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -5,7 +6,7 @@
 #include <atomic>
 #include <climits>
 
-#include "agent/core/event_ingest.hpp"
+#include "core/event_ingest.hpp"
 
 namespace kelu::test {
 

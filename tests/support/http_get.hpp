@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A blocking HTTP/1.1 request against a loopback server, with a deadline: what a browser, a
 // script or a Prometheus scraper sends, for tests of the dashboard.

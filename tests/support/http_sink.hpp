@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A real HTTP server on a free loopback port that records each request and answers from a
 // script (status, body); after the script it answers 200 {"errcode":0}. Stands in for a chat

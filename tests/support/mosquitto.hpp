@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A real mosquitto broker on a free loopback port, started and stopped by the fixture.
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Stands in for HQ: subscribes and keeps every message received, from Paho's thread.
 #include <chrono>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Child processes for tests: spawned with posix_spawn, stopped by their PID.
 #include <sys/types.h>

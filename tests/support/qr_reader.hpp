@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reads a QR code image as a phone's camera would: zbarimg from Debian's zbar-tools.
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // RabbitMQ with its MQTT plugin, from Debian's rabbitmq-server, as a second, different broker.
 // Started without systemd: its own epmd on a free port, then the package's start script

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A real RTSP server for the camera tests: GStreamer's gst-rtsp-server (Debian's
 gir1.2-gst-rtsp-server-1.0), serving an MJPEG AVI file as RTP/JPEG, looped, at its own frame
 rate, on 127.0.0.1. Usage: rtsp_server.py PORT FILE. Prints "ready" once it listens; the

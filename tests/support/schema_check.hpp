@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Validates MQTT payloads captured in a test against docs/schemas/ with Debian's
 // python3-jsonschema (tests/schemas_check.py), the reference validator HQ would use.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The real chain a source talks to: a SQLite store in a fresh directory, the group
 // committer, and an io_context on its own thread, as in the agent. Source tests derive
@@ -12,7 +13,7 @@
 #include <future>
 #include <thread>
 
-#include "agent/core/clock.hpp"
+#include "core/clock.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
 #include "sync/group_committer.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Synthetic camera frames for vision tests: a textured floor and people walking on it.
 #include <opencv2/core.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Throw-away certificates made with the openssl command: a CA, a broker certificate for
 // 127.0.0.1 signed by it, a client certificate signed by it, and an unrelated CA.

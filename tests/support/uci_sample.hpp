@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // How the UCI Online Retail export (../shared/data/pos/uci-online-retail) maps onto the CSV
 // source: its column names, and invoices starting with "C" as returns.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Stands in for a broker that speaks MQTT 3.1.1 only (RabbitMQ 3.10 drops an MQTT 5 CONNECT):
 // a loopback proxy that closes any connection whose CONNECT carries protocol level 5 and

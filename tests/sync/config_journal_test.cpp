@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The audit log of configuration changes: what `kelu config history` and HQ read.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hq_tail's bookkeeping fed with messages directly: what a box of the previous release sent
 // (captured from release 0.1.0, tests/data/contract/box-0.1.0.tsv) and the epoch rules. The
 // broker side (subscriptions, shared groups, replays answered by a running box) is in the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -8,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "agent/core/clock.hpp"
+#include "core/clock.hpp"
 #include "support/events.hpp"
 #include "support/io_helpers.hpp"
 #include "support/broker.hpp"

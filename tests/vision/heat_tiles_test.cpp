@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Heat-map tiles follow the store's local hours and days, whatever the offset or the season.
 #include <gtest/gtest.h>
 

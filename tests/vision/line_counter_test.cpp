@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Counting lines: the rules in line_counter.hpp one by one, then golden track files
 // (tests/data/vision/<case>/), then the PETS 2009 annotations when ../shared is present.
 #include <gtest/gtest.h>

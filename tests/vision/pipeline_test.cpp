@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The OpenCV half of vision/: detectors, motion gate, video files, the per-camera pipeline
 // and heat-map images, on synthetic frames written here and on vtest.avi when fetched
 // (scripts/fetch-sample-video).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Geometry, assignment, tracker, zones and heat grid: the parts of vision/ that work on
 // boxes, tested without a camera.
 #include <gtest/gtest.h>

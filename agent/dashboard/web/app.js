@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The store manager's page: today's funnel, pushed by the box as it changes (Server-Sent Events
 // on /api/v1/stream), in Chinese or English. Everything comes from the box itself (no CDN, no
 // account); the chart library (uPlot, from npm) is embedded in the binary like this file.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The accuracy audit on the technician's page (docs/dashboard.md, "Accuracy audit"): the box
 // records a short clip of what a camera analyses; the technician plays it here (frame by frame
 // if need be) and taps each crossing in or out; the box compares the taps with its own count.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every setting of the box on the technician's page (docs/dashboard.md, "Settings"): the key
 // table's sections, each key with its value, where it comes from (file, technician, HQ, default),
 // its range and what changing it does (live, a component rebuilt, a restart). Changes are checked

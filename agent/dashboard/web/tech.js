@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The technician's page: sign in with the configured password, take a snapshot from each camera
 // (shown here only, never stored), draw and edit its counting lines and zones over it, save them
 // (checked and applied by the box without a restart), and watch the counts they give. Below:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the analytics golden cases: each case's config.json (a Berlin store, EUR, a door
 camera) and events.jsonl (events as the store keeps them). The figures the test asserts are
 worked out by hand from the stories below (see tests/analytics/funnel_test.cpp), not from the

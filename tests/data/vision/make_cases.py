@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the synthetic golden cases' tracks.csv (frame,id,x,y,w,h): people as 40x90 boxes
 walking at 10 fps with a fixed-seed wobble of a few pixels, as a detector's boxes wobble.
 The expected counts in each case's expected.json are worked out by hand from the story

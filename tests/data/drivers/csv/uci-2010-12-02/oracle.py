@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 # Computes expected-summary.json for the UCI Online Retail day with Python's csv and Decimal,
 # independently of Kelu's parser: usage oracle.py ../shared/data/pos/uci-online-retail/2010-12-02.csv
 import csv, decimal, json, sys

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes input.xlsx: a Chinese back office's sales detail as Excel saves it, built here from the
 Office Open XML structure (ECMA-376) with the standard library, no vendor file copied. Shared and
 inline strings, numeric item codes, dates as serial numbers under a built-in (22) and a custom

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 # Writes input.bin: two receipts as a Chinese till sends them (GB18030 text), with a raster
 # logo whose bytes spell a fake total line and a bit image, which must not become text.
 ESC, GS = b'\x1b', b'\x1d'

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes input.xml, 500 POSLog transactions of mixed kinds as several vendors write them, and
 expected-summary.json, the figures `kelu ingest` must report, computed here with Python's Decimal
 independently of the C++ parser. Deterministic (fixed seed): rerun only to change the case.
