@@ -173,6 +173,7 @@ struct camera_source::shared : std::enable_shared_from_this<shared> {
 
   void capture_loop();
   void vision_loop();
+  class vision_run;  // the vision thread's state, one method per concern
   // Audit clips, on the vision thread: a new one from the request, each analysed frame into it,
   // and the answer (the clip, or why there is none).
   void begin_recording(recording_request r, steady::time_point now);
@@ -346,140 +347,176 @@ void camera_source::shared::end_recording(core::result<clip> outcome) {
   boost::asio::post(ex, [done = std::move(done), outcome = std::move(outcome)]() mutable { done(std::move(outcome)); });
 }
 
-void camera_source::shared::vision_loop() {
-  std::unique_ptr<vision::pipeline> p;
-  auto po = vision::pipeline_options_for(cam);
-  {
-    std::lock_guard lock(stats_mutex);
-    reset_counts(po);
+// One run of the vision thread: the newest frame at process_fps through the pipeline, and what
+// it settles as events. Only the vision thread touches it.
+class camera_source::shared::vision_run {
+ public:
+  explicit vision_run(shared& s)
+      : s_(s), po_(vision::pipeline_options_for(s.cam)), period_(1'000'000 / s.cam.process_fps),
+        tiles_(s.cam.id, s.zone) {
+    std::lock_guard lock(s_.stats_mutex);
+    s_.reset_counts(po_);
   }
 
-  const auto period = std::chrono::microseconds(1'000'000 / cam.process_fps);
-  steady::time_point t0{};
-  core::utc_time utc0{};
-  auto utc_of = [&](double t_s) { return utc0 + std::chrono::milliseconds(std::llround(t_s * 1000)); };
-  steady::time_point next_due{};
-  steady::time_point next_occupancy{};
-  std::int64_t index = 0;
-  int width = 0, height = 0;
-  heat_tiles tiles{cam.id, zone};
+  void run() {
+    while (!s_.stopping) {
+      auto f = s_.mailbox.take(std::chrono::milliseconds(200));
+      if (!f) {
+        if (s_.mailbox.closed()) break;  // the file ended
+        on_quiet();
+        continue;
+      }
+      last_frame_at_ = steady::now();
+      settled_ = false;
+      if (!pace(f) || !ensure_pipeline(*f)) break;
+      analyse(*f);
+    }
+    if (p_) settle();
+    if (s_.recording) s_.end_recording(core::error{"camera " + s_.cam.id + " stopped while recording the audit clip"});
+  }
 
-  auto convert = [&](const vision::frame_outcome& r, std::vector<core::event>& out) {
+ private:
+  core::utc_time utc_of(double t_s) const { return utc0_ + std::chrono::milliseconds(std::llround(t_s * 1000)); }
+
+  // No frames for a while (the camera is down): people seen before the gap have gone as far as
+  // we know, so their visits close now rather than when frames return.
+  void on_quiet() {
+    if (!p_ || settled_ || steady::now() - last_frame_at_ <= std::chrono::seconds(2)) return;
+    settle();
+    settled_ = true;
+    if (s_.recording) s_.end_recording(core::error{"camera " + s_.cam.id + " stopped sending frames during the audit clip"});
+  }
+
+  // Analyse at process_fps: wait for the slot, then take whatever is newest. False on stop().
+  bool pace(std::optional<captured>& f) {
+    const auto now = steady::now();
+    if (now < next_due_) {
+      if (!s_.pause(std::chrono::duration_cast<std::chrono::milliseconds>(next_due_ - now))) return false;
+      if (auto newer = s_.mailbox.take(std::chrono::milliseconds(0))) f = std::move(newer);
+    }
+    next_due_ = std::max(next_due_ + period_, steady::now());
+    return true;
+  }
+
+  // A pipeline for the first frame, and a fresh one when the frame size changes (the tracks of
+  // the old one settled first). False when no detector can be made.
+  bool ensure_pipeline(const captured& f) {
+    if (p_ && f.frame.cols == width_ && f.frame.rows == height_) return true;
+    if (p_) settle();
+    width_ = f.frame.cols;
+    height_ = f.frame.rows;
+    // The first detector was made in start(); a new frame size needs a fresh one.
+    std::unique_ptr<vision::detector> det = std::move(s_.detector);
+    if (!det) {
+      auto made = vision::make_detector(vision::detector_options_for(s_.cam));
+      if (!made) {
+        s_.note_error(made.error_message());
+        return false;
+      }
+      det = std::move(made).value();
+    }
+    p_ = std::make_unique<vision::pipeline>(po_, std::move(det), width_, height_);
+    t0_ = f.at;
+    utc0_ = f.utc;
+    tiles_.start(f.utc, width_, height_, p_->heat());
+    next_occupancy_ = f.at + std::chrono::seconds(s_.cam.occupancy_interval_s);
+    return true;
+  }
+
+  void analyse(const captured& f) {
+    std::vector<core::event> batch;
+    if (s_.requests.exchange(false)) apply_requests(f, batch);
+    const double t_s = std::chrono::duration<double>(f.at - t0_).count();
+    const auto r = p_->process(f.frame, t_s, index_++);
+    ++s_.frames_processed;
+    if (r.detected) ++s_.detector_runs;
+    convert(r, batch);
+    report_occupancy(f, batch);
+    for (auto& t : tiles_.advance(f.utc, p_->heat())) {
+      const auto closed_at = t.end;
+      batch.push_back(s_.make(std::move(t), closed_at, "heatmap"));
+    }
+    show(r);
+    s_.emit(std::move(batch));
+    // After the frame's events: a clip's answer reaches the io_context behind its crossings.
+    // Its frames are timed like the crossings (utc_of), so a crossing falls on a frame exactly.
+    if (s_.recording) s_.record_frame(f.frame, f.at, utc_of(t_s));
+  }
+
+  // The technician's snapshots, lines and zones, and audit clips, between two frames.
+  void apply_requests(const captured& f, std::vector<core::event>& batch) {
+    if (const auto old_geometry = s_.take_requests(*p_, po_, f.frame)) {
+      convert(*old_geometry, batch);
+      std::lock_guard lock(s_.stats_mutex);
+      s_.reset_counts(po_);
+    }
+    std::optional<recording_request> wanted;
+    {
+      std::lock_guard lock(s_.stats_mutex);
+      wanted.swap(s_.new_recording);
+    }
+    if (wanted) s_.begin_recording(std::move(*wanted), f.at);
+  }
+
+  void report_occupancy(const captured& f, std::vector<core::event>& batch) {
+    if (po_.zones.empty() || f.at < next_occupancy_) return;
+    core::traffic_occupancy occ{s_.cam.id, {}};
+    const auto people = p_->zones().occupancy();
+    for (std::size_t i = 0; i < po_.zones.size(); ++i) occ.zones.push_back({po_.zones[i].name, people[i]});
+    batch.push_back(s_.make(std::move(occ), f.utc));
+    next_occupancy_ = f.at + std::chrono::seconds(s_.cam.occupancy_interval_s);
+  }
+
+  // What the technician page and the heat map's hour in progress show.
+  void show(const vision::frame_outcome& r) {
+    std::lock_guard lock(s_.stats_mutex);
+    auto& counts = s_.counts;
+    counts.tracks = static_cast<std::int64_t>(r.tracks.size());
+    counts.frame_width = width_;
+    counts.frame_height = height_;
+    const auto now_in = p_->zones().occupancy();
+    for (std::size_t i = 0; i < counts.zones.size() && i < now_in.size(); ++i) counts.zones[i].people = now_in[i];
+    counts.heat_cols = p_->heat().cols();
+    counts.heat_rows = p_->heat().rows();
+    counts.heat_s = p_->heat().cells();
+  }
+
+  void convert(const vision::frame_outcome& r, std::vector<core::event>& out) {
     if (!r.crossings.empty()) {
-      std::lock_guard lock(stats_mutex);
+      std::lock_guard lock(s_.stats_mutex);
       for (const auto& c : r.crossings)
-        for (auto& l : counts.lines)
+        for (auto& l : s_.counts.lines)
           if (l.name == c.line) ++(c.direction == vision::crossing_direction::in ? l.in : l.out);
     }
     for (const auto& c : r.crossings)
-      out.push_back(make(core::traffic_line_cross{cam.id, c.line, c.direction, c.track_id}, utc_of(c.t_s)));
+      out.push_back(s_.make(core::traffic_line_cross{s_.cam.id, c.line, c.direction, c.track_id}, utc_of(c.t_s)));
     for (const auto& v : r.visits)
-      out.push_back(make(core::traffic_zone_dwell{cam.id, v.zone, v.track_id, utc_of(v.enter_t_s),
-                                                  std::llround(v.dwell_s * 1000), v.engaged},
-                         utc_of(v.exit_t_s)));
-  };
+      out.push_back(s_.make(core::traffic_zone_dwell{s_.cam.id, v.zone, v.track_id, utc_of(v.enter_t_s),
+                                                     std::llround(v.dwell_s * 1000), v.engaged},
+                            utc_of(v.exit_t_s)));
+  }
 
   // Settles every track and open visit (camera gone quiet, frame size changed, stopping).
-  auto settle = [&] {
+  void settle() {
     std::vector<core::event> tail;
-    convert(p->finish(), tail);
-    emit(std::move(tail));
-  };
-
-  steady::time_point last_frame_at = steady::now();
-  bool settled = false;  // finish() ran for the current gap
-  while (!stopping) {
-    auto f = mailbox.take(std::chrono::milliseconds(200));
-    if (!f) {
-      if (mailbox.closed()) break;  // the file ended
-      // No frames for a while (the camera is down): people seen before the gap have gone
-      // as far as we know, so their visits close now rather than when frames return.
-      if (p && !settled && steady::now() - last_frame_at > std::chrono::seconds(2)) {
-        settle();
-        settled = true;
-        if (recording) end_recording(core::error{"camera " + cam.id + " stopped sending frames during the audit clip"});
-      }
-      continue;
-    }
-    last_frame_at = steady::now();
-    settled = false;
-    const auto now = steady::now();
-    if (now < next_due) {
-      // Analyse at process_fps: wait for the slot, then take whatever is newest.
-      if (!pause(std::chrono::duration_cast<std::chrono::milliseconds>(next_due - now))) break;
-      if (auto newer = mailbox.take(std::chrono::milliseconds(0))) f = std::move(newer);
-    }
-    next_due = std::max(next_due + period, steady::now());
-    if (!p || f->frame.cols != width || f->frame.rows != height) {
-      if (p) settle();
-      width = f->frame.cols;
-      height = f->frame.rows;
-      // The first detector was made in start(); a new frame size needs a fresh one.
-      std::unique_ptr<vision::detector> det = std::move(detector);
-      if (!det) {
-        auto made = vision::make_detector(vision::detector_options_for(cam));
-        if (!made) {
-          note_error(made.error_message());
-          break;
-        }
-        det = std::move(made).value();
-      }
-      p = std::make_unique<vision::pipeline>(po, std::move(det), width, height);
-      t0 = f->at;
-      utc0 = f->utc;
-      tiles.start(f->utc, width, height, p->heat());
-      next_occupancy = f->at + std::chrono::seconds(cam.occupancy_interval_s);
-    }
-    std::vector<core::event> batch;
-    if (requests.exchange(false)) {
-      if (const auto old_geometry = take_requests(*p, po, f->frame)) {
-        convert(*old_geometry, batch);
-        std::lock_guard lock(stats_mutex);
-        reset_counts(po);
-      }
-      std::optional<recording_request> wanted;
-      {
-        std::lock_guard lock(stats_mutex);
-        wanted.swap(new_recording);
-      }
-      if (wanted) begin_recording(std::move(*wanted), f->at);
-    }
-    const double t_s = std::chrono::duration<double>(f->at - t0).count();
-    const auto r = p->process(f->frame, t_s, index++);
-    ++frames_processed;
-    if (r.detected) ++detector_runs;
-    convert(r, batch);
-    if (!po.zones.empty() && f->at >= next_occupancy) {
-      core::traffic_occupancy occ{cam.id, {}};
-      const auto people = p->zones().occupancy();
-      for (std::size_t i = 0; i < po.zones.size(); ++i) occ.zones.push_back({po.zones[i].name, people[i]});
-      batch.push_back(make(std::move(occ), f->utc));
-      next_occupancy = f->at + std::chrono::seconds(cam.occupancy_interval_s);
-    }
-    for (auto& t : tiles.advance(f->utc, p->heat())) {
-      const auto closed_at = t.end;
-      batch.push_back(make(std::move(t), closed_at, "heatmap"));
-    }
-    {
-      // What the technician page and the heat map's hour in progress show.
-      std::lock_guard lock(stats_mutex);
-      counts.tracks = static_cast<std::int64_t>(r.tracks.size());
-      counts.frame_width = width;
-      counts.frame_height = height;
-      const auto now_in = p->zones().occupancy();
-      for (std::size_t i = 0; i < counts.zones.size() && i < now_in.size(); ++i) counts.zones[i].people = now_in[i];
-      counts.heat_cols = p->heat().cols();
-      counts.heat_rows = p->heat().rows();
-      counts.heat_s = p->heat().cells();
-    }
-    emit(std::move(batch));
-    // After the frame's events: a clip's answer reaches the io_context behind its crossings.
-    // Its frames are timed like the crossings (utc_of), so a crossing falls on a frame exactly.
-    if (recording) record_frame(f->frame, f->at, utc_of(t_s));
+    convert(p_->finish(), tail);
+    s_.emit(std::move(tail));
   }
-  if (p) settle();
-  if (recording) end_recording(core::error{"camera " + cam.id + " stopped while recording the audit clip"});
-}
+
+  shared& s_;
+  vision::pipeline_options po_;
+  std::unique_ptr<vision::pipeline> p_;
+  std::chrono::microseconds period_;
+  steady::time_point t0_{}, next_due_{}, next_occupancy_{};
+  steady::time_point last_frame_at_ = steady::now();
+  core::utc_time utc0_{};
+  std::int64_t index_ = 0;
+  int width_ = 0, height_ = 0;
+  heat_tiles tiles_;
+  bool settled_ = false;  // finish() ran for the current gap
+};
+
+void camera_source::shared::vision_loop() { vision_run{*this}.run(); }
 
 camera_source::camera_source(boost::asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
                              config::camera_config cam, std::string store, core::time_zone zone,

@@ -112,165 +112,168 @@ int store_recording(const config::config& c, const std::string& camera, core::ut
   return 0;
 }
 
-}  // namespace
-
-int run_count(const count_options& o, std::ostream& out, std::ostream& err) {
-  vision::pipeline_options po;
-  vision::detector_options d;
+// What the options and the config say to run: the pipeline, its detector, and for --store-at
+// the store and the time the recording starts.
+struct count_setup {
+  vision::pipeline_options pipeline;
+  vision::detector_options detector;
   std::string camera;
-  config::config cfg;
+  config::config config;
   std::optional<core::utc_time> store_start;
-  if (!o.store_at.empty() && o.config_path.empty()) {
-    err << "--store-at needs --config (the store, its database and the camera)\n";
-    return 2;
+};
+
+// The camera's lines, zones and detector from --config, and --store-at read in the store's zone.
+core::status take_config(const count_options& o, count_setup& s) {
+  if (o.config_path.empty())
+    return o.store_at.empty() ? core::ok() : core::status{core::error{"--store-at needs --config (the store, its database and the camera)"}};
+  auto loaded = config::load_file(o.config_path);
+  if (!loaded.ok()) {
+    std::string all;
+    for (const auto& e : loaded.errors) all += (all.empty() ? "" : "\n") + e.to_string();
+    return core::error{all};
   }
-  if (!o.config_path.empty()) {
-    const auto loaded = config::load_file(o.config_path);
-    if (!loaded.ok()) {
-      for (const auto& e : loaded.errors) err << e.to_string() << "\n";
-      return 2;
-    }
-    const auto& cams = loaded.value.cameras;
-    const auto it = std::find_if(cams.begin(), cams.end(),
-                                 [&](const config::camera_config& c) { return o.camera_id.empty() || c.id == o.camera_id; });
-    if (it == cams.end()) {
-      err << "--config " << o.config_path << ": "
-          << (o.camera_id.empty() ? "has no cameras[]" : "has no camera with id " + o.camera_id) << "\n";
-      return 2;
-    }
-    po = vision::pipeline_options_for(*it);
-    d = vision::detector_options_for(*it);
-    camera = it->id;
-    cfg = loaded.value;
-    if (!o.store_at.empty()) {
-      auto zone = core::time_zone::load(cfg.store.time_zone);
-      if (!zone) {
-        err << "store.time_zone: " << zone.error_message() << "\n";
-        return 2;
-      }
-      auto t = core::parse_iso8601(o.store_at, *zone);
-      if (!t) {
-        err << "--store-at: " << t.error_message() << "\n";
-        return 2;
-      }
-      store_start = *t;
-    }
-  }
+  const auto& cams = loaded.value.cameras;
+  const auto it = std::find_if(cams.begin(), cams.end(),
+                               [&](const config::camera_config& c) { return o.camera_id.empty() || c.id == o.camera_id; });
+  if (it == cams.end())
+    return core::error{"--config " + o.config_path + ": " +
+                       (o.camera_id.empty() ? "has no cameras[]" : "has no camera with id " + o.camera_id)};
+  s.pipeline = vision::pipeline_options_for(*it);
+  s.detector = vision::detector_options_for(*it);
+  s.camera = it->id;
+  s.config = std::move(loaded.value);
+  if (o.store_at.empty()) return core::ok();
+  auto zone = core::time_zone::load(s.config.store.time_zone);
+  if (!zone) return core::error{"store.time_zone: " + zone.error_message()};
+  auto t = core::parse_iso8601(o.store_at, *zone);
+  if (!t) return core::error{"--store-at: " + t.error_message()};
+  s.store_start = *t;
+  return core::ok();
+}
+
+// --line NAME=...: added, or in place of the config's line of that name (trying a position
+// before saving it); the rest of the options over the config's.
+core::status take_options(const count_options& o, count_setup& s) {
   std::vector<std::string> given;
+  auto& lines = s.pipeline.lines;
   for (const auto& spec : o.lines) {
     vision::counting_line l;
     std::string why;
-    if (!parse_line(spec, l, why)) {
-      err << "--line " << spec << ": " << why << "\n";
-      return 2;
-    }
-    if (std::find(given.begin(), given.end(), l.name) != given.end()) {
-      err << "--line " << spec << ": a line named " << l.name << " is already given\n";
-      return 2;
-    }
+    if (!parse_line(spec, l, why)) return core::error{"--line " + spec + ": " + why};
+    if (std::find(given.begin(), given.end(), l.name) != given.end())
+      return core::error{"--line " + spec + ": a line named " + l.name + " is already given"};
     given.push_back(l.name);
-    // A line named like one in the config replaces it: trying a position before saving it.
-    const auto same = std::find_if(po.lines.begin(), po.lines.end(), [&](auto& x) { return x.name == l.name; });
-    if (same != po.lines.end()) *same = l;
-    else po.lines.push_back(l);
+    const auto same = std::find_if(lines.begin(), lines.end(), [&](auto& x) { return x.name == l.name; });
+    if (same != lines.end()) *same = l;
+    else lines.push_back(l);
   }
-  if (!o.motion_gate) po.motion_gate = false;
-  if (!o.detector.empty()) d.kind = o.detector;
-  if (!o.model.empty()) d.model = o.model;
-  if (o.person_height_px > 0) d.person_height_px = o.person_height_px;
-  auto det = vision::make_detector(d);
-  if (!det) {
-    err << "--detector " << d.kind << ": " << det.error_message() << "\n";
-    return 2;
-  }
-  cv::Mat background;
-  if (!o.background.empty()) {
-    background = cv::imread(o.background);
-    if (background.empty()) {
-      err << "--background: cannot read an image from " << o.background << "\n";
-      return 2;
-    }
-  }
+  if (!o.motion_gate) s.pipeline.motion_gate = false;
+  if (!o.detector.empty()) s.detector.kind = o.detector;
+  if (!o.model.empty()) s.detector.model = o.model;
+  if (o.person_height_px > 0) s.detector.person_height_px = o.person_height_px;
+  return core::ok();
+}
 
-  vision::prefer_rtsp_over_tcp();  // as the agent does
-  vision::frame_source source{{.url = o.video}};
-  if (auto st = source.open(); !st) {
-    err << "--video: " << st.error_message() << "\n";
-    return 2;
-  }
-  const double source_fps = source.declared_fps() > 0 ? source.declared_fps() : 10;
-  const long long step =
-      o.process_fps > 0 && o.process_fps < source_fps ? std::llround(source_fps / o.process_fps) : 1;
-  vision::pipeline p{po, std::move(*det), source.width(), source.height()};
-
-  std::ofstream tracks;
-  if (!o.tracks_out.empty()) {
-    tracks.open(o.tracks_out);
-    if (!tracks) {
-      err << "--tracks: cannot write " << o.tracks_out << "\n";
-      return 2;
-    }
-  }
-  const auto started = std::chrono::steady_clock::now();
-  cv::Mat frame;
-  long long index = 0;
-  long long processed = 0;
+struct counted_video {
+  long long read = 0;       // frames read from the video
+  long long processed = 0;  // frames given to the pipeline (every `step`-th)
+  double fps = 0;           // processed per second of wall time
   std::vector<vision::line_crossing> crossings;
   std::vector<vision::zone_visit> visits;
+};
+
+// Runs the video through the pipeline as fast as it goes, writing confirmed tracks to `tracks`
+// when it is open.
+counted_video count_frames(const count_options& o, vision::frame_source& source, double source_fps,
+                           vision::pipeline& p, std::ofstream& tracks) {
+  const long long step =
+      o.process_fps > 0 && o.process_fps < source_fps ? std::llround(source_fps / o.process_fps) : 1;
+  counted_video c;
   const auto keep = [&](const vision::frame_outcome& r) {
-    crossings.insert(crossings.end(), r.crossings.begin(), r.crossings.end());
-    visits.insert(visits.end(), r.visits.begin(), r.visits.end());
+    c.crossings.insert(c.crossings.end(), r.crossings.begin(), r.crossings.end());
+    c.visits.insert(c.visits.end(), r.visits.begin(), r.visits.end());
   };
-  while ((o.max_frames == 0 || index < o.max_frames) && source.read(frame)) {
-    if (index % step == 0) {
-      const auto r = p.process(frame, static_cast<double>(index) / source_fps, index);
-      keep(r);
-      ++processed;
-      if (tracks.is_open())
-        for (const auto& t : r.tracks)
-          if (t.confirmed && t.observed)
-            tracks << index << ',' << t.id << ',' << t.bbox.x << ',' << t.bbox.y << ',' << t.bbox.w << ','
-                   << t.bbox.h << '\n';
-    }
-    ++index;
+  const auto started = std::chrono::steady_clock::now();
+  cv::Mat frame;
+  for (; (o.max_frames == 0 || c.read < o.max_frames) && source.read(frame); ++c.read) {
+    if (c.read % step != 0) continue;
+    const auto r = p.process(frame, static_cast<double>(c.read) / source_fps, c.read);
+    keep(r);
+    ++c.processed;
+    if (tracks.is_open())
+      for (const auto& t : r.tracks)
+        if (t.confirmed && t.observed)
+          tracks << c.read << ',' << t.id << ',' << t.bbox.x << ',' << t.bbox.y << ',' << t.bbox.w << ',' << t.bbox.h
+                 << '\n';
   }
   keep(p.finish());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const double fps = seconds > 0 ? static_cast<double>(processed) / seconds : 0;
+  c.fps = seconds > 0 ? static_cast<double>(c.processed) / seconds : 0;
+  return c;
+}
 
-  if (!o.heatmap.empty()) {
-    if (auto st = vision::write_heatmap_png(p.heat(), background, {source.width(), source.height()}, o.heatmap); !st) {
-      err << "--heatmap: " << st.error_message() << "\n";
-      return 2;
-    }
-  }
-
+// The counts per line, as text or as the documented JSON.
+void print_counts(const count_options& o, const count_setup& s, const vision::pipeline& p,
+                  const vision::frame_source& source, double source_fps, const counted_video& c, std::ostream& out) {
   const auto& lines = p.lines().lines();
   const auto& totals = p.lines().totals();
   if (o.json) {
     nlohmann::ordered_json j;
-    j["frames"] = processed;
-    j["fps"] = std::round(fps * 10) / 10;
+    j["frames"] = c.processed;
+    j["fps"] = std::round(c.fps * 10) / 10;
     j["lines"] = nlohmann::ordered_json::object();
     for (std::size_t i = 0; i < lines.size(); ++i) j["lines"][lines[i].name] = {{"in", totals[i].in}, {"out", totals[i].out}};
-    j["detector"] = d.kind;
-    if (!camera.empty()) j["camera"] = camera;
-    j["frames_read"] = index;
+    j["detector"] = s.detector.kind;
+    if (!s.camera.empty()) j["camera"] = s.camera;
+    j["frames_read"] = c.read;
     j["frames_detected"] = p.stats().detected;
     j["video"] = {{"width", source.width()}, {"height", source.height()}, {"fps", source_fps}};
     if (!o.heatmap.empty()) j["heatmap"] = o.heatmap;
     out << j.dump() << "\n";
-  } else {
-    for (std::size_t i = 0; i < lines.size(); ++i)
-      out << lines[i].name << ": in " << totals[i].in << ", out " << totals[i].out << "\n";
-    out << "frames " << processed << " (of " << index << " read, detector ran on " << p.stats().detected << "), "
-        << std::fixed;
-    out.precision(1);
-    out << fps << " fps, detector " << d.kind << "\n";
+    return;
   }
-  if (store_start)
-    return store_recording(cfg, camera, *store_start, static_cast<double>(index) / source_fps, crossings, visits,
-                           o.json ? err : out, err);
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    out << lines[i].name << ": in " << totals[i].in << ", out " << totals[i].out << "\n";
+  out << "frames " << c.processed << " (of " << c.read << " read, detector ran on " << p.stats().detected << "), "
+      << std::fixed;
+  out.precision(1);
+  out << c.fps << " fps, detector " << s.detector.kind << "\n";
+}
+
+}  // namespace
+
+int run_count(const count_options& o, std::ostream& out, std::ostream& err) {
+  const auto fail = [&err](const std::string& why) {
+    err << why << "\n";
+    return 2;
+  };
+  count_setup s;
+  if (auto st = take_config(o, s); !st) return fail(st.error_message());
+  if (auto st = take_options(o, s); !st) return fail(st.error_message());
+  auto det = vision::make_detector(s.detector);
+  if (!det) return fail("--detector " + s.detector.kind + ": " + det.error_message());
+  cv::Mat background;
+  if (!o.background.empty() && (background = cv::imread(o.background)).empty())
+    return fail("--background: cannot read an image from " + o.background);
+  vision::prefer_rtsp_over_tcp();  // as the agent does
+  vision::frame_source source{{.url = o.video}};
+  if (auto st = source.open(); !st) return fail("--video: " + st.error_message());
+  std::ofstream tracks;
+  if (!o.tracks_out.empty()) {
+    tracks.open(o.tracks_out);
+    if (!tracks) return fail("--tracks: cannot write " + o.tracks_out);
+  }
+
+  const double source_fps = source.declared_fps() > 0 ? source.declared_fps() : 10;
+  vision::pipeline p{s.pipeline, std::move(*det), source.width(), source.height()};
+  const auto counted = count_frames(o, source, source_fps, p, tracks);
+  if (!o.heatmap.empty())
+    if (auto st = vision::write_heatmap_png(p.heat(), background, {source.width(), source.height()}, o.heatmap); !st)
+      return fail("--heatmap: " + st.error_message());
+  print_counts(o, s, p, source, source_fps, counted, out);
+  if (s.store_start)
+    return store_recording(s.config, s.camera, *s.store_start, static_cast<double>(counted.read) / source_fps,
+                           counted.crossings, counted.visits, o.json ? err : out, err);
   return 0;
 }
 

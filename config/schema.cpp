@@ -273,11 +273,12 @@ key_def alerts_key() {
   return k;
 }
 
-std::vector<key_def> build_table() {
+// store.* and storage.*: who the box is and where it keeps its data.
+void add_store_keys(std::vector<key_def>& t) {
   using C = config;
   using std::string;
   constexpr auto hot = reload::hot;
-  std::vector<key_def> t{
+  for (auto& k : std::vector<key_def>{
       string_key<&C::store, &store_config::tenant>(
           {"store.tenant", "Retailer account at HQ; the second level of every MQTT topic", reload::restart}, std::nullopt, identifier,
           "acme"),
@@ -320,8 +321,15 @@ std::vector<key_def> build_table() {
           {"storage.max_pending_events", "Events waiting for commit before sources are told to retry later", hot}, 20000,
           100, 1000000),
       int_key<&C::storage, &storage_config::max_batch_events>(
-          {"storage.max_batch_events", "Most events in one group-commit transaction", hot}, 5000, 1, 100000),
+          {"storage.max_batch_events", "Most events in one group-commit transaction", hot}, 5000, 1, 100000)})
+    t.push_back(std::move(k));
+}
 
+// mqtt.*: the link to HQ.
+void add_mqtt_keys(std::vector<key_def>& t) {
+  using C = config;
+  using std::string;
+  for (auto& k : std::vector<key_def>{
       string_key<&C::mqtt, &mqtt_config::uri>({"mqtt.uri", "HQ broker"}, string{"tcp://localhost:1883"}, broker_uri),
       string_key<&C::mqtt, &mqtt_config::client_id>(
           {"mqtt.client_id", "MQTT client id; empty derives kelu-{tenant}-{store id}"}, string{},
@@ -366,8 +374,15 @@ std::vector<key_def> build_table() {
           {"mqtt.tls.key_file", "PEM private key of the client certificate (keep it readable by kelu only)"}, string{},
           readable_file_or_empty),
       bool_key<&C::mqtt, &mqtt_config::tls, &mqtt_tls_config::verify_hostname>(
-          {"mqtt.tls.verify_hostname", "Check that the broker's certificate names the host in mqtt.uri"}, true),
+          {"mqtt.tls.verify_hostname", "Check that the broker's certificate names the host in mqtt.uri"}, true)})
+    t.push_back(std::move(k));
+}
 
+// sources.pos_tcp, sources.poslog, sources.csv (its folder): tills that send lines, exports dropped in folders.
+void add_pos_keys(std::vector<key_def>& t) {
+  using C = config;
+  using std::string;
+  for (auto& k : std::vector<key_def>{
       bool_key<&C::sources, &sources_config::pos_tcp, &pos_tcp_config::enabled>(
           {"sources.pos_tcp.enabled", "Accept POS transactions as JSON lines over TCP"}, true),
       string_key<&C::sources, &sources_config::pos_tcp, &pos_tcp_config::source_id>(
@@ -385,11 +400,16 @@ std::vector<key_def> build_table() {
           {"sources.pos_tcp.max_connections", "Concurrent POS connections; more are refused with an error line"}, 64,
           1, 4096),
       int_key<&C::sources, &sources_config::pos_tcp, &pos_tcp_config::idle_timeout_s>(
-          {"sources.pos_tcp.idle_timeout_s", "A connection silent this long is closed"}, 300, 1, 86400),
-
-  };
+          {"sources.pos_tcp.idle_timeout_s", "A connection silent this long is closed"}, 300, 1, 86400)})
+    t.push_back(std::move(k));
   add_folder_keys<&sources_config::poslog>(t, "poslog", "NRF ARTS POSLog XML");
   add_folder_keys<&sources_config::csv>(t, "csv", "CSV sales export");
+}
+
+// sources.csv.*: how a CSV export maps to transactions.
+void add_csv_keys(std::vector<key_def>& t) {
+  using C = config;
+  using std::string;
   using CS = csv_config;
   using CC = csv_columns;
   const auto csv = [&](key_def k) { t.push_back(std::move(k)); };
@@ -465,7 +485,12 @@ std::vector<key_def> build_table() {
     k.get = [member](const config& c) { return json(c.sources.csv.columns.*member); };
     t.push_back(std::move(k));
   }
+}
 
+// sources.webhook.*: POS systems that post transactions over HTTP.
+void add_webhook_keys(std::vector<key_def>& t) {
+  using C = config;
+  using std::string;
   using W = webhook_config;
   const auto w = [&](key_def k) { t.push_back(std::move(k)); };
   w(bool_key<&C::sources, &sources_config::webhook, &W::enabled>(
@@ -492,7 +517,12 @@ std::vector<key_def> build_table() {
       {"sources.webhook.rate_burst", "Requests a client may send at once above the sustained rate"}, 200, 1, 1000000));
   w(int_key<&C::sources, &sources_config::webhook, &W::timeout_s>(
       {"sources.webhook.timeout_s", "Deadline to read a request or write a response"}, 15, 1, 600));
+}
 
+// sources.escpos.*: the printer tap.
+void add_escpos_keys(std::vector<key_def>& t) {
+  using C = config;
+  using std::string;
   using E = escpos_config;
   using L = escpos_layout_config;
   const auto e = [&](key_def k) { t.push_back(std::move(k)); };
@@ -546,7 +576,12 @@ std::vector<key_def> build_table() {
   }
   e(string_key<&C::sources, &sources_config::escpos, &E::layout, &L::terminal>(
       {"sources.escpos.terminal", "Terminal id of the till behind this printer"}, string{"printer"}, non_empty));
+}
 
+// sources.counter_push.*: people counters that push their counts.
+void add_counter_push_keys(std::vector<key_def>& t) {
+  using C = config;
+  using std::string;
   using P = counter_push_config;
   const auto cp = [&](key_def k) { t.push_back(std::move(k)); };
   cp(string_key<&C::sources, &sources_config::counter_push, &P::listen>(
@@ -561,11 +596,13 @@ std::vector<key_def> build_table() {
       4 << 20, 1024, 64 << 20));
   cp(int_key<&C::sources, &sources_config::counter_push, &P::timeout_s>(
       {"sources.counter_push.timeout_s", "Deadline to read a push or write the answer"}, 15, 1, 600));
+}
 
-  t.push_back(cameras_key());
-  t.push_back(counters_key());
-  t.push_back(alerts_key());
-
+// analytics.* and notify.*: how figures are computed and where alerts go.
+void add_analytics_keys(std::vector<key_def>& t) {
+  using C = config;
+  using std::string;
+  constexpr auto hot = reload::hot;
   for (auto& k : std::vector<key_def>{
       string_key<&C::analytics, &analytics_config::staff_schedule>(
           {"analytics.staff_schedule",
@@ -637,7 +674,16 @@ std::vector<key_def> build_table() {
           6, 1, 50),
       int_key<&C::notify, &notify_config::max_queued>(
           {"notify.max_queued", "Chat messages waiting to be sent, at most; the oldest is dropped (counted)", hot}, 100,
-          1, 10000),
+          1, 10000)})
+    t.push_back(std::move(k));
+}
+
+// health.*, fleet.*, dashboard.*, log.*: the box itself.
+void add_box_keys(std::vector<key_def>& t) {
+  using C = config;
+  using std::string;
+  constexpr auto hot = reload::hot;
+  for (auto& k : std::vector<key_def>{
       int_key<&C::health, &health_config::interval_s>(
           {"health.interval_s", "Seconds between agent.health reports to HQ", hot}, 60, 1, 86400),
       int_key<&C::fleet, &fleet_config::gate_s>(
@@ -693,6 +739,23 @@ std::vector<key_def> build_table() {
       enum_key<&C::log, &log_config::level>({"log.level", "Log verbosity", hot}, "info",
                                             {"trace", "debug", "info", "warn", "error"})})
     t.push_back(std::move(k));
+}
+
+// The table, in the order `kelu config sample` prints it.
+std::vector<key_def> build_table() {
+  std::vector<key_def> t;
+  add_store_keys(t);
+  add_mqtt_keys(t);
+  add_pos_keys(t);
+  add_csv_keys(t);
+  add_webhook_keys(t);
+  add_escpos_keys(t);
+  add_counter_push_keys(t);
+  t.push_back(cameras_key());
+  t.push_back(counters_key());
+  t.push_back(alerts_key());
+  add_analytics_keys(t);
+  add_box_keys(t);
   return t;
 }
 

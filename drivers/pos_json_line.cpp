@@ -117,6 +117,85 @@ bool is_date(const std::string& s) {
   return s.size() == 10 && parts.ok();
 }
 
+core::pos_operator read_operator(const reader& r, const std::string& kind, const std::string& business_day) {
+  core::pos_operator o;
+  o.terminal = *r.text("terminal", true);
+  o.transaction_id = *r.text("transaction_id", true);
+  o.business_day = business_day;
+  o.operator_id = *r.text("operator", true);
+  o.operator_name = r.text("operator_name", false).value_or("");
+  o.action = kind == "sign_on" ? core::pos_operator_action::sign_on : core::pos_operator_action::sign_off;
+  o.extra = r.rest({"terminal", "transaction_id", "time", "kind", "business_day", "operator", "operator_name"});
+  return o;
+}
+
+core::pos_transaction_kind transaction_kind(const std::string& kind) {
+  if (kind == "sale") return core::pos_transaction_kind::sale;
+  if (kind == "return" || kind == "refund") return core::pos_transaction_kind::return_;
+  if (kind == "void") return core::pos_transaction_kind::void_;
+  if (kind == "suspended") return core::pos_transaction_kind::suspended;
+  if (kind == "training") return core::pos_transaction_kind::training;
+  throw field_error{"kind: \"" + kind + "\" is not sale, return, void, suspended, training, sign_on or sign_off"};
+}
+
+// items[i]: without an amount, unit price × quantity less the discount.
+core::pos_line_item read_item(const json& j, const std::string& path, int digits) {
+  if (!j.is_object()) throw field_error{path + ": expected an object"};
+  const reader ir{j, path};
+  core::pos_line_item item;
+  item.item_id = *ir.text("item_id", true);
+  item.description = ir.text("description", false, 256).value_or("");
+  item.department = ir.text("department", false).value_or("");
+  item.quantity_milli = ir.quantity("quantity");
+  item.unit_price_minor = ir.money("unit_price", digits, false).value_or(0);
+  item.discount_minor = ir.money("discount", digits, false).value_or(0);
+  item.salesperson_id = ir.text("salesperson", false).value_or("");
+  item.salesperson_name = ir.text("salesperson_name", false).value_or("");
+  if (const auto amount = ir.money("amount", digits, false)) {
+    item.amount_minor = *amount;
+  } else {
+    auto amount_of = core::extended_amount(item.unit_price_minor, item.quantity_milli);
+    if (!amount_of) throw field_error{path + ": unit_price x quantity is out of range"};
+    item.amount_minor = *amount_of - item.discount_minor;
+  }
+  item.extra = ir.rest({"item_id", "description", "department", "quantity", "unit_price", "unit_price_minor", "amount",
+                        "amount_minor", "discount", "discount_minor", "salesperson", "salesperson_name"});
+  return item;
+}
+
+core::pos_transaction read_transaction(const reader& r, const std::string& kind, const std::string& business_day,
+                                       std::string_view default_currency) {
+  core::pos_transaction t;
+  t.terminal = *r.text("terminal", true);
+  t.transaction_id = *r.text("transaction_id", true);
+  t.business_day = business_day;
+  t.operator_id = r.text("operator", false).value_or("");
+  t.operator_name = r.text("operator_name", false).value_or("");
+  t.salesperson_id = r.text("salesperson", false).value_or("");
+  t.salesperson_name = r.text("salesperson_name", false).value_or("");
+  t.kind = transaction_kind(kind);
+  t.currency = r.text("currency", false).value_or(std::string(default_currency));
+  if (t.currency.size() != 3) throw field_error{"currency: \"" + t.currency + "\" is not an ISO 4217 code"};
+  const int digits = core::minor_digits(t.currency);
+  t.total_minor = *r.money("total", digits, true);
+  t.tax_minor = r.money("tax", digits, false).value_or(0);
+  const auto& items = r.array("items");
+  for (std::size_t i = 0; i < items.size(); ++i)
+    t.items.push_back(read_item(items[i], "items[" + std::to_string(i) + "]", digits));
+  const auto& tenders = r.array("tenders");
+  for (std::size_t i = 0; i < tenders.size(); ++i) {
+    const auto path = "tenders[" + std::to_string(i) + "]";
+    if (!tenders[i].is_object()) throw field_error{path + ": expected an object"};
+    const reader tr{tenders[i], path};
+    t.tenders.push_back({*tr.text("method", true), *tr.money("amount", digits, true),
+                         tr.rest({"method", "amount", "amount_minor"})});
+  }
+  t.extra = r.rest({"terminal", "transaction_id", "time", "business_day", "operator", "operator_name", "salesperson",
+                    "salesperson_name", "kind", "currency", "total", "total_minor", "tax", "tax_minor", "items",
+                    "tenders"});
+  return t;
+}
+
 }  // namespace
 
 core::result<parsed_record> parse_pos_json_line(std::string_view line, std::string_view default_currency,
@@ -145,80 +224,10 @@ core::result<parsed_record> parse_pos_json_line(std::string_view line, std::stri
     const auto business_day = r.text("business_day", false).value_or("");
     if (!business_day.empty() && !is_date(business_day))
       throw field_error{"business_day: \"" + business_day + "\" is not YYYY-MM-DD"};
-    if (kind == "sign_on" || kind == "sign_off") {
-      core::pos_operator o;
-      o.terminal = *r.text("terminal", true);
-      o.transaction_id = *r.text("transaction_id", true);
-      o.business_day = business_day;
-      o.operator_id = *r.text("operator", true);
-      o.operator_name = r.text("operator_name", false).value_or("");
-      o.action = kind == "sign_on" ? core::pos_operator_action::sign_on : core::pos_operator_action::sign_off;
-      o.extra = r.rest({"terminal", "transaction_id", "time", "kind", "business_day", "operator", "operator_name"});
-      out.record = std::move(o);
-      return out;
-    }
-    core::pos_transaction t;
-    t.terminal = *r.text("terminal", true);
-    t.transaction_id = *r.text("transaction_id", true);
-    t.business_day = business_day;
-    t.operator_id = r.text("operator", false).value_or("");
-    t.operator_name = r.text("operator_name", false).value_or("");
-    t.salesperson_id = r.text("salesperson", false).value_or("");
-    t.salesperson_name = r.text("salesperson_name", false).value_or("");
-    if (kind == "sale")
-      t.kind = core::pos_transaction_kind::sale;
-    else if (kind == "return" || kind == "refund")
-      t.kind = core::pos_transaction_kind::return_;
-    else if (kind == "void")
-      t.kind = core::pos_transaction_kind::void_;
-    else if (kind == "suspended")
-      t.kind = core::pos_transaction_kind::suspended;
-    else if (kind == "training")
-      t.kind = core::pos_transaction_kind::training;
+    if (kind == "sign_on" || kind == "sign_off")
+      out.record = read_operator(r, kind, business_day);
     else
-      throw field_error{"kind: \"" + kind + "\" is not sale, return, void, suspended, training, sign_on or sign_off"};
-    t.currency = r.text("currency", false).value_or(std::string(default_currency));
-    if (t.currency.size() != 3) throw field_error{"currency: \"" + t.currency + "\" is not an ISO 4217 code"};
-    const int digits = core::minor_digits(t.currency);
-    t.total_minor = *r.money("total", digits, true);
-    t.tax_minor = r.money("tax", digits, false).value_or(0);
-    const auto& items = r.array("items");
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      const auto path = "items[" + std::to_string(i) + "]";
-      if (!items[i].is_object()) throw field_error{path + ": expected an object"};
-      const reader ir{items[i], path};
-      core::pos_line_item item;
-      item.item_id = *ir.text("item_id", true);
-      item.description = ir.text("description", false, 256).value_or("");
-      item.department = ir.text("department", false).value_or("");
-      item.quantity_milli = ir.quantity("quantity");
-      item.unit_price_minor = ir.money("unit_price", digits, false).value_or(0);
-      item.discount_minor = ir.money("discount", digits, false).value_or(0);
-      item.salesperson_id = ir.text("salesperson", false).value_or("");
-      item.salesperson_name = ir.text("salesperson_name", false).value_or("");
-      if (const auto amount = ir.money("amount", digits, false)) {
-        item.amount_minor = *amount;
-      } else {
-        auto amount_of = core::extended_amount(item.unit_price_minor, item.quantity_milli);
-        if (!amount_of) throw field_error{path + ": unit_price x quantity is out of range"};
-        item.amount_minor = *amount_of - item.discount_minor;
-      }
-      item.extra = ir.rest({"item_id", "description", "department", "quantity", "unit_price", "unit_price_minor",
-                            "amount", "amount_minor", "discount", "discount_minor", "salesperson",
-                            "salesperson_name"});
-      t.items.push_back(std::move(item));
-    }
-    const auto& tenders = r.array("tenders");
-    for (std::size_t i = 0; i < tenders.size(); ++i) {
-      const auto path = "tenders[" + std::to_string(i) + "]";
-      if (!tenders[i].is_object()) throw field_error{path + ": expected an object"};
-      const reader tr{tenders[i], path};
-      t.tenders.push_back({*tr.text("method", true), *tr.money("amount", digits, true),
-                           tr.rest({"method", "amount", "amount_minor"})});
-    }
-    t.extra = r.rest({"terminal", "transaction_id", "time", "business_day", "operator", "operator_name",
-                      "salesperson", "salesperson_name", "kind", "currency", "total", "total_minor", "tax", "tax_minor", "items", "tenders"});
-    out.record = std::move(t);
+      out.record = read_transaction(r, kind, business_day, default_currency);
     return out;
   } catch (const field_error& e) {
     return core::error{e.message};
