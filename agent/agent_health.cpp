@@ -153,16 +153,8 @@ core::agent_health agent::health_snapshot() const {
 
 void agent::report_health() {
   const auto now = clock_.now_utc();
-  core::event e;
-  e.id = core::new_event_id();
-  e.store = cfg_.store.id;
-  e.source = "agent";
-  e.stream = "health";
-  e.observed_at = now;
-  e.received_at = now;
-  e.body = health_snapshot();
   std::vector<core::event> batch;
-  batch.push_back(std::move(e));
+  batch.push_back(core::make_event({cfg_.store.id, "agent", "health", now, now}, health_snapshot()));
   committer_->submit(std::move(batch), [this](core::result<std::vector<core::commit_outcome>> r) {
     if (!r) log_->warn("health report not stored: {}", r.error_message());
   });

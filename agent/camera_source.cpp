@@ -128,15 +128,7 @@ struct camera_source::shared : std::enable_shared_from_this<shared> {
   }
 
   core::event make(core::payload body, core::utc_time observed, const char* stream = "traffic") const {
-    core::event e;
-    e.id = core::new_event_id();
-    e.store = store;
-    e.source = source_id;
-    e.stream = stream;
-    e.observed_at = observed;
-    e.received_at = clock.now_utc();
-    e.body = std::move(body);
-    return e;
+    return core::make_event({store, source_id, stream, observed, clock.now_utc()}, std::move(body));
   }
 
   // On the io_context thread: submits a batch to the store and counts the outcome.

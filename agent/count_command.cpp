@@ -66,15 +66,7 @@ int store_recording(const config::config& c, const std::string& camera, core::ut
   std::vector<core::event> events;
   const auto received = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   const auto make = [&](core::utc_time observed, core::payload body) {
-    core::event e;
-    e.id = core::new_event_id();
-    e.store = c.store.id;
-    e.source = source;
-    e.stream = "traffic";
-    e.observed_at = observed;
-    e.received_at = received;
-    e.body = std::move(body);
-    events.push_back(std::move(e));
+    events.push_back(core::make_event({c.store.id, source, "traffic", observed, received}, std::move(body)));
   };
   for (const auto& x : crossings)
     make(at(x.t_s), core::traffic_line_cross{camera, x.line, x.direction, x.track_id});

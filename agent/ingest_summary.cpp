@@ -4,20 +4,9 @@
 #include <sstream>
 
 #include "core/money.hpp"
+#include "core/overloaded.hpp"
 
 namespace kelu {
-
-namespace {
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
-
-}  // namespace
 
 void ingest_summary::check_tenders(const core::pos_transaction& t) {
   if (t.tenders.empty()) {
@@ -40,7 +29,7 @@ void ingest_summary::check_tenders(const core::pos_transaction& t) {
 
 void ingest_summary::add(const core::event& e, bool duplicate) {
   (duplicate ? duplicates_ : new_) += 1;
-  std::visit(overloaded{[&](const core::pos_transaction& t) {
+  std::visit(core::overloaded{[&](const core::pos_transaction& t) {
                           workstations_.insert(t.terminal);
                           business_days_.insert(t.business_day);
                           if (!t.operator_id.empty()) operators_.insert(t.operator_id);

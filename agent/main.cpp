@@ -289,11 +289,12 @@ commands add_config_readers(CLI::App* config_cmd) {
   out.push_back(add_config_sample(config_cmd));
 
   auto show_path = held<std::string>();
-  auto show_json = held(false), show_effective = held(true);
+  auto show_json = held(false);
   auto* show_cmd = config_cmd->add_subcommand(
       "show", "Every key's value as the agent runs it and where it comes from (file, hq, local, default)");
   config_option(show_cmd, *show_path);
-  show_cmd->add_flag("--effective", *show_effective, "The effective configuration (the one view there is)");
+  // Accepted for scripts that name the view; there is no other, so nothing to keep.
+  show_cmd->add_flag_callback("--effective", [] {}, "The effective configuration (the one view there is)");
   show_cmd->add_flag("--json", *show_json, "As JSON");
   out.push_back({show_cmd, [show_path, show_json] {
                    return kelu::run_config_show(*show_path, *show_json, std::cout, std::cerr);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/overloaded.hpp"
 #include "counter_periods.hpp"
 #include "shifts.hpp"
 
@@ -29,13 +30,6 @@ void peak(figures& into, std::int64_t value) { into.occupancy_peak = std::max(in
 
 std::int64_t abs64(std::int64_t v) { return v < 0 ? -v : v; }
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
 }  // namespace
 
 day_tally::day_tally(day_analysis& day, const funnel_rules& rules, const std::vector<utc_interval>& opening,
@@ -55,7 +49,7 @@ void day_tally::add(const core::event& e) {
   bucket* q = quarter_at(e.observed_at);
   if (!q) return;
   const auto traced = [&] { q->trace.add(e.source, e.seq); };
-  std::visit(overloaded{
+  std::visit(core::overloaded{
                  [&](const core::pos_transaction& p) { on_transaction(e, p, *q); },
                  [&](const core::pos_operator&) { traced(); },
                  [&](const core::traffic_line_cross& p) { on_crossing(e, p, *q); },

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "health_json.hpp"
+#include "overloaded.hpp"
 #include "traffic_json.hpp"
 
 namespace kelu::core {
@@ -16,13 +17,6 @@ namespace {
 
 using nlohmann::json;
 using detail::to_json;
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 
 // Only non-empty: extensions are rare and their absence is the common, compact case.
 void put_extra(json& j, const extensions& extra) {
@@ -299,6 +293,18 @@ std::string format_date(local_time t) {
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
                 static_cast<unsigned>(ymd.day()));
   return buf;
+}
+
+event make_event(envelope from, payload body) {
+  event e;
+  e.id = new_event_id();
+  e.store = std::move(from.store);
+  e.source = std::move(from.source);
+  e.stream = std::move(from.stream);
+  e.observed_at = from.observed_at;
+  e.received_at = from.received_at;
+  e.body = std::move(body);
+  return e;
 }
 
 std::string new_event_id() {

@@ -165,6 +165,18 @@ std::string format_date(local_time t);
 
 std::string new_event_id();
 
+// Who an event is from and when: all of an event but its ids and its body.
+struct envelope {
+  std::string store;
+  std::string source;
+  std::string stream;  // "pos", "traffic", "heatmap", "health"
+  utc_time observed_at{};
+  utc_time received_at{};
+};
+// A new event with a fresh id: the one place an envelope is put together. seq and epoch stay
+// unset; the store gives them at commit.
+event make_event(envelope from, payload body);
+
 // The JSON wire and storage form (documented in docs/schemas/event.schema.json).
 std::string encode(const event& e);
 result<event> decode(std::string_view json);

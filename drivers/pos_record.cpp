@@ -4,20 +4,14 @@
 namespace kelu::drivers {
 
 core::event make_pos_event(parsed_record r, const event_origin& origin, const core::time_zone& zone) {
-  core::event e;
-  e.id = core::new_event_id();
-  e.store = origin.store;
-  e.source = origin.source;
-  e.stream = "pos";
-  e.received_at = origin.received_at;
-  e.observed_at = r.time.value_or(origin.received_at);
-  std::visit(
-      [&](auto& rec) {
-        if (rec.business_day.empty()) rec.business_day = core::format_date(zone.to_local(e.observed_at));
-        e.body = std::move(rec);
+  const auto observed = r.time.value_or(origin.received_at);
+  auto body = std::visit(
+      [&](auto& rec) -> core::payload {
+        if (rec.business_day.empty()) rec.business_day = core::format_date(zone.to_local(observed));
+        return std::move(rec);
       },
       r.record);
-  return e;
+  return core::make_event({origin.store, origin.source, "pos", observed, origin.received_at}, std::move(body));
 }
 
 std::string describe(const pos_record& r) {

@@ -6,13 +6,6 @@
 namespace kelu::drivers {
 
 core::event counter_emitter::make(const counter_reading& p, const char* basis, core::utc_time received) const {
-  core::event e;
-  e.id = core::new_event_id();
-  e.store = id_.store_id;
-  e.source = source_id();
-  e.stream = "traffic";
-  e.observed_at = p.start;
-  e.received_at = received;
   core::traffic_count c;
   c.sensor = id_.counter_id;
   c.line = id_.line;
@@ -22,8 +15,7 @@ core::event counter_emitter::make(const counter_reading& p, const char* basis, c
   c.out = p.out;
   c.pass = p.pass;
   c.basis = basis;
-  e.body = std::move(c);
-  return e;
+  return core::make_event({id_.store_id, source_id(), "traffic", p.start, received}, std::move(c));
 }
 
 counter_emitter::taken counter_emitter::take(const std::vector<counter_reading>& readings, core::utc_time received) {
