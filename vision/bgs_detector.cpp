@@ -50,8 +50,8 @@ double bgs_detector::person_aspect() const {
 // lower than 60 % of a person's: a blob cut short (legs faded into the floor) is not a pair.
 // A set person size is the scale, as the technician measured it.
 int bgs_detector::people_across(double w, double h, double aspect, double person_h) const {
-  if (aspect <= 0) return 1;
   const double one = options_.person_width_px > 0 ? options_.person_width_px : aspect * std::max(h, 0.6 * person_h);
+  if (one <= 0) return 1;  // still learning the view
   return std::max(1, static_cast<int>(std::lround(w / (1.3 * one))));
 }
 
