@@ -12,7 +12,7 @@ namespace {
 // most once and within the tolerance: what a person matching them by eye would do (pairing each
 // tap with the earliest free crossing instead can leave the wrong one of two close crossings
 // over).
-void pair_up(const std::vector<audit_crossing>& counted, const std::vector<audit_crossing>& tapped,
+void pair_up(const std::vector<camera::audit_crossing>& counted, const std::vector<camera::audit_crossing>& tapped,
              std::chrono::milliseconds tolerance, line_audit& out) {
   struct candidate {
     core::utc_time::duration apart;
@@ -35,8 +35,8 @@ void pair_up(const std::vector<audit_crossing>& counted, const std::vector<audit
     if (!count_paired[c]) out.extra.push_back(counted[c]);
 }
 
-std::vector<audit_crossing> only(const std::vector<audit_crossing>& v, const std::string& line, bool in) {
-  std::vector<audit_crossing> out;
+std::vector<camera::audit_crossing> only(const std::vector<camera::audit_crossing>& v, const std::string& line, bool in) {
+  std::vector<camera::audit_crossing> out;
   for (const auto& c : v)
     if (c.line == line && c.in == in) out.push_back(c);
   return out;
@@ -52,8 +52,8 @@ std::optional<double> count_accuracy(std::int64_t in_box, std::int64_t out_box, 
   return std::max(0.0, 1.0 - static_cast<double>(wrong) / static_cast<double>(truth));
 }
 
-std::vector<line_audit> judge_audit(const std::vector<std::string>& lines, const std::vector<audit_crossing>& counted,
-                                    const std::vector<audit_crossing>& tapped, std::chrono::milliseconds tolerance) {
+std::vector<line_audit> judge_audit(const std::vector<std::string>& lines, const std::vector<camera::audit_crossing>& counted,
+                                    const std::vector<camera::audit_crossing>& tapped, std::chrono::milliseconds tolerance) {
   std::vector<line_audit> out;
   for (const auto& name : lines) {
     line_audit a;
@@ -66,7 +66,7 @@ std::vector<line_audit> judge_audit(const std::vector<std::string>& lines, const
       pair_up(c, t, tolerance, a);
     }
     a.accuracy = count_accuracy(a.in_box, a.out_box, a.in_tapped, a.out_tapped);
-    const auto by_time = [](const audit_crossing& x, const audit_crossing& y) { return x.at < y.at; };
+    const auto by_time = [](const camera::audit_crossing& x, const camera::audit_crossing& y) { return x.at < y.at; };
     std::sort(a.missed.begin(), a.missed.end(), by_time);
     std::sort(a.extra.begin(), a.extra.end(), by_time);
     out.push_back(std::move(a));

@@ -13,23 +13,18 @@
 #include <string>
 #include <vector>
 
+#include "camera/camera_control.hpp"
 #include "core/time.hpp"
 
 namespace kelu {
-
-struct audit_crossing {
-  std::string line;
-  bool in = true;
-  core::utc_time at{};
-};
 
 struct line_audit {
   std::string line;
   std::int64_t in_box = 0, out_box = 0;
   std::int64_t in_tapped = 0, out_tapped = 0;
   std::optional<double> accuracy;
-  std::vector<audit_crossing> missed;  // tapped, with no counted crossing near it
-  std::vector<audit_crossing> extra;   // counted, with no tap near it
+  std::vector<camera::audit_crossing> missed;  // tapped, with no counted crossing near it
+  std::vector<camera::audit_crossing> extra;   // counted, with no tap near it
 };
 
 // The accuracy above from the four counts; none when nothing was tapped.
@@ -37,8 +32,8 @@ std::optional<double> count_accuracy(std::int64_t in_box, std::int64_t out_box, 
                                      std::int64_t out_tapped);
 
 // `lines`: the camera's lines when the clip was recorded; crossings on other lines are ignored.
-std::vector<line_audit> judge_audit(const std::vector<std::string>& lines, const std::vector<audit_crossing>& counted,
-                                    const std::vector<audit_crossing>& tapped,
+std::vector<line_audit> judge_audit(const std::vector<std::string>& lines, const std::vector<camera::audit_crossing>& counted,
+                                    const std::vector<camera::audit_crossing>& tapped,
                                     std::chrono::milliseconds tolerance = std::chrono::milliseconds(2000));
 
 }  // namespace kelu

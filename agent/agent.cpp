@@ -14,7 +14,7 @@
 #include "analytics_service.hpp"
 #include "audit_service.hpp"
 #include "broker_link.hpp"
-#include "camera_sources.hpp"
+#include "camera_module.hpp"
 #include "chat_notifier.hpp"
 #include "counter_sources.hpp"
 #include "control_socket.hpp"
@@ -156,7 +156,7 @@ core::status agent::start() {
   });
 
   sources_ = std::make_unique<source_set>(
-      [this](const config::config& c) -> core::result<named_sources> {
+      [this](const config::config& c) -> core::result<drivers::named_sources> {
         auto out = make_pos_sources(io_.get_executor(), *committer_, clock_, c, zone_, log_);
         if (!out) return core::error{out.error_message()};
         auto cameras = make_camera_sources(io_.get_executor(), *committer_, clock_, c, zone_, log_);

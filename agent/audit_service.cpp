@@ -41,7 +41,7 @@ struct audit_service::audit {
   std::string state = "recording";  // "recording" | "ready" | "failed"
   std::string error;
   std::vector<config::camera_line_config> lines;  // as drawn when it started
-  clip recorded;
+  camera::clip recorded;
   std::filesystem::path path;
 };
 
@@ -94,7 +94,7 @@ core::result<json> audit_service::start(std::string_view camera_id, std::int64_t
   if (seconds < limits_.min_seconds || seconds > limits_.max_seconds)
     return core::error{"seconds: " + std::to_string(seconds) + " is not in " + std::to_string(limits_.min_seconds) +
                        ".." + std::to_string(limits_.max_seconds)};
-  camera_control* cam = cameras_.find(camera_id);
+  camera::camera_control* cam = cameras_.find(camera_id);
   const auto* configured = camera_config(camera_id);
   if (!cam || !configured) return core::error{"camera: no camera " + std::string(camera_id.substr(0, 64))};
   if (current_ && (current_->state == "recording" || current_->state == "comparing"))
@@ -114,13 +114,13 @@ core::result<json> audit_service::start(std::string_view camera_id, std::int64_t
   const auto id = current_->id;
   log_->info("audit {}: recording {} s of camera {}", id, seconds, current_->camera);
   cam->record(std::chrono::seconds(seconds), current_->path.string(),
-              [this, alive = alive_, id](core::result<clip> recorded) {
+              [this, alive = alive_, id](core::result<camera::clip> recorded) {
                 if (*alive && current_ && current_->id == id) on_recorded(std::move(recorded));
               });
   return state(id);
 }
 
-void audit_service::on_recorded(core::result<clip> recorded) {
+void audit_service::on_recorded(core::result<camera::clip> recorded) {
   auto& a = *current_;
   if (!recorded || recorded->frames.empty()) {
     a.state = "failed";
@@ -174,13 +174,13 @@ core::result<std::string> audit_service::clip_bytes(std::string_view id) const {
 namespace {
 
 // The taps of a finish request, each at the capture time of the frame it was made on.
-core::result<std::vector<audit_crossing>> read_taps(const json& body, const clip& recorded,
+core::result<std::vector<camera::audit_crossing>> read_taps(const json& body, const camera::clip& recorded,
                                                     const std::vector<config::camera_line_config>& lines) {
   if (!body.is_object() || !body.contains("taps") || !body["taps"].is_array())
     return core::error{"expected {\"taps\": [{\"line\", \"direction\", \"frame\"}, ...]}"};
   const auto& taps = body["taps"];
   if (taps.size() > max_taps) return core::error{"taps: more than " + std::to_string(max_taps)};
-  std::vector<audit_crossing> out;
+  std::vector<camera::audit_crossing> out;
   for (std::size_t i = 0; i < taps.size(); ++i) {
     const auto at = "taps[" + std::to_string(i) + "]";
     const auto& t = taps[i];
@@ -200,7 +200,7 @@ core::result<std::vector<audit_crossing>> read_taps(const json& body, const clip
   return out;
 }
 
-json crossings_json(const std::vector<audit_crossing>& v, const clip& recorded) {
+json crossings_json(const std::vector<camera::audit_crossing>& v, const camera::clip& recorded) {
   json out = json::array();
   const auto first = recorded.frames.front().at;
   for (const auto& c : v) {
@@ -227,7 +227,7 @@ core::result<json> audit_service::finish(std::string_view id, const json& body) 
   // crossing is timed by the frame it was seen on, like the clip's frames, so the clip's first
   // to last frame is exactly what the technician saw.
   const auto& frames = a.recorded.frames;
-  std::vector<audit_crossing> counted;
+  std::vector<camera::audit_crossing> counted;
   for (const auto& e : events_.observed_between({"traffic.line_cross"}, frames.front().at,
                                                 frames.back().at + milliseconds(1))) {
     const auto* c = std::get_if<core::traffic_line_cross>(&e.body);

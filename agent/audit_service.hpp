@@ -87,7 +87,7 @@ class audit_service {
 
  private:
   struct audit;
-  void on_recorded(core::result<clip> recorded);
+  void on_recorded(core::result<camera::clip> recorded);
   void on_compared(const std::string& id, const std::vector<detector_score>& scores);
   void end(const char* why);
   core::result<audit*> find(std::string_view id) const;

@@ -8,26 +8,26 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/camera_control.hpp"
+#include "camera/camera_control.hpp"
 
 namespace kelu {
 
 class camera_registry {
  public:
   camera_registry() = default;
-  explicit camera_registry(std::vector<camera_control*> cameras) : cameras_(std::move(cameras)) {}
+  explicit camera_registry(std::vector<camera::camera_control*> cameras) : cameras_(std::move(cameras)) {}
 
-  const std::vector<camera_control*>& all() const { return cameras_; }
+  const std::vector<camera::camera_control*>& all() const { return cameras_; }
   // nullptr when no running camera has that id.
-  camera_control* find(std::string_view id) const {
+  camera::camera_control* find(std::string_view id) const {
     for (auto* c : cameras_)
       if (c->camera_id() == id) return c;
     return nullptr;
   }
-  void set(std::vector<camera_control*> cameras) { cameras_ = std::move(cameras); }
+  void set(std::vector<camera::camera_control*> cameras) { cameras_ = std::move(cameras); }
 
  private:
-  std::vector<camera_control*> cameras_;
+  std::vector<camera::camera_control*> cameras_;
 };
 
 }  // namespace kelu

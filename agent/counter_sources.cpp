@@ -6,12 +6,12 @@
 
 namespace kelu {
 
-named_sources make_counter_sources(boost::asio::any_io_executor ex,
+drivers::named_sources make_counter_sources(boost::asio::any_io_executor ex,
                                                                    core::event_ingest& ingest, const core::clock& clock,
                                                                    const config::config& c,
                                                                    const core::time_zone& store_zone,
                                                                    std::shared_ptr<spdlog::logger> log) {
-  named_sources out;
+  drivers::named_sources out;
   std::map<std::string, std::shared_ptr<drivers::push_counter>> pushing;
   for (const auto& k : c.counters) {
     const drivers::counter_identity id{c.store.id, k.id, k.line, k.channel};

@@ -11,7 +11,7 @@
 #include "core/event_ingest.hpp"
 #include "core/time_zone.hpp"
 #include "config/config.hpp"
-#include "agent/named_source.hpp"
+#include "drivers/named_source.hpp"
 
 namespace spdlog {
 class logger;
@@ -20,7 +20,7 @@ class logger;
 namespace kelu {
 
 // Not yet started; empty without counters.
-named_sources make_counter_sources(boost::asio::any_io_executor ex,
+drivers::named_sources make_counter_sources(boost::asio::any_io_executor ex,
                                                                    core::event_ingest& ingest, const core::clock& clock,
                                                                    const config::config& c,
                                                                    const core::time_zone& store_zone,

@@ -82,8 +82,8 @@ detector_comparison::~detector_comparison() {
   if (worker_.joinable()) worker_.join();
 }
 
-core::status detector_comparison::start(clip recorded, config::camera_config cam,
-                                        std::vector<config::camera_line_config> lines, std::vector<audit_crossing> taps,
+core::status detector_comparison::start(camera::clip recorded, config::camera_config cam,
+                                        std::vector<config::camera_line_config> lines, std::vector<camera::audit_crossing> taps,
                                         std::vector<std::string> detectors,
                                         std::function<void(std::vector<detector_score>)> done) {
   if (running_) return core::error{"a detector comparison is already running"};

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "agent/accuracy_audit.hpp"
-#include "agent/camera_control.hpp"
+#include "camera/camera_control.hpp"
 #include "core/result.hpp"
 #include "config/config.hpp"
 
@@ -28,8 +28,8 @@ namespace kelu {
 
 // recount_clip (clip_recount.hpp) or a stand-in in tests; `cancelled` is set when the answer is
 // no longer wanted.
-using recounter = std::function<core::result<std::vector<audit_crossing>>(
-    const clip&, const config::camera_config&, const std::vector<config::camera_line_config>&,
+using recounter = std::function<core::result<std::vector<camera::audit_crossing>>(
+    const camera::clip&, const config::camera_config&, const std::vector<config::camera_line_config>&,
     const std::string& detector, const std::atomic<bool>& cancelled)>;
 
 struct detector_score {
@@ -64,8 +64,8 @@ class detector_comparison {
   void cancel() { cancelled_ = true; }
   // Recounts `recorded` with each of `detectors` and judges each against `taps`; `done` on the
   // executor. The clip's file must stay until then. Refused while another runs.
-  core::status start(clip recorded, config::camera_config cam, std::vector<config::camera_line_config> lines,
-                     std::vector<audit_crossing> taps, std::vector<std::string> detectors,
+  core::status start(camera::clip recorded, config::camera_config cam, std::vector<config::camera_line_config> lines,
+                     std::vector<camera::audit_crossing> taps, std::vector<std::string> detectors,
                      std::function<void(std::vector<detector_score>)> done);
 
  private:

@@ -19,7 +19,7 @@
 
 #include "agent/box_certificate.hpp"
 #include "agent/broker_link.hpp"
-#include "agent/camera_sources.hpp"
+#include "agent/camera_module.hpp"
 #include "agent/config_control.hpp"
 #include "agent/control_socket.hpp"
 #include "agent/data_owner.hpp"

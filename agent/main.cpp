@@ -22,9 +22,7 @@
 
 #include "agent.hpp"
 #include "agent/dashboard/password_hash.hpp"
-#ifdef KELU_WITH_VISION
-#include "count_command.hpp"
-#endif
+#include "camera_module.hpp"
 #include "config_command.hpp"
 #include "data_owner.hpp"
 #include "doctor.hpp"
@@ -565,7 +563,7 @@ command add_passwd(CLI::App& app) {
 
 #ifdef KELU_WITH_VISION
 command add_count(CLI::App& app) {
-  auto o = held<kelu::count_options>();
+  auto o = held<kelu::camera::count_options>();
   auto no_gate = held(false);
   auto* cmd = app.add_subcommand("count", "Count people crossing lines in a recorded video, as fast as it runs");
   cmd->add_option("--video", o->video, "Video file (or rtsp:// URL, /dev/videoN)")->required();
@@ -590,7 +588,12 @@ command add_count(CLI::App& app) {
   cmd->add_flag("--no-motion-gate", *no_gate, "Run the detector on every frame");
   return {cmd, [o, no_gate] {
             o->motion_gate = !*no_gate;
-            return kelu::run_count(*o, std::cout, std::cerr);
+            const auto camera = kelu::load_camera_module();
+            if (!camera) {
+              std::cerr << "kelu count: " << camera.error_message() << "\n";
+              return 2;
+            }
+            return (*camera)->count(*o, std::cout, std::cerr);
           }};
 }
 #endif

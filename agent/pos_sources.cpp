@@ -77,7 +77,7 @@ drivers::drop_folder_options folder_options(const config::config& c, const confi
 
 }  // namespace
 
-core::result<named_sources> make_pos_sources(boost::asio::any_io_executor ex,
+core::result<drivers::named_sources> make_pos_sources(boost::asio::any_io_executor ex,
                                                                             core::event_ingest& ingest,
                                                                             const core::clock& clock,
                                                                             const config::config& c,
@@ -85,7 +85,7 @@ core::result<named_sources> make_pos_sources(boost::asio::any_io_executor ex,
                                                                             std::shared_ptr<spdlog::logger> log) {
   auto formats = format_options_for(c, store_zone);
   if (!formats) return core::error{formats.error_message()};
-  named_sources out;
+  drivers::named_sources out;
   if (c.sources.pos_tcp.enabled) {
     const auto& p = c.sources.pos_tcp;
     drivers::pos_tcp_options o;

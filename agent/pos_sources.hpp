@@ -12,7 +12,7 @@
 #include "core/time_zone.hpp"
 #include "config/config.hpp"
 #include "drivers/pos_file_format.hpp"
-#include "agent/named_source.hpp"
+#include "drivers/named_source.hpp"
 
 namespace spdlog {
 class logger;
@@ -29,7 +29,7 @@ core::result<drivers::format_options> format_options_for(const config::config& c
 std::string source_id_for(const config::config& c, drivers::pos_format f);
 
 // Every enabled source, not yet started.
-core::result<named_sources> make_pos_sources(boost::asio::any_io_executor ex,
+core::result<drivers::named_sources> make_pos_sources(boost::asio::any_io_executor ex,
                                                                             core::event_ingest& ingest,
                                                                             const core::clock& clock,
                                                                             const config::config& c,

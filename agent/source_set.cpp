@@ -112,10 +112,10 @@ const drivers::source* source_set::find(std::string_view component) const {
   return nullptr;
 }
 
-std::vector<camera_control*> source_set::cameras() const {
-  std::vector<camera_control*> out;
+std::vector<camera::camera_control*> source_set::cameras() const {
+  std::vector<camera::camera_control*> out;
   for (const auto& s : running_)
-    if (auto* cam = dynamic_cast<camera_control*>(s.source.get())) out.push_back(cam);
+    if (auto* cam = dynamic_cast<camera::camera_control*>(s.source.get())) out.push_back(cam);
   return out;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The running sources (POS drivers, cameras, people counters), each under the name of the
-// component its config section makes (named_source.hpp), rebuilt by name when that section
+// component its config section makes (drivers::named_source.hpp), rebuilt by name when that section
 // changes while every other source keeps running.
 //
 // A rebuilt source is stopped first: its tills are disconnected and reconnect, and what it read
@@ -18,7 +18,7 @@
 
 #include "agent/camera_registry.hpp"
 #include "core/result.hpp"
-#include "agent/named_source.hpp"
+#include "drivers/named_source.hpp"
 #include "config/config.hpp"
 
 namespace spdlog {
@@ -30,7 +30,7 @@ namespace kelu {
 class source_set {
  public:
   // Every source a config makes, not started; an error names the config key.
-  using factory = std::function<core::result<named_sources>(const config::config&)>;
+  using factory = std::function<core::result<drivers::named_sources>(const config::config&)>;
 
   // `cameras` is kept up to date with the running cameras.
   source_set(factory make, camera_registry& cameras, std::shared_ptr<spdlog::logger> log);
@@ -60,7 +60,7 @@ class source_set {
   // The running source of `component`, nullptr if none (counters has several: the first).
   const drivers::source* find(std::string_view component) const;
   // For camera control (audits, the technician page): the running cameras.
-  std::vector<camera_control*> cameras() const;
+  std::vector<camera::camera_control*> cameras() const;
 
  private:
   void retire(std::unique_ptr<drivers::source> s);
@@ -69,7 +69,7 @@ class source_set {
   factory make_;
   camera_registry& cameras_;
   std::shared_ptr<spdlog::logger> log_;
-  named_sources running_;
+  drivers::named_sources running_;
   std::vector<std::unique_ptr<drivers::source>> stopped_;   // since the last reap
   std::vector<std::unique_ptr<drivers::source>> reapable_;  // stopped before it
 };

@@ -54,7 +54,7 @@ technician_view::technician_view(boost::asio::any_io_executor ex, const config::
       clock_(clock),
       hooks_(std::move(hooks)) {}
 
-camera_control* technician_view::find(std::string_view camera) const {
+camera::camera_control* technician_view::find(std::string_view camera) const {
   return cameras_.find(camera);
 }
 

@@ -59,7 +59,7 @@ class technician_view : public dashboard::technician_source {
   core::status cancel_audit(std::string_view id) override;
 
  private:
-  camera_control* find(std::string_view camera) const;
+  camera::camera_control* find(std::string_view camera) const;
   void test_source(const std::string& id, std::function<void(nlohmann::json)> done);
 
   boost::asio::any_io_executor ex_;

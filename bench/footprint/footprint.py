@@ -5,13 +5,14 @@
     bench/footprint/footprint.py            # after scripts/package all (or any of its packages)
 
 For each kelu_*.deb found under build/ (deb-amd64, cross-arm64, cross-armhf): the package's size
-and its stripped binary's; guest instructions under qemu-user (a TCG plugin, qemu_insn_count.cpp)
+its stripped binary's and camera module's; guest instructions under qemu-user (a TCG plugin, qemu_insn_count.cpp)
 for `--version`, `config validate` of the shipped file, and per video frame of `kelu count` on the
 sample door video, x86-64 counted the same way for comparison. Natively on amd64, with a real
 mosquitto on a free loopback port: the time from exec to READY=1 on a NOTIFY_SOCKET (as systemd
 sees it) against `kelu --version`'s wall time, measured in the same run (the dynamic loading
 both pay), and resident memory idle and with one camera against `--version`'s peak (the libraries
-alone). Machines are shared and noisy: medians of several runs, printed, never asserted.
+alone), and how many shared objects are mapped (OpenCV's only with a camera, through the camera
+module). Machines are shared and noisy: medians of several runs, printed, never asserted.
 """
 import glob
 import json
@@ -66,6 +67,12 @@ def status_kb(pid, key):
             if line.startswith(key + ":"):
                 return int(line.split()[1])
     raise KeyError(key)
+
+
+def mapped_libraries(pid):
+    """The shared objects a process has mapped (the camera module loads OpenCV's only with a camera)."""
+    with open(f"/proc/{pid}/maps") as f:
+        return {line.split()[-1] for line in f if ".so" in line.split()[-1]}
 
 
 def config_file(work, broker_port, cameras):
@@ -130,12 +137,14 @@ def native(kelu, work):
             ready_s.append(ready)
             time.sleep(10)  # idle: connected, nothing arriving
             idle.append((status_kb(proc.pid, "VmRSS"), status_kb(proc.pid, "RssAnon"), status_kb(proc.pid, "RssFile")))
+            idle_libs = mapped_libraries(proc.pid)
             stop(proc)
         camera = [{"id": "door", "url": VIDEO, "loop": True,
                    "lines": [{"name": "entrance", "from": [0, 300], "to": [768, 300]}]}]
         proc, _ = start_agent(kelu, config_file(work, mosq_port, camera), work)
         time.sleep(30)
         cam = (status_kb(proc.pid, "VmRSS"), status_kb(proc.pid, "VmHWM"), status_kb(proc.pid, "RssAnon"))
+        camera_libs = mapped_libraries(proc.pid)
         stop(proc)
     finally:
         broker.terminate()
@@ -150,6 +159,9 @@ def native(kelu, work):
           f"file {med(i[2] for i in idle) / 1024:.1f} MB), {idle_rss / med(version_hwm):.2f}x --version's peak")
     print(f"amd64 native: one camera (sample door video, looped, 30 s): RSS {cam[0] / 1024:.1f} MB, "
           f"peak {cam[1] / 1024:.1f} MB, anon {cam[2] / 1024:.1f} MB, {cam[0] / idle_rss:.2f}x idle")
+    print(f"amd64 native: shared objects mapped idle {len(idle_libs)} "
+          f"({sum('libopencv' in l for l in idle_libs)} of OpenCV), with a camera {len(camera_libs)} "
+          f"({sum('libopencv' in l for l in camera_libs)} of OpenCV)")
 
 
 def main():
@@ -165,8 +177,9 @@ def main():
     work = tempfile.mkdtemp(prefix="kelu-footprint.")
     try:
         so = plugin(work)
-        print("| arch | package | stripped binary | --version | config validate | per video frame (kKI) |")
-        print("|---|---|---|---|---|---|")
+        print("| arch | package | stripped binary | camera module | --version | config validate | "
+              "count, 1 frame (module loaded) | per video frame (kKI) |")
+        print("|---|---|---|---|---|---|---|---|")
         binaries = {}
         for arch, deb in sorted(debs.items()):
             root = os.path.join(work, arch)
@@ -179,9 +192,10 @@ def main():
             count0 = guest_instructions(arch, so, [kelu, "count", "--video", VIDEO, "--line", LINE, "--max-frames", "1"])
             count = guest_instructions(arch, so, [kelu, "count", "--video", VIDEO, "--line", LINE,
                                                   "--max-frames", str(frames + 1)])
+            module = os.path.join(root, "usr", "lib", "kelu", "kelu-camera.so")
             print(f"| {arch} | {os.path.getsize(deb) / 1e6:.2f} MB | {os.path.getsize(kelu) / 1e6:.2f} MB | "
-                  f"{version / 1e6:.0f} M | {validate / 1e6:.0f} M | {(count - count0) / frames / 1e3:,.0f} |",
-                  flush=True)
+                  f"{os.path.getsize(module) / 1e6:.2f} MB | {version / 1e6:.0f} M | {validate / 1e6:.0f} M | "
+                  f"{count0 / 1e6:.0f} M | {(count - count0) / frames / 1e3:,.0f} |", flush=True)
         if "amd64" in binaries:
             native(binaries["amd64"], work)
     finally:

@@ -30,16 +30,16 @@ using namespace std::chrono;
 using nlohmann::json;
 using test::at;
 
-audit_crossing crossing(const char* line, bool in, const char* when) { return {line, in, at(when)}; }
+camera::audit_crossing crossing(const char* line, bool in, const char* when) { return {line, in, at(when)}; }
 
 TEST(accuracy_audit, a_clip_judged_by_hand) {
   // door: the box counted in at :10, :20, :31 and out at :15; the technician tapped in at
   // :10.5 and :20.3, out at :15.2 and :40. side: nobody crossed.
-  const std::vector<audit_crossing> counted{
+  const std::vector<camera::audit_crossing> counted{
       crossing("door", true, "2026-12-03T10:00:10Z"), crossing("door", true, "2026-12-03T10:00:20Z"),
       crossing("door", true, "2026-12-03T10:00:31Z"), crossing("door", false, "2026-12-03T10:00:15Z"),
       crossing("elsewhere", true, "2026-12-03T10:00:12Z")};
-  const std::vector<audit_crossing> tapped{
+  const std::vector<camera::audit_crossing> tapped{
       crossing("door", true, "2026-12-03T10:00:10.500Z"), crossing("door", true, "2026-12-03T10:00:20.300Z"),
       crossing("door", false, "2026-12-03T10:00:15.200Z"), crossing("door", false, "2026-12-03T10:00:40Z")};
   const auto r = judge_audit({"door", "side"}, counted, tapped);
@@ -84,28 +84,28 @@ TEST(accuracy_audit, pairs_within_the_tolerance_only_and_accuracy_never_goes_bel
   EXPECT_EQ(r[0].missed.size(), 1u);
   EXPECT_DOUBLE_EQ(*r[0].accuracy, 0.0);
   // Ten counted, two there: 1 − 8 ÷ 2 would be −3.
-  std::vector<audit_crossing> many(10, crossing("door", true, "2026-12-03T10:00:00Z"));
+  std::vector<camera::audit_crossing> many(10, crossing("door", true, "2026-12-03T10:00:00Z"));
   r = judge_audit({"door"}, many, {crossing("door", true, "2026-12-03T10:00:00Z"), crossing("door", true, "2026-12-03T10:00:01Z")});
   EXPECT_DOUBLE_EQ(*r[0].accuracy, 0.0);
 }
 
 // Records a clip as the vision thread would: three frames written to the file, answered later.
-struct fake_camera final : camera_control {
+struct fake_camera final : camera::camera_control {
   std::string id = "door";
   bool online = true;
   std::function<void()> finish;  // the recording's answer, when the test lets it come
   const std::string& camera_id() const override { return id; }
   void snapshot(std::function<void(core::result<std::string>)> done) override { done(core::error{"none"}); }
   void set_geometry(std::vector<config::camera_line_config>, std::vector<config::camera_zone_config>) override {}
-  live_counts counts() const override { return {}; }
-  void record(std::chrono::seconds, std::string path, std::function<void(core::result<clip>)> done) override {
+  camera::live_counts counts() const override { return {}; }
+  void record(std::chrono::seconds, std::string path, std::function<void(core::result<camera::clip>)> done) override {
     if (!online) {
       done(core::error{"camera door is offline"});
       return;
     }
     finish = [path, done] {
       std::ofstream(path, std::ios::binary) << "AAAA" << "BBBBBB" << "CC";
-      clip c{path, 768, 576, {{0, 4, at("2026-12-03T10:00:00Z")}, {4, 6, at("2026-12-03T10:00:05Z")},
+      camera::clip c{path, 768, 576, {{0, 4, at("2026-12-03T10:00:00Z")}, {4, 6, at("2026-12-03T10:00:05Z")},
                               {10, 2, at("2026-12-03T10:00:10Z")}}};
       done(c);
     };
@@ -273,13 +273,13 @@ struct compared_fixture : audit_fixture {
     return service->state(id) ? *service->state(id) : json();
   }
   recounter fake() {
-    return [this](const clip& c, const config::camera_config&, const std::vector<config::camera_line_config>& lines,
-                  const std::string& detector, const std::atomic<bool>&) -> core::result<std::vector<audit_crossing>> {
+    return [this](const camera::clip& c, const config::camera_config&, const std::vector<config::camera_line_config>& lines,
+                  const std::string& detector, const std::atomic<bool>&) -> core::result<std::vector<camera::audit_crossing>> {
       recounted.push_back(detector);  // the worker's; read after its answer came
       clip_there_while_recounting = clip_there_while_recounting && std::filesystem::exists(c.path);
       if (lines.size() != 2) return core::error{"expected the clip's two lines"};
-      if (detector == "bgs") return std::vector<audit_crossing>{crossing("entrance", true, "2026-12-03T10:00:00Z")};
-      return std::vector<audit_crossing>{crossing("entrance", true, "2026-12-03T10:00:00Z"),
+      if (detector == "bgs") return std::vector<camera::audit_crossing>{crossing("entrance", true, "2026-12-03T10:00:00Z")};
+      return std::vector<camera::audit_crossing>{crossing("entrance", true, "2026-12-03T10:00:00Z"),
                                          crossing("entrance", true, "2026-12-03T10:00:05Z"),
                                          crossing("entrance", false, "2026-12-03T10:00:10Z"),
                                          crossing("entrance", true, "2026-12-03T10:00:10Z")};
@@ -335,8 +335,8 @@ TEST_F(compared_fixture, without_a_recounter_or_a_model_the_audit_ends_at_once_o
 
 TEST_F(compared_fixture, cancelling_while_the_detectors_recount_deletes_the_clip_and_stops_them) {
   std::atomic<bool> recounting{false};
-  service = make({}, [&](const clip&, const config::camera_config&, const std::vector<config::camera_line_config>&,
-                         const std::string&, const std::atomic<bool>& cancelled) -> core::result<std::vector<audit_crossing>> {
+  service = make({}, [&](const camera::clip&, const config::camera_config&, const std::vector<config::camera_line_config>&,
+                         const std::string&, const std::atomic<bool>& cancelled) -> core::result<std::vector<camera::audit_crossing>> {
     recounting = true;
     while (!cancelled) std::this_thread::yield();  // a long recount, until it is told to stop
     return core::error{"cancelled"};

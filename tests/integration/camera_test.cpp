@@ -30,7 +30,7 @@ class camera_agent : public testing::Test {
     broker.start();
   }
 
-  void start_agent(const json& cameras) {
+  void start_agent(const json& cameras, const std::string& binary = KELU_BINARY) {
     std::ofstream(dir.file("kelu.json")) << json{
         {"store", {{"tenant", "acme"}, {"id", "sh-001"}, {"time_zone", "Asia/Shanghai"}}},
         {"storage", {{"path", dir.file("kelu.db")}}},
@@ -39,7 +39,22 @@ class camera_agent : public testing::Test {
         {"cameras", cameras},
         {"health", {{"interval_s", 1}}}}.dump(2);
     agent = std::make_unique<test::process>(
-        std::vector<std::string>{KELU_BINARY, "run", "--config", dir.file("kelu.json")}, dir.file("kelu.log"));
+        std::vector<std::string>{binary, "run", "--config", dir.file("kelu.json")}, dir.file("kelu.log"));
+  }
+
+  // Publishes `doc` as HQ's desired configuration (retained, as HQ does).
+  void desire(const json& doc) {
+    std::ofstream(dir.file("desired.json.msg")) << doc.dump();
+    test::process pub({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-q", "1",
+                       "-r", "-t", "kelu/v1/acme/sh-001/config/desired", "-f", dir.file("desired.json.msg")},
+                      dir.file("pub.log"));
+    ASSERT_EQ(pub.wait(10s), 0);
+  }
+
+  static std::int64_t frames_read(const json& health, const std::string& id) {
+    for (const auto& c : health["payload"]["cameras"])
+      if (c["camera"] == id) return c["frames_read"].get<std::int64_t>();
+    return -1;
   }
 
   std::string log() const {
@@ -287,11 +302,6 @@ TEST_F(camera_agent, hq_changes_a_cameras_stream_and_a_dead_one_is_rolled_back) 
   test::mqtt_collector hq{broker.uri(), "hq-cam-change", "kelu/v1/acme/sh-001/#"};
   start_agent(json::array({{{"id", "door"}, {"url", dir.file("a.avi")}, {"loop", true}},
                            {{"id", "floor"}, {"url", dir.file("a.avi")}, {"loop", true}}}));
-  const auto frames_read = [](const json& health, const std::string& id) -> std::int64_t {
-    for (const auto& c : health["payload"]["cameras"])
-      if (c["camera"] == id) return c["frames_read"].get<std::int64_t>();
-    return -1;
-  };
   const auto healths = [&] { return of_type(hq.messages(), "agent.health"); };
   const auto delivering = [&](const std::string& id) {
     return hq.wait_until(
@@ -314,13 +324,6 @@ TEST_F(camera_agent, hq_changes_a_cameras_stream_and_a_dead_one_is_rolled_back) 
         30s))
         << log();
     return out.size() >= n ? out[n - 1] : json();
-  };
-  const auto desire = [&](const json& doc) {
-    std::ofstream(dir.file("desired.json.msg")) << doc.dump();
-    test::process pub({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-q", "1",
-                       "-r", "-t", "kelu/v1/acme/sh-001/config/desired", "-f", dir.file("desired.json.msg")},
-                      dir.file("pub.log"));
-    ASSERT_EQ(pub.wait(10s), 0);
   };
   auto cameras = json::array({{{"id", "door"}, {"url", dir.file("b.avi")}, {"loop", true}},
                               {{"id", "floor"}, {"url", dir.file("a.avi")}, {"loop", true}}});
@@ -349,6 +352,81 @@ TEST_F(camera_agent, hq_changes_a_cameras_stream_and_a_dead_one_is_rolled_back) 
     floor_before = n;
   }
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
+}
+
+// The lean box (agent/camera_module.hpp): the camera module, and with it OpenCV's libraries, is
+// mapped only once a camera needs it; here when HQ gives a POS-only box its first camera.
+bool maps(pid_t pid, const std::string& library) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+  for (std::string line; std::getline(in, line);)
+    if (line.find(library) != std::string::npos) return true;
+  return false;
+}
+
+TEST_F(camera_agent, a_box_without_cameras_maps_no_opencv_until_hq_gives_it_one) {
+  {
+    cv::VideoWriter w(dir.file("a.avi"), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10, {640, 480});
+    ASSERT_TRUE(w.isOpened());
+    const test::scene s;
+    for (const auto& f : test::walk_down(s, 1)) w.write(f);
+  }
+  test::mqtt_collector hq{broker.uri(), "hq-lean-box", "kelu/v1/acme/sh-001/#"};
+  start_agent(json::array());
+  ASSERT_TRUE(hq.wait_until([&](const auto& m) { return !of_type(m, "agent.health").empty(); }, 30s)) << log();
+  EXPECT_FALSE(maps(agent->pid(), "kelu-camera.so"));
+  EXPECT_FALSE(maps(agent->pid(), "libopencv_core"));
+
+  desire({{"version", 1},
+          {"config", {{"cameras", json::array({{{"id", "door"}, {"url", dir.file("a.avi")}, {"loop", true}}})},
+                      {"fleet", {{"gate_s", 3}}}}}});
+  ASSERT_TRUE(hq.wait_until(
+      [&](const auto& m) {
+        const auto h = of_type(m, "agent.health");
+        return !h.empty() && frames_read(h.back(), "door") > 0;
+      },
+      30s))
+      << log();
+  EXPECT_TRUE(maps(agent->pid(), "kelu-camera.so"));
+  EXPECT_TRUE(maps(agent->pid(), "libopencv_videoio"));
+}
+
+// Without its module, or with one of another build, a box with cameras refuses to start and says
+// why, naming the key; a POS-only box starts without one. The binary is linked into a directory of
+// the test's own, where the loader looks: lib/kelu/ beside bin/, then bin/.
+TEST_F(camera_agent, without_its_camera_module_or_with_another_builds_cameras_are_refused_by_name) {
+  const auto bin = dir.path() / "bin";
+  std::filesystem::create_directories(bin);
+  std::filesystem::create_directories(dir.path() / "lib" / "kelu");
+  const auto kelu = (bin / "kelu").string();
+  std::error_code linked;
+  std::filesystem::create_hard_link(KELU_BINARY, kelu, linked);
+  if (linked) std::filesystem::copy_file(KELU_BINARY, kelu);
+  const auto refusal = [&]() -> std::string {
+    start_agent(json::array({{{"id", "door"}, {"url", dir.file("none.avi")}}}), kelu);
+    EXPECT_NE(agent->wait(60s), 0) << log();
+    const auto text = log();
+    std::filesystem::remove(dir.file("kelu.log"));
+    return text;
+  };
+
+  auto text = refusal();
+  EXPECT_NE(text.find("cameras: the camera module kelu-camera.so is not installed (looked for " +
+                      (dir.path() / "lib" / "kelu" / "kelu-camera.so").string() + ", " + (bin / "kelu-camera.so").string()),
+            std::string::npos)
+      << text;
+
+  std::ofstream(bin / "kelu-camera.so") << "not a shared object";
+  text = refusal();
+  EXPECT_NE(text.find("cameras: " + (bin / "kelu-camera.so").string() + ": "), std::string::npos) << text;
+
+  std::filesystem::copy_file(KELU_OTHER_CAMERA_MODULE, dir.path() / "lib" / "kelu" / "kelu-camera.so");
+  text = refusal();
+  EXPECT_NE(text.find("kelu-camera.so is version 0.0.0-another-build, this kelu is "), std::string::npos) << text;
+  EXPECT_NE(text.find("restart kelu after an update"), std::string::npos) << text;
+
+  test::mqtt_collector hq{broker.uri(), "hq-pos-only", "kelu/v1/acme/sh-001/#"};
+  start_agent(json::array(), kelu);
+  EXPECT_TRUE(hq.wait_until([&](const auto& m) { return !of_type(m, "agent.health").empty(); }, 30s)) << log();
 }
 
 }  // namespace

@@ -40,6 +40,8 @@ drwxr-xr-x root/root ./usr
 drwxr-xr-x root/root ./usr/bin
 -rwxr-xr-x root/root ./usr/bin/kelu
 drwxr-xr-x root/root ./usr/lib
+drwxr-xr-x root/root ./usr/lib/kelu
+-rw-r--r-- root/root ./usr/lib/kelu/kelu-camera.so
 drwxr-xr-x root/root ./usr/lib/systemd
 drwxr-xr-x root/root ./usr/lib/systemd/system
 -rw-r--r-- root/root ./usr/lib/systemd/system/kelu.service
@@ -95,6 +97,19 @@ header=$(LC_ALL=C readelf -h "$binary")
 grep -q "Machine: *$machine" <<<"$header" || fail "usr/bin/kelu is not for $machine: $(grep Machine <<<"$header")"
 LC_ALL=C readelf -S "$binary" | grep -q '\.symtab' && fail "usr/bin/kelu is not stripped"
 "${run[@]}" "$binary" --version | grep -q "$version" || fail "kelu --version does not say $version"
+# The camera module: for this machine, stripped, exporting its entry point and nothing of kelu's
+# own; the binary maps no OpenCV until a camera needs it (agent/camera_module.hpp).
+module=$work/root/usr/lib/kelu/kelu-camera.so
+grep -q "Machine: *$machine" <<<"$(LC_ALL=C readelf -h "$module")" || fail "usr/lib/kelu/kelu-camera.so is not for $machine"
+LC_ALL=C readelf -S "$module" | grep -q '\.symtab' && fail "usr/lib/kelu/kelu-camera.so is not stripped"
+exported=$(LC_ALL=C readelf --dyn-syms -W "$module" | awk '$7 != "UND" && $5 == "GLOBAL" && $4 == "FUNC" {print $8}')
+[ "$exported" = kelu_camera_module_v1 ] || fail "kelu-camera.so exports functions other than its entry point: $exported"
+LC_ALL=C readelf -d "$binary" | grep -q 'NEEDED.*libopencv' && fail "usr/bin/kelu links OpenCV (the camera module should)"
+LC_ALL=C readelf -d "$module" | grep -q 'NEEDED.*libopencv_videoio' || fail "kelu-camera.so does not link OpenCV's video I/O"
+# Installed, the binary finds the module (bin/../lib/kelu) and `kelu count` runs in it: the
+# module's own answer to a missing video, not "not installed".
+count_err=$("${run[@]}" "$binary" count --video "$work/none.avi" 2>&1 >/dev/null || true)
+grep -q "no such video file" <<<"$count_err" || fail "kelu count did not run in the installed camera module: $count_err"
 "${run[@]}" "$binary" config validate "$work/root/etc/kelu/kelu.json" >/dev/null ||
   fail "kelu config validate rejects the shipped /etc/kelu/kelu.json"
 # Every shipped CSV preset loads under this binary's key table.

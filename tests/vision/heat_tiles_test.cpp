@@ -2,9 +2,9 @@
 // Heat-map tiles follow the store's local hours and days, whatever the offset or the season.
 #include <gtest/gtest.h>
 
-#include "agent/heat_tiles.hpp"
+#include "camera/heat_tiles.hpp"
 
-namespace kelu {
+namespace kelu::camera {
 namespace {
 
 core::utc_time at(const char* iso) { return *core::parse_iso8601(iso); }
@@ -52,4 +52,4 @@ TEST(heat_tiles, a_day_when_the_clocks_go_back_is_25_hours_and_its_repeated_hour
 }
 
 }  // namespace
-}  // namespace kelu
+}  // namespace kelu::camera

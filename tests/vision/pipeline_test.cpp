@@ -15,8 +15,8 @@
 
 #include <sstream>
 
-#include "agent/clip_recount.hpp"
-#include "agent/count_command.hpp"
+#include "camera/clip_recount.hpp"
+#include "camera/count_command.hpp"
 #include "support/synthetic_scene.hpp"
 #include "support/temp_dir.hpp"
 #include "vision/frame_source.hpp"
@@ -160,8 +160,8 @@ TEST(pipeline, the_motion_gate_skips_still_frames_but_keeps_a_still_person_track
 // An audit clip as camera_source records it (JPEGs back to back, each with its capture time),
 // with people in view from its first frame: counted again from scratch, the background model
 // primed on the clip itself.
-clip write_clip(const std::filesystem::path& path, const std::vector<cv::Mat>& frames) {
-  clip c{path.string(), 640, 480, {}};
+camera::clip write_clip(const std::filesystem::path& path, const std::vector<cv::Mat>& frames) {
+  camera::clip c{path.string(), 640, 480, {}};
   std::ofstream out(path, std::ios::binary);
   const auto t0 = core::parse_iso8601("2026-12-03T10:00:00Z").value();
   for (std::size_t i = 0; i < frames.size(); ++i) {
@@ -187,7 +187,7 @@ TEST(clip_recount, an_audit_clip_is_counted_again_with_another_detector_at_its_f
   cam.heat_rows = 12;
   const std::vector<config::camera_line_config> lines{{"entrance", {0, 240}, {640, 240}, "entrance"}};
   std::atomic<bool> cancelled{false};
-  const auto counted = recount_clip(c, cam, lines, "bgs", cancelled);
+  const auto counted = camera::recount_clip(c, cam, lines, "bgs", cancelled);
   ASSERT_TRUE(counted) << counted.error_message();
   ASSERT_EQ(counted->size(), 2u);
   for (const auto& x : *counted) {
@@ -198,16 +198,16 @@ TEST(clip_recount, an_audit_clip_is_counted_again_with_another_detector_at_its_f
     EXPECT_LE(x.at, c.frames[20].at);
   }
   // What can go wrong says what and where.
-  const auto no_model = recount_clip(c, cam, lines, "dnn", cancelled);
+  const auto no_model = camera::recount_clip(c, cam, lines, "dnn", cancelled);
   ASSERT_FALSE(no_model);
   EXPECT_NE(no_model.error_message().find("detector dnn"), std::string::npos) << no_model.error_message();
   auto broken = c;
   broken.frames[5].offset += 3;  // not where a JPEG starts
-  const auto bad = recount_clip(broken, cam, lines, "bgs", cancelled);
+  const auto bad = camera::recount_clip(broken, cam, lines, "bgs", cancelled);
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error_message().find("frame 5 is not a JPEG of the clip's size"), std::string::npos) << bad.error_message();
   cancelled = true;
-  EXPECT_EQ(recount_clip(c, cam, lines, "bgs", cancelled).error_message(), "cancelled");
+  EXPECT_EQ(camera::recount_clip(c, cam, lines, "bgs", cancelled).error_message(), "cancelled");
 }
 
 TEST(motion_gate, runs_on_change_and_at_least_every_max_still_seconds) {
@@ -368,7 +368,7 @@ TEST(heatmap_image, hot_cells_are_coloured_and_cold_ones_keep_the_canvas) {
 }  // namespace
 }  // namespace kelu::vision
 
-namespace kelu {
+namespace kelu::camera {
 namespace {
 
 TEST(count_command, counts_a_recorded_door_video_and_prints_the_documented_json) {
@@ -482,4 +482,4 @@ TEST(count_command, the_sample_video_gives_counts_near_the_published_ones) {
 }
 
 }  // namespace
-}  // namespace kelu
+}  // namespace kelu::camera

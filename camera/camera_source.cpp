@@ -16,7 +16,6 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "core/backoff.hpp"
-#include "camera_sources.hpp"
 #include "config/change_plan.hpp"
 #include "clip_recount.hpp"
 #include "heat_tiles.hpp"
@@ -25,7 +24,7 @@
 #include "vision/frame_source.hpp"
 #include "vision/pipeline.hpp"
 
-namespace kelu {
+namespace kelu::camera {
 
 namespace {
 
@@ -630,40 +629,4 @@ std::optional<core::camera_health> camera_source::camera() const {
   return h;
 }
 
-core::result<named_sources> make_camera_sources(boost::asio::any_io_executor ex,
-                                                                               core::event_ingest& ingest,
-                                                                               const core::clock& clock,
-                                                                               const config::config& c,
-                                                                               const core::time_zone& store_zone,
-                                                                               std::shared_ptr<spdlog::logger> log) {
-  named_sources out;
-  if (!c.cameras.empty()) vision::prefer_rtsp_over_tcp();  // before any capture thread starts
-  for (const auto& cam : c.cameras)
-    out.push_back({config::camera_component(cam.id), std::make_unique<camera_source>(ex, ingest, clock, cam, c.store.id, store_zone, log)});
-  return out;
-}
-
-recounter clip_recounter() { return &recount_clip; }
-
-core::result<camera_probe> probe_camera(const config::camera_config& cam, std::chrono::milliseconds within) {
-  vision::prefer_rtsp_over_tcp();
-  vision::frame_source src({cam.url, false, static_cast<int>(within.count()), static_cast<int>(within.count())});
-  if (auto st = src.open(); !st) return core::error{st.error_message()};
-  camera_probe p;
-  p.declared_fps = src.declared_fps();
-  cv::Mat frame;
-  const auto started = std::chrono::steady_clock::now();
-  auto elapsed = std::chrono::steady_clock::duration::zero();
-  while (p.frames < 30 && elapsed < within && src.read(frame)) {
-    ++p.frames;
-    p.width = frame.cols;
-    p.height = frame.rows;
-    elapsed = std::chrono::steady_clock::now() - started;
-  }
-  if (p.frames == 0) return core::error{src.last_error().empty() ? "no frame" : src.last_error()};
-  const auto s = std::chrono::duration<double>(elapsed).count();
-  p.fps = s > 0 ? p.frames / s : 0;
-  return p;
-}
-
-}  // namespace kelu
+}  // namespace kelu::camera

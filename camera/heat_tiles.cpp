@@ -5,7 +5,7 @@
 #include <cmath>
 #include <tuple>
 
-namespace kelu {
+namespace kelu::camera {
 
 heat_tiles::heat_tiles(std::string camera, core::time_zone zone) : camera_(std::move(camera)), zone_(std::move(zone)) {}
 
@@ -50,4 +50,4 @@ std::vector<core::heatmap_tile> heat_tiles::advance(core::utc_time t, vision::he
   return out;
 }
 
-}  // namespace kelu
+}  // namespace kelu::camera

@@ -11,7 +11,7 @@
 #include "core/traffic.hpp"
 #include "vision/heat_grid.hpp"
 
-namespace kelu {
+namespace kelu::camera {
 
 class heat_tiles {
  public:
@@ -36,4 +36,4 @@ class heat_tiles {
   core::utc_time hour_start_{}, hour_end_{}, day_start_{}, day_end_{};
 };
 
-}  // namespace kelu
+}  // namespace kelu::camera

@@ -9,13 +9,13 @@
 
 #include "drivers/source.hpp"
 
-namespace kelu {
+namespace kelu::drivers {
 
 struct named_source {
   std::string component;
-  std::unique_ptr<drivers::source> source;
+  std::unique_ptr<drivers::source> source;  // qualified: the member shares the type's name
 };
 
 using named_sources = std::vector<named_source>;
 
-}  // namespace kelu
+}  // namespace kelu::drivers

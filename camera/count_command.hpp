@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace kelu {
+namespace kelu::camera {
 
 struct count_options {
   std::string video;
@@ -35,4 +35,4 @@ struct count_options {
 // analytics know those minutes were seen. A second run over the same span is refused.
 int run_count(const count_options& o, std::ostream& out, std::ostream& err);
 
-}  // namespace kelu
+}  // namespace kelu::camera

@@ -22,7 +22,7 @@
 #include "vision/heatmap_image.hpp"
 #include "vision/pipeline.hpp"
 
-namespace kelu {
+namespace kelu::camera {
 namespace {
 
 bool parse_line(const std::string& spec, vision::counting_line& l, std::string& why) {
@@ -269,4 +269,4 @@ int run_count(const count_options& o, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
-}  // namespace kelu
+}  // namespace kelu::camera

@@ -24,7 +24,7 @@
 #include <string>
 #include <thread>
 
-#include "agent/camera_control.hpp"
+#include "camera/camera_control.hpp"
 #include "core/clock.hpp"
 #include "core/event_ingest.hpp"
 #include "core/time_zone.hpp"
@@ -35,7 +35,7 @@ namespace spdlog {
 class logger;
 }
 
-namespace kelu {
+namespace kelu::camera {
 
 class camera_source final : public drivers::source, public camera_control {
  public:
@@ -63,4 +63,4 @@ class camera_source final : public drivers::source, public camera_control {
   std::thread vision_;
 };
 
-}  // namespace kelu
+}  // namespace kelu::camera

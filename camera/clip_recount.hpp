@@ -9,17 +9,16 @@
 // times.
 //
 // Reads the clip's file; CPU-bound (a detector pass per frame): call it off the io_context
-// thread. Vision builds only (clip_recounter() in camera_sources.hpp is empty without).
+// thread. In the camera module; the agent reaches it through clip_recounter() (agent/camera_module.hpp).
 #include <atomic>
 #include <string>
 #include <vector>
 
-#include "agent/accuracy_audit.hpp"
-#include "agent/camera_control.hpp"
+#include "camera/camera_control.hpp"
 #include "core/result.hpp"
 #include "config/config.hpp"
 
-namespace kelu {
+namespace kelu::camera {
 
 // The crossings `detector` ("bgs", "dnn", "hog") counts over `recorded`, on `cam`'s lines
 // (`lines`: as they were drawn when it was recorded). Errors: the clip file cannot be read, a frame is
@@ -29,4 +28,4 @@ core::result<std::vector<audit_crossing>> recount_clip(const clip& recorded, con
                                                         const std::vector<config::camera_line_config>& lines,
                                                         const std::string& detector, const std::atomic<bool>& cancelled);
 
-}  // namespace kelu
+}  // namespace kelu::camera

@@ -11,7 +11,7 @@
 #include "vision/empty_scene.hpp"
 #include "vision/pipeline.hpp"
 
-namespace kelu {
+namespace kelu::camera {
 
 namespace {
 
@@ -83,4 +83,4 @@ core::result<std::vector<audit_crossing>> recount_clip(const clip& recorded, con
   return out;
 }
 
-}  // namespace kelu
+}  // namespace kelu::camera

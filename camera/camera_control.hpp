@@ -13,7 +13,7 @@
 #include "core/time.hpp"
 #include "config/config.hpp"
 
-namespace kelu {
+namespace kelu::camera {
 
 struct live_counts {
   std::string camera;
@@ -53,6 +53,14 @@ struct clip {
   std::vector<clip_frame> frames;
 };
 
+// A crossing on a line at a time: one the technician tapped during an audit, or one a detector
+// counted when the clip was recounted.
+struct audit_crossing {
+  std::string line;
+  bool in = true;
+  core::utc_time at{};
+};
+
 class camera_control {
  public:
   virtual ~camera_control() = default;
@@ -72,4 +80,4 @@ class camera_control {
   virtual void record(std::chrono::seconds length, std::string path, std::function<void(core::result<clip>)> done) = 0;
 };
 
-}  // namespace kelu
+}  // namespace kelu::camera
