@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cmath>
+#include <span>
 
 #include "sync/aggregate_store.hpp"
 #include "sync/event_store.hpp"
@@ -46,19 +47,39 @@ std::optional<std::vector<core::event>> events_behind_hour(sync::event_store& st
   return found;
 }
 
+namespace {
+
+// What a local day's analysis reads: its events, and every gap that ended after the day began (a
+// gap is stored when it ends, which may be days after it began; the analysis clips them).
+std::vector<sync::event_span> day_spans(sys_days day, const core::time_zone& zone) {
+  const auto from = analytics::local_midnight(day, zone);
+  const auto to = analytics::local_midnight(day + days{1}, zone);
+  return {{day_types, from, to}, {{"camera.gap"}, from, core::utc_time::max()}};
+}
+
+analytics::day_analysis analyse_events(sync::run_log& runs, sys_days day, const core::time_zone& zone,
+                                       const analytics::funnel_rules& rules, std::span<const core::event> events,
+                                       core::utc_time now) {
+  std::vector<analytics::utc_interval> running;
+  const auto from = analytics::local_midnight(day, zone);
+  const auto to = analytics::local_midnight(day + days{1}, zone);
+  for (const auto& [started, alive] : runs.between(from, to)) running.push_back({started, alive, 1});
+  return analytics::analyse_day(day, zone, rules, events, now, running);
+}
+
+}  // namespace
+
 analytics::day_analysis analyse_stored_day(sync::event_store& store, sync::run_log& runs, sys_days day,
                                            const core::time_zone& zone, const analytics::funnel_rules& rules,
                                            core::utc_time now, std::int64_t* undecodable) {
-  const auto from = analytics::local_midnight(day, zone);
-  const auto to = analytics::local_midnight(day + days{1}, zone);
-  auto events = store.observed_between(day_types, from, to, undecodable);
-  // A gap is stored when it ends, which may be days after it began: take every gap that ended
-  // after the day began and let the analysis clip them.
-  auto gaps = store.observed_between({"camera.gap"}, from, core::utc_time::max(), undecodable);
-  events.insert(events.end(), std::make_move_iterator(gaps.begin()), std::make_move_iterator(gaps.end()));
-  std::vector<analytics::utc_interval> running;
-  for (const auto& [started, alive] : runs.between(from, to)) running.push_back({started, alive, 1});
-  return analytics::analyse_day(day, zone, rules, events, now, running);
+  const auto events = store.observed_in(day_spans(day, zone), {}, store.last_seqs(), undecodable);
+  return analyse_events(runs, day, zone, rules, events, now);
+}
+
+analytics::day_analysis analyse_cached_day(sync::event_cache& cache, sync::run_log& runs, sys_days day,
+                                           const core::time_zone& zone, const analytics::funnel_rules& rules,
+                                           core::utc_time now, std::int64_t* undecodable) {
+  return analyse_events(runs, day, zone, rules, cache.observed(day_spans(day, zone), undecodable), now);
 }
 
 std::vector<analytics::hour_observation> forecast_history(sync::event_store& store, sync::run_log& runs, sys_days day,
@@ -84,6 +105,7 @@ analytics_service::analytics_service(boost::asio::any_io_executor ex, sync::even
                                      std::shared_ptr<spdlog::logger> log)
     : timer_(ex),
       events_(events),
+      days_(events, 4),
       aggregates_(aggregates),
       runs_(runs),
       boot_id_(std::move(boot_id)),
@@ -204,7 +226,7 @@ void analytics_service::tick() {
 }
 
 bool analytics_service::process_day(sys_days day, core::utc_time now) {
-  auto a = analyse_stored_day(events_, runs_, day, zone_, rules_, now, &stats_.undecodable_events);
+  auto a = analyse_cached_day(days_, runs_, day, zone_, rules_, now, &stats_.undecodable_events);
   bool sent = false;
   // A box that replaced another knows nothing of the time before its database existed (it neither
   // ran nor holds an event behind a figure of it), and HQ ranks its newer epoch's figures above the

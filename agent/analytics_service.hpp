@@ -4,7 +4,8 @@
 // sends them to HQ (metrics/funnel/{quarter,hour,day}, metrics/report/day), sends revisions
 // when late data or new rules change a closed bucket, and keeps the retained `live` topic
 // (today so far) current. Everything is recomputed from the stored raw events, so the box,
-// `kelu report` and a recompute after a rule change give the same figures.
+// `kelu report` and a recompute after a rule change give the same figures; the service keeps the
+// recent days' events decoded (sync::event_cache) and reads only what was committed since.
 //
 // Which days need work is found from the store, not from the committer: events received since
 // the last tick (by received_at) name the days they touch, so a late POS file and a
@@ -31,12 +32,12 @@
 #include "analytics/report_json.hpp"
 #include "core/clock.hpp"
 #include "core/time_zone.hpp"
+#include "sync/event_cache.hpp"
 
 namespace spdlog {
 class logger;
 }
 namespace kelu::sync {
-class event_store;
 class aggregate_store;
 class outbox;
 class topics;
@@ -48,6 +49,12 @@ namespace kelu {
 
 // The day's analysis from the events and agent runs stored for it; `undecodable` counts rows skipped.
 analytics::day_analysis analyse_stored_day(sync::event_store& store, sync::run_log& runs, std::chrono::sys_days day,
+                                           const core::time_zone& zone, const analytics::funnel_rules& rules,
+                                           core::utc_time now, std::int64_t* undecodable = nullptr);
+
+// The same analysis from events kept decoded (sync::event_cache), reading only the rows committed
+// since the cache last read the day: what every analytics tick runs.
+analytics::day_analysis analyse_cached_day(sync::event_cache& cache, sync::run_log& runs, std::chrono::sys_days day,
                                            const core::time_zone& zone, const analytics::funnel_rules& rules,
                                            core::utc_time now, std::int64_t* undecodable = nullptr);
 
@@ -142,6 +149,7 @@ class analytics_service {
   std::chrono::steady_clock::time_point next_tick_{};
   std::function<void()> on_tick_;
   sync::event_store& events_;
+  sync::event_cache days_;  // the days' decoded events: today's, and the few recomputed before it
   sync::aggregate_store& aggregates_;
   sync::run_log& runs_;
   std::string boot_id_;

@@ -69,6 +69,7 @@ std::int64_t event_store::prune(core::utc_time cutoff, std::int64_t limit) {
   st.step();
   const auto n = db_.changes();
   tx.commit();
+  pruned_ += n;
   return n;
 }
 
@@ -90,6 +91,32 @@ std::string placeholders(std::size_t n) {
   return s;
 }
 
+// "(type IN (?,..) AND observed_at >= ? AND observed_at < ?) OR ...": the rows of any of `spans`.
+std::string spans_condition(const std::vector<event_span>& spans) {
+  std::string where;
+  for (const auto& s : spans)
+    where += (where.empty() ? "(" : " OR (") + std::string("type IN (") + placeholders(s.types.size()) +
+             ") AND observed_at >= ? AND observed_at < ?)";
+  return where.empty() ? "0" : where;
+}
+
+// spans_condition's values, from parameter `first` on.
+void bind_spans(statement& st, const std::vector<event_span>& spans, int first) {
+  for (const auto& s : spans) {
+    for (const auto& t : s.types) st.bind(first++, t);
+    st.bind(first++, core::to_unix_ms(s.from));
+    st.bind(first++, core::to_unix_ms(s.to));
+  }
+}
+
+void decode_into(std::vector<core::event>& out, std::string_view body, std::int64_t* undecodable) {
+  auto e = core::decode(body);
+  if (e)
+    out.push_back(std::move(e).value());
+  else if (undecodable)
+    ++*undecodable;
+}
+
 }  // namespace
 
 std::vector<core::event> event_store::observed_between(const std::vector<std::string>& types, core::utc_time from,
@@ -101,13 +128,40 @@ std::vector<core::event> event_store::observed_between(const std::vector<std::st
   st.bind(i, core::to_unix_ms(from));
   st.bind(i + 1, core::to_unix_ms(to));
   std::vector<core::event> out;
-  while (st.step()) {
-    auto e = core::decode(st.column_text(0));
-    if (e)
-      out.push_back(std::move(e).value());
-    else if (undecodable)
-      ++*undecodable;
+  while (st.step()) decode_into(out, st.column_text(0), undecodable);
+  return out;
+}
+
+std::vector<core::event> event_store::observed_in(const std::vector<event_span>& spans, const seq_marks& after,
+                                                  const seq_marks& upto, std::int64_t* undecodable) {
+  std::vector<core::event> out;
+  if (after.empty()) {
+    statement st{db_.handle(), "SELECT source, seq, body FROM events WHERE " + spans_condition(spans)};
+    bind_spans(st, spans, 1);
+    while (st.step()) {
+      const auto last = upto.find(st.column_text(0));
+      if (last != upto.end() && st.column_int(1) <= last->second) decode_into(out, st.column_text(2), undecodable);
+    }
+    return out;
   }
+  statement st{db_.handle(), "SELECT body FROM events WHERE source = ? AND seq > ? AND seq <= ? AND (" +
+                                 spans_condition(spans) + ")"};
+  for (const auto& [source, last] : upto) {
+    const auto seen = after.find(source);
+    const std::int64_t from = seen == after.end() ? 0 : seen->second;
+    if (last <= from) continue;
+    st.reset();
+    st.bind(1, source).bind(2, from).bind(3, last);
+    bind_spans(st, spans, 4);
+    while (st.step()) decode_into(out, st.column_text(0), undecodable);
+  }
+  return out;
+}
+
+seq_marks event_store::last_seqs() {
+  statement st{db_.handle(), "SELECT source, last_seq FROM source_seq"};
+  seq_marks out;
+  while (st.step()) out.emplace(st.column_text(0), st.column_int(1));
   return out;
 }
 

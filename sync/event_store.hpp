@@ -4,6 +4,7 @@
 // per-source seq and the database's epoch, drops duplicates by dedupe key, and queues the
 // outbox message, so an event is either stored and queued for HQ or not stored at all.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,17 @@
 #include "topics.hpp"
 
 namespace kelu::sync {
+
+// Events of these types observed in [from, to): what observed_between reads, as a value.
+struct event_span {
+  std::vector<std::string> types;
+  core::utc_time from{};
+  core::utc_time to{};
+  bool operator==(const event_span&) const = default;
+};
+
+// Per source, a seq: the last one assigned (last_seqs) or the last one read (event_cache).
+using seq_marks = std::map<std::string, std::int64_t>;
 
 class event_store {
  public:
@@ -39,6 +51,19 @@ class event_store {
   // data (live, a late file, `kelu ingest` from another process) has touched.
   std::vector<core::utc_time> observed_times_received_since(const std::vector<std::string>& types,
                                                             core::utc_time since);
+  // Events of any of `spans` (a row in two spans once) whose seq is in (after, upto] for their
+  // source: a source missing from `upto` is skipped, one missing from `after` starts at 0. With
+  // `after` empty, one scan of the spans; otherwise a range of the primary key per source that
+  // has new rows, so reading what arrived since costs what arrived. No particular order.
+  std::vector<core::event> observed_in(const std::vector<event_span>& spans, const seq_marks& after,
+                                       const seq_marks& upto, std::int64_t* undecodable = nullptr);
+  // Each source's last assigned seq. Seqs are assigned at commit, gap-free, in the transaction
+  // that stores the rows, so a source's stored events are exactly its seqs up to this (by any
+  // process: `kelu ingest` included), less what prune deleted.
+  seq_marks last_seqs();
+  // Rows prune has deleted through this store since it was made: a reader that keeps decoded
+  // events (event_cache) starts over when it changes.
+  std::int64_t pruned() const { return pruned_; }
   std::int64_t count();
   std::int64_t last_seq(const std::string& source);
   const database_identity& identity() const { return db_.identity(); }
@@ -50,6 +75,7 @@ class event_store {
   statement find_dup_;
   statement next_seq_;
   statement insert_;
+  std::int64_t pruned_ = 0;
 };
 
 }  // namespace kelu::sync

@@ -177,6 +177,28 @@ TEST_F(analytics_service_test, closes_buckets_after_grace_and_revises_them_on_la
   EXPECT_EQ(aggregates.find("funnel.hour", at("2026-11-24T09:00:00Z"))->revision, 2);
 }
 
+// Each tick reads only what was committed since the last (sync::event_cache); fed the day in
+// pieces, tick by tick, today is what analysing the whole stored day at once gives.
+TEST_F(analytics_service_test, today_fed_tick_by_tick_is_the_day_analysed_at_once) {
+  auto events = g.events;
+  std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.observed_at < b.observed_at; });
+  const auto end = at("2026-11-24T22:00:00Z");
+  std::size_t next = 0;
+  for (clock.now = at("2026-11-24T07:00:00Z"); clock.now <= end; clock.now += std::chrono::minutes(45)) {
+    std::vector<core::event> arrived;
+    for (; next < events.size() && events[next].observed_at < clock.now; ++next) arrived.push_back(events[next]);
+    if (!arrived.empty()) append(arrived);
+    service->tick();
+    drain();
+  }
+  ASSERT_TRUE(service->today());
+  const auto whole =
+      analyse_stored_day(store, runs, service->today()->day, g.zone, service->rules(), service->today()->until);
+  EXPECT_GT(whole.whole.store.entries, 0);
+  EXPECT_EQ(analytics::day_report_json(*service->today(), service->rules(), g.zone, g.store),
+            analytics::day_report_json(whole, service->rules(), g.zone, g.store));
+}
+
 TEST_F(analytics_service_test, new_rules_recompute_today_under_a_new_version) {
   append(g.events);
   clock.now = at("2026-11-24T15:00:00Z");
