@@ -105,7 +105,7 @@ analytics_service::analytics_service(boost::asio::any_io_executor ex, sync::even
                                      std::shared_ptr<spdlog::logger> log)
     : timer_(ex),
       events_(events),
-      days_(events, 4),
+      days_(events, 2),
       aggregates_(aggregates),
       runs_(runs),
       boot_id_(std::move(boot_id)),

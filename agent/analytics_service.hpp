@@ -149,7 +149,9 @@ class analytics_service {
   std::chrono::steady_clock::time_point next_tick_{};
   std::function<void()> on_tick_;
   sync::event_store& events_;
-  sync::event_cache days_;  // the days' decoded events: today's, and the few recomputed before it
+  // Today's decoded events and one other day's (late data revising yesterday): a busy day's are
+  // ~10 MB (docs/BENCHMARKS.md), so not more.
+  sync::event_cache days_;
   sync::aggregate_store& aggregates_;
   sync::run_log& runs_;
   std::string boot_id_;
