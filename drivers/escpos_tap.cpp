@@ -8,7 +8,6 @@
 
 #include <array>
 
-#include "listen.hpp"
 #include <functional>
 
 namespace kelu::drivers {
@@ -298,7 +297,11 @@ escpos_tap::escpos_tap(asio::any_io_executor ex, core::event_ingest& ingest, con
       clock_(clock),
       options_(std::move(options)),
       log_(std::move(log)),
-      acceptor_(ex),
+      // Print jobs at once: a till prints one at a time, so this is a whole store's tills sharing a
+      // printer with room to spare. Past it a connection is closed with nothing said (the printer
+      // protocol has no "busy"), and the till's driver retries the job.
+      listener_(ex, {options_.listen, options_.port, "sources.escpos", max_print_jobs, ""},
+                [this] { return jobs_.size(); }, [this](tcp::socket socket) { on_connection(std::move(socket)); }),
       retry_timer_(ex),
       health_(options_.source_id, "escpos") {}
 
@@ -314,12 +317,11 @@ core::status escpos_tap::start() {
   if (options_.printer_host.empty() && options_.serial_device.empty())
     return core::error{"sources.escpos: set printer (network tap) or serial_device and serial_printer_device"};
   if (!options_.printer_host.empty()) {
-    auto port = listen_on(acceptor_, options_.listen, options_.port, "sources.escpos");
+    auto port = listener_.start();
     if (!port) return core::error{port.error_message()};
     port_ = *port;
     log_->info("{}: printer tap on port {} -> {}:{}", options_.source_id, port_, options_.printer_host,
                options_.printer_port);
-    accept();
   }
   if (!options_.serial_device.empty()) {
     if (options_.serial_printer_device.empty())
@@ -332,17 +334,18 @@ core::status escpos_tap::start() {
   return core::ok();
 }
 
-void escpos_tap::accept() {
-  acceptor_.async_accept([this, alive = alive_](boost::system::error_code ec, tcp::socket socket) {
-    if (!*alive || !acceptor_.is_open()) return;
-    if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      auto job = std::make_shared<tcp_job>(*this, std::move(socket));
-      jobs_.insert(job);
-      job->start();
-    }
-    accept();
-  });
+void escpos_tap::on_connection(tcp::socket socket) {
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  auto job = std::make_shared<tcp_job>(*this, std::move(socket));
+  jobs_.insert(job);
+  job->start();
+}
+
+escpos_tap_stats escpos_tap::stats() const {
+  auto s = stats_;
+  s.refused_jobs = listener_.stats().refused;
+  return s;
 }
 
 void escpos_tap::on_receipt(std::string raw_text) {
@@ -400,8 +403,7 @@ void escpos_tap::submit_pending() {
 void escpos_tap::stop() {
   if (stopped_) return;
   stopped_ = true;
-  boost::system::error_code ec;
-  acceptor_.close(ec);
+  listener_.stop();
   for (const auto& j : jobs_) j->close();
   jobs_.clear();
   if (serial_) serial_->stop();

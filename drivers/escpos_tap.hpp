@@ -28,6 +28,7 @@
 #include "core/time_zone.hpp"
 #include "escpos_receipt.hpp"
 #include "health_recorder.hpp"
+#include "tcp_listener.hpp"
 #include "source.hpp"
 
 namespace spdlog {
@@ -65,7 +66,11 @@ struct escpos_tap_stats {
   std::int64_t oversized_jobs = 0;    // past max_job_bytes: printed, not read
   std::int64_t dropped_receipts = 0;  // the retry queue was full
   std::int64_t printer_unreachable = 0;
+  std::int64_t refused_jobs = 0;  // connections past max_print_jobs (tcp_listener.hpp)
 };
+
+// Print jobs the network tap relays at once.
+inline constexpr std::size_t max_print_jobs = 16;
 
 class escpos_tap final : public source {
  public:
@@ -77,14 +82,14 @@ class escpos_tap final : public source {
   void stop() override;
   core::source_health health() const override { return health_.snapshot(); }
   std::uint16_t port() const { return port_; }
-  const escpos_tap_stats& stats() const { return stats_; }
+  escpos_tap_stats stats() const;
 
   class capture;  // one job's copy, cut into receipts
 
  private:
   class tcp_job;
   class serial_relay;
-  void accept();
+  void on_connection(boost::asio::ip::tcp::socket socket);
   void on_receipt(std::string raw_text);
   void submit_pending();
 
@@ -94,9 +99,9 @@ class escpos_tap final : public source {
   escpos_tap_options options_;
   std::shared_ptr<spdlog::logger> log_;
   std::optional<receipt_parser> parser_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  std::set<std::shared_ptr<tcp_job>> jobs_;  // before listener_, which counts them
+  tcp_listener listener_;
   std::uint16_t port_ = 0;
-  std::set<std::shared_ptr<tcp_job>> jobs_;
   std::shared_ptr<serial_relay> serial_;
   std::deque<core::event> pending_;
   bool submitting_ = false;

@@ -8,7 +8,7 @@
 
 #include <optional>
 
-#include "listen.hpp"
+#include "tcp_listener.hpp"
 
 namespace kelu::drivers {
 
@@ -101,46 +101,29 @@ http_listener::http_listener(asio::any_io_executor ex, http_listener_options opt
       options_(std::move(options)),
       on_request_(std::move(on_request)),
       on_too_large_(std::move(on_too_large)),
-      acceptor_(ex) {}
+      listener_(ex,
+                {options_.listen, options_.port, options_.config_section, options_.max_connections,
+                 // A pusher past the limit is told to come back, as HTTP says it, rather than cut off.
+                 "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n"
+                 "Content-Length: 21\r\nConnection: close\r\n\r\ntoo many connections\n"},
+                [this] { return sessions_.size(); }, [this](tcp::socket socket) { on_connection(std::move(socket)); }) {}
 
 http_listener::~http_listener() {
   *alive_ = false;
   stop();
 }
 
-core::result<std::uint16_t> http_listener::start() {
-  auto port = listen_on(acceptor_, options_.listen, options_.port, options_.config_section);
-  if (!port) return core::error{port.error_message()};
-  do_accept();
-  return *port;
-}
+core::result<std::uint16_t> http_listener::start() { return listener_.start(); }
 
-void http_listener::do_accept() {
-  acceptor_.async_accept([this, alive = alive_](boost::system::error_code ec, tcp::socket socket) {
-    if (!*alive || !acceptor_.is_open()) return;
-    on_accept(ec, std::move(socket));
-  });
-}
-
-void http_listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
-  if (!ec) {
-    if (sessions_.size() >= options_.max_connections) {
-      ++refused_;
-      boost::system::error_code ignored;
-      socket.close(ignored);
-    } else {
-      auto s = std::make_shared<session>(*this, std::move(socket));
-      sessions_.insert(s);
-      s->start();
-    }
-  }
-  do_accept();
+void http_listener::on_connection(tcp::socket socket) {
+  auto s = std::make_shared<session>(*this, std::move(socket));
+  sessions_.insert(s);
+  s->start();
 }
 
 void http_listener::stop() {
   *alive_ = false;
-  boost::system::error_code ec;
-  acceptor_.close(ec);
+  listener_.stop();
   for (const auto& s : sessions_) s->close();
   sessions_.clear();
 }

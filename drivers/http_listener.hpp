@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The HTTP/1.1 side every push receiver shares (the POS webhook, the people-counter receiver),
-// on Boost.Beast: one acceptor, at most `max_connections` connections (more are closed at once
-// and counted), a request read under a header and body limit and a deadline, handed to the
+// on Boost.Beast: one tcp_listener, at most `max_connections` connections (more are answered 503
+// with Retry-After, closed and counted, as every TCP source refuses: tcp_listener.hpp), a request read under a header and body limit and a deadline, handed to the
 // receiver, and the answer it gives written under the same deadline; keep-alive for the next
 // request. A receiver answers each request exactly once, at once or later (after a commit).
 // All on the io_context thread.
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "tcp_listener.hpp"
 
 namespace kelu::drivers {
 
@@ -67,20 +68,18 @@ class http_listener {
   core::result<std::uint16_t> start();
   // Closes the acceptor and every connection; nothing is handed to the receiver after it.
   void stop();
-  std::int64_t refused_connections() const { return refused_; }
+  std::int64_t refused_connections() const { return listener_.stats().refused; }
 
  private:
   class session;
-  void do_accept();
-  void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  void on_connection(boost::asio::ip::tcp::socket socket);
 
   boost::asio::any_io_executor ex_;
   http_listener_options options_;
   request_handler on_request_;
   too_large_handler on_too_large_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  std::set<std::shared_ptr<session>> sessions_;
-  std::int64_t refused_ = 0;
+  std::set<std::shared_ptr<session>> sessions_;  // before listener_, which counts them
+  tcp_listener listener_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "listen.hpp"
 #include "pos_json_line.hpp"
 
 namespace kelu::drivers {
@@ -38,13 +37,6 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
     timer_.cancel();
-  }
-
-  void refuse(const std::string& why) {
-    auto self = shared_from_this();
-    out_ = json{{"ok", false}, {"error", why}, {"retry", true}}.dump() + "\n";
-    arm(owner_.options_.write_timeout);
-    asio::async_write(socket_, asio::buffer(out_), [self](boost::system::error_code, std::size_t) { self->close(); });
   }
 
  private:
@@ -223,7 +215,15 @@ pos_tcp_source::pos_tcp_source(asio::any_io_executor ex, core::event_ingest& ing
                                pos_tcp_options options, std::shared_ptr<spdlog::logger> log)
     : ex_(ex), ingest_(ingest), clock_(clock), options_(std::move(options)),
       log_(std::move(log)),
-      acceptor_(ex),
+      listener_(ex,
+                {options_.listen, options_.port, "sources.pos_tcp", options_.max_connections,
+                 // What a till gets when the source is full: the same answer as a busy store, so it retries.
+                 json{{"ok", false},
+                      {"error", "too many connections (" + std::to_string(options_.max_connections) + ")"},
+                      {"retry", true}}
+                         .dump() +
+                     "\n"},
+                [this] { return sessions_.size(); }, [this](tcp::socket socket) { on_connection(std::move(socket)); }),
       health_(options_.source_id, "pos-tcp") {}
 
 pos_tcp_source::~pos_tcp_source() {
@@ -232,32 +232,24 @@ pos_tcp_source::~pos_tcp_source() {
 }
 
 core::status pos_tcp_source::start() {
-  auto port = listen_on(acceptor_, options_.listen, options_.port, "sources.pos_tcp");
+  auto port = listener_.start();
   if (!port) return core::error{port.error_message()};
   port_ = *port;
   log_->info("pos-tcp: listening on {}:{}", options_.listen, port_);
-  accept();
   return core::ok();
 }
 
-void pos_tcp_source::accept() {
-  acceptor_.async_accept([this, alive = alive_](boost::system::error_code ec, tcp::socket socket) {
-    if (!*alive || !acceptor_.is_open()) return;
-    if (!ec) {
-      auto s = std::make_shared<session>(*this, std::move(socket));
-      if (sessions_.size() >= options_.max_connections) {
-        ++stats_.refused_connections;
-        s->refuse("too many connections (" + std::to_string(options_.max_connections) + ")");
-      } else {
-        sessions_.insert(s);
-        stats_.connections = static_cast<std::int64_t>(sessions_.size());
-        s->start();
-      }
-    } else if (ec != asio::error::operation_aborted) {
-      log_->warn("pos-tcp: accept: {}", ec.message());
-    }
-    accept();
-  });
+void pos_tcp_source::on_connection(tcp::socket socket) {
+  auto s = std::make_shared<session>(*this, std::move(socket));
+  sessions_.insert(s);
+  stats_.connections = static_cast<std::int64_t>(sessions_.size());
+  s->start();
+}
+
+pos_tcp_stats pos_tcp_source::stats() const {
+  auto s = stats_;
+  s.refused_connections = listener_.stats().refused;
+  return s;
 }
 
 void pos_tcp_source::report_store_failure(std::size_t lines, const std::string& why) {
@@ -272,8 +264,7 @@ void pos_tcp_source::report_store_failure(std::size_t lines, const std::string& 
 }
 
 void pos_tcp_source::stop() {
-  boost::system::error_code ignored;
-  acceptor_.close(ignored);
+  listener_.stop();
   auto sessions = std::move(sessions_);
   sessions_.clear();
   for (const auto& s : sessions) s->close();

@@ -22,6 +22,7 @@
 #include "core/event_ingest.hpp"
 #include "core/time_zone.hpp"
 #include "health_recorder.hpp"
+#include "tcp_listener.hpp"
 #include "source.hpp"
 
 namespace spdlog {
@@ -65,11 +66,11 @@ class pos_tcp_source final : public source {
   // the POS resends them (the dedupe makes that safe).
   void stop() override;
   core::source_health health() const override { return health_.snapshot(); }
-  const pos_tcp_stats& stats() const { return stats_; }
+  pos_tcp_stats stats() const;
 
  private:
   class session;
-  void accept();
+  void on_connection(boost::asio::ip::tcp::socket socket);
   void report_store_failure(std::size_t lines, const std::string& why);
 
   boost::asio::any_io_executor ex_;
@@ -77,9 +78,9 @@ class pos_tcp_source final : public source {
   const core::clock& clock_;
   pos_tcp_options options_;
   std::shared_ptr<spdlog::logger> log_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  std::set<std::shared_ptr<session>> sessions_;  // before listener_, which counts them
+  tcp_listener listener_;
   std::uint16_t port_ = 0;
-  std::set<std::shared_ptr<session>> sessions_;
   pos_tcp_stats stats_;
   health_recorder health_;
   std::chrono::steady_clock::time_point last_failure_log_{};

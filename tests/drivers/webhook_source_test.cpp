@@ -18,6 +18,7 @@
 
 #include "drivers/webhook_source.hpp"
 #include "support/flaky_ingest.hpp"
+#include "support/io_helpers.hpp"
 #include "support/store_fixture.hpp"
 #include "support/temp_dir.hpp"
 #include "sync/database.hpp"
@@ -194,6 +195,27 @@ TEST_F(webhook_fixture, a_client_that_stalls_is_disconnected_at_the_deadline) {
   s.read_some(boost::asio::buffer(&byte, 1), ec);  // blocks until the server closes
   EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+}
+
+// Past max_connections a pusher is told to come back, as HTTP says it (503 and Retry-After), the
+// way every TCP source refuses (drivers/tcp_listener.hpp); a place freed is taken again.
+TEST_F(webhook_fixture, connections_past_the_limit_are_answered_503_and_a_freed_place_is_taken_again) {
+  webhook_options o;
+  o.max_connections = 1;
+  start(o);
+  boost::asio::io_context cio;
+  auto holder = std::make_unique<boost::asio::ip::tcp::socket>(cio);
+  holder->connect({boost::asio::ip::make_address("127.0.0.1"), source->port()});  // accepted first
+  const auto refused = signed_post(sale);
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.retry_after, "1");
+  holder.reset();
+  // The source sees the holder's close when it reads it; until then a post may still be refused.
+  reply stored;
+  EXPECT_TRUE(test::eventually([&] {
+    stored = signed_post(sale);
+    return stored.status == 200;
+  })) << stored.status;
 }
 
 }  // namespace
