@@ -30,7 +30,7 @@ struct random_events {
         "a",  "Z9", " ",  "\"", "\\", "/", "\b", "\f", "\n", "\r", "\t", std::string(1, '\0'), "\x01", "\x1f",
         "\x7f", "é", "导购", "￥", "😀", "{}", "[", ":", ","};
     std::string s;
-    for (auto n = gen() % 6; n > 0; --n) s += pieces[gen() % pieces.size()];
+    for (auto n = gen() % 6; n > 0; --n) s += pieces[static_cast<std::size_t>(gen() % pieces.size())];
     return s;
   }
   std::int64_t number() {

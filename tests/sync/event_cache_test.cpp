@@ -9,7 +9,7 @@
 #include <tuple>
 
 #include "support/events.hpp"
-#include "support/temp_dir.hpp"
+#include "support/store_fixture.hpp"
 #include "sync/event_cache.hpp"
 
 namespace kelu::sync {
@@ -23,12 +23,9 @@ ids keys(const std::vector<core::event>& v) {
   return out;
 }
 
-struct event_cache_fixture : testing::Test {
-  test::temp_dir dir;
-  std::string path = dir.file("kelu.db");
-  std::unique_ptr<database> db = database::open({path, true}).value();
-  outbox out{*db};
-  event_store store{*db, out, topics("acme", "s1")};
+// The store of every sync test (tests/support/store_fixture.hpp); its committer and io stay idle.
+struct event_cache_fixture : test::store_fixture {
+  std::string path = dir.file("k.db");
   core::utc_time now = core::from_unix_ms(1'795'000'000'000);
   // Sales observed in the morning, gaps from noon on: two spans as analytics reads a day.
   std::vector<event_span> day{{{"pos.transaction"}, test::at("2026-12-04T00:00:00Z"), test::at("2026-12-05T00:00:00Z")},
