@@ -19,11 +19,18 @@ chat_notifier::chat_notifier(boost::asio::any_io_executor ex, config::notify_con
       cfg_(std::move(cfg)),
       clock_(clock),
       log_(std::move(log)),
-      tls_(asio::ssl::context::tls_client),
       retry_timer_(ex),
-      backoff_(std::chrono::seconds(2), std::chrono::seconds(300), 0x6b656c75) {
-  tls_.set_default_verify_paths();
-  tls_.set_verify_mode(asio::ssl::verify_peer);
+      backoff_(std::chrono::seconds(2), std::chrono::seconds(300), 0x6b656c75) {}
+
+asio::ssl::context& chat_notifier::tls() {
+  // Made at the first message, not at start: reading the system's CA bundle costs a start-up
+  // ~27 ms and 1 MB on every box, most of which never post to a chat robot (docs/BENCHMARKS.md).
+  if (!tls_) {
+    tls_.emplace(asio::ssl::context::tls_client);
+    tls_->set_default_verify_paths();
+    tls_->set_verify_mode(asio::ssl::verify_peer);
+  }
+  return *tls_;
 }
 
 chat_notifier::~chat_notifier() { *alive_ = false; }
@@ -75,7 +82,7 @@ void chat_notifier::pump() {
     on_done(0, "", "notify." + m.channel + ".url is not an http(s) URL");
     return;
   }
-  asio::co_spawn(ex_, http_post(ex_, tls_, u, req.body, std::chrono::seconds(cfg_.timeout_s)),
+  asio::co_spawn(ex_, http_post(ex_, tls(), u, req.body, std::chrono::seconds(cfg_.timeout_s)),
                  [this, alive = alive_](std::exception_ptr ep, http_answer a) {
                    if (!*alive) return;
                    std::string error;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "analytics/alert_engine.hpp"
@@ -56,13 +57,14 @@ class chat_notifier {
   // notify.wecom, .dingtalk or .feishu, by the channel's name in alerts[].notify.
   const config::chat_webhook_config& robot(const std::string& channel) const;
   void pump();
+  boost::asio::ssl::context& tls();
   void on_done(int status, const std::string& body, const std::string& error);
 
   boost::asio::any_io_executor ex_;
   config::notify_config cfg_;
   const core::clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
-  boost::asio::ssl::context tls_;
+  std::optional<boost::asio::ssl::context> tls_;  // tls(): made when first needed
   boost::asio::steady_timer retry_timer_;
   core::backoff backoff_;
   std::deque<pending> queue_;
