@@ -2,9 +2,7 @@
 #include "camera_module.hpp"
 
 #include <dlfcn.h>
-#include <unistd.h>
 
-#include <array>
 #include <cstring>
 #include <filesystem>
 #include <string>

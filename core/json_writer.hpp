@@ -7,7 +7,7 @@
 // caller that writes each object's keys in sorted order, as nlohmann's std::map keeps them, gets
 // the DOM's text byte for byte (tests/core: checked against it).
 //
-// A string that is not valid UTF-8 is not written: the writer only notes it (ok() turns false)
+// A string that is not valid UTF-8 (core/utf8.hpp) is not written: the writer only notes it (ok() turns false)
 // and the caller encodes through the DOM instead, whose replacement of bad bytes stays the one
 // rule. Commas are the writer's business; nesting is the caller's.
 #include <cstdint>
@@ -49,8 +49,5 @@ class json_writer {
   std::string out_;
   bool ok_ = true;
 };
-
-// Whether `text` is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
-bool valid_utf8(std::string_view text);
 
 }  // namespace kelu::core

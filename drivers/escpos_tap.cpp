@@ -301,7 +301,8 @@ escpos_tap::escpos_tap(asio::any_io_executor ex, core::event_ingest& ingest, con
       // printer with room to spare. Past it a connection is closed with nothing said (the printer
       // protocol has no "busy"), and the till's driver retries the job.
       listener_(ex, {options_.listen, options_.port, "sources.escpos", max_print_jobs, ""},
-                [this] { return jobs_.size(); }, [this](tcp::socket socket) { on_connection(std::move(socket)); }),
+                [this] { return jobs_.size(); }, [this](tcp::socket socket) { on_connection(std::move(socket)); },
+                log_),
       retry_timer_(ex),
       health_(options_.source_id, "escpos") {}
 

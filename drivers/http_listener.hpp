@@ -2,9 +2,9 @@
 #pragma once
 // The HTTP/1.1 side every push receiver shares (the POS webhook, the people-counter receiver),
 // on Boost.Beast: one tcp_listener, at most `max_connections` connections (more are answered 503
-// with Retry-After, closed and counted, as every TCP source refuses: tcp_listener.hpp), a request read under a header and body limit and a deadline, handed to the
-// receiver, and the answer it gives written under the same deadline; keep-alive for the next
-// request. A receiver answers each request exactly once, at once or later (after a commit).
+// with Retry-After, closed and counted, as every TCP source refuses: tcp_listener.hpp), a request
+// read under a header and body limit and a deadline, handed to the receiver, and the answer it
+// gives written under the same deadline; keep-alive for the next request. A receiver answers each request exactly once, at once or later (after a commit).
 // All on the io_context thread.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -196,7 +196,6 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
     close();
     if (!*alive_) return;
     owner_.sessions_.erase(shared_from_this());
-    owner_.stats_.connections = static_cast<std::int64_t>(owner_.sessions_.size());
   }
 
   pos_tcp_source& owner_;
@@ -223,7 +222,8 @@ pos_tcp_source::pos_tcp_source(asio::any_io_executor ex, core::event_ingest& ing
                       {"retry", true}}
                          .dump() +
                      "\n"},
-                [this] { return sessions_.size(); }, [this](tcp::socket socket) { on_connection(std::move(socket)); }),
+                [this] { return sessions_.size(); }, [this](tcp::socket socket) { on_connection(std::move(socket)); },
+                log_),
       health_(options_.source_id, "pos-tcp") {}
 
 pos_tcp_source::~pos_tcp_source() {
@@ -242,12 +242,12 @@ core::status pos_tcp_source::start() {
 void pos_tcp_source::on_connection(tcp::socket socket) {
   auto s = std::make_shared<session>(*this, std::move(socket));
   sessions_.insert(s);
-  stats_.connections = static_cast<std::int64_t>(sessions_.size());
   s->start();
 }
 
 pos_tcp_stats pos_tcp_source::stats() const {
   auto s = stats_;
+  s.connections = static_cast<std::int64_t>(sessions_.size());
   s.refused_connections = listener_.stats().refused;
   return s;
 }
@@ -268,7 +268,6 @@ void pos_tcp_source::stop() {
   auto sessions = std::move(sessions_);
   sessions_.clear();
   for (const auto& s : sessions) s->close();
-  stats_.connections = 0;
 }
 
 }  // namespace kelu::drivers

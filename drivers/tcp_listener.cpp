@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tcp_listener.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "listen.hpp"
 
 namespace kelu::drivers {
@@ -15,10 +17,11 @@ constexpr std::chrono::milliseconds accept_pause{100};
 }  // namespace
 
 tcp_listener::tcp_listener(asio::any_io_executor ex, tcp_listener_options options, open_count count,
-                           connection_handler on_connection)
+                           connection_handler on_connection, std::shared_ptr<spdlog::logger> log)
     : options_(std::move(options)),
       open_count_(std::move(count)),
       on_connection_(std::move(on_connection)),
+      log_(std::move(log)),
       acceptor_(ex),
       pause_(ex) {}
 
@@ -51,6 +54,7 @@ void tcp_listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
   if (ec) {
     ++stats_.accept_errors;
     stats_.last_accept_error = ec.message();
+    if (log_) log_->warn("{}: accept: {}; trying again in {} ms", options_.config_section, ec.message(), accept_pause.count());
     pause_.expires_after(accept_pause);
     pause_.async_wait([this, alive = alive_](boost::system::error_code waited) {
       if (*alive && !waited && acceptor_.is_open()) do_accept();

@@ -7,7 +7,7 @@
 // line to a till, a 503 to a pusher, nothing on a raw printer stream), closed at once, and
 // counted. A refusal never waits: it is one non-blocking write into the new socket's empty send
 // buffer. An accept that fails (out of file descriptors) is retried after a pause rather than in
-// a busy loop, and counted.
+// a busy loop, counted and logged.
 //
 // The owner keeps its connections and says how many are open (`open_count`); the listener hands it
 // each accepted socket. All on the io_context thread.
@@ -21,6 +21,10 @@
 #include <string>
 
 #include "core/result.hpp"
+
+namespace spdlog {
+class logger;
+}
 
 namespace kelu::drivers {
 
@@ -43,8 +47,9 @@ class tcp_listener {
   using open_count = std::function<std::size_t()>;
   using connection_handler = std::function<void(boost::asio::ip::tcp::socket)>;
 
+  // `log` (may be null) is told of each failed accept, naming the config section.
   tcp_listener(boost::asio::any_io_executor ex, tcp_listener_options options, open_count count,
-               connection_handler on_connection);
+               connection_handler on_connection, std::shared_ptr<spdlog::logger> log = nullptr);
   ~tcp_listener();
   tcp_listener(const tcp_listener&) = delete;
   tcp_listener& operator=(const tcp_listener&) = delete;
@@ -63,6 +68,7 @@ class tcp_listener {
   tcp_listener_options options_;
   open_count open_count_;
   connection_handler on_connection_;
+  std::shared_ptr<spdlog::logger> log_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer pause_;
   tcp_listener_stats stats_;

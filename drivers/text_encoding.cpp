@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <iconv.h>
 
+#include "core/utf8.hpp"
+
 namespace kelu::drivers {
 
 namespace {
@@ -47,50 +49,12 @@ std::string to_utf8(std::string_view text, const std::string& encoding) {
   return out;
 }
 
-bool is_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    char32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;
-    for (std::size_t k = 1; k <= n; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8 (GBK bytes often look
-    // like a lead byte followed by a continuation).
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += n + 1;
-  }
-  return true;
-}
-
 core::result<decoded_text> decode_export(std::string_view bytes, const std::string& encoding) {
   const bool automatic = encoding.empty() || encoding == "auto";
   if (bytes.starts_with("\xEF\xBB\xBF") && (automatic || is_utf8_name(encoding)))
     return decoded_text{std::string(bytes.substr(3)), "UTF-8"};
   if (automatic) {
-    if (is_utf8(bytes)) return decoded_text{std::string(bytes), "UTF-8"};
+    if (core::valid_utf8(bytes)) return decoded_text{std::string(bytes), "UTF-8"};
     return decoded_text{to_utf8(bytes, "GB18030"), "GB18030"};
   }
   if (!known_encoding(encoding)) return core::error{"encoding \"" + encoding + "\" is not one iconv knows"};

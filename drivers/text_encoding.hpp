@@ -15,8 +15,6 @@ namespace kelu::drivers {
 std::string to_utf8(std::string_view text, const std::string& encoding);
 bool known_encoding(const std::string& encoding);
 
-bool is_utf8(std::string_view text);
-
 struct decoded_text {
   std::string text;      // UTF-8, without a byte-order mark
   std::string encoding;  // what it was read as: "UTF-8" or the one given / detected

@@ -121,12 +121,9 @@ void decode_into(std::vector<core::event>& out, std::string_view body, std::int6
 
 std::vector<core::event> event_store::observed_between(const std::vector<std::string>& types, core::utc_time from,
                                                        core::utc_time to, std::int64_t* undecodable) {
-  statement st{db_.handle(), "SELECT body FROM events WHERE type IN (" + placeholders(types.size()) +
-                                 ") AND observed_at >= ? AND observed_at < ?"};
-  int i = 1;
-  for (const auto& t : types) st.bind(i++, t);
-  st.bind(i, core::to_unix_ms(from));
-  st.bind(i + 1, core::to_unix_ms(to));
+  const std::vector<event_span> span{{types, from, to}};
+  statement st{db_.handle(), "SELECT body FROM events WHERE " + spans_condition(span)};
+  bind_spans(st, span, 1);
   std::vector<core::event> out;
   while (st.step()) decode_into(out, st.column_text(0), undecodable);
   return out;

@@ -10,6 +10,7 @@
 
 #include "core/event.hpp"
 #include "core/json_writer.hpp"
+#include "core/utf8.hpp"
 
 namespace kelu::core {
 namespace {

@@ -9,6 +9,7 @@
 #include "drivers/text_encoding.hpp"
 #include "drivers/xlsx_reader.hpp"
 #include "drivers/zip_archive.hpp"
+#include "core/utf8.hpp"
 #include "support/files.hpp"
 
 namespace kelu::drivers {
@@ -55,10 +56,10 @@ TEST(text_encoding, detects_utf8_and_reads_the_rest_as_gb18030) {
   ASSERT_TRUE(u);
   EXPECT_EQ(u->encoding, "UTF-8");
   EXPECT_EQ(u->text, "单号");  // the BOM gone
-  EXPECT_TRUE(is_utf8("单号 ￥"));
-  EXPECT_FALSE(is_utf8("\xC0\xAF"));          // overlong
-  EXPECT_FALSE(is_utf8("\xED\xA0\x80"));      // a surrogate
-  EXPECT_FALSE(is_utf8("\xE5\x8D"));          // cut short
+  EXPECT_TRUE(core::valid_utf8("单号 ￥"));
+  EXPECT_FALSE(core::valid_utf8("\xC0\xAF"));          // overlong
+  EXPECT_FALSE(core::valid_utf8("\xED\xA0\x80"));      // a surrogate
+  EXPECT_FALSE(core::valid_utf8("\xE5\x8D"));          // cut short
   EXPECT_FALSE(decode_export("x", "KLINGON-8"));
   EXPECT_EQ(decode_export(gbk, "GBK")->text, "单号,实收");
 }
