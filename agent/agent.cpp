@@ -70,13 +70,13 @@ agent::~agent() = default;
 
 sync::publisher_options agent::link_options() const {
   auto o = publisher_options_for(cfg_);
-  o.status_topic = topics_->status();
-  o.birth_payload = status_payload("online", "");
-  o.will_payload = status_payload("offline", "connection lost");
-  o.goodbye_payload = status_payload("offline", "shutdown");
-  o.subscriptions = {topics_->commands(), topics_->config_desired(), topics_->software_desired(),
-                     topics_->estate_software_desired()};
-  o.max_inbound_bytes = max_inbound_bytes;
+  o.link.status_topic = topics_->status();
+  o.link.birth_payload = status_payload("online", "");
+  o.link.will_payload = status_payload("offline", "connection lost");
+  o.link.goodbye_payload = status_payload("offline", "shutdown");
+  o.link.subscriptions = {topics_->commands(), topics_->config_desired(), topics_->software_desired(),
+                          topics_->estate_software_desired()};
+  o.link.max_inbound_bytes = max_inbound_bytes;
   return o;
 }
 

@@ -82,14 +82,14 @@ void agent::wait_for_sent(std::int64_t row, std::chrono::steady_clock::time_poin
 }
 
 void agent::report(nlohmann::json reported) {
-  outbox_->replace(topics_->config_reported(), reported.dump(), 1, sync::health_priority, clock_.now_utc());
+  outbox_->replace({topics_->config_reported(), 1, true, sync::health_priority}, reported.dump(), clock_.now_utc());
   link_->wake();
 }
 
 void agent::record(nlohmann::json change) {
   try {
     sync::transaction tx{*db_};
-    outbox_->insert(topics_->config_changes(), change.dump(), 1, false, sync::health_priority, clock_.now_utc());
+    outbox_->insert({topics_->config_changes(), 1, false, sync::health_priority}, change.dump(), clock_.now_utc());
     tx.commit();
   } catch (const std::exception& e) {
     outbox_->reload();
@@ -224,7 +224,8 @@ std::vector<gate_check> agent::update_checks(const nlohmann::json& up) {
 void agent::start_software_control() {
   software_control::hooks h;
   h.report = [this](nlohmann::json reported) {
-    outbox_->replace(topics_->software_reported(), reported.dump(), 1, sync::health_priority, clock_.now_utc());
+    outbox_->replace({topics_->software_reported(), 1, true, sync::health_priority}, reported.dump(),
+                     clock_.now_utc());
     link_->wake();
   };
   h.components_up = [this] { return components_up(); };

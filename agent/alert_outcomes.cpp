@@ -124,7 +124,7 @@ int alert_outcomes::send_reviews(core::utc_time now, seconds close_grace, second
     }
     const auto revision =
         aggregates_.upsert("review.week", w.start, w.end, "", analytics::review_json(w, zone_, store_), now,
-                           {topics_.metrics("review.week"), now - w.end > history_after});
+                           {topics_.metrics("review.week"), sync::history_if(now - w.end > history_after)});
     if (revision) {
       ++sent;
       log_->info("analytics: weekly review {} sent (revision {}): {} alerts", analytics::iso_week_name(monday),

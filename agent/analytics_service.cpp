@@ -241,7 +241,7 @@ bool analytics_service::process_day(sys_days day, core::utc_time now) {
     const auto start = period.start, end = period.end;
     if (end + options_.close_grace > now || unknown(period)) return;
     const auto revision = aggregates_.upsert(kind, start, end, a.rule_version, body, now,
-                                             {topics_.metrics(kind), now - end > options_.history_after});
+                                             {topics_.metrics(kind), sync::history_if(now - end > options_.history_after)});
     if (revision) {
       sent = true;
       ++(*revision == 1 ? stats_.buckets_sent : stats_.revisions_sent);
@@ -290,7 +290,7 @@ bool analytics_service::announce(const std::vector<analytics::alert>& alerts, co
   if (alerts.empty()) return false;
   outcomes_.record(alerts, now, today_ ? &*today_ : nullptr, rules_);
   for (const auto& a : alerts) {
-    outbox_.insert(topics_.alerts(), analytics::alert_json(a, store_).dump(), 1, false, sync::aggregate_priority, now);
+    outbox_.insert({topics_.alerts(), 1, false, sync::aggregate_priority}, analytics::alert_json(a, store_).dump(), now);
     if (a.state == "firing") ++stats_.alerts_fired;
     log_->warn("alert {}: {}", a.state, a.message_en);
     if (on_alert_) on_alert_(a);
@@ -334,7 +334,7 @@ void analytics_service::publish_live(const analytics::day_analysis& a, core::utc
   if (text == last_live_) return;
   last_live_ = text;
   j["as_of"] = core::format_iso8601(now);
-  outbox_.replace(topics_.live(), j.dump(), 1, sync::aggregate_priority, now);
+  outbox_.replace({topics_.live(), 1, true, sync::aggregate_priority}, j.dump(), now);
   ++stats_.live_updates;
   if (on_sent_) on_sent_();
 }

@@ -4,6 +4,8 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "sync/topics.hpp"
+
 namespace kelu {
 
 namespace {
@@ -16,24 +18,27 @@ constexpr std::chrono::milliseconds switch_drain{1000};
 
 sync::publisher_options publisher_options_for(const config::config& c) {
   sync::publisher_options o;
-  o.uri = c.mqtt.uri;
-  o.client_id = config::effective_client_id(c);
-  o.username = c.mqtt.username;
-  o.password = c.mqtt.password;
-  o.mqtt_version = c.mqtt.version == "5" ? 5 : 4;
-  o.keep_alive = std::chrono::seconds(c.mqtt.keep_alive_s);
-  o.connect_timeout = std::chrono::seconds(c.mqtt.connect_timeout_s);
-  o.max_inflight = static_cast<std::size_t>(c.mqtt.max_inflight);
-  o.reconnect_min = std::chrono::milliseconds(c.mqtt.reconnect_min_ms);
-  o.reconnect_max = std::chrono::milliseconds(c.mqtt.reconnect_max_ms);
-  o.live_window = std::chrono::seconds(c.mqtt.live_window_s);
-  o.backfill_rate_per_s = static_cast<double>(c.mqtt.backfill_rate_per_s);
-  o.backfill_batch = static_cast<std::size_t>(c.mqtt.backfill_batch);
-  o.max_payload_bytes = static_cast<std::size_t>(c.mqtt.max_payload_bytes);
-  o.tls_ca_file = c.mqtt.tls.ca_file;
-  o.tls_cert_file = c.mqtt.tls.cert_file;
-  o.tls_key_file = c.mqtt.tls.key_file;
-  o.tls_verify_hostname = c.mqtt.tls.verify_hostname;
+  auto& l = o.link;
+  l.uri = c.mqtt.uri;
+  l.client_id = config::effective_client_id(c);
+  l.username = c.mqtt.username;
+  l.password = c.mqtt.password;
+  l.mqtt_version = c.mqtt.version == "5" ? 5 : 4;
+  l.keep_alive = std::chrono::seconds(c.mqtt.keep_alive_s);
+  l.connect_timeout = std::chrono::seconds(c.mqtt.connect_timeout_s);
+  l.reconnect_min = std::chrono::milliseconds(c.mqtt.reconnect_min_ms);
+  l.reconnect_max = std::chrono::milliseconds(c.mqtt.reconnect_max_ms);
+  l.tls_ca_file = c.mqtt.tls.ca_file;
+  l.tls_cert_file = c.mqtt.tls.cert_file;
+  l.tls_key_file = c.mqtt.tls.key_file;
+  l.tls_verify_hostname = c.mqtt.tls.verify_hostname;
+  auto& p = o.pump;
+  p.max_inflight = static_cast<std::size_t>(c.mqtt.max_inflight);
+  p.live_window = std::chrono::seconds(c.mqtt.live_window_s);
+  p.backfill_rate_per_s = static_cast<double>(c.mqtt.backfill_rate_per_s);
+  p.backfill_batch = static_cast<std::size_t>(c.mqtt.backfill_batch);
+  p.max_payload_bytes = static_cast<std::size_t>(c.mqtt.max_payload_bytes);
+  p.backfill_root = sync::topics(c.store.tenant, c.store.id).backfill_root();
   return o;
 }
 
@@ -59,8 +64,8 @@ void broker_link::switch_to(sync::publisher_options o, std::string goodbye) {
   options_ = std::move(o);
   if (!publisher_) return;  // a switch under way picks up the newest options when it starts
   auto old = std::shared_ptr<sync::mqtt_publisher>(std::move(publisher_));
-  old->update_status(options_.birth_payload, std::move(goodbye));
-  log_->info("mqtt: switching to {}", options_.uri);
+  old->update_status(options_.link.birth_payload, std::move(goodbye));
+  log_->info("mqtt: switching to {}", options_.link.uri);
   old->stop(switch_drain, [this, alive = alive_, old] {
     // Not from inside the old publisher's own call stack: it is destroyed here.
     boost::asio::post(ex_, [this, alive, old]() mutable {
@@ -77,15 +82,15 @@ void broker_link::wake() {
 }
 
 void broker_link::update_status(std::string birth, std::string goodbye) {
-  options_.birth_payload = birth;
-  options_.goodbye_payload = goodbye;
+  options_.link.birth_payload = birth;
+  options_.link.goodbye_payload = goodbye;
   if (publisher_) publisher_->update_status(std::move(birth), std::move(goodbye));
 }
 
 sync::publisher_stats broker_link::stats() const {
   if (publisher_) return publisher_->stats();
   sync::publisher_stats s;
-  s.last_error = "switching to " + options_.uri;
+  s.last_error = "switching to " + options_.link.uri;
   return s;
 }
 

@@ -136,9 +136,9 @@ doctor_check check_broker(const config::config& c, const fs::path& scratch) {
   if (!db) return fail("broker", db.error_message(), "");
   sync::outbox empty{**db};
   auto o = publisher_options_for(c);
-  o.client_id = o.client_id.substr(0, 48) + "-doctor";
-  o.status_topic.clear();
-  o.reconnect_min = o.reconnect_max = std::chrono::hours(1);  // one attempt
+  o.link.client_id = o.link.client_id.substr(0, 48) + "-doctor";
+  o.link.status_topic.clear();
+  o.link.reconnect_min = o.link.reconnect_max = std::chrono::hours(1);  // one attempt
   boost::asio::io_context io;
   auto quiet = std::make_shared<spdlog::logger>("doctor", std::make_shared<spdlog::sinks::null_sink_mt>());
   sync::mqtt_publisher p{io.get_executor(), empty, o, quiet};
@@ -146,7 +146,7 @@ doctor_check check_broker(const config::config& c, const fs::path& scratch) {
   auto guard = boost::asio::make_work_guard(io);
   const auto started = std::chrono::steady_clock::now();
   p.start();
-  const auto deadline = started + o.connect_timeout + std::chrono::seconds(2);
+  const auto deadline = started + o.link.connect_timeout + std::chrono::seconds(2);
   while (std::chrono::steady_clock::now() < deadline) {
     io.run_for(std::chrono::milliseconds(50));
     const auto s = p.stats();
@@ -160,7 +160,7 @@ doctor_check check_broker(const config::config& c, const fs::path& scratch) {
   if (s.connected)
     return pass("broker", "connected to " + c.mqtt.uri + " (MQTT " + (s.protocol == 5 ? "5" : "3.1.1") + ") in " +
                               std::to_string(ms.count()) + " ms");
-  return broker_failure(c, s.last_error.empty() ? "no answer in " + std::to_string(o.connect_timeout.count()) + " s"
+  return broker_failure(c, s.last_error.empty() ? "no answer in " + std::to_string(o.link.connect_timeout.count()) + " s"
                                                 : s.last_error);
 }
 

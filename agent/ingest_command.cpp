@@ -80,7 +80,7 @@ bool ingest_run::commit(std::vector<core::event>& batch, core::utc_time now, con
   if (batch.empty()) return true;
   std::vector<bool> duplicate(batch.size(), false);
   if (store_) {
-    auto r = store_->append(batch, now, /*history=*/true);
+    auto r = store_->append(batch, now, sync::outbox_lane::history);
     if (!r) {
       err_ << name << ": " << r.error_message() << "\n";
       return false;

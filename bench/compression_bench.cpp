@@ -69,11 +69,11 @@ int main() {
   std::vector<std::string> sent;  // as the backfill lane sends them
   std::size_t raw = 0, wire = 0;
   for (const auto& r : rows) {
-    sent.push_back("{\"historical\":true," + r.payload.substr(1));
+    sent.push_back(core::mark_historical(r.payload));
     raw += sent.back().size();
     wire += wire_bytes(r.topic.size(), sent.back().size());
   }
-  const std::size_t topic = sync::backfill_topic(rows.front().topic).size();
+  const std::size_t topic = (sync::topics("acme", "sh-jingan-001").backfill_root() + rows.front().stream).size();
   const double encode = seconds_of(
       [&] {
         std::size_t n = 0;

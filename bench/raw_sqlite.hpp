@@ -37,7 +37,8 @@ inline double raw_sqlite_seconds(std::vector<core::event> events, bool full_sync
                      "INSERT INTO events(source, seq, id, stream, type, observed_at, received_at, dedupe_key, body) "
                      "VALUES(?,?,?,?,?,?,?,?,?)"};
   sync::statement ob{db->handle(),
-                     "INSERT INTO outbox(topic, payload, qos, retain, priority, created_at) VALUES(?,?,?,?,?,?)"};
+                     "INSERT INTO outbox(topic, payload, qos, retain, priority, created_at, kind, stream) "
+                     "VALUES(?,?,?,?,?,?,1,'pos')"};
   for (std::size_t i = 0; i < events.size(); ++i) {
     const auto& e = events[i];
     ev.reset();

@@ -173,8 +173,8 @@ int main(int argc, char** argv) {
   for (const auto& [inflight, batch] : runs) {
     if (out.stats().rows == 0) {  // refill for the next window size
       sync::transaction tx{*db};
-      db->exec("INSERT INTO outbox(topic, payload, qos, retain, priority, created_at) "
-               "SELECT 'kelu/v1/bench/s1/events/pos', body, 1, 0, 0, 0 FROM events ORDER BY seq");
+      db->exec("INSERT INTO outbox(topic, payload, qos, retain, priority, created_at, kind, stream) "
+               "SELECT 'kelu/v1/bench/s1/events/pos', body, 1, 0, 0, 0, 1, 'pos' FROM events ORDER BY seq");
       tx.commit();
       out.reload();
     }
@@ -182,11 +182,12 @@ int main(int argc, char** argv) {
     boost::asio::io_context io;
     auto work = boost::asio::make_work_guard(io);  // Paho's callbacks post from another thread
     sync::publisher_options o;
-    o.uri = uri;
-    o.client_id = "bench-box";
-    o.max_inflight = inflight;
-    o.backfill_batch = batch;
-    o.status_topic = "kelu/v1/bench/s1/status";
+    o.link.uri = uri;
+    o.link.client_id = "bench-box";
+    o.pump.max_inflight = inflight;
+    o.pump.backfill_batch = batch;
+    o.pump.backfill_root = "kelu/v1/bench/s1/backfill/";
+    o.link.status_topic = "kelu/v1/bench/s1/status";
     sync::mqtt_publisher pub{io.get_executor(), out, o, log};
     const auto c0 = clk::now();
     pub.start();
@@ -230,9 +231,9 @@ int main(int argc, char** argv) {
     core::system_clock clock;
     sync::group_committer committer{io.get_executor(), store, clock, 10000, 5000};
     sync::publisher_options o;
-    o.uri = uri;
-    o.client_id = "bench-box";
-    o.status_topic = "kelu/v1/bench/s1/status";
+    o.link.uri = uri;
+    o.link.client_id = "bench-box";
+    o.link.status_topic = "kelu/v1/bench/s1/status";
     sync::mqtt_publisher pub{io.get_executor(), out, o, log};
     committer.on_commit([&] { pub.wake(); });
     drivers::pos_tcp_options po;

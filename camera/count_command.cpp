@@ -89,7 +89,7 @@ int store_recording(const config::config& c, const std::string& camera, core::ut
           return 2;
         }
     if (!events.empty())
-      if (auto r = store.append(events, received, true); !r) {
+      if (auto r = store.append(events, received, sync::outbox_lane::history); !r) {
         err << "--store-at: " << r.error_message() << "\n";
         return 2;
       }

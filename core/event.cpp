@@ -421,6 +421,21 @@ std::optional<std::string> encode_direct(const event& e) {
 
 }  // namespace
 
+namespace {
+constexpr std::string_view historical_member = R"("historical":true,)";
+}  // namespace
+
+std::string mark_historical(std::string_view encoded) {
+  std::string out;
+  out.reserve(encoded.size() + historical_member.size());
+  out += '{';
+  out += historical_member;
+  out += encoded.substr(1);  // past encode()'s opening brace
+  return out;
+}
+
+std::size_t historical_mark_size() { return historical_member.size(); }
+
 std::string encode(const event& e) {
   if (auto direct = encode_direct(e)) return std::move(*direct);
   json j = {{"id", e.id},

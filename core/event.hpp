@@ -180,5 +180,12 @@ event make_event(envelope from, payload body);
 // The JSON wire and storage form (documented in docs/schemas/event.schema.json).
 std::string encode(const event& e);
 result<event> decode(std::string_view json);
+// An event as encode() wrote it, marked late: `"historical":true` as the object's first member,
+// as the backlog lane sends it (docs/mqtt.md), so HQ tells a late event from a live one without
+// comparing clocks. Whether an event is late is known only when a connection begins, long after
+// it was encoded and stored; the mark never goes into the stored body.
+std::string mark_historical(std::string_view encoded);
+// How many bytes mark_historical adds.
+std::size_t historical_mark_size();
 
 }  // namespace kelu::core

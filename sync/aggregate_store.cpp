@@ -41,7 +41,7 @@ std::optional<std::int64_t> aggregate_store::upsert(const std::string& kind, cor
     payload["revision"] = revision;
     payload["closed_at"] = core::format_iso8601(now);
     payload["epoch"] = db_.identity().epoch;
-    outbox_.insert(message.topic, payload.dump(), 1, false, aggregate_priority, now, message.backlog);
+    outbox_.insert({message.topic, 1, false, aggregate_priority}, payload.dump(), now, message.lane);
     tx.commit();
   } catch (...) {
     outbox_.reload();

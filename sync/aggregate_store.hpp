@@ -31,7 +31,7 @@ struct aggregate_row {
 
 struct aggregate_message {
   std::string topic;
-  bool backlog = false;  // history (a bucket closed after an outage): sent in the backlog lane
+  outbox_lane lane = outbox_lane::live;  // history: a bucket closed after an outage
 };
 
 class aggregate_store {

@@ -57,11 +57,4 @@ core::result<std::vector<std::string>> inflate_batch(std::string_view compressed
   return lines;
 }
 
-std::string backfill_topic(std::string_view events_topic) {
-  constexpr std::string_view events = "/events/";
-  const auto at = events_topic.find(events);
-  if (at == std::string_view::npos) return {};
-  return std::string(events_topic.substr(0, at)) + "/backfill/" + std::string(events_topic.substr(at + events.size()));
-}
-
 }  // namespace kelu::sync

@@ -19,7 +19,4 @@ std::string deflate_batch(const std::vector<std::string>& events);
 // or that would inflate beyond `max_bytes` (a bomb). Lines are returned without their '\n'.
 core::result<std::vector<std::string>> inflate_batch(std::string_view compressed, std::size_t max_bytes);
 
-// kelu/v1/t/s/events/pos <-> kelu/v1/t/s/backfill/pos; empty when the topic is not one of those.
-std::string backfill_topic(std::string_view events_topic);
-
 }  // namespace kelu::sync

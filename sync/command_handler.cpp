@@ -18,7 +18,7 @@ command_handler::command_handler(database& db, event_store& store, outbox& out, 
 
 void command_handler::reply(const std::string& name, const std::string& payload) {
   transaction tx{db_};
-  out_.insert(topics_.reply(name), payload, 1, false, 1, clock_.now_utc());
+  out_.insert({topics_.reply(name), 1, false, health_priority}, payload, clock_.now_utc());
   tx.commit();
 }
 

@@ -132,6 +132,14 @@ CREATE TABLE store_identity(
   created_at INTEGER NOT NULL,  -- ms since epoch, UTC
   origin     TEXT    NOT NULL   -- "created", "upgraded"
 );
+)sql",
+    // 8: each outbox row says what it is (sync/outbox_address.hpp), so the publisher no longer
+    // reads it from the topic. Rows an earlier release queued are classified by topic here, once.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN stream TEXT NOT NULL DEFAULT '';
+UPDATE outbox SET kind = 1, stream = substr(topic, instr(topic, '/events/') + 8) WHERE instr(topic, '/events/') > 0;
+UPDATE outbox SET kind = 2 WHERE topic LIKE '%/stats';
 )sql"};
 
 static_assert(std::size(migrations) == database::current_schema_version);

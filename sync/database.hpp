@@ -72,7 +72,7 @@ class database {
   // Empty only in a database opened below the schema version that brought epochs.
   const database_identity& identity() const { return identity_; }
 
-  static constexpr int current_schema_version = 7;
+  static constexpr int current_schema_version = 8;
   static constexpr int epoch_schema_version = 7;
 
  private:

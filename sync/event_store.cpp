@@ -16,7 +16,7 @@ event_store::event_store(database& db, outbox& out, topics t)
               "VALUES(?,?,?,?,?,?,?,?,?)") {}
 
 core::result<std::vector<core::commit_outcome>> event_store::append(std::vector<core::event>& events,
-                                                                    core::utc_time now, bool history) {
+                                                                    core::utc_time now, outbox_lane lane) {
   std::vector<core::commit_outcome> outcomes;
   outcomes.reserve(events.size());
   try {
@@ -48,8 +48,7 @@ core::result<std::vector<core::commit_outcome>> event_store::append(std::vector<
         insert_.bind(8, key);
       insert_.bind(9, body);
       insert_.step();
-      const auto r = route_for(e, topics_);
-      outbox_.insert(r.topic, body, r.qos, r.retain, r.priority, now, history);
+      outbox_.insert(route_for(e, topics_), body, now, lane);
       outcomes.push_back({false, e.seq});
     }
     tx.commit();

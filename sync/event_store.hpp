@@ -32,10 +32,10 @@ class event_store {
  public:
   event_store(database& db, outbox& out, topics t);
 
-  // Assigns seq and epoch into `events`. On error nothing was stored. `history` (a backfill from
-  // exported files) queues them in the outbox's backlog lane, behind live data.
+  // Assigns seq and epoch into `events`. On error nothing was stored. `lane` history (a backfill
+  // from exported files) queues them in the outbox's backlog lane, behind live data.
   core::result<std::vector<core::commit_outcome>> append(std::vector<core::event>& events, core::utc_time now,
-                                                         bool history = false);
+                                                         outbox_lane lane = outbox_lane::live);
 
   // Deletes events received before `cutoff`, at most `limit` per call (short transactions).
   // Their outbox rows are untouched: what HQ has not received is still sent. A resend of a

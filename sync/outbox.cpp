@@ -10,13 +10,14 @@ namespace kelu::sync {
 outbox::outbox(database& db)
     : db_(db),
       insert_(db.handle(),
-              "INSERT INTO outbox(topic, payload, qos, retain, priority, created_at, backlog) VALUES(?,?,?,?,?,?,?)"),
+              "INSERT INTO outbox(topic, payload, qos, retain, priority, created_at, backlog, kind, stream) "
+              "VALUES(?,?,?,?,?,?,?,?,?)"),
       peek_(db.handle(),
-            "SELECT id, topic, payload, qos, retain FROM outbox WHERE id > ? AND backlog = 0 ORDER BY id LIMIT ?"),
+            "SELECT id, topic, payload, qos, retain, kind, stream FROM outbox WHERE id > ? AND backlog = 0 ORDER BY id LIMIT ?"),
       peek_aged_(db.handle(),
-                 "SELECT id, topic, payload, qos, retain FROM outbox WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"),
+                 "SELECT id, topic, payload, qos, retain, kind, stream FROM outbox WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"),
       peek_backlog_(db.handle(),
-                    "SELECT id, topic, payload, qos, retain FROM outbox WHERE backlog = 1 AND id > ? ORDER BY id LIMIT ?"),
+                    "SELECT id, topic, payload, qos, retain, kind, stream FROM outbox WHERE backlog = 1 AND id > ? ORDER BY id LIMIT ?"),
       remove_(db.handle(), "DELETE FROM outbox WHERE id = ? RETURNING length(payload)") {
   reload();
 }
@@ -34,29 +35,31 @@ void outbox::reload() {
   bytes_ = st.column_int(1);
 }
 
-void outbox::insert(const std::string& topic, std::string_view payload, int qos, bool retain, int priority,
-                    core::utc_time now, bool backlog) {
+void outbox::insert(const outbox_address& to, std::string_view payload, core::utc_time now, outbox_lane lane) {
   auto& st = insert_;
   st.reset();
-  st.bind(1, topic).bind_blob(2, payload).bind(3, qos).bind(4, retain ? 1 : 0).bind(5, priority);
-  st.bind(6, core::to_unix_ms(now)).bind(7, backlog ? 1 : 0);
+  st.bind(1, to.topic).bind_blob(2, payload).bind(3, to.qos).bind(4, to.retain ? 1 : 0).bind(5, to.priority);
+  st.bind(6, core::to_unix_ms(now)).bind(7, lane == outbox_lane::history ? 1 : 0);
+  st.bind(8, static_cast<int>(to.kind)).bind(9, to.stream);
   st.step();
   ++rows_;
   bytes_ += static_cast<std::int64_t>(payload.size());
 }
 
-void outbox::replace(const std::string& topic, std::string_view payload, int qos, int priority, core::utc_time now) {
+void outbox::replace(const outbox_address& to, std::string_view payload, core::utc_time now) {
   try {
     transaction tx{db_};
     {
       statement st{db_.handle(), "DELETE FROM outbox WHERE topic = ? AND backlog = 0 RETURNING length(payload)"};
-      st.bind(1, topic);
+      st.bind(1, to.topic);
       while (st.step()) {
         --rows_;
         bytes_ -= st.column_int(0);
       }
     }
-    insert(topic, payload, qos, true, priority, now);
+    auto retained = to;
+    retained.retain = true;
+    insert(retained, payload, now);
     tx.commit();
   } catch (...) {
     reload();
@@ -66,11 +69,22 @@ void outbox::replace(const std::string& topic, std::string_view payload, int qos
 
 namespace {
 
+message_kind kind_of(std::int64_t stored) {
+  switch (stored) {
+    case static_cast<int>(message_kind::event):
+      return message_kind::event;
+    case static_cast<int>(message_kind::health):
+      return message_kind::health;
+    default:
+      return message_kind::message;  // sent as written: never altered on a guess
+  }
+}
+
 std::vector<outbox_row> rows_of(statement& st) {
   std::vector<outbox_row> out;
   while (st.step())
     out.push_back({st.column_int(0), st.column_text(1), st.column_text(2), static_cast<int>(st.column_int(3)),
-                   st.column_int(4) != 0});
+                   st.column_int(4) != 0, kind_of(st.column_int(5)), st.column_text(6)});
   return out;
 }
 

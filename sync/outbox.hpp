@@ -9,6 +9,7 @@
 
 #include "core/time.hpp"
 #include "database.hpp"
+#include "outbox_address.hpp"
 
 namespace kelu::sync {
 
@@ -18,6 +19,8 @@ struct outbox_row {
   std::string payload;
   int qos = 1;
   bool retain = false;
+  message_kind kind = message_kind::message;
+  std::string stream;  // for kind event
 };
 
 struct outbox_stats {
@@ -44,12 +47,13 @@ class outbox {
   explicit outbox(database& db);
 
   // Adds a row; the caller holds the transaction. Call reload() if that transaction rolls back.
-  // A `backlog` row (history: a backfill, a replay) is sent in the backlog lane.
-  void insert(const std::string& topic, std::string_view payload, int qos, bool retain, int priority,
-              core::utc_time now, bool backlog = false);
-  // Like insert, for a retained snapshot: unsent rows of the same topic are deleted first, as
-  // only the newest matters (they are superseded, not dropped, and not counted as drops).
-  void replace(const std::string& topic, std::string_view payload, int qos, int priority, core::utc_time now);
+  // A history row (a backfill, a replay) is sent in the backlog lane.
+  void insert(const outbox_address& to, std::string_view payload, core::utc_time now,
+              outbox_lane lane = outbox_lane::live);
+  // Like insert, for a retained snapshot (sent retained whatever `to.retain` says): unsent live
+  // rows of the same topic are deleted first, as only the newest matters (they are superseded,
+  // not dropped, and not counted as drops).
+  void replace(const outbox_address& to, std::string_view payload, core::utc_time now);
   // The live lane: rows after `after_id` that are not backlog rows, in id order.
   std::vector<outbox_row> peek(std::int64_t after_id, std::size_t limit);
   // The backlog lane: rows after `after_id` that are backlog rows or have ids up to

@@ -60,8 +60,7 @@ replay_outcome replay(database& db, event_store& store, outbox& out, const topic
     const bool stamp = e->epoch.empty() && !o.epoch.empty();
     if (stamp) e->epoch = o.epoch;
     // A replay is history HQ asked for: the backlog lane, behind live data.
-    out.insert(route.topic, stamp ? core::encode(*e) : st.column_text(1), route.qos, route.retain, route.priority,
-               now, true);
+    out.insert(route, stamp ? core::encode(*e) : st.column_text(1), now, outbox_lane::history);
     ++o.queued;
   }
   if (expect <= r.to_seq) o.missing.emplace_back(expect, r.to_seq);

@@ -13,9 +13,10 @@ std::string topics::metrics(const std::string& kind) const {
   return root_ + "metrics/" + path;
 }
 
-route route_for(const core::event& e, const topics& t) {
-  if (std::holds_alternative<core::agent_health>(e.body)) return {t.stats(), 1, false, health_priority};
-  return {t.events(e.stream), 1, false, raw_priority};
+outbox_address route_for(const core::event& e, const topics& t) {
+  if (std::holds_alternative<core::agent_health>(e.body))
+    return {t.stats(), 1, false, health_priority, message_kind::health, {}};
+  return {t.events(e.stream), 1, false, raw_priority, message_kind::event, e.stream};
 }
 
 }  // namespace kelu::sync

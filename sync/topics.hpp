@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/event.hpp"
+#include "outbox_address.hpp"
 
 namespace kelu::sync {
 
@@ -14,6 +15,8 @@ class topics {
   std::string status() const { return root_ + "status"; }
   std::string events(const std::string& stream) const { return root_ + "events/" + stream; }
   std::string stats() const { return root_ + "stats"; }
+  // Where the backlog lane's compressed batches of one stream go: backfill/{stream}.
+  std::string backfill_root() const { return root_ + "backfill/"; }
   // kind "funnel.hour" -> metrics/funnel/hour; "report.day" -> metrics/report/day.
   std::string metrics(const std::string& kind) const;
   std::string live() const { return root_ + "live"; }
@@ -35,19 +38,13 @@ class topics {
   std::string estate_software_;
 };
 
-// How one event travels: topic, QoS, retain, and its drop priority under the outbox quota.
-struct route {
-  std::string topic;
-  int qos = 1;
-  bool retain = false;
-  int priority = 0;  // 0: raw events, dropped first when the quota is exceeded
-};
-
 // Drop priorities under the outbox quota: raw events go first, aggregates last.
 inline constexpr int raw_priority = 0;
 inline constexpr int health_priority = 1;
 inline constexpr int aggregate_priority = 2;
 
-route route_for(const core::event& e, const topics& t);
+// How one event travels: topic, QoS, retain, drop priority and kind (an event of its stream, or
+// the agent's health on stats).
+outbox_address route_for(const core::event& e, const topics& t);
 
 }  // namespace kelu::sync

@@ -568,7 +568,7 @@ TEST(analytics_replacement_box, sends_nothing_for_the_hours_before_its_database_
   clock.now = at("2026-11-24T10:59:30Z");
   std::vector<core::event> history{sale("till1", "export-1", 1250)};
   history[0].observed_at = at("2026-11-24T05:10:00Z");
-  ASSERT_TRUE(store.append(history, clock.now, true));
+  ASSERT_TRUE(store.append(history, clock.now, sync::outbox_lane::history));
   analytics_service service{io.get_executor(), store, aggregates, runs, journal, "boot-new", at("2026-11-24T08:00:00Z"),
                             out, topics, clock, g.zone, g.rules, g.cfg.alerts, g.store, analytics_service_options{},
                             std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>())};

@@ -2,7 +2,12 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <nlohmann/json.hpp>
+
+#include "core/event.hpp"
+#include "support/events.hpp"
 #include "sync/batch_codec.hpp"
+#include "sync/topics.hpp"
 
 namespace kelu::sync {
 namespace {
@@ -52,10 +57,30 @@ TEST(batch_codec, an_empty_batch_is_empty_and_a_last_line_without_newline_is_ref
   EXPECT_NE(r.error_message().find("no newline (byte 10)"), std::string::npos) << r.error_message();
 }
 
-TEST(batch_codec, backfill_topics_mirror_event_topics) {
-  EXPECT_EQ(backfill_topic("kelu/v1/acme/s1/events/pos"), "kelu/v1/acme/s1/backfill/pos");
-  EXPECT_EQ(backfill_topic("kelu/v1/acme/s1/events/traffic"), "kelu/v1/acme/s1/backfill/traffic");
-  EXPECT_EQ(backfill_topic("kelu/v1/acme/s1/stats"), "");
+// The outbox row says what an event is; its batch topic mirrors its events topic.
+TEST(backlog, an_event_is_routed_with_its_kind_and_stream_and_batches_beside_its_topic) {
+  const topics t("acme", "s1");
+  const auto sale = route_for(test::sale("T1", "1", 1), t);
+  EXPECT_EQ(sale.topic, "kelu/v1/acme/s1/events/pos");
+  EXPECT_EQ(sale.kind, message_kind::event);
+  EXPECT_EQ(t.backfill_root() + sale.stream, "kelu/v1/acme/s1/backfill/pos");
+  const auto health = route_for(test::health(), t);
+  EXPECT_EQ(health.topic, "kelu/v1/acme/s1/stats");
+  EXPECT_EQ(health.kind, message_kind::health);  // marked historical in the backlog, never batched
+  EXPECT_EQ(health.priority, health_priority);
+}
+
+// The backlog's mark goes first in the object, and the rest is the event as it was stored.
+TEST(backlog, the_historical_mark_leads_an_encoded_event_and_changes_nothing_else) {
+  const auto e = test::sale("T1", "1", 1);
+  const auto stored = core::encode(e);
+  const auto marked = core::mark_historical(stored);
+  EXPECT_TRUE(marked.starts_with(R"({"historical":true,)")) << marked;
+  EXPECT_EQ(marked.size(), stored.size() + core::historical_mark_size());
+  auto j = nlohmann::json::parse(marked);
+  EXPECT_TRUE(j["historical"].get<bool>());
+  j.erase("historical");
+  EXPECT_EQ(j, nlohmann::json::parse(stored));
 }
 
 }  // namespace

@@ -73,11 +73,23 @@ TEST_F(store_fixture, a_database_from_before_epochs_gets_one_and_replays_stamp_i
   {
     auto old = database::open({old_path, true, database::epoch_schema_version - 1}).value();
     EXPECT_TRUE(old->identity().epoch.empty());
-    outbox o{*old};
-    event_store s{*old, o, topics("acme", "s1")};
-    std::vector<core::event> batch{sale("T1", "1"), sale("T1", "2")};
-    ASSERT_TRUE(s.append(batch, now));
-    EXPECT_EQ(core::encode(batch[0]).find("epoch"), std::string::npos);
+    // Stored as that release stored them: its outbox rows had no kind.
+    for (int seq : {1, 2}) {
+      auto e = sale("T1", std::to_string(seq));
+      e.seq = seq;
+      const auto body = core::encode(e);
+      EXPECT_EQ(body.find("epoch"), std::string::npos);
+      statement ev{old->handle(),
+                   "INSERT INTO events(source, seq, id, stream, type, observed_at, received_at, body) "
+                   "VALUES(?,?,?,?,?,0,0,?)"};
+      ev.bind(1, e.source).bind(2, e.seq).bind(3, e.id).bind(4, e.stream).bind(5, core::type_name(e.body)).bind(6, body);
+      ev.step();
+      statement ob{old->handle(), "INSERT INTO outbox(topic, payload, qos, retain, priority, created_at) "
+                                  "VALUES('kelu/v1/acme/s1/events/pos', ?, 1, 0, 0, 0)"};
+      ob.bind_blob(1, body);
+      ob.step();
+    }
+    old->exec("INSERT INTO source_seq(source, last_seq) VALUES('pos-tcp', 2)");
   }
   auto upgraded = database::open({old_path, true}).value();
   const auto epoch = upgraded->identity().epoch;
@@ -120,13 +132,22 @@ TEST_F(store_fixture, a_version_1_database_migrates_and_keeps_its_unsent_rows_li
   db->exec("DROP INDEX events_type_observed; DROP TABLE aggregates; DROP TABLE runs;"
            "DROP INDEX outbox_backlog; ALTER TABLE outbox DROP COLUMN backlog; DROP TABLE alert_journal;"
            "DROP TABLE line_audits; DROP TABLE config_changes; DROP TABLE store_identity;"
+           "ALTER TABLE outbox DROP COLUMN kind; ALTER TABLE outbox DROP COLUMN stream;"
+           "INSERT INTO outbox(topic, payload, qos, retain, priority, created_at) "
+           "VALUES('kelu/v1/acme/s1/stats', '{}', 1, 0, 1, 0), ('kelu/v1/acme/s1/alerts', '{}', 1, 0, 2, 0);"
            "PRAGMA user_version=1");
   auto migrated = database::open({path, true});
   ASSERT_TRUE(migrated) << migrated.error_message();
   EXPECT_EQ((*migrated)->schema_version(), database::current_schema_version);
   outbox o2{**migrated};
-  EXPECT_EQ(o2.peek(0, 10).size(), 1u);  // the old row is a live one
+  const auto rows = o2.peek(0, 10);  // the old rows are live ones
+  ASSERT_EQ(rows.size(), 3u);
   EXPECT_TRUE(o2.peek_backlog(0, 10, 0).empty());
+  // Version 8: each row says what it is, read from the old rows' topics once.
+  EXPECT_EQ(rows[0].kind, message_kind::event);
+  EXPECT_EQ(rows[0].stream, "pos");
+  EXPECT_EQ(rows[1].kind, message_kind::health);
+  EXPECT_EQ(rows[2].kind, message_kind::message);
   // Version 3: the events are found by type and time for analytics.
   event_store s2{**migrated, o2, topics("acme", "s1")};
   EXPECT_EQ(s2.observed_between({"pos.transaction"}, core::from_unix_ms(0), core::from_unix_ms(2'000)).size(), 1u);
@@ -217,9 +238,9 @@ TEST_F(store_fixture, outbox_peeks_in_order_and_removes_acknowledged_rows) {
 // rows are its data and stay whatever the box is now.
 TEST_F(store_fixture, rows_of_another_store_go_only_from_a_database_without_events) {
   const std::string sample = "kelu/v1/acme/store-001/", enrolled = "kelu/v1/acme/sh-042/";
-  out.insert(sample + "status", "{}", 1, true, 0, now);
-  out.insert(sample + "metrics/funnel/hour", "{}", 1, false, 2, now);
-  out.insert(enrolled + "status", "{}", 1, true, 0, now);
+  out.insert({sample + "status", 1, true, 0}, "{}", now);
+  out.insert({sample + "metrics/funnel/hour", 1, false, 2}, "{}", now);
+  out.insert({enrolled + "status", 1, true, 0}, "{}", now);
   EXPECT_EQ(out.drop_other_stores(enrolled), 2);
   ASSERT_EQ(out.peek(0, 10).size(), 1u);
   EXPECT_EQ(out.peek(0, 10).front().topic, enrolled + "status");
@@ -229,12 +250,12 @@ TEST_F(store_fixture, rows_of_another_store_go_only_from_a_database_without_even
   health.source = "agent";  // the box's own health report is not the store's data
   std::vector<core::event> reports{health};
   ASSERT_TRUE(store.append(reports, now));
-  out.insert(sample + "status", "{}", 1, true, 0, now);
+  out.insert({sample + "status", 1, true, 0}, "{}", now);
   EXPECT_EQ(out.drop_other_stores(enrolled), 2);  // the report's row went with the status
 
   std::vector<core::event> one{sale("T1", "1")};
   ASSERT_TRUE(store.append(one, now));  // under kelu/v1/acme/s1/
-  out.insert(sample + "status", "{}", 1, true, 0, now);
+  out.insert({sample + "status", 1, true, 0}, "{}", now);
   EXPECT_EQ(out.drop_other_stores(enrolled), 0);
   EXPECT_EQ(out.stats().rows, 3);
 }
