@@ -69,7 +69,7 @@ agent::agent(boot_config boot, std::string config_path, std::shared_ptr<spdlog::
 agent::~agent() = default;
 
 sync::publisher_options agent::link_options() const {
-  auto o = publisher_options_for(cfg_);
+  auto o = sync::publisher_options_for(cfg_);
   o.link.status_topic = topics_->status();
   o.link.birth_payload = status_payload("online", "");
   o.link.will_payload = status_payload("offline", "connection lost");
@@ -140,7 +140,7 @@ core::status agent::start() {
   analytics_ = std::make_unique<analytics_service>(io_.get_executor(), *store_, *aggregates_, *runs_, *journal_,
                                                    boot_id_, started_at_, *outbox_, topics, clock_, zone_,
                                                    std::move(rules).value(), cfg_.alerts, store_identity_of(cfg_),
-                                                   analytics_options_for(cfg_), log_);
+                                                   analytics_service_options_for(cfg_), log_);
   analytics_->on_sent([this] { link_->wake(); });
   notifier_ = std::make_unique<chat_notifier>(io_.get_executor(), cfg_.notify, clock_, log_);
   analytics_->on_alert([this](const analytics::alert& a) { notifier_->send(a); });
@@ -274,7 +274,7 @@ void agent::start_dashboard() {
                calibration_file_.string());
     // Entrance lines decide who is a visitor: today is recomputed under the new rules.
     if (auto rules = analytics::rules_for(cfg_))
-      analytics_->update(std::move(rules).value(), cfg_.alerts, analytics_options_for(cfg_));
+      analytics_->update(std::move(rules).value(), cfg_.alerts, analytics_service_options_for(cfg_));
     republish_status();
   };
   dashboard_parts parts{cfg_,    *analytics_, *store_,           *runs_,           zone_,

@@ -14,6 +14,15 @@
 
 namespace kelu {
 
+analytics_service_options analytics_service_options_for(const config::config& c) {
+  analytics_service_options o;
+  o.close_grace = std::chrono::seconds(c.analytics.close_grace_s);
+  o.live_interval = std::chrono::seconds(c.analytics.live_interval_s);
+  o.forecast.weeks = static_cast<int>(c.analytics.forecast_weeks);
+  o.forecast.target_star = static_cast<double>(c.analytics.target_star);
+  return o;
+}
+
 namespace {
 
 using namespace std::chrono;

@@ -30,6 +30,7 @@
 #include "analytics/alert_engine.hpp"
 #include "analytics/funnel.hpp"
 #include "analytics/report_json.hpp"
+#include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/time_zone.hpp"
 #include "sync/event_cache.hpp"
@@ -68,14 +69,18 @@ std::vector<analytics::hour_observation> forecast_history(sync::event_store& sto
 std::optional<std::vector<core::event>> events_behind_hour(sync::event_store& store, const analytics::day_analysis& day,
                                                            const core::time_zone& zone, std::string_view hhmm);
 
+// Built by analytics_service_options_for(): the analytics.* keys' values, defaults included, are
+// the key table's (config/schema.cpp), never this struct's own.
 struct analytics_service_options {
-  std::chrono::seconds close_grace{300};
-  std::chrono::seconds live_interval{15};
+  std::chrono::seconds close_grace{};
+  std::chrono::seconds live_interval{};
   // Buckets that ended longer ago than this go out in the backlog lane, behind live data.
   std::chrono::seconds history_after{3600};
   int max_days_per_tick = 7;  // after a long outage, catch up a week per tick
   analytics::forecast_options forecast;
 };
+
+analytics_service_options analytics_service_options_for(const config::config& c);
 
 // What alerts need from outside analytics, asked for on every tick.
 struct alert_context {

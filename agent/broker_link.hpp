@@ -26,10 +26,6 @@ class logger;
 
 namespace kelu {
 
-// The link's options from the mqtt.* section (and the client id the store's identity gives); the
-// agent adds its status messages and subscriptions. `kelu doctor` connects with the same.
-sync::publisher_options publisher_options_for(const config::config& c);
-
 class broker_link {
  public:
   broker_link(boost::asio::any_io_executor ex, sync::outbox& out, std::shared_ptr<spdlog::logger> log);

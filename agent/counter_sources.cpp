@@ -22,25 +22,11 @@ drivers::named_sources make_counter_sources(boost::asio::any_io_executor ex,
       pushing.emplace(k.id, std::move(p));
       continue;
     }
-    drivers::counter_poller_options o;
-    o.id = id;
-    o.vendor = k.vendor;
-    o.url = k.url;
-    o.channel = k.channel;
-    o.username = k.username;
-    o.password = k.password;
-    o.interval = std::chrono::seconds(k.interval_s);
-    o.timeout = std::chrono::seconds(k.timeout_s);
+    auto o = drivers::counter_poller_options_for(c, k);
     out.push_back({"counters", std::make_unique<drivers::counter_poller>(ex, ingest, clock, std::move(o), log)});
   }
   if (!pushing.empty()) {
-    const auto& p = c.sources.counter_push;
-    drivers::counter_receiver_options o;
-    o.listen = p.listen;
-    o.port = static_cast<std::uint16_t>(p.port);
-    o.max_body_bytes = static_cast<std::size_t>(p.max_body_bytes);
-    o.timeout = std::chrono::seconds(p.timeout_s);
-    o.zone = store_zone;
+    const auto o = drivers::counter_receiver_options_for(c, store_zone);
     out.push_back({"counters", std::make_unique<drivers::counter_receiver>(ex, ingest, clock, o, std::move(pushing), log)});
   }
   return out;

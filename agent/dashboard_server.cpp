@@ -11,8 +11,7 @@
 #include "agent/dashboard/password_hash.hpp"
 #include "agent/dashboard/router.hpp"
 #include "agent/dashboard/technician_sessions.hpp"
-#include "qr_command.hpp"
-#include "tls_command.hpp"
+#include "dashboard_files.hpp"
 
 namespace kelu {
 

@@ -43,9 +43,10 @@ struct forecast {
   std::vector<forecast_hour> hours;  // from the current hour to the end of the day
 };
 
+// analytics.forecast_weeks and analytics.target_star (config/schema.cpp).
 struct forecast_options {
-  int weeks = 6;
-  double target_star = 20;  // visitors per staff hour the store wants
+  int weeks = 0;
+  double target_star = 0;  // visitors per staff hour the store wants
 };
 
 // Hours in `history` on other weekdays than today's, or not before today, are ignored.

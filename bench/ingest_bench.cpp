@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "config/schema.hpp"
 #include "drivers/pos_tcp_client.hpp"
 #include "drivers/pos_tcp_source.hpp"
 #include "sync/database.hpp"
@@ -51,7 +52,7 @@ tcp_result tcp_ingest(int events, int connections, int chunk, bool full_sync) {
   auto work = boost::asio::make_work_guard(io);
   core::system_clock clock;
   sync::group_committer committer{io.get_executor(), store, clock, 1'000'000, 5000};
-  drivers::pos_tcp_options o;
+  auto o = drivers::pos_tcp_options_for(config::defaults(), core::time_zone::utc());
   o.listen = "127.0.0.1";
   o.port = 0;
   o.store_id = "s1";

@@ -37,6 +37,7 @@
 #include <mutex>
 #include <thread>
 
+#include "config/schema.hpp"
 #include "drivers/pos_tcp_client.hpp"
 #include "drivers/pos_tcp_source.hpp"
 #include "sync/batch_codec.hpp"
@@ -181,12 +182,13 @@ int main(int argc, char** argv) {
     hq sink{uri};
     boost::asio::io_context io;
     auto work = boost::asio::make_work_guard(io);  // Paho's callbacks post from another thread
-    sync::publisher_options o;
+    auto o = sync::publisher_options_for(config::defaults());
     o.link.uri = uri;
     o.link.client_id = "bench-box";
     o.pump.max_inflight = inflight;
     o.pump.backfill_batch = batch;
     o.pump.backfill_root = "kelu/v1/bench/s1/backfill/";
+    o.pump.backfill_rate_per_s = 0;  // the drain as fast as the broker takes it, not mqtt's default cap
     o.link.status_topic = "kelu/v1/bench/s1/status";
     sync::mqtt_publisher pub{io.get_executor(), out, o, log};
     const auto c0 = clk::now();
@@ -230,13 +232,13 @@ int main(int argc, char** argv) {
     auto work = boost::asio::make_work_guard(io);
     core::system_clock clock;
     sync::group_committer committer{io.get_executor(), store, clock, 10000, 5000};
-    sync::publisher_options o;
+    auto o = sync::publisher_options_for(config::defaults());
     o.link.uri = uri;
     o.link.client_id = "bench-box";
     o.link.status_topic = "kelu/v1/bench/s1/status";
     sync::mqtt_publisher pub{io.get_executor(), out, o, log};
     committer.on_commit([&] { pub.wake(); });
-    drivers::pos_tcp_options po;
+    auto po = drivers::pos_tcp_options_for(config::defaults(), core::time_zone::utc());
     po.listen = "127.0.0.1";
     po.port = 0;
     po.store_id = "s1";

@@ -17,6 +17,22 @@
 
 namespace kelu::drivers {
 
+drop_folder_options drop_folder_options_for(const config::config& c, const config::folder_source_config& f,
+                                            const char* driver) {
+  drop_folder_options o;
+  o.store_id = c.store.id;
+  o.source_id = f.source_id;
+  o.driver = driver;
+  o.folder = f.folder;
+  o.rescan = std::chrono::seconds(f.rescan_s);
+  o.settle = std::chrono::seconds(f.settle_s);
+  o.max_file_bytes = static_cast<std::uintmax_t>(f.max_file_bytes);
+  o.done_retention_days = static_cast<int>(f.done_retention_days);
+  // A file's events go to the store in chunks no larger than a commit takes.
+  o.chunk_events = static_cast<std::size_t>(std::min<std::int64_t>(c.storage.max_batch_events, 500));
+  return o;
+}
+
 namespace fs = std::filesystem;
 
 namespace {

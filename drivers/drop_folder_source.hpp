@@ -23,6 +23,7 @@
 #include <set>
 #include <thread>
 
+#include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/event_ingest.hpp"
 #include "core/time_zone.hpp"
@@ -36,18 +37,25 @@ class logger;
 
 namespace kelu::drivers {
 
+// Built by drop_folder_options_for(): the values, defaults included, are the key table's
+// (sources.poslog.*, sources.csv.*, storage.max_batch_events: config/schema.cpp), never this
+// struct's own.
 struct drop_folder_options {
   std::string store_id;
   std::string source_id;
   std::string driver;  // "poslog", "csv": for health and logs
   std::filesystem::path folder;
-  std::chrono::seconds rescan{30};
-  std::chrono::seconds settle{2};
-  std::uintmax_t max_file_bytes = 256u << 20;
-  int done_retention_days = 30;  // 0 keeps done/ files
-  std::size_t chunk_events = 500;
-  std::chrono::seconds commit_timeout{60};
+  std::chrono::seconds rescan{};
+  std::chrono::seconds settle{};
+  std::uintmax_t max_file_bytes = 0;
+  int done_retention_days = 0;  // 0 keeps done/ files
+  std::size_t chunk_events = 0;
+  std::chrono::seconds commit_timeout{60};  // not a key: a commit queue stuck this long is a fault
 };
+
+// `f` is c.sources.poslog or c.sources.csv; `driver` names it ("poslog", "csv").
+drop_folder_options drop_folder_options_for(const config::config& c, const config::folder_source_config& f,
+                                            const char* driver);
 
 using file_parser = std::function<core::result<file_records>(std::string_view bytes)>;
 

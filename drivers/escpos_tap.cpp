@@ -13,6 +13,30 @@
 namespace kelu::drivers {
 
 namespace asio = boost::asio;
+
+escpos_tap_options escpos_tap_options_for(const config::config& c, const core::time_zone& store_zone,
+                                          receipt_layout layout) {
+  const auto& e = c.sources.escpos;
+  escpos_tap_options o;
+  o.store_id = c.store.id;
+  o.source_id = e.source_id;
+  o.listen = e.listen;
+  o.port = static_cast<std::uint16_t>(e.port);
+  if (!e.printer.empty()) {
+    const auto colon = e.printer.rfind(':');  // checked by the config loader
+    o.printer_host = e.printer.substr(0, colon);
+    o.printer_port = static_cast<std::uint16_t>(std::stoi(e.printer.substr(colon + 1)));
+  }
+  o.serial_device = e.serial_device;
+  o.serial_printer_device = e.serial_printer_device;
+  o.serial_baud = static_cast<unsigned>(e.serial_baud);
+  o.max_job_bytes = static_cast<std::size_t>(e.max_job_bytes);
+  o.connect_timeout = std::chrono::seconds(e.connect_timeout_s);
+  o.layout = std::move(layout);
+  o.default_currency = c.store.currency;
+  o.zone = store_zone;
+  return o;
+}
 using tcp = asio::ip::tcp;
 
 namespace {

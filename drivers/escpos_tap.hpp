@@ -23,6 +23,7 @@
 #include <set>
 #include <string>
 
+#include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/event_ingest.hpp"
 #include "core/time_zone.hpp"
@@ -37,24 +38,30 @@ class logger;
 
 namespace kelu::drivers {
 
+// Built by escpos_tap_options_for(): the values, defaults included, are the key table's
+// (sources.escpos.*, config/schema.cpp), never this struct's own.
 struct escpos_tap_options {
   std::string store_id;
-  std::string source_id = "escpos";
-  std::string listen = "0.0.0.0";
-  std::uint16_t port = 9100;     // 0: any free port (tests)
+  std::string source_id;
+  std::string listen;
+  std::uint16_t port = 0;        // 0: any free port (tests)
   std::string printer_host;      // empty: no network tap
-  std::uint16_t printer_port = 9100;
+  std::uint16_t printer_port = 0;
   std::string serial_device;     // empty: no serial tap
   std::string serial_printer_device;
-  unsigned serial_baud = 9600;
-  std::size_t max_job_bytes = 4u << 20;
-  std::chrono::seconds connect_timeout{5};
+  unsigned serial_baud = 0;
+  std::size_t max_job_bytes = 0;
+  std::chrono::seconds connect_timeout{};
   std::chrono::milliseconds serial_job_gap{2000};
   std::size_t max_pending_receipts = 256;
   receipt_layout layout;
-  std::string default_currency = "CNY";
+  std::string default_currency;
   core::time_zone zone = core::time_zone::utc();
 };
+
+// `layout` is the receipt layout the format options read (sources.escpos.layout and its preset).
+escpos_tap_options escpos_tap_options_for(const config::config& c, const core::time_zone& store_zone,
+                                          receipt_layout layout);
 
 struct escpos_tap_stats {
   std::int64_t jobs = 0;

@@ -12,6 +12,21 @@
 
 namespace kelu::drivers {
 
+pos_tcp_options pos_tcp_options_for(const config::config& c, const core::time_zone& store_zone) {
+  const auto& p = c.sources.pos_tcp;
+  pos_tcp_options o;
+  o.store_id = c.store.id;
+  o.source_id = p.source_id;
+  o.listen = p.listen;
+  o.port = static_cast<std::uint16_t>(p.port);
+  o.max_line_bytes = static_cast<std::size_t>(p.max_line_bytes);
+  o.max_connections = static_cast<std::size_t>(p.max_connections);
+  o.idle_timeout = std::chrono::seconds(p.idle_timeout_s);
+  o.default_currency = c.store.currency;
+  o.zone = store_zone;
+  return o;
+}
+
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using nlohmann::json;

@@ -18,6 +18,7 @@
 #include <set>
 #include <string>
 
+#include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/event_ingest.hpp"
 #include "core/time_zone.hpp"
@@ -31,18 +32,22 @@ class logger;
 
 namespace kelu::drivers {
 
+// Built by pos_tcp_options_for(): the values, defaults included, are the key table's
+// (sources.pos_tcp.*, config/schema.cpp), never this struct's own.
 struct pos_tcp_options {
   std::string store_id;
-  std::string source_id = "pos-tcp";
-  std::string listen = "0.0.0.0";
-  std::uint16_t port = 9750;
-  std::size_t max_line_bytes = 65536;
-  std::size_t max_connections = 64;
-  std::chrono::seconds idle_timeout{300};
-  std::chrono::seconds write_timeout{10};
-  std::string default_currency = "CNY";
+  std::string source_id;
+  std::string listen;
+  std::uint16_t port = 0;  // 0: any free port (tests)
+  std::size_t max_line_bytes = 0;
+  std::size_t max_connections = 0;
+  std::chrono::seconds idle_timeout{};
+  std::chrono::seconds write_timeout{10};  // not a key: a till that reads nothing for 10 s is gone
+  std::string default_currency;
   core::time_zone zone = core::time_zone::utc();  // for times sent without a zone
 };
+
+pos_tcp_options pos_tcp_options_for(const config::config& c, const core::time_zone& store_zone);
 
 struct pos_tcp_stats {
   std::int64_t connections = 0;  // open now

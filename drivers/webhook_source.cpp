@@ -16,6 +16,25 @@
 
 namespace kelu::drivers {
 
+webhook_options webhook_options_for(const config::config& c, const core::time_zone& store_zone) {
+  const auto& w = c.sources.webhook;
+  webhook_options o;
+  o.store_id = c.store.id;
+  o.source_id = w.source_id;
+  o.listen = w.listen;
+  o.port = static_cast<std::uint16_t>(w.port);
+  o.path = w.path;
+  o.secrets_file = w.secrets_file;
+  o.max_body_bytes = static_cast<std::size_t>(w.max_body_bytes);
+  o.max_connections = static_cast<std::size_t>(w.max_connections);
+  o.rate_per_s = static_cast<double>(w.rate_per_s);
+  o.rate_burst = static_cast<double>(w.rate_burst);
+  o.timeout = std::chrono::seconds(w.timeout_s);
+  o.default_currency = c.store.currency;
+  o.zone = store_zone;
+  return o;
+}
+
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using nlohmann::json;

@@ -24,6 +24,7 @@
 #include <vector>
 #include <string>
 
+#include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/event_ingest.hpp"
 #include "core/time_zone.hpp"
@@ -37,21 +38,25 @@ class logger;
 
 namespace kelu::drivers {
 
+// Built by webhook_options_for(): the values, defaults included, are the key table's
+// (sources.webhook.*, config/schema.cpp), never this struct's own.
 struct webhook_options {
   std::string store_id;
-  std::string source_id = "webhook";
-  std::string listen = "0.0.0.0";
-  std::uint16_t port = 9751;
-  std::string path = "/pos/transactions";
+  std::string source_id;
+  std::string listen;
+  std::uint16_t port = 0;  // 0: any free port (tests)
+  std::string path;
   std::string secrets_file;
-  std::size_t max_body_bytes = 1 << 20;
-  std::size_t max_connections = 64;
-  double rate_per_s = 50;
-  double rate_burst = 200;
-  std::chrono::seconds timeout{15};
-  std::string default_currency = "CNY";
+  std::size_t max_body_bytes = 0;
+  std::size_t max_connections = 0;
+  double rate_per_s = 0;
+  double rate_burst = 0;
+  std::chrono::seconds timeout{};
+  std::string default_currency;
   core::time_zone zone = core::time_zone::utc();
 };
+
+webhook_options webhook_options_for(const config::config& c, const core::time_zone& store_zone);
 
 struct webhook_stats {
   std::int64_t requests = 0;

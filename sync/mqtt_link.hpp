@@ -33,16 +33,18 @@ class logger;
 
 namespace kelu::sync {
 
+// The mqtt.* keys' values come from publisher_options_for() (mqtt_publisher.hpp), defaults
+// included: the key table (config/schema.cpp) is where they are declared, not this struct.
 struct link_options {
   std::string uri;
   std::string client_id;
   std::string username;
   std::string password;
-  int mqtt_version = 4;  // 4: MQTT 3.1.1, 5: MQTT 5 (falls back to 3.1.1 when the broker refuses 5)
-  std::chrono::seconds keep_alive{30};
-  std::chrono::seconds connect_timeout{10};
-  std::chrono::milliseconds reconnect_min{500};
-  std::chrono::milliseconds reconnect_max{60000};
+  int mqtt_version = 0;  // 4: MQTT 3.1.1, 5: MQTT 5 (falls back to 3.1.1 when the broker refuses 5)
+  std::chrono::seconds keep_alive{};
+  std::chrono::seconds connect_timeout{};
+  std::chrono::milliseconds reconnect_min{};
+  std::chrono::milliseconds reconnect_max{};
   std::string tls_ca_file;  // TLS is used for ssl://, mqtts:// and wss:// URIs
   std::string tls_cert_file;
   std::string tls_key_file;
@@ -52,9 +54,9 @@ struct link_options {
   std::string will_payload;     // the broker publishes it if the link dies
   std::string goodbye_payload;  // retained on a clean stop
   std::vector<std::string> subscriptions;
-  std::size_t max_inbound_bytes = 65536;
+  std::size_t max_inbound_bytes = 65536;  // not a key: what HQ sends the box is small
   // Publishes unacknowledged at once (the pump's window): Paho's queues are sized from it.
-  std::size_t window = 64;
+  std::size_t window = 0;
 };
 
 using message_handler = std::function<void(const std::string& topic, const std::string& payload)>;

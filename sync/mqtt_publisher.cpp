@@ -1,7 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "mqtt_publisher.hpp"
 
+#include "topics.hpp"
+
 namespace kelu::sync {
+
+publisher_options publisher_options_for(const config::config& c) {
+  publisher_options o;
+  auto& l = o.link;
+  l.uri = c.mqtt.uri;
+  l.client_id = config::effective_client_id(c);
+  l.username = c.mqtt.username;
+  l.password = c.mqtt.password;
+  l.mqtt_version = c.mqtt.version == "5" ? 5 : 4;
+  l.keep_alive = std::chrono::seconds(c.mqtt.keep_alive_s);
+  l.connect_timeout = std::chrono::seconds(c.mqtt.connect_timeout_s);
+  l.reconnect_min = std::chrono::milliseconds(c.mqtt.reconnect_min_ms);
+  l.reconnect_max = std::chrono::milliseconds(c.mqtt.reconnect_max_ms);
+  l.tls_ca_file = c.mqtt.tls.ca_file;
+  l.tls_cert_file = c.mqtt.tls.cert_file;
+  l.tls_key_file = c.mqtt.tls.key_file;
+  l.tls_verify_hostname = c.mqtt.tls.verify_hostname;
+  auto& p = o.pump;
+  p.max_inflight = static_cast<std::size_t>(c.mqtt.max_inflight);
+  p.live_window = std::chrono::seconds(c.mqtt.live_window_s);
+  p.backfill_rate_per_s = static_cast<double>(c.mqtt.backfill_rate_per_s);
+  p.backfill_batch = static_cast<std::size_t>(c.mqtt.backfill_batch);
+  p.max_payload_bytes = static_cast<std::size_t>(c.mqtt.max_payload_bytes);
+  p.backfill_root = topics(c.store.tenant, c.store.id).backfill_root();
+  return o;
+}
 
 link_options mqtt_publisher::with_window(link_options l, std::size_t window) {
   l.window = window;

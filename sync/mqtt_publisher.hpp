@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
 #include "mqtt_link.hpp"
 #include "outbox.hpp"
 #include "outbox_pump.hpp"
@@ -32,6 +33,10 @@ struct publisher_options {
   link_options link;
   pump_options pump;  // pump.max_inflight is also the link's window
 };
+
+// Everything the mqtt.* keys and the store's identity say (client id, topics). Status topic and
+// payloads and subscriptions are the agent's to add.
+publisher_options publisher_options_for(const config::config& c);
 
 struct publisher_stats {
   bool connected = false;

@@ -32,14 +32,16 @@ class logger;
 
 namespace kelu::sync {
 
+// The mqtt.* keys' values come from publisher_options_for() (mqtt_publisher.hpp), defaults
+// included: the key table (config/schema.cpp) is where they are declared, not this struct.
 struct pump_options {
-  std::size_t max_inflight = 64;
+  std::size_t max_inflight = 0;
   // An outgoing message larger than this is dropped (counted, logged): brokers refuse or
   // disconnect on oversized publishes (AWS IoT 128 KiB, EMQX 1 MiB by default), and a row
   // that can never go would hold its lane forever.
-  std::size_t max_payload_bytes = 256 * 1024;
-  std::chrono::seconds live_window{60};
-  double backfill_rate_per_s = 0;
+  std::size_t max_payload_bytes = 0;
+  std::chrono::seconds live_window{};
+  double backfill_rate_per_s = 0;  // 0: no cap
   // Above 1: up to this many backlog events of one stream go as one zlib-compressed message on
   // `backfill_root` + stream (sync/batch_codec.hpp), one PUBACK deleting them all. HQ must read
   // backfill/, so it is off (0) unless configured. The rate cap still counts events.

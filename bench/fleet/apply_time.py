@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """How long a change from HQ takes to be applied on a running box (docs/BENCHMARKS.md, "Fleet").
 
-    bench/fleet/apply_time.py [KELU_BINARY] [REPS]     # default build/release/agent/kelu, 20
+    bench/fleet/apply_time.py [KELU_BINARY] [REPS]     # default build/release/cli/kelu, 20
 
 Starts two mosquitto brokers on free loopback ports and one agent with a till listener and one
 camera (the sample door video, looped). For each kind of change it publishes a new desired
@@ -95,7 +95,7 @@ def percentiles(samples):
 
 
 def main():
-    binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "release", "agent", "kelu")
+    binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "release", "cli", "kelu")
     reps = int(sys.argv[2]) if len(sys.argv) > 2 else 20
     tmp = tempfile.mkdtemp(prefix="kelu-apply-")
     a, b = broker(tmp, "a"), broker(tmp, "b")

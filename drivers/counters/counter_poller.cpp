@@ -9,6 +9,19 @@
 
 namespace kelu::drivers {
 
+counter_poller_options counter_poller_options_for(const config::config& c, const config::counter_config& k) {
+  counter_poller_options o;
+  o.id = {c.store.id, k.id, k.line, k.channel};
+  o.vendor = k.vendor;
+  o.url = k.url;
+  o.channel = k.channel;
+  o.username = k.username;
+  o.password = k.password;
+  o.interval = std::chrono::seconds(k.interval_s);
+  o.timeout = std::chrono::seconds(k.timeout_s);
+  return o;
+}
+
 counter_poller::counter_poller(boost::asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
                                counter_poller_options options, std::shared_ptr<spdlog::logger> log)
     : ex_(ex),

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/event_ingest.hpp"
 #include "counter_emitter.hpp"
@@ -34,9 +35,12 @@ struct counter_poller_options {
   std::string channel;      // dahua: the channel to ask for ("1" when empty)
   std::string username;
   std::string password;
-  std::chrono::seconds interval{60};
-  std::chrono::seconds timeout{5};
+  std::chrono::seconds interval{};  // counters[].interval_s
+  std::chrono::seconds timeout{};   // counters[].timeout_s
 };
+
+// One polled counter of counters[], with the key table's values (config/counter_schema.cpp).
+counter_poller_options counter_poller_options_for(const config::config& c, const config::counter_config& k);
 
 struct counter_poller_stats {
   std::int64_t polls = 0;

@@ -10,6 +10,17 @@ namespace kelu::drivers {
 
 namespace http = boost::beast::http;
 
+counter_receiver_options counter_receiver_options_for(const config::config& c, const core::time_zone& store_zone) {
+  const auto& p = c.sources.counter_push;
+  counter_receiver_options o;
+  o.listen = p.listen;
+  o.port = static_cast<std::uint16_t>(p.port);
+  o.max_body_bytes = static_cast<std::size_t>(p.max_body_bytes);
+  o.timeout = std::chrono::seconds(p.timeout_s);
+  o.zone = store_zone;
+  return o;
+}
+
 namespace {
 
 constexpr std::string_view prefix = "/counters/";

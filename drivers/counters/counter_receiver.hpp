@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 
+#include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/event_ingest.hpp"
 #include "core/time_zone.hpp"
@@ -60,14 +61,18 @@ class push_counter_source final : public source {
   std::shared_ptr<push_counter> c_;
 };
 
+// Built by counter_receiver_options_for(): the values, defaults included, are the key table's
+// (sources.counter_push.*, config/schema.cpp), never this struct's own.
 struct counter_receiver_options {
-  std::string listen = "0.0.0.0";
-  std::uint16_t port = 9752;
-  std::size_t max_body_bytes = 4 << 20;
-  std::size_t max_connections = 64;
-  std::chrono::seconds timeout{15};
+  std::string listen;
+  std::uint16_t port = 0;  // 0: any free port (tests)
+  std::size_t max_body_bytes = 0;
+  std::size_t max_connections = 64;  // not a key: a store has a handful of counters
+  std::chrono::seconds timeout{};
   core::time_zone zone = core::time_zone::utc();  // for device times without an offset
 };
+
+counter_receiver_options counter_receiver_options_for(const config::config& c, const core::time_zone& store_zone);
 
 struct counter_receiver_stats {
   std::int64_t requests = 0;

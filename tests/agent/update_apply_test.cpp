@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "core/files.hpp"
-#include "agent/update_command.hpp"
+#include "cli/update_command.hpp"
 #include "agent/update_dir.hpp"
 #include "support/temp_dir.hpp"
 
@@ -23,6 +23,8 @@ namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
+using cli::run_update_apply;
+using cli::update_options;
 
 // The stand-ins. State in $FAKE: installed (the version), calls (one line per call), and switches
 // (fail-update, fail-install, no-download) a test creates to make a step fail.

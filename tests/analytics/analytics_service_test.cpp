@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/analytics_service.hpp"
+#include "config/schema.hpp"
 #include "golden_day.hpp"
 
 #include <map>
@@ -47,7 +48,7 @@ class analytics_service_test : public testing::Test {
     clock.now = at("2026-11-24T10:59:30Z");  // 11:59:30 in Berlin
     service = std::make_unique<analytics_service>(
         io.get_executor(), store, aggregates, runs, journal, "boot-1", at("2026-11-23T23:00:00Z"), out, topics, clock, g.zone,
-        g.rules, g.cfg.alerts, g.store, analytics_service_options{}, std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
+        g.rules, g.cfg.alerts, g.store, analytics_service_options_for(config::defaults()), std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
   }
 
   // Stores the events as the committer would; returns them with their seqs.
@@ -210,7 +211,7 @@ TEST_F(analytics_service_test, new_rules_recompute_today_under_a_new_version) {
 
   auto rules = g.rules;
   rules.engaged_dwell_ms["door"] = 40'000;  // the technician raises the engaged threshold
-  service->update(rules, g.cfg.alerts, analytics_service_options{});
+  service->update(rules, g.cfg.alerts, analytics_service_options_for(config::defaults()));
   service->tick();
   const auto after = on(drain(), "/metrics/funnel/hour");
   ASSERT_EQ(after.size(), before.size());  // every closed hour of today, once more
@@ -218,7 +219,7 @@ TEST_F(analytics_service_test, new_rules_recompute_today_under_a_new_version) {
   EXPECT_EQ(after[0].payload["revision"], 2);
   EXPECT_EQ(after[10].payload["figures"]["engaged"], 2);  // 35 s and 31 s no longer count
   // Deterministic: the same rules again change nothing.
-  service->update(rules, g.cfg.alerts, analytics_service_options{});
+  service->update(rules, g.cfg.alerts, analytics_service_options_for(config::defaults()));
   service->tick();
   EXPECT_TRUE(on(drain(), "/metrics/funnel/hour").empty());
 }
@@ -276,7 +277,7 @@ TEST_F(analytics_service_test, time_the_box_was_off_is_missing_coverage) {
   service->tick();  // this run: since midnight, alive until 10:00Z
   // Switched off for three hours; a new run starts.
   analytics_service second{io.get_executor(), store, aggregates, runs, journal, "boot-2", at("2026-11-24T13:00:00Z"),
-                           out, topics, clock, g.zone, g.rules, g.cfg.alerts, g.store, analytics_service_options{},
+                           out, topics, clock, g.zone, g.rules, g.cfg.alerts, g.store, analytics_service_options_for(config::defaults()),
                            std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>())};
   clock.now = at("2026-11-25T02:00:00Z");
   second.tick();
@@ -319,7 +320,7 @@ TEST_F(analytics_service_test, alerts_go_to_mqtt_and_the_listener_with_their_tra
   auto r = low_conversion_rule();
   r.severity = "critical";
   r.notify = {"wecom"};
-  service->update(g.rules, {r, camera_rule()}, analytics_service_options{});
+  service->update(g.rules, {r, camera_rule()}, analytics_service_options_for(config::defaults()));
   std::vector<analytics::alert> heard;
   service->on_alert([&](const analytics::alert& a) { heard.push_back(a); });
   service->alert_context_from([&] { return alert_context{{{"door", clock.now - std::chrono::minutes(7)}}, 0}; });
@@ -375,7 +376,7 @@ TEST_F(analytics_service_test, each_alert_s_outcome_is_journaled_and_the_week_is
     more.push_back(e);
   }
   append(more);
-  analytics_service_options options;
+  auto options = analytics_service_options_for(config::defaults());
   options.forecast.target_star = 4;  // the last hour's 10 visitors need 3 associates; Alice and Bob are on
   service->update(g.rules, {low_conversion_rule(), camera_rule()}, options);
   std::optional<core::utc_time> offline_since = at("2026-11-24T10:53:00Z");
@@ -446,7 +447,7 @@ TEST_F(analytics_service_test, each_alert_s_outcome_is_journaled_and_the_week_is
 
 TEST_F(analytics_service_test, a_restart_resumes_a_firing_alert_and_a_changed_rule_ends_it) {
   append(g.events);
-  service->update(g.rules, {camera_rule()}, analytics_service_options{});
+  service->update(g.rules, {camera_rule()}, analytics_service_options_for(config::defaults()));
   std::optional<core::utc_time> offline_since = at("2026-11-24T10:50:00Z");
   service->alert_context_from([&] { return alert_context{{{"door", offline_since}}, 0}; });
   clock.now = at("2026-11-24T11:00:00Z");
@@ -459,7 +460,7 @@ TEST_F(analytics_service_test, a_restart_resumes_a_firing_alert_and_a_changed_ru
   const auto restart = [&](std::vector<config::alert_rule_config> rules, const char* boot) {
     auto s = std::make_unique<analytics_service>(io.get_executor(), store, aggregates, runs, journal, boot, clock.now,
                                                  out, topics, clock, g.zone, g.rules, rules, g.store,
-                                                 analytics_service_options{}, log);
+                                                 analytics_service_options_for(config::defaults()), log);
     s->alert_context_from([&] { return alert_context{{{"door", offline_since}}, 0}; });
     return s;
   };
@@ -488,7 +489,7 @@ TEST_F(analytics_service_test, a_restart_resumes_a_firing_alert_and_a_changed_ru
   const auto refired = on(drain(), "/alerts");
   ASSERT_EQ(refired.size(), 1u);
   EXPECT_NE(refired[0].payload["id"], id);
-  third->update(g.rules, {camera_rule(10)}, analytics_service_options{});
+  third->update(g.rules, {camera_rule(10)}, analytics_service_options_for(config::defaults()));
   const auto reloaded = on(drain(), "/alerts");
   ASSERT_EQ(reloaded.size(), 1u);
   EXPECT_EQ(reloaded[0].payload["id"], refired[0].payload["id"]);
@@ -570,7 +571,7 @@ TEST(analytics_replacement_box, sends_nothing_for_the_hours_before_its_database_
   history[0].observed_at = at("2026-11-24T05:10:00Z");
   ASSERT_TRUE(store.append(history, clock.now, sync::outbox_lane::history));
   analytics_service service{io.get_executor(), store, aggregates, runs, journal, "boot-new", at("2026-11-24T08:00:00Z"),
-                            out, topics, clock, g.zone, g.rules, g.cfg.alerts, g.store, analytics_service_options{},
+                            out, topics, clock, g.zone, g.rules, g.cfg.alerts, g.store, analytics_service_options_for(config::defaults()),
                             std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>())};
   service.tick();
   std::vector<std::string> quarters, hours;

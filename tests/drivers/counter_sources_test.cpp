@@ -14,6 +14,7 @@
 #include <fstream>
 #include <mutex>
 
+#include "config/schema.hpp"
 #include "drivers/counters/counter_poller.hpp"
 #include "drivers/counters/counter_receiver.hpp"
 #include "drivers/counters/http_auth.hpp"
@@ -24,6 +25,7 @@
 
 namespace kelu::drivers {
 namespace {
+
 
 using namespace std::chrono_literals;
 namespace beast = boost::beast;
@@ -51,7 +53,7 @@ struct receiver_fixture : test::store_fixture {
     counters.emplace("door", door);
     counters.emplace("side", side);
     counters.emplace("pc2s", xovis);
-    counter_receiver_options o;
+    auto o = counter_receiver_options_for(config::defaults(), core::time_zone::utc());
     o.listen = "127.0.0.1";
     o.port = 0;
     o.max_body_bytes = 64 * 1024;
@@ -250,7 +252,7 @@ struct poller_fixture : test::store_fixture {
     });
   }
   void start(const std::string& vendor, const std::string& url, const std::string& password) {
-    counter_poller_options o;
+    counter_poller_options o;  // every field below: a counter the test serves
     o.id = {"s1", "door", "main", ""};
     o.vendor = vendor;
     o.url = url;

@@ -12,6 +12,7 @@
 #include <future>
 #include <thread>
 
+#include "config/schema.hpp"
 #include "drivers/drop_folder_source.hpp"
 #include "drivers/pos_file_format.hpp"
 #include "support/flaky_ingest.hpp"
@@ -25,6 +26,7 @@
 
 namespace kelu::drivers {
 namespace {
+
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -45,10 +47,9 @@ struct folder_fixture : test::store_fixture {
     stop_io({});
   }
   std::unique_ptr<drop_folder_source> make(core::event_ingest& ingest, std::size_t chunk = 500) {
-    drop_folder_options o;
+    auto o = drop_folder_options_for(config::defaults(), config::defaults().sources.csv, "csv");
     o.store_id = "s1";
     o.source_id = "csv";
-    o.driver = "csv";
     o.folder = inbox;
     o.settle = 0s;
     o.rescan = 1s;

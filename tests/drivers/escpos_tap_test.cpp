@@ -23,6 +23,7 @@
 #include <random>
 #include <thread>
 
+#include "config/schema.hpp"
 #include "drivers/escpos_tap.hpp"
 #include "support/files.hpp"
 #include "support/fake_printer.hpp"
@@ -37,6 +38,11 @@
 
 namespace kelu::drivers {
 namespace {
+
+// The options a box with the key table's defaults gives the tap.
+escpos_tap_options escpos_defaults() {
+  return escpos_tap_options_for(config::defaults(), core::time_zone::utc(), receipt_layout{});
+}
 
 using test::slurp;
 
@@ -73,7 +79,7 @@ struct tap_fixture : test::store_fixture {
     start_io();
   }
   escpos_tap_options network(std::uint16_t printer_port, const char* preset = "generic-en") {
-    escpos_tap_options o;
+    auto o = escpos_defaults();
     o.printer_host = "127.0.0.1";
     o.printer_port = printer_port;
     o.layout.preset = preset;
@@ -194,7 +200,7 @@ TEST_F(tap_fixture, serial_tap_relays_through_a_pseudo_terminal_pair) {
   pty_pair till, printer;
   // qemu-user (scripts/cross-build) does not emulate the pseudo-terminal ioctls; a real box does.
   if (till.path.empty() || printer.path.empty()) GTEST_SKIP() << "no pseudo-terminals here: " << std::strerror(errno);
-  escpos_tap_options o;
+  auto o = escpos_defaults();
   o.serial_device = till.path;
   o.serial_printer_device = printer.path;
   o.serial_job_gap = 300ms;

@@ -17,7 +17,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/ingest_summary.hpp"
+#include "cli/ingest_summary.hpp"
 #include "agent/pos_sources.hpp"
 #include "config/loader.hpp"
 #include "drivers/pos_file_format.hpp"
@@ -133,7 +133,7 @@ TEST_P(golden, parser_output_matches_the_expected_files) {
   }
   expect_file("expected-file-error.txt", "");
   std::vector<std::string> events;
-  ingest_summary summary;
+  cli::ingest_summary summary;
   summary.add_file();
   for (auto rec : parsed->records) {
     auto e = make_pos_event(std::move(rec), {"s1", c.format, core::from_unix_ms(1'767'225'600'000)}, opts.zone);

@@ -11,6 +11,7 @@
 #include <future>
 #include <thread>
 
+#include "config/schema.hpp"
 #include "drivers/pos_tcp_client.hpp"
 #include "drivers/pos_tcp_source.hpp"
 #include "support/store_fixture.hpp"
@@ -22,6 +23,9 @@
 namespace kelu::drivers {
 namespace {
 
+// The options a box with the key table's defaults gives the source.
+pos_tcp_options pos_tcp_defaults() { return pos_tcp_options_for(config::defaults(), core::time_zone::utc()); }
+
 using namespace std::chrono_literals;
 using nlohmann::json;
 
@@ -31,7 +35,7 @@ std::string txn(const std::string& id, const std::string& total = "1.00") {
 
 // The real chain behind the socket: source -> group committer -> SQLite, on an io thread.
 struct source_fixture : test::store_fixture {
-  void start(pos_tcp_options o = {}) {
+  void start(pos_tcp_options o = pos_tcp_defaults()) {
     o.listen = "127.0.0.1";
     o.port = 0;
     o.store_id = "s1";
@@ -111,7 +115,7 @@ TEST_F(source_fixture, a_storage_failure_is_answered_retry_and_the_resend_is_sto
 }
 
 TEST_F(source_fixture, an_overlong_line_is_refused_and_the_connection_closed) {
-  pos_tcp_options o;
+  auto o = pos_tcp_defaults();
   o.max_line_bytes = 256;
   start(o);
   auto c = connect();
@@ -128,7 +132,7 @@ TEST_F(source_fixture, an_overlong_line_is_refused_and_the_connection_closed) {
 }
 
 TEST_F(source_fixture, connections_beyond_the_limit_are_told_to_retry) {
-  pos_tcp_options o;
+  auto o = pos_tcp_defaults();
   o.max_connections = 1;
   start(o);
   auto first = connect();
@@ -144,7 +148,7 @@ TEST_F(source_fixture, connections_beyond_the_limit_are_told_to_retry) {
 }
 
 TEST_F(source_fixture, idle_connections_are_closed) {
-  pos_tcp_options o;
+  auto o = pos_tcp_defaults();
   o.idle_timeout = 1s;
   start(o);
   auto c = connect();

@@ -16,6 +16,7 @@
 #include <future>
 #include <thread>
 
+#include "config/schema.hpp"
 #include "drivers/webhook_source.hpp"
 #include "support/flaky_ingest.hpp"
 #include "support/io_helpers.hpp"
@@ -28,6 +29,9 @@
 
 namespace kelu::drivers {
 namespace {
+
+// The options a box with the key table's defaults gives the source.
+webhook_options webhook_defaults() { return webhook_options_for(config::defaults(), core::time_zone::utc()); }
 
 using namespace std::chrono_literals;
 namespace beast = boost::beast;
@@ -44,7 +48,7 @@ struct reply {
 };
 
 struct webhook_fixture : test::store_fixture {
-  void start(webhook_options o = {}) {
+  void start(webhook_options o = webhook_defaults()) {
     std::ofstream(dir.file("secrets")) << "# terminal secret\nT1 " << t1_secret << "\n*  " << any_secret << "\n";
     o.store_id = "s1";
     o.listen = "127.0.0.1";
@@ -156,7 +160,7 @@ TEST_F(webhook_fixture, a_batch_stores_its_good_records_and_names_the_bad_ones) 
 }
 
 TEST_F(webhook_fixture, limits_paths_methods_and_storage_failures) {
-  webhook_options o;
+  auto o = webhook_defaults();
   o.max_body_bytes = 1024;
   o.rate_per_s = 0.01;  // no refill to speak of within the test
   o.rate_burst = 6;
@@ -182,7 +186,7 @@ TEST_F(webhook_fixture, limits_paths_methods_and_storage_failures) {
 }
 
 TEST_F(webhook_fixture, a_client_that_stalls_is_disconnected_at_the_deadline) {
-  webhook_options o;
+  auto o = webhook_defaults();
   o.timeout = 1s;
   start(o);
   boost::asio::io_context cio;
@@ -200,7 +204,7 @@ TEST_F(webhook_fixture, a_client_that_stalls_is_disconnected_at_the_deadline) {
 // Past max_connections a pusher is told to come back, as HTTP says it (503 and Retry-After), the
 // way every TCP source refuses (drivers/tcp_listener.hpp); a place freed is taken again.
 TEST_F(webhook_fixture, connections_past_the_limit_are_answered_503_and_a_freed_place_is_taken_again) {
-  webhook_options o;
+  auto o = webhook_defaults();
   o.max_connections = 1;
   start(o);
   boost::asio::io_context cio;

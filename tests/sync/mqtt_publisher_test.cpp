@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/schema.hpp"
 #include "core/clock.hpp"
 #include "support/events.hpp"
 #include "support/io_helpers.hpp"
@@ -55,7 +56,7 @@ struct publisher_fixture : outbox_fixture, testing::WithParamInterface<std::stri
   }
 
   publisher_options options() {
-    publisher_options o;
+    auto o = publisher_options_for(config::defaults());  // the key table's defaults, then the test's
     o.link.uri = broker->uri();
     o.link.client_id = "kelu-test-publisher";
     o.pump.max_inflight = 16;
@@ -67,6 +68,7 @@ struct publisher_fixture : outbox_fixture, testing::WithParamInterface<std::stri
     o.link.will_payload = R"({"state":"offline","reason":"connection lost"})";
     o.link.goodbye_payload = R"({"state":"offline","reason":"shutdown"})";
     o.pump.backfill_root = topics("acme", "s1").backfill_root();
+    o.pump.backfill_rate_per_s = 0;  // no cap, unless a test is about the cap
     return o;
   }
 
@@ -346,7 +348,7 @@ struct tls_fixture : outbox_fixture, testing::WithParamInterface<std::string> {
   }
 
   publisher_options options(const std::string& ca, bool client_cert) {
-    publisher_options o;
+    auto o = publisher_options_for(config::defaults());  // the key table's defaults, then the test's
     o.link.uri = broker->uri();
     o.link.client_id = "kelu-tls-test";
     o.link.reconnect_min = 50ms;

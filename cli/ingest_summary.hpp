@@ -14,7 +14,7 @@
 
 #include "core/event.hpp"
 
-namespace kelu {
+namespace kelu::cli {
 
 class ingest_summary {
  public:
@@ -58,4 +58,4 @@ class ingest_summary {
   std::map<std::string, std::int64_t> ignored_, warnings_;
 };
 
-}  // namespace kelu
+}  // namespace kelu::cli

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-namespace kelu {
+namespace kelu::cli {
 
 struct doctor_check {
   std::string name;    // "broker", "camera door", "sources.pos_tcp", ...
@@ -33,4 +33,4 @@ nlohmann::json to_json(const doctor_check& c);
 // Prints one line per check (or, with `json`, a JSON array); exit 0 when every check passed.
 int run_doctor(const doctor_options& o, bool json, std::ostream& out);
 
-}  // namespace kelu
+}  // namespace kelu::cli

@@ -16,7 +16,7 @@
 #include "agent/software_desired.hpp"
 #include "agent/update_dir.hpp"
 
-namespace kelu {
+namespace kelu::cli {
 
 namespace {
 
@@ -234,4 +234,4 @@ int run_update_apply(const update_options& o, std::ostream& out, std::ostream& e
   return updater{o, out, err}.run();
 }
 
-}  // namespace kelu
+}  // namespace kelu::cli

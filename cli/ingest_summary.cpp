@@ -6,7 +6,7 @@
 #include "core/money.hpp"
 #include "core/overloaded.hpp"
 
-namespace kelu {
+namespace kelu::cli {
 
 void ingest_summary::check_tenders(const core::pos_transaction& t) {
   if (t.tenders.empty()) {
@@ -153,4 +153,4 @@ std::string ingest_summary::to_text() const {
   return o.str();
 }
 
-}  // namespace kelu
+}  // namespace kelu::cli

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-namespace kelu {
+namespace kelu::cli {
 
 struct update_options {
   std::filesystem::path dir;                       // the agent's update directory
@@ -38,4 +38,4 @@ struct update_options {
 // Exit status: 0 when there was nothing to do or an outcome was written, 1 when none could be.
 int run_update_apply(const update_options& o, std::ostream& out, std::ostream& err);
 
-}  // namespace kelu
+}  // namespace kelu::cli

@@ -20,18 +20,18 @@
 #include <sstream>
 #include <thread>
 
-#include "agent.hpp"
+#include "agent/agent.hpp"
 #include "agent/dashboard/password_hash.hpp"
-#include "camera_module.hpp"
+#include "agent/camera_module.hpp"
 #include "config_command.hpp"
-#include "data_owner.hpp"
+#include "agent/data_owner.hpp"
 #include "doctor.hpp"
 #include "enroll_command.hpp"
 #include "update_command.hpp"
-#include "update_dir.hpp"
+#include "agent/update_dir.hpp"
 #include "hq/enrol_commands.hpp"
 #include "ingest_command.hpp"
-#include "minimal_agent.hpp"
+#include "agent/minimal_agent.hpp"
 #include "qr_command.hpp"
 #include "tls_command.hpp"
 #include "report_command.hpp"
@@ -128,7 +128,7 @@ int run(const std::string& path) {
 
 // The box's data directory is the one thing known even when its configuration does not load
 // yet: a fresh box enrols from the package's sample file.
-int enroll(const std::string& path, const kelu::enroll_options& o) {
+int enroll(const std::string& path, const kelu::cli::enroll_options& o) {
   const auto boot = kelu::load_boot_config(path);
   if (auto who = kelu::act_as_data_owner(boot ? boot->value.storage.path
                                               : kelu::read_broken_config(path).salvaged.storage.path);
@@ -136,7 +136,7 @@ int enroll(const std::string& path, const kelu::enroll_options& o) {
     std::cerr << who.error_message() << "\n";
     return 2;
   }
-  return kelu::run_enroll(path, boot, o, std::cout, std::cerr);
+  return kelu::cli::run_enroll(path, boot, o, std::cout, std::cerr);
 }
 
 std::vector<std::string> words(const std::string& text) {
@@ -147,14 +147,14 @@ std::vector<std::string> words(const std::string& text) {
 }
 
 // Root's half of a software update: the update directory is found as the agent finds its database.
-int update_apply(const std::string& path, kelu::update_options o, const std::string& restart) {
+int update_apply(const std::string& path, kelu::cli::update_options o, const std::string& restart) {
   if (o.dir.empty()) {
     const auto boot = kelu::load_boot_config(path);
     o.dir = kelu::update_dir::beside(boot ? boot->value.storage.path
                                           : kelu::read_broken_config(path).salvaged.storage.path).path();
   }
   if (!restart.empty()) o.restart = words(restart);
-  return kelu::run_update_apply(o, std::cout, std::cerr);
+  return kelu::cli::run_update_apply(o, std::cout, std::cerr);
 }
 
 int hq_tail(const kelu::sync::hq_tail_options& o) {
@@ -222,7 +222,7 @@ int passwd(const std::string& set_in) {
   }
   const auto hash = kelu::dashboard::hash_password(password);
   if (!set_in.empty())
-    return kelu::run_config_set({"dashboard.technician_password=" + hash}, {}, set_in, std::cout, std::cerr);
+    return kelu::cli::run_config_set({"dashboard.technician_password=" + hash}, {}, set_in, std::cout, std::cerr);
   std::cout << hash << "\n";
   if (tty)
     std::cerr << "Put it in the config as \"dashboard\": {\"technician_password\": \"...\"}, then reload (SIGHUP);\n"
@@ -295,7 +295,7 @@ commands add_config_readers(CLI::App* config_cmd) {
   show_cmd->add_flag_callback("--effective", [] {}, "The effective configuration (the one view there is)");
   show_cmd->add_flag("--json", *show_json, "As JSON");
   out.push_back({show_cmd, [show_path, show_json] {
-                   return kelu::run_config_show(*show_path, *show_json, std::cout, std::cerr);
+                   return kelu::cli::run_config_show(*show_path, *show_json, std::cout, std::cerr);
                  }});
 
   auto history_path = held<std::string>();
@@ -306,7 +306,7 @@ commands add_config_readers(CLI::App* config_cmd) {
   history_cmd->add_option("-n,--limit", *history_limit, "How many")->capture_default_str();
   history_cmd->add_flag("--json", *history_json, "As JSON");
   out.push_back({history_cmd, [history_path, history_limit, history_json] {
-                   return kelu::run_config_history(*history_path, *history_limit, *history_json, std::cout, std::cerr);
+                   return kelu::cli::run_config_history(*history_path, *history_limit, *history_json, std::cout, std::cerr);
                  }});
   return out;
 }
@@ -320,7 +320,7 @@ commands add_config_changes(CLI::App* config_cmd) {
   apply_cmd->add_option("file", *apply_file, "The new configuration")->required()->check(CLI::ExistingFile);
   apply_cmd->add_option("-c,--config", *apply_config, "The agent's configuration file")->capture_default_str();
   out.push_back({apply_cmd, [apply_file, apply_config] {
-                   return kelu::run_config_apply(*apply_file, *apply_config, std::cout, std::cerr);
+                   return kelu::cli::run_config_apply(*apply_file, *apply_config, std::cout, std::cerr);
                  }});
 
   auto assignments = held<std::vector<std::string>>(), resets = held<std::vector<std::string>>();
@@ -331,7 +331,7 @@ commands add_config_changes(CLI::App* config_cmd) {
   set_cmd->add_option("--reset", *resets, "Give KEY back to the config file");
   set_cmd->add_option("-c,--config", *set_config, "The agent's configuration file")->capture_default_str();
   out.push_back({set_cmd, [assignments, resets, set_config] {
-                   return kelu::run_config_set(*assignments, *resets, *set_config, std::cout, std::cerr);
+                   return kelu::cli::run_config_set(*assignments, *resets, *set_config, std::cout, std::cerr);
                  }});
 
   auto diff_old = held<std::string>(), diff_new = held<std::string>();
@@ -340,7 +340,7 @@ commands add_config_changes(CLI::App* config_cmd) {
   diff_cmd->add_option("old", *diff_old, "Configuration file")->required()->check(CLI::ExistingFile);
   diff_cmd->add_option("new", *diff_new, "Configuration file")->required()->check(CLI::ExistingFile);
   out.push_back({diff_cmd, [diff_old, diff_new] {
-                   return kelu::run_config_diff(*diff_old, *diff_new, std::cout, std::cerr);
+                   return kelu::cli::run_config_diff(*diff_old, *diff_new, std::cout, std::cerr);
                  }});
   return out;
 }
@@ -359,7 +359,7 @@ command add_status(CLI::App& app) {
   auto* cmd = app.add_subcommand("status", "The running agent: components, queues, last errors");
   config_option(cmd, *path, false);
   cmd->add_flag("--json", *json, "As JSON");
-  return {cmd, [path, json] { return kelu::run_status(*path, *json, std::cout, std::cerr); }};
+  return {cmd, [path, json] { return kelu::cli::run_status(*path, *json, std::cout, std::cerr); }};
 }
 
 command add_simulate(CLI::App& app) {
@@ -399,7 +399,7 @@ command add_hq_tail(CLI::App& app) {
 
 command add_enroll(CLI::App& app) {
   auto path = held<std::string>("/etc/kelu/kelu.json");
-  auto o = held<kelu::enroll_options>();
+  auto o = held<kelu::cli::enroll_options>();
   auto* cmd = app.add_subcommand("enroll", "Join the estate with a one-time code from HQ: key, certificate, settings");
   cmd->add_option("code", o->code, "The code HQ issued for this store (K7QF-2M9X-TR4P)")->required();
   cmd->add_option("--hq", o->hq_url, "HQ's enrolment server, https://HOST[:PORT]")->required();
@@ -414,7 +414,7 @@ command add_update(CLI::App& app) {
   update_cmd->require_subcommand(1);
   auto* cmd = update_cmd->add_subcommand("apply", "Install the version the agent requested, or roll back");
   auto path = held<std::string>("/etc/kelu/kelu.json"), restart = held<std::string>();
-  auto o = held<kelu::update_options>();
+  auto o = held<kelu::cli::update_options>();
   auto allowance = held<std::int64_t>(60);
   cmd->add_option("-c,--config", *path, "The agent's configuration (where its data lives)")->capture_default_str();
   cmd->add_option("--dir", o->dir, "The update directory (default: update/ beside the database)");
@@ -483,7 +483,7 @@ commands add_hq(CLI::App& app) {
 
 command add_ingest(CLI::App& app) {
   auto path = held<std::string>(), format = held<std::string>();
-  auto o = held<kelu::ingest_options>();
+  auto o = held<kelu::cli::ingest_options>();
   auto* cmd = app.add_subcommand(
       "ingest", "Backfill history from exported files (POSLog, CSV, ESC/POS captures, JSON lines) into the store");
   config_option(cmd, *path);
@@ -495,14 +495,14 @@ command add_ingest(CLI::App& app) {
   return {cmd, [path, format, o] {
             return with_config(*path, [&](const kelu::config::config& c) {
               if (!format->empty()) o->format = kelu::drivers::format_from_name(*format);
-              return kelu::run_ingest(c, *o, std::cout, std::cerr);
+              return kelu::cli::run_ingest(c, *o, std::cout, std::cerr);
             });
           }};
 }
 
 command add_report(CLI::App& app) {
   auto path = held<std::string>();
-  auto o = held<kelu::report_options>();
+  auto o = held<kelu::cli::report_options>();
   auto* cmd = app.add_subcommand("report", "A day's funnel per hour, associates, products and coverage");
   config_option(cmd, *path);
   cmd->add_option("--day", o->day, "YYYY-MM-DD in the store's time zone (default: today so far)");
@@ -510,25 +510,25 @@ command add_report(CLI::App& app) {
   cmd->add_option("--database", o->database, "Database file (default: the config's storage.path)");
   cmd->add_option("--events", o->events_of, "HH:MM: print the raw events behind that hour's figures, one JSON per line");
   return {cmd, [path, o] {
-            return with_config(*path, [&](const auto& c) { return kelu::run_report(c, *o, std::cout, std::cerr); });
+            return with_config(*path, [&](const auto& c) { return kelu::cli::run_report(c, *o, std::cout, std::cerr); });
           }};
 }
 
 command add_qr(CLI::App& app) {
   auto path = held<std::string>();
-  auto o = held<kelu::qr_options>();
+  auto o = held<kelu::cli::qr_options>();
   auto* cmd = app.add_subcommand("qr", "The dashboard's QR code: in the terminal, as a printable A6 sign, as PNG");
   config_option(cmd, *path);
   cmd->add_option("--svg", o->svg, "Write the A6 sign (store name, code, how to use it) for printing");
   cmd->add_option("--png", o->png, "Write the code alone as PNG");
   cmd->add_flag("--rotate", o->rotate, "Replace the key first: every code printed before stops working");
   return {cmd, [path, o] {
-            return with_config(*path, [&](const auto& c) { return kelu::run_qr(c, *o, std::cout, std::cerr); });
+            return with_config(*path, [&](const auto& c) { return kelu::cli::run_qr(c, *o, std::cout, std::cerr); });
           }};
 }
 
 command add_doctor(CLI::App& app) {
-  auto o = held<kelu::doctor_options>();
+  auto o = held<kelu::cli::doctor_options>();
   auto json = held(false);
   auto* cmd = app.add_subcommand(
       "doctor", "Is this box fit to leave? Config, database, disk, clocks, broker, cameras, tills, dashboard");
@@ -536,18 +536,18 @@ command add_doctor(CLI::App& app) {
       ->default_val("/etc/kelu/kelu.json")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--json", *json, "As JSON");
-  return {cmd, [o, json] { return kelu::run_doctor(*o, *json, std::cout); }};
+  return {cmd, [o, json] { return kelu::cli::run_doctor(*o, *json, std::cout); }};
 }
 
 command add_tls(CLI::App& app) {
   auto path = held<std::string>();
-  auto o = held<kelu::tls_options>();
+  auto o = held<kelu::cli::tls_options>();
   auto* cmd = app.add_subcommand(
       "tls", "The dashboard's https certificate: create the self-signed one if absent, print its fingerprint");
   config_option(cmd, *path);
   cmd->add_flag("--renew", o->renew, "Replace the self-signed certificate (phones accept it once more)");
   return {cmd, [path, o] {
-            return with_config(*path, [&](const auto& c) { return kelu::run_tls(c, *o, std::cout, std::cerr); });
+            return with_config(*path, [&](const auto& c) { return kelu::cli::run_tls(c, *o, std::cout, std::cerr); });
           }};
 }
 

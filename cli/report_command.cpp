@@ -4,10 +4,10 @@
 #include <cmath>
 #include <iostream>
 
-#include "analytics_service.hpp"
+#include "agent/analytics_service.hpp"
 #include "sync/local_store.hpp"
 
-namespace kelu {
+namespace kelu::cli {
 
 int run_report(const config::config& c, const report_options& o, std::ostream& out, std::ostream& err) {
   auto zone = core::time_zone::load(c.store.time_zone);
@@ -54,8 +54,7 @@ int run_report(const config::config& c, const report_options& o, std::ostream& o
     // Today's report looks ahead too: the forecast for the hours still to come.
     std::optional<analytics::forecast> ahead;
     if (a.until < a.end) {
-      const analytics::forecast_options fo{static_cast<int>(c.analytics.forecast_weeks),
-                                           static_cast<double>(c.analytics.target_star)};
+      const auto fo = analytics_service_options_for(c).forecast;
       ahead = analytics::forecast_today(a, forecast_history(store, runs, day, *zone, *rules, fo.weeks), *zone, *rules, fo);
     }
     if (o.json) {
@@ -80,4 +79,4 @@ int run_report(const config::config& c, const report_options& o, std::ostream& o
   return 0;
 }
 
-}  // namespace kelu
+}  // namespace kelu::cli

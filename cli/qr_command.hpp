@@ -9,7 +9,7 @@
 
 #include "config/config.hpp"
 
-namespace kelu {
+namespace kelu::cli {
 
 struct qr_options {
   std::string png;   // write the code alone here
@@ -17,10 +17,7 @@ struct qr_options {
   bool rotate = false;
 };
 
-// dashboard.key_file, or dashboard.key beside storage.path.
-std::filesystem::path dashboard_key_path(const config::config& c);
-
 // Exit code 0, or 2 with the reason on `err`.
 int run_qr(const config::config& c, const qr_options& o, std::ostream& out, std::ostream& err);
 
-}  // namespace kelu
+}  // namespace kelu::cli

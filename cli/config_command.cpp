@@ -24,7 +24,7 @@
 #include "sync/config_journal.hpp"
 #include "sync/database.hpp"
 
-namespace kelu {
+namespace kelu::cli {
 
 using nlohmann::json;
 
@@ -301,4 +301,4 @@ int run_config_diff(const std::string& old_path, const std::string& new_path, st
   return 0;
 }
 
-}  // namespace kelu
+}  // namespace kelu::cli

@@ -7,13 +7,9 @@
 #include "agent/dashboard/access_token.hpp"
 #include "agent/dashboard/lan_address.hpp"
 #include "agent/dashboard/qr_code.hpp"
+#include "agent/dashboard_files.hpp"
 
-namespace kelu {
-
-std::filesystem::path dashboard_key_path(const config::config& c) {
-  return c.dashboard.key_file.empty() ? std::filesystem::path(c.storage.path).parent_path() / "dashboard.key"
-                                      : std::filesystem::path(c.dashboard.key_file);
-}
+namespace kelu::cli {
 
 int run_qr(const config::config& c, const qr_options& o, std::ostream& out, std::ostream& err) {
   const auto file = dashboard_key_path(c);
@@ -56,4 +52,4 @@ int run_qr(const config::config& c, const qr_options& o, std::ostream& out, std:
   return 0;
 }
 
-}  // namespace kelu
+}  // namespace kelu::cli

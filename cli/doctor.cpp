@@ -31,7 +31,7 @@
 #include "sync/database.hpp"
 #include "sync/outbox.hpp"
 
-namespace kelu {
+namespace kelu::cli {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -135,7 +135,7 @@ doctor_check check_broker(const config::config& c, const fs::path& scratch) {
   auto db = sync::database::open({scratch.string(), false});
   if (!db) return fail("broker", db.error_message(), "");
   sync::outbox empty{**db};
-  auto o = publisher_options_for(c);
+  auto o = sync::publisher_options_for(c);
   o.link.client_id = o.link.client_id.substr(0, 48) + "-doctor";
   o.link.status_topic.clear();
   o.link.reconnect_min = o.link.reconnect_max = std::chrono::hours(1);  // one attempt
@@ -378,4 +378,4 @@ int run_doctor(const doctor_options& o, bool as_json, std::ostream& out) {
   return fit ? 0 : 1;
 }
 
-}  // namespace kelu
+}  // namespace kelu::cli

@@ -9,13 +9,13 @@
 
 #include "core/clock.hpp"
 #include "ingest_summary.hpp"
-#include "pos_sources.hpp"
+#include "agent/pos_sources.hpp"
 #include "sync/database.hpp"
 #include "sync/event_store.hpp"
 #include "sync/outbox.hpp"
 #include "sync/topics.hpp"
 
-namespace kelu {
+namespace kelu::cli {
 
 namespace fs = std::filesystem;
 
@@ -186,4 +186,4 @@ int run_ingest(const config::config& c, const ingest_options& o, std::ostream& o
   return run.overall().rejected() > 0 ? 1 : 0;
 }
 
-}  // namespace kelu
+}  // namespace kelu::cli

@@ -21,12 +21,12 @@
 #include "core/files.hpp"
 #include "agent/dashboard/access_token.hpp"
 #include "agent/http_post.hpp"
-#include "agent/qr_command.hpp"
+#include "agent/dashboard_files.hpp"
 #include "config/settings_edit.hpp"
 #include "sync/database.hpp"
 #include "kelu/version.hpp"
 
-namespace kelu {
+namespace kelu::cli {
 
 namespace {
 
@@ -255,4 +255,4 @@ int run_enroll(const std::string& config_path, const core::result<boot_config>& 
   return wait_until_connected(socket, identity, old_boot, std::chrono::seconds(o.connect_timeout_s), out, err);
 }
 
-}  // namespace kelu
+}  // namespace kelu::cli

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace kelu {
+namespace kelu::cli {
 
 // Every key's value and where it came from (file, hq, local, default), secrets masked; `json`
 // prints the same as a JSON array. Exit 2 when the file does not load.
@@ -37,4 +37,4 @@ int run_config_set(const std::vector<std::string>& assignments, const std::vecto
 
 int run_status(const std::string& config_path, bool json, std::ostream& out, std::ostream& err);
 
-}  // namespace kelu
+}  // namespace kelu::cli

@@ -12,7 +12,7 @@
 #include "config/config.hpp"
 #include "drivers/pos_file_format.hpp"
 
-namespace kelu {
+namespace kelu::cli {
 
 struct ingest_options {
   std::optional<drivers::pos_format> format;  // empty: by each file's extension
@@ -25,4 +25,4 @@ struct ingest_options {
 // (the rest is stored), 2 when nothing could be done (config, database).
 int run_ingest(const config::config& c, const ingest_options& o, std::ostream& out, std::ostream& err);
 
-}  // namespace kelu
+}  // namespace kelu::cli

@@ -9,7 +9,7 @@
 #include "core/time.hpp"
 #include "config/config.hpp"
 
-namespace kelu {
+namespace kelu::cli {
 
 struct report_options {
   std::string day;        // "YYYY-MM-DD" in the store's zone; empty: today
@@ -22,4 +22,4 @@ struct report_options {
 // Exit code 0, or 2 with a message on `err` (bad day, config or database).
 int run_report(const config::config& c, const report_options& o, std::ostream& out, std::ostream& err);
 
-}  // namespace kelu
+}  // namespace kelu::cli

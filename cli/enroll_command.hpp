@@ -26,7 +26,7 @@
 
 #include "agent/boot_config.hpp"
 
-namespace kelu {
+namespace kelu::cli {
 
 struct enroll_options {
   std::string code;
@@ -41,4 +41,4 @@ struct enroll_options {
 int run_enroll(const std::string& config_path, const core::result<boot_config>& boot, const enroll_options& o,
                std::ostream& out, std::ostream& err);
 
-}  // namespace kelu
+}  // namespace kelu::cli
