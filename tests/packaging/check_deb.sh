@@ -51,9 +51,13 @@ drwxr-xr-x root/root ./usr/share
 drwxr-xr-x root/root ./usr/share/doc
 drwxr-xr-x root/root ./usr/share/doc/kelu
 -rw-r--r-- root/root ./usr/share/doc/kelu/README.md
+-rw-r--r-- root/root ./usr/share/doc/kelu/changelog.gz
 -rw-r--r-- root/root ./usr/share/doc/kelu/copyright
 -rw-r--r-- root/root ./usr/share/doc/kelu/install.md
 drwxr-xr-x root/root ./usr/share/kelu
+drwxr-xr-x root/root ./usr/share/man
+drwxr-xr-x root/root ./usr/share/man/man1
+-rw-r--r-- root/root ./usr/share/man/man1/kelu.1.gz
 drwxr-xr-x root/root ./usr/share/kelu/presets
 drwxr-xr-x root/root ./usr/share/kelu/presets/csv
 -rw-r--r-- root/root ./usr/share/kelu/presets/csv/uci-online-retail.json
@@ -78,6 +82,12 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 cmp -s "$work/root/usr/lib/systemd/system/kelu.service" "$here/../../packaging/kelu.service" ||
   fail "the unit differs from packaging/kelu.service"
+
+# As Debian judges a package: nothing from lintian but the maintainer's address, which the project
+# leaves to whoever publishes it (packaging/CMakeLists.txt, KELU_MAINTAINER).
+lintian_out=$(lintian --tag-display-limit 0 --allow-root --suppress-tags bogus-mail-host,bogus-mail-host-in-debian-changelog "$deb" 2>&1) ||
+  fail "lintian: $lintian_out"
+[ -z "$lintian_out" ] || fail "lintian: $lintian_out"
 
 # The copyright file is Debian's machine-readable format, and every licence a Files stanza names
 # has its text in a stanza of its own.
