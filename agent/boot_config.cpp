@@ -274,9 +274,13 @@ void config_files::save_technician(const json& settings) const {
 }
 
 void config_files::save_last_good(const json& file) const {
+  const auto text = file.dump(2) + "\n";
+  // Most starts run the file the last one kept: nothing to check again, and no write and fsync on
+  // the box's flash before the agent is ready.
+  if (core::read_file(last_good_) == text) return;
   // Safe mode runs it alone: a file the technician's settings had to complete is no use there.
   if (!config::load_text(file.dump(), last_good_.string()).ok()) return;
-  if (auto st = core::write_file_atomically(last_good_, file.dump(2) + "\n", 0600); !st)
+  if (auto st = core::write_file_atomically(last_good_, text, 0600); !st)
     log_->error("the file that loaded is not kept for safe mode: {}", st.error_message());
 }
 

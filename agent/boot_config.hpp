@@ -90,7 +90,8 @@ class config_files {
   config_files(const config::config& file_cfg, std::shared_ptr<spdlog::logger> log);  // the file's, as above
   void save_desired(const config::desired_state& s) const;  // nothing while HQ never sent a version
   void save_technician(const nlohmann::json& settings) const;
-  void save_last_good(const nlohmann::json& file) const;  // for safe mode; only a file that loads alone
+  // For safe mode; only a file that loads alone, and only when it differs from the one kept.
+  void save_last_good(const nlohmann::json& file) const;
 
  private:
   std::filesystem::path desired_;

@@ -64,9 +64,13 @@ core::result<drivers::named_sources> make_pos_sources(boost::asio::any_io_execut
                                                                             const config::config& c,
                                                                             const core::time_zone& store_zone,
                                                                             std::shared_ptr<spdlog::logger> log) {
-  auto formats = format_options_for(c, store_zone);
-  if (!formats) return core::error{formats.error_message()};
   drivers::named_sources out;
+  // The file and receipt formats (regular expressions compiled, an iconv opened) only for a
+  // source that reads them: a box with tills on TCP or the webhook starts without.
+  const auto& s = c.sources;
+  core::result<drivers::format_options> formats = drivers::format_options{};
+  if (s.poslog.enabled || s.csv.enabled || s.escpos.enabled) formats = format_options_for(c, store_zone);
+  if (!formats) return core::error{formats.error_message()};
   if (c.sources.pos_tcp.enabled) {
     const auto o = drivers::pos_tcp_options_for(c, store_zone);
     out.push_back({"sources.pos_tcp", std::make_unique<drivers::pos_tcp_source>(ex, ingest, clock, o, log)});

@@ -419,10 +419,8 @@ std::optional<std::string> encode_direct(const event& e) {
   return w.take();
 }
 
-}  // namespace
-
-namespace {
 constexpr std::string_view historical_member = R"("historical":true,)";
+
 }  // namespace
 
 std::string mark_historical(std::string_view encoded) {

@@ -91,7 +91,7 @@ struct link_stats {
 
 enum class publish_result {
   sent,       // handed to Paho; the listener hears of it by its tag
-  link_lost,  // the connection is gone: on_link_down was called before this returned
+  link_lost,  // not connected: on_link_down has been called, now or when the connection went
   busy,       // connected, but Paho's queue is full: publish again shortly
 };
 

@@ -68,7 +68,9 @@ class mqtt_publisher {
   // New rows were committed: publish them if the window allows.
   void wake() { pump_.wake(); }
   // See mqtt_link::update_status.
-  void update_status(std::string birth, std::string goodbye) { link_.update_status(std::move(birth), std::move(goodbye)); }
+  void update_status(std::string birth, std::string goodbye) {
+    link_.update_status(std::move(birth), std::move(goodbye));
+  }
   // Stops publishing, waits up to `drain` for in-flight acknowledgements, publishes the
   // goodbye status and disconnects (each step bounded), then calls `done`.
   void stop(std::chrono::milliseconds drain, std::function<void()> done);

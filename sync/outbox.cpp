@@ -13,11 +13,14 @@ outbox::outbox(database& db)
               "INSERT INTO outbox(topic, payload, qos, retain, priority, created_at, backlog, kind, stream) "
               "VALUES(?,?,?,?,?,?,?,?,?)"),
       peek_(db.handle(),
-            "SELECT id, topic, payload, qos, retain, kind, stream FROM outbox WHERE id > ? AND backlog = 0 ORDER BY id LIMIT ?"),
+            "SELECT id, topic, payload, qos, retain, kind, stream FROM outbox "
+            "WHERE id > ? AND backlog = 0 ORDER BY id LIMIT ?"),
       peek_aged_(db.handle(),
-                 "SELECT id, topic, payload, qos, retain, kind, stream FROM outbox WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"),
+                 "SELECT id, topic, payload, qos, retain, kind, stream FROM outbox "
+                 "WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"),
       peek_backlog_(db.handle(),
-                    "SELECT id, topic, payload, qos, retain, kind, stream FROM outbox WHERE backlog = 1 AND id > ? ORDER BY id LIMIT ?"),
+                    "SELECT id, topic, payload, qos, retain, kind, stream FROM outbox "
+                    "WHERE backlog = 1 AND id > ? ORDER BY id LIMIT ?"),
       remove_(db.handle(), "DELETE FROM outbox WHERE id = ? RETURNING length(payload)") {
   reload();
 }

@@ -180,7 +180,8 @@ bool outbox_pump::send(const outbox_row& r, bool historical, std::int64_t& curso
   }
   // Set first: a lost connection inside publish_tracked starts the cursors over, and that stands.
   cursor = r.id - 1;
-  const bool ok = publish_tracked(r.topic, flag ? core::mark_historical(r.payload) : r.payload, r.qos, r.retain, {r.id});
+  const bool ok =
+      publish_tracked(r.topic, flag ? core::mark_historical(r.payload) : r.payload, r.qos, r.retain, {r.id});
   if (ok) cursor = r.id;
   return ok;
 }
@@ -275,9 +276,10 @@ void outbox_pump::stop(std::chrono::milliseconds drain, std::function<void()> do
 void outbox_pump::wait_for_drain(std::chrono::steady_clock::time_point deadline, std::function<void()> done) {
   if (link_.connected() && !inflight_.empty() && std::chrono::steady_clock::now() < deadline) {
     drain_timer_.expires_after(std::chrono::milliseconds(20));
-    drain_timer_.async_wait([this, alive = alive_, deadline, done = std::move(done)](const boost::system::error_code&) mutable {
-      if (*alive) wait_for_drain(deadline, std::move(done));
-    });
+    drain_timer_.async_wait(
+        [this, alive = alive_, deadline, done = std::move(done)](const boost::system::error_code&) mutable {
+          if (*alive) wait_for_drain(deadline, std::move(done));
+        });
     return;
   }
   flush_acks();

@@ -87,7 +87,7 @@ class outbox_pump final : public link_listener {
 
  private:
   void pump();
-  // The backlog lane, in what the live lane left; false when it must wait (rate cap, window).
+  // The backlog lane, in the window slots the live lane left, within the rate cap.
   void pump_backlog();
   // Publishes one row; false when the caller must stop (connection lost or Paho refused it,
   // in which case `cursor` is wound back so the row goes again).
