@@ -182,7 +182,7 @@ void mqtt_link::start() {
     bridge_ = std::make_unique<bridge>(*this, options_);
   } catch (const mqtt::exception& e) {
     // A bad URI is caught by config validation; anything else here is worth retrying.
-    note_error(e.what());
+    stats_.last_error.set(e.what());
     log_->error("mqtt: cannot create client for {}: {}", options_.uri, e.what());
     state_ = state::connecting;
     ++stats_.connection_failures;
@@ -233,7 +233,7 @@ void mqtt_link::on_connected() {
 void mqtt_link::on_connect_failed(const std::string& why) {
   if (state_ == state::stopped) return;
   ++stats_.connection_failures;
-  note_error(why);
+  stats_.last_error.set(why);
   log_->warn("mqtt: {} to {} (MQTT {})", why, options_.uri, version_name());
   state_ = state::connecting;
   if (configured_version_ == 5) {
@@ -252,7 +252,7 @@ void mqtt_link::on_connect_failed(const std::string& why) {
 
 void mqtt_link::on_connection_lost(const std::string& why) {
   if (state_ != state::connected) return;
-  note_error(why);
+  stats_.last_error.set(why);
   state_ = state::connecting;
   if (listener_) listener_->on_link_down(why);
   if (!stopping_) schedule_reconnect();
@@ -279,7 +279,7 @@ publish_result mqtt_link::publish(const std::string& topic, const std::string& p
       on_connection_lost(std::string("publish: ") + e.what());
       return publish_result::link_lost;
     }
-    note_error(std::string("publish: ") + e.what());
+    stats_.last_error.set(std::string("publish: ") + e.what());
     return publish_result::busy;
   }
 }
@@ -307,7 +307,7 @@ void mqtt_link::on_puback(std::uintptr_t tag) {
 
 void mqtt_link::on_publish_failed(std::uintptr_t tag, const std::string& why) {
   if (tag == 0) return;
-  note_error(why);
+  stats_.last_error.set(why);
   if (listener_) listener_->on_delivery_failed(tag, why);
 }
 
@@ -348,11 +348,6 @@ void mqtt_link::close() {
   }
   state_ = state::stopped;
   bridge_.reset();
-}
-
-void mqtt_link::note_error(std::string why) {
-  stats_.last_error = std::move(why);
-  stats_.last_error_at = std::chrono::steady_clock::now();
 }
 
 link_stats mqtt_link::stats() const {

@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/backoff.hpp"
@@ -76,6 +77,16 @@ class link_listener {
   virtual void on_delivery_failed(std::uintptr_t tag, const std::string& why) = 0;
 };
 
+// The last error a part of the publisher saw, and when: mqtt_publisher reports whichever came last.
+struct error_note {
+  std::string text;
+  std::chrono::steady_clock::time_point at{};
+  void set(std::string why) {
+    text = std::move(why);
+    at = std::chrono::steady_clock::now();
+  }
+};
+
 struct link_stats {
   bool connected = false;
   std::int64_t connects = 0;
@@ -85,8 +96,7 @@ struct link_stats {
   std::int64_t subscribe_failures = 0;
   std::int64_t oversized_dropped = 0;  // inbound messages over max_inbound_bytes
   int protocol = 0;                    // the MQTT version of the current or last connection attempt
-  std::string last_error;
-  std::chrono::steady_clock::time_point last_error_at{};
+  error_note last_error;  // also a delivery that failed
 };
 
 enum class publish_result {
@@ -134,7 +144,6 @@ class mqtt_link {
   void on_inbound(const std::string& topic, const std::string& payload);
   void schedule_reconnect();
   void publish_birth();  // throws mqtt::exception, like every Paho call
-  void note_error(std::string why);
   const char* version_name() const { return options_.mqtt_version == 5 ? "5" : "3.1.1"; }
 
   enum class state { idle, connecting, connected, stopped };

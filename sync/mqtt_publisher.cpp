@@ -71,7 +71,7 @@ publisher_stats mqtt_publisher::stats() const {
   s.oversized_dropped = l.oversized_dropped;
   s.historical = p.historical;
   s.protocol = l.protocol;
-  s.last_error = p.last_error_at > l.last_error_at ? p.last_error : l.last_error;
+  s.last_error = (p.last_error.at > l.last_error.at ? p.last_error : l.last_error).text;
   return s;
 }
 

@@ -173,7 +173,7 @@ bool outbox_pump::send(const outbox_row& r, bool historical, std::int64_t& curso
   if (size > options_.max_payload_bytes) {
     log_->error("mqtt: dropped outbox row {} for {}: {} bytes, over mqtt.max_payload_bytes ({})", r.id, r.topic, size,
                 options_.max_payload_bytes);
-    note_error("dropped an oversized message");
+    stats_.last_error.set("dropped an oversized message");
     outbox_.drop_oversize(r.id, r.payload.size());
     cursor = r.id;
     return true;
@@ -240,7 +240,6 @@ void outbox_pump::on_delivered(std::uintptr_t tag) {
 void outbox_pump::on_delivery_failed(std::uintptr_t tag, const std::string& why) {
   const auto it = inflight_.find(tag);
   if (it == inflight_.end()) return;
-  note_error(why);
   const auto first = it->second.front();  // a batch's rows are in id order
   log_->warn("mqtt: {} for outbox row {}; resending from there", why, first);
   // Resend from the failed row: later rows may be sent twice, which HQ's dedupe absorbs.
@@ -289,11 +288,6 @@ void outbox_pump::wait_for_drain(std::chrono::steady_clock::time_point deadline,
 void outbox_pump::forget_inflight() {
   if (!inflight_.empty()) log_->info("mqtt: {} messages unacknowledged at stop stay in the outbox", inflight_.size());
   inflight_.clear();
-}
-
-void outbox_pump::note_error(std::string why) {
-  stats_.last_error = std::move(why);
-  stats_.last_error_at = std::chrono::steady_clock::now();
 }
 
 pump_stats outbox_pump::stats() const {

@@ -55,8 +55,7 @@ struct pump_stats {
   std::int64_t batches = 0;       // compressed backlog messages published
   std::int64_t inflight = 0;
   std::int64_t historical = 0;  // backlog rows published (marked historical), batched or not
-  std::string last_error;
-  std::chrono::steady_clock::time_point last_error_at{};
+  error_note last_error;  // the pump's own (an oversized row dropped); failed deliveries are the link's
 };
 
 class outbox_pump final : public link_listener {
@@ -102,7 +101,6 @@ class outbox_pump final : public link_listener {
   void flush_acks();
   void retry_pump_soon(std::chrono::milliseconds delay = std::chrono::milliseconds(50));
   void wait_for_drain(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
-  void note_error(std::string why);
 
   static constexpr std::size_t ack_batch = 512;
   static constexpr std::chrono::milliseconds ack_flush_delay{50};

@@ -47,7 +47,8 @@ struct folder_fixture : test::store_fixture {
     stop_io({});
   }
   std::unique_ptr<drop_folder_source> make(core::event_ingest& ingest, std::size_t chunk = 500) {
-    auto o = drop_folder_options_for(config::defaults(), config::defaults().sources.csv, "csv");
+    const auto defaults = config::defaults();
+    auto o = drop_folder_options_for(defaults, defaults.sources.csv, "csv");
     o.store_id = "s1";
     o.source_id = "csv";
     o.folder = inbox;
