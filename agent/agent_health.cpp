@@ -14,7 +14,7 @@
 
 #include "analytics_service.hpp"
 #include "audit_service.hpp"
-#include "box_certificate.hpp"
+#include "sync/box_certificate.hpp"
 #include "broker_link.hpp"
 #include "chat_notifier.hpp"
 #include "control_socket.hpp"
@@ -60,7 +60,7 @@ std::string agent::status_payload(const std::string& state, const std::string& r
   j["epoch_origin"] = id.origin;
   // The identity HQ's broker knows the box by, and when it ends (docs/hq.md, "Box identities").
   if (!cfg_.mqtt.tls.cert_file.empty()) {
-    if (auto cert = read_box_certificate(cfg_.mqtt.tls.cert_file))
+    if (auto cert = sync::read_box_certificate(cfg_.mqtt.tls.cert_file))
       j["certificate"] = {{"cn", cert->common_name}, {"expires_at", core::format_iso8601(cert->not_after)}};
   }
   if (!reason.empty()) j["reason"] = reason;

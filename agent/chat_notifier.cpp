@@ -5,7 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "chat_webhook.hpp"
-#include "http_post.hpp"
+#include "net/http_post.hpp"
 
 namespace kelu {
 
@@ -77,13 +77,13 @@ void chat_notifier::pump() {
   const auto req = m.channel == "wecom"      ? wecom_request(c.url, m.text)
                    : m.channel == "dingtalk" ? dingtalk_request(c.url, c.secret, m.text, now_ms)
                                              : feishu_request(c.url, c.secret, m.text, now_ms);
-  http_url u;
-  if (!split_url(req.url, u)) {
+  net::http_url u;
+  if (!net::split_url(req.url, u)) {
     on_done(0, "", "notify." + m.channel + ".url is not an http(s) URL");
     return;
   }
-  asio::co_spawn(ex_, http_post(ex_, tls(), u, req.body, std::chrono::seconds(cfg_.timeout_s)),
-                 [this, alive = alive_](std::exception_ptr ep, http_answer a) {
+  asio::co_spawn(ex_, net::http_post(ex_, tls(), u, req.body, std::chrono::seconds(cfg_.timeout_s)),
+                 [this, alive = alive_](std::exception_ptr ep, net::http_answer a) {
                    if (!*alive) return;
                    std::string error;
                    if (ep) {

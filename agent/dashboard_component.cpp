@@ -7,8 +7,8 @@
 
 #include <cstdio>
 
-#include "agent/dashboard/http_server.hpp"
-#include "agent/dashboard/qr_code.hpp"
+#include "dashboard/qr_code.hpp"
+#include "net/http_server.hpp"
 #include "analytics_service.hpp"
 #include "dashboard_view.hpp"
 
@@ -49,7 +49,7 @@ void dashboard_component::push_today() {
   if (!server_ || server_->subscribers() == 0) return;
   auto today = view_->today().dump();
   if (today == pushed_) return;  // unchanged: nothing to send
-  server_->publish(dashboard::sse_event("today", today));
+  server_->publish(net::sse_event("today", today));
   pushed_ = std::move(today);
 }
 

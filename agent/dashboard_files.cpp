@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/dashboard/lan_address.hpp"
+#include "dashboard/lan_address.hpp"
 
 namespace kelu {
 
@@ -32,14 +32,14 @@ std::filesystem::path dashboard_key_path(const config::config& c) {
 
 bool self_signed_tls(const config::config& c) { return c.dashboard.tls_cert.empty() && c.dashboard.tls_key.empty(); }
 
-dashboard::tls_files dashboard_tls_files(const config::config& c) {
+net::tls_files dashboard_tls_files(const config::config& c) {
   if (!self_signed_tls(c)) return {c.dashboard.tls_cert, c.dashboard.tls_key};
   const auto dir = std::filesystem::path(c.storage.path).parent_path();
   return {dir / "dashboard.crt", dir / "dashboard-tls.key"};
 }
 
 core::status create_box_certificate(const config::config& c) {
-  return dashboard::create_self_signed(dashboard_tls_files(c), box_names(), self_signed_days);
+  return net::create_self_signed(dashboard_tls_files(c), box_names(), self_signed_days);
 }
 
 core::result<std::shared_ptr<boost::asio::ssl::context>> dashboard_tls_context(const config::config& c) {
@@ -48,7 +48,7 @@ core::result<std::shared_ptr<boost::asio::ssl::context>> dashboard_tls_context(c
   std::error_code ec;
   if (self_signed_tls(c) && !std::filesystem::exists(files.cert, ec))
     if (auto st = create_box_certificate(c); !st) return core::error{st.error_message()};
-  return dashboard::load_server_context(files);
+  return net::load_server_context(files);
 }
 
 }  // namespace kelu

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "agent/dashboard/tls_identity.hpp"
+#include "net/tls_identity.hpp"
 #include "config/config.hpp"
 #include "core/result.hpp"
 
@@ -17,7 +17,7 @@ namespace kelu {
 std::filesystem::path dashboard_key_path(const config::config& c);
 
 // dashboard.tls_cert / tls_key, or dashboard.crt / dashboard-tls.key beside storage.path.
-dashboard::tls_files dashboard_tls_files(const config::config& c);
+net::tls_files dashboard_tls_files(const config::config& c);
 
 // True when no dashboard.tls_cert / tls_key is configured: the certificate is the box's own,
 // self-signed, and the box may create or renew it.

@@ -3,14 +3,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include "agent/dashboard/access_token.hpp"
-#include "agent/dashboard/assets.hpp"
-#include "agent/dashboard/attempt_limiter.hpp"
-#include "agent/dashboard/http_server.hpp"
-#include "agent/dashboard/lan_address.hpp"
-#include "agent/dashboard/password_hash.hpp"
-#include "agent/dashboard/router.hpp"
-#include "agent/dashboard/technician_sessions.hpp"
+#include "dashboard/access_token.hpp"
+#include "dashboard/assets.hpp"
+#include "core/attempt_limiter.hpp"
+#include "net/http_server.hpp"
+#include "dashboard/lan_address.hpp"
+#include "dashboard/password_hash.hpp"
+#include "dashboard/router.hpp"
+#include "dashboard/technician_sessions.hpp"
 #include "dashboard_files.hpp"
 
 namespace kelu {
@@ -27,7 +27,7 @@ core::status dashboard_server::start(dashboard::dashboard_source& figures, dashb
   if (!key) return core::error{key.error_message()};
   key_ = std::make_unique<dashboard::token_key>(std::move(key).value());
   // Five wrong codes at once, then one a minute per address; 4096 addresses remembered.
-  limiter_ = std::make_unique<dashboard::attempt_limiter>(5, std::chrono::minutes(1), 4096);
+  limiter_ = std::make_unique<core::attempt_limiter>(5, std::chrono::minutes(1), 4096);
   if (!cfg_.dashboard.technician_password.empty())
     if (auto st = dashboard::check_password_hash(cfg_.dashboard.technician_password); !st)
       log_->error("dashboard.technician_password: {}; the technician page stays off", st.error_message());
@@ -41,7 +41,7 @@ core::status dashboard_server::start(dashboard::dashboard_source& figures, dashb
 }
 
 core::status dashboard_server::listen() {
-  dashboard::http_server_options o;
+  net::http_server_options o;
   o.listen = cfg_.dashboard.listen;
   o.port = static_cast<std::uint16_t>(cfg_.dashboard.port);
   o.max_connections = static_cast<std::size_t>(cfg_.dashboard.max_connections);
@@ -49,9 +49,9 @@ core::status dashboard_server::listen() {
   // Never plain http instead: the technician asked that the page not travel in clear.
   if (!tls) return core::error{"https: " + tls.error_message()};
   o.tls = std::move(tls).value();
-  auto server = std::make_unique<dashboard::http_server>(
+  auto server = std::make_unique<net::http_server>(
       ex_, o,
-      [this](const dashboard::request& req, const dashboard::client_info& c) { return router_->handle(req, c); },
+      [this](const net::request& req, const net::client_info& c) { return router_->handle(req, c); },
       log_);
   if (auto st = server->start(); !st) return st;
   server_ = std::move(server);

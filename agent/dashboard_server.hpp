@@ -18,11 +18,15 @@
 namespace spdlog {
 class logger;
 }
+namespace kelu::core {
+class attempt_limiter;
+}
+namespace kelu::net {
+class http_server;
+}
 namespace kelu::dashboard {
 class dashboard_source;
-class http_server;
 class router;
-class attempt_limiter;
 class technician_source;
 class technician_sessions;
 struct token_key;
@@ -60,10 +64,10 @@ class dashboard_server {
   const config::config& cfg_;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<dashboard::token_key> key_;
-  std::unique_ptr<dashboard::attempt_limiter> limiter_;
+  std::unique_ptr<core::attempt_limiter> limiter_;
   std::unique_ptr<dashboard::technician_sessions> sessions_;
   std::unique_ptr<dashboard::router> router_;
-  std::unique_ptr<dashboard::http_server> server_;
+  std::unique_ptr<net::http_server> server_;
 };
 
 }  // namespace kelu

@@ -6,7 +6,7 @@
 #include "agent/audit_service.hpp"
 #include "core/health_json.hpp"
 #include "core/time.hpp"
-#include "agent/dashboard/prometheus.hpp"
+#include "dashboard/prometheus.hpp"
 #include "sync/event_store.hpp"
 #include "config/schema.hpp"
 

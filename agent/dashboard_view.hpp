@@ -10,7 +10,7 @@
 #include "agent/camera_registry.hpp"
 #include "core/clock.hpp"
 #include "core/time_zone.hpp"
-#include "agent/dashboard/dashboard_source.hpp"
+#include "dashboard/dashboard_source.hpp"
 #include "config/config.hpp"
 
 namespace kelu::sync {

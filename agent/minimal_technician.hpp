@@ -14,8 +14,8 @@
 #include <string>
 
 #include "agent/boot_config.hpp"
-#include "agent/dashboard/dashboard_source.hpp"
-#include "agent/dashboard/technician_source.hpp"
+#include "dashboard/dashboard_source.hpp"
+#include "dashboard/technician_source.hpp"
 #include "config/settings_edit.hpp"
 
 namespace spdlog {

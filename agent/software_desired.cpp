@@ -47,9 +47,9 @@ core::result<software_desired> parse_software_desired(std::string_view payload) 
     if (key != "version" && key != "attempt" && key != "gate_s" && key != "window")
       return core::error{key + ": unknown field (this box knows version, attempt, gate_s and window)"};
   software_desired d;
-  const auto version = doc.find("version");
-  if (version == doc.end() || !version->is_string()) return core::error{"version: required, a string"};
-  d.version = version->get<std::string>();
+  const auto wanted = doc.find("version");
+  if (wanted == doc.end() || !wanted->is_string()) return core::error{"version: required, a string"};
+  d.version = wanted->get<std::string>();
   if (!valid_package_version(d.version))
     return core::error{"version: \"" + d.version + "\" is not a package version (digits first; letters, digits, . + ~ - :)"};
   if (const auto a = doc.find("attempt"); a != doc.end()) {

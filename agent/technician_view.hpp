@@ -15,7 +15,7 @@
 #include "agent/camera_registry.hpp"
 #include "core/clock.hpp"
 #include "core/event.hpp"
-#include "agent/dashboard/technician_source.hpp"
+#include "dashboard/technician_source.hpp"
 #include "config/config.hpp"
 #include "config/settings_edit.hpp"
 

@@ -11,8 +11,8 @@
 #include <set>
 #include <string_view>
 
-#include "agent/dashboard/password_hash.hpp"
-#include "agent/dashboard/router.hpp"
+#include "dashboard/password_hash.hpp"
+#include "dashboard/router.hpp"
 
 namespace {
 
@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const asset_map assets{{"index.html", {"text/html; charset=utf-8", "<html lang=\"zh\">"}},
                                 {"app.js", {"text/javascript; charset=utf-8", "1"}}};
   // Fresh per input: five bad tokens would otherwise turn every later input into a 429.
-  attempt_limiter limiter{5, std::chrono::minutes(1), 64};
+  kelu::core::attempt_limiter limiter{5, std::chrono::minutes(1), 64};
   router r{s, key, "acme", "sh-001", assets, limiter, {&tech, &sessions}};
 
   http::request_parser<http::string_body> parser;

@@ -17,7 +17,7 @@
 #include <filesystem>
 #include <ostream>
 
-#include "agent/box_certificate.hpp"
+#include "sync/box_certificate.hpp"
 #include "agent/broker_link.hpp"
 #include "agent/camera_module.hpp"
 #include "agent/config_control.hpp"
@@ -106,11 +106,11 @@ doctor_check check_till_clocks(sync::database& db) {
 
 // The box's client certificate, when the broker authenticates by one (docs/hq.md).
 doctor_check check_certificate(const config::config& c) {
-  const auto cert = read_box_certificate(c.mqtt.tls.cert_file);
+  const auto cert = sync::read_box_certificate(c.mqtt.tls.cert_file);
   if (!cert) return fail("certificate", cert.error_message(), "install the certificate HQ issued for this box");
   const auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
   const auto detail = cert->common_name + ", valid until " + core::format_iso8601(cert->not_after);
-  if (auto problem = certificate_problem(*cert, c.store.tenant, c.store.id, now))
+  if (auto problem = sync::certificate_problem(*cert, c.store.tenant, c.store.id, now))
     return fail("certificate", *problem, "ask HQ for this store's certificate (docs/hq.md, \"Box identities\")");
   return pass("certificate", detail);
 }

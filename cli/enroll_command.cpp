@@ -15,12 +15,12 @@
 #include <thread>
 
 #include "agent/boot_config.hpp"
-#include "agent/box_certificate.hpp"
+#include "sync/box_certificate.hpp"
 #include "agent/certificate_request.hpp"
 #include "agent/control_socket.hpp"
 #include "core/files.hpp"
-#include "agent/dashboard/access_token.hpp"
-#include "agent/http_post.hpp"
+#include "dashboard/access_token.hpp"
+#include "net/http_post.hpp"
 #include "agent/dashboard_files.hpp"
 #include "config/settings_edit.hpp"
 #include "sync/database.hpp"
@@ -55,9 +55,9 @@ core::result<key_and_request> pending_key(const box_files& f) {
   return made;
 }
 
-core::result<http_answer> ask_hq(const enroll_options& o, const std::string& body) {
-  http_url url;
-  if (!split_url(o.hq_url, url) || !url.tls) return core::error{"--hq " + o.hq_url + ": expected https://HOST[:PORT]"};
+core::result<net::http_answer> ask_hq(const enroll_options& o, const std::string& body) {
+  net::http_url url;
+  if (!net::split_url(o.hq_url, url) || !url.tls) return core::error{"--hq " + o.hq_url + ": expected https://HOST[:PORT]"};
   url.target = "/v1/enroll";
   boost::asio::io_context io;
   boost::asio::ssl::context tls{boost::asio::ssl::context::tls_client};
@@ -68,9 +68,9 @@ core::result<http_answer> ask_hq(const enroll_options& o, const std::string& bod
     tls.load_verify_file(o.hq_ca, ec);
   if (ec) return core::error{"--hq-ca " + o.hq_ca + ": " + ec.message()};
   tls.set_verify_mode(boost::asio::ssl::verify_peer);
-  core::result<http_answer> result = core::error{"no answer"};
-  boost::asio::co_spawn(io, http_post(io.get_executor(), tls, url, body, std::chrono::seconds(o.timeout_s)),
-                        [&](std::exception_ptr ep, http_answer a) {
+  core::result<net::http_answer> result = core::error{"no answer"};
+  boost::asio::co_spawn(io, net::http_post(io.get_executor(), tls, url, body, std::chrono::seconds(o.timeout_s)),
+                        [&](std::exception_ptr ep, net::http_answer a) {
                           if (!ep) {
                             result = std::move(a);
                             return;
@@ -92,7 +92,7 @@ core::status check_grant(const json& g, const std::string& key_pem) {
       return core::error{std::string("HQ's answer lacks \"") + k + "\""};
   if (!g.contains("settings") || !g["settings"].is_object()) return core::error{"HQ's answer lacks \"settings\""};
   const auto pem = g["certificate"].get<std::string>();
-  const auto cert = parse_box_certificate(pem, "HQ's certificate");
+  const auto cert = sync::parse_box_certificate(pem, "HQ's certificate");
   if (!cert) return core::error{cert.error_message()};
   const auto identity = g["tenant"].get<std::string>() + "/" + g["store"].get<std::string>();
   if (cert->common_name != identity)

@@ -21,7 +21,7 @@
 #include <thread>
 
 #include "agent/agent.hpp"
-#include "agent/dashboard/password_hash.hpp"
+#include "dashboard/password_hash.hpp"
 #include "agent/camera_module.hpp"
 #include "config_command.hpp"
 #include "agent/data_owner.hpp"

@@ -4,9 +4,9 @@
 #include <fstream>
 #include <ostream>
 
-#include "agent/dashboard/access_token.hpp"
-#include "agent/dashboard/lan_address.hpp"
-#include "agent/dashboard/qr_code.hpp"
+#include "dashboard/access_token.hpp"
+#include "dashboard/lan_address.hpp"
+#include "dashboard/qr_code.hpp"
 #include "agent/dashboard_files.hpp"
 
 namespace kelu::cli {

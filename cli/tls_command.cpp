@@ -3,7 +3,7 @@
 
 #include <ostream>
 
-#include "agent/dashboard/lan_address.hpp"
+#include "dashboard/lan_address.hpp"
 #include "agent/dashboard_files.hpp"
 
 namespace kelu::cli {
@@ -27,7 +27,7 @@ int run_tls(const config::config& c, const tls_options& o, std::ostream& out, st
     err << ctx.error_message() << "\n";
     return 2;
   }
-  const auto fingerprint = dashboard::certificate_fingerprint(files.cert);
+  const auto fingerprint = net::certificate_fingerprint(files.cert);
   if (!fingerprint) {
     err << fingerprint.error_message() << "\n";
     return 2;

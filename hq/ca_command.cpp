@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "agent/box_certificate.hpp"
+#include "sync/box_certificate.hpp"
 #include "core/command.hpp"
 #include "core/files.hpp"
 
@@ -58,7 +58,7 @@ core::result<std::string> csr_signer::sign(const std::string& tenant, const std:
   if (auto st = run(args, deadline_); !st) return core::error{st.error_message()};
   auto pem = core::read_file(out);
   if (!pem) return core::error{command_[0] + " wrote no certificate"};
-  const auto cert = parse_box_certificate(*pem, command_[0] + "'s certificate");
+  const auto cert = sync::parse_box_certificate(*pem, command_[0] + "'s certificate");
   if (!cert) return core::error{cert.error_message()};
   if (cert->common_name != tenant + "/" + store)
     return core::error{command_[0] + " named the certificate \"" + cert->common_name + "\", not \"" + tenant + "/" +

@@ -12,8 +12,8 @@
 #include <regex>
 
 #include "core/files.hpp"
-#include "agent/dashboard/http_server.hpp"
-#include "agent/dashboard/tls_identity.hpp"
+#include "net/http_server.hpp"
+#include "net/tls_identity.hpp"
 #include "config/settings_edit.hpp"
 #include "ca_command.hpp"
 #include "enrol_service.hpp"
@@ -118,7 +118,7 @@ int run_enrol_server(const enrol_server_options& o, std::ostream& out, std::ostr
     return 2;
   }
   so.ca_pem = *ca;
-  auto tls = dashboard::load_server_context({o.cert, o.key});
+  auto tls = net::load_server_context({o.cert, o.key});
   if (!tls) {
     err << tls.error_message() << "\n";
     return 2;
@@ -133,14 +133,14 @@ int run_enrol_server(const enrol_server_options& o, std::ostream& out, std::ostr
                         },
                         clock, std::move(so), log};
   boost::asio::io_context io;
-  dashboard::http_server_options ho;
+  net::http_server_options ho;
   ho.listen = o.listen;
   ho.port = static_cast<std::uint16_t>(o.port);
   ho.max_connections = 32;
   ho.tls = *tls;
-  dashboard::http_server server{io.get_executor(), ho,
-                                [&](const dashboard::request& req, const dashboard::client_info& client) {
-                                  return dashboard::routed{service.handle(req, client)};
+  net::http_server server{io.get_executor(), ho,
+                                [&](const net::request& req, const net::client_info& client) {
+                                  return net::routed{service.handle(req, client)};
                                 },
                                 log};
   if (auto st = server.start(); !st) {

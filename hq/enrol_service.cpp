@@ -17,8 +17,8 @@ namespace {
 namespace http = boost::beast::http;
 using nlohmann::json;
 
-dashboard::response answer(const dashboard::request& req, http::status status, const json& body) {
-  dashboard::response res{status, req.version()};
+net::response answer(const net::request& req, http::status status, const json& body) {
+  net::response res{status, req.version()};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::cache_control, "no-store");
   res.keep_alive(req.keep_alive());
@@ -27,7 +27,7 @@ dashboard::response answer(const dashboard::request& req, http::status status, c
   return res;
 }
 
-dashboard::response refusal(const dashboard::request& req, http::status status, const std::string& kind,
+net::response refusal(const net::request& req, http::status status, const std::string& kind,
                             const std::string& message) {
   return answer(req, status, {{"error", kind}, {"message", message}});
 }
@@ -61,14 +61,14 @@ enrol_service::enrol_service(enrol_codes& codes, enrol_signer signer, const core
       log_(std::move(log)),
       limiter_(10, std::chrono::seconds(60), 10000) {}
 
-dashboard::response enrol_service::handle(const dashboard::request& req, const dashboard::client_info& client) {
+net::response enrol_service::handle(const net::request& req, const net::client_info& client) {
   if (req.target() != "/v1/enroll") return refusal(req, http::status::not_found, "not_found", "POST /v1/enroll only");
   if (req.method() != http::verb::post)
     return refusal(req, http::status::method_not_allowed, "method_not_allowed", "POST /v1/enroll only");
   return enrol(req, client);
 }
 
-dashboard::response enrol_service::enrol(const dashboard::request& req, const dashboard::client_info& client) {
+net::response enrol_service::enrol(const net::request& req, const net::client_info& client) {
   if (!limiter_.allowed(client.address, client.now)) {
     ++stats_.rate_limited;
     return refusal(req, http::status::too_many_requests, "rate_limited",
@@ -120,8 +120,8 @@ void enrol_service::revoke_superseded(const enrol_grant& g, const std::string& c
   }
 }
 
-dashboard::response enrol_service::refused(const dashboard::request& req, const redeemed& r,
-                                           const dashboard::client_info& client) {
+net::response enrol_service::refused(const net::request& req, const redeemed& r,
+                                           const net::client_info& client) {
   ++stats_.refused;
   limiter_.failed(client.address, client.now);
   const std::string kind = to_string(r.outcome);
@@ -133,7 +133,7 @@ dashboard::response enrol_service::refused(const dashboard::request& req, const 
   return refusal(req, http::status::forbidden, kind, message);
 }
 
-dashboard::response enrol_service::granted(const dashboard::request& req, const redeemed& r, const std::string& code,
+net::response enrol_service::granted(const net::request& req, const redeemed& r, const std::string& code,
                                            const std::string& csr, const std::string& peer) {
   const auto& g = r.grant;
   std::string certificate = r.certificate;

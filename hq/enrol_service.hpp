@@ -28,8 +28,8 @@
 #include <string>
 
 #include "core/clock.hpp"
-#include "agent/dashboard/attempt_limiter.hpp"
-#include "agent/dashboard/router.hpp"
+#include "core/attempt_limiter.hpp"
+#include "dashboard/router.hpp"
 #include "enrol_codes.hpp"
 
 namespace spdlog {
@@ -66,22 +66,22 @@ class enrol_service {
   enrol_service(enrol_codes& codes, enrol_signer signer, const core::clock& clock, enrol_service_options options,
                 std::shared_ptr<spdlog::logger> log);
 
-  dashboard::response handle(const dashboard::request& req, const dashboard::client_info& client);
+  net::response handle(const net::request& req, const net::client_info& client);
   const enrol_stats& stats() const { return stats_; }
 
  private:
-  dashboard::response enrol(const dashboard::request& req, const dashboard::client_info& client);
-  dashboard::response granted(const dashboard::request& req, const redeemed& r, const std::string& code,
+  net::response enrol(const net::request& req, const net::client_info& client);
+  net::response granted(const net::request& req, const redeemed& r, const std::string& code,
                               const std::string& csr, const std::string& peer);
   void revoke_superseded(const enrol_grant& g, const std::string& code);
-  dashboard::response refused(const dashboard::request& req, const redeemed& r, const dashboard::client_info& client);
+  net::response refused(const net::request& req, const redeemed& r, const net::client_info& client);
 
   enrol_codes& codes_;
   enrol_signer signer_;
   const core::clock& clock_;
   enrol_service_options options_;
   std::shared_ptr<spdlog::logger> log_;
-  dashboard::attempt_limiter limiter_;
+  core::attempt_limiter limiter_;
   enrol_stats stats_;
 };
 

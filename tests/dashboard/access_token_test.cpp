@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "agent/dashboard/access_token.hpp"
+#include "dashboard/access_token.hpp"
 #include "support/temp_dir.hpp"
 
 namespace kelu::dashboard {

@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "agent/dashboard/qr_code.hpp"
+#include "dashboard/qr_code.hpp"
 #include "support/qr_reader.hpp"
 #include "support/temp_dir.hpp"
 

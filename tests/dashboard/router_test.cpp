@@ -4,8 +4,8 @@
 
 #include <boost/beast/http/field.hpp>
 
-#include "agent/dashboard/password_hash.hpp"
-#include "agent/dashboard/router.hpp"
+#include "dashboard/password_hash.hpp"
+#include "dashboard/router.hpp"
 #include "support/temp_dir.hpp"
 
 namespace kelu::dashboard {
@@ -90,7 +90,7 @@ struct router_fixture : testing::Test {
   fake_source source;
   asset_map assets{{"index.html", {"text/html; charset=utf-8", "<!doctype html><title>kelu</title>"}},
                    {"app.js", {"text/javascript; charset=utf-8", "console.log(1)"}}};
-  attempt_limiter limiter{5, 12s, 100};
+  core::attempt_limiter limiter{5, 12s, 100};
   fake_technician technician;
   technician_sessions sessions{hash_password("right-password", 10000)};
   router r{source, key, "acme", "sh-001", assets, limiter, {&technician, &sessions}};
@@ -246,7 +246,7 @@ TEST_F(router_fixture, without_a_good_token_nothing_private_is_served) {
       EXPECT_EQ(res.result(), http::status::unauthorized) << path << " with " << bad;
       EXPECT_EQ(res[http::field::www_authenticate], "Bearer realm=\"kelu\"");
       EXPECT_EQ(res.body().find("42"), std::string::npos);
-      limiter = attempt_limiter{5, 12s, 100};  // this test is about the verdict, not the limit
+      limiter = core::attempt_limiter{5, 12s, 100};  // this test is about the verdict, not the limit
     }
   }
   EXPECT_TRUE(source.asked.empty());

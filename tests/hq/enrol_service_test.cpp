@@ -5,7 +5,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
-#include "agent/box_certificate.hpp"
+#include "sync/box_certificate.hpp"
 #include "agent/certificate_request.hpp"
 #include "hq/ca_command.hpp"
 #include "hq/enrol_service.hpp"
@@ -50,14 +50,14 @@ class enrol_endpoint : public testing::Test {
     return codes->issue({"acme", "sh-042", std::move(settings)}, 1h, clock.now).value().code;
   }
 
-  dashboard::response post(const json& body, const std::string& from = "10.0.0.7",
+  net::response post(const json& body, const std::string& from = "10.0.0.7",
                            const std::string& target = "/v1/enroll") {
-    dashboard::request req{http::verb::post, target, 11};
+    net::request req{http::verb::post, target, 11};
     req.body() = body.dump();
     req.prepare_payload();
     return service->handle(req, {from, std::chrono::steady_clock::now(), true});
   }
-  static json body_of(const dashboard::response& r) { return json::parse(r.body()); }
+  static json body_of(const net::response& r) { return json::parse(r.body()); }
 
   test::temp_dir dir;
   std::string ca_dir = dir.file("ca");
@@ -75,7 +75,7 @@ TEST_F(enrol_endpoint, a_good_code_gets_a_certificate_naming_its_store_for_the_b
   const auto g = body_of(r);
   EXPECT_EQ(g["tenant"], "acme");
   EXPECT_EQ(g["store"], "sh-042");
-  const auto cert = parse_box_certificate(g["certificate"].get<std::string>(), "answer");
+  const auto cert = sync::parse_box_certificate(g["certificate"].get<std::string>(), "answer");
   ASSERT_TRUE(cert) << cert.error_message();
   EXPECT_EQ(cert->common_name, "acme/sh-042");  // not what the request asked for
   EXPECT_TRUE(certificate_matches_key(g["certificate"], box.key_pem));
@@ -119,7 +119,7 @@ TEST_F(enrol_endpoint, refusals_name_why_and_a_bad_request_keeps_the_code) {
   const auto expired = post({{"code", late}, {"csr", box.csr_pem}});
   EXPECT_EQ(body_of(expired)["error"], "expired");
   EXPECT_EQ(post({{"code", late}}, "a", "/v1/other").result(), http::status::not_found);
-  dashboard::request get{http::verb::get, "/v1/enroll", 11};
+  net::request get{http::verb::get, "/v1/enroll", 11};
   EXPECT_EQ(service->handle(get, {"a", std::chrono::steady_clock::now(), true}).result(),
             http::status::method_not_allowed);
 }
@@ -140,7 +140,7 @@ TEST_F(enrol_endpoint, a_failing_ca_is_a_502_and_the_code_stays_good) {
   csr_signer broken{{"/bin/bash", "-c", "echo 'CA key unreadable' >&2; exit 3", "signer"}, 20s};
   enrol_service failing{*codes, sign_with(broken), clock, {}, std::make_shared<spdlog::logger>("t")};
   const auto code = issue();
-  dashboard::request req{http::verb::post, "/v1/enroll", 11};
+  net::request req{http::verb::post, "/v1/enroll", 11};
   req.body() = json{{"code", code}, {"csr", box.csr_pem}}.dump();
   const auto r = failing.handle(req, {"10.0.0.7", std::chrono::steady_clock::now(), true});
   EXPECT_EQ(r.result(), http::status::bad_gateway);
@@ -160,7 +160,7 @@ TEST_F(enrol_endpoint, a_store_enrolled_again_has_its_earlier_certificate_revoke
   };
   enrol_service with_revoke{*codes, sign_with(signer), clock, o, std::make_shared<spdlog::logger>("t")};
   const auto enrol = [&](const std::string& code, const std::string& csr) {
-    dashboard::request req{http::verb::post, "/v1/enroll", 11};
+    net::request req{http::verb::post, "/v1/enroll", 11};
     req.body() = json{{"code", code}, {"csr", csr}}.dump();
     const auto r = with_revoke.handle(req, {"10.0.0.7", std::chrono::steady_clock::now(), true});
     EXPECT_EQ(r.result(), http::status::ok) << r.body();

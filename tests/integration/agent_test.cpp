@@ -19,8 +19,8 @@
 #include "drivers/pos_tcp_client.hpp"
 #include "core/clock.hpp"
 #include "core/time.hpp"
-#include "agent/dashboard/access_token.hpp"
-#include "agent/dashboard/tls_identity.hpp"
+#include "dashboard/access_token.hpp"
+#include "net/tls_identity.hpp"
 #include "agent_fixture.hpp"
 #include "support/broker.hpp"
 #include "support/curl.hpp"
@@ -315,7 +315,7 @@ TEST_F(agent_process, kelu_tls_makes_the_certificate_the_agent_serves_and_the_qr
   test::process tls({KELU_BINARY, "tls", "-c", dir.file("kelu.json")}, dir.file("tls.out"));
   ASSERT_EQ(tls.wait(20s), 0);
   const auto printed = test::slurp(dir.file("tls.out"));
-  const auto fingerprint = dashboard::certificate_fingerprint(dir.file("dashboard.crt"));
+  const auto fingerprint = net::certificate_fingerprint(dir.file("dashboard.crt"));
   ASSERT_TRUE(fingerprint) << printed;
   EXPECT_NE(printed.find("fingerprint " + *fingerprint), std::string::npos) << printed;
   start_agent();
@@ -332,7 +332,7 @@ TEST_F(agent_process, kelu_tls_makes_the_certificate_the_agent_serves_and_the_qr
   };
   // Verified against the certificate `kelu tls` made (the agent kept it, it did not make another).
   EXPECT_EQ(curl("--cacert " + dir.file("dashboard.crt") + " " + https + "/api/v1/today"), "401 ");
-  EXPECT_EQ(*dashboard::certificate_fingerprint(dir.file("dashboard.crt")), *fingerprint);
+  EXPECT_EQ(*net::certificate_fingerprint(dir.file("dashboard.crt")), *fingerprint);
   EXPECT_EQ(curl(https + "/"), "000 ") << "a client that does not know the certificate must not get through";
   EXPECT_EQ(curl("http://127.0.0.1:" + std::to_string(port) + "/tech"), "308 " + https + "/tech");
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();

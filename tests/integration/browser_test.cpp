@@ -16,8 +16,8 @@
 #include <fstream>
 #include <thread>
 
-#include "agent/dashboard/access_token.hpp"
-#include "agent/dashboard/password_hash.hpp"
+#include "dashboard/access_token.hpp"
+#include "dashboard/password_hash.hpp"
 #include "drivers/pos_tcp_client.hpp"
 #include "support/broker.hpp"
 #include "support/http_get.hpp"

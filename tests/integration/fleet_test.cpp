@@ -20,7 +20,7 @@
 #include <set>
 #include <thread>
 
-#include "agent/dashboard/password_hash.hpp"
+#include "dashboard/password_hash.hpp"
 #include "agent_fixture.hpp"
 #include "support/broker.hpp"
 #include "support/http_get.hpp"

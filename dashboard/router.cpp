@@ -108,18 +108,6 @@ std::string html_with_language(std::string_view page, std::string_view lang) {
 
 }  // namespace
 
-std::string sse_event(std::string_view name, std::string_view data) {
-  std::string out = "event: " + std::string(name) + "\n";
-  for (std::size_t at = 0; at <= data.size();) {
-    const auto nl = std::min(data.find('\n', at), data.size());
-    out += "data: ";
-    out += data.substr(at, nl - at);
-    out += "\n";
-    at = nl + 1;
-  }
-  return out + "\n";
-}
-
 std::string gzip(std::string_view data) {
   z_stream z{};
   // 15 + 16: a gzip wrapper, which every browser takes as Content-Encoding: gzip.
@@ -202,7 +190,7 @@ std::optional<std::map<std::string, std::string>> parse_query(std::string_view q
 }
 
 router::router(dashboard_source& source, const token_key& key, std::string tenant, std::string store,
-               const asset_map& assets, attempt_limiter& limiter, technician_parts technician)
+               const asset_map& assets, core::attempt_limiter& limiter, technician_parts technician)
     : source_(source),
       key_(key),
       tenant_(std::move(tenant)),

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-namespace kelu::dashboard {
+namespace kelu::core {
 
 attempt_limiter::attempt_limiter(int burst, std::chrono::milliseconds refill, std::size_t max_clients)
     : burst_(burst), refill_(refill), max_clients_(std::max<std::size_t>(1, max_clients)) {}
@@ -40,4 +40,4 @@ void attempt_limiter::failed(const std::string& client, time_point now) {
   e.tokens = std::max(0.0, e.tokens - 1.0);
 }
 
-}  // namespace kelu::dashboard
+}  // namespace kelu::core

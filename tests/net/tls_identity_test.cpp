@@ -14,10 +14,10 @@
 #include <memory>
 #include <regex>
 
-#include "agent/dashboard/tls_identity.hpp"
+#include "net/tls_identity.hpp"
 #include "support/temp_dir.hpp"
 
-namespace kelu::dashboard {
+namespace kelu::net {
 namespace {
 
 std::unique_ptr<X509, void (*)(X509*)> read_cert(const std::filesystem::path& p) {
@@ -92,4 +92,4 @@ TEST(tls_identity, files_that_do_not_belong_together_are_refused_naming_the_file
 }
 
 }  // namespace
-}  // namespace kelu::dashboard
+}  // namespace kelu::net

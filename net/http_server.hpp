@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// The dashboard's HTTP/1.1 server on Boost.Beast. Everything bounded: at most
+// An HTTP/1.1 server on Boost.Beast: the dashboard's and HQ's enrolment endpoint. Everything bounded: at most
 // `max_connections` at once (more are answered 503 and closed), a deadline on every read and
 // write, header and body size limits (431 / 413), keep-alive with an idle limit. Requests go to
 // `handler` (the router) one at a time per connection, on the io_context thread.
 //
 // Server-Sent Events: a response the handler gives with Content-Type text/event-stream keeps its
-// connection open after the header and its body; publish() then sends an event (sse_event())
+// connection open after the header and its body; publish() then sends an event (sse_event(), http_message.hpp)
 // to every such connection. Only the newest event matters to a page showing "today so far", so an event not
 // yet written to a slow client is replaced by the next (bounded memory per client). A comment
 // line goes every 15 s so proxies and phones keep the connection.
@@ -37,7 +37,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
-#include "router.hpp"
+#include "http_message.hpp"
 
 namespace boost::asio::ssl {
 class context;
@@ -47,9 +47,10 @@ namespace spdlog {
 class logger;
 }
 
-namespace kelu::dashboard {
+namespace kelu::net {
 
 struct http_server_options {
+  std::string name{"http"};  // what log lines and errors start with ("dashboard", "enrolment")
   std::string listen = "0.0.0.0";
   std::uint16_t port = 8080;  // 0: any free port (tests)
   std::size_t max_connections = 64;
@@ -119,4 +120,4 @@ class http_server {
   http_server_stats stats_;
 };
 
-}  // namespace kelu::dashboard
+}  // namespace kelu::net

@@ -21,11 +21,11 @@
 #include <future>
 #include <thread>
 
-#include "agent/dashboard/http_server.hpp"
-#include "agent/dashboard/tls_identity.hpp"
+#include "net/http_server.hpp"
+#include "net/tls_identity.hpp"
 #include "support/temp_dir.hpp"
 
-namespace kelu::dashboard {
+namespace kelu::net {
 namespace {
 
 namespace asio = boost::asio;
@@ -409,4 +409,4 @@ TEST_F(server_fixture, streams_published_events_to_every_listener) {
 }
 
 }  // namespace
-}  // namespace kelu::dashboard
+}  // namespace kelu::net

@@ -23,7 +23,7 @@
 #include <array>
 #include <optional>
 
-namespace kelu::dashboard {
+namespace kelu::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -76,13 +76,13 @@ core::status http_server::start() {
   const auto where = options_.listen + ":" + std::to_string(options_.port);
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(options_.listen, ec);
-  if (ec) return core::error{"dashboard: " + options_.listen + " is not an IP address"};
+  if (ec) return core::error{options_.name + ": " + options_.listen + " is not an IP address"};
   const tcp::endpoint endpoint{address, options_.port};
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return core::error{"dashboard: cannot listen on " + where + ": " + ec.message()};
+  if (ec) return core::error{options_.name + ": cannot listen on " + where + ": " + ec.message()};
   port_ = acceptor_.local_endpoint().port();
   accept();
   return core::ok();
@@ -98,7 +98,7 @@ void http_server::accept() {
       else
         serve(std::move(socket));
     } else {
-      log_->warn("dashboard: accept: {}", ec.message());  // e.g. out of file descriptors: keep going
+      log_->warn("{}: accept: {}", options_.name, ec.message());  // e.g. out of file descriptors: keep going
     }
     accept();
   });
@@ -147,7 +147,7 @@ asio::awaitable<void> http_server::do_session(std::shared_ptr<session> s) {
       if (ec) {
         // Most often a browser that has not accepted the self-signed certificate yet.
         ++stats_.tls_failures;
-        log_->debug("dashboard: TLS handshake with {}: {}", address, ec.message());
+        log_->debug("{}: TLS handshake with {}: {}", options_.name, address, ec.message());
       } else {
         ++stats_.tls_connections;
         buffer.consume(used);
@@ -185,7 +185,7 @@ routed http_server::answer(const request& req, const client_info& client) {
   } catch (const std::exception& e) {
     // A failing disk under a route (SQLite) answers 500 for this request; the agent goes on.
     ++stats_.handler_errors;
-    log_->error("dashboard: {} {}: {}", std::string(req.method_string()), std::string(req.target().substr(0, 64)),
+    log_->error("{}: {} {}: {}", options_.name, std::string(req.method_string()), std::string(req.target().substr(0, 64)),
                 e.what());
     return plain(req.version(), http::status::internal_server_error, "internal error\n");
   }
@@ -344,4 +344,4 @@ void http_server::stop() {
     }
 }
 
-}  // namespace kelu::dashboard
+}  // namespace kelu::net

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// The dashboard's TLS identity: a PEM certificate (chain) and its private key, in two files.
+// A server's TLS identity (the dashboard's; HQ's enrolment server's): a PEM certificate (chain) and its private key, in two files.
 //
 // A chain with its own PKI puts its files at dashboard.tls_cert / dashboard.tls_key. Otherwise the
 // box makes itself a self-signed certificate on first start (EC P-256, SHA-256, valid ten years,
@@ -20,7 +20,7 @@ namespace boost::asio::ssl {
 class context;
 }
 
-namespace kelu::dashboard {
+namespace kelu::net {
 
 struct tls_files {
   std::filesystem::path cert;  // PEM: the server certificate first, then any intermediates
@@ -40,4 +40,4 @@ core::result<std::shared_ptr<boost::asio::ssl::context>> load_server_context(con
 // "SHA256 AB:CD:…" of the certificate file's first certificate, as browsers show it.
 core::result<std::string> certificate_fingerprint(const std::filesystem::path& cert);
 
-}  // namespace kelu::dashboard
+}  // namespace kelu::net

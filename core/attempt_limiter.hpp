@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// Failed dashboard logins per client address: `burst` at once, then one more per `refill`.
+// Failed attempts (dashboard logins, enrolment codes) per client address: `burst` at once, then one more per `refill`.
 // A client over it is refused (429) before its token is even looked at, so guessing tokens
 // costs time. The table is bounded: past `max_clients` addresses the least recently seen goes.
-// Not thread-safe: the dashboard runs on the io_context thread.
+// Not thread-safe: its users run on their io_context thread.
 #include <chrono>
 #include <cstdint>
 #include <list>
 #include <string>
 #include <unordered_map>
 
-namespace kelu::dashboard {
+namespace kelu::core {
 
 class attempt_limiter {
  public:
@@ -38,4 +38,4 @@ class attempt_limiter {
   std::int64_t refused_ = 0;
 };
 
-}  // namespace kelu::dashboard
+}  // namespace kelu::core

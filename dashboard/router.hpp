@@ -38,41 +38,26 @@
 // is refused (403), on top of the SameSite cookies. HEAD works wherever GET does; other methods
 // get 405. Nothing is read from the filesystem, so a path cannot escape anything; odd paths (dot
 // segments, backslashes, NUL, encoded slashes) get 404 all the same.
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-
 #include <chrono>
-#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include "access_token.hpp"
-#include "attempt_limiter.hpp"
+#include "core/attempt_limiter.hpp"
 #include "dashboard_source.hpp"
 #include "technician_sessions.hpp"
 #include "technician_source.hpp"
+#include "net/http_message.hpp"
 
 namespace kelu::dashboard {
 
-using request = boost::beast::http::request<boost::beast::http::string_body>;
-using response = boost::beast::http::response<boost::beast::http::string_body>;
-
-struct client_info {
-  std::string address;
-  std::chrono::steady_clock::time_point now;
-  bool secure = false;  // came over TLS: cookies are marked Secure
-};
-
-// A response that waits for something on the io_context (a camera's next frame, a connection
-// test): the server calls `start` once with a `done` that takes the response, called at most
-// once, on the io_context thread. If it has not come by `deadline`, the server answers 504.
-struct deferred {
-  std::function<void(std::function<void(response)>)> start;
-  std::chrono::milliseconds deadline{0};
-};
-using routed = std::variant<response, deferred>;
+using net::client_info;
+using net::deferred;
+using net::request;
+using net::response;
+using net::routed;
+using net::sse_event;
 
 // Embedded files: name -> (content type, bytes).
 using asset_map = std::map<std::string, std::pair<std::string, std::string_view>, std::less<>>;
@@ -93,7 +78,7 @@ struct technician_parts {
 class router {
  public:
   router(dashboard_source& source, const token_key& key, std::string tenant, std::string store,
-         const asset_map& assets, attempt_limiter& limiter, technician_parts technician = {});
+         const asset_map& assets, core::attempt_limiter& limiter, technician_parts technician = {});
 
   routed handle(const request& req, const client_info& client);
   const router_stats& stats() const { return stats_; }
@@ -113,7 +98,7 @@ class router {
   std::string store_;
   const asset_map& assets_;
   std::map<std::string, std::string, std::less<>> gzipped_;  // name -> gzip of the asset
-  attempt_limiter& limiter_;
+  core::attempt_limiter& limiter_;
   technician_parts technician_;
   router_stats stats_;
 };
@@ -123,8 +108,6 @@ std::optional<std::map<std::string, std::string>> parse_query(std::string_view q
 // The page's language from an Accept-Language header: "zh" or "en", by the client's order of
 // preference; "zh" when it names neither.
 std::string_view preferred_language(std::string_view accept_language);
-// "event: {name}\ndata: {line}\n...\n\n" (one data line per line of `data`): a Server-Sent Event.
-std::string sse_event(std::string_view name, std::string_view data);
 // RFC 1952 gzip of `data`.
 std::string gzip(std::string_view data);
 

@@ -10,7 +10,7 @@
 
 #include "core/files.hpp"
 
-namespace kelu {
+namespace kelu::sync {
 
 namespace {
 
@@ -61,4 +61,4 @@ std::optional<std::string> certificate_problem(const box_certificate& cert, cons
   return std::nullopt;
 }
 
-}  // namespace kelu
+}  // namespace kelu::sync

@@ -12,7 +12,7 @@
 #include "core/result.hpp"
 #include "core/time.hpp"
 
-namespace kelu {
+namespace kelu::sync {
 
 struct box_certificate {
   std::string common_name;
@@ -32,4 +32,4 @@ std::optional<std::string> certificate_problem(const box_certificate& cert, cons
                                                const std::string& store, core::utc_time now,
                                                std::chrono::hours warn_before = std::chrono::hours(24 * 30));
 
-}  // namespace kelu
+}  // namespace kelu::sync

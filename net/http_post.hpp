@@ -17,7 +17,7 @@
 #include <cstddef>
 #include <string>
 
-namespace kelu {
+namespace kelu::net {
 
 struct http_url {
   bool tls = false;
@@ -38,4 +38,4 @@ boost::asio::awaitable<http_answer> http_post(boost::asio::any_io_executor ex, b
                                               http_url u, std::string body, std::chrono::seconds timeout,
                                               std::size_t body_limit = 64 * 1024);
 
-}  // namespace kelu
+}  // namespace kelu::net

@@ -18,7 +18,7 @@
 
 #include "core/files.hpp"
 
-namespace kelu::dashboard {
+namespace kelu::net {
 
 namespace {
 
@@ -118,7 +118,7 @@ core::result<std::shared_ptr<boost::asio::ssl::context>> load_server_context(con
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression,
                    ec);
-  if (ec) return core::error{"dashboard TLS: " + ec.message()};
+  if (ec) return core::error{"TLS: " + ec.message()};
   ctx->use_certificate_chain_file(files.cert.string(), ec);
   if (ec) return core::error{files.cert.string() + ": not a PEM certificate chain (" + ec.message() + ")"};
   ctx->use_private_key_file(files.key.string(), ssl::context::pem, ec);
@@ -149,4 +149,4 @@ core::result<std::string> certificate_fingerprint(const std::filesystem::path& c
   return out;
 }
 
-}  // namespace kelu::dashboard
+}  // namespace kelu::net

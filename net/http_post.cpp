@@ -13,7 +13,7 @@
 
 #include <stdexcept>
 
-namespace kelu {
+namespace kelu::net {
 
 namespace {
 
@@ -75,4 +75,4 @@ asio::awaitable<http_answer> http_post(asio::any_io_executor ex, asio::ssl::cont
   co_return co_await exchange(stream, u, body, body_limit);
 }
 
-}  // namespace kelu
+}  // namespace kelu::net

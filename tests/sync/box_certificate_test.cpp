@@ -4,11 +4,11 @@
 #include <chrono>
 #include <fstream>
 
-#include "agent/box_certificate.hpp"
+#include "sync/box_certificate.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
-namespace kelu {
+namespace kelu::sync {
 namespace {
 
 using namespace std::chrono_literals;
@@ -74,4 +74,4 @@ TEST_F(box_certificate_file, a_missing_or_foreign_file_is_named) {
 }
 
 }  // namespace
-}  // namespace kelu
+}  // namespace kelu::sync
