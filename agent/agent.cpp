@@ -11,11 +11,11 @@
 #include <csignal>
 #include <filesystem>
 
-#include "analytics_service.hpp"
+#include "analytics/service/analytics_service.hpp"
 #include "audit_service.hpp"
 #include "broker_link.hpp"
 #include "camera_module.hpp"
-#include "chat_notifier.hpp"
+#include "analytics/service/chat_notifier.hpp"
 #include "counter_sources.hpp"
 #include "control_socket.hpp"
 #include "dashboard_component.hpp"
@@ -137,15 +137,15 @@ core::status agent::start() {
   aggregates_ = std::make_unique<sync::aggregate_store>(*db_, *outbox_);
   runs_ = std::make_unique<sync::run_log>(*db_);
   journal_ = std::make_unique<sync::alert_journal>(*db_);
-  analytics_ = std::make_unique<analytics_service>(io_.get_executor(), *store_, *aggregates_, *runs_, *journal_,
-                                                   boot_id_, started_at_, *outbox_, topics, clock_, zone_,
-                                                   std::move(rules).value(), cfg_.alerts, store_identity_of(cfg_),
-                                                   analytics_service_options_for(cfg_), log_);
+  analytics_ = std::make_unique<analytics::analytics_service>(
+      io_.get_executor(), *store_, *aggregates_, *runs_, *journal_, boot_id_, started_at_, *outbox_, topics,
+      clock_, zone_, std::move(rules).value(), cfg_.alerts, store_identity_of(cfg_),
+      analytics::analytics_service_options_for(cfg_), log_);
   analytics_->on_sent([this] { link_->wake(); });
-  notifier_ = std::make_unique<chat_notifier>(io_.get_executor(), cfg_.notify, clock_, log_);
+  notifier_ = std::make_unique<analytics::chat_notifier>(io_.get_executor(), cfg_.notify, clock_, log_);
   analytics_->on_alert([this](const analytics::alert& a) { notifier_->send(a); });
   analytics_->alert_context_from([this] {
-    alert_context c;
+    analytics::alert_context c;
     for (const auto* src : sources_->running())
       if (auto cam = src->camera()) c.cameras.emplace_back(cam->camera, cam->offline_since);
     c.outbox_oldest_age_s = outbox_->stats().oldest_age_s(clock_.now_utc());
@@ -274,7 +274,7 @@ void agent::start_dashboard() {
                calibration_file_.string());
     // Entrance lines decide who is a visitor: today is recomputed under the new rules.
     if (auto rules = analytics::rules_for(cfg_))
-      analytics_->update(std::move(rules).value(), cfg_.alerts, analytics_service_options_for(cfg_));
+      analytics_->update(std::move(rules).value(), cfg_.alerts, analytics::analytics_service_options_for(cfg_));
     republish_status();
   };
   dashboard_parts parts{cfg_,    *analytics_, *store_,           *runs_,           zone_,

@@ -54,12 +54,15 @@ class topics;
 struct publisher_options;
 }  // namespace kelu::sync
 
+namespace kelu::analytics {
+class analytics_service;
+class chat_notifier;
+}  // namespace kelu::analytics
+
 namespace kelu {
 
 class audit_service;
-class analytics_service;
 class broker_link;
-class chat_notifier;
 class control_socket;
 class dashboard_component;
 class source_set;
@@ -150,8 +153,8 @@ class agent final : private config_target {
   std::unique_ptr<sync::run_log> runs_;
   std::unique_ptr<sync::alert_journal> journal_;
   std::unique_ptr<sync::config_journal> config_journal_;
-  std::unique_ptr<analytics_service> analytics_;
-  std::unique_ptr<chat_notifier> notifier_;
+  std::unique_ptr<analytics::analytics_service> analytics_;
+  std::unique_ptr<analytics::chat_notifier> notifier_;
   camera_registry cameras_;  // before the sources: they empty it when they go
   std::unique_ptr<source_set> sources_;
   std::unique_ptr<sync::audit_store> audit_store_;

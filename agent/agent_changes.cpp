@@ -12,10 +12,10 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "analytics_service.hpp"
+#include "analytics/service/analytics_service.hpp"
 #include "audit_service.hpp"
 #include "broker_link.hpp"
-#include "chat_notifier.hpp"
+#include "analytics/service/chat_notifier.hpp"
 #include "control_socket.hpp"
 #include "dashboard_component.hpp"
 #include "core/health_json.hpp"
@@ -131,7 +131,7 @@ void agent::apply_hot(const config::change_plan& plan) {
   committer_->set_limits(static_cast<std::size_t>(cfg_.storage.max_pending_events),
                          static_cast<std::size_t>(cfg_.storage.max_batch_events));
   if (auto rules = analytics::rules_for(cfg_))
-    analytics_->update(std::move(rules).value(), cfg_.alerts, analytics_service_options_for(cfg_));
+    analytics_->update(std::move(rules).value(), cfg_.alerts, analytics::analytics_service_options_for(cfg_));
   analytics_->set_store(store_identity_of(cfg_));
   notifier_->update(cfg_.notify);
   if (dashboard_) dashboard_->set_technician_password(cfg_.dashboard.technician_password);

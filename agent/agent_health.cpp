@@ -12,11 +12,11 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "analytics_service.hpp"
+#include "analytics/service/analytics_service.hpp"
 #include "audit_service.hpp"
 #include "sync/box_certificate.hpp"
 #include "broker_link.hpp"
-#include "chat_notifier.hpp"
+#include "analytics/service/chat_notifier.hpp"
 #include "control_socket.hpp"
 #include "dashboard_component.hpp"
 #include "core/health_json.hpp"

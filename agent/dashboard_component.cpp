@@ -9,7 +9,7 @@
 
 #include "dashboard/qr_code.hpp"
 #include "net/http_server.hpp"
-#include "analytics_service.hpp"
+#include "analytics/service/analytics_service.hpp"
 #include "dashboard_view.hpp"
 
 namespace kelu {

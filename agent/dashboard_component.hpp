@@ -31,17 +31,19 @@ namespace kelu::sync {
 class event_store;
 class run_log;
 }  // namespace kelu::sync
+namespace kelu::analytics {
+class analytics_service;
+}  // namespace kelu::analytics
 
 namespace kelu {
 
-class analytics_service;
 class audit_service;
 class dashboard_view;
 
 // What the dashboard reads; every reference outlives the component.
 struct dashboard_parts {
   const config::config& cfg;  // the agent's running config
-  analytics_service& analytics;
+  analytics::analytics_service& analytics;
   sync::event_store& store;
   sync::run_log& runs;
   const core::time_zone& zone;

@@ -42,6 +42,7 @@ core::status dashboard_server::start(dashboard::dashboard_source& figures, dashb
 
 core::status dashboard_server::listen() {
   net::http_server_options o;
+  o.name = "dashboard";
   o.listen = cfg_.dashboard.listen;
   o.port = static_cast<std::uint16_t>(cfg_.dashboard.port);
   o.max_connections = static_cast<std::size_t>(cfg_.dashboard.max_connections);

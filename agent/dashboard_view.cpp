@@ -2,7 +2,7 @@
 #include "dashboard_view.hpp"
 
 #include "analytics/weekly_hours.hpp"
-#include "agent/analytics_service.hpp"
+#include "analytics/service/analytics_service.hpp"
 #include "agent/audit_service.hpp"
 #include "core/health_json.hpp"
 #include "core/time.hpp"
@@ -14,7 +14,7 @@ namespace kelu {
 
 using nlohmann::json;
 
-dashboard_view::dashboard_view(analytics_service& analytics, sync::event_store& store, sync::run_log& runs,
+dashboard_view::dashboard_view(analytics::analytics_service& analytics, sync::event_store& store, sync::run_log& runs,
                                const core::time_zone& zone, analytics::store_identity identity,
                                const core::clock& clock, std::function<core::agent_health()> health,
                                const config::config& cfg, const camera_registry& cameras,

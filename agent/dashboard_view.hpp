@@ -17,15 +17,17 @@ namespace kelu::sync {
 class event_store;
 class run_log;
 }  // namespace kelu::sync
+namespace kelu::analytics {
+class analytics_service;
+}  // namespace kelu::analytics
 
 namespace kelu {
 
-class analytics_service;
 class audit_service;
 
 class dashboard_view : public dashboard::dashboard_source {
  public:
-  dashboard_view(analytics_service& analytics, sync::event_store& store, sync::run_log& runs,
+  dashboard_view(analytics::analytics_service& analytics, sync::event_store& store, sync::run_log& runs,
                  const core::time_zone& zone, analytics::store_identity identity,
                  const core::clock& clock, std::function<core::agent_health()> health, const config::config& cfg,
                  const camera_registry& cameras, const audit_service* audits);
@@ -38,7 +40,7 @@ class dashboard_view : public dashboard::dashboard_source {
   std::string metrics() override;
 
  private:
-  analytics_service& analytics_;
+  analytics::analytics_service& analytics_;
   sync::event_store& store_;
   sync::run_log& runs_;
   const core::time_zone& zone_;

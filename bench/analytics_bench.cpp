@@ -11,7 +11,7 @@
 #include <cstdio>
 
 #include "analytics/report_json.hpp"
-#include "agent/analytics_service.hpp"
+#include "analytics/service/analytics_service.hpp"
 #include "busy_day.hpp"
 #include "raw_sqlite.hpp"
 #include "sync/event_cache.hpp"

@@ -57,7 +57,8 @@ core::result<key_and_request> pending_key(const box_files& f) {
 
 core::result<net::http_answer> ask_hq(const enroll_options& o, const std::string& body) {
   net::http_url url;
-  if (!net::split_url(o.hq_url, url) || !url.tls) return core::error{"--hq " + o.hq_url + ": expected https://HOST[:PORT]"};
+  if (!net::split_url(o.hq_url, url) || !url.tls)
+    return core::error{"--hq " + o.hq_url + ": expected https://HOST[:PORT]"};
   url.target = "/v1/enroll";
   boost::asio::io_context io;
   boost::asio::ssl::context tls{boost::asio::ssl::context::tls_client};

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <iostream>
 
-#include "agent/analytics_service.hpp"
+#include "analytics/service/analytics_service.hpp"
 #include "sync/local_store.hpp"
 
 namespace kelu::cli {
@@ -54,7 +54,7 @@ int run_report(const config::config& c, const report_options& o, std::ostream& o
     // Today's report looks ahead too: the forecast for the hours still to come.
     std::optional<analytics::forecast> ahead;
     if (a.until < a.end) {
-      const auto fo = analytics_service_options_for(c).forecast;
+      const auto fo = analytics::analytics_service_options_for(c).forecast;
       ahead = analytics::forecast_today(a, forecast_history(store, runs, day, *zone, *rules, fo.weeks), *zone, *rules, fo);
     }
     if (o.json) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The dashboard's page, scripts and styles, embedded in the binary at build time
-// (agent/dashboard/web/, by embed_assets.cmake): the box serves everything itself, nothing
+// (dashboard/web/, by embed_assets.cmake): the box serves everything itself, nothing
 // comes from a CDN, and a phone without internet still gets the whole page.
 #include "router.hpp"
 

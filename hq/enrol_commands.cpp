@@ -134,15 +134,16 @@ int run_enrol_server(const enrol_server_options& o, std::ostream& out, std::ostr
                         clock, std::move(so), log};
   boost::asio::io_context io;
   net::http_server_options ho;
+  ho.name = "enrolment";
   ho.listen = o.listen;
   ho.port = static_cast<std::uint16_t>(o.port);
   ho.max_connections = 32;
   ho.tls = *tls;
   net::http_server server{io.get_executor(), ho,
-                                [&](const net::request& req, const net::client_info& client) {
-                                  return net::routed{service.handle(req, client)};
-                                },
-                                log};
+                          [&](const net::request& req, const net::client_info& client) {
+                            return net::routed{service.handle(req, client)};
+                          },
+                          log};
   if (auto st = server.start(); !st) {
     err << st.error_message() << "\n";
     return 2;

@@ -185,8 +185,8 @@ routed http_server::answer(const request& req, const client_info& client) {
   } catch (const std::exception& e) {
     // A failing disk under a route (SQLite) answers 500 for this request; the agent goes on.
     ++stats_.handler_errors;
-    log_->error("{}: {} {}: {}", options_.name, std::string(req.method_string()), std::string(req.target().substr(0, 64)),
-                e.what());
+    log_->error("{}: {} {}: {}", options_.name, std::string(req.method_string()),
+                std::string(req.target().substr(0, 64)), e.what());
     return plain(req.version(), http::status::internal_server_error, "internal error\n");
   }
 }

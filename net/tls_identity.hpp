@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// A server's TLS identity (the dashboard's; HQ's enrolment server's): a PEM certificate (chain) and its private key, in two files.
+// A server's TLS identity (the dashboard's, HQ's enrolment server's): a PEM certificate (chain)
+// and its private key, in two files.
 //
 // A chain with its own PKI puts its files at dashboard.tls_cert / dashboard.tls_key. Otherwise the
 // box makes itself a self-signed certificate on first start (EC P-256, SHA-256, valid ten years,

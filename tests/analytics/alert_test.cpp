@@ -8,14 +8,21 @@
 #include <spdlog/spdlog.h>
 
 #include "analytics/alert_engine.hpp"
-#include "agent/chat_notifier.hpp"
-#include "agent/chat_webhook.hpp"
+#include "analytics/service/chat_notifier.hpp"
+#include "analytics/service/chat_webhook.hpp"
 #include "golden_day.hpp"
 #include "support/http_sink.hpp"
 #include "support/events.hpp"
 
 namespace kelu::test {
 namespace {
+
+using analytics::chat_notifier;
+using analytics::chat_outcome;
+using analytics::dingtalk_request;
+using analytics::feishu_request;
+using analytics::judge_chat_answer;
+using analytics::wecom_request;
 
 using namespace std::chrono;
 using nlohmann::json;

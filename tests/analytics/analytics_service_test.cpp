@@ -7,7 +7,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
-#include "agent/analytics_service.hpp"
+#include "analytics/service/analytics_service.hpp"
 #include "config/schema.hpp"
 #include "golden_day.hpp"
 
@@ -25,6 +25,11 @@
 
 namespace kelu::test {
 namespace {
+
+using analytics::alert_context;
+using analytics::analytics_service;
+using analytics::analytics_service_options;
+using analytics::analytics_service_options_for;
 
 using nlohmann::json;
 

@@ -31,7 +31,7 @@ class run_log;
 class topics;
 }  // namespace kelu::sync
 
-namespace kelu {
+namespace kelu::analytics {
 
 // What alert_engine::restore takes after a restart.
 struct alerts_to_restore {
@@ -78,4 +78,4 @@ class alert_outcomes {
   std::int64_t unreadable_ = 0;
 };
 
-}  // namespace kelu
+}  // namespace kelu::analytics

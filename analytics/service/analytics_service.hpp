@@ -26,7 +26,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/alert_outcomes.hpp"
+#include "analytics/service/alert_outcomes.hpp"
 #include "analytics/alert_engine.hpp"
 #include "analytics/funnel.hpp"
 #include "analytics/report_json.hpp"
@@ -46,7 +46,7 @@ class run_log;
 class alert_journal;
 }  // namespace kelu::sync
 
-namespace kelu {
+namespace kelu::analytics {
 
 // The day's analysis from the events and agent runs stored for it; `undecodable` counts rows skipped.
 analytics::day_analysis analyse_stored_day(sync::event_store& store, sync::run_log& runs, std::chrono::sys_days day,
@@ -188,4 +188,4 @@ class analytics_service {
   analytics_stats stats_;
 };
 
-}  // namespace kelu
+}  // namespace kelu::analytics

@@ -7,7 +7,7 @@
 #include "chat_webhook.hpp"
 #include "net/http_post.hpp"
 
-namespace kelu {
+namespace kelu::analytics {
 
 namespace {
 namespace asio = boost::asio;
@@ -128,4 +128,4 @@ void chat_notifier::on_done(int status, const std::string& body, const std::stri
   pump();
 }
 
-}  // namespace kelu
+}  // namespace kelu::analytics

@@ -25,7 +25,7 @@ namespace spdlog {
 class logger;
 }
 
-namespace kelu {
+namespace kelu::analytics {
 
 struct notifier_stats {
   std::int64_t sent = 0;
@@ -74,4 +74,4 @@ class chat_notifier {
   notifier_stats stats_;
 };
 
-}  // namespace kelu
+}  // namespace kelu::analytics

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-namespace kelu {
+namespace kelu::analytics {
 
 struct chat_request {
   std::string url;
@@ -29,4 +29,4 @@ chat_outcome judge_chat_answer(int status, const std::string& body);
 // Base64 of HMAC-SHA256, as both signing robots use.
 std::string hmac_sha256_base64(const std::string& key, const std::string& message);
 
-}  // namespace kelu
+}  // namespace kelu::analytics

@@ -7,7 +7,7 @@
 
 #include <cstdio>
 
-namespace kelu {
+namespace kelu::analytics {
 
 namespace {
 
@@ -81,4 +81,4 @@ chat_outcome judge_chat_answer(int status, const std::string& body) {
   return chat_outcome::drop;
 }
 
-}  // namespace kelu
+}  // namespace kelu::analytics

@@ -5,13 +5,13 @@
 
 #include <set>
 
-#include "agent/analytics_service.hpp"
+#include "analytics/service/analytics_service.hpp"
 #include "sync/aggregate_store.hpp"
 #include "sync/alert_journal.hpp"
 #include "sync/run_log.hpp"
 #include "sync/topics.hpp"
 
-namespace kelu {
+namespace kelu::analytics {
 
 namespace {
 
@@ -135,4 +135,4 @@ int alert_outcomes::send_reviews(core::utc_time now, seconds close_grace, second
   return sent;
 }
 
-}  // namespace kelu
+}  // namespace kelu::analytics

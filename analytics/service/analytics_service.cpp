@@ -12,7 +12,7 @@
 #include "sync/run_log.hpp"
 #include "sync/topics.hpp"
 
-namespace kelu {
+namespace kelu::analytics {
 
 analytics_service_options analytics_service_options_for(const config::config& c) {
   analytics_service_options o;
@@ -348,4 +348,4 @@ void analytics_service::publish_live(const analytics::day_analysis& a, core::utc
   if (on_sent_) on_sent_();
 }
 
-}  // namespace kelu
+}  // namespace kelu::analytics
