@@ -97,7 +97,7 @@ class router {
   std::string tenant_;
   std::string store_;
   const asset_map& assets_;
-  std::map<std::string, std::string, std::less<>> gzipped_;  // name -> gzip of the asset
+  std::map<std::string, std::string, std::less<>> gzipped_;  // name -> gzip of the asset, once asked for
   core::attempt_limiter& limiter_;
   technician_parts technician_;
   router_stats stats_;

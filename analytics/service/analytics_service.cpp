@@ -134,8 +134,7 @@ analytics_service::~analytics_service() = default;
 
 void analytics_service::start() {
   stopped_ = false;
-  tick();
-  schedule();
+  arm(steady_clock::now());  // the first tick, as soon as the io_context runs (header)
 }
 
 void analytics_service::stop() {

@@ -104,12 +104,16 @@ class analytics_service {
  public:
   // `boot_id`/`started_at` identify this run in the run log, touched every tick.
   analytics_service(boost::asio::any_io_executor ex, sync::event_store& events, sync::aggregate_store& aggregates,
-                    sync::run_log& runs, sync::alert_journal& journal, std::string boot_id, core::utc_time started_at, sync::outbox& out, const sync::topics& topics, const core::clock& clock, core::time_zone zone,
+                    sync::run_log& runs, sync::alert_journal& journal, std::string boot_id, core::utc_time started_at,
+                    sync::outbox& out, const sync::topics& topics, const core::clock& clock, core::time_zone zone,
                     analytics::funnel_rules rules, std::vector<config::alert_rule_config> alert_rules,
                     analytics::store_identity store, analytics_service_options options,
                     std::shared_ptr<spdlog::logger> log);
   ~analytics_service();
 
+  // The first tick runs once the io_context does (not within start(): the agent reports itself
+  // started right after, and recomputing a busy day would delay every start-up by it); then one
+  // every analytics.live_interval_s.
   void start();
   void stop();
   // New rules (a reload): today is recomputed under the new rule version at the next tick.
