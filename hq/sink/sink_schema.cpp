@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sink_schema.hpp"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace kelu::hq {
+
+namespace {
+
+// Append only: a released migration is never edited (a box of HQ ran it already).
+const std::vector<const char*>& migrations() {
+  static const std::vector<const char*> all = {
+      // 1: the store's epochs in the order HQ first heard of them (docs/mqtt.md, "Identity"),
+      // events, closed aggregates with every revision, status, and what was refused.
+      R"sql(
+CREATE TABLE store_epochs (
+  tenant text NOT NULL, store text NOT NULL, epoch text NOT NULL,
+  origin text NOT NULL DEFAULT '',
+  rank bigserial NOT NULL,
+  first_seen timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant, store, epoch));
+CREATE TABLE events (
+  tenant text NOT NULL, store text NOT NULL, epoch text NOT NULL, source text NOT NULL, seq bigint NOT NULL,
+  stream text NOT NULL, type text NOT NULL,
+  observed_at timestamptz NOT NULL, received_at timestamptz NOT NULL,
+  historical boolean NOT NULL DEFAULT false,
+  body jsonb NOT NULL,
+  filed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant, store, epoch, source, seq, observed_at)
+) PARTITION BY RANGE (observed_at);
+CREATE INDEX events_by_type ON events (tenant, store, type, observed_at);
+CREATE TABLE aggregate_revisions (
+  tenant text NOT NULL, store text NOT NULL, kind text NOT NULL, start timestamptz NOT NULL,
+  epoch text NOT NULL, revision bigint NOT NULL,
+  body jsonb NOT NULL,
+  filed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant, store, kind, start, epoch, revision));
+CREATE TABLE aggregates (
+  tenant text NOT NULL, store text NOT NULL, kind text NOT NULL, start timestamptz NOT NULL,
+  epoch text NOT NULL, revision bigint NOT NULL,
+  body jsonb NOT NULL,
+  filed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant, store, kind, start));
+CREATE TABLE store_status (
+  tenant text NOT NULL, store text NOT NULL,
+  body jsonb NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant, store));
+CREATE TABLE quarantine (
+  id bigserial PRIMARY KEY,
+  filed_at timestamptz NOT NULL DEFAULT now(),
+  topic text NOT NULL, reason text NOT NULL, payload bytea NOT NULL);
+)sql",
+  };
+  return all;
+}
+
+std::string ymd(std::chrono::sys_days day, bool dashes) {
+  const std::chrono::year_month_day d{day};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, dashes ? "%04d-%02u-%02u" : "%04d%02u%02u", static_cast<int>(d.year()),
+                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  return buf;
+}
+
+core::status failed(const pg_error& e) { return core::error{"postgresql: " + e.message}; }
+
+}  // namespace
+
+int sink_schema_version() { return static_cast<int>(migrations().size()); }
+
+core::status migrate_sink_schema(pg_connection& db) {
+  if (auto e = db.exec("CREATE TABLE IF NOT EXISTS kelu_hq_schema (version integer NOT NULL)")) {
+    // Two members creating it at once: the loser sees a duplicate; the table is there either way.
+    if (e->sqlstate != "23505" && e->sqlstate != "42P07") return failed(*e);
+  }
+  for (;;) {
+    if (auto e = db.exec("BEGIN; SELECT pg_advisory_xact_lock(7150001)")) return failed(*e);
+    auto rows = db.run("SELECT coalesce(max(version), 0) FROM kelu_hq_schema");
+    if (auto* e = std::get_if<pg_error>(&rows)) {
+      db.exec("ROLLBACK");
+      return failed(*e);
+    }
+    const auto at = static_cast<int>(std::get<pg_rows>(rows).integer(0, 0));
+    if (at > sink_schema_version()) {
+      db.exec("ROLLBACK");
+      return core::error{"postgresql: the HQ schema is at version " + std::to_string(at) + ", newer than this release's " +
+                         std::to_string(sink_schema_version()) + ": upgrade this sink"};
+    }
+    if (at == sink_schema_version()) {
+      if (auto e = db.exec("COMMIT")) return failed(*e);
+      return core::ok();
+    }
+    const std::string step = std::string(migrations()[static_cast<std::size_t>(at)]) +
+                             "; INSERT INTO kelu_hq_schema VALUES (" + std::to_string(at + 1) + ")";
+    if (auto e = db.exec(step)) {
+      db.exec("ROLLBACK");
+      return core::error{"postgresql: migration " + std::to_string(at + 1) + ": " + e->message};
+    }
+    if (auto e = db.exec("COMMIT")) return failed(*e);
+  }
+}
+
+core::status ensure_event_partition(pg_connection& db, std::chrono::sys_days day) {
+  const std::string name = "events_p" + ymd(day, false);
+  const std::string sql = "CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF events FOR VALUES FROM ('" +
+                          ymd(day, true) + "T00:00:00Z') TO ('" + ymd(day + std::chrono::days(1), true) + "T00:00:00Z')";
+  if (auto e = db.exec(sql)) {
+    // Another member made it between our IF NOT EXISTS and the create: it is there.
+    if (e->sqlstate == "42P07" || e->sqlstate == "23505") return core::ok();
+    return failed(*e);
+  }
+  return core::ok();
+}
+
+core::result<int> drop_event_partitions_before(pg_connection& db, std::chrono::sys_days first_kept) {
+  auto rows = db.run(
+      "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+      "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'events' AND c.relname < $1 "
+      "AND c.relname ~ '^events_p[0-9]{8}$' ORDER BY c.relname",
+      {"events_p" + ymd(first_kept, false)});
+  if (auto* e = std::get_if<pg_error>(&rows)) return core::error{"postgresql: " + e->message};
+  const auto& r = std::get<pg_rows>(rows);
+  int dropped = 0;
+  for (int i = 0; i < r.size(); ++i) {
+    if (auto e = db.exec("DROP TABLE IF EXISTS " + std::string(r.text(i, 0)))) return core::error{"postgresql: " + e->message};
+    ++dropped;
+  }
+  return dropped;
+}
+
+}  // namespace kelu::hq

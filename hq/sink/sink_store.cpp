@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sink_store.hpp"
+
+#include <utility>
+
+#include "core/utf8.hpp"
+#include "sink_schema.hpp"
+
+namespace kelu::hq {
+
+namespace {
+
+using params = std::vector<std::optional<std::string>>;
+
+// The epoch an event or aggregate is filed under: its own, or for a box from before epochs the one
+// its store announced as "upgraded" (docs/mqtt.md), or "" when it announced none yet.
+constexpr std::string_view epoch_of =
+    "coalesce(nullif($3, ''), (SELECT epoch FROM store_epochs WHERE tenant = $1 AND store = $2 "
+    "AND origin = 'upgraded' ORDER BY rank DESC LIMIT 1), '')";
+
+}  // namespace
+
+sink_store::sink_store(pg_connection& db, std::size_t max_message_bytes) : db_(db), max_bytes_(max_message_bytes) {}
+
+std::variant<filed_counts, pg_error> sink_store::file(const std::vector<received_message>& batch) {
+  std::vector<core::result<sink_message>> decoded;
+  decoded.reserve(batch.size());
+  for (const auto& m : batch) decoded.push_back(decode_sink_message(m.topic, m.payload, max_bytes_));
+  // Partitions are DDL in transactions of their own, so two members filing the same new day do not
+  // hold each other's batches.
+  if (auto e = ensure_partitions(decoded)) return *e;
+  // A message PostgreSQL refuses though it decoded (jsonb takes no \u0000, say) must not fail its
+  // batch forever: the batch is filed again with that one quarantined, saying why.
+  for (;;) {
+    filed_counts counts;
+    if (auto e = db_.exec("BEGIN")) return *e;
+    std::optional<std::size_t> refused;
+    std::optional<pg_error> error;
+    for (std::size_t i = 0; i < batch.size() && !error; ++i) {
+      error = file_one(batch[i], decoded[i], counts);
+      if (error) refused = i;
+    }
+    if (!error) {
+      if (auto e = db_.exec("COMMIT")) return *e;
+      return counts;
+    }
+    db_.exec("ROLLBACK");
+    const bool data_error = error->sqlstate.starts_with("22") || error->sqlstate.starts_with("23");
+    // A refusal of the quarantine row itself cannot be mended here.
+    if (error->lost || !data_error || !decoded[*refused]) return *error;
+    decoded[*refused] = core::error{"refused by PostgreSQL: " + error->message};
+  }
+}
+
+std::optional<pg_error> sink_store::ensure_partitions(const std::vector<core::result<sink_message>>& decoded) {
+  for (const auto& d : decoded) {
+    if (!d) continue;
+    const auto* events = std::get_if<std::vector<sink_event>>(&d->content);
+    if (!events) continue;
+    for (const auto& e : *events) {
+      const auto key = std::to_string(e.day.time_since_epoch().count());
+      if (partitions_.contains(key)) continue;
+      if (auto st = ensure_event_partition(db_, e.day); !st) return pg_error{st.error_message(), "", !db_.alive()};
+      partitions_.insert(key);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<pg_error> sink_store::file_one(const received_message& m, const core::result<sink_message>& decoded,
+                                             filed_counts& counts) {
+  if (!decoded) return quarantine(m, decoded.error_message(), counts);
+  const auto& msg = *decoded;
+  if (const auto* events = std::get_if<std::vector<sink_event>>(&msg.content)) return file_events(msg, *events, counts);
+  if (const auto* a = std::get_if<sink_aggregate>(&msg.content)) return file_aggregate(msg, *a, counts);
+  if (const auto* s = std::get_if<sink_status>(&msg.content)) return file_status(msg, *s, counts);
+  ++counts.ignored;
+  return std::nullopt;
+}
+
+std::optional<pg_error> sink_store::file_events(const sink_message& m, const std::vector<sink_event>& events,
+                                                filed_counts& counts) {
+  for (const auto& e : events) {
+    if (!e.epoch.empty()) {
+      auto r = db_.run("INSERT INTO store_epochs (tenant, store, epoch) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    {m.tenant, m.store, e.epoch});
+      if (auto* err = std::get_if<pg_error>(&r)) return *err;
+    }
+    auto r = db_.run("INSERT INTO events (tenant, store, epoch, source, seq, stream, type, observed_at, received_at, "
+                  "historical, body) VALUES ($1, $2, " + std::string(epoch_of) +
+                      ", $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING RETURNING 1",
+                  {m.tenant, m.store, e.epoch, e.source, std::to_string(e.seq), e.stream, e.type, e.observed_at,
+                   e.received_at, e.historical ? "true" : "false", e.body});
+    if (auto* err = std::get_if<pg_error>(&r)) return *err;
+    ++(std::get<pg_rows>(r).size() == 1 ? counts.events_new : counts.events_duplicate);
+  }
+  return std::nullopt;
+}
+
+std::optional<pg_error> sink_store::file_aggregate(const sink_message& m, const sink_aggregate& a,
+                                                   filed_counts& counts) {
+  if (!a.epoch.empty()) {
+    auto r = db_.run("INSERT INTO store_epochs (tenant, store, epoch) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                  {m.tenant, m.store, a.epoch});
+    if (auto* err = std::get_if<pg_error>(&r)) return *err;
+  }
+  const params p{m.tenant, m.store, a.epoch, a.kind, a.start, std::to_string(a.revision), a.body};
+  auto history = db_.run("INSERT INTO aggregate_revisions (tenant, store, epoch, kind, start, revision, body) "
+                      "VALUES ($1, $2, " + std::string(epoch_of) + ", $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                      p);
+  if (auto* err = std::get_if<pg_error>(&history)) return *err;
+  // Current: a newer epoch (by rank) wins whatever its revision; within an epoch the higher revision.
+  auto current = db_.run(
+      "INSERT INTO aggregates AS a (tenant, store, epoch, kind, start, revision, body) VALUES ($1, $2, " +
+          std::string(epoch_of) +
+          ", $4, $5, $6, $7) ON CONFLICT (tenant, store, kind, start) DO UPDATE SET epoch = EXCLUDED.epoch, "
+          "revision = EXCLUDED.revision, body = EXCLUDED.body, filed_at = now() WHERE "
+          "(EXCLUDED.epoch = a.epoch AND EXCLUDED.revision > a.revision) OR "
+          "(EXCLUDED.epoch <> a.epoch AND coalesce((SELECT rank FROM store_epochs WHERE tenant = a.tenant AND "
+          "store = a.store AND epoch = EXCLUDED.epoch), 0) > coalesce((SELECT rank FROM store_epochs WHERE "
+          "tenant = a.tenant AND store = a.store AND epoch = a.epoch), 0)) RETURNING 1",
+      p);
+  if (auto* err = std::get_if<pg_error>(&current)) return *err;
+  ++(std::get<pg_rows>(current).size() == 1 ? counts.aggregates_current : counts.aggregates_stale);
+  return std::nullopt;
+}
+
+std::optional<pg_error> sink_store::file_status(const sink_message& m, const sink_status& s, filed_counts& counts) {
+  if (!s.epoch.empty()) {
+    // A store's new epoch arrives first in its status (birth): this is where its rank is taken.
+    auto r = db_.run("INSERT INTO store_epochs (tenant, store, epoch, origin) VALUES ($1, $2, $3, $4) "
+                  "ON CONFLICT (tenant, store, epoch) DO UPDATE SET origin = EXCLUDED.origin "
+                  "WHERE store_epochs.origin = ''",
+                  {m.tenant, m.store, s.epoch, s.origin});
+    if (auto* err = std::get_if<pg_error>(&r)) return *err;
+  }
+  auto r = db_.run("INSERT INTO store_status (tenant, store, body) VALUES ($1, $2, $3) ON CONFLICT (tenant, store) "
+                "DO UPDATE SET body = EXCLUDED.body, updated_at = now()",
+                {m.tenant, m.store, s.body});
+  if (auto* err = std::get_if<pg_error>(&r)) return *err;
+  ++counts.statuses;
+  return std::nullopt;
+}
+
+std::optional<pg_error> sink_store::quarantine(const received_message& m, const std::string& reason,
+                                               filed_counts& counts) {
+  // bytea from text: the payload may not be UTF-8 (a compressed batch, garbage); \x hex is exact.
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string bytes = "\\x";
+  bytes.reserve(2 + m.payload.size() * 2);
+  for (const char ch : m.payload) {
+    const auto c = static_cast<unsigned char>(ch);
+    bytes += hex[c >> 4];
+    bytes += hex[c & 15];
+  }
+  // Text columns take UTF-8 only; a topic that is not would make the whole batch fail forever.
+  const auto printable = [](const std::string& t) { return core::valid_utf8(t) ? t : std::string("(not UTF-8)"); };
+  auto r = db_.run("INSERT INTO quarantine (topic, reason, payload) VALUES ($1, $2, $3::bytea)",
+                   {printable(m.topic), printable(reason), std::move(bytes)});
+  if (auto* err = std::get_if<pg_error>(&r)) return *err;
+  ++counts.quarantined;
+  return std::nullopt;
+}
+
+}  // namespace kelu::hq

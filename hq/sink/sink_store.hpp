@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Files stores' messages into HQ's PostgreSQL, a batch per transaction, with exactly-once effect by
+// constraint rather than by memory: an event is a row keyed (tenant, store, epoch, source, seq)
+// (plus the day it happened, which a redelivery repeats), so a message delivered twice, or by two
+// sink members, or replayed by the store, is one row. A closed aggregate keeps every revision and,
+// as current, the newest epoch's highest revision (docs/mqtt.md, "Identity"): epochs rank by when
+// HQ first heard of them, a bigserial, never by a box's clock.
+//
+// A message that cannot be filed (sink_message.hpp says why) goes to `quarantine` with its reason
+// in the same transaction, so the batch still commits and nothing is silently dropped.
+//
+// The caller acknowledges a batch's messages to the broker only after file() returned its counts:
+// then they are committed. On an error nothing of the batch is (the transaction rolled back), and
+// the caller retries or reconnects (`pg_error::lost`).
+//
+// Not thread-safe: one sink_store per connection and thread.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "pg_connection.hpp"
+#include "sink_message.hpp"
+
+namespace kelu::hq {
+
+struct received_message {
+  std::string topic;
+  std::string payload;
+};
+
+struct filed_counts {
+  std::int64_t events_new = 0;
+  std::int64_t events_duplicate = 0;
+  std::int64_t aggregates_current = 0;  // became the aggregate's current version
+  std::int64_t aggregates_stale = 0;    // an older revision or a replaced epoch's: kept as history only
+  std::int64_t statuses = 0;
+  std::int64_t ignored = 0;
+  std::int64_t quarantined = 0;
+};
+
+class sink_store {
+ public:
+  // `max_message_bytes`: larger messages (or backfill batches inflating beyond it) are quarantined.
+  sink_store(pg_connection& db, std::size_t max_message_bytes);
+
+  // Files the batch in one transaction; counts what each message became.
+  std::variant<filed_counts, pg_error> file(const std::vector<received_message>& batch);
+
+ private:
+  std::optional<pg_error> file_one(const received_message& m, const core::result<sink_message>& decoded,
+                                   filed_counts& counts);
+  std::optional<pg_error> file_events(const sink_message& m, const std::vector<sink_event>& events,
+                                      filed_counts& counts);
+  std::optional<pg_error> file_aggregate(const sink_message& m, const sink_aggregate& a, filed_counts& counts);
+  std::optional<pg_error> file_status(const sink_message& m, const sink_status& s, filed_counts& counts);
+  std::optional<pg_error> quarantine(const received_message& m, const std::string& reason, filed_counts& counts);
+  std::optional<pg_error> ensure_partitions(const std::vector<core::result<sink_message>>& decoded);
+
+  pg_connection& db_;
+  std::size_t max_bytes_;
+  std::set<std::string> partitions_;  // days whose events partition is known to exist
+};
+
+}  // namespace kelu::hq
