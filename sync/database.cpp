@@ -247,13 +247,16 @@ std::int64_t database::changes() { return sqlite3_changes64(db_); }
 
 void database::migrate(int target) {
   const int initial = schema_version();
+  if (initial >= target) return;
+  // Every pending step in one transaction: an upgrade across versions is all or nothing, and a new
+  // box's first start commits (and syncs) once instead of once per step.
+  transaction tx{*this};
   for (int v = initial; v < target; ++v) {
-    transaction tx{*this};
     exec(migrations[static_cast<std::size_t>(v)]);
     if (v + 1 == epoch_schema_version) give_identity(initial == 0);
-    exec("PRAGMA user_version=" + std::to_string(v + 1));
-    tx.commit();
   }
+  exec("PRAGMA user_version=" + std::to_string(target));
+  tx.commit();
 }
 
 void database::give_identity(bool created) {
