@@ -5,7 +5,8 @@
 // persistent session (clean_session false) the broker redelivers whatever was not acknowledged
 // when the connection ended, so an acknowledgement sent after the commit is the whole guarantee.
 //
-// Blocking, with a deadline on everything: connecting, CONNACK, SUBACK and every write take at
+// Blocking, with a deadline on everything but name resolution (the system resolver's own
+// timeouts; give an address to avoid it): connecting, CONNACK, SUBACK and every write take at
 // most `timeout`; receive() at most `wait`. Keep-alive: a PINGREQ goes when nothing went for half
 // the keep-alive, and a connection that answered nothing for 1.5 keep-alives is dead.
 // Any error leaves the consumer unusable: the owner connects again (the broker redelivers).
