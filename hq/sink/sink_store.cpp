@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sink_store.hpp"
 
+#include <iterator>
+#include <string_view>
 #include <utility>
 
 #include "core/utf8.hpp"
@@ -18,6 +20,77 @@ constexpr std::string_view epoch_of =
     "coalesce(nullif($3, ''), (SELECT epoch FROM store_epochs WHERE tenant = $1 AND store = $2 "
     "AND origin = 'upgraded' ORDER BY rank DESC LIMIT 1), '')";
 
+// One array per column of the events table: the batch's events go in one statement, unnested.
+class event_columns {
+ public:
+  void add(const std::string& tenant, const std::string& store, const sink_event& e) {
+    const std::string* texts[] = {&tenant, &store, &e.epoch, &e.source, &e.stream, &e.type, &e.observed_at,
+                                  &e.received_at, &e.body};
+    for (std::size_t c = 0; c < std::size(texts); ++c) append(arrays_[c], *texts[c]);
+    append(seq_, std::to_string(e.seq));
+    append(historical_, e.historical ? "t" : "f");
+    if (!e.epoch.empty()) {
+      append(epoch_keys_[0], tenant);
+      append(epoch_keys_[1], store);
+      append(epoch_keys_[2], e.epoch);
+    }
+    ++size_;
+  }
+  std::size_t size() const { return size_; }
+  // $1 tenant, $2 store, $3 epoch, $4 source, $5 stream, $6 type, $7 observed_at, $8 received_at,
+  // $9 body, $10 seq, $11 historical: PostgreSQL array literals.
+  params event_params() const {
+    params p;
+    for (const auto& a : arrays_) p.push_back(closed(a));
+    p.push_back(closed(seq_));
+    p.push_back(closed(historical_));
+    return p;
+  }
+  params epoch_params() const { return {closed(epoch_keys_[0]), closed(epoch_keys_[1]), closed(epoch_keys_[2])}; }
+  bool any_epoch() const { return !epoch_keys_[2].empty(); }
+
+ private:
+  // {"a","b\"c"}: every element quoted, backslash and quote escaped (PostgreSQL's array syntax).
+  static void append(std::string& array, std::string_view value) {
+    array += array.empty() ? "{\"" : ",\"";
+    for (const char c : value) {
+      if (c == '"' || c == '\\') array += '\\';
+      array += c;
+    }
+    array += '"';
+  }
+  static std::string closed(const std::string& array) { return array.empty() ? "{}" : array + "}"; }
+
+  std::string arrays_[9];
+  std::string seq_;
+  std::string historical_;
+  std::string epoch_keys_[3];
+  std::size_t size_ = 0;
+};
+
+std::optional<pg_error> file_columns(pg_connection& db, const event_columns& columns, filed_counts& counts) {
+  if (columns.size() == 0) return std::nullopt;
+  if (columns.any_epoch()) {
+    auto r = db.run("INSERT INTO store_epochs (tenant, store, epoch) SELECT DISTINCT * FROM "
+                    "unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
+                    columns.epoch_params());
+    if (auto* e = std::get_if<pg_error>(&r)) return *e;
+  }
+  auto r = db.run(
+      "INSERT INTO events (tenant, store, epoch, source, seq, stream, type, observed_at, received_at, historical, "
+      "body) SELECT t, s, coalesce(nullif(e, ''), (SELECT epoch FROM store_epochs x WHERE x.tenant = t AND "
+      "x.store = s AND x.origin = 'upgraded' ORDER BY x.rank DESC LIMIT 1), ''), src, n, st, ty, oa, ra, h, b::jsonb "
+      "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], "
+      "$8::timestamptz[], $9::text[], $10::bigint[], $11::boolean[]) AS u(t, s, e, src, st, ty, oa, ra, b, n, h) "
+      "ON CONFLICT DO NOTHING RETURNING 1",
+      columns.event_params());
+  if (auto* e = std::get_if<pg_error>(&r)) return *e;
+  const auto filed = std::get<pg_rows>(r).size();
+  counts.events_new += filed;
+  counts.events_duplicate += static_cast<std::int64_t>(columns.size()) - filed;
+  return std::nullopt;
+}
+
 }  // namespace
 
 sink_store::sink_store(pg_connection& db, std::size_t max_message_bytes) : db_(db), max_bytes_(max_message_bytes) {}
@@ -29,27 +102,68 @@ std::variant<filed_counts, pg_error> sink_store::file(const std::vector<received
   // Partitions are DDL in transactions of their own, so two members filing the same new day do not
   // hold each other's batches.
   if (auto e = ensure_partitions(decoded)) return *e;
+  const auto data_error = [](const pg_error& e) {
+    return !e.lost && (e.sqlstate.starts_with("22") || e.sqlstate.starts_with("23"));
+  };
+  {
+    filed_counts counts;
+    if (auto e = db_.exec("BEGIN")) return *e;
+    auto error = file_together(batch, decoded, counts);
+    if (!error) {
+      if (auto e = db_.exec("COMMIT")) return *e;
+      return counts;
+    }
+    db_.exec("ROLLBACK");
+    if (!data_error(*error)) return *error;
+  }
   // A message PostgreSQL refuses though it decoded (jsonb takes no \u0000, say) must not fail its
   // batch forever: the batch is filed again with that one quarantined, saying why.
   for (;;) {
     filed_counts counts;
     if (auto e = db_.exec("BEGIN")) return *e;
     std::optional<std::size_t> refused;
-    std::optional<pg_error> error;
-    for (std::size_t i = 0; i < batch.size() && !error; ++i) {
-      error = file_one(batch[i], decoded[i], counts);
-      if (error) refused = i;
-    }
+    auto error = file_each(batch, decoded, counts, refused);
     if (!error) {
       if (auto e = db_.exec("COMMIT")) return *e;
       return counts;
     }
     db_.exec("ROLLBACK");
-    const bool data_error = error->sqlstate.starts_with("22") || error->sqlstate.starts_with("23");
     // A refusal of the quarantine row itself cannot be mended here.
-    if (error->lost || !data_error || !decoded[*refused]) return *error;
+    if (!data_error(*error) || !refused || !decoded[*refused]) return *error;
     decoded[*refused] = core::error{"refused by PostgreSQL: " + error->message};
   }
+}
+
+std::optional<pg_error> sink_store::file_each(const std::vector<received_message>& batch,
+                                              const std::vector<core::result<sink_message>>& decoded,
+                                              filed_counts& counts, std::optional<std::size_t>& refused) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (auto e = file_one(batch[i], decoded[i], counts)) {
+      refused = i;
+      return e;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<pg_error> sink_store::file_together(const std::vector<received_message>& batch,
+                                                  const std::vector<core::result<sink_message>>& decoded,
+                                                  filed_counts& counts) {
+  // Statuses first: a new epoch arrives in its store's status before its events (docs/mqtt.md).
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    if (decoded[i] && std::holds_alternative<sink_status>(decoded[i]->content))
+      if (auto e = file_one(batch[i], decoded[i], counts)) return e;
+  event_columns columns;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (decoded[i] && std::holds_alternative<sink_status>(decoded[i]->content)) continue;
+    const auto* events = decoded[i] ? std::get_if<std::vector<sink_event>>(&decoded[i]->content) : nullptr;
+    if (!events) {
+      if (auto e = file_one(batch[i], decoded[i], counts)) return e;
+      continue;
+    }
+    for (const auto& ev : *events) columns.add(decoded[i]->tenant, decoded[i]->store, ev);
+  }
+  return file_columns(db_, columns, counts);
 }
 
 std::optional<pg_error> sink_store::ensure_partitions(const std::vector<core::result<sink_message>>& decoded) {

@@ -10,6 +10,11 @@
 // A message that cannot be filed (sink_message.hpp says why) goes to `quarantine` with its reason
 // in the same transaction, so the batch still commits and nothing is silently dropped.
 //
+// A batch's events go in one statement (arrays unnested: one round trip, not two per event),
+// statuses before them so an epoch a status announces is known to the events that follow. When
+// PostgreSQL refuses that statement for one event's data, the batch is filed again message by
+// message, which finds the one to quarantine.
+//
 // The caller acknowledges a batch's messages to the broker only after file() returned its counts:
 // then they are committed. On an error nothing of the batch is (the transaction rolled back), and
 // the caller retries or reconnects (`pg_error::lost`).
@@ -53,6 +58,13 @@ class sink_store {
   std::variant<filed_counts, pg_error> file(const std::vector<received_message>& batch);
 
  private:
+  // The whole batch in the open transaction, events in one statement.
+  std::optional<pg_error> file_together(const std::vector<received_message>& batch,
+                                        const std::vector<core::result<sink_message>>& decoded, filed_counts& counts);
+  // Message by message (after a refusal): says which message PostgreSQL refused in `refused`.
+  std::optional<pg_error> file_each(const std::vector<received_message>& batch,
+                                    const std::vector<core::result<sink_message>>& decoded, filed_counts& counts,
+                                    std::optional<std::size_t>& refused);
   std::optional<pg_error> file_one(const received_message& m, const core::result<sink_message>& decoded,
                                    filed_counts& counts);
   std::optional<pg_error> file_events(const sink_message& m, const std::vector<sink_event>& events,
