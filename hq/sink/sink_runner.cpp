@@ -30,13 +30,7 @@ void sink_runner::add(const filed_counts& c, std::size_t messages) {
   std::lock_guard lock(mutex_);
   stats_.messages += static_cast<std::int64_t>(messages);
   ++stats_.batches;
-  stats_.filed.events_new += c.events_new;
-  stats_.filed.events_duplicate += c.events_duplicate;
-  stats_.filed.aggregates_current += c.aggregates_current;
-  stats_.filed.aggregates_stale += c.aggregates_stale;
-  stats_.filed.statuses += c.statuses;
-  stats_.filed.ignored += c.ignored;
-  stats_.filed.quarantined += c.quarantined;
+  stats_.filed += c;
 }
 
 void sink_runner::run(const std::atomic<bool>& stop) {

@@ -194,21 +194,9 @@ std::optional<pg_error> sink_store::file_one(const received_message& m, const co
 
 std::optional<pg_error> sink_store::file_events(const sink_message& m, const std::vector<sink_event>& events,
                                                 filed_counts& counts) {
-  for (const auto& e : events) {
-    if (!e.epoch.empty()) {
-      auto r = db_.run("INSERT INTO store_epochs (tenant, store, epoch) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                    {m.tenant, m.store, e.epoch});
-      if (auto* err = std::get_if<pg_error>(&r)) return *err;
-    }
-    auto r = db_.run("INSERT INTO events (tenant, store, epoch, source, seq, stream, type, observed_at, received_at, "
-                  "historical, body) VALUES ($1, $2, " + std::string(epoch_of) +
-                      ", $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING RETURNING 1",
-                  {m.tenant, m.store, e.epoch, e.source, std::to_string(e.seq), e.stream, e.type, e.observed_at,
-                   e.received_at, e.historical ? "true" : "false", e.body});
-    if (auto* err = std::get_if<pg_error>(&r)) return *err;
-    ++(std::get<pg_rows>(r).size() == 1 ? counts.events_new : counts.events_duplicate);
-  }
-  return std::nullopt;
+  event_columns columns;
+  for (const auto& e : events) columns.add(m.tenant, m.store, e);
+  return file_columns(db_, columns, counts);
 }
 
 std::optional<pg_error> sink_store::file_aggregate(const sink_message& m, const sink_aggregate& a,

@@ -47,6 +47,17 @@ struct filed_counts {
   std::int64_t statuses = 0;
   std::int64_t ignored = 0;
   std::int64_t quarantined = 0;
+
+  filed_counts& operator+=(const filed_counts& o) {
+    events_new += o.events_new;
+    events_duplicate += o.events_duplicate;
+    aggregates_current += o.aggregates_current;
+    aggregates_stale += o.aggregates_stale;
+    statuses += o.statuses;
+    ignored += o.ignored;
+    quarantined += o.quarantined;
+    return *this;
+  }
 };
 
 class sink_store {
