@@ -92,6 +92,7 @@ mqtt_consumer::mqtt_consumer(mqtt_consumer&& o) noexcept
       buffer_(std::move(o.buffer_)),
       early_(std::move(o.early_)),
       session_present_(o.session_present_),
+      next_packet_id_(o.next_packet_id_),
       last_sent_(o.last_sent_),
       last_heard_(o.last_heard_) {}
 
@@ -103,6 +104,7 @@ mqtt_consumer& mqtt_consumer::operator=(mqtt_consumer&& o) noexcept {
     buffer_ = std::move(o.buffer_);
     early_ = std::move(o.early_);
     session_present_ = o.session_present_;
+    next_packet_id_ = o.next_packet_id_;
     last_sent_ = o.last_sent_;
     last_heard_ = o.last_heard_;
   }
@@ -164,7 +166,7 @@ core::result<packet> mqtt_consumer::expect(std::uint8_t type, const char* what) 
     if (!p) return core::error{p.error_message()};
     if (!*p) return core::error{std::string("MQTT: no ") + what + " in time"};
     if ((*p)->type == type) return std::move(**p);
-    if ((*p)->type != publish)
+    if ((*p)->type != packet_type::publish)
       return core::error{std::string("MQTT: expected ") + what + ", got packet type " + std::to_string((*p)->type)};
     auto m = decode_publish(**p);
     if (!m) return core::error{m.error_message()};
@@ -196,13 +198,19 @@ core::result<std::vector<publish_packet>> mqtt_consumer::receive(std::chrono::mi
     auto p = read_packet(deadline);
     if (!p) return core::error{p.error_message()};
     if (!*p) break;  // the wait is over
-    if ((*p)->type != publish) continue;  // PINGRESP and the like: heard, nothing to hand over
+    if ((*p)->type != packet_type::publish) continue;  // PINGRESP and the like: heard, nothing to hand over
     auto m = decode_publish(**p);
     if (!m) return core::error{m.error_message()};
     batch.push_back(std::move(m).value());
     deadline = clock::now();  // after the first, only what is already here
   }
   return batch;
+}
+
+core::status mqtt_consumer::publish(std::string_view topic, std::string_view payload) {
+  const auto id = next_packet_id_;
+  next_packet_id_ = next_packet_id_ == 65535 ? 2 : static_cast<std::uint16_t>(next_packet_id_ + 1);
+  return send(encode_publish(topic, payload, id));
 }
 
 core::status mqtt_consumer::acknowledge(const std::vector<publish_packet>& batch) {

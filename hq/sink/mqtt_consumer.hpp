@@ -14,8 +14,10 @@
 // Plain TCP (tcp://host:port); TLS to HQ's broker is not here yet. One thread.
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -43,6 +45,10 @@ class mqtt_consumer {
   core::result<std::vector<publish_packet>> receive(std::chrono::milliseconds wait, std::size_t max);
   // PUBACK for each QoS 1 message of `batch`, in its order.
   core::status acknowledge(const std::vector<publish_packet>& batch);
+  // Sends one QoS 1 message (HQ's commands to a store, such as cmd/replay) without waiting for its
+  // PUBACK, which receive() passes over: a message lost with the connection is the caller's to
+  // send again (a replay request is asked again when no answer comes).
+  core::status publish(std::string_view topic, std::string_view payload);
   // DISCONNECT and close: the broker keeps the session (and what is unacknowledged) for the next.
   void close();
   bool session_present() const { return session_present_; }
@@ -62,6 +68,7 @@ class mqtt_consumer {
   std::string buffer_;
   std::vector<publish_packet> early_;  // arrived while connecting: handed over first
   bool session_present_ = false;
+  std::uint16_t next_packet_id_ = 2;  // 1 is the SUBSCRIBE's
   std::chrono::steady_clock::time_point last_sent_{};
   std::chrono::steady_clock::time_point last_heard_{};
 };

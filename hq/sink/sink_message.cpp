@@ -113,6 +113,40 @@ core::result<sink_status> status_of(std::string_view payload, const std::string&
   return sink_status{std::move(epoch).value(), std::move(origin).value(), std::string(payload)};
 }
 
+core::result<sink_replay_reply> replay_reply_of(std::string_view payload, const std::string& topic) {
+  auto j = object_of(payload, topic);
+  if (!j) return core::error{j.error_message()};
+  sink_replay_reply r;
+  auto id = text(*j, "request_id", true, topic);
+  if (!id) return core::error{id.error_message()};
+  r.request_id = std::move(id).value();
+  const auto ok = j->find("ok");
+  if (ok == j->end() || !ok->is_boolean()) return core::error{topic + ": ok is missing or not true/false"};
+  r.ok = ok->get<bool>();
+  auto epoch = text(*j, "epoch", false, topic);
+  auto error = text(*j, "error", false, topic);
+  if (!epoch) return core::error{epoch.error_message()};
+  if (!error) return core::error{error.error_message()};
+  r.epoch = std::move(epoch).value();
+  r.error = std::move(error).value();
+  if (const auto last = j->find("last_seq"); last != j->end()) {
+    if (!last->is_number_integer()) return core::error{topic + ": last_seq is not a whole number"};
+    r.last_seq = last->get<std::int64_t>();
+  }
+  if (const auto missing = j->find("missing"); missing != j->end()) {
+    if (!missing->is_array()) return core::error{topic + ": missing is not an array"};
+    for (std::size_t i = 0; i < missing->size(); ++i) {
+      const auto& range = (*missing)[i];
+      if (!range.is_array() || range.size() != 2 || !range[0].is_number_integer() || !range[1].is_number_integer() ||
+          range[0].get<std::int64_t>() > range[1].get<std::int64_t>())
+        return core::error{topic + ": missing[" + std::to_string(i) + "] is not a range [from, to]"};
+      r.missing.emplace_back(range[0].get<std::int64_t>(), range[1].get<std::int64_t>());
+    }
+  }
+  r.body = std::string(payload);
+  return r;
+}
+
 }  // namespace
 
 core::result<sink_message> decode_sink_message(std::string_view topic, std::string_view payload,
@@ -140,6 +174,10 @@ core::result<sink_message> decode_sink_message(std::string_view topic, std::stri
     auto a = aggregate_of(payload, std::string(parts[5]) + "/" + std::string(parts[6]), t);
     if (!a) return core::error{a.error_message()};
     m.content = std::move(a).value();
+  } else if (what == "reply" && parts.size() == 6 && parts[5] == "replay") {
+    auto r = replay_reply_of(payload, t);
+    if (!r) return core::error{r.error_message()};
+    m.content = std::move(r).value();
   } else if (what == "status" && parts.size() == 5) {
     if (payload.empty()) return m;  // a retained status cleared by an operator
     auto s = status_of(payload, t);

@@ -2,7 +2,8 @@
 #pragma once
 // What one MQTT message from a store becomes in HQ's database, decided without any I/O (so every
 // rule here is tested and fuzzed apart from PostgreSQL): events (events/*, stats, and the events a
-// compressed backfill/* batch carries), a closed aggregate (metrics/...), the store's status, or
+// compressed backfill/* batch carries), a closed aggregate (metrics/...), the store's status, its
+// answer to a replay request (reply/replay), or
 // nothing the sink keeps (live, cmd/*, config/*, software/*: the retained or HQ -> box topics).
 //
 // Anything else is refused with a reason naming what is wrong and where (the topic, the event's
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -49,12 +51,23 @@ struct sink_status {
   std::string body;
 };
 
+// A store's answer on reply/replay to a replay request (sync/replay.hpp has the box's side).
+struct sink_replay_reply {
+  std::string request_id;
+  bool ok = false;
+  std::string epoch;   // the box's database
+  std::string error;   // when !ok
+  std::vector<std::pair<std::int64_t, std::int64_t>> missing;  // inclusive ranges the box no longer has
+  std::int64_t last_seq = 0;
+  std::string body;
+};
+
 struct sink_ignored {};
 
 struct sink_message {
   std::string tenant;
   std::string store;
-  std::variant<std::vector<sink_event>, sink_aggregate, sink_status, sink_ignored> content;
+  std::variant<std::vector<sink_event>, sink_aggregate, sink_status, sink_replay_reply, sink_ignored> content;
 };
 
 // Decodes one message. `max_bytes` bounds the payload and, for a backfill batch, what it inflates to.

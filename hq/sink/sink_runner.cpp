@@ -6,16 +6,16 @@
 #include <algorithm>
 #include <thread>
 
-#include "mqtt_consumer.hpp"
-#include "pg_connection.hpp"
-#include "sink_schema.hpp"
+#include "hq/db/pg_connection.hpp"
+#include "hq/db/hq_schema.hpp"
 
 namespace kelu::hq {
 
 std::vector<std::string> sink_filters(const std::string& tenant, const std::string& share_group) {
   const std::string prefix = share_group.empty() ? "" : "$share/" + share_group + "/";
   const std::string root = prefix + "kelu/v1/" + tenant + "/+/";
-  return {root + "events/+", root + "stats", root + "backfill/+", root + "metrics/+/+", root + "status"};
+  return {root + "events/+", root + "stats", root + "backfill/+", root + "metrics/+/+", root + "status",
+          root + "reply/replay"};
 }
 
 sink_runner::sink_runner(sink_options options, std::shared_ptr<spdlog::logger> log)
@@ -52,10 +52,25 @@ void sink_runner::run(const std::atomic<bool>& stop) {
   }
 }
 
+core::status sink_runner::scan_gaps(gap_tracker& gaps, mqtt_consumer& mqtt) {
+  auto scanned = gaps.scan();
+  if (auto* e = std::get_if<pg_error>(&scanned)) return core::error{"postgresql: gap scan: " + e->message};
+  const auto& r = std::get<gap_scan_result>(scanned);
+  // Recorded as asked: sent only now. One lost with the connection is asked again after `retry`.
+  for (const auto& c : r.requests) {
+    log_->info("sink: asking for a replay on {}: {}", c.topic, c.payload);
+    if (auto st = mqtt.publish(c.topic, c.payload); !st) return st;
+  }
+  std::lock_guard lock(mutex_);
+  stats_.gap_scans += r.scanned ? 1 : 0;
+  stats_.replay_requests += static_cast<std::int64_t>(r.requests.size());
+  return core::ok();
+}
+
 core::status sink_runner::serve(const std::atomic<bool>& stop) {
   auto db = pg_connection::open(options_.database, options_.timeout);
   if (!db) return core::error{db.error_message()};
-  if (auto st = migrate_sink_schema(*db); !st) return st;
+  if (auto st = migrate_hq_schema(*db); !st) return st;
   {
     std::lock_guard lock(mutex_);
     ++stats_.database_connects;
@@ -76,9 +91,15 @@ core::status sink_runner::serve(const std::atomic<bool>& stop) {
   log_->info("sink: connected to {} (session {}) and PostgreSQL; filing", options_.mqtt_uri,
              mqtt->session_present() ? "resumed" : "new");
   sink_store store(*db, options_.max_message_bytes);
+  gap_tracker gaps(*db, options_.gaps);
+  auto next_scan = std::chrono::steady_clock::now();
   std::vector<received_message> batch;
   while (!stop) {
-    auto got = mqtt->receive(options_.poll, options_.batch);
+    if (std::chrono::steady_clock::now() >= next_scan) {
+      if (auto st = scan_gaps(gaps, *mqtt); !st) return st;
+      next_scan = std::chrono::steady_clock::now() + options_.scan_interval;
+    }
+    auto got = mqtt->receive(std::min(options_.poll, options_.scan_interval), options_.batch);
     if (!got) return core::error{got.error_message()};
     if (got->empty()) continue;
     batch.clear();

@@ -3,8 +3,10 @@
 // One sink member (`kelu-hq sink`): stores' topics from the broker into PostgreSQL, a batch at a
 // time — receive, file in one transaction, then acknowledge — so a member killed at any point
 // has acknowledged only what is committed and the broker redelivers the rest to its persistent
-// session (another member's, with a shared subscription). Errors on either side end the
-// connection, not the member: it connects again with backoff, and nothing unacknowledged is lost.
+// session (another member's, with a shared subscription). Between batches, about once every
+// `scan_interval`, it scans the streams for gaps and asks stores for replays (gap_tracker.hpp).
+// Errors on either side end the connection, not the member: it connects again with backoff, and
+// nothing unacknowledged is lost.
 //
 // run() blocks until `stop` is set (checked at least every `poll`); stats() from any thread.
 #include <atomic>
@@ -16,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "gap_tracker.hpp"
+#include "mqtt_consumer.hpp"
 #include "sink_store.hpp"
 
 namespace spdlog {
@@ -36,6 +40,8 @@ struct sink_options {
   std::size_t max_message_bytes = 1 << 20;
   std::chrono::seconds timeout{10};           // connecting, each statement, each broker exchange
   std::chrono::milliseconds poll{500};        // how long a receive waits for a first message
+  gap_options gaps;                           // when a gap is asked for (gap_tracker.hpp)
+  std::chrono::milliseconds scan_interval{1000};  // how often this member tries to scan for gaps
 };
 
 struct sink_stats {
@@ -45,9 +51,12 @@ struct sink_stats {
   std::int64_t broker_connects = 0;
   std::int64_t database_connects = 0;
   std::int64_t errors = 0;  // a connection lost or refused, on either side
+  std::int64_t gap_scans = 0;        // scans this member made (one member scans at a time)
+  std::int64_t replay_requests = 0;  // cmd/replay it sent
 };
 
-// The filters a member subscribes to: events, stats, backfill batches, closed aggregates, status.
+// The filters a member subscribes to: events, stats, backfill batches, closed aggregates, status,
+// and the stores' answers to replay requests.
 std::vector<std::string> sink_filters(const std::string& tenant, const std::string& share_group);
 
 class sink_runner {
@@ -59,6 +68,8 @@ class sink_runner {
  private:
   // One connection's life on both sides; returns when either fails or `stop` is set.
   core::status serve(const std::atomic<bool>& stop);
+  // Scans for gaps (when no other member is) and sends the replay requests it recorded.
+  core::status scan_gaps(gap_tracker& gaps, mqtt_consumer& mqtt);
   void add(const filed_counts& c, std::size_t messages);
 
   sink_options options_;

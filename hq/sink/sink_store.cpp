@@ -6,7 +6,8 @@
 #include <utility>
 
 #include "core/utf8.hpp"
-#include "sink_schema.hpp"
+#include "gap_tracker.hpp"
+#include "hq/db/hq_schema.hpp"
 
 namespace kelu::hq {
 
@@ -188,6 +189,12 @@ std::optional<pg_error> sink_store::file_one(const received_message& m, const co
   if (const auto* events = std::get_if<std::vector<sink_event>>(&msg.content)) return file_events(msg, *events, counts);
   if (const auto* a = std::get_if<sink_aggregate>(&msg.content)) return file_aggregate(msg, *a, counts);
   if (const auto* s = std::get_if<sink_status>(&msg.content)) return file_status(msg, *s, counts);
+  if (const auto* r = std::get_if<sink_replay_reply>(&msg.content)) {
+    auto ours = record_replay_reply(db_, msg.tenant, msg.store, *r);
+    if (auto* e = std::get_if<pg_error>(&ours)) return *e;
+    ++(std::get<bool>(ours) ? counts.replay_replies : counts.ignored);
+    return std::nullopt;
+  }
   ++counts.ignored;
   return std::nullopt;
 }

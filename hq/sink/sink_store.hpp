@@ -29,7 +29,7 @@
 #include <variant>
 #include <vector>
 
-#include "pg_connection.hpp"
+#include "hq/db/pg_connection.hpp"
 #include "sink_message.hpp"
 
 namespace kelu::hq {
@@ -45,6 +45,7 @@ struct filed_counts {
   std::int64_t aggregates_current = 0;  // became the aggregate's current version
   std::int64_t aggregates_stale = 0;    // an older revision or a replaced epoch's: kept as history only
   std::int64_t statuses = 0;
+  std::int64_t replay_replies = 0;  // answers to our replay requests (gap_tracker.hpp)
   std::int64_t ignored = 0;
   std::int64_t quarantined = 0;
 
@@ -54,6 +55,7 @@ struct filed_counts {
     aggregates_current += o.aggregates_current;
     aggregates_stale += o.aggregates_stale;
     statuses += o.statuses;
+    replay_replies += o.replay_replies;
     ignored += o.ignored;
     quarantined += o.quarantined;
     return *this;

@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "hq/sink/pg_connection.hpp"
+#include "hq/db/pg_connection.hpp"
 #include "support/mosquitto.hpp"
 #include "support/postgres.hpp"
 #include "support/process.hpp"
@@ -128,7 +128,7 @@ std::string sink_process::logs() const {
 }
 
 TEST_F(sink_process, killed_again_and_again_while_stores_publish_it_files_every_event_once) {
-  constexpr int store_count = 20, rounds = 10, per_round = 10;  // scripts/soak: more of each
+  constexpr int store_count = 100, rounds = 20, per_round = 5;  // the 100 stores and 20 kills
   stores shop(broker_.uri());
   auto sink = member("hq-sink-1");
   std::int64_t before = 0;

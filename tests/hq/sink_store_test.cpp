@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "hq/sink/pg_connection.hpp"
+#include "hq/db/pg_connection.hpp"
 #include "hq/sink/sink_message.hpp"
-#include "hq/sink/sink_schema.hpp"
+#include "hq/db/hq_schema.hpp"
 #include "hq/sink/sink_store.hpp"
 #include "support/postgres.hpp"
 #include "sync/batch_codec.hpp"
@@ -60,7 +60,7 @@ class sink_store_test : public testing::Test {
     auto c = pg_connection::open(server_->conninfo() + " dbname=" + name, seconds(10));
     ASSERT_TRUE(c) << c.error_message();
     db_ = std::make_unique<pg_connection>(std::move(c).value());
-    const auto migrated = migrate_sink_schema(*db_);
+    const auto migrated = migrate_hq_schema(*db_);
     ASSERT_TRUE(migrated) << migrated.error_message();
     store_ = std::make_unique<sink_store>(*db_, max_bytes);
   }
@@ -178,10 +178,10 @@ TEST_F(sink_store_test, events_land_in_a_partition_per_day_and_retention_drops_w
 }
 
 TEST_F(sink_store_test, the_schema_is_migrated_once_and_a_newer_one_is_refused) {
-  EXPECT_TRUE(migrate_sink_schema(*db_));  // again: nothing to do
-  EXPECT_EQ(query("SELECT max(version) FROM kelu_hq_schema"), std::to_string(sink_schema_version()) + "\n");
-  query("INSERT INTO kelu_hq_schema VALUES (" + std::to_string(sink_schema_version() + 1) + ")");
-  const auto refused = migrate_sink_schema(*db_);
+  EXPECT_TRUE(migrate_hq_schema(*db_));  // again: nothing to do
+  EXPECT_EQ(query("SELECT max(version) FROM kelu_hq_schema"), std::to_string(hq_schema_version()) + "\n");
+  query("INSERT INTO kelu_hq_schema VALUES (" + std::to_string(hq_schema_version() + 1) + ")");
+  const auto refused = migrate_hq_schema(*db_);
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error_message().find("newer than this release's"), std::string::npos) << refused.error_message();
 }

@@ -126,6 +126,13 @@ std::string postgres::conninfo() const {
   return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=postgres user=postgres";
 }
 
+std::string postgres::fresh_database() {
+  const auto name = "t_" + std::to_string(++databases_);
+  psql("DROP DATABASE IF EXISTS " + name);
+  psql("CREATE DATABASE " + name);
+  return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=" + name + " user=postgres";
+}
+
 std::string postgres::psql(const std::string& sql) const {
   int status = 0;
   const auto out = run_capture("psql -X -q -A -t -v ON_ERROR_STOP=1 " + shell_quoted(conninfo()) + " -c " + shell_quoted(sql),

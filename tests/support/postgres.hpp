@@ -21,6 +21,9 @@ class postgres {
   std::uint16_t port() const { return port_; }
   // libpq's connection string for the `postgres` database as the superuser.
   std::string conninfo() const;
+  // Creates an empty database of its own and returns its connection string: each test one, so
+  // nothing one test filed is seen by the next.
+  std::string fresh_database();
   // Runs SQL through psql and returns what it printed (unaligned, tuples only); asserts success.
   std::string psql(const std::string& sql) const;
   void stop();
@@ -31,6 +34,7 @@ class postgres {
   std::string data_;
   std::uint16_t port_ = 0;
   int pid_ = -1;
+  int databases_ = 0;
 };
 
 }  // namespace kelu::test

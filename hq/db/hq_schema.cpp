@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "sink_schema.hpp"
+#include "hq_schema.hpp"
 
 #include <cstdio>
 #include <string>
@@ -53,6 +53,50 @@ CREATE TABLE quarantine (
   filed_at timestamptz NOT NULL DEFAULT now(),
   topic text NOT NULL, reason text NOT NULL, payload bytea NOT NULL);
 )sql",
+      // 2: gap tracking (docs/hq.md, "Gaps and replays") and the stores' master data ("Master data").
+      R"sql(
+CREATE INDEX events_filed ON events USING brin (filed_at);
+CREATE TABLE streams (
+  tenant text NOT NULL, store text NOT NULL, epoch text NOT NULL, source text NOT NULL,
+  max_seq bigint NOT NULL DEFAULT 0,
+  contiguous bigint NOT NULL DEFAULT 0,
+  progress_at timestamptz NOT NULL DEFAULT now(),
+  asked_at timestamptz, asked_from bigint, asked_to bigint, request_id text,
+  PRIMARY KEY (tenant, store, epoch, source));
+CREATE INDEX streams_behind ON streams (tenant, store) WHERE max_seq > contiguous;
+CREATE TABLE lost_ranges (
+  tenant text NOT NULL, store text NOT NULL, epoch text NOT NULL, source text NOT NULL,
+  from_seq bigint NOT NULL, to_seq bigint NOT NULL, reason text NOT NULL,
+  reported_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant, store, epoch, source, from_seq));
+CREATE TABLE replay_requests (
+  request_id text PRIMARY KEY,
+  tenant text NOT NULL, store text NOT NULL, epoch text NOT NULL, source text NOT NULL,
+  from_seq bigint NOT NULL, to_seq bigint NOT NULL,
+  asked_at timestamptz NOT NULL DEFAULT now(),
+  answered_at timestamptz, answer jsonb);
+CREATE SEQUENCE replay_request_ids;
+CREATE TABLE gap_scans (id integer PRIMARY KEY CHECK (id = 1), scanned_to timestamptz NOT NULL, scans bigint NOT NULL);
+INSERT INTO gap_scans VALUES (1, '-infinity', 0);
+CREATE TABLE stores (
+  tenant text NOT NULL, store text NOT NULL,
+  name text NOT NULL DEFAULT '', time_zone text NOT NULL, currency text NOT NULL,
+  tags text[] NOT NULL DEFAULT '{}',
+  imported_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant, store));
+CREATE TABLE store_regions (
+  tenant text NOT NULL, store text NOT NULL, valid_from date NOT NULL, region text NOT NULL,
+  PRIMARY KEY (tenant, store, valid_from));
+CREATE TABLE products (
+  tenant text NOT NULL, item_id text NOT NULL,
+  description text NOT NULL DEFAULT '', category text NOT NULL DEFAULT '',
+  PRIMARY KEY (tenant, item_id));
+CREATE TABLE associates (
+  tenant text NOT NULL, store text NOT NULL, operator_id text NOT NULL,
+  person_id text NOT NULL, name text NOT NULL DEFAULT '', role text NOT NULL DEFAULT '', hired_on date,
+  PRIMARY KEY (tenant, store, operator_id));
+CREATE INDEX associates_person ON associates (tenant, person_id);
+)sql",
   };
   return all;
 }
@@ -69,9 +113,9 @@ core::status failed(const pg_error& e) { return core::error{"postgresql: " + e.m
 
 }  // namespace
 
-int sink_schema_version() { return static_cast<int>(migrations().size()); }
+int hq_schema_version() { return static_cast<int>(migrations().size()); }
 
-core::status migrate_sink_schema(pg_connection& db) {
+core::status migrate_hq_schema(pg_connection& db) {
   if (auto e = db.exec("CREATE TABLE IF NOT EXISTS kelu_hq_schema (version integer NOT NULL)")) {
     // Two members creating it at once: the loser sees a duplicate; the table is there either way.
     if (e->sqlstate != "23505" && e->sqlstate != "42P07") return failed(*e);
@@ -84,12 +128,12 @@ core::status migrate_sink_schema(pg_connection& db) {
       return failed(*e);
     }
     const auto at = static_cast<int>(std::get<pg_rows>(rows).integer(0, 0));
-    if (at > sink_schema_version()) {
+    if (at > hq_schema_version()) {
       db.exec("ROLLBACK");
       return core::error{"postgresql: the HQ schema is at version " + std::to_string(at) + ", newer than this release's " +
-                         std::to_string(sink_schema_version()) + ": upgrade this sink"};
+                         std::to_string(hq_schema_version()) + ": upgrade this sink"};
     }
-    if (at == sink_schema_version()) {
+    if (at == hq_schema_version()) {
       if (auto e = db.exec("COMMIT")) return failed(*e);
       return core::ok();
     }

@@ -17,8 +17,8 @@
 namespace kelu::hq {
 
 // The schema version this release writes.
-int sink_schema_version();
-core::status migrate_sink_schema(pg_connection& db);
+int hq_schema_version();
+core::status migrate_hq_schema(pg_connection& db);
 
 // Makes the events partition of `day` (UTC) if it is missing; safe against another member making it
 // at the same moment.

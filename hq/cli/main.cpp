@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
+// `kelu-hq`: HQ's side that runs on HQ's servers, never on a box (so the box's `kelu` links no
+// PostgreSQL client). Subcommands in commands.hpp; docs/hq.md.
+#include <vector>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Kelu HQ: the stores' data in PostgreSQL"};
+  app.require_subcommand(1);
+  namespace cli = kelu::hq::cli;
+  const std::vector<cli::command> commands{cli::add_sink(app), cli::add_import(app), cli::add_report(app)};
+  CLI11_PARSE(app, argc, argv);
+  for (const auto& c : commands)
+    if (const int code = c(); code >= 0) return code;
+  return 2;
+}

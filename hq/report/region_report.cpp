@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "region_report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "core/money.hpp"
+#include "hq/master/master_rows.hpp"
+#include "region_parts.hpp"
+
+namespace kelu::hq {
+
+namespace {
+
+using nlohmann::json;
+
+std::int64_t integer(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<std::int64_t>() : 0;
+}
+
+double number(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
+std::string string_of(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+std::optional<double> ratio(double num, double den) {
+  if (den <= 0) return std::nullopt;
+  return std::clamp(num / den, 0.0, 1.0);
+}
+
+// The store's figures from its day reports (their totals and rate_basis).
+store_line store_figures(const std::string& id, const region_input::store_info& info,
+                         const std::vector<const region_input::store_day*>& days, const report_options& options) {
+  store_line s;
+  s.store = id;
+  s.name = info.name;
+  s.currency = info.currency;
+  std::set<std::string> reasons;
+  for (const auto* d : days) {
+    ++s.days_in_region;
+    if (!d->report) {
+      s.missing_days.push_back(d->day);
+      continue;
+    }
+    ++s.days_reported;
+    s.sources.push_back({d->day, d->epoch, d->revision});
+    const auto& totals = d->report->value("totals", json::object());
+    const auto& basis = totals.value("rate_basis", json::object());
+    s.transactions += integer(totals, "transactions");
+    s.net_sales_minor += integer(totals, "net_sales_minor");
+    s.visitors += integer(basis, "visitors");
+    s.buyers += integer(basis, "buyers");
+    s.open_hours += integer(basis, "open_periods");
+    s.covered_hours += integer(basis, "covered_periods");
+    if (const auto r = totals.find("rate_reason"); r != totals.end() && r->is_string()) reasons.insert(r->get<std::string>());
+  }
+  s.coverage = s.open_hours > 0 ? std::optional<double>(static_cast<double>(s.covered_hours) / static_cast<double>(s.open_hours))
+                                : std::nullopt;
+  if (s.covered_hours > 0 && s.visitors > 0) s.conversion = ratio(static_cast<double>(s.buyers), static_cast<double>(s.visitors));
+  if (s.days_reported == 0) {
+    s.status = "no_data";
+    s.conversion_reason = "no_data";
+  } else if (reasons.size() == 1 && *reasons.begin() == "no_door_camera" && s.covered_hours == 0) {
+    s.status = "no_door_camera";
+    s.conversion_reason = "no_door_camera";
+  } else if (!s.coverage || *s.coverage < options.coverage_floor) {
+    s.status = "low_coverage";
+    if (!s.conversion) s.conversion_reason = s.covered_hours == 0 ? "low_coverage" : "no_visitors";
+  } else {
+    s.status = s.missing_days.empty() ? "ok" : "missing_days";
+    if (!s.conversion) s.conversion_reason = "no_visitors";
+  }
+  return s;
+}
+
+void add_stores(const region_input& in, const report_options& options, region_report& r) {
+  std::map<std::string, std::vector<const region_input::store_day*>> by_store;
+  for (const auto& d : in.days) by_store[d.store].push_back(&d);
+  for (const auto& [id, days] : by_store) {
+    const auto info = in.stores.find(id);
+    if (info == in.stores.end()) continue;
+    auto s = store_figures(id, info->second, days, options);
+    r.store_days += s.days_in_region;
+    r.store_days_reported += s.days_reported;
+    if (s.currency != r.currency) {
+      r.notes.push_back(id + " trades in " + s.currency + ", not the region's " + r.currency +
+                        ": listed, left out of the region's sales, products and close rates");
+    } else {
+      r.transactions += s.transactions;
+      r.net_sales_minor += s.net_sales_minor;
+      r.visitors += s.visitors;
+      r.buyers += s.buyers;
+      r.open_hours += s.open_hours;
+      r.covered_hours += s.covered_hours;
+    }
+    r.stores.push_back(std::move(s));
+  }
+  if (r.covered_hours > 0 && r.visitors > 0) r.conversion = ratio(static_cast<double>(r.buyers), static_cast<double>(r.visitors));
+}
+
+std::string tenure_of(const std::string& hired_on, const std::string& to) {
+  const auto hired = parse_day(hired_on);
+  const auto end = parse_day(to);
+  if (!hired || !end) return "";
+  const auto days = (*end - *hired).count();
+  return days < 183 ? "under 6 months" : days < 730 ? "6 to 24 months" : "over 2 years";
+}
+
+void add_associates(const region_input& in, const report_options& options, region_report& r) {
+  std::map<std::string, associate_line> lines;
+  std::map<std::string, std::map<std::string, std::int64_t>> shift_by_store;  // person -> store -> ms
+  std::map<std::string, std::set<std::string>> reasons;
+  for (const auto& d : in.days) {
+    if (!d.report || in.stores.at(d.store).currency != r.currency) continue;
+    r.min_opportunities = std::max(r.min_opportunities, integer(*d.report, "close_rate_min_opportunities"));
+    for (const auto& a : d.report->value("associates", json::array())) {
+      const auto id = string_of(a, "operator_id");
+      if (id.empty()) continue;
+      const auto person = person_of(in, d.store, id);
+      auto& l = lines[person];
+      l.person = person;
+      if (l.name.empty()) l.name = string_of(a, "name");
+      const auto tag = d.store + "/" + id;
+      if (std::find(l.stores.begin(), l.stores.end(), tag) == l.stores.end()) l.stores.push_back(tag);
+      l.net_sales_minor += integer(a, "net_sales_minor");
+      l.transactions += integer(a, "transactions");
+      l.on_shift_ms += integer(a, "on_shift_ms");
+      shift_by_store[person][d.store] += integer(a, "on_shift_ms") + 1;  // +1: a store they only sold in counts
+      const auto& basis = a.value("close_rate_basis", json::object());
+      l.close_transactions += integer(basis, "transactions");
+      l.opportunities += number(basis, "opportunities");
+      if (const auto why = a.find("close_rate_reason"); why != a.end() && why->is_string()) reasons[person].insert(*why);
+    }
+  }
+  if (options.min_opportunities > 0) r.min_opportunities = options.min_opportunities;
+  if (r.min_opportunities == 0) r.min_opportunities = 20;
+  std::int64_t team_transactions = 0;
+  for (auto& [person, l] : lines) {
+    team_transactions += l.close_transactions;
+    r.team_opportunities += l.opportunities;
+    if (l.opportunities >= static_cast<double>(r.min_opportunities))
+      l.close_rate = ratio(static_cast<double>(l.close_transactions), l.opportunities);
+    else
+      l.close_rate_reason = l.opportunities == 0 && reasons[person].contains("low_coverage") ? "low_coverage"
+                                                                                             : "few_opportunities";
+    const auto& stores = shift_by_store[person];
+    l.main_store = std::max_element(stores.begin(), stores.end(), [](const auto& a, const auto& b) {
+                     return a.second < b.second;
+                   })->first;
+    for (const auto& [key, p] : in.associates)
+      if (p.person_id == person) {
+        l.name = p.name.empty() ? l.name : p.name;
+        l.role = p.role;
+        l.hired_on = p.hired_on;
+      }
+    l.tenure = tenure_of(l.hired_on, in.to);
+    r.associates.push_back(l);
+  }
+  r.team_close_rate = ratio(static_cast<double>(team_transactions), r.team_opportunities);
+  std::sort(r.associates.begin(), r.associates.end(), [](const associate_line& a, const associate_line& b) {
+    return a.net_sales_minor != b.net_sales_minor ? a.net_sales_minor > b.net_sales_minor : a.person < b.person;
+  });
+}
+
+// 高销量低成交, by the box's rule (analytics/associates.cpp) over the region.
+void flag_associates(const report_options& options, region_report& r) {
+  if (!r.team_close_rate || r.associates.size() < 2) return;
+  std::vector<std::int64_t> sales;
+  for (const auto& a : r.associates) sales.push_back(a.net_sales_minor);
+  std::sort(sales.begin(), sales.end());
+  const auto median = sales[(sales.size() - 1) / 2];
+  const double team = *r.team_close_rate;
+  for (auto& a : r.associates) {
+    if (!a.close_rate || a.net_sales_minor <= 0 || a.net_sales_minor < median || *a.close_rate >= team * options.low_close_ratio)
+      continue;
+    a.flagged = true;
+    char buf[360];
+    std::snprintf(buf, sizeof buf,
+                  "close rate %.1f%% vs the region's %.1f%% (flagged under %.0f%% of it), over %.1f opportunities in "
+                  "%.1f h on shift; net sales %s at or above the region's median %s",
+                  *a.close_rate * 100.0, team * 100.0, options.low_close_ratio * 100.0, a.opportunities,
+                  static_cast<double>(a.on_shift_ms) / 3.6e6, core::format_minor(a.net_sales_minor, r.currency).c_str(),
+                  core::format_minor(median, r.currency).c_str());
+    a.flag_reason = buf;
+  }
+}
+
+}  // namespace
+
+region_report build_region_report(const region_input& in, const report_options& options) {
+  region_report r;
+  r.tenant = in.tenant;
+  r.region = in.region;
+  r.from = in.from;
+  r.to = in.to;
+  // The region's currency: the one most of its stores trade in (the first by name on a tie).
+  std::map<std::string, int> currencies;
+  for (const auto& [id, s] : in.stores) ++currencies[s.currency];
+  for (const auto& [c, n] : currencies)
+    if (r.currency.empty() || n > currencies[r.currency]) r.currency = c;
+  add_stores(in, options, r);
+  add_associates(in, options, r);
+  flag_associates(options, r);
+  add_products(in, r);
+  add_traits(r);
+  return r;
+}
+
+}  // namespace kelu::hq
