@@ -13,5 +13,6 @@ using command = std::function<int()>;
 command add_sink(CLI::App& app);
 command add_import(CLI::App& app);
 command add_report(CLI::App& app);
+command add_config(CLI::App& app);
 
 }  // namespace kelu::hq::cli

@@ -9,7 +9,8 @@ int main(int argc, char** argv) {
   CLI::App app{"Kelu HQ: the stores' data in PostgreSQL"};
   app.require_subcommand(1);
   namespace cli = kelu::hq::cli;
-  const std::vector<cli::command> commands{cli::add_sink(app), cli::add_import(app), cli::add_report(app)};
+  const std::vector<cli::command> commands{cli::add_sink(app), cli::add_import(app), cli::add_report(app),
+                                           cli::add_config(app)};
   CLI11_PARSE(app, argc, argv);
   for (const auto& c : commands)
     if (const int code = c(); code >= 0) return code;

@@ -97,6 +97,20 @@ CREATE TABLE associates (
   PRIMARY KEY (tenant, store, operator_id));
 CREATE INDEX associates_person ON associates (tenant, person_id);
 )sql",
+      // 3: staged configuration pushes and what each store answered (docs/hq.md, "Pushing configuration").
+      R"sql(
+CREATE TABLE config_pushes (
+  push_id bigserial PRIMARY KEY,
+  tenant text NOT NULL, version bigint NOT NULL, selector text NOT NULL, kind text NOT NULL,
+  document jsonb NOT NULL,
+  started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz, outcome text);
+CREATE TABLE config_push_stores (
+  push_id bigint NOT NULL REFERENCES config_pushes, tenant text NOT NULL, store text NOT NULL,
+  canary boolean NOT NULL, state text NOT NULL, detail text NOT NULL DEFAULT '',
+  desired jsonb, sent_at timestamptz, answered_at timestamptz,
+  PRIMARY KEY (push_id, store));
+CREATE INDEX config_push_stores_by_store ON config_push_stores (tenant, store);
+)sql",
   };
   return all;
 }

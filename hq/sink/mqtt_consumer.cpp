@@ -207,10 +207,33 @@ core::result<std::vector<publish_packet>> mqtt_consumer::receive(std::chrono::mi
   return batch;
 }
 
-core::status mqtt_consumer::publish(std::string_view topic, std::string_view payload) {
+std::uint16_t mqtt_consumer::next_packet_id() {
   const auto id = next_packet_id_;
   next_packet_id_ = next_packet_id_ == 65535 ? 2 : static_cast<std::uint16_t>(next_packet_id_ + 1);
-  return send(encode_publish(topic, payload, id));
+  return id;
+}
+
+core::status mqtt_consumer::publish(std::string_view topic, std::string_view payload) {
+  return send(encode_publish(topic, payload, next_packet_id()));
+}
+
+core::status mqtt_consumer::publish_confirmed(std::string_view topic, std::string_view payload, bool retain) {
+  const auto id = next_packet_id();
+  if (auto st = send(encode_publish(topic, payload, id, retain)); !st) return st;
+  const auto deadline = clock::now() + options_.timeout;
+  for (;;) {
+    auto p = read_packet(deadline);
+    if (!p) return core::error{p.error_message()};
+    if (!*p) return core::error{"MQTT: no PUBACK in time for " + std::string(topic)};
+    const auto& got = **p;
+    if (got.type == puback && got.body.size() == 2 &&
+        ((static_cast<unsigned char>(got.body[0]) << 8) | static_cast<unsigned char>(got.body[1])) == id)
+      return core::ok();
+    if (got.type != packet_type::publish) continue;
+    auto m = decode_publish(got);
+    if (!m) return core::error{m.error_message()};
+    early_.push_back(std::move(m).value());
+  }
 }
 
 core::status mqtt_consumer::acknowledge(const std::vector<publish_packet>& batch) {

@@ -49,6 +49,10 @@ class mqtt_consumer {
   // PUBACK, which receive() passes over: a message lost with the connection is the caller's to
   // send again (a replay request is asked again when no answer comes).
   core::status publish(std::string_view topic, std::string_view payload);
+  // Sends one QoS 1 message and waits (up to `timeout`) for the broker's PUBACK: the broker has it.
+  // PUBLISHes that arrive meanwhile are kept for receive(). `retain`: the broker keeps it for
+  // whoever subscribes later (config/desired).
+  core::status publish_confirmed(std::string_view topic, std::string_view payload, bool retain);
   // DISCONNECT and close: the broker keeps the session (and what is unacknowledged) for the next.
   void close();
   bool session_present() const { return session_present_; }
@@ -62,6 +66,7 @@ class mqtt_consumer {
   // the CONNACK) are kept for receive().
   core::result<packet> expect(std::uint8_t type, const char* what);
   core::status ping_if_due();
+  std::uint16_t next_packet_id();
 
   int fd_ = -1;
   consumer_options options_;

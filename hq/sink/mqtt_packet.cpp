@@ -49,12 +49,12 @@ std::string encode_connect(const connect_packet& c) {
   return framed(0x10, body);
 }
 
-std::string encode_publish(std::string_view topic, std::string_view payload, std::uint16_t packet_id) {
+std::string encode_publish(std::string_view topic, std::string_view payload, std::uint16_t packet_id, bool retain) {
   std::string body;
   put_string(body, topic);
   put_u16(body, packet_id);
   body += payload;
-  return framed(0x32, body);  // PUBLISH, QoS 1, not retained
+  return framed(retain ? 0x33 : 0x32, body);  // PUBLISH, QoS 1
 }
 
 std::string encode_subscribe(std::uint16_t packet_id, const std::vector<std::string>& filters) {

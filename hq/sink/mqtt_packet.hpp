@@ -30,7 +30,8 @@ struct connect_packet {
 std::string encode_connect(const connect_packet& c);
 std::string encode_subscribe(std::uint16_t packet_id, const std::vector<std::string>& filters);  // QoS 1 each
 std::string encode_puback(std::uint16_t packet_id);
-std::string encode_publish(std::string_view topic, std::string_view payload, std::uint16_t packet_id);  // QoS 1
+std::string encode_publish(std::string_view topic, std::string_view payload, std::uint16_t packet_id,
+                           bool retain = false);  // QoS 1
 std::string encode_pingreq();
 std::string encode_disconnect();
 

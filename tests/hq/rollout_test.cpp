@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+// The staged push's rules, on a clock the test moves.
+#include <gtest/gtest.h>
+
+#include "hq/push/rollout.hpp"
+
+namespace kelu::hq {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+json reported(const char* state, int version) { return {{"state", state}, {"version", version}, {"origin", "hq"}}; }
+const json online{{"state", "online"}};
+
+TEST(rollout, the_rest_wait_until_the_canary_applied_stayed_online_for_the_soak) {
+  const steady::time_point t0{};
+  rollout r({"a", "b", "c"}, {"b"}, {7, 60s, 900s});
+  r.on_status("b", online, t0);
+  EXPECT_EQ(r.publish_now(t0), std::vector<std::string>{"b"});
+  r.on_reported("b", reported("applied", 6), t0 + 1s);  // an answer to an older version: not ours
+  EXPECT_TRUE(r.publish_now(t0 + 2s).empty());
+  r.on_reported("b", reported("applied", 7), t0 + 10s);
+  EXPECT_TRUE(r.publish_now(t0 + 69s).empty());  // soaking
+  EXPECT_EQ(r.publish_now(t0 + 70s), (std::vector<std::string>{"a", "c"}));
+  EXPECT_FALSE(r.settle(t0 + 71s));
+  r.on_reported("a", reported("applied", 7), t0 + 80s);
+  r.on_reported("c", reported("rejected", 7), t0 + 80s);
+  EXPECT_TRUE(r.settle(t0 + 81s));
+  EXPECT_FALSE(r.halted());
+}
+
+TEST(rollout, a_restart_answers_with_the_boot_s_applied_version) {
+  const steady::time_point t0{};
+  rollout r({"a"}, {}, {7, 0s, 900s});
+  EXPECT_EQ(r.publish_now(t0).size(), 1u);
+  r.on_reported("a", reported("restarting", 7), t0 + 1s);
+  EXPECT_FALSE(r.settle(t0 + 2s));
+  r.on_reported("a", {{"state", "applied"}, {"origin", "boot"}, {"applied_version", 7}}, t0 + 30s);
+  EXPECT_TRUE(r.settle(t0 + 31s));
+  EXPECT_EQ(r.outcomes()[0].state, "applied");
+}
+
+TEST(rollout, a_canary_that_goes_offline_or_never_answers_halts_the_rest) {
+  const steady::time_point t0{};
+  rollout offline({"a", "b"}, {"a"}, {7, 60s, 900s});
+  offline.on_status("a", online, t0);
+  offline.publish_now(t0);
+  offline.on_reported("a", reported("applied", 7), t0 + 5s);
+  offline.on_status("a", {{"state", "offline"}, {"reason", "connection lost"}}, t0 + 20s);
+  EXPECT_TRUE(offline.halted());
+  EXPECT_TRUE(offline.publish_now(t0 + 100s).empty());
+  EXPECT_TRUE(offline.settle(t0 + 100s));
+  EXPECT_EQ(offline.outcomes()[1].state, "not_sent");
+
+  rollout silent({"a", "b"}, {"a"}, {7, 0s, 30s});
+  silent.publish_now(t0);
+  EXPECT_FALSE(silent.settle(t0 + 29s));
+  EXPECT_TRUE(silent.settle(t0 + 30s));
+  EXPECT_EQ(silent.outcomes()[0].state, "no_answer");
+  EXPECT_EQ(silent.halt_reason(), "canary a did not answer within 30 s");
+}
+
+TEST(rollout, canaries_are_picked_by_a_stable_hash_of_version_and_store) {
+  const std::vector<std::string> stores{"s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10"};
+  EXPECT_EQ(pick_canaries(stores, 2, 7), pick_canaries(stores, 2, 7));
+  EXPECT_EQ(pick_canaries(stores, 2, 7).size(), 2u);
+  EXPECT_EQ(pick_canaries(stores, 20, 7).size(), 10u);
+  bool rotates = false;
+  for (int v = 8; v < 20 && !rotates; ++v) rotates = pick_canaries(stores, 2, v) != pick_canaries(stores, 2, 7);
+  EXPECT_TRUE(rotates);
+}
+
+}  // namespace
+}  // namespace kelu::hq
