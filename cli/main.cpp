@@ -27,6 +27,7 @@
 #include "agent/data_owner.hpp"
 #include "doctor.hpp"
 #include "enroll_command.hpp"
+#include "fleet_command.hpp"
 #include "update_command.hpp"
 #include "agent/update_dir.hpp"
 #include "hq/enrol_commands.hpp"
@@ -365,12 +366,41 @@ command add_status(CLI::App& app) {
 command add_simulate(CLI::App& app) {
   auto sim = held<kelu::drivers::simulator_options>();
   auto connect = held<std::string>("127.0.0.1:9750");
-  auto* cmd = app.add_subcommand("simulate", "Act as a till: replay POS transactions to an agent");
+  auto fleet = held<kelu::cli::fleet_options>();
+  auto* cmd = app.add_subcommand("simulate", "Act as a till replaying POS transactions to an agent, or as a fleet of "
+                                             "stores publishing a trading day to HQ (--fleet)");
   cmd->add_option("--connect", *connect, "host:port of the agent's POS listener")->capture_default_str();
-  cmd->add_option("--file", sim->file, "JSON lines to replay")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--file", sim->file, "JSON lines to replay")->check(CLI::ExistingFile);
   cmd->add_option("--rate", sim->rate_per_s, "Transactions per second; 0 for as fast as answered")->capture_default_str();
   cmd->add_flag("--loop", sim->loop, "Replay until interrupted, with fresh transaction ids per round");
-  return {cmd, [sim, connect] {
+  cmd->add_option("--fleet", fleet->stores, "Be N stores publishing a trading day to HQ's broker (--mqtt)")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--mqtt", fleet->uri, "--fleet: HQ's broker, tcp://host:port");
+  cmd->add_option("--tenant", fleet->tenant, "--fleet: the tenant the stores belong to")->capture_default_str();
+  cmd->add_option("--day", fleet->day, "--fleet: the local trading day played, YYYY-MM-DD (default yesterday)");
+  cmd->add_option("--speedup", fleet->speedup, "--fleet: simulated seconds per second; 0 as fast as the broker takes")
+      ->capture_default_str();
+  cmd->add_option("--redeliver", fleet->redeliver, "--fleet: share of messages sent twice, as after a lost PUBACK")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--connections", fleet->connections, "--fleet: broker connections the stores share")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--seed", fleet->seed, "--fleet: the same seed plays the same day")->capture_default_str();
+  cmd->add_option("--master-dir", fleet->master_dir, "--fleet: write the fleet's stores.csv, products.csv and "
+                                                     "associates.csv here (for kelu-hq import)");
+  return {cmd, [sim, connect, fleet] {
+            if (fleet->stores > 0) {
+              if (fleet->uri.empty()) {
+                std::cerr << "--fleet needs --mqtt, HQ's broker\n";
+                return 2;
+              }
+              return kelu::cli::run_fleet_simulation(*fleet, std::cout, std::cerr);
+            }
+            if (sim->file.empty()) {
+              std::cerr << "--file is required (or --fleet N)\n";
+              return 2;
+            }
             const auto colon = connect->rfind(':');
             if (colon == std::string::npos) {
               std::cerr << "--connect: expected host:port, got " << *connect << "\n";

@@ -47,7 +47,10 @@ void print_summary(const region_report& r) {
   for (const auto& p : r.top_products) {
     std::cout << "  " << (p.description.empty() ? p.item_id : p.description) << "  "
               << core::format_minor(p.revenue_minor, r.currency) << "  by";
-    for (const auto& s : p.sellers) std::cout << " " << (s.name.empty() ? s.person : s.name) << (s.flagged ? "*" : "");
+    for (std::size_t i = 0; i < p.sellers.size() && i < 3; ++i)
+      std::cout << (i ? ", " : " ") << (p.sellers[i].name.empty() ? p.sellers[i].person : p.sellers[i].name)
+                << (p.sellers[i].flagged ? " (high sales, low close)" : "");
+    if (p.sellers.size() > 3) std::cout << " and " << p.sellers.size() - 3 << " more";
     std::cout << "\n";
   }
   for (const auto& a : r.associates)
