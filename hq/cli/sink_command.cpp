@@ -34,14 +34,14 @@ struct sink_settings {
   int timeout_s = 10;
   int grace_s = 30;
   int retry_s = 600;
+  int scan_ms = 1000;
 };
 
 int run_sink(sink_settings& s) {
   s.o.timeout = std::chrono::seconds(s.timeout_s);
   s.o.gaps.grace = std::chrono::seconds(s.grace_s);
   s.o.gaps.retry = std::chrono::seconds(s.retry_s);
-  // A filing transaction lasts at most a few statements' timeouts: look that far back.
-  s.o.gaps.margin = std::chrono::seconds(3 * s.timeout_s);
+  s.o.scan_interval = std::chrono::milliseconds(s.scan_ms);
   auto log = spdlog::stderr_color_mt("kelu-hq");
   std::atomic<bool> stop{false};
   auto signals = stop_on_signal(stop);
@@ -79,6 +79,9 @@ command add_sink(CLI::App& app) {
   sink->add_option("--replay-retry", s->retry_s, "Seconds without progress before a replay is asked again "
                                                  "(default 600)")
       ->check(CLI::Range(1, 604800));
+  sink->add_option("--scan-interval", s->scan_ms, "Milliseconds between this member's tries to scan for gaps "
+                                                  "(default 1000)")
+      ->check(CLI::Range(100, 3'600'000));
   return [sink, s] { return sink->parsed() ? run_sink(*s) : -1; };
 }
 

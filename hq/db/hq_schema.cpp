@@ -55,7 +55,10 @@ CREATE TABLE quarantine (
 )sql",
       // 2: gap tracking (docs/hq.md, "Gaps and replays") and the stores' master data ("Master data").
       R"sql(
-CREATE INDEX events_filed ON events USING brin (filed_at);
+-- What each filing transaction filed, a row per stream: the gap scan takes (deletes) what its snapshot
+-- sees, so a transaction that commits during a scan is left for the next one, never missed.
+CREATE TABLE stream_touches (
+  tenant text NOT NULL, store text NOT NULL, epoch text NOT NULL, source text NOT NULL, max_seq bigint NOT NULL);
 CREATE TABLE streams (
   tenant text NOT NULL, store text NOT NULL, epoch text NOT NULL, source text NOT NULL,
   max_seq bigint NOT NULL DEFAULT 0,
@@ -76,8 +79,8 @@ CREATE TABLE replay_requests (
   asked_at timestamptz NOT NULL DEFAULT now(),
   answered_at timestamptz, answer jsonb);
 CREATE SEQUENCE replay_request_ids;
-CREATE TABLE gap_scans (id integer PRIMARY KEY CHECK (id = 1), scanned_to timestamptz NOT NULL, scans bigint NOT NULL);
-INSERT INTO gap_scans VALUES (1, '-infinity', 0);
+CREATE TABLE gap_scans (id integer PRIMARY KEY CHECK (id = 1), scans bigint NOT NULL);
+INSERT INTO gap_scans VALUES (1, 0);
 CREATE TABLE stores (
   tenant text NOT NULL, store text NOT NULL,
   name text NOT NULL DEFAULT '', time_zone text NOT NULL, currency text NOT NULL,

@@ -84,6 +84,34 @@ pg_connection::~pg_connection() {
   if (c_) PQfinish(c_);
 }
 
+std::string pg_text_array(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (const auto& v : values) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (const char c : v) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+void copy_field(std::string& row, std::string_view value) {
+  for (const char c : value) {
+    switch (c) {
+      case '\\': row += "\\\\"; break;
+      case '\t': row += "\\t"; break;
+      case '\n': row += "\\n"; break;
+      case '\r': row += "\\r"; break;
+      default: row += c;
+    }
+  }
+}
+
+core::error pg_failure(const pg_error& e) { return core::error{"postgresql: " + e.message}; }
+
 bool pg_connection::alive() const { return c_ && PQstatus(c_) == CONNECTION_OK; }
 
 std::optional<pg_error> pg_connection::failure(::pg_result* r, std::string_view sql) const {
@@ -111,6 +139,26 @@ std::variant<pg_rows, pg_error> pg_connection::run(std::string_view sql,
     return *e;
   }
   return pg_rows{r};
+}
+
+std::optional<pg_error> pg_connection::copy_in(std::string_view copy_sql, std::string_view rows) {
+  const std::string text(copy_sql);
+  ::pg_result* r = PQexec(c_, text.c_str());
+  if (!r || PQresultStatus(r) != PGRES_COPY_IN) {
+    auto e = failure(r, copy_sql);
+    if (r) PQclear(r);
+    return e ? e : pg_error{first_words(copy_sql) + ": not a COPY FROM STDIN", "", false};
+  }
+  PQclear(r);
+  const bool sent = PQputCopyData(c_, rows.data(), static_cast<int>(rows.size())) == 1;
+  if (PQputCopyEnd(c_, sent ? nullptr : "the rows could not be sent") != 1)
+    return pg_error{first_words(copy_sql) + ": " + trimmed(PQerrorMessage(c_)), "", !alive()};
+  std::optional<pg_error> e;
+  while (::pg_result* done = PQgetResult(c_)) {
+    if (!e) e = failure(done, copy_sql);
+    PQclear(done);
+  }
+  return e;
 }
 
 std::optional<pg_error> pg_connection::exec(std::string_view sql) {

@@ -48,6 +48,14 @@ class pg_rows {
   ::pg_result* r_;
 };
 
+// A PostgreSQL array literal of text values, every element quoted ({"a","b\"c"}): the way a list
+// goes as one parameter ($1::text[]), never spliced into SQL.
+std::string pg_text_array(const std::vector<std::string>& values);
+// Appends `value` to a COPY text-format row: backslash, tab, newline and carriage return escaped.
+void copy_field(std::string& row, std::string_view value);
+// The error an HQ command reports for a failed statement: "postgresql: " and what failed.
+core::error pg_failure(const pg_error& e);
+
 class pg_connection {
  public:
   // `conninfo`: libpq's "host=... port=... dbname=... user=..." or a postgresql:// URI.
@@ -62,6 +70,9 @@ class pg_connection {
                                       const std::vector<std::optional<std::string>>& params = {});
   // One or more statements without parameters (DDL, BEGIN/COMMIT).
   std::optional<pg_error> exec(std::string_view sql);
+  // `COPY ... FROM STDIN` with `rows` in COPY's text format (copy_field() escapes a value): the
+  // fastest way rows go in. Bounded by the statement timeout like any statement.
+  std::optional<pg_error> copy_in(std::string_view copy_sql, std::string_view rows);
   bool alive() const;
 
  private:

@@ -11,8 +11,6 @@ namespace {
 
 using params = std::vector<std::optional<std::string>>;
 
-core::error failed(const pg_error& e) { return core::error{"postgresql: " + e.message}; }
-
 // Runs one upsert and counts it: RETURNING (xmax = 0) is true for an insert, false for an update.
 std::optional<pg_error> upsert(pg_connection& db, const std::string& sql, const params& p, import_counts& counts) {
   auto r = db.run(sql, p);
@@ -22,27 +20,13 @@ std::optional<pg_error> upsert(pg_connection& db, const std::string& sql, const 
   return std::nullopt;
 }
 
-std::string text_array(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (const auto& v : values) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (const char c : v) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 core::result<import_counts> import_stores(pg_connection& db, const std::string& tenant, const csv_table& table) {
   auto records = read_stores(table);
   if (!records) return core::error{records.error_message()};
   import_counts counts;
   for (const auto& s : *records) {
     auto known = db.run("SELECT 1 FROM pg_timezone_names WHERE name = $1", {s.time_zone});
-    if (auto* e = std::get_if<pg_error>(&known)) return failed(*e);
+    if (auto* e = std::get_if<pg_error>(&known)) return pg_failure(*e);
     if (std::get<pg_rows>(known).size() == 0)
       return core::error{table.name() + ":" + std::to_string(s.line) + ": time_zone: \"" + s.time_zone +
                          "\" is not an IANA time zone PostgreSQL knows (Asia/Shanghai), nothing imported"};
@@ -51,14 +35,14 @@ core::result<import_counts> import_stores(pg_connection& db, const std::string& 
                         "$5, $6::text[]) ON CONFLICT (tenant, store) DO UPDATE SET name = EXCLUDED.name, time_zone = "
                         "EXCLUDED.time_zone, currency = EXCLUDED.currency, tags = EXCLUDED.tags, imported_at = now() "
                         "RETURNING (xmax = 0)",
-                        {tenant, s.store, s.name, s.time_zone, s.currency, text_array(s.tags)}, counts))
-      return failed(*e);
+                        {tenant, s.store, s.name, s.time_zone, s.currency, pg_text_array(s.tags)}, counts))
+      return pg_failure(*e);
     auto cleared = db.run("DELETE FROM store_regions WHERE tenant = $1 AND store = $2", {tenant, s.store});
-    if (auto* e = std::get_if<pg_error>(&cleared)) return failed(*e);
+    if (auto* e = std::get_if<pg_error>(&cleared)) return pg_failure(*e);
     for (const auto& a : s.regions) {
       auto r = db.run("INSERT INTO store_regions (tenant, store, valid_from, region) VALUES ($1, $2, $3, $4)",
                       {tenant, s.store, a.valid_from, a.region});
-      if (auto* e = std::get_if<pg_error>(&r)) return failed(*e);
+      if (auto* e = std::get_if<pg_error>(&r)) return pg_failure(*e);
     }
     ++counts.rows;
   }
@@ -75,7 +59,7 @@ core::result<import_counts> import_products(pg_connection& db, const std::string
                         "ON CONFLICT (tenant, item_id) DO UPDATE SET description = EXCLUDED.description, category = "
                         "EXCLUDED.category RETURNING (xmax = 0)",
                         {tenant, p.item_id, p.description, p.category}, counts))
-      return failed(*e);
+      return pg_failure(*e);
     ++counts.rows;
   }
   return counts;
@@ -94,7 +78,7 @@ core::result<import_counts> import_associates(pg_connection& db, const std::stri
                         {tenant, a.store, a.operator_id, a.person_id, a.name, a.role,
                          a.hired_on.empty() ? std::nullopt : std::optional<std::string>(a.hired_on)},
                         counts))
-      return failed(*e);
+      return pg_failure(*e);
     ++counts.rows;
   }
   return counts;
@@ -104,7 +88,7 @@ core::result<import_counts> import_associates(pg_connection& db, const std::stri
 
 core::result<import_counts> import_master(pg_connection& db, const std::string& tenant, master_kind kind,
                                           const csv_table& table) {
-  if (auto e = db.exec("BEGIN")) return failed(*e);
+  if (auto e = db.exec("BEGIN")) return pg_failure(*e);
   auto counts = kind == master_kind::stores     ? import_stores(db, tenant, table)
                 : kind == master_kind::products ? import_products(db, tenant, table)
                                                 : import_associates(db, tenant, table);
@@ -112,7 +96,7 @@ core::result<import_counts> import_master(pg_connection& db, const std::string& 
     db.exec("ROLLBACK");
     return counts;
   }
-  if (auto e = db.exec("COMMIT")) return failed(*e);
+  if (auto e = db.exec("COMMIT")) return pg_failure(*e);
   return counts;
 }
 

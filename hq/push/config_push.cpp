@@ -17,8 +17,6 @@ using params = std::vector<std::optional<std::string>>;
 
 constexpr std::size_t max_desired_bytes = 256 * 1024;  // what a box takes on config/desired
 
-core::error failed(const pg_error& e) { return core::error{"postgresql: " + e.message}; }
-
 // What the broker holds for a store: its retained config/desired, config/reported and status.
 struct store_view {
   std::int64_t desired_version = 0;
@@ -48,7 +46,7 @@ core::result<std::vector<std::string>> resolve_stores(pg_connection& db, const p
     rows = db.run("SELECT store FROM stores WHERE tenant = $1 AND $2 = ANY(tags) ORDER BY store", {r.tenant, r.tag});
   else
     rows = db.run("SELECT store FROM stores WHERE tenant = $1 ORDER BY store", {r.tenant});
-  if (auto* e = std::get_if<pg_error>(&rows)) return failed(*e);
+  if (auto* e = std::get_if<pg_error>(&rows)) return pg_failure(*e);
   const auto& found = std::get<pg_rows>(rows);
   std::vector<std::string> stores;
   for (int i = 0; i < found.size(); ++i) stores.emplace_back(found.text(i, 0));
@@ -99,12 +97,8 @@ core::result<std::int64_t> next_version(pg_connection& db, const push_request& r
       top = std::max({top, it->second.desired_version, it->second.seen_version});
   auto rows = db.run("SELECT coalesce(max(p.version), 0) FROM config_pushes p JOIN config_push_stores s USING (push_id) "
                      "WHERE s.tenant = $1 AND s.store = ANY($2::text[]) AND s.sent_at IS NOT NULL",
-                     {r.tenant, [&] {
-                        std::string a = "{";
-                        for (const auto& s : stores) a += (a.size() > 1 ? "," : "") + ("\"" + s + "\"");
-                        return a + "}";
-                      }()});
-  if (auto* e = std::get_if<pg_error>(&rows)) return failed(*e);
+                     {r.tenant, pg_text_array(stores)});
+  if (auto* e = std::get_if<pg_error>(&rows)) return pg_failure(*e);
   return std::max(top, std::get<pg_rows>(rows).integer(0, 0)) + 1;
 }
 
@@ -117,12 +111,12 @@ core::result<std::int64_t> record_start(pg_connection& db, const push_request& r
   auto row = db.run("INSERT INTO config_pushes (tenant, version, selector, kind, document) VALUES ($1, $2, $3, $4, "
                     "$5::jsonb) RETURNING push_id",
                     {r.tenant, std::to_string(version), selector, r.patch ? "patch" : "config", r.document.dump()});
-  if (auto* e = std::get_if<pg_error>(&row)) return failed(*e);
+  if (auto* e = std::get_if<pg_error>(&row)) return pg_failure(*e);
   const auto id = std::get<pg_rows>(row).integer(0, 0);
   for (const auto& o : plan.outcomes()) {
     auto s = db.run("INSERT INTO config_push_stores (push_id, tenant, store, canary, state) VALUES ($1, $2, $3, $4, $5)",
                     {std::to_string(id), r.tenant, o.store, o.canary ? "t" : "f", o.state});
-    if (auto* e = std::get_if<pg_error>(&s)) return failed(*e);
+    if (auto* e = std::get_if<pg_error>(&s)) return pg_failure(*e);
   }
   return id;
 }
@@ -132,11 +126,11 @@ core::status record_end(pg_connection& db, std::int64_t id, const rollout& plan)
     auto s = db.run("UPDATE config_push_stores SET state = $3, detail = $4, answered_at = CASE WHEN $3 IN "
                     "('applied', 'rolled_back', 'rejected', 'offline') THEN now() END WHERE push_id = $1 AND store = $2",
                     {std::to_string(id), o.store, o.state, o.detail});
-    if (auto* e = std::get_if<pg_error>(&s)) return failed(*e);
+    if (auto* e = std::get_if<pg_error>(&s)) return pg_failure(*e);
   }
   auto p = db.run("UPDATE config_pushes SET finished_at = now(), outcome = $2 WHERE push_id = $1",
                   {std::to_string(id), plan.halted() ? "halted: " + plan.halt_reason() : "done"});
-  if (auto* e = std::get_if<pg_error>(&p)) return failed(*e);
+  if (auto* e = std::get_if<pg_error>(&p)) return pg_failure(*e);
   return core::ok();
 }
 
@@ -160,7 +154,7 @@ core::status send_to(pg_connection& db, mqtt_consumer& mqtt, const push_request&
     auto u = db.run("UPDATE config_push_stores SET state = 'sent', desired = $3::jsonb, sent_at = now() WHERE push_id = $1 "
                     "AND store = $2",
                     {std::to_string(id), s, desired});
-    if (auto* e = std::get_if<pg_error>(&u)) return failed(*e);
+    if (auto* e = std::get_if<pg_error>(&u)) return pg_failure(*e);
     log.info("config push {}: version {} sent to {}", id, version, s);
   }
   return core::ok();

@@ -12,22 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-core::error failed(const pg_error& e) { return core::error{"postgresql: " + e.message}; }
-
-std::string text_array(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (const auto& v : values) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (const char c : v) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 // The stores in the region, each day of the period they were in it.
 std::optional<pg_error> load_store_days(pg_connection& db, region_input& in) {
   auto rows = db.run(
@@ -57,7 +41,7 @@ day_arrays arrays_of(const region_input& in) {
     d.push_back(sd.day);
     z.push_back(in.stores.at(sd.store).time_zone);
   }
-  return {text_array(s), text_array(d), text_array(z)};
+  return {pg_text_array(s), pg_text_array(d), pg_text_array(z)};
 }
 
 std::optional<pg_error> load_reports(pg_connection& db, region_input& in, const day_arrays& a) {
@@ -108,7 +92,7 @@ std::optional<pg_error> load_master(pg_connection& db, region_input& in) {
       "SELECT store, operator_id, person_id, name, role, coalesce(hired_on::text, '') FROM associates WHERE "
       "tenant = $1 AND (store = ANY($2::text[]) OR person_id IN (SELECT person_id FROM associates WHERE tenant = $1 "
       "AND store = ANY($2::text[])))",
-      {in.tenant, text_array(stores)});
+      {in.tenant, pg_text_array(stores)});
   if (auto* e = std::get_if<pg_error>(&people)) return *e;
   const auto& p = std::get<pg_rows>(people);
   for (int i = 0; i < p.size(); ++i)
@@ -119,7 +103,7 @@ std::optional<pg_error> load_master(pg_connection& db, region_input& in) {
     for (const auto& i : t.event.value("payload", json::object()).value("items", json::array()))
       if (i.is_object() && i.contains("item_id") && i["item_id"].is_string()) ids.insert(i["item_id"].get<std::string>());
   auto items = db.run("SELECT item_id, category FROM products WHERE tenant = $1 AND item_id = ANY($2::text[])",
-                      {in.tenant, text_array({ids.begin(), ids.end()})});
+                      {in.tenant, pg_text_array({ids.begin(), ids.end()})});
   if (auto* e = std::get_if<pg_error>(&items)) return *e;
   const auto& c = std::get<pg_rows>(items);
   for (int i = 0; i < c.size(); ++i) in.categories[std::string(c.text(i, 0))] = c.text(i, 1);
@@ -141,7 +125,7 @@ core::result<region_input> load_region(pg_connection& db, const std::string& ten
   in.from = from;
   in.to = to;
   // One snapshot for every query: the report is consistent even while sinks file.
-  if (auto e = db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) return failed(*e);
+  if (auto e = db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) return pg_failure(*e);
   const auto load = [&]() -> std::optional<pg_error> {
     if (auto e = load_store_days(db, in)) return e;
     if (in.days.empty()) return std::nullopt;
@@ -152,7 +136,7 @@ core::result<region_input> load_region(pg_connection& db, const std::string& ten
   };
   auto e = load();
   db.exec("ROLLBACK");
-  if (e) return failed(*e);
+  if (e) return pg_failure(*e);
   if (in.days.empty())
     return core::error{"region \"" + region + "\" of tenant " + tenant + " has no store between " + from + " and " + to +
                        " (kelu-hq import stores gives stores their regions)"};

@@ -27,21 +27,6 @@ std::vector<std::int64_t> numbers(std::string_view csv) {
   return out;
 }
 
-// PostgreSQL's array literal of text values (every element quoted).
-std::string text_array(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (const auto& v : values) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (const char c : v) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 template <typename T>
 std::string number_array(const std::vector<T>& values) {
   std::string out = "{";
@@ -68,21 +53,17 @@ std::variant<gap_scan_result, pg_error> gap_tracker::scan() {
     db_.exec("ROLLBACK");
     return e;
   };
-  auto lock = db_.run("SELECT pg_try_advisory_xact_lock(7150002), (SELECT scanned_to - $1::interval FROM gap_scans), "
-                      "clock_timestamp()",
-                      {std::to_string(options_.margin.count()) + " seconds"});
+  auto lock = db_.run("SELECT pg_try_advisory_xact_lock(7150002)");
   if (auto* e = std::get_if<pg_error>(&lock)) return fail(*e);
-  const auto& l = std::get<pg_rows>(lock);
-  if (l.text(0, 0) != "t") {
+  if (std::get<pg_rows>(lock).text(0, 0) != "t") {
     db_.exec("ROLLBACK");
     return result;
   }
-  const std::string since(l.text(0, 1)), started(l.text(0, 2));
   std::vector<stream_view> streams;
-  if (auto e = read(since, streams)) return fail(*e);
+  if (auto e = read(streams)) return fail(*e);
   if (auto e = update(streams)) return fail(*e);
   if (auto e = ask(streams, result)) return fail(*e);
-  auto done = db_.run("UPDATE gap_scans SET scanned_to = $1, scans = scans + 1", {started});
+  auto done = db_.run("UPDATE gap_scans SET scans = scans + 1");
   if (auto* e = std::get_if<pg_error>(&done)) return fail(*e);
   if (auto e = db_.exec("COMMIT")) return *e;
   result.scanned = true;
@@ -91,26 +72,31 @@ std::variant<gap_scan_result, pg_error> gap_tracker::scan() {
   return result;
 }
 
-// The streams that changed since `since` (events filed, losses reported) and those with a hole:
-// the seqs filed above their contiguous ones and the ranges reported lost, walked here.
-std::optional<pg_error> gap_tracker::read(const std::string& since, std::vector<stream_view>& out) {
-  auto fresh = db_.run("INSERT INTO streams (tenant, store, epoch, source) SELECT DISTINCT tenant, store, epoch, "
-                       "source FROM events WHERE filed_at >= $1 AND epoch <> '' ON CONFLICT DO NOTHING",
-                       {since});
-  if (auto* e = std::get_if<pg_error>(&fresh)) return *e;
+// The streams touched since the last scan (events filed, losses reported: taken off
+// stream_touches) and those with a hole: the seqs filed above their contiguous ones and the ranges
+// reported lost, walked here.
+std::optional<pg_error> gap_tracker::read(std::vector<stream_view>& out) {
+  auto taken = db_.run(
+      "WITH taken AS (DELETE FROM stream_touches RETURNING tenant, store, epoch, source), fresh AS (INSERT INTO streams "
+      "(tenant, store, epoch, source) SELECT DISTINCT * FROM taken ON CONFLICT DO NOTHING) SELECT DISTINCT * FROM taken");
+  if (auto* e = std::get_if<pg_error>(&taken)) return *e;
+  std::vector<std::string> keys[4];
+  const auto& t = std::get<pg_rows>(taken);
+  for (int i = 0; i < t.size(); ++i)
+    for (int c = 0; c < 4; ++c) keys[c].emplace_back(t.text(i, c));
   auto rows = db_.run(
-      "WITH touched AS (SELECT DISTINCT tenant, store, epoch, source FROM events WHERE filed_at >= $1 AND epoch <> '' "
-      "UNION SELECT tenant, store, epoch, source FROM lost_ranges WHERE reported_at >= $1 "
-      "UNION SELECT tenant, store, epoch, source FROM streams WHERE max_seq > contiguous) "
+      "WITH touched AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(tenant, store, "
+      "epoch, source) UNION SELECT tenant, store, epoch, source FROM streams WHERE max_seq > contiguous) "
       "SELECT st.tenant, st.store, st.epoch, st.source, st.contiguous, st.max_seq, "
       "(SELECT string_agg(seq::text, ',' ORDER BY seq) FROM (SELECT seq FROM events e WHERE e.tenant = st.tenant "
       "AND e.store = st.store AND e.epoch = st.epoch AND e.source = st.source AND e.seq > st.contiguous "
-      "ORDER BY seq LIMIT $2) x), "
+      "ORDER BY seq LIMIT $5) x), "
       "(SELECT string_agg(from_seq || '-' || to_seq, ',' ORDER BY from_seq) FROM lost_ranges l WHERE "
       "l.tenant = st.tenant AND l.store = st.store AND l.epoch = st.epoch AND l.source = st.source AND "
       "l.to_seq > st.contiguous) "
-      "FROM touched t JOIN streams st USING (tenant, store, epoch, source)",
-      {since, std::to_string(options_.read_limit)});
+      "FROM touched JOIN streams st USING (tenant, store, epoch, source)",
+      {pg_text_array(keys[0]), pg_text_array(keys[1]), pg_text_array(keys[2]), pg_text_array(keys[3]),
+       std::to_string(options_.read_limit)});
   if (auto* e = std::get_if<pg_error>(&rows)) return *e;
   const auto& r = std::get<pg_rows>(rows);
   for (int i = 0; i < r.size(); ++i) {
@@ -164,8 +150,8 @@ std::optional<pg_error> gap_tracker::update(const std::vector<stream_view>& stre
       "st.progress_at END FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], "
       "$7::int[]) AS u(t, s, e, src, c, m, moved) WHERE st.tenant = u.t AND st.store = u.s AND st.epoch = u.e AND "
       "st.source = u.src",
-      params{text_array(tenants), text_array(stores), text_array(epochs), text_array(sources), number_array(contiguous),
-             number_array(max_seq), number_array(moved)});
+      params{pg_text_array(tenants), pg_text_array(stores), pg_text_array(epochs), pg_text_array(sources),
+             number_array(contiguous), number_array(max_seq), number_array(moved)});
   if (auto* e = std::get_if<pg_error>(&r)) return *e;
   return std::nullopt;
 }
@@ -217,6 +203,11 @@ std::variant<bool, pg_error> record_replay_reply(pg_connection& db, const std::s
   } else if (!reply.epoch.empty() && reply.epoch != epoch) {
     lost.emplace_back(from, to);  // the box that held them was replaced
     why = "they left with a replaced box (the store runs epoch " + reply.epoch + ")";
+  }
+  if (!lost.empty()) {
+    auto touch = db.run("INSERT INTO stream_touches VALUES ($1, $2, $3, $4, $5)",
+                        {tenant, store, epoch, source, std::to_string(to)});
+    if (auto* e = std::get_if<pg_error>(&touch)) return *e;
   }
   for (const auto& [f, t] : lost) {
     auto r = db.run("INSERT INTO lost_ranges (tenant, store, epoch, source, from_seq, to_seq, reason) VALUES ($1, $2, "

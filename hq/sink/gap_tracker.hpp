@@ -5,9 +5,10 @@
 //
 // A stream is (tenant, store, epoch, source); its seqs are gap-free from 1 (docs/mqtt.md), so
 // `streams.contiguous` (every seq 1..contiguous is filed, or the store reported it gone) says all
-// there is to know. scan() brings it up to date from what was filed since the last scan (the
-// events' `filed_at`, BRIN-indexed) and from the stores' answers, and asks a store for a replay
-// (`cmd/replay`) of the first hole of a stream whose contiguous seqs have not grown for `grace`:
+// there is to know. scan() brings it up to date from the streams filed into since the last scan
+// (stream_touches: each filing transaction adds a row per stream, the scan takes what its snapshot
+// sees, so nothing committed during a scan is missed) and the stores' answers, and asks a store
+// for a replay (`cmd/replay`) of the first hole of a stream whose contiguous seqs have not grown for `grace`:
 // not of every hole at once (a store draining its backlog fills its holes in seq order, and
 // that is progress, not a gap). A request is asked again only after `retry` without progress
 // (the box's session is clean: a command sent while it is offline is not kept for it).
@@ -37,9 +38,6 @@ namespace kelu::hq {
 struct gap_options {
   std::chrono::seconds grace{30};   // a stream that made no progress for this long with a hole is asked
   std::chrono::seconds retry{600};  // asked again after this long without progress
-  // The longest a filing transaction may take (it is bounded by the statement timeout): events it
-  // filed are visible only at its commit, so each scan looks this far back before the last.
-  std::chrono::seconds margin{30};
   int read_limit = 10'000;  // seqs read per stream and scan: a long drain is followed over several scans
 };
 
@@ -62,7 +60,7 @@ class gap_tracker {
 
  private:
   struct stream_view;
-  std::optional<pg_error> read(const std::string& since, std::vector<stream_view>& out);
+  std::optional<pg_error> read(std::vector<stream_view>& out);
   std::optional<pg_error> update(const std::vector<stream_view>& streams);
   std::optional<pg_error> ask(const std::vector<stream_view>& streams, gap_scan_result& result);
 

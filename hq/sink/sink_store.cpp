@@ -21,74 +21,53 @@ constexpr std::string_view epoch_of =
     "coalesce(nullif($3, ''), (SELECT epoch FROM store_epochs WHERE tenant = $1 AND store = $2 "
     "AND origin = 'upgraded' ORDER BY rank DESC LIMIT 1), '')";
 
-// One array per column of the events table: the batch's events go in one statement, unnested.
-class event_columns {
+// A batch's events as rows of COPY's text format, for the stage table (below).
+class event_rows {
  public:
   void add(const std::string& tenant, const std::string& store, const sink_event& e) {
     const std::string* texts[] = {&tenant, &store, &e.epoch, &e.source, &e.stream, &e.type, &e.observed_at,
                                   &e.received_at, &e.body};
-    for (std::size_t c = 0; c < std::size(texts); ++c) append(arrays_[c], *texts[c]);
-    append(seq_, std::to_string(e.seq));
-    append(historical_, e.historical ? "t" : "f");
-    if (!e.epoch.empty()) {
-      append(epoch_keys_[0], tenant);
-      append(epoch_keys_[1], store);
-      append(epoch_keys_[2], e.epoch);
+    for (const auto* t : texts) {
+      copy_field(rows_, *t);
+      rows_ += '\t';
     }
+    rows_ += std::to_string(e.seq);
+    rows_ += e.historical ? "\tt\n" : "\tf\n";
     ++size_;
   }
   std::size_t size() const { return size_; }
-  // $1 tenant, $2 store, $3 epoch, $4 source, $5 stream, $6 type, $7 observed_at, $8 received_at,
-  // $9 body, $10 seq, $11 historical: PostgreSQL array literals.
-  params event_params() const {
-    params p;
-    for (const auto& a : arrays_) p.push_back(closed(a));
-    p.push_back(closed(seq_));
-    p.push_back(closed(historical_));
-    return p;
-  }
-  params epoch_params() const { return {closed(epoch_keys_[0]), closed(epoch_keys_[1]), closed(epoch_keys_[2])}; }
-  bool any_epoch() const { return !epoch_keys_[2].empty(); }
+  const std::string& text() const { return rows_; }
 
  private:
-  // {"a","b\"c"}: every element quoted, backslash and quote escaped (PostgreSQL's array syntax).
-  static void append(std::string& array, std::string_view value) {
-    array += array.empty() ? "{\"" : ",\"";
-    for (const char c : value) {
-      if (c == '"' || c == '\\') array += '\\';
-      array += c;
-    }
-    array += '"';
-  }
-  static std::string closed(const std::string& array) { return array.empty() ? "{}" : array + "}"; }
-
-  std::string arrays_[9];
-  std::string seq_;
-  std::string historical_;
-  std::string epoch_keys_[3];
+  std::string rows_;
   std::size_t size_ = 0;
 };
 
-std::optional<pg_error> file_columns(pg_connection& db, const event_columns& columns, filed_counts& counts) {
-  if (columns.size() == 0) return std::nullopt;
-  if (columns.any_epoch()) {
-    auto r = db.run("INSERT INTO store_epochs (tenant, store, epoch) SELECT DISTINCT * FROM "
-                    "unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
-                    columns.epoch_params());
-    if (auto* e = std::get_if<pg_error>(&r)) return *e;
-  }
+// The events go by COPY into a temporary stage (the fastest way rows reach PostgreSQL), and from it
+// into `events` in one statement that keeps exactly-once (ON CONFLICT DO NOTHING), names the epochs
+// it meets and touches the streams it filed into for the gap scan (gap_tracker.hpp). The stage is
+// emptied by the same statement, so a batch filed message by message stages each message alone.
+constexpr std::string_view create_stage =
+    "CREATE TEMP TABLE IF NOT EXISTS events_stage (t text, s text, e text, src text, st text, ty text, "
+    "oa timestamptz, ra timestamptz, b text, n bigint, h boolean) ON COMMIT DELETE ROWS";
+
+std::optional<pg_error> file_rows(pg_connection& db, const event_rows& rows, filed_counts& counts) {
+  if (rows.size() == 0) return std::nullopt;
+  if (auto e = db.copy_in("COPY events_stage FROM STDIN", rows.text())) return e;
   auto r = db.run(
-      "INSERT INTO events (tenant, store, epoch, source, seq, stream, type, observed_at, received_at, historical, "
-      "body) SELECT t, s, coalesce(nullif(e, ''), (SELECT epoch FROM store_epochs x WHERE x.tenant = t AND "
+      "WITH staged AS (DELETE FROM events_stage RETURNING *), "
+      "epochs AS (INSERT INTO store_epochs (tenant, store, epoch) SELECT DISTINCT t, s, e FROM staged WHERE e <> '' "
+      "ON CONFLICT DO NOTHING), "
+      "filed AS (INSERT INTO events (tenant, store, epoch, source, seq, stream, type, observed_at, received_at, "
+      "historical, body) SELECT t, s, coalesce(nullif(e, ''), (SELECT epoch FROM store_epochs x WHERE x.tenant = t AND "
       "x.store = s AND x.origin = 'upgraded' ORDER BY x.rank DESC LIMIT 1), ''), src, n, st, ty, oa, ra, h, b::jsonb "
-      "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], "
-      "$8::timestamptz[], $9::text[], $10::bigint[], $11::boolean[]) AS u(t, s, e, src, st, ty, oa, ra, b, n, h) "
-      "ON CONFLICT DO NOTHING RETURNING 1",
-      columns.event_params());
+      "FROM staged ON CONFLICT DO NOTHING RETURNING tenant, store, epoch, source, seq), "
+      "touched AS (INSERT INTO stream_touches SELECT tenant, store, epoch, source, max(seq) FROM filed WHERE epoch <> '' "
+      "GROUP BY 1, 2, 3, 4) SELECT count(*) FROM filed");
   if (auto* e = std::get_if<pg_error>(&r)) return *e;
-  const auto filed = std::get<pg_rows>(r).size();
+  const auto filed = std::get<pg_rows>(r).integer(0, 0);
   counts.events_new += filed;
-  counts.events_duplicate += static_cast<std::int64_t>(columns.size()) - filed;
+  counts.events_duplicate += static_cast<std::int64_t>(rows.size()) - filed;
   return std::nullopt;
 }
 
@@ -101,8 +80,12 @@ std::variant<filed_counts, pg_error> sink_store::file(const std::vector<received
   decoded.reserve(batch.size());
   for (const auto& m : batch) decoded.push_back(decode_sink_message(m.topic, m.payload, max_bytes_));
   // Partitions are DDL in transactions of their own, so two members filing the same new day do not
-  // hold each other's batches.
+  // hold each other's batches; so is the stage, which a rolled-back first batch would take with it.
   if (auto e = ensure_partitions(decoded)) return *e;
+  if (!stage_ready_) {
+    if (auto e = db_.exec(create_stage)) return *e;
+    stage_ready_ = true;
+  }
   const auto data_error = [](const pg_error& e) {
     return !e.lost && (e.sqlstate.starts_with("22") || e.sqlstate.starts_with("23"));
   };
@@ -154,7 +137,7 @@ std::optional<pg_error> sink_store::file_together(const std::vector<received_mes
   for (std::size_t i = 0; i < batch.size(); ++i)
     if (decoded[i] && std::holds_alternative<sink_status>(decoded[i]->content))
       if (auto e = file_one(batch[i], decoded[i], counts)) return e;
-  event_columns columns;
+  event_rows rows;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (decoded[i] && std::holds_alternative<sink_status>(decoded[i]->content)) continue;
     const auto* events = decoded[i] ? std::get_if<std::vector<sink_event>>(&decoded[i]->content) : nullptr;
@@ -162,9 +145,9 @@ std::optional<pg_error> sink_store::file_together(const std::vector<received_mes
       if (auto e = file_one(batch[i], decoded[i], counts)) return e;
       continue;
     }
-    for (const auto& ev : *events) columns.add(decoded[i]->tenant, decoded[i]->store, ev);
+    for (const auto& ev : *events) rows.add(decoded[i]->tenant, decoded[i]->store, ev);
   }
-  return file_columns(db_, columns, counts);
+  return file_rows(db_, rows, counts);
 }
 
 std::optional<pg_error> sink_store::ensure_partitions(const std::vector<core::result<sink_message>>& decoded) {
@@ -201,9 +184,9 @@ std::optional<pg_error> sink_store::file_one(const received_message& m, const co
 
 std::optional<pg_error> sink_store::file_events(const sink_message& m, const std::vector<sink_event>& events,
                                                 filed_counts& counts) {
-  event_columns columns;
-  for (const auto& e : events) columns.add(m.tenant, m.store, e);
-  return file_columns(db_, columns, counts);
+  event_rows rows;
+  for (const auto& e : events) rows.add(m.tenant, m.store, e);
+  return file_rows(db_, rows, counts);
 }
 
 std::optional<pg_error> sink_store::file_aggregate(const sink_message& m, const sink_aggregate& a,

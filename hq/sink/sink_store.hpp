@@ -10,8 +10,8 @@
 // A message that cannot be filed (sink_message.hpp says why) goes to `quarantine` with its reason
 // in the same transaction, so the batch still commits and nothing is silently dropped.
 //
-// A batch's events go in one statement (arrays unnested: one round trip, not two per event),
-// statuses before them so an epoch a status announces is known to the events that follow. When
+// A batch's events go by COPY into a temporary stage and from it in one statement, statuses
+// before them so an epoch a status announces is known to the events that follow. When
 // PostgreSQL refuses that statement for one event's data, the batch is filed again message by
 // message, which finds the one to quarantine.
 //
@@ -90,6 +90,7 @@ class sink_store {
   pg_connection& db_;
   std::size_t max_bytes_;
   std::set<std::string> partitions_;  // days whose events partition is known to exist
+  bool stage_ready_ = false;          // this connection's temporary events_stage exists
 };
 
 }  // namespace kelu::hq
