@@ -45,22 +45,32 @@ std::string status_text(const std::string& status) {
   return t("无数据（设备离线）", "no data (box off)");
 }
 
-// Horizontal bars, one per row: an SVG that scales to the screen's width.
+// At most `chars` characters (UTF-8 aware), "…" for the rest: a store's name beside its bar.
+std::string shortened(const std::string& s, std::size_t chars) {
+  std::size_t seen = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;  // a continuation byte
+    if (seen++ == chars) return s.substr(0, i) + "…";
+  }
+  return s;
+}
+
+// Horizontal bars, one per row, the name left, the label after the bar: an SVG that scales to the
+// screen's width (400 units: at 390 px a unit is about a pixel).
 std::string bars(const std::vector<std::pair<std::string, double>>& rows, const std::vector<std::string>& labels) {
   double top = 0;
   for (const auto& [name, v] : rows) top = std::max(top, v);
-  const int h = 22;
-  std::string svg = "<svg viewBox='0 0 360 " + std::to_string(h * static_cast<int>(rows.size()) + 4) +
+  constexpr int row_height = 22, name_width = 120, bar_width = 150;
+  std::string svg = "<svg viewBox='0 0 400 " + std::to_string(row_height * static_cast<int>(rows.size()) + 4) +
                     "' width=100% role=img>";
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto y = std::to_string(static_cast<int>(i) * h + 2);
-    const double w = top > 0 ? rows[i].second / top * 200.0 : 0;
-    char width[16];
-    std::snprintf(width, sizeof width, "%.1f", w);
-    svg += "<text x=0 y=" + std::to_string(static_cast<int>(i) * h + 16) + " font-size=12>" + esc(rows[i].first) +
-           "</text><rect x=100 y=" + y + " width=" + width + " height=16 fill='#2b7de9'/><text x=" +
-           std::to_string(104 + static_cast<int>(w)) + " y=" + std::to_string(static_cast<int>(i) * h + 16) +
-           " font-size=12>" + esc(labels[i]) + "</text>";
+    const int y = static_cast<int>(i) * row_height;
+    const int w = top > 0 ? static_cast<int>(rows[i].second / top * bar_width) : 0;
+    svg += "<text x=0 y=" + std::to_string(y + 16) + " font-size=12>" + esc(shortened(rows[i].first, 16)) +
+           "</text><rect x=" + std::to_string(name_width) +
+           " y=" + std::to_string(y + 2) + " width=" + std::to_string(w) + " height=16 fill='#2b7de9'/><text x=" +
+           std::to_string(name_width + w + 4) + " y=" + std::to_string(y + 16) + " font-size=12>" + esc(labels[i]) +
+           "</text>";
   }
   return svg + "</svg>";
 }

@@ -14,13 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hq/db/hq_schema.hpp"
 #include "hq/master/master_import.hpp"
 #include "pg_rows_text.hpp"
-#include "support/mosquitto.hpp"
-#include "support/postgres.hpp"
+#include "hq_test_base.hpp"
 #include "support/process.hpp"
-#include "support/temp_dir.hpp"
 
 namespace kelu::hq {
 namespace {
@@ -72,17 +69,11 @@ class fleet {
   mqtt::async_client client_;
 };
 
-class config_push : public testing::Test {
+class config_push : public test::pg_broker_test {
  protected:
   void SetUp() override {
-    if (kelu::test::postgres::bin_dir().empty()) GTEST_SKIP() << "PostgreSQL is not installed (scripts/setup)";
-    if (!kelu::test::mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed";
-    pg_ = std::make_unique<kelu::test::postgres>();
-    broker_.start();
-    auto c = pg_connection::open(pg_->conninfo(), std::chrono::seconds(10));
-    ASSERT_TRUE(c) << c.error_message();
-    db_ = std::make_unique<pg_connection>(std::move(c).value());
-    ASSERT_TRUE(migrate_hq_schema(*db_));
+    pg_broker_test::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     auto t = csv_table::parse("store,time_zone,currency,region,region_from\n"
                               "sh-001,Asia/Shanghai,CNY,east,2025-01-01\nsh-002,Asia/Shanghai,CNY,east,2025-01-01\n"
                               "sh-003,Asia/Shanghai,CNY,east,2025-01-01\nsh-004,Asia/Shanghai,CNY,east,2025-01-01\n"
@@ -105,10 +96,6 @@ class config_push : public testing::Test {
   }
   std::string sql(const std::string& q) { return test::rows_text(*db_, q); }
 
-  kelu::test::temp_dir dir_;
-  std::unique_ptr<kelu::test::postgres> pg_;
-  kelu::test::mosquitto broker_;
-  std::unique_ptr<pg_connection> db_;
   std::string out;
 };
 

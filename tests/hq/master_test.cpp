@@ -5,11 +5,10 @@
 
 #include <memory>
 
-#include "hq/db/hq_schema.hpp"
 #include "hq/master/master_import.hpp"
 #include "hq/master/master_rows.hpp"
+#include "hq_test_base.hpp"
 #include "pg_rows_text.hpp"
-#include "support/postgres.hpp"
 
 namespace kelu::hq {
 namespace {
@@ -80,28 +79,14 @@ TEST(master_rows, products_and_associates_refuse_a_key_twice) {
             "  associates.csv:3: operator_id: sh-1/E1 again (first on line 2)");
 }
 
-class master_import_test : public testing::Test {
+class master_import_test : public test::pg_database_test {
  protected:
-  static void SetUpTestSuite() {
-    if (!kelu::test::postgres::bin_dir().empty()) server_ = std::make_unique<kelu::test::postgres>();
-  }
-  static void TearDownTestSuite() { server_.reset(); }
-  void SetUp() override {
-    if (!server_) GTEST_SKIP() << "PostgreSQL is not installed (scripts/setup installs postgresql)";
-    auto c = pg_connection::open(server_->fresh_database(), std::chrono::seconds(10));
-    ASSERT_TRUE(c) << c.error_message();
-    db_ = std::make_unique<pg_connection>(std::move(c).value());
-    ASSERT_TRUE(migrate_hq_schema(*db_));
-  }
   core::result<import_counts> import(master_kind kind, const std::string& csv) {
     auto t = csv_table::parse(csv, "f.csv");
     if (!t) return core::error{t.error_message()};
     return import_master(*db_, "acme", kind, *t);
   }
-  static std::unique_ptr<kelu::test::postgres> server_;
-  std::unique_ptr<pg_connection> db_;
 };
-std::unique_ptr<kelu::test::postgres> master_import_test::server_;
 
 TEST_F(master_import_test, upserts_and_a_store_region_history_is_the_file_s) {
   auto first = import(master_kind::stores,

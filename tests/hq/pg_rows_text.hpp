@@ -7,16 +7,16 @@
 
 #include "hq/db/pg_connection.hpp"
 
-namespace kelu::hq::test {
+namespace kelu::test {
 
-inline std::string rows_text(pg_connection& db, const std::string& sql) {
+inline std::string rows_text(hq::pg_connection& db, const std::string& sql) {
   auto r = db.run(sql);
-  if (auto* e = std::get_if<pg_error>(&r)) {
+  if (auto* e = std::get_if<hq::pg_error>(&r)) {
     ADD_FAILURE() << e->message;
     return {};
   }
   std::string out;
-  const auto& rows = std::get<pg_rows>(r);
+  const auto& rows = std::get<hq::pg_rows>(r);
   for (int i = 0; i < rows.size(); ++i) {
     for (int c = 0; c < rows.columns(); ++c) out += std::string(c ? "|" : "") + std::string(rows.text(i, c));
     out += "\n";
@@ -24,4 +24,4 @@ inline std::string rows_text(pg_connection& db, const std::string& sql) {
   return out;
 }
 
-}  // namespace kelu::hq::test
+}  // namespace kelu::test

@@ -11,13 +11,12 @@
 #include <memory>
 
 #include "core/event.hpp"
-#include "hq/db/hq_schema.hpp"
 #include "hq/master/master_import.hpp"
 #include "hq/report/region_query.hpp"
 #include "hq/report/report_html.hpp"
 #include "hq/report/report_json.hpp"
 #include "hq/sink/sink_store.hpp"
-#include "support/postgres.hpp"
+#include "hq_test_base.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -98,20 +97,8 @@ std::string transaction(const std::string& store, int seq, const std::string& at
   return core::encode(e);
 }
 
-class region_report_test : public testing::Test {
+class region_report_test : public test::pg_database_test {
  protected:
-  static void SetUpTestSuite() {
-    if (!kelu::test::postgres::bin_dir().empty()) server_ = std::make_unique<kelu::test::postgres>();
-  }
-  static void TearDownTestSuite() { server_.reset(); }
-  void SetUp() override {
-    if (!server_) GTEST_SKIP() << "PostgreSQL is not installed (scripts/setup installs postgresql)";
-    conninfo_ = server_->fresh_database();
-    auto c = pg_connection::open(conninfo_, std::chrono::seconds(10));
-    ASSERT_TRUE(c) << c.error_message();
-    db_ = std::make_unique<pg_connection>(std::move(c).value());
-    ASSERT_TRUE(migrate_hq_schema(*db_));
-  }
   void file(const std::string& store, const std::string& what, const std::string& payload) {
     sink_store s(*db_, 1 << 20);
     auto r = s.file({{"kelu/v1/acme/" + store + "/" + what, payload}});
@@ -132,11 +119,7 @@ class region_report_test : public testing::Test {
     return in ? build_region_report(*in, {}) : region_report{};
   }
 
-  static std::unique_ptr<kelu::test::postgres> server_;
-  std::string conninfo_;
-  std::unique_ptr<pg_connection> db_;
 };
-std::unique_ptr<kelu::test::postgres> region_report_test::server_;
 
 void region_report_test::file_golden_region() {
   import(master_kind::stores,

@@ -16,10 +16,8 @@
 
 #include "hq/db/pg_connection.hpp"
 #include "pg_rows_text.hpp"
-#include "support/mosquitto.hpp"
-#include "support/postgres.hpp"
+#include "hq_test_base.hpp"
 #include "support/process.hpp"
-#include "support/temp_dir.hpp"
 #include "sync/replay.hpp"
 
 namespace kelu::hq {
@@ -85,17 +83,8 @@ class store_box {
   mqtt::async_client client_;
 };
 
-class sink_gap : public testing::Test {
+class sink_gap : public test::pg_broker_test {
  protected:
-  void SetUp() override {
-    if (kelu::test::postgres::bin_dir().empty()) GTEST_SKIP() << "PostgreSQL is not installed (scripts/setup)";
-    if (!kelu::test::mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed";
-    pg_ = std::make_unique<kelu::test::postgres>();
-    broker_.start();
-    auto c = pg_connection::open(pg_->conninfo(), std::chrono::seconds(10));
-    ASSERT_TRUE(c) << c.error_message();
-    db_ = std::make_unique<pg_connection>(std::move(c).value());
-  }
   std::unique_ptr<kelu::test::process> member(const std::string& id) {
     const auto log = dir_.file(id + ".log");
     auto p = std::make_unique<kelu::test::process>(
@@ -125,11 +114,6 @@ class sink_gap : public testing::Test {
     auto r = db_->run(q);
     return std::holds_alternative<pg_rows>(r) && std::get<pg_rows>(r).size() ? std::get<pg_rows>(r).integer(0, 0) : -1;
   }
-
-  kelu::test::temp_dir dir_;
-  std::unique_ptr<kelu::test::postgres> pg_;
-  kelu::test::mosquitto broker_;
-  std::unique_ptr<pg_connection> db_;
 };
 
 TEST_F(sink_gap, a_gap_is_asked_for_once_by_one_of_two_members_and_filled_and_a_pruned_range_is_lost) {

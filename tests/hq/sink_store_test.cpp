@@ -11,6 +11,7 @@
 #include "hq/sink/sink_message.hpp"
 #include "hq/db/hq_schema.hpp"
 #include "hq/sink/sink_store.hpp"
+#include "pg_rows_text.hpp"
 #include "support/postgres.hpp"
 #include "sync/batch_codec.hpp"
 
@@ -45,8 +46,8 @@ const std::string root = "kelu/v1/acme/sh-001/";
 class sink_store_test : public testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (test::postgres::bin_dir().empty()) return;
-    server_ = std::make_unique<test::postgres>();
+    if (kelu::test::postgres::bin_dir().empty()) return;
+    server_ = std::make_unique<kelu::test::postgres>();
   }
   static void TearDownTestSuite() { server_.reset(); }
 
@@ -74,27 +75,14 @@ class sink_store_test : public testing::Test {
     return std::get<filed_counts>(r);
   }
 
-  std::string query(const std::string& sql) {
-    auto r = db_->run(sql);
-    if (auto* e = std::get_if<pg_error>(&r)) {
-      ADD_FAILURE() << e->message;
-      return {};
-    }
-    std::string out;
-    const auto& rows = std::get<pg_rows>(r);
-    for (int i = 0; i < rows.size(); ++i) {
-      for (int c = 0; c < rows.columns(); ++c) out += std::string(c ? "|" : "") + std::string(rows.text(i, c));
-      out += "\n";
-    }
-    return out;
-  }
+  std::string query(const std::string& sql) { return test::rows_text(*db_, sql); }
 
-  static std::unique_ptr<test::postgres> server_;
+  static std::unique_ptr<kelu::test::postgres> server_;
   std::unique_ptr<pg_connection> db_;
   std::unique_ptr<sink_store> store_;
 };
 
-std::unique_ptr<test::postgres> sink_store_test::server_;
+std::unique_ptr<kelu::test::postgres> sink_store_test::server_;
 
 TEST_F(sink_store_test, an_event_delivered_twice_or_in_a_backfill_batch_too_is_one_row) {
   const auto e1 = event("sh-001", "00000000000000a1", "pos-tcp", 1);
