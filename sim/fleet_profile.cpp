@@ -65,7 +65,8 @@ fleet_profile make_fleet(const std::string& tenant, int stores, std::uint64_t se
       associate p;
       p.id = "E" + std::to_string(a);
       p.person = std::string(id) + "-p" + std::to_string(a);
-      p.name = std::string(surnames[rng() % 10]) + " " + given[rng() % 10];
+      p.name = std::string(surnames[static_cast<std::size_t>(rng() % 10)]) + " " +
+               given[static_cast<std::size_t>(rng() % 10)];
       p.role = a == 4 ? "part-time" : "full-time";
       p.hired_on = a == 4 ? "2026-09-01" : "2022-03-01";
       p.shift = (a - 1) / 2;

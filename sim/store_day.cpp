@@ -109,7 +109,7 @@ void store_day::visitor(core::utc_time in, std::uint64_t draw, std::vector<core:
   std::vector<const associate*> on;
   for (const auto& a : store_->associates)
     if (a.shift == shift) on.push_back(&a);
-  const auto& seller = *on[rng() % on.size()];
+  const auto& seller = *on[static_cast<std::size_t>(rng() % on.size())];
   std::uniform_real_distribution<double> chance(0, 1);
   if (chance(rng) < store_->conversion * seller.skill) sale(leave - std::chrono::seconds(60), seller, rng(), out);
   out.push_back(stamp(core::make_event({store_->id, "camera-door", "traffic", leave, leave},

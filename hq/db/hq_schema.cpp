@@ -53,7 +53,7 @@ CREATE TABLE quarantine (
   filed_at timestamptz NOT NULL DEFAULT now(),
   topic text NOT NULL, reason text NOT NULL, payload bytea NOT NULL);
 )sql",
-      // 2: gap tracking (docs/hq.md, "Gaps and replays") and the stores' master data ("Master data").
+      // 2: gap tracking (docs/hq.md, "Gaps and replays"), alerts, and the stores' master data ("Master data").
       R"sql(
 -- What each filing transaction filed, a row per stream: the gap scan takes (deletes) what its snapshot
 -- sees, so a transaction that commits during a scan is left for the next one, never missed.
@@ -78,6 +78,12 @@ CREATE TABLE replay_requests (
   from_seq bigint NOT NULL, to_seq bigint NOT NULL,
   asked_at timestamptz NOT NULL DEFAULT now(),
   answered_at timestamptz, answer jsonb);
+CREATE TABLE alerts (
+  tenant text NOT NULL, store text NOT NULL, id text NOT NULL, state text NOT NULL,
+  rule text NOT NULL, severity text NOT NULL, at timestamptz NOT NULL,
+  body jsonb NOT NULL,
+  filed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant, store, id, state));
 CREATE SEQUENCE replay_request_ids;
 CREATE TABLE gap_scans (id integer PRIMARY KEY CHECK (id = 1), scans bigint NOT NULL);
 INSERT INTO gap_scans VALUES (1, 0);

@@ -113,6 +113,25 @@ core::result<sink_status> status_of(std::string_view payload, const std::string&
   return sink_status{std::move(epoch).value(), std::move(origin).value(), std::string(payload)};
 }
 
+core::result<sink_alert> alert_of(std::string_view payload, const std::string& topic) {
+  auto j = object_of(payload, topic);
+  if (!j) return core::error{j.error_message()};
+  sink_alert a;
+  struct field {
+    const char* key;
+    std::string* out;
+  };
+  for (const auto& f : {field{"id", &a.id}, field{"state", &a.state}, field{"rule", &a.rule},
+                        field{"severity", &a.severity}, field{"at", &a.at}}) {
+    auto v = text(*j, f.key, true, topic);
+    if (!v) return core::error{v.error_message()};
+    *f.out = std::move(v).value();
+  }
+  if (!core::parse_iso8601(a.at)) return core::error{topic + ": at is not an ISO 8601 time"};
+  a.body = std::string(payload);
+  return a;
+}
+
 core::result<sink_replay_reply> replay_reply_of(std::string_view payload, const std::string& topic) {
   auto j = object_of(payload, topic);
   if (!j) return core::error{j.error_message()};
@@ -172,6 +191,10 @@ core::result<sink_message> decode_sink_message(std::string_view topic, std::stri
     m.content = std::move(events).value();
   } else if (what == "metrics" && parts.size() == 7) {
     auto a = aggregate_of(payload, std::string(parts[5]) + "/" + std::string(parts[6]), t);
+    if (!a) return core::error{a.error_message()};
+    m.content = std::move(a).value();
+  } else if (what == "alerts" && parts.size() == 5) {
+    auto a = alert_of(payload, t);
     if (!a) return core::error{a.error_message()};
     m.content = std::move(a).value();
   } else if (what == "reply" && parts.size() == 6 && parts[5] == "replay") {

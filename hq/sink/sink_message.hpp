@@ -3,7 +3,7 @@
 // What one MQTT message from a store becomes in HQ's database, decided without any I/O (so every
 // rule here is tested and fuzzed apart from PostgreSQL): events (events/*, stats, and the events a
 // compressed backfill/* batch carries), a closed aggregate (metrics/...), the store's status, its
-// answer to a replay request (reply/replay), or
+// answer to a replay request (reply/replay), an alert, or
 // nothing the sink keeps (live, cmd/*, config/*, software/*: the retained or HQ -> box topics).
 //
 // Anything else is refused with a reason naming what is wrong and where (the topic, the event's
@@ -62,12 +62,22 @@ struct sink_replay_reply {
   std::string body;
 };
 
+// An alert firing or resolving (topic alerts): once per (id, state), whatever the redeliveries.
+struct sink_alert {
+  std::string id;
+  std::string state;  // "fired" | "resolved"
+  std::string rule;
+  std::string severity;
+  std::string at;     // ISO 8601
+  std::string body;
+};
+
 struct sink_ignored {};
 
 struct sink_message {
   std::string tenant;
   std::string store;
-  std::variant<std::vector<sink_event>, sink_aggregate, sink_status, sink_replay_reply, sink_ignored> content;
+  std::variant<std::vector<sink_event>, sink_aggregate, sink_status, sink_replay_reply, sink_alert, sink_ignored> content;
 };
 
 // Decodes one message. `max_bytes` bounds the payload and, for a backfill batch, what it inflates to.

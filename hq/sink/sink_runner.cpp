@@ -14,8 +14,8 @@ namespace kelu::hq {
 std::vector<std::string> sink_filters(const std::string& tenant, const std::string& share_group) {
   const std::string prefix = share_group.empty() ? "" : "$share/" + share_group + "/";
   const std::string root = prefix + "kelu/v1/" + tenant + "/+/";
-  return {root + "events/+", root + "stats", root + "backfill/+", root + "metrics/+/+", root + "status",
-          root + "reply/replay"};
+  return {root + "events/+", root + "stats",  root + "backfill/+",   root + "metrics/+/+",
+          root + "status",   root + "alerts", root + "reply/replay"};
 }
 
 sink_runner::sink_runner(sink_options options, std::shared_ptr<spdlog::logger> log)

@@ -56,7 +56,7 @@ struct sink_stats {
 };
 
 // The filters a member subscribes to: events, stats, backfill batches, closed aggregates, status,
-// and the stores' answers to replay requests.
+// alerts, and the stores' answers to replay requests.
 std::vector<std::string> sink_filters(const std::string& tenant, const std::string& share_group);
 
 class sink_runner {

@@ -172,6 +172,14 @@ std::optional<pg_error> sink_store::file_one(const received_message& m, const co
   if (const auto* events = std::get_if<std::vector<sink_event>>(&msg.content)) return file_events(msg, *events, counts);
   if (const auto* a = std::get_if<sink_aggregate>(&msg.content)) return file_aggregate(msg, *a, counts);
   if (const auto* s = std::get_if<sink_status>(&msg.content)) return file_status(msg, *s, counts);
+  if (const auto* a = std::get_if<sink_alert>(&msg.content)) {
+    auto r = db_.run("INSERT INTO alerts (tenant, store, id, state, rule, severity, at, body) VALUES ($1, $2, $3, $4, "
+                     "$5, $6, $7, $8::jsonb) ON CONFLICT DO NOTHING RETURNING 1",
+                     {msg.tenant, msg.store, a->id, a->state, a->rule, a->severity, a->at, a->body});
+    if (auto* e = std::get_if<pg_error>(&r)) return *e;
+    ++(std::get<pg_rows>(r).size() == 1 ? counts.alerts : counts.alerts_duplicate);
+    return std::nullopt;
+  }
   if (const auto* r = std::get_if<sink_replay_reply>(&msg.content)) {
     auto ours = record_replay_reply(db_, msg.tenant, msg.store, *r);
     if (auto* e = std::get_if<pg_error>(&ours)) return *e;

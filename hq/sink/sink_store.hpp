@@ -46,6 +46,8 @@ struct filed_counts {
   std::int64_t aggregates_stale = 0;    // an older revision or a replaced epoch's: kept as history only
   std::int64_t statuses = 0;
   std::int64_t replay_replies = 0;  // answers to our replay requests (gap_tracker.hpp)
+  std::int64_t alerts = 0;           // an alert's firing or resolution, the first time
+  std::int64_t alerts_duplicate = 0;
   std::int64_t ignored = 0;
   std::int64_t quarantined = 0;
 
@@ -56,6 +58,8 @@ struct filed_counts {
     aggregates_stale += o.aggregates_stale;
     statuses += o.statuses;
     replay_replies += o.replay_replies;
+    alerts += o.alerts;
+    alerts_duplicate += o.alerts_duplicate;
     ignored += o.ignored;
     quarantined += o.quarantined;
     return *this;

@@ -153,6 +153,22 @@ TEST_F(sink_store_test, fields_added_within_v1_are_kept_not_refused) {
   EXPECT_EQ(query("SELECT body->'loyalty'->>'tier' FROM events"), "gold\n");
 }
 
+TEST_F(sink_store_test, an_alert_is_filed_once_fired_and_once_resolved_and_one_without_its_id_is_quarantined) {
+  const auto alert = [](const char* state) {
+    return std::string(R"({"kind":"alert","tenant":"acme","store":"sh-001","id":"a-17","rule":"low_conversion",)") +
+           R"("state":")" + state + R"(","severity":"warning","at":"2026-12-03T10:15:00.000Z","value":0.04})";
+  };
+  const auto counts = file({{root + "alerts", alert("fired")}, {root + "alerts", alert("fired")},  // a redelivery
+                            {root + "alerts", alert("resolved")},
+                            {root + "alerts", R"({"rule":"low_conversion","state":"fired"})"}});
+  EXPECT_EQ(counts.alerts, 2);
+  EXPECT_EQ(counts.alerts_duplicate, 1);
+  EXPECT_EQ(counts.quarantined, 1);
+  EXPECT_EQ(query("SELECT id, state, rule, body->>'value' FROM alerts ORDER BY state"),
+            "a-17|fired|low_conversion|0.04\na-17|resolved|low_conversion|0.04\n");
+  EXPECT_EQ(query("SELECT reason FROM quarantine"), "kelu/v1/acme/sh-001/alerts: id is missing\n");
+}
+
 TEST_F(sink_store_test, events_land_in_a_partition_per_day_and_retention_drops_whole_days) {
   file({{root + "events/pos", event("sh-001", "00000000000000a1", "pos-tcp", 1, "2026-12-01T23:59:59.999Z")},
         {root + "events/pos", event("sh-001", "00000000000000a1", "pos-tcp", 2, "2026-12-02T00:00:00.000Z")},
