@@ -82,7 +82,8 @@ std::string head(const region_report& r, const std::string& lang) {
          "body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:760px;padding:12px;color:#222}"
          "body.en .zh,body:not(.en) .en{display:none}h1{font-size:20px}h2{font-size:17px;margin-top:24px}"
          ".scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:13px}"
-         "td,th{padding:4px 6px;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}"
+         "td,th{padding:4px 4px;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}"
+         "td:first-child{white-space:normal;min-width:96px}th{white-space:normal;vertical-align:bottom}"
          "td:first-child,th:first-child{text-align:left}.flag{color:#b00020;font-weight:600}"
          ".kpi{display:flex;flex-wrap:wrap;gap:8px}.kpi div{flex:1 1 140px;background:#f3f6fa;padding:8px;"
          "border-radius:6px}.kpi b{display:block;font-size:20px}button{float:right}small{color:#666}</style></head>"
@@ -92,18 +93,20 @@ std::string head(const region_report& r, const std::string& lang) {
 
 std::string stores_section(const region_report& r) {
   std::string s = "<h2>" + t("门店", "Stores") + "</h2><div class=scroll><table><tr><th>" + t("门店", "Store") +
-                  "</th><th>" + t("销售额", "Net sales") + "</th><th>" + t("进店", "Visitors") + "</th><th>" +
-                  t("转化率", "Conversion") + "</th><th>" + t("覆盖", "Coverage") + "</th><th>" + t("状态", "Status") +
-                  "</th></tr>";
+                  "</th><th>" + t("销售额", "Net sales") + "</th><th>" + t("转化率", "Conversion") + "</th><th>" +
+                  t("覆盖", "Coverage") + "</th></tr>";
   for (const auto& st : r.stores) {
     std::string trace;
     for (const auto& src : st.sources)
       trace += src.day + " · " + esc(src.epoch) + " · rev " + std::to_string(src.revision) + "<br>";
     for (const auto& d : st.missing_days) trace += d + " · " + t("无日报", "no day report") + "<br>";
+    // Four columns fit a phone (390 px): the status goes under the store's name; its buyers and
+    // visitors, day reports and missing days inside it.
     s += "<tr><td><details><summary>" + esc(st.name.empty() ? st.store : st.name) + "</summary><small>" + esc(st.store) +
-         "<br>" + trace + "</small></details></td><td>" + core::format_minor(st.net_sales_minor, st.currency) +
-         "</td><td>" + std::to_string(st.visitors) + "</td><td>" + pct(st.conversion) + "</td><td>" + pct(st.coverage) +
-         "</td><td>" + status_text(st.status) + "</td></tr>";
+         "<br>" + std::to_string(st.buyers) + " / " + std::to_string(st.visitors) + t(" 成交/进店", " buyers / visitors") +
+         "<br>" + trace + "</small></details><small" + std::string(st.status == "ok" ? "" : " class=flag") + ">" +
+         status_text(st.status) + "</small></td><td>" + core::format_minor(st.net_sales_minor, st.currency) +
+         "</td><td>" + pct(st.conversion) + "</td><td>" + pct(st.coverage) + "</td></tr>";
   }
   s += "</table></div><p><small>" +
        t("进店与转化率只计门口摄像头看到足够的营业小时；无日报的日期与覆盖不足的小时不按零计入。",
