@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/markup.hpp"
+
 namespace kelu::dashboard {
 
 namespace {
@@ -23,20 +25,6 @@ void png_chunk(std::string& out, const char* type, const std::string& data) {
   out += body;
   put32(out, static_cast<std::uint32_t>(
                  crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()))));
-}
-
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -104,7 +92,7 @@ std::string qr_svg_sign(const qr_matrix& qr, std::string_view store_name, std::s
   svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"105mm\" height=\"148mm\" viewBox=\"0 0 105 148\">\n";
   svg += "<rect width=\"105\" height=\"148\" fill=\"#fff\"/>\n";
   svg += "<text x=\"52.5\" y=\"16\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"8\" font-weight=\"bold\">" +
-         xml_escape(store_name) + "</text>\n";
+         core::markup_escape(store_name) + "</text>\n";
   svg += "<text x=\"52.5\" y=\"25\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"5\">"
          "\u626b\u7801\u67e5\u770b\u4eca\u65e5\u5ba2\u6d41\u4e0e\u8f6c\u5316</text>\n";
   svg += "<text x=\"52.5\" y=\"31\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"3.6\">"
@@ -114,7 +102,7 @@ std::string qr_svg_sign(const qr_matrix& qr, std::string_view store_name, std::s
   svg += "<text x=\"52.5\" y=\"124\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"3.6\">"
          "\u8fde\u63a5\u5e97\u5185 Wi-Fi \u540e\u626b\u7801 \u00b7 Join the store Wi-Fi, then scan</text>\n";
   svg += "<text x=\"52.5\" y=\"131\" text-anchor=\"middle\" font-family=\"monospace\" font-size=\"2.6\">" +
-         xml_escape(url.substr(0, url.find("?t="))) + "</text>\n";
+         core::markup_escape(url.substr(0, url.find("?t="))) + "</text>\n";
   svg += "<text x=\"52.5\" y=\"140\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"2.6\" fill=\"#667085\">"
          "\u4ec5\u9650\u672c\u5e97\u5458\u5de5 \u00b7 Store staff only \u00b7 Kelu</text>\n";
   svg += "</svg>\n";

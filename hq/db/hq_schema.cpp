@@ -132,8 +132,6 @@ std::string ymd(std::chrono::sys_days day, bool dashes) {
   return buf;
 }
 
-core::status failed(const pg_error& e) { return core::error{"postgresql: " + e.message}; }
-
 }  // namespace
 
 int hq_schema_version() { return static_cast<int>(migrations().size()); }
@@ -141,14 +139,14 @@ int hq_schema_version() { return static_cast<int>(migrations().size()); }
 core::status migrate_hq_schema(pg_connection& db) {
   if (auto e = db.exec("CREATE TABLE IF NOT EXISTS kelu_hq_schema (version integer NOT NULL)")) {
     // Two members creating it at once: the loser sees a duplicate; the table is there either way.
-    if (e->sqlstate != "23505" && e->sqlstate != "42P07") return failed(*e);
+    if (e->sqlstate != "23505" && e->sqlstate != "42P07") return pg_failure(*e);
   }
   for (;;) {
-    if (auto e = db.exec("BEGIN; SELECT pg_advisory_xact_lock(7150001)")) return failed(*e);
+    if (auto e = db.exec("BEGIN; SELECT pg_advisory_xact_lock(7150001)")) return pg_failure(*e);
     auto rows = db.run("SELECT coalesce(max(version), 0) FROM kelu_hq_schema");
     if (auto* e = std::get_if<pg_error>(&rows)) {
       db.exec("ROLLBACK");
-      return failed(*e);
+      return pg_failure(*e);
     }
     const auto at = static_cast<int>(std::get<pg_rows>(rows).integer(0, 0));
     if (at > hq_schema_version()) {
@@ -157,7 +155,7 @@ core::status migrate_hq_schema(pg_connection& db) {
                          std::to_string(hq_schema_version()) + ": upgrade this sink"};
     }
     if (at == hq_schema_version()) {
-      if (auto e = db.exec("COMMIT")) return failed(*e);
+      if (auto e = db.exec("COMMIT")) return pg_failure(*e);
       return core::ok();
     }
     const std::string step = std::string(migrations()[static_cast<std::size_t>(at)]) +
@@ -166,7 +164,7 @@ core::status migrate_hq_schema(pg_connection& db) {
       db.exec("ROLLBACK");
       return core::error{"postgresql: migration " + std::to_string(at + 1) + ": " + e->message};
     }
-    if (auto e = db.exec("COMMIT")) return failed(*e);
+    if (auto e = db.exec("COMMIT")) return pg_failure(*e);
   }
 }
 
@@ -177,7 +175,7 @@ core::status ensure_event_partition(pg_connection& db, std::chrono::sys_days day
   if (auto e = db.exec(sql)) {
     // Another member made it between our IF NOT EXISTS and the create: it is there.
     if (e->sqlstate == "42P07" || e->sqlstate == "23505") return core::ok();
-    return failed(*e);
+    return pg_failure(*e);
   }
   return core::ok();
 }
@@ -188,11 +186,11 @@ core::result<int> drop_event_partitions_before(pg_connection& db, std::chrono::s
       "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'events' AND c.relname < $1 "
       "AND c.relname ~ '^events_p[0-9]{8}$' ORDER BY c.relname",
       {"events_p" + ymd(first_kept, false)});
-  if (auto* e = std::get_if<pg_error>(&rows)) return core::error{"postgresql: " + e->message};
+  if (auto* e = std::get_if<pg_error>(&rows)) return pg_failure(*e);
   const auto& r = std::get<pg_rows>(rows);
   int dropped = 0;
   for (int i = 0; i < r.size(); ++i) {
-    if (auto e = db.exec("DROP TABLE IF EXISTS " + std::string(r.text(i, 0)))) return core::error{"postgresql: " + e->message};
+    if (auto e = db.exec("DROP TABLE IF EXISTS " + std::string(r.text(i, 0)))) return pg_failure(*e);
     ++dropped;
   }
   return dropped;

@@ -23,13 +23,21 @@ std::optional<pg_error> upsert(pg_connection& db, const std::string& sql, const 
 core::result<import_counts> import_stores(pg_connection& db, const std::string& tenant, const csv_table& table) {
   auto records = read_stores(table);
   if (!records) return core::error{records.error_message()};
+  // The file's zones against PostgreSQL's in one query (pg_timezone_names reads the zone files at
+  // every call); the first store in the file with an unknown one is named.
+  std::vector<std::string> zones;
+  for (const auto& s : *records) zones.push_back(s.time_zone);
+  auto unknown = db.run("SELECT z FROM unnest($1::text[]) z WHERE z NOT IN (SELECT name FROM pg_timezone_names)",
+                        {pg_text_array(zones)});
+  if (auto* e = std::get_if<pg_error>(&unknown)) return pg_failure(*e);
+  const auto& u = std::get<pg_rows>(unknown);
+  for (const auto& s : *records)
+    for (int i = 0; i < u.size(); ++i)
+      if (u.text(i, 0) == s.time_zone)
+        return core::error{table.name() + ":" + std::to_string(s.line) + ": time_zone: \"" + s.time_zone +
+                           "\" is not an IANA time zone PostgreSQL knows (Asia/Shanghai), nothing imported"};
   import_counts counts;
   for (const auto& s : *records) {
-    auto known = db.run("SELECT 1 FROM pg_timezone_names WHERE name = $1", {s.time_zone});
-    if (auto* e = std::get_if<pg_error>(&known)) return pg_failure(*e);
-    if (std::get<pg_rows>(known).size() == 0)
-      return core::error{table.name() + ":" + std::to_string(s.line) + ": time_zone: \"" + s.time_zone +
-                         "\" is not an IANA time zone PostgreSQL knows (Asia/Shanghai), nothing imported"};
     if (auto e = upsert(db,
                         "INSERT INTO stores (tenant, store, name, time_zone, currency, tags) VALUES ($1, $2, $3, $4, "
                         "$5, $6::text[]) ON CONFLICT (tenant, store) DO UPDATE SET name = EXCLUDED.name, time_zone = "

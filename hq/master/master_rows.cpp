@@ -3,8 +3,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <map>
+
+#include "analytics/weekly_hours.hpp"
 
 namespace kelu::hq {
 
@@ -55,16 +56,6 @@ std::vector<std::string> tags_of(const std::string& field) {
 
 }  // namespace
 
-std::optional<std::chrono::sys_days> parse_day(const std::string& text) {
-  int y = 0;
-  unsigned m = 0, d = 0;
-  char tail = 0;
-  if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
-  if (!ymd.ok()) return std::nullopt;
-  return std::chrono::sys_days{ymd};
-}
-
 bool valid_store_id(const std::string& id) {
   return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
@@ -88,7 +79,7 @@ core::result<std::vector<store_record>> read_stores(const csv_table& t) {
       p.add(row, "currency", "\"" + currency + "\": three capital letters (ISO 4217, CNY)");
     const auto& region = p.need(row, "region");
     const auto& from = p.need(row, "region_from");
-    if (!from.empty() && !parse_day(from)) p.add(row, "region_from", "\"" + from + "\": not a date YYYY-MM-DD");
+    if (!from.empty() && !analytics::parse_day(from)) p.add(row, "region_from", "\"" + from + "\": not a date YYYY-MM-DD");
     store_record r{row.line, id, t.at(row, "name"), zone, currency, tags_of(t.at(row, "tags")), {}};
     auto [it, fresh] = stores.try_emplace(id, r);
     if (fresh) order.push_back(id);
@@ -136,7 +127,7 @@ core::result<std::vector<associate_record>> read_associates(const csv_table& t) 
     const auto& op = p.need(row, "operator_id");
     const auto& person = p.need(row, "person_id");
     const auto& hired = t.at(row, "hired_on");
-    if (!hired.empty() && !parse_day(hired)) p.add(row, "hired_on", "\"" + hired + "\": not a date YYYY-MM-DD");
+    if (!hired.empty() && !analytics::parse_day(hired)) p.add(row, "hired_on", "\"" + hired + "\": not a date YYYY-MM-DD");
     const auto key = store + "\n" + op;
     if (!store.empty() && !op.empty() && !seen.emplace(key, row.line).second)
       p.add(row, "operator_id", store + "/" + op + " again (first on line " + std::to_string(seen[key]) + ")");

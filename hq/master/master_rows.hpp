@@ -60,8 +60,6 @@ core::result<std::vector<store_record>> read_stores(const csv_table& t);
 core::result<std::vector<product_record>> read_products(const csv_table& t);
 core::result<std::vector<associate_record>> read_associates(const csv_table& t);
 
-// "2026-03-01" -> the day; nullopt for anything else (2026-02-30 included).
-std::optional<std::chrono::sys_days> parse_day(const std::string& text);
 // Letters, digits, '.', '_' and '-' (what a store id may be: it is part of MQTT topics).
 bool valid_store_id(const std::string& id);
 

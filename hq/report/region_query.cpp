@@ -4,7 +4,7 @@
 #include <set>
 #include <variant>
 
-#include "hq/master/master_rows.hpp"
+#include "analytics/weekly_hours.hpp"
 
 namespace kelu::hq {
 
@@ -114,7 +114,7 @@ std::optional<pg_error> load_master(pg_connection& db, region_input& in) {
 
 core::result<region_input> load_region(pg_connection& db, const std::string& tenant, const std::string& region,
                                        const std::string& from, const std::string& to) {
-  const auto first = parse_day(from), last = parse_day(to);
+  const auto first = analytics::parse_day(from), last = analytics::parse_day(to);
   if (!first) return core::error{"--from: \"" + from + "\" is not a date YYYY-MM-DD"};
   if (!last) return core::error{"--to: \"" + to + "\" is not a date YYYY-MM-DD"};
   if (*last < *first) return core::error{"--to " + to + " is before --from " + from};

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "core/money.hpp"
-#include "hq/master/master_rows.hpp"
+#include "analytics/weekly_hours.hpp"
 #include "region_parts.hpp"
 
 namespace kelu::hq {
@@ -63,7 +63,7 @@ store_line store_figures(const std::string& id, const region_input::store_info& 
   }
   s.coverage = s.open_hours > 0 ? std::optional<double>(static_cast<double>(s.covered_hours) / static_cast<double>(s.open_hours))
                                 : std::nullopt;
-  if (s.covered_hours > 0 && s.visitors > 0) s.conversion = ratio(static_cast<double>(s.buyers), static_cast<double>(s.visitors));
+  if (s.covered_hours > 0) s.conversion = ratio(static_cast<double>(s.buyers), static_cast<double>(s.visitors));
   if (s.days_reported == 0) {
     s.status = "no_data";
     s.conversion_reason = "no_data";
@@ -102,12 +102,12 @@ void add_stores(const region_input& in, const report_options& options, region_re
     }
     r.stores.push_back(std::move(s));
   }
-  if (r.covered_hours > 0 && r.visitors > 0) r.conversion = ratio(static_cast<double>(r.buyers), static_cast<double>(r.visitors));
+  if (r.covered_hours > 0) r.conversion = ratio(static_cast<double>(r.buyers), static_cast<double>(r.visitors));
 }
 
 std::string tenure_of(const std::string& hired_on, const std::string& to) {
-  const auto hired = parse_day(hired_on);
-  const auto end = parse_day(to);
+  const auto hired = analytics::parse_day(hired_on);
+  const auto end = analytics::parse_day(to);
   if (!hired || !end) return "";
   const auto days = (*end - *hired).count();
   return days < 183 ? "under 6 months" : days < 730 ? "6 to 24 months" : "over 2 years";
@@ -139,6 +139,8 @@ void add_associates(const region_input& in, const report_options& options, regio
       if (const auto why = a.find("close_rate_reason"); why != a.end() && why->is_string()) reasons[person].insert(*why);
     }
   }
+  std::map<std::string, const region_input::person*> people;  // person_id -> their master record
+  for (const auto& [key, p] : in.associates) people[p.person_id] = &p;
   if (options.min_opportunities > 0) r.min_opportunities = options.min_opportunities;
   if (r.min_opportunities == 0) r.min_opportunities = 20;
   std::int64_t team_transactions = 0;
@@ -154,12 +156,11 @@ void add_associates(const region_input& in, const report_options& options, regio
     l.main_store = std::max_element(stores.begin(), stores.end(), [](const auto& a, const auto& b) {
                      return a.second < b.second;
                    })->first;
-    for (const auto& [key, p] : in.associates)
-      if (p.person_id == person) {
-        l.name = p.name.empty() ? l.name : p.name;
-        l.role = p.role;
-        l.hired_on = p.hired_on;
-      }
+    if (const auto it = people.find(person); it != people.end()) {
+      l.name = it->second->name.empty() ? l.name : it->second->name;
+      l.role = it->second->role;
+      l.hired_on = it->second->hired_on;
+    }
     l.tenure = tenure_of(l.hired_on, in.to);
     r.associates.push_back(l);
   }
@@ -178,7 +179,8 @@ void flag_associates(const report_options& options, region_report& r) {
   const auto median = sales[(sales.size() - 1) / 2];
   const double team = *r.team_close_rate;
   for (auto& a : r.associates) {
-    if (!a.close_rate || a.net_sales_minor <= 0 || a.net_sales_minor < median || *a.close_rate >= team * options.low_close_ratio)
+    if (!a.close_rate || a.net_sales_minor <= 0 || a.net_sales_minor < median ||
+        *a.close_rate >= team * options.low_close_ratio)
       continue;
     a.flagged = true;
     char buf[360];

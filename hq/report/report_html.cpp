@@ -4,26 +4,12 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/markup.hpp"
 #include "core/money.hpp"
 
 namespace kelu::hq {
 
 namespace {
-
-std::string esc(const std::string& s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // Both languages; the page shows one (body class "en" or not).
 std::string t(const char* zh, const char* en) {
@@ -66,10 +52,10 @@ std::string bars(const std::vector<std::pair<std::string, double>>& rows, const 
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const int y = static_cast<int>(i) * row_height;
     const int w = top > 0 ? static_cast<int>(rows[i].second / top * bar_width) : 0;
-    svg += "<text x=0 y=" + std::to_string(y + 16) + " font-size=12>" + esc(shortened(rows[i].first, 16)) +
+    svg += "<text x=0 y=" + std::to_string(y + 16) + " font-size=12>" + core::markup_escape(shortened(rows[i].first, 16)) +
            "</text><rect x=" + std::to_string(name_width) +
            " y=" + std::to_string(y + 2) + " width=" + std::to_string(w) + " height=16 fill='#2b7de9'/><text x=" +
-           std::to_string(name_width + w + 4) + " y=" + std::to_string(y + 16) + " font-size=12>" + esc(labels[i]) +
+           std::to_string(name_width + w + 4) + " y=" + std::to_string(y + 16) + " font-size=12>" + core::markup_escape(labels[i]) +
            "</text>";
   }
   return svg + "</svg>";
@@ -78,7 +64,7 @@ std::string bars(const std::vector<std::pair<std::string, double>>& rows, const 
 std::string head(const region_report& r, const std::string& lang) {
   return "<!doctype html><html lang=" + std::string(lang == "en" ? "en" : "zh") +
          "><head><meta charset=utf-8><meta name=viewport content='width=device-width,initial-scale=1'>"
-         "<title>" + esc(r.region) + " " + r.from + "–" + r.to + "</title><style>"
+         "<title>" + core::markup_escape(r.region) + " " + r.from + "–" + r.to + "</title><style>"
          "body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:760px;padding:12px;color:#222}"
          "body.en .zh,body:not(.en) .en{display:none}h1{font-size:20px}h2{font-size:17px;margin-top:24px}"
          ".scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:13px}"
@@ -98,11 +84,11 @@ std::string stores_section(const region_report& r) {
   for (const auto& st : r.stores) {
     std::string trace;
     for (const auto& src : st.sources)
-      trace += src.day + " · " + esc(src.epoch) + " · rev " + std::to_string(src.revision) + "<br>";
+      trace += src.day + " · " + core::markup_escape(src.epoch) + " · rev " + std::to_string(src.revision) + "<br>";
     for (const auto& d : st.missing_days) trace += d + " · " + t("无日报", "no day report") + "<br>";
     // Four columns fit a phone (390 px): the status goes under the store's name; its buyers and
     // visitors, day reports and missing days inside it.
-    s += "<tr><td><details><summary>" + esc(st.name.empty() ? st.store : st.name) + "</summary><small>" + esc(st.store) +
+    s += "<tr><td><details><summary>" + core::markup_escape(st.name.empty() ? st.store : st.name) + "</summary><small>" + core::markup_escape(st.store) +
          "<br>" + std::to_string(st.buyers) + " / " + std::to_string(st.visitors) + t(" 成交/进店", " buyers / visitors") +
          "<br>" + trace + "</small></details><small" + std::string(st.status == "ok" ? "" : " class=flag") + ">" +
          status_text(st.status) + "</small></td><td>" + core::format_minor(st.net_sales_minor, st.currency) +
@@ -125,16 +111,16 @@ std::string stores_section(const region_report& r) {
 std::string products_section(const region_report& r) {
   std::string s = "<h2>" + t("热销品 × 导购", "Top products × associates") + "</h2>";
   for (const auto& p : r.top_products) {
-    s += "<details><summary><b>" + esc(p.description.empty() ? p.item_id : p.description) + "</b> " +
-         core::format_minor(p.revenue_minor, r.currency) + " <small>" + esc(p.category) + "</small></summary>"
+    s += "<details><summary><b>" + core::markup_escape(p.description.empty() ? p.item_id : p.description) + "</b> " +
+         core::format_minor(p.revenue_minor, r.currency) + " <small>" + core::markup_escape(p.category) + "</small></summary>"
          "<div class=scroll><table><tr><th>" + t("导购", "Associate") + "</th><th>" + t("销售额", "Revenue") +
          "</th><th>" + t("笔数", "Sales") + "</th><th>" + t("成交率", "Close rate") + "</th></tr>";
     for (const auto& seller : p.sellers)
-      s += "<tr><td" + std::string(seller.flagged ? " class=flag" : "") + ">" + esc(seller.name.empty() ? seller.person : seller.name) +
+      s += "<tr><td" + std::string(seller.flagged ? " class=flag" : "") + ">" + core::markup_escape(seller.name.empty() ? seller.person : seller.name) +
            "</td><td>" + core::format_minor(seller.revenue_minor, r.currency) + "</td><td>" +
            std::to_string(seller.transactions) + "</td><td>" + pct(seller.close_rate) + "</td></tr>";
     s += "</table></div><small>";
-    for (const auto& [store, revenue] : p.revenue_by_store) s += esc(store) + " " + core::format_minor(revenue, r.currency) + " · ";
+    for (const auto& [store, revenue] : p.revenue_by_store) s += core::markup_escape(store) + " " + core::format_minor(revenue, r.currency) + " · ";
     s += "</small></details>";
   }
   return s;
@@ -148,21 +134,21 @@ std::string associates_section(const region_report& r) {
   for (const auto& a : r.associates) {
     char opp[24];
     std::snprintf(opp, sizeof opp, "%.1f", a.opportunities);
-    s += "<tr><td" + std::string(a.flagged ? " class=flag" : "") + ">" + esc(a.name.empty() ? a.person : a.name) +
-         (a.flagged ? " ⚑" : "") + "<br><small>" + esc(a.main_store) + "</small></td><td>" +
+    s += "<tr><td" + std::string(a.flagged ? " class=flag" : "") + ">" + core::markup_escape(a.name.empty() ? a.person : a.name) +
+         (a.flagged ? " ⚑" : "") + "<br><small>" + core::markup_escape(a.main_store) + "</small></td><td>" +
          core::format_minor(a.net_sales_minor, r.currency) + "</td><td>" + pct(a.close_rate) + "</td><td>" + opp +
          "</td></tr>";
   }
   s += "</table></div>";
   std::string flagged;
   for (const auto& a : r.associates)
-    if (a.flagged) flagged += "<li><b>" + esc(a.name.empty() ? a.person : a.name) + "</b>: " + esc(a.flag_reason) + "</li>";
+    if (a.flagged) flagged += "<li><b>" + core::markup_escape(a.name.empty() ? a.person : a.name) + "</b>: " + core::markup_escape(a.flag_reason) + "</li>";
   if (flagged.empty()) return s + "<p>" + t("没有高销量低成交的导购。", "No associate with high sales and a low close rate.") + "</p>";
   s += "<h2>" + t("高销量低成交", "High sales, low close rate") + "</h2><ul>" + flagged + "</ul>";
   if (!r.flagged_in_common.empty()) {
     s += "<p>" + t("他们的共同点：", "What they have in common:") + "</p><ul>";
     for (const auto& c : r.flagged_in_common)
-      s += "<li>" + esc(c.attribute) + " = <b>" + esc(c.value) + "</b>: " + std::to_string(c.flagged_with) + "/" +
+      s += "<li>" + core::markup_escape(c.attribute) + " = <b>" + core::markup_escape(c.value) + "</b>: " + std::to_string(c.flagged_with) + "/" +
            std::to_string(c.flagged) + t(" 名被标记导购", " flagged") + " · " + std::to_string(c.others_with) + "/" +
            std::to_string(c.others) + t(" 名其他导购", " others") + "</li>";
     s += "</ul>";
@@ -175,7 +161,7 @@ std::string associates_section(const region_report& r) {
 std::string region_report_html(const region_report& r, const std::string& lang) {
   std::string s = head(r, lang);
   s += "<h1>" + t("区域热销品-导购能力匹配度报告", "Regional report: top products and associates") + "</h1><p>" +
-       esc(r.region) + " · " + r.from + " – " + r.to + " · " + esc(r.currency) + "</p><div class=kpi><div>" +
+       core::markup_escape(r.region) + " · " + r.from + " – " + r.to + " · " + core::markup_escape(r.currency) + "</p><div class=kpi><div>" +
        t("销售额", "Net sales") + "<b>" + core::format_minor(r.net_sales_minor, r.currency) + "</b></div><div>" +
        t("转化率", "Conversion") + "<b>" + pct(r.conversion) + "</b><small>" + std::to_string(r.buyers) + " / " +
        std::to_string(r.visitors) + "</small></div><div>" + t("覆盖", "Coverage") + "<b>" +
@@ -185,7 +171,7 @@ std::string region_report_html(const region_report& r, const std::string& lang) 
        t("门店日报", "Store-days reported") + "<b>" + std::to_string(r.store_days_reported) + " / " +
        std::to_string(r.store_days) + "</b></div></div>";
   s += stores_section(r) + products_section(r) + associates_section(r);
-  for (const auto& n : r.notes) s += "<p><small>" + esc(n) + "</small></p>";
+  for (const auto& n : r.notes) s += "<p><small>" + core::markup_escape(n) + "</small></p>";
   return s + "</body></html>\n";
 }
 

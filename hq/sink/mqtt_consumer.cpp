@@ -226,9 +226,7 @@ core::status mqtt_consumer::publish_confirmed(std::string_view topic, std::strin
     if (!p) return core::error{p.error_message()};
     if (!*p) return core::error{"MQTT: no PUBACK in time for " + std::string(topic)};
     const auto& got = **p;
-    if (got.type == puback && got.body.size() == 2 &&
-        ((static_cast<unsigned char>(got.body[0]) << 8) | static_cast<unsigned char>(got.body[1])) == id)
-      return core::ok();
+    if (puback_id(got) == id) return core::ok();
     if (got.type != packet_type::publish) continue;
     auto m = decode_publish(got);
     if (!m) return core::error{m.error_message()};

@@ -119,4 +119,9 @@ core::result<publish_packet> decode_publish(const packet& p) {
   return out;
 }
 
+std::optional<std::uint16_t> puback_id(const packet& p) {
+  if (p.type != puback || p.body.size() != 2) return std::nullopt;
+  return u16_at(p.body, 0);
+}
+
 }  // namespace kelu::hq

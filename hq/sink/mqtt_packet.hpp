@@ -56,5 +56,7 @@ struct publish_packet {
   bool duplicate = false;       // DUP: a redelivery of one sent before
 };
 core::result<publish_packet> decode_publish(const packet& p);
+// The packet id a PUBACK acknowledges; nullopt for any other packet or a malformed one.
+std::optional<std::uint16_t> puback_id(const packet& p);
 
 }  // namespace kelu::hq

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <initializer_list>
+
 #include "core/time.hpp"
 #include "sync/batch_codec.hpp"
 
@@ -40,6 +42,21 @@ core::result<std::string> text(const json& j, const char* key, bool required, co
   return it->get<std::string>();
 }
 
+// String fields into their places; the error names the first one missing or mistyped.
+struct text_field {
+  const char* key;
+  std::string* out;
+  bool required = true;
+};
+core::status read_texts(const json& j, std::initializer_list<text_field> fields, const std::string& where) {
+  for (const auto& f : fields) {
+    auto v = text(j, f.key, f.required, where);
+    if (!v) return core::error{v.error_message()};
+    *f.out = std::move(v).value();
+  }
+  return core::ok();
+}
+
 core::result<sink_event> event_of(std::string_view payload, std::string_view store, const std::string& where) {
   auto j = object_of(payload, where);
   if (!j) return core::error{j.error_message()};
@@ -48,18 +65,12 @@ core::result<sink_event> event_of(std::string_view payload, std::string_view sto
   if (*named != store)
     return core::error{where + ": store \"" + *named + "\" is not the topic's \"" + std::string(store) + "\""};
   sink_event e;
-  struct field {
-    const char* key;
-    std::string* out;
-    bool required;
-  };
-  for (const auto& f : {field{"epoch", &e.epoch, false}, field{"source", &e.source, true},
-                        field{"stream", &e.stream, true}, field{"type", &e.type, true},
-                        field{"observed_at", &e.observed_at, true}, field{"received_at", &e.received_at, true}}) {
-    auto v = text(*j, f.key, f.required, where);
-    if (!v) return core::error{v.error_message()};
-    *f.out = std::move(v).value();
-  }
+  if (auto st = read_texts(*j,
+                          {{"epoch", &e.epoch, false}, {"source", &e.source}, {"stream", &e.stream}, {"type", &e.type},
+                           {"observed_at", &e.observed_at}, {"received_at", &e.received_at}},
+                          where);
+      !st)
+    return core::error{st.error_message()};
   const auto seq = j->find("seq");
   if (seq == j->end() || !seq->is_number_integer() || seq->get<std::int64_t>() < 1)
     return core::error{where + ": seq is missing or not a whole number from 1"};
@@ -117,16 +128,12 @@ core::result<sink_alert> alert_of(std::string_view payload, const std::string& t
   auto j = object_of(payload, topic);
   if (!j) return core::error{j.error_message()};
   sink_alert a;
-  struct field {
-    const char* key;
-    std::string* out;
-  };
-  for (const auto& f : {field{"id", &a.id}, field{"state", &a.state}, field{"rule", &a.rule},
-                        field{"severity", &a.severity}, field{"at", &a.at}}) {
-    auto v = text(*j, f.key, true, topic);
-    if (!v) return core::error{v.error_message()};
-    *f.out = std::move(v).value();
-  }
+  if (auto st = read_texts(*j,
+                          {{"id", &a.id}, {"state", &a.state}, {"rule", &a.rule}, {"severity", &a.severity},
+                           {"at", &a.at}},
+                          topic);
+      !st)
+    return core::error{st.error_message()};
   if (!core::parse_iso8601(a.at)) return core::error{topic + ": at is not an ISO 8601 time"};
   a.body = std::string(payload);
   return a;

@@ -15,11 +15,14 @@ namespace {
 
 using params = std::vector<std::optional<std::string>>;
 
-// The epoch an event or aggregate is filed under: its own, or for a box from before epochs the one
-// its store announced as "upgraded" (docs/mqtt.md), or "" when it announced none yet.
-constexpr std::string_view epoch_of =
-    "coalesce(nullif($3, ''), (SELECT epoch FROM store_epochs WHERE tenant = $1 AND store = $2 "
-    "AND origin = 'upgraded' ORDER BY rank DESC LIMIT 1), '')";
+// The SQL for the epoch an event or aggregate is filed under: its own, or for a box from before
+// epochs the one its store announced as "upgraded" (docs/mqtt.md), or "" when it announced none
+// yet. The arguments are SQL expressions: parameters ($1) or a staged row's columns.
+std::string epoch_of(std::string_view tenant, std::string_view store, std::string_view epoch) {
+  return "coalesce(nullif(" + std::string(epoch) + ", ''), (SELECT x.epoch FROM store_epochs x WHERE x.tenant = " +
+         std::string(tenant) + " AND x.store = " + std::string(store) +
+         " AND x.origin = 'upgraded' ORDER BY x.rank DESC LIMIT 1), '')";
+}
 
 // A batch's events as rows of COPY's text format, for the stage table (below).
 class event_rows {
@@ -59,8 +62,7 @@ std::optional<pg_error> file_rows(pg_connection& db, const event_rows& rows, fil
       "epochs AS (INSERT INTO store_epochs (tenant, store, epoch) SELECT DISTINCT t, s, e FROM staged WHERE e <> '' "
       "ON CONFLICT DO NOTHING), "
       "filed AS (INSERT INTO events (tenant, store, epoch, source, seq, stream, type, observed_at, received_at, "
-      "historical, body) SELECT t, s, coalesce(nullif(e, ''), (SELECT epoch FROM store_epochs x WHERE x.tenant = t AND "
-      "x.store = s AND x.origin = 'upgraded' ORDER BY x.rank DESC LIMIT 1), ''), src, n, st, ty, oa, ra, h, b::jsonb "
+      "historical, body) SELECT t, s, " + epoch_of("t", "s", "e") + ", src, n, st, ty, oa, ra, h, b::jsonb "
       "FROM staged ON CONFLICT DO NOTHING RETURNING tenant, store, epoch, source, seq), "
       "touched AS (INSERT INTO stream_touches SELECT tenant, store, epoch, source, max(seq) FROM filed WHERE epoch <> '' "
       "GROUP BY 1, 2, 3, 4) SELECT count(*) FROM filed");
@@ -206,13 +208,13 @@ std::optional<pg_error> sink_store::file_aggregate(const sink_message& m, const 
   }
   const params p{m.tenant, m.store, a.epoch, a.kind, a.start, std::to_string(a.revision), a.body};
   auto history = db_.run("INSERT INTO aggregate_revisions (tenant, store, epoch, kind, start, revision, body) "
-                      "VALUES ($1, $2, " + std::string(epoch_of) + ", $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                      "VALUES ($1, $2, " + epoch_of("$1", "$2", "$3") + ", $4, $5, $6, $7) ON CONFLICT DO NOTHING",
                       p);
   if (auto* err = std::get_if<pg_error>(&history)) return *err;
   // Current: a newer epoch (by rank) wins whatever its revision; within an epoch the higher revision.
   auto current = db_.run(
       "INSERT INTO aggregates AS a (tenant, store, epoch, kind, start, revision, body) VALUES ($1, $2, " +
-          std::string(epoch_of) +
+          epoch_of("$1", "$2", "$3") +
           ", $4, $5, $6, $7) ON CONFLICT (tenant, store, kind, start) DO UPDATE SET epoch = EXCLUDED.epoch, "
           "revision = EXCLUDED.revision, body = EXCLUDED.body, filed_at = now() WHERE "
           "(EXCLUDED.epoch = a.epoch AND EXCLUDED.revision > a.revision) OR "
