@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "core/money.hpp"
+#include "low_close_verdict.hpp"
 #include "rates.hpp"
 
 namespace kelu::analytics {
@@ -46,24 +47,21 @@ bool add_opportunities(const day_analysis& day, std::map<std::string, associate_
 }
 
 void flag_high_sales_low_close(day_analysis& day, const funnel_rules& rules) {
-  if (!day.team_close_rate || day.associates.size() < 2) return;
-  std::vector<std::int64_t> revenues;
-  for (const auto& a : day.associates) revenues.push_back(a.sales_minor - a.returns_minor);
-  std::sort(revenues.begin(), revenues.end());
-  const auto median = revenues[(revenues.size() - 1) / 2];
-  const double team = *day.team_close_rate;
-  const double floor = team * static_cast<double>(rules.low_close_ratio_pct) / 100.0;
-  for (auto& a : day.associates) {
-    const auto revenue = a.sales_minor - a.returns_minor;
-    if (!a.close.rate || revenue <= 0 || revenue < median || *a.close.rate >= floor) continue;
+  std::vector<seller_figures> sellers;
+  for (const auto& a : day.associates) sellers.push_back({a.sales_minor - a.returns_minor, a.close.rate});
+  const auto v = judge_low_close(sellers, day.team_close_rate, static_cast<double>(rules.low_close_ratio_pct) / 100.0);
+  for (std::size_t i = 0; i < sellers.size(); ++i) {
+    if (!v.flagged[i]) continue;
+    auto& a = day.associates[i];
     a.high_sales_low_close = true;
     char buf[320];
     std::snprintf(buf, sizeof buf,
                   "close rate %.1f%% vs the team's %.1f%% (flagged under %lld%% of it), over %.1f opportunities "
                   "in %.1f h on shift; net sales %s at or above the team median %s",
-                  *a.close.rate * 100.0, team * 100.0, static_cast<long long>(rules.low_close_ratio_pct),
+                  *a.close.rate * 100.0, *day.team_close_rate * 100.0, static_cast<long long>(rules.low_close_ratio_pct),
                   a.close.opportunities, static_cast<double>(a.on_shift_ms) / 3.6e6,
-                  core::format_minor(revenue, rules.currency).c_str(), core::format_minor(median, rules.currency).c_str());
+                  core::format_minor(sellers[i].net_sales_minor, rules.currency).c_str(),
+                  core::format_minor(v.median_net_sales_minor, rules.currency).c_str());
     a.flag_reason = buf;
   }
 }

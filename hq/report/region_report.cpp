@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/money.hpp"
+#include "analytics/low_close_verdict.hpp"
 #include "analytics/weekly_hours.hpp"
 #include "region_parts.hpp"
 
@@ -170,26 +171,22 @@ void add_associates(const region_input& in, const report_options& options, regio
   });
 }
 
-// 高销量低成交, by the box's rule (analytics/associates.cpp) over the region.
+// 高销量低成交, by the box's rule (analytics/low_close_verdict.hpp) over the region.
 void flag_associates(const report_options& options, region_report& r) {
-  if (!r.team_close_rate || r.associates.size() < 2) return;
-  std::vector<std::int64_t> sales;
-  for (const auto& a : r.associates) sales.push_back(a.net_sales_minor);
-  std::sort(sales.begin(), sales.end());
-  const auto median = sales[(sales.size() - 1) / 2];
-  const double team = *r.team_close_rate;
-  for (auto& a : r.associates) {
-    if (!a.close_rate || a.net_sales_minor <= 0 || a.net_sales_minor < median ||
-        *a.close_rate >= team * options.low_close_ratio)
-      continue;
+  std::vector<analytics::seller_figures> sellers;
+  for (const auto& a : r.associates) sellers.push_back({a.net_sales_minor, a.close_rate});
+  const auto v = analytics::judge_low_close(sellers, r.team_close_rate, options.low_close_ratio);
+  for (std::size_t i = 0; i < sellers.size(); ++i) {
+    if (!v.flagged[i]) continue;
+    auto& a = r.associates[i];
     a.flagged = true;
     char buf[360];
     std::snprintf(buf, sizeof buf,
                   "close rate %.1f%% vs the region's %.1f%% (flagged under %.0f%% of it), over %.1f opportunities in "
                   "%.1f h on shift; net sales %s at or above the region's median %s",
-                  *a.close_rate * 100.0, team * 100.0, options.low_close_ratio * 100.0, a.opportunities,
+                  *a.close_rate * 100.0, *r.team_close_rate * 100.0, options.low_close_ratio * 100.0, a.opportunities,
                   static_cast<double>(a.on_shift_ms) / 3.6e6, core::format_minor(a.net_sales_minor, r.currency).c_str(),
-                  core::format_minor(median, r.currency).c_str());
+                  core::format_minor(v.median_net_sales_minor, r.currency).c_str());
     a.flag_reason = buf;
   }
 }
