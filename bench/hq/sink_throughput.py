@@ -101,28 +101,45 @@ def stop(members):
         p.wait(30)
 
 
-def round_trip(work, broker, db, members_count, day):
+def round_trip(work, broker, db, members_count, day, broker_pid):
     """Sessions made, the day queued while the members are away, then the drain timed."""
     stop(start_members(work, broker, db, members_count))
     psql(db, "TRUNCATE events, aggregates, aggregate_revisions, store_status, streams, store_epochs")
+    if os.environ.get("KELU_BENCH_STATEMENTS") == "1":
+        psql(db, "SELECT pg_stat_statements_reset()")
     t0 = time.monotonic()
     out = subprocess.run([KELU, "simulate", "--fleet", str(STORES), "--mqtt", broker, "--tenant", "bench", "--day", day,
                           "--redeliver", "0", "--connections", "4"], check=True, capture_output=True, text=True).stdout
     published = time.monotonic() - t0
     events = int(re.search(r"\((\d+) events", out).group(1))
     messages = int(re.search(r": (\d+) messages", out).group(1))
-    t0 = time.monotonic()
+    # Counting the rows while they arrive would cost PostgreSQL more than the sink does (a scan that
+    # sets every new row's hint bits), so progress is read from the statistics (inserts, which lag
+    # by up to a second) and the end of the drain from the rows' own commit times
+    # (track_commit_timestamp), checked once by a count.
+    inserted = "SELECT coalesce(sum(n_tup_ins), 0) FROM pg_stat_user_tables WHERE relname LIKE 'events_p%'"
+    before = int(psql(db, inserted))
     pg_before = cpu_s(postgres_pids())
+    broker_before = cpu_s([broker_pid])
+    started = psql(db, "SELECT now()")
     members = start_members(work, broker, db, members_count)
     samples = []
-    while int(psql(db, "SELECT count(*) FROM events")) < events:
+    while int(psql(db, inserted)) - before < events:
         samples.append(sum(rss_kb(p.pid) for p in members))
         time.sleep(0.2)
-    drained = time.monotonic() - t0
     samples.append(sum(rss_kb(p.pid) for p in members))
-    cpu = (cpu_s([p.pid for p in members]), cpu_s(postgres_pids()) - pg_before)
+    cpu = (cpu_s([p.pid for p in members]), cpu_s(postgres_pids()) - pg_before, cpu_s([broker_pid]) - broker_before)
+    while int(psql(db, "SELECT count(*) FROM events")) < events:
+        time.sleep(0.2)
+    drained = float(psql(db, "SELECT extract(epoch FROM max(pg_xact_commit_timestamp(xmin)) - "
+                             f"'{started}'::timestamptz) FROM events"))
     stop(members)
-    return events, messages, published, drained, samples, cpu
+    batches = 0
+    for i in range(members_count):
+        with open(os.path.join(work, f"sink-{i}.log")) as f:
+            found = re.findall(r"stopped: \d+ messages in (\d+) batches", f.read())
+        batches += int(found[-1]) if found else 0
+    return events, messages, published, drained, samples, cpu, batches
 
 
 def main():
@@ -135,8 +152,11 @@ def main():
     pg_port, mqtt_port = free_port(), free_port()
     subprocess.run(AS_OWNER + [f"{pg_bin()}/initdb", "-D", f"{work}/pg", "-U", "postgres", "--auth=trust"], check=True,
                    capture_output=True)
+    # KELU_BENCH_STATEMENTS=1: where PostgreSQL's time goes, per statement (pg_stat_statements).
+    profile = os.environ.get("KELU_BENCH_STATEMENTS") == "1"
+    extra = " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all" if profile else ""
     subprocess.run(AS_OWNER + [f"{pg_bin()}/pg_ctl", "-D", f"{work}/pg", "-w", "-l", f"{work}/pg.log", "-o",
-                               f"-p {pg_port} -k {work} -c listen_addresses=127.0.0.1", "start"], check=True,
+                               f"-p {pg_port} -k {work} -c listen_addresses=127.0.0.1 -c track_commit_timestamp=on{extra}", "start"], check=True,
                    capture_output=True)
     with open(f"{work}/mosquitto.conf", "w") as f:
         f.write(f"listener {mqtt_port} 127.0.0.1\nallow_anonymous true\nmax_inflight_messages 4000\n"
@@ -148,9 +168,15 @@ def main():
     day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
     try:
         results = {}
-        for n in (1, 2):
-            results[n] = round_trip(work, broker, db, n, day)
-        events = results[2][0]
+        if profile:
+            psql(db, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        for n in [int(m) for m in os.environ.get("KELU_BENCH_MEMBERS", "1,2").split(",")]:
+            results[n] = round_trip(work, broker, db, n, day, broker_proc.pid)
+            if profile and n == 1:
+                print(psql(db, "SELECT round(total_exec_time)::text || ' ms ' || calls || ' calls: ' || "
+                               "left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements "
+                               "ORDER BY total_exec_time DESC LIMIT 12"))
+        events = next(iter(results.values()))[0]
         # The database's limit: the same rows by COPY into the same partitioned, indexed table.
         cols = "tenant, store, epoch, source, seq, stream, type, observed_at, received_at, historical, body"
         rows = f"{work}/events.copy"
@@ -190,13 +216,14 @@ def main():
         print(f"COPY of the same rows: {copy_rate:,.0f} rows/s; COPY to a stage then INSERT ... ON CONFLICT DO NOTHING: "
               f"{events / staged_s:,.0f} rows/s ({events / staged_s / copy_rate:.2f} of COPY); broker (mosquitto_pub, QoS 1, {avg} B): "
               f"{100000 / broker_s:,.0f} msg/s")
-        for n, (ev, msgs, published, drained, samples, cpu) in results.items():
+        for n, (ev, msgs, published, drained, samples, cpu, batches) in results.items():
             rate = ev / drained
             print(f"{n} member{'s' if n > 1 else ''}: {rate:,.0f} events/s ({msgs / drained:,.0f} messages/s), "
                   f"{rate / copy_rate:.2f} of COPY; drained {ev} events in {drained:.1f} s "
                   f"(published in {published:.1f} s); {rate / peak_rate / n:,.0f} stores per member at the peak hour; "
                   f"RSS {samples[0] // 1024}..{max(samples) // 1024} MB, last {samples[-1] // 1024} MB; CPU: sink "
-                  f"{cpu[0]:.1f} s, PostgreSQL {cpu[1]:.1f} s")
+                  f"{cpu[0]:.1f} s, PostgreSQL {cpu[1]:.1f} s, broker {cpu[2]:.1f} s; {batches} batches "
+                  f"({msgs / max(batches, 1):.0f} messages each)")
     finally:
         broker_proc.terminate()
         subprocess.run(AS_OWNER + [f"{pg_bin()}/pg_ctl", "-D", f"{work}/pg", "-m", "fast", "-w", "stop"],

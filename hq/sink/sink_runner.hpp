@@ -36,7 +36,7 @@ struct sink_options {
   std::string tenant = "+";    // one tenant's stores, or every tenant's
   std::string share_group;     // several members: $share/{group}/...; empty: this member alone
   std::string database;        // libpq conninfo
-  std::size_t batch = 500;     // messages per transaction at most
+  std::size_t batch = 1000;    // messages per transaction at most
   std::size_t max_message_bytes = 1 << 20;
   std::chrono::seconds timeout{10};           // connecting, each statement, each broker exchange
   std::chrono::milliseconds poll{500};        // how long a receive waits for a first message

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sink_store.hpp"
 
+#include <algorithm>
+#include <array>
 #include <iterator>
+#include <map>
 #include <string_view>
 #include <utility>
 
@@ -24,7 +27,8 @@ std::string epoch_of(std::string_view tenant, std::string_view store, std::strin
          " AND x.origin = 'upgraded' ORDER BY x.rank DESC LIMIT 1), '')";
 }
 
-// A batch's events as rows of COPY's text format, for the stage table (below).
+// A batch's events as rows of COPY's text format, for `events` or the stage table (below), and
+// what filing them touches: the epochs they name and each stream's highest seq.
 class event_rows {
  public:
   void add(const std::string& tenant, const std::string& store, const sink_event& e) {
@@ -37,25 +41,81 @@ class event_rows {
     rows_ += std::to_string(e.seq);
     rows_ += e.historical ? "\tt\n" : "\tf\n";
     ++size_;
+    if (e.epoch.empty()) {
+      epochs_known_ = false;
+      return;
+    }
+    auto& top = streams_[{tenant, store, e.epoch, e.source}];
+    top = std::max(top, e.seq);
   }
   std::size_t size() const { return size_; }
   const std::string& text() const { return rows_; }
+  // False when a box from before epochs sent some: their epoch is resolved by SQL (epoch_of).
+  bool epochs_known() const { return epochs_known_; }
+  // The streams as columns (tenant, store, epoch, source, highest seq) for unnest().
+  params stream_columns() const {
+    std::vector<std::string> columns[4];
+    std::string seqs = "{";
+    for (const auto& [key, top] : streams_) {
+      columns[0].push_back(key[0]);
+      columns[1].push_back(key[1]);
+      columns[2].push_back(key[2]);
+      columns[3].push_back(key[3]);
+      if (seqs.size() > 1) seqs += ',';
+      seqs += std::to_string(top);
+    }
+    return {pg_text_array(columns[0]), pg_text_array(columns[1]), pg_text_array(columns[2]),
+            pg_text_array(columns[3]), seqs + "}"};
+  }
 
  private:
   std::string rows_;
   std::size_t size_ = 0;
+  bool epochs_known_ = true;
+  std::map<std::array<std::string, 4>, std::int64_t> streams_;
 };
 
-// The events go by COPY into a temporary stage (the fastest way rows reach PostgreSQL), and from it
-// into `events` in one statement that keeps exactly-once (ON CONFLICT DO NOTHING), names the epochs
-// it meets and touches the streams it filed into for the gap scan (gap_tracker.hpp). The stage is
-// emptied by the same statement, so a batch filed message by message stages each message alone.
+// Most batches hold only new events, and COPY straight into `events` is the fastest way rows reach
+// PostgreSQL (docs/BENCHMARKS.md, "HQ sink"), so that is tried first, under a savepoint. A batch
+// with a row already filed (a redelivery, a replay, a second member) fails it on the key, and goes
+// the exactly-once way: by COPY into a temporary stage, and from it into `events` in one statement
+// that skips what is there (ON CONFLICT DO NOTHING), names the epochs it meets and touches the
+// streams it filed into for the gap scan (gap_tracker.hpp). The stage is emptied by the same
+// statement, so a batch filed message by message stages each message alone.
 constexpr std::string_view create_stage =
     "CREATE TEMP TABLE IF NOT EXISTS events_stage (t text, s text, e text, src text, st text, ty text, "
     "oa timestamptz, ra timestamptz, b text, n bigint, h boolean) ON COMMIT DELETE ROWS";
 
+// true: filed; false: some row was there already, and nothing of the batch is.
+std::variant<bool, pg_error> file_rows_directly(pg_connection& db, const event_rows& rows) {
+  if (auto e = db.exec("SAVEPOINT direct")) return *e;
+  auto e = db.copy_in("COPY events (tenant, store, epoch, source, stream, type, observed_at, received_at, body, seq, "
+                      "historical) FROM STDIN",
+                      rows.text());
+  if (e) {
+    if (e->sqlstate != "23505") return *e;  // unique_violation
+    if (auto undo = db.exec("ROLLBACK TO SAVEPOINT direct")) return *undo;
+    return false;
+  }
+  if (auto done = db.exec("RELEASE SAVEPOINT direct")) return *done;
+  auto r = db.run("WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) "
+                  "AS u (t, s, e, src, n)), epochs AS (INSERT INTO store_epochs (tenant, store, epoch) "
+                  "SELECT DISTINCT t, s, e FROM u ON CONFLICT DO NOTHING) INSERT INTO stream_touches SELECT * FROM u",
+                  rows.stream_columns());
+  if (auto* err = std::get_if<pg_error>(&r)) return *err;
+  return true;
+}
+
 std::optional<pg_error> file_rows(pg_connection& db, const event_rows& rows, filed_counts& counts) {
   if (rows.size() == 0) return std::nullopt;
+  if (rows.epochs_known()) {
+    auto direct = file_rows_directly(db, rows);
+    if (auto* e = std::get_if<pg_error>(&direct)) return *e;
+    if (std::get<bool>(direct)) {
+      counts.events_new += static_cast<std::int64_t>(rows.size());
+      return std::nullopt;
+    }
+  }
   if (auto e = db.copy_in("COPY events_stage FROM STDIN", rows.text())) return e;
   auto r = db.run(
       "WITH staged AS (DELETE FROM events_stage RETURNING *), "
@@ -70,6 +130,65 @@ std::optional<pg_error> file_rows(pg_connection& db, const event_rows& rows, fil
   const auto filed = std::get<pg_rows>(r).integer(0, 0);
   counts.events_new += filed;
   counts.events_duplicate += static_cast<std::int64_t>(rows.size()) - filed;
+  return std::nullopt;
+}
+
+// A batch's closed aggregates as columns for unnest(), filed in two statements whatever their number.
+class aggregate_rows {
+ public:
+  void add(const std::string& tenant, const std::string& store, const sink_aggregate& a) {
+    columns_[0].push_back(tenant);
+    columns_[1].push_back(store);
+    columns_[2].push_back(a.epoch);
+    columns_[3].push_back(a.kind);
+    columns_[4].push_back(a.start);
+    columns_[5].push_back(std::to_string(a.revision));
+    columns_[6].push_back(a.body);
+  }
+  std::size_t size() const { return columns_[0].size(); }
+  params columns(std::size_t n) const {
+    params p;
+    for (std::size_t i = 0; i < n; ++i) p.push_back(pg_text_array(columns_[i]));
+    return p;
+  }
+
+ private:
+  std::vector<std::string> columns_[7];
+};
+
+std::optional<pg_error> file_aggregates(pg_connection& db, const aggregate_rows& rows, filed_counts& counts) {
+  if (rows.size() == 0) return std::nullopt;
+  // The epochs first, in a statement of their own: the next one ranks by them, and a statement
+  // does not see its own inserts.
+  auto epochs = db.run("INSERT INTO store_epochs (tenant, store, epoch) SELECT DISTINCT t, s, e FROM "
+                       "unnest($1::text[], $2::text[], $3::text[]) AS u (t, s, e) WHERE e <> '' ON CONFLICT DO NOTHING",
+                       rows.columns(3));
+  if (auto* err = std::get_if<pg_error>(&epochs)) return *err;
+  // Every revision is history. Current: a newer epoch (by rank) wins whatever its revision; within
+  // an epoch the higher revision. One row per aggregate may be current per statement, so the batch's
+  // own winner is picked first by the same order.
+  const std::string rank = "(SELECT x.rank FROM store_epochs x WHERE x.tenant = u.t AND x.store = u.s AND x.epoch = u.e)";
+  auto current = db.run(
+      "WITH u AS MATERIALIZED (SELECT t, s, " + epoch_of("v.t", "v.s", "v.e") + " AS e, k, st, rev, b::jsonb AS b "
+      "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[], $7::text[]) "
+      "AS v (t, s, e, k, st, rev, b)), "
+      "history AS (INSERT INTO aggregate_revisions (tenant, store, epoch, kind, start, revision, body) "
+      "SELECT t, s, e, k, st, rev, b FROM u ON CONFLICT DO NOTHING), "
+      "current AS (INSERT INTO aggregates AS a (tenant, store, epoch, kind, start, revision, body) "
+      "SELECT DISTINCT ON (t, s, k, st) t, s, e, k, st, rev, b FROM u ORDER BY t, s, k, st, " + rank +
+          " DESC NULLS LAST, rev DESC "
+          "ON CONFLICT (tenant, store, kind, start) DO UPDATE SET epoch = EXCLUDED.epoch, "
+          "revision = EXCLUDED.revision, body = EXCLUDED.body, filed_at = now() WHERE "
+          "(EXCLUDED.epoch = a.epoch AND EXCLUDED.revision > a.revision) OR "
+          "(EXCLUDED.epoch <> a.epoch AND coalesce((SELECT rank FROM store_epochs WHERE tenant = a.tenant AND "
+          "store = a.store AND epoch = EXCLUDED.epoch), 0) > coalesce((SELECT rank FROM store_epochs WHERE "
+          "tenant = a.tenant AND store = a.store AND epoch = a.epoch), 0)) RETURNING 1) "
+          "SELECT count(*) FROM current",
+      rows.columns(7));
+  if (auto* err = std::get_if<pg_error>(&current)) return *err;
+  const auto now_current = std::get<pg_rows>(current).integer(0, 0);
+  counts.aggregates_current += now_current;
+  counts.aggregates_stale += static_cast<std::int64_t>(rows.size()) - now_current;
   return std::nullopt;
 }
 
@@ -140,8 +259,13 @@ std::optional<pg_error> sink_store::file_together(const std::vector<received_mes
     if (decoded[i] && std::holds_alternative<sink_status>(decoded[i]->content))
       if (auto e = file_one(batch[i], decoded[i], counts)) return e;
   event_rows rows;
+  aggregate_rows aggregates;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (decoded[i] && std::holds_alternative<sink_status>(decoded[i]->content)) continue;
+    if (const auto* a = decoded[i] ? std::get_if<sink_aggregate>(&decoded[i]->content) : nullptr) {
+      aggregates.add(decoded[i]->tenant, decoded[i]->store, *a);
+      continue;
+    }
     const auto* events = decoded[i] ? std::get_if<std::vector<sink_event>>(&decoded[i]->content) : nullptr;
     if (!events) {
       if (auto e = file_one(batch[i], decoded[i], counts)) return e;
@@ -149,6 +273,7 @@ std::optional<pg_error> sink_store::file_together(const std::vector<received_mes
     }
     for (const auto& ev : *events) rows.add(decoded[i]->tenant, decoded[i]->store, ev);
   }
+  if (auto e = file_aggregates(db_, aggregates, counts)) return e;
   return file_rows(db_, rows, counts);
 }
 
@@ -172,7 +297,11 @@ std::optional<pg_error> sink_store::file_one(const received_message& m, const co
   if (!decoded) return quarantine(m, decoded.error_message(), counts);
   const auto& msg = *decoded;
   if (const auto* events = std::get_if<std::vector<sink_event>>(&msg.content)) return file_events(msg, *events, counts);
-  if (const auto* a = std::get_if<sink_aggregate>(&msg.content)) return file_aggregate(msg, *a, counts);
+  if (const auto* a = std::get_if<sink_aggregate>(&msg.content)) {
+    aggregate_rows rows;
+    rows.add(msg.tenant, msg.store, *a);
+    return file_aggregates(db_, rows, counts);
+  }
   if (const auto* s = std::get_if<sink_status>(&msg.content)) return file_status(msg, *s, counts);
   if (const auto* a = std::get_if<sink_alert>(&msg.content)) {
     auto r = db_.run("INSERT INTO alerts (tenant, store, id, state, rule, severity, at, body) VALUES ($1, $2, $3, $4, "
@@ -197,34 +326,6 @@ std::optional<pg_error> sink_store::file_events(const sink_message& m, const std
   event_rows rows;
   for (const auto& e : events) rows.add(m.tenant, m.store, e);
   return file_rows(db_, rows, counts);
-}
-
-std::optional<pg_error> sink_store::file_aggregate(const sink_message& m, const sink_aggregate& a,
-                                                   filed_counts& counts) {
-  if (!a.epoch.empty()) {
-    auto r = db_.run("INSERT INTO store_epochs (tenant, store, epoch) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                  {m.tenant, m.store, a.epoch});
-    if (auto* err = std::get_if<pg_error>(&r)) return *err;
-  }
-  const params p{m.tenant, m.store, a.epoch, a.kind, a.start, std::to_string(a.revision), a.body};
-  auto history = db_.run("INSERT INTO aggregate_revisions (tenant, store, epoch, kind, start, revision, body) "
-                      "VALUES ($1, $2, " + epoch_of("$1", "$2", "$3") + ", $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                      p);
-  if (auto* err = std::get_if<pg_error>(&history)) return *err;
-  // Current: a newer epoch (by rank) wins whatever its revision; within an epoch the higher revision.
-  auto current = db_.run(
-      "INSERT INTO aggregates AS a (tenant, store, epoch, kind, start, revision, body) VALUES ($1, $2, " +
-          epoch_of("$1", "$2", "$3") +
-          ", $4, $5, $6, $7) ON CONFLICT (tenant, store, kind, start) DO UPDATE SET epoch = EXCLUDED.epoch, "
-          "revision = EXCLUDED.revision, body = EXCLUDED.body, filed_at = now() WHERE "
-          "(EXCLUDED.epoch = a.epoch AND EXCLUDED.revision > a.revision) OR "
-          "(EXCLUDED.epoch <> a.epoch AND coalesce((SELECT rank FROM store_epochs WHERE tenant = a.tenant AND "
-          "store = a.store AND epoch = EXCLUDED.epoch), 0) > coalesce((SELECT rank FROM store_epochs WHERE "
-          "tenant = a.tenant AND store = a.store AND epoch = a.epoch), 0)) RETURNING 1",
-      p);
-  if (auto* err = std::get_if<pg_error>(&current)) return *err;
-  ++(std::get<pg_rows>(current).size() == 1 ? counts.aggregates_current : counts.aggregates_stale);
-  return std::nullopt;
 }
 
 std::optional<pg_error> sink_store::file_status(const sink_message& m, const sink_status& s, filed_counts& counts) {

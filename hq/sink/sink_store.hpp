@@ -10,10 +10,11 @@
 // A message that cannot be filed (sink_message.hpp says why) goes to `quarantine` with its reason
 // in the same transaction, so the batch still commits and nothing is silently dropped.
 //
-// A batch's events go by COPY into a temporary stage and from it in one statement, statuses
-// before them so an epoch a status announces is known to the events that follow. When
-// PostgreSQL refuses that statement for one event's data, the batch is filed again message by
-// message, which finds the one to quarantine.
+// A batch's events go by COPY, statuses before them so an epoch a status announces is known to
+// the events that follow: straight into `events` when none of them is there yet (the common case),
+// else into a temporary stage and from it in one statement that skips what is. When PostgreSQL
+// refuses an event's data, the batch is filed again message by message, which finds the one to
+// quarantine.
 //
 // The caller acknowledges a batch's messages to the broker only after file() returned its counts:
 // then they are committed. On an error nothing of the batch is (the transaction rolled back), and
@@ -86,7 +87,6 @@ class sink_store {
                                    filed_counts& counts);
   std::optional<pg_error> file_events(const sink_message& m, const std::vector<sink_event>& events,
                                       filed_counts& counts);
-  std::optional<pg_error> file_aggregate(const sink_message& m, const sink_aggregate& a, filed_counts& counts);
   std::optional<pg_error> file_status(const sink_message& m, const sink_status& s, filed_counts& counts);
   std::optional<pg_error> quarantine(const received_message& m, const std::string& reason, filed_counts& counts);
   std::optional<pg_error> ensure_partitions(const std::vector<core::result<sink_message>>& decoded);

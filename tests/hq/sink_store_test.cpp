@@ -96,6 +96,27 @@ TEST_F(sink_store_test, an_event_delivered_twice_or_in_a_backfill_batch_too_is_o
   EXPECT_EQ(query("SELECT source, seq FROM events ORDER BY seq"), "pos-tcp|1\npos-tcp|2\n");
 }
 
+// New events go straight in by COPY; a batch with one already filed goes the staged way. Either
+// way each stream's highest filed seq is left for the gap scan and the epoch is known.
+TEST_F(sink_store_test, a_batch_with_one_event_already_filed_files_the_others_and_touches_their_streams) {
+  const auto e1 = event("sh-001", "00000000000000a1", "pos-tcp", 1);
+  auto first = file({{root + "events/pos", e1}, {root + "events/pos", event("sh-001", "00000000000000a1", "pos-tcp", 2)}});
+  EXPECT_EQ(first.events_new, 2);
+  EXPECT_EQ(query("SELECT tenant, store, epoch, source, max_seq FROM stream_touches"),
+            "acme|sh-001|00000000000000a1|pos-tcp|2\n");
+  EXPECT_EQ(query("SELECT epoch FROM store_epochs"), "00000000000000a1\n");
+  query("DELETE FROM stream_touches");
+  const auto e3 = event("sh-001", "00000000000000a1", "pos-tcp", 3);
+  auto mixed = file({{root + "events/pos", e1},
+                     {root + "events/pos", e3},
+                     {root + "events/pos", e3},
+                     {root + "events/pos", event("sh-001", "00000000000000a1", "csv", 1)}});
+  EXPECT_EQ(mixed.events_new, 2);
+  EXPECT_EQ(mixed.events_duplicate, 2);
+  EXPECT_EQ(query("SELECT source, seq FROM events ORDER BY source, seq"), "csv|1\npos-tcp|1\npos-tcp|2\npos-tcp|3\n");
+  EXPECT_EQ(query("SELECT source, max_seq FROM stream_touches ORDER BY source"), "csv|1\npos-tcp|3\n");
+}
+
 TEST_F(sink_store_test, a_replaced_box_is_a_new_epoch_never_a_duplicate_of_the_old_boxs_seqs) {
   file({{root + "status", status("00000000000000a1", "created")}, {root + "events/pos", event("sh-001", "00000000000000a1", "pos-tcp", 1)}});
   auto replaced = file({{root + "status", status("00000000000000b2", "created")},
@@ -123,6 +144,26 @@ TEST_F(sink_store_test, a_newer_revision_supersedes_and_a_replaced_epochs_late_r
   EXPECT_EQ(late.aggregates_stale, 1);
   EXPECT_EQ(query("SELECT epoch, revision, body->'figures'->>'visitors' FROM aggregates"), "00000000000000b2|1|20\n");
   EXPECT_EQ(query("SELECT count(*) FROM aggregate_revisions"), "5\n");  // every revision kept
+}
+
+// A batch's aggregates are filed together: the same ranking must hold among them.
+TEST_F(sink_store_test, revisions_in_one_batch_rank_as_if_filed_one_by_one) {
+  const auto topic = root + "metrics/funnel/hour";
+  file({{root + "status", status("00000000000000a1", "created")}});
+  auto one_epoch = file({{topic, bucket("00000000000000a1", 1, 10)},
+                         {topic, bucket("00000000000000a1", 3, 12)},
+                         {topic, bucket("00000000000000a1", 2, 11)},
+                         {topic, bucket("00000000000000a1", 3, 12)}});
+  EXPECT_EQ(one_epoch.aggregates_current, 1);
+  EXPECT_EQ(one_epoch.aggregates_stale, 3);
+  EXPECT_EQ(query("SELECT epoch, revision FROM aggregates"), "00000000000000a1|3\n");
+  // The replacement box's first revision and the old box's late one, in the same batch.
+  auto replaced = file({{root + "status", status("00000000000000b2", "created")},
+                        {topic, bucket("00000000000000b2", 1, 20)},
+                        {topic, bucket("00000000000000a1", 4, 13)}});
+  EXPECT_EQ(replaced.aggregates_current, 1);
+  EXPECT_EQ(query("SELECT epoch, revision, body->'figures'->>'visitors' FROM aggregates"), "00000000000000b2|1|20\n");
+  EXPECT_EQ(query("SELECT count(*) FROM aggregate_revisions"), "5\n");
 }
 
 TEST_F(sink_store_test, bad_messages_are_quarantined_with_their_reason_and_the_rest_of_the_batch_is_filed) {
