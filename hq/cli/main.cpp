@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // `kelu-hq`: HQ's side that runs on HQ's servers, never on a box (so the box's `kelu` links no
 // PostgreSQL client). Subcommands in commands.hpp; docs/hq.md.
+#include <string>
 #include <vector>
 
 #include "commands.hpp"
+#include "kelu/version.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Kelu HQ: the stores' data in PostgreSQL"};
+  app.set_version_flag("--version", std::string("kelu-hq ") + kelu::version);
   app.require_subcommand(1);
   namespace cli = kelu::hq::cli;
   const std::vector<cli::command> commands{cli::add_sink(app), cli::add_import(app), cli::add_report(app),

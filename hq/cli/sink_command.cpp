@@ -62,15 +62,26 @@ int run_sink(sink_settings& s) {
 command add_sink(CLI::App& app) {
   auto s = std::make_shared<sink_settings>();
   auto* sink = app.add_subcommand("sink", "File every store's events, aggregates and status into PostgreSQL");
-  sink->add_option("--mqtt", s->o.mqtt_uri, "The broker, tcp://host:port")->required();
-  sink->add_option("--db", s->o.database, "libpq connection string or postgresql:// URI")->required();
+  sink->add_option("--mqtt", s->o.mqtt_uri, "The broker, tcp://host:port (or KELU_HQ_MQTT)")
+      ->envname("KELU_HQ_MQTT")
+      ->required();
+  sink->add_option("--db", s->o.database, "libpq connection string or postgresql:// URI (or KELU_HQ_DB)")
+      ->envname("KELU_HQ_DB")
+      ->required();
   sink->add_option("--client-id", s->o.client_id, "Stable per member: the broker keeps its session")->required();
-  sink->add_option("--tenant", s->o.tenant, "One tenant's stores (default: every tenant, +)");
-  sink->add_option("--share-group", s->o.share_group, "Share the stores with other members: $share/GROUP/...");
-  sink->add_option("--username", s->o.username, "The broker's user name");
+  sink->add_option("--tenant", s->o.tenant, "One tenant's stores (default: every tenant, +; or KELU_HQ_TENANT)")
+      ->envname("KELU_HQ_TENANT");
+  sink->add_option("--share-group", s->o.share_group, "Share the stores with other members: $share/GROUP/... "
+                                                "(or KELU_HQ_SHARE_GROUP)")
+      ->envname("KELU_HQ_SHARE_GROUP");
+  sink->add_option("--username", s->o.username, "The broker's user name (or KELU_HQ_MQTT_USERNAME)")
+      ->envname("KELU_HQ_MQTT_USERNAME");
   sink->add_option("--password", s->o.password, "The broker's password (or KELU_HQ_MQTT_PASSWORD)")
       ->envname("KELU_HQ_MQTT_PASSWORD");
-  sink->add_option("--batch", s->o.batch, "Messages per transaction at most")->check(CLI::Range(1, 100000));
+  sink->add_option("--batch", s->o.batch, "Messages per transaction at most (or KELU_HQ_BATCH)")
+      ->envname("KELU_HQ_BATCH")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   sink->add_option("--timeout", s->timeout_s, "Seconds for connecting and for each statement")
       ->check(CLI::Range(1, 600));
   sink->add_option("--gap-grace", s->grace_s, "Seconds a stream with a hole may make no progress before a replay "
