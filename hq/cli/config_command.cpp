@@ -18,6 +18,7 @@ namespace {
 
 struct push_settings {
   push_request request;
+  transport_tls tls;
   std::string config_file, patch_file, mqtt_uri, username, password, database, client_id = "kelu-hq-config-push";
   double canary_pct = 10;
   int soak_s = 60, deadline_s = 900, timeout_s = 10;
@@ -45,6 +46,7 @@ int run_push(push_settings& s) {
   if (auto st = migrate_hq_schema(*db); !st) return fail(st.error_message());
   consumer_options co;
   co.uri = s.mqtt_uri;
+  co.tls = s.tls;
   co.session = connect_packet{s.client_id, s.username, s.password, 30, true};
   co.filters = push_filters(r.tenant);
   co.timeout = std::chrono::seconds(s.timeout_s);
@@ -64,7 +66,8 @@ command add_config(CLI::App& app) {
   auto s = std::make_shared<push_settings>();
   auto* config = app.add_subcommand("config", "HQ's desired configuration for stores");
   auto* c = config->add_subcommand("push", "Push a desired configuration to stores, a canary share first");
-  c->add_option("--mqtt", s->mqtt_uri, "The broker, tcp://host:port")->required();
+  c->add_option("--mqtt", s->mqtt_uri, "The broker, tcp://host:port or ssl://host:port")->required();
+  add_broker_tls(*c, s->tls);
   c->add_option("--db", s->database, "libpq connection string or postgresql:// URI")->required();
   c->add_option("--tenant", s->request.tenant, "The tenant")->required();
   auto* region = c->add_option("--region", s->request.region, "The stores of a region (as of today)");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `kelu-hq`: HQ's side that runs on HQ's servers, never on a box (so the box's `kelu` links no
 // PostgreSQL client). Subcommands in commands.hpp; docs/hq.md.
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,9 @@
 #include "kelu/version.hpp"
 
 int main(int argc, char** argv) {
+  // OpenSSL writes to an ssl:// broker with write(2), which raises SIGPIPE on a connection the
+  // broker closed; the consumer reports that as an error and connects again instead.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"Kelu HQ: the stores' data in PostgreSQL"};
   app.set_version_flag("--version", std::string("kelu-hq ") + kelu::version);
   app.require_subcommand(1);

@@ -62,7 +62,7 @@ int run_sink(sink_settings& s) {
 command add_sink(CLI::App& app) {
   auto s = std::make_shared<sink_settings>();
   auto* sink = app.add_subcommand("sink", "File every store's events, aggregates and status into PostgreSQL");
-  sink->add_option("--mqtt", s->o.mqtt_uri, "The broker, tcp://host:port (or KELU_HQ_MQTT)")
+  sink->add_option("--mqtt", s->o.mqtt_uri, "The broker, tcp://host:port or ssl://host:port (or KELU_HQ_MQTT)")
       ->envname("KELU_HQ_MQTT")
       ->required();
   sink->add_option("--db", s->o.database, "libpq connection string or postgresql:// URI (or KELU_HQ_DB)")
@@ -78,6 +78,7 @@ command add_sink(CLI::App& app) {
       ->envname("KELU_HQ_MQTT_USERNAME");
   sink->add_option("--password", s->o.password, "The broker's password (or KELU_HQ_MQTT_PASSWORD)")
       ->envname("KELU_HQ_MQTT_PASSWORD");
+  add_broker_tls(*sink, s->o.tls);
   sink->add_option("--batch", s->o.batch, "Messages per transaction at most (or KELU_HQ_BATCH)")
       ->envname("KELU_HQ_BATCH")
       ->capture_default_str()

@@ -1,14 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "mqtt_consumer.hpp"
 
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <iterator>
 #include <utility>
 
@@ -18,57 +11,13 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-int remaining_ms(clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
-  return left < 0 ? 0 : static_cast<int>(std::min<long long>(left, 60'000));
-}
-
-// Non-blocking connect bounded by `deadline`; the socket stays non-blocking (reads and writes poll).
-core::result<int> dial(const std::string& uri, clock::time_point deadline) {
-  constexpr std::string_view scheme = "tcp://";
-  if (!uri.starts_with(scheme)) return core::error{uri + ": expected tcp://host:port"};
-  const auto hostport = uri.substr(scheme.size());
-  const auto colon = hostport.rfind(':');
-  if (colon == std::string::npos) return core::error{uri + ": no port"};
-  const auto host = hostport.substr(0, colon);
-  const auto port = hostport.substr(colon + 1);
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (const int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
-    return core::error{uri + ": " + gai_strerror(rc)};
-  std::string why = "no address";
-  for (auto* a = found; a; a = a->ai_next) {
-    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      int err = ETIMEDOUT;
-      if (::poll(&p, 1, remaining_ms(deadline)) == 1) {
-        socklen_t len = sizeof err;
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-      }
-      if (err == 0) {
-        freeaddrinfo(found);
-        return fd;
-      }
-      why = std::strerror(err);
-    } else {
-      why = std::strerror(errno);
-    }
-    ::close(fd);
-  }
-  freeaddrinfo(found);
-  return core::error{uri + ": " + why};
-}
-
 }  // namespace
 
 core::result<mqtt_consumer> mqtt_consumer::connect(const consumer_options& options) {
   const auto deadline = clock::now() + options.timeout;
-  auto fd = dial(options.uri, deadline);
-  if (!fd) return core::error{"MQTT: " + fd.error_message()};
-  mqtt_consumer c{*fd, options};
+  auto transport = mqtt_transport::open(options.uri, options.tls, deadline);
+  if (!transport) return core::error{"MQTT: " + transport.error_message()};
+  mqtt_consumer c{std::move(transport).value(), options};
   if (auto st = c.send(encode_connect(options.session)); !st) return core::error{st.error_message()};
   auto ack = c.expect(connack, "CONNACK");
   if (!ack) return core::error{ack.error_message()};
@@ -86,55 +35,14 @@ core::result<mqtt_consumer> mqtt_consumer::connect(const consumer_options& optio
   return c;
 }
 
-mqtt_consumer::mqtt_consumer(mqtt_consumer&& o) noexcept
-    : fd_(std::exchange(o.fd_, -1)),
-      options_(std::move(o.options_)),
-      buffer_(std::move(o.buffer_)),
-      early_(std::move(o.early_)),
-      session_present_(o.session_present_),
-      next_packet_id_(o.next_packet_id_),
-      last_sent_(o.last_sent_),
-      last_heard_(o.last_heard_) {}
-
-mqtt_consumer& mqtt_consumer::operator=(mqtt_consumer&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(o.fd_, -1);
-    options_ = std::move(o.options_);
-    buffer_ = std::move(o.buffer_);
-    early_ = std::move(o.early_);
-    session_present_ = o.session_present_;
-    next_packet_id_ = o.next_packet_id_;
-    last_sent_ = o.last_sent_;
-    last_heard_ = o.last_heard_;
-  }
-  return *this;
-}
-
-mqtt_consumer::~mqtt_consumer() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 void mqtt_consumer::close() {
-  if (fd_ < 0) return;
   (void)send(encode_disconnect());
-  ::close(fd_);
-  fd_ = -1;
+  transport_.close();
 }
 
 core::status mqtt_consumer::send(const std::string& bytes) {
-  if (fd_ < 0) return core::error{"MQTT: not connected"};
-  const auto deadline = clock::now() + options_.timeout;
-  for (std::size_t sent = 0; sent < bytes.size();) {
-    const auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<std::size_t>(n);
-      continue;
-    }
-    if (n < 0 && errno != EAGAIN && errno != EINTR) return core::error{std::string("MQTT: send: ") + std::strerror(errno)};
-    pollfd p{fd_, POLLOUT, 0};
-    if (::poll(&p, 1, remaining_ms(deadline)) == 0) return core::error{"MQTT: send: the broker took nothing in time"};
-  }
+  if (auto st = transport_.write_all(bytes, clock::now() + options_.timeout); !st)
+    return core::error{"MQTT: " + st.error_message()};
   last_sent_ = clock::now();
   return core::ok();
 }
@@ -147,15 +55,11 @@ core::result<std::optional<packet>> mqtt_consumer::read_packet(clock::time_point
       last_heard_ = clock::now();
       return p;
     }
-    pollfd pf{fd_, POLLIN, 0};
-    const int ready = ::poll(&pf, 1, remaining_ms(deadline));
-    if (ready == 0) return std::optional<packet>{};
-    if (ready < 0 && errno != EINTR) return core::error{std::string("MQTT: poll: ") + std::strerror(errno)};
     char chunk[16384];
-    const auto n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n == 0) return core::error{"MQTT: the broker closed the connection"};
-    if (n < 0 && errno != EAGAIN && errno != EINTR) return core::error{std::string("MQTT: recv: ") + std::strerror(errno)};
-    if (n > 0) buffer_.append(chunk, static_cast<std::size_t>(n));
+    auto n = transport_.read_some(chunk, sizeof chunk, deadline);
+    if (!n) return core::error{"MQTT: " + n.error_message()};
+    if (!*n) return std::optional<packet>{};
+    buffer_.append(chunk, **n);
   }
 }
 

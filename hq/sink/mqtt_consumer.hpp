@@ -6,27 +6,30 @@
 // when the connection ended, so an acknowledgement sent after the commit is the whole guarantee.
 //
 // Blocking, with a deadline on everything but name resolution (the system resolver's own
-// timeouts; give an address to avoid it): connecting, CONNACK, SUBACK and every write take at
-// most `timeout`; receive() at most `wait`. Keep-alive: a PINGREQ goes when nothing went for half
+// timeouts; give an address to avoid it): connecting (with the TLS handshake), CONNACK, SUBACK
+// and every write take at most `timeout`; receive() at most `wait`. Keep-alive: a PINGREQ goes when nothing went for half
 // the keep-alive, and a connection that answered nothing for 1.5 keep-alives is dead.
 // Any error leaves the consumer unusable: the owner connects again (the broker redelivers).
 //
-// Plain TCP (tcp://host:port); TLS to HQ's broker is not here yet. One thread.
+// tcp://host:port, or ssl://host:port with the broker verified (mqtt_transport.hpp). One thread.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.hpp"
 #include "mqtt_packet.hpp"
+#include "mqtt_transport.hpp"
 
 namespace kelu::hq {
 
 struct consumer_options {
-  std::string uri;  // tcp://host:port
+  std::string uri;  // tcp://host:port or ssl://host:port
+  transport_tls tls;  // for ssl://
   connect_packet session;
   std::vector<std::string> filters;  // subscribed at QoS 1
   std::chrono::milliseconds timeout{10000};
@@ -36,9 +39,6 @@ struct consumer_options {
 class mqtt_consumer {
  public:
   static core::result<mqtt_consumer> connect(const consumer_options& options);
-  mqtt_consumer(mqtt_consumer&&) noexcept;
-  mqtt_consumer& operator=(mqtt_consumer&&) noexcept;
-  ~mqtt_consumer();
 
   // Waits up to `wait` for a first message, then takes what else has already arrived, up to `max`.
   // An empty batch when none came.
@@ -58,7 +58,8 @@ class mqtt_consumer {
   bool session_present() const { return session_present_; }
 
  private:
-  explicit mqtt_consumer(int fd, const consumer_options& options) : fd_(fd), options_(options) {}
+  mqtt_consumer(mqtt_transport transport, const consumer_options& options)
+      : transport_(std::move(transport)), options_(options) {}
   core::status send(const std::string& bytes);
   // Reads until one packet is whole or `deadline` passes: nullopt at the deadline.
   core::result<std::optional<packet>> read_packet(std::chrono::steady_clock::time_point deadline);
@@ -68,7 +69,7 @@ class mqtt_consumer {
   core::status ping_if_due();
   std::uint16_t next_packet_id();
 
-  int fd_ = -1;
+  mqtt_transport transport_;
   consumer_options options_;
   std::string buffer_;
   std::vector<publish_packet> early_;  // arrived while connecting: handed over first

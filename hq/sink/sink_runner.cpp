@@ -77,6 +77,7 @@ core::status sink_runner::serve(const std::atomic<bool>& stop) {
   }
   consumer_options co;
   co.uri = options_.mqtt_uri;
+  co.tls = options_.tls;
   co.session = connect_packet{options_.client_id, options_.username, options_.password, 30, false};
   co.filters = sink_filters(options_.tenant, options_.share_group);
   co.timeout = options_.timeout;

@@ -29,7 +29,8 @@ class logger;
 namespace kelu::hq {
 
 struct sink_options {
-  std::string mqtt_uri;        // tcp://host:port
+  std::string mqtt_uri;        // tcp://host:port or ssl://host:port
+  transport_tls tls;           // for ssl://
   std::string client_id;       // stable across restarts: the broker keeps its session
   std::string username;
   std::string password;
