@@ -15,8 +15,8 @@ using command = std::function<int()>;
 // --ca, --cert, --key for an ssl:// broker (or KELU_HQ_MQTT_CA, _CERT, _KEY), on any command
 // that talks to the broker.
 inline void add_broker_tls(CLI::App& app, transport_tls& tls) {
-  app.add_option("--ca", tls.ca_file, "For ssl://: the CA file (PEM) the broker's certificate must chain to "
-                                          "(or KELU_HQ_MQTT_CA)")
+  app.add_option("--ca", tls.ca_file,
+                 "For ssl://: the CA file (PEM) the broker's certificate must chain to (or KELU_HQ_MQTT_CA)")
       ->envname("KELU_HQ_MQTT_CA");
   auto* cert = app.add_option("--cert", tls.cert_file, "For ssl://: a client certificate, PEM (or KELU_HQ_MQTT_CERT)")
                    ->envname("KELU_HQ_MQTT_CERT");

@@ -71,8 +71,8 @@ command add_sink(CLI::App& app) {
   sink->add_option("--client-id", s->o.client_id, "Stable per member: the broker keeps its session")->required();
   sink->add_option("--tenant", s->o.tenant, "One tenant's stores (default: every tenant, +; or KELU_HQ_TENANT)")
       ->envname("KELU_HQ_TENANT");
-  sink->add_option("--share-group", s->o.share_group, "Share the stores with other members: $share/GROUP/... "
-                                                "(or KELU_HQ_SHARE_GROUP)")
+  sink->add_option("--share-group", s->o.share_group,
+                   "Share the stores with other members: $share/GROUP/... (or KELU_HQ_SHARE_GROUP)")
       ->envname("KELU_HQ_SHARE_GROUP");
   sink->add_option("--username", s->o.username, "The broker's user name (or KELU_HQ_MQTT_USERNAME)")
       ->envname("KELU_HQ_MQTT_USERNAME");

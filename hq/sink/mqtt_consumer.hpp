@@ -7,8 +7,9 @@
 //
 // Blocking, with a deadline on everything but name resolution (the system resolver's own
 // timeouts; give an address to avoid it): connecting (with the TLS handshake), CONNACK, SUBACK
-// and every write take at most `timeout`; receive() at most `wait`. Keep-alive: a PINGREQ goes when nothing went for half
-// the keep-alive, and a connection that answered nothing for 1.5 keep-alives is dead.
+// and every write take at most `timeout`; receive() at most `wait`. Keep-alive: a PINGREQ goes
+// when nothing went for half the keep-alive, and a connection that answered nothing for 1.5
+// keep-alives is dead.
 // Any error leaves the consumer unusable: the owner connects again (the broker redelivers).
 //
 // tcp://host:port, or ssl://host:port with the broker verified (mqtt_transport.hpp). One thread.

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -300,6 +301,60 @@ TEST_F(region_report_test, the_command_writes_json_and_one_self_contained_html_f
   std::ifstream why(dir.file("south.log"));
   EXPECT_NE(std::string(std::istreambuf_iterator<char>(why), {}).find("region \"south\" of tenant acme has no store"),
             std::string::npos);
+}
+
+// The HTML report as a manager's phone shows it: Debian's chromium, headless, 390 px wide, driven by
+// tests/browser/region_report.mjs (puppeteer-core from npm).
+TEST_F(region_report_test, the_html_report_fits_a_phone_and_switches_language_in_a_real_browser) {
+  const std::string chromium = "/usr/bin/chromium";
+  const std::string script = std::string(KELU_SOURCE_DIR) + "/tests/browser/region_report.mjs";
+  if (!std::filesystem::exists(chromium)) GTEST_SKIP() << "no " << chromium << " (scripts/setup installs it)";
+  if (!std::filesystem::exists(std::string(KELU_SOURCE_DIR) + "/node_modules/puppeteer-core/package.json"))
+    GTEST_SKIP() << "no puppeteer-core (scripts/setup runs npm ci)";
+  file_golden_region();
+  kelu::test::temp_dir dir;
+  const auto html = dir.file("east.html");
+  kelu::test::process report({KELU_HQ_BINARY, "report", "--db", conninfo_, "--tenant", "acme", "--region", "east",
+                              "--from", "2026-11-02", "--to", "2026-11-03", "--json", "--html", html},
+                             dir.file("east.json"));
+  ASSERT_EQ(WEXITSTATUS(report.wait(std::chrono::seconds(60))), 0);
+  std::ifstream j(dir.file("east.json"));
+  const auto doc = json::parse(std::string(std::istreambuf_iterator<char>(j), {}));
+
+  const auto out = dir.file("browser.out");
+  kelu::test::process node({"/usr/bin/env", "node", script, json{{"file", html}, {"out", dir.path().string()}}.dump()},
+                           out);
+  const int status = node.wait(std::chrono::seconds(120));
+  std::ifstream in(out);
+  const std::string text{std::istreambuf_iterator<char>(in), {}};
+  ASSERT_EQ(WEXITSTATUS(status), 0) << text;
+  json seen;
+  for (std::size_t at = 0, end; at < text.size(); at = end + 1) {  // the JSON line, among Node's warnings
+    end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    if (text.compare(at, 13, "{\"scenario\":\"") == 0) seen = json::parse(text.substr(at, end - at));
+  }
+  ASSERT_FALSE(seen.is_null()) << text;
+  ASSERT_FALSE(seen.contains("failure")) << seen["failure"];
+  EXPECT_EQ(seen["errors"], json::array());
+  EXPECT_EQ(seen["requests"], json::array()) << "the file fetched something";
+  std::size_t flagged_associates = 0;
+  for (const auto& a : doc["associates"]) if (a.value("high_sales_low_close", false)) ++flagged_associates;
+  ASSERT_GT(flagged_associates, 0u) << "the golden region flags someone";
+  for (const auto* lang : {"zh", "en"}) {
+    const auto& v = seen[lang];
+    SCOPED_TRACE(lang);
+    EXPECT_FALSE(v["page_wider_than_screen"].get<bool>());
+    // The store table fits the screen without scrolling sideways (its four columns).
+    ASSERT_FALSE(v["tables"].empty());
+    EXPECT_FALSE(v["tables"][0]["wider_than_its_box"].get<bool>()) << v["tables"][0];
+    EXPECT_EQ(v["stores"].size(), doc["stores"].size());
+    EXPECT_GE(v["flagged"].get<std::size_t>(), flagged_associates);
+    EXPECT_GE(v["charts"].get<int>(), 1);
+  }
+  EXPECT_NE(seen["zh"]["title"].get<std::string>().find("区域热销品"), std::string::npos) << seen["zh"]["title"];
+  EXPECT_NE(seen["en"]["title"].get<std::string>().find("Regional report"), std::string::npos) << seen["en"]["title"];
+  EXPECT_EQ(seen["en"]["title"].get<std::string>().find("区域热销品"), std::string::npos) << seen["en"]["title"];
 }
 
 }  // namespace
