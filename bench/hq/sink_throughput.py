@@ -44,7 +44,10 @@ def pg_bin():
 
 
 def psql(db, sql):
-    return subprocess.run(["psql", db, "-XAtqc", sql], check=True, capture_output=True, text=True).stdout.strip()
+    done = subprocess.run(["psql", db, "-XAtqc", sql], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"psql: {sql[:100]}: {done.stderr.strip()}")
+    return done.stdout.strip()
 
 
 def rss_kb(pid):
@@ -172,6 +175,10 @@ def main():
             psql(db, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         for n in [int(m) for m in os.environ.get("KELU_BENCH_MEMBERS", "1,2").split(",")]:
             results[n] = round_trip(work, broker, db, n, day, broker_proc.pid)
+            ev, _, _, drained, samples, _, _ = results[n]
+            # Now, so a later failure does not lose it.
+            print(f"{n} member(s) drained {ev} events in {drained:.1f} s; RSS samples (MB): "
+                  f"{' '.join(str(x // 1024) for x in samples[::max(1, len(samples) // 20)])}", flush=True)
             if profile and n == 1:
                 print(psql(db, "SELECT round(total_exec_time)::text || ' ms ' || calls || ' calls: ' || "
                                "left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements "
