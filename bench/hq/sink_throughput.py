@@ -104,11 +104,11 @@ def stop(members):
         p.wait(30)
 
 
-def round_trip(work, broker, db, members_count, day, broker_pid):
+def round_trip(work, broker, db, members_count, day, broker_pid, profile):
     """Sessions made, the day queued while the members are away, then the drain timed."""
     stop(start_members(work, broker, db, members_count))
     psql(db, "TRUNCATE events, aggregates, aggregate_revisions, store_status, streams, store_epochs")
-    if os.environ.get("KELU_BENCH_STATEMENTS") == "1":
+    if profile:
         psql(db, "SELECT pg_stat_statements_reset()")
     t0 = time.monotonic()
     out = subprocess.run([KELU, "simulate", "--fleet", str(STORES), "--mqtt", broker, "--tenant", "bench", "--day", day,
@@ -174,7 +174,7 @@ def main():
         if profile:
             psql(db, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         for n in [int(m) for m in os.environ.get("KELU_BENCH_MEMBERS", "1,2").split(",")]:
-            results[n] = round_trip(work, broker, db, n, day, broker_proc.pid)
+            results[n] = round_trip(work, broker, db, n, day, broker_proc.pid, profile)
             ev, _, _, drained, samples, _, _ = results[n]
             # Now, so a later failure does not lose it.
             print(f"{n} member(s) drained {ev} events in {drained:.1f} s; RSS samples (MB): "

@@ -107,7 +107,6 @@ bool is_address(const std::string& host) {
 struct mqtt_transport::tls_session {
   SSL_CTX* ctx = nullptr;
   SSL* ssl = nullptr;
-  bool want_write = false;  // what the last operation that could not finish waits for
 
   tls_session() = default;
   tls_session(const tls_session&) = delete;

@@ -50,7 +50,7 @@ class mqtt_transport {
  private:
   struct tls_session;
   mqtt_transport(int fd, std::unique_ptr<tls_session> tls);
-  // Waits until the socket is ready for what the last operation wanted; false at the deadline.
+  // Waits until the socket can be written (`for_write`) or read; false at the deadline.
   core::result<bool> wait(bool for_write, clock::time_point deadline) const;
 
   int fd_ = -1;
