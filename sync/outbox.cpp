@@ -184,7 +184,10 @@ std::int64_t outbox::enforce(const outbox_quota& quota, core::utc_time now, cons
   while (walk.step())
     if (!busy.count(walk.column_int(0))) order.push_back({walk.column_int(0), walk.column_int(1), walk.column_int(2) != 0});
   std::vector<std::int64_t> by_age, by_bytes;
-  std::int64_t excess = bytes_ - quota.max_bytes;
+  // Down to the low-water mark, not just under the quota: a box draining its backlog adds a
+  // status or stats row now and then, and dropping only that much at every maintenance tick
+  // took a few rows each time from just behind those in flight, a hole in what HQ received.
+  std::int64_t excess = bytes_ - quota_low_water(quota.max_bytes);
   for (const auto& r : order)
     if (r.aged) {
       by_age.push_back(r.id);

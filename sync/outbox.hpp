@@ -42,6 +42,10 @@ struct outbox_quota {
   std::int64_t max_age_days = 0;
 };
 
+// What an outbox over `max_bytes` is brought down to: 90 % of it, so that what is added while
+// the backlog drains does not set off a drop at every maintenance tick.
+constexpr std::int64_t quota_low_water(std::int64_t max_bytes) { return max_bytes - max_bytes / 10; }
+
 class outbox {
  public:
   explicit outbox(database& db);
@@ -72,8 +76,8 @@ class outbox {
   std::int64_t drop_other_stores(const std::string& root);
   // Deletes acknowledged rows in one transaction; unknown ids are ignored.
   void remove(const std::vector<std::int64_t>& ids);
-  // Drops what is over the quota: rows older than max_age, then the lowest priority, oldest
-  // first, until under max_bytes. Rows in `sending` (published, not yet deleted: the
+  // Drops what is over the quota: rows older than max_age, then, when over max_bytes, the
+  // lowest priority, oldest first, until under quota_low_water(max_bytes). Rows in `sending` (published, not yet deleted: the
   // publisher's unsettled_rows) are neither dropped nor counted: they reach HQ. Returns how
   // many rows went.
   std::int64_t enforce(const outbox_quota& quota, core::utc_time now, const std::vector<std::int64_t>& sending = {});
