@@ -46,6 +46,7 @@ core::status dashboard_server::listen() {
   o.listen = cfg_.dashboard.listen;
   o.port = static_cast<std::uint16_t>(cfg_.dashboard.port);
   o.max_connections = static_cast<std::size_t>(cfg_.dashboard.max_connections);
+  o.max_connections_per_client = static_cast<std::size_t>(cfg_.dashboard.max_connections_per_client);
   auto tls = dashboard_tls_context(cfg_);
   // Never plain http instead: the technician asked that the page not travel in clear.
   if (!tls) return core::error{"https: " + tls.error_message()};

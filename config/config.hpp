@@ -294,6 +294,7 @@ struct dashboard_config {
   std::int64_t port = 0;
   std::string base_url;
   std::int64_t max_connections = 0;
+  std::int64_t max_connections_per_client = 0;
   std::string key_file;
   std::string technician_password;  // a password_hash, never the password
   bool tls = false;

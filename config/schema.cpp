@@ -706,6 +706,11 @@ void add_box_keys(std::vector<key_def>& t) {
           string{}, http_url_or_empty),
       int_key<&C::dashboard, &dashboard_config::max_connections>(
           {"dashboard.max_connections", "Browsers served at once; more are asked to retry"}, 64, 1, 10000),
+      int_key<&C::dashboard, &dashboard_config::max_connections_per_client>(
+          {"dashboard.max_connections_per_client",
+           "Connections one address may hold at once (a phone's browser uses up to 7); more are asked to retry, so "
+           "one device cannot take every slot"},
+          16, 1, 10000),
       string_key<&C::dashboard, &dashboard_config::key_file>(
           {"dashboard.key_file",
            "The key that signs the QR code's token (created when absent; `kelu qr --rotate` replaces it); empty: "

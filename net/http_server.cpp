@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "http_server.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -31,8 +35,9 @@ namespace http = beast::http;
 using asio::ip::tcp;
 
 struct http_server::session {
-  explicit session(tcp::socket s) : stream(std::move(s)), wake(stream.get_executor()) {}
+  session(tcp::socket s, std::string from) : stream(std::move(s)), address(std::move(from)), wake(stream.get_executor()) {}
   beast::tcp_stream stream;
+  std::string address;  // the client's
   bool waiting = true;    // for a request: stop() may close it at once
   bool streaming = false;  // Server-Sent Events
   bool answering = false;  // waiting for a deferred answer: stop() cuts it short (504)
@@ -93,10 +98,15 @@ void http_server::accept() {
     if (stopping_ || !acceptor_.is_open()) return;
     if (!ec) {
       ++stats_.connections;
+      boost::system::error_code peer_ec;
+      const auto peer = socket.remote_endpoint(peer_ec);
+      auto address = peer_ec ? std::string("?") : peer.address().to_string();
       if (sessions_.size() >= options_.max_connections)
-        refuse(std::move(socket));
+        refuse(std::move(socket), stats_.refused_busy);
+      else if (per_client_[address] >= options_.max_connections_per_client)
+        refuse(std::move(socket), stats_.refused_per_client);
       else
-        serve(std::move(socket));
+        serve(std::move(socket), std::move(address));
     } else {
       log_->warn("{}: accept: {}", options_.name, ec.message());  // e.g. out of file descriptors: keep going
     }
@@ -104,8 +114,8 @@ void http_server::accept() {
   });
 }
 
-void http_server::refuse(tcp::socket socket) {
-  ++stats_.refused_busy;
+void http_server::refuse(tcp::socket socket, std::int64_t& counter) {
+  ++counter;
   asio::co_spawn(
       ex_,
       [stream = beast::tcp_stream(std::move(socket)), timeout = options_.write_timeout]() mutable -> asio::awaitable<void> {
@@ -119,21 +129,23 @@ void http_server::refuse(tcp::socket socket) {
       asio::detached);
 }
 
-void http_server::serve(tcp::socket socket) {
-  auto s = std::make_shared<session>(std::move(socket));
+void http_server::serve(tcp::socket socket, std::string address) {
+  const auto unacked = static_cast<unsigned>(options_.unacked_timeout.count());
+  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_USER_TIMEOUT, &unacked, sizeof unacked);
+  ++per_client_[address];
+  auto s = std::make_shared<session>(std::move(socket), std::move(address));
   sessions_.insert(s);
   asio::co_spawn(ex_, do_session(s), asio::detached);
 }
 
 asio::awaitable<void> http_server::do_session(std::shared_ptr<session> s) {
   beast::error_code ec;
-  const auto remote = s->stream.socket().remote_endpoint(ec);
-  const std::string address = ec ? std::string("?") : remote.address().to_string();
+  const std::string address = s->address;
   beast::flat_buffer buffer;
   if (!options_.tls) {
     co_await do_converse(s, s->stream, address, false, std::move(buffer));
   } else {
-    s->stream.expires_after(options_.read_timeout);
+    s->stream.expires_after(options_.header_timeout);
     const bool hello = co_await beast::async_detect_ssl(s->stream, buffer, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == beast::error::timeout) ++stats_.timeouts;
@@ -162,6 +174,7 @@ asio::awaitable<void> http_server::do_session(std::shared_ptr<session> s) {
   s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   s->stream.close();
   sessions_.erase(s);
+  if (const auto it = per_client_.find(s->address); it != per_client_.end() && --it->second == 0) per_client_.erase(it);
 }
 
 routed http_server::answer(const request& req, const client_info& client) {
@@ -201,8 +214,9 @@ asio::awaitable<void> http_server::do_converse(std::shared_ptr<session> s, Strea
     parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     parser.body_limit(options_.max_body_bytes);
     s->waiting = true;
-    // The idle limit applies between requests; a request must then arrive whole in time.
-    s->stream.expires_after(first ? options_.read_timeout : options_.idle_timeout);
+    // A new connection has header_timeout for its first header; the idle limit applies between
+    // requests; a request must then arrive whole in time.
+    s->stream.expires_after(first ? options_.header_timeout : options_.idle_timeout);
     co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec && !parser.is_done()) {
       s->stream.expires_after(options_.read_timeout);

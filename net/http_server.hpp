@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 // An HTTP/1.1 server on Boost.Beast: the dashboard's and HQ's enrolment endpoint. Everything bounded: at most
-// `max_connections` at once (more are answered 503 and closed), a deadline on every read and
-// write, header and body size limits (431 / 413), keep-alive with an idle limit. Requests go to
+// `max_connections` at once and `max_connections_per_client` from one address (more are answered
+// 503 and closed, so one device on the guest Wi-Fi holding idle or half-sent requests cannot take
+// every slot), a deadline on every read and write (a first request's header within
+// `header_timeout`), header and body size limits (431 / 413), keep-alive with an idle limit. Requests go to
 // `handler` (the router) one at a time per connection, on the io_context thread.
 //
 // Server-Sent Events: a response the handler gives with Content-Type text/event-stream keeps its
@@ -31,6 +33,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -54,9 +57,16 @@ struct http_server_options {
   std::string listen = "0.0.0.0";
   std::uint16_t port = 8080;  // 0: any free port (tests)
   std::size_t max_connections = 64;
-  std::chrono::milliseconds read_timeout{10000};  // a whole request, from its first byte
+  // A phone's browser opens at most 6 connections to a host, and one for the event stream.
+  std::size_t max_connections_per_client = 16;
+  std::chrono::milliseconds header_timeout{5000};  // a new connection's first request header
+  std::chrono::milliseconds read_timeout{10000};   // a whole request, from its first byte
   std::chrono::milliseconds idle_timeout{30000};  // keep-alive: waiting for the next request
   std::chrono::milliseconds write_timeout{10000};
+  // Data the client has not acknowledged for this long ends the connection (TCP_USER_TIMEOUT): a
+  // phone gone from the Wi-Fi without closing its event stream frees the slot in seconds, not
+  // after the kernel's quarter of an hour of retransmissions.
+  std::chrono::milliseconds unacked_timeout{20000};
   std::chrono::milliseconds heartbeat{15000};  // streaming connections: a comment line this often
   std::size_t max_header_bytes = 8 * 1024;
   std::size_t max_body_bytes = 64 * 1024;
@@ -67,6 +77,7 @@ struct http_server_stats {
   std::int64_t connections = 0;  // accepted, ever
   std::int64_t active = 0;
   std::int64_t refused_busy = 0;
+  std::int64_t refused_per_client = 0;  // the address already held max_connections_per_client
   std::int64_t timeouts = 0;
   std::int64_t too_large = 0;
   std::int64_t bad_requests = 0;
@@ -97,8 +108,8 @@ class http_server {
  private:
   struct session;
   void accept();
-  void serve(boost::asio::ip::tcp::socket socket);
-  void refuse(boost::asio::ip::tcp::socket socket);
+  void serve(boost::asio::ip::tcp::socket socket, std::string address);
+  void refuse(boost::asio::ip::tcp::socket socket, std::int64_t& counter);
   boost::asio::awaitable<void> do_session(std::shared_ptr<session> s);
   // Request after request on one connection, plain or TLS.
   template <class Stream>
@@ -117,6 +128,7 @@ class http_server {
   std::uint16_t port_ = 0;
   bool stopping_ = false;
   std::set<std::shared_ptr<session>> sessions_;
+  std::map<std::string, std::size_t> per_client_;  // open sessions by remote address
   http_server_stats stats_;
 };
 

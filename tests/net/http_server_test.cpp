@@ -81,10 +81,22 @@ struct server_fixture : testing::Test {
     asio::post(io, [&] { p.set_value(server->stats()); });
     return p.get_future().get();
   }
-  tcp::socket connect() {
+  // From `from`: any loopback address is this machine, so a second one is a second client.
+  tcp::socket connect(const char* from = "127.0.0.1") {
     tcp::socket s(client_io);
+    s.open(tcp::v4());
+    s.bind({asio::ip::make_address(from), 0});
     s.connect({asio::ip::make_address("127.0.0.1"), server->port()});
     return s;
+  }
+  // Polls the server's own counters (up to 30 s) until `done` holds.
+  bool wait_for_stats(const std::function<bool(const http_server_stats&)>& done) {
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < until) {
+      if (done(stats())) return true;
+      std::this_thread::yield();
+    }
+    return false;
   }
   static response exchange(tcp::socket& s, request req) {
     req.prepare_payload();
@@ -231,9 +243,10 @@ TEST_F(server_fixture, oversized_headers_and_bodies_are_refused) {
   EXPECT_EQ(st.bad_requests, 1);
 }
 
-TEST_F(server_fixture, a_client_that_stalls_mid_request_is_cut_off_at_the_read_deadline) {
+TEST_F(server_fixture, a_client_that_stalls_in_its_first_header_is_cut_off_at_the_header_deadline) {
   http_server_options o;
-  o.read_timeout = 300ms;
+  o.header_timeout = 300ms;
+  o.read_timeout = 60s;  // not this one
   start(o);
   auto s = connect();
   asio::write(s, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n")));  // never finished
@@ -245,6 +258,46 @@ TEST_F(server_fixture, a_client_that_stalls_mid_request_is_cut_off_at_the_read_d
   // The slot is free again.
   auto next = connect();
   EXPECT_EQ(exchange(next, request{http::verb::get, "/", 11}).result(), http::status::ok);
+}
+
+TEST_F(server_fixture, a_client_that_stalls_in_its_body_is_cut_off_at_the_read_deadline) {
+  http_server_options o;
+  o.read_timeout = 300ms;
+  start(o);
+  auto s = connect();
+  asio::write(s, asio::buffer(std::string("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")));
+  EXPECT_TRUE(closed_by_server(s));
+  EXPECT_EQ(stats().timeouts, 1);
+  EXPECT_EQ(handled, 0);
+}
+
+// A device on the guest Wi-Fi opening hundreds of connections and sending half a request on each
+// (slowloris) used to take every slot until its requests timed out: every phone got 503.
+TEST_F(server_fixture, one_address_holding_idle_half_sent_requests_does_not_lock_other_clients_out) {
+  http_server_options o;
+  o.header_timeout = o.read_timeout = 60s;  // only the per-client bound stands between them
+  start(o);
+  std::vector<tcp::socket> held;
+  for (int i = 0; i < 300; ++i) {
+    held.push_back(connect());
+    asio::write(held.back(), asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n")));
+  }
+  ASSERT_TRUE(wait_for_stats([](const auto& st) { return st.connections == 300; }));
+  const auto st = stats();
+  EXPECT_EQ(st.active, 16);
+  EXPECT_EQ(st.refused_per_client, 300 - 16);
+  EXPECT_EQ(st.refused_busy, 0);
+  auto phone = connect("127.0.0.2");
+  const auto res = exchange(phone, request{http::verb::get, "/today", 11});
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(res.body(), "/today from 127.0.0.2");
+  // The one address is told to come back, as HTTP says it, not left hanging.
+  boost::beast::flat_buffer buffer;
+  response refused;
+  http::read(held.back(), buffer, refused);
+  EXPECT_EQ(refused.result(), http::status::service_unavailable);
+  EXPECT_EQ(refused[http::field::retry_after], "2");
+  EXPECT_EQ(handled, 1);
 }
 
 TEST_F(server_fixture, stop_closes_idle_connections_and_refuses_new_ones) {
@@ -283,14 +336,6 @@ struct tls_fixture : server_fixture {
     return stream;
   }
   // The server's counters change on its own thread: wait for them, bounded.
-  bool wait_for_stats(const std::function<bool(const http_server_stats&)>& done) {
-    const auto until = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < until) {
-      if (done(stats())) return true;
-      std::this_thread::yield();
-    }
-    return false;
-  }
   test::temp_dir dir;
   tls_files files;
   http_server_options options;
@@ -348,7 +393,7 @@ TEST_F(tls_fixture, a_client_that_does_not_trust_the_certificate_is_refused_and_
 }
 
 TEST_F(tls_fixture, a_handshake_that_stalls_is_cut_off_at_the_read_deadline) {
-  options.read_timeout = 300ms;
+  options.header_timeout = options.read_timeout = 300ms;
   start(options);
   auto s = connect();
   const unsigned char hello_start[] = {0x16, 0x03, 0x01};  // a TLS record header, then nothing
