@@ -17,6 +17,7 @@
 
 #include "core/backoff.hpp"
 #include "config/change_plan.hpp"
+#include "config/secrets.hpp"
 #include "clip_recount.hpp"
 #include "heat_tiles.hpp"
 #include "vision/camera_options.hpp"
@@ -246,7 +247,7 @@ void camera_source::shared::capture_loop() {
     if (stopping) break;
     note_error(src.last_error());
     if (src.is_file() && !cam.loop) {
-      log->info("camera {}: {} ended", cam.id, cam.url);
+      log->info("camera {}: {} ended", cam.id, config::without_password(cam.url));
       break;
     }
     enter_gap(last_frame_utc, src.last_error());
@@ -524,7 +525,7 @@ core::status camera_source::start() {
   s.detector = std::move(det).value();
   capture_ = std::thread([self = shared_] { self->capture_loop(); });
   vision_ = std::thread([self = shared_] { self->vision_loop(); });
-  s.log->info("camera {}: {} with {} lines, {} zones, detector {} at {} fps", s.cam.id, s.cam.url, s.cam.lines.size(),
+  s.log->info("camera {}: {} with {} lines, {} zones, detector {} at {} fps", s.cam.id, config::without_password(s.cam.url), s.cam.lines.size(),
               s.cam.zones.size(), s.cam.detector, s.cam.process_fps);
   return core::ok();
 }

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "config/secrets.hpp"
+
 namespace kelu::vision {
 
 void prefer_rtsp_over_tcp() { ::setenv("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp", 0); }
@@ -31,9 +33,11 @@ core::status frame_source::open() {
       capture_.open(options_.url, cv::CAP_FFMPEG);
     }
   } catch (const cv::Exception& e) {
-    return core::error{options_.url + ": " + e.what()};
+    return core::error{config::without_password(options_.url) + ": " + e.what()};
   }
-  if (!capture_.isOpened()) return core::error{options_.url + ": cannot open (no decoder, or the camera did not answer)"};
+  // Errors travel to the log, the dashboard's health and HQ's stats: never with the camera's password.
+  if (!capture_.isOpened())
+    return core::error{config::without_password(options_.url) + ": cannot open (no decoder, or the camera did not answer)"};
   fps_ = capture_.get(cv::CAP_PROP_FPS);
   width_ = static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_WIDTH));
   height_ = static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_HEIGHT));

@@ -163,6 +163,52 @@ TEST_P(agent_delivery, sigkill_mid_stream_loses_nothing_acknowledged) {
   EXPECT_EQ(v.by_identity.size(), 2000u);
 }
 
+// Secrets in the configuration (the broker's password, a camera's RTSP password, a chat robot's key and
+// signing secret) never leave where they are configured: not in the log, not in anything sent to HQ,
+// not in the dashboard's answers nor in `kelu config show`.
+TEST_F(agent_process, secrets_never_reach_the_log_hq_or_the_dashboard) {
+  const std::vector<std::string> secrets{"mqtt-pw-5e1d0b", "cam-pw-91aa4c", "wecom-key-3b2f77", "SECding77c0e1"};
+  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+  const auto port = test::free_port();
+  cfg["mqtt"]["username"] = "box";
+  cfg["mqtt"]["password"] = secrets[0];
+  cfg["cameras"] = {{{"id", "door"},
+                     {"url", "rtsp://viewer:" + secrets[1] + "@127.0.0.1:1/stream"},  // nothing listens: it fails
+                     {"lines", {{{"name", "entrance"}, {"from", {0, 300}}, {"to", {768, 300}}}}}}};
+  cfg["notify"]["wecom"]["url"] = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + secrets[2];
+  cfg["notify"]["dingtalk"]["secret"] = secrets[3];
+  cfg["dashboard"] = {{"listen", "127.0.0.1"}, {"port", port}};
+  std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+  test::mqtt_collector hq{broker->uri(), "hq-secrets", "kelu/v1/acme/sh-001/#"};
+  start_agent();
+  auto c = till();
+  ASSERT_EQ(send(c, 0, 5).size(), 5u);
+  ASSERT_TRUE(logged("camera door:", 20s)) << log();
+  ASSERT_TRUE(hq.wait_until(  // a health report that has seen the camera
+      [](const auto& m) {
+        return std::any_of(m.begin(), m.end(), [&](const auto& r) {
+          return r.topic.ends_with("/stats") && r.payload.find("\"door\"") != std::string::npos;
+        });
+      },
+      30s))
+      << log();
+  const auto key = dashboard::load_or_create_key(dir.file("dashboard.key"));
+  ASSERT_TRUE(key) << key.error_message();
+  const std::vector<std::pair<std::string, std::string>> bearer{
+      {"Authorization", "Bearer " + dashboard::make_token(*key, "acme", "sh-001")}};
+  std::vector<std::pair<std::string, std::string>> seen{{"the log", log()},
+                                                        {"kelu config show", kelu_output({"config", "show", "-c", dir.file("kelu.json")})}};
+  for (const auto* path : {"/api/v1/today", "/api/v1/health", "/metrics", "/api/v1/heatmap"}) {
+    const auto r = test::http_get(port, path, bearer);
+    EXPECT_EQ(r.status, 200) << path;
+    seen.emplace_back(path, r.body);
+  }
+  for (const auto& m : hq.messages()) seen.emplace_back(m.topic, m.payload);
+  for (const auto& [where, text] : seen)
+    for (const auto& secret : secrets) EXPECT_EQ(text.find(secret), std::string::npos) << secret << " in " << where;
+  EXPECT_NE(log().find("rtsp://viewer:***@127.0.0.1:1/stream"), std::string::npos) << "where the camera is still shows";
+}
+
 // The store manager's dashboard on a running agent, over real HTTP: the QR link's token opens
 // it, nothing without; a sale at the till shows in today's figures; fleet metrics are served.
 TEST_F(agent_process, the_dashboard_serves_todays_figures_to_the_qr_token_only) {
