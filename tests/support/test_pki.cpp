@@ -12,9 +12,9 @@ namespace kelu::test {
 
 bool test_pki::available() { return ::access("/usr/bin/openssl", X_OK) == 0; }
 
-test_pki::test_pki() {
+test_pki::test_pki(const std::string& server_names) {
   const auto d = dir_.path().string();
-  std::ofstream(dir_.file("san.ext")) << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
+  std::ofstream(dir_.file("san.ext")) << "subjectAltName=" << server_names << "\n";
   const std::string quiet = " >>" + d + "/openssl.log 2>&1";
   const std::string steps[] = {
       "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=kelu-test-ca -keyout " + d + "/ca.key -out " + d +

@@ -390,6 +390,31 @@ TEST_P(tls_fixture, is_refused_without_a_client_certificate) {
   EXPECT_EQ(out.stats().rows, 20);
 }
 
+// A broker whose certificate HQ's CA signed for another host (another of HQ's services, or a
+// spoofed broker on the store's LAN with a certificate for a name it owns): refused by name. With
+// mqtt.tls.verify_hostname off the same broker is accepted, so the refusal is the name's alone.
+TEST_P(tls_fixture, refuses_a_broker_whose_certificate_names_another_host) {
+  broker.reset();
+  pki = std::make_unique<test::test_pki>("DNS:hq-broker.example.com");
+  const test::broker_tls tls{pki->ca(), pki->server_cert(), pki->server_key(), /*require_client_certificate=*/true};
+  std::string why;
+  broker = test::make_broker(GetParam(), &tls, &why);
+  ASSERT_TRUE(broker) << why;
+  broker->start();
+  {
+    mqtt_publisher pub{io.get_executor(), out, options(pki->ca(), true), log};
+    pub.start();
+    ASSERT_TRUE(test::run_until(io, [&] { return pub.stats().connection_failures >= 3; }, 20s)) << log_text.str();
+    EXPECT_FALSE(pub.stats().connected);
+    EXPECT_EQ(out.stats().rows, 20);
+  }
+  auto trusting = options(pki->ca(), true);
+  trusting.link.tls_verify_hostname = false;
+  mqtt_publisher pub{io.get_executor(), out, trusting, log};
+  pub.start();
+  ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 20s)) << log_text.str();
+}
+
 const auto broker_name = [](const testing::TestParamInfo<std::string>& p) { return p.param; };
 INSTANTIATE_TEST_SUITE_P(brokers, publisher_fixture, testing::ValuesIn(test::broker_kinds()), broker_name);
 INSTANTIATE_TEST_SUITE_P(brokers, tls_fixture, testing::ValuesIn(test::broker_kinds()), broker_name);
