@@ -113,7 +113,7 @@ class agent_process : public testing::Test {
   }
 
   drivers::pos_tcp_client till() {
-    auto c = drivers::pos_tcp_client::connect("127.0.0.1", pos_port, 5s);
+    auto c = drivers::pos_tcp_client::connect(box_address, pos_port, 5s);
     EXPECT_TRUE(c) << c.error_message();
     return std::move(c).value();
   }
@@ -150,6 +150,7 @@ class agent_process : public testing::Test {
   test::temp_dir dir;
   std::unique_ptr<test::broker> broker;
   std::uint16_t pos_port = 0;
+  std::string box_address = "127.0.0.1";  // where tills reach the agent
   std::unique_ptr<test::process> agent;
 };
 

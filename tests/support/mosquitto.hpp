@@ -18,6 +18,8 @@ class mosquitto : public broker {
   explicit mosquitto(const broker_tls& tls);  // a TLS-only listener
   ~mosquitto() override;
 
+  // Before start(): the same port on `address` too (a test's network namespace link), plain MQTT.
+  void also_listen_on(const std::string& address);
   void start() override;  // asserts it is accepting connections within 10 s
   // SIGTERM: mosquitto writes its persistence file, so persistent sessions survive a restart.
   void stop() override;

@@ -172,6 +172,10 @@ void mosquitto::write_config(const broker_tls* tls) {
   if (tls && !tls->crl_file.empty()) conf << "crlfile " << tls->crl_file << "\n";
 }
 
+void mosquitto::also_listen_on(const std::string& address) {
+  std::ofstream(dir_.file("mosquitto.conf"), std::ios::app) << "listener " << port_ << " " << address << "\n";
+}
+
 mosquitto::~mosquitto() {
   if (proc_) proc_->stop(SIGKILL, std::chrono::seconds(5));
 }
