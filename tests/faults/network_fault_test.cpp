@@ -245,12 +245,19 @@ TEST_F(network_fault, a_lossy_then_flapping_uplink_loses_nothing) {
     done = true;
   });
   int sold = lossy;
+  c = till();  // the till sat idle while HQ caught up: the agent closed it (sources.pos_tcp.idle_timeout_s)
+  bool till_ok = true;
   while (!done) {
-    ASSERT_EQ(send(c, sold, sold + 10).size(), 10u);
+    if (send(c, sold, sold + 10).size() != 10u) {
+      till_ok = false;  // the router thread must still be joined
+      done = true;
+      break;
+    }
     sold += 10;
     std::this_thread::sleep_for(100ms);  // a till's pace, not a wait for the system
   }
   router.join();
+  ASSERT_TRUE(till_ok) << "the till was refused while the uplink flapped\n" << log();
   ASSERT_TRUE(hq.wait_until([&](const auto& m) { return view_of(m).by_identity.size() >= std::size_t(sold); }, 180s))
       << "HQ has " << view_of(hq.messages()).by_identity.size() << " of " << sold << "\n" << log();
   expect_each_once(hq.messages(), sold);
