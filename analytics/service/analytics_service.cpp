@@ -196,14 +196,20 @@ void analytics_service::tick() {
     runs_.touch(boot_id_, started_at_, now);
     // Days that received data since the last scan (the first scan starts an hour before the
     // closing horizon, or at the beginning when nothing was ever closed).
-    const auto since = watermark_ ? *watermark_ - rescan_margin
-                       : stats_.closed_until ? *stats_.closed_until - hours{1}
-                                             : core::utc_time{};
+    // A wall clock stepped back since the last scan (NTP, a hand-set time) stamps what arrived
+    // since with times before that scan's: the scan reaches back as far as the monotonic clock
+    // says the last one was, or late data for a closed day would never revise it.
+    const auto since =
+        watermark_ ? std::min(watermark_->wall,
+                              now - std::chrono::duration_cast<milliseconds>(clock_.now_steady() - watermark_->steady)) -
+                         rescan_margin
+        : stats_.closed_until ? *stats_.closed_until - hours{1}
+                              : core::utc_time{};
     for (const auto t : events_.observed_times_received_since(counted_types, since)) {
       const auto d = analytics::local_day(t, zone_);
       if (d <= today) pending_.insert(d);
     }
-    watermark_ = now;
+    watermark_ = scan_mark{now, clock_.now_steady()};
     // Days with buckets that have passed their grace period and are not closed yet.
     const auto closable = analytics::local_day(now - options_.close_grace, zone_);
     if (stats_.closed_until) {

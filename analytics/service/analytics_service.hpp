@@ -173,7 +173,12 @@ class analytics_service {
   analytics::store_identity store_;
   analytics_service_options options_;
   std::shared_ptr<spdlog::logger> log_;
-  std::optional<core::utc_time> watermark_;  // received_at scanned up to
+  // When the last scan ran, by both clocks: received_at was scanned up to `wall`.
+  struct scan_mark {
+    core::utc_time wall;
+    std::chrono::steady_clock::time_point steady;
+  };
+  std::optional<scan_mark> watermark_;
   std::set<std::chrono::sys_days> pending_;  // days touched and not yet recomputed
   std::optional<analytics::day_analysis> today_;
   std::optional<analytics::forecast> forecast_;

@@ -35,8 +35,16 @@ using nlohmann::json;
 
 struct manual_clock final : core::clock {
   core::utc_time now{};
+  std::chrono::milliseconds steady_ahead{0};  // the monotonic clock moved on this much more than real time
   core::utc_time now_utc() const override { return now; }
-  std::chrono::steady_clock::time_point now_steady() const override { return std::chrono::steady_clock::now(); }
+  std::chrono::steady_clock::time_point now_steady() const override {
+    return std::chrono::steady_clock::now() + steady_ahead;
+  }
+  // Both clocks move on together, as time passes.
+  void pass(std::chrono::milliseconds d) {
+    now += d;
+    steady_ahead += d;
+  }
 };
 
 
@@ -259,6 +267,45 @@ TEST_F(analytics_service_test, a_closed_day_sends_its_day_bucket_and_report_and_
   ASSERT_EQ(live.size(), 1u);
   EXPECT_EQ(live[0].payload["day"], "2026-11-25");
   EXPECT_EQ(live[0].payload["visitors"], 0);
+}
+
+// NTP steps the box's clock back three hours, then a till's late file brings a sale for the day
+// before: its day's buckets are revised. (Scanning by received_at from the last scan's wall time
+// missed it: the sale was received "before" that scan.)
+TEST_F(analytics_service_test, late_data_after_the_wall_clock_was_stepped_back_still_revises_its_day) {
+  append(g.events);
+  clock.now = at("2026-11-25T09:00:00Z");  // the next day: the 24th has closed
+  service->tick();
+  drain();
+  clock.pass(std::chrono::seconds(15));
+  service->tick();
+  drain();
+
+  clock.pass(std::chrono::seconds(5));
+  clock.now -= std::chrono::hours(3);  // the wall clock alone goes back
+  auto late = g.events.front();
+  core::pos_transaction tx;
+  tx.terminal = "till9";
+  tx.transaction_id = "late-after-step";
+  tx.business_day = "2026-11-24";
+  tx.operator_id = "B2";
+  tx.currency = "EUR";
+  tx.total_minor = 999;
+  late.body = tx;
+  late.id = core::new_event_id();
+  late.observed_at = at("2026-11-24T09:20:00Z");  // 10:20 in Berlin, the day before
+  late.received_at = clock.now;
+  append({late});
+  drain();
+  clock.pass(std::chrono::seconds(15));
+  service->tick();
+  const auto sent = drain();
+  const auto hours = on(sent, "/metrics/funnel/hour");
+  ASSERT_EQ(hours.size(), 1u) << "the late sale's day was not revised";
+  EXPECT_EQ(hours[0].payload["local_start"], "2026-11-24T10:00:00+01:00");
+  EXPECT_EQ(hours[0].payload["revision"], 2);
+  EXPECT_EQ(hours[0].payload["figures"]["transactions"], 5);
+  EXPECT_EQ(on(sent, "/metrics/funnel/day").size(), 1u);
 }
 
 TEST_F(analytics_service_test, retention_prunes_aggregates_and_runs_with_the_events) {
