@@ -185,6 +185,7 @@ int agent::run() {
   software_->start();
   analytics_->start();
   schedule_health();
+  clock_watch_.observe(clock_.now_utc(), clock_.now_steady());  // the base a first step is measured from
   schedule_maintenance();
   watchdog_.start();
   // Listening, the store open: systemd may count the agent as started.

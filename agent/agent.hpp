@@ -31,6 +31,7 @@
 #include "agent/instance_lock.hpp"
 #include "agent/service_notifier.hpp"
 #include "agent/watchdog_pinger.hpp"
+#include "core/clock_watch.hpp"
 #include "core/clock.hpp"
 #include "core/event.hpp"
 #include "core/time_zone.hpp"
@@ -121,6 +122,8 @@ class agent final : private config_target {
   config::config calibrated(config::config c) const;
   nlohmann::json broker_state() const;
   void schedule_maintenance();
+  // Tells HQ (and the log) when the wall clock was stepped since the last maintenance tick.
+  void watch_the_clock();
   void maintain();
   std::string status_payload(const std::string& state, const std::string& reason) const;
   void republish_status();
@@ -130,6 +133,7 @@ class agent final : private config_target {
   std::string config_path_;
   std::shared_ptr<spdlog::logger> log_;
   core::system_clock clock_;
+  core::clock_watch clock_watch_;  // sampled at each maintenance tick
   std::chrono::steady_clock::time_point started_;
   core::utc_time started_at_;
   std::string boot_id_;

@@ -148,7 +148,18 @@ core::agent_health agent::health_snapshot() const {
   h.outbox_dropped_by = {ob.dropped_quota, ob.dropped_age, ob.dropped_oversize};
   h.outbox_dropped = ob.dropped_quota + ob.dropped_age + ob.dropped_oversize;
   h.mqtt_connected = ps.connected;
+  h.clock = clock_watch_.seen();
   return h;
+}
+
+void agent::watch_the_clock() {
+  const auto step = clock_watch_.observe(clock_.now_utc(), clock_.now_steady());
+  if (!step) return;
+  // Nothing is dropped or re-timed: events keep the time their source gave (a sale its till's) and
+  // the time they were received; HQ is told at once, so it can weigh the timestamps around the step.
+  log_->warn("clock: the wall clock was stepped {:+} s (now {}); timestamps just before it may be off by that much",
+             std::chrono::duration_cast<std::chrono::seconds>(*step).count(), core::format_iso8601(clock_.now_utc()));
+  report_health();
 }
 
 void agent::report_health() {
@@ -173,6 +184,7 @@ void agent::maintain() {
   // Components stopped by a rebuild a tick ago: whatever they queued has run by now.
   sources_->reap();
   stopped_dashboards_.clear();
+  watch_the_clock();
   try {
     const auto dropped = outbox_->enforce({cfg_.storage.outbox_quota_bytes, cfg_.storage.outbox_max_age_days},
                                           clock_.now_utc(), link_->unsettled_rows());

@@ -109,26 +109,31 @@ json to_json(const agent_health& h) {
     put_opt_time(j, "last_error_at", s.last_error_at);
     sources.push_back(std::move(j));
   }
-  return {{"uptime_s", h.uptime_s},
-          {"events_committed", h.events_committed},
-          {"duplicates", h.duplicates},
-          {"rejected_lines", h.rejected_lines},
-          {"busy_rejections", h.busy_rejections},
-          {"outbox_rows", h.outbox_rows},
-          {"outbox_bytes", h.outbox_bytes},
-          {"outbox_oldest_age_s", h.outbox_oldest_age_s},
-          {"outbox_dropped", h.outbox_dropped},
-          {"outbox_dropped_by",
-           {{"quota", h.outbox_dropped_by.quota},
-            {"age", h.outbox_dropped_by.age},
-            {"oversize", h.outbox_dropped_by.oversize}}},
-          {"mqtt_connected", h.mqtt_connected},
-          {"sources", std::move(sources)},
-          {"cameras", [&] {
-             json cameras = json::array();
-             for (const auto& c : h.cameras) cameras.push_back(to_json(c));
-             return cameras;
-           }()}};
+  json j{{"uptime_s", h.uptime_s},
+        {"events_committed", h.events_committed},
+        {"duplicates", h.duplicates},
+        {"rejected_lines", h.rejected_lines},
+        {"busy_rejections", h.busy_rejections},
+        {"outbox_rows", h.outbox_rows},
+        {"outbox_bytes", h.outbox_bytes},
+        {"outbox_oldest_age_s", h.outbox_oldest_age_s},
+        {"outbox_dropped", h.outbox_dropped},
+        {"outbox_dropped_by",
+         {{"quota", h.outbox_dropped_by.quota},
+          {"age", h.outbox_dropped_by.age},
+          {"oversize", h.outbox_dropped_by.oversize}}},
+        {"mqtt_connected", h.mqtt_connected},
+        {"sources", std::move(sources)},
+        {"cameras", [&] {
+           json cameras = json::array();
+           for (const auto& c : h.cameras) cameras.push_back(to_json(c));
+           return cameras;
+         }()}};
+  if (h.clock.count > 0) {
+    j["clock_steps"] = {{"count", h.clock.count}, {"last_step_s", h.clock.last_step_s}};
+    put_opt_time(j["clock_steps"], "last_at", h.clock.last_at);
+  }
+  return j;
 }
 
 namespace {
@@ -209,6 +214,11 @@ agent_health health_from_json(const json& j) {
     h.outbox_dropped_by.oversize = it->at("oversize").get<std::int64_t>();
   }
   h.mqtt_connected = j.at("mqtt_connected").get<bool>();
+  if (const auto it = j.find("clock_steps"); it != j.end()) {
+    h.clock.count = it->at("count").get<std::int64_t>();
+    h.clock.last_step_s = it->at("last_step_s").get<std::int64_t>();
+    h.clock.last_at = get_opt_time(*it, "last_at");
+  }
   if (const auto it = j.find("sources"); it != j.end())
     for (const auto& s : *it) {
       source_health sh;

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "clock_watch.hpp"
 #include "result.hpp"
 #include "time.hpp"
 #include "traffic.hpp"
@@ -127,6 +128,7 @@ struct agent_health {
   bool mqtt_connected = false;
   std::vector<source_health> sources;
   std::vector<camera_health> cameras;
+  clock_steps clock;  // the wall clock stepped under the agent (clock_watch.hpp); on stats only once it has
   bool operator==(const agent_health&) const = default;
 };
 

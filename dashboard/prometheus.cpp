@@ -66,6 +66,8 @@ std::string prometheus_text(const core::agent_health& h, const std::vector<gauge
   w.sample("kelu_outbox_dropped_total", d(h.outbox_dropped_by.age), "reason=\"age\"");
   w.sample("kelu_outbox_dropped_total", d(h.outbox_dropped_by.oversize), "reason=\"oversize\"");
   w.one("kelu_mqtt_connected", "gauge", "1 while connected to HQ's broker", h.mqtt_connected ? 1 : 0);
+  w.one("kelu_clock_steps_total", "counter", "Times the wall clock was stepped by a minute or more under the agent",
+        d(h.clock.count));
   if (!h.sources.empty()) {
     const auto per_source = [&](const char* name, const char* help, auto field) {
       w.family(name, "counter", help);

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+// The wall clock stepped under a running agent, as NTP does to a box that booted three hours off,
+// and stepped back: the agent runs under libfaketime (Debian's libfaketime, preloaded) with an
+// offset the test rewrites, the monotonic clock left alone. Sales keep flowing through both steps;
+// none is dropped or doubled, their hour stays the one their till gave, and HQ is told of each step.
+#include <glob.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "integration/agent_fixture.hpp"
+
+namespace kelu {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::view_of;
+
+std::string libfaketime() {
+  glob_t g{};
+  std::string found;
+  if (::glob("/usr/lib/*/faketime/libfaketimeMT.so.1", 0, nullptr, &g) == 0 && g.gl_pathc > 0) found = g.gl_pathv[0];
+  ::globfree(&g);
+  return found;
+}
+
+class clock_fault : public test::agent_process {
+ protected:
+  void SetUp() override {
+    library = libfaketime();
+    if (library.empty()) GTEST_SKIP() << "libfaketime is not installed (scripts/setup installs it)";
+    agent_process::SetUp();
+  }
+
+  void start_faked_agent() {
+    set_offset_s(0);
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    start_agent({"LD_PRELOAD=" + library, "FAKETIME_TIMESTAMP_FILE=" + dir.file("faketime"),
+                 "FAKETIME_CACHE_DURATION=1", "FAKETIME_DONT_FAKE_MONOTONIC=1",
+                 // ASan wants to be first among the preloaded libraries; libfaketime only wraps time calls.
+                 std::string("ASAN_OPTIONS=") + (asan ? std::string(asan) + ":" : "") + "verify_asan_link_order=0"});
+  }
+  // The agent's wall clock is this far from the real one from the next second on.
+  void set_offset_s(long s) {
+    std::ofstream(dir.file("faketime.new")) << (s >= 0 ? "+" : "") << s << "\n";
+    std::filesystem::rename(dir.file("faketime.new"), dir.file("faketime"));  // never half-written
+  }
+
+  // The clock_steps HQ was last told of (an empty object before any).
+  static json last_clock_steps(const std::vector<test::received>& m) {
+    auto last = json::object();
+    for (const auto& r : m)
+      if (r.topic.ends_with("/stats")) {
+        const auto p = json::parse(r.payload)["payload"];
+        if (p.contains("clock_steps")) last = p["clock_steps"];
+      }
+    return last;
+  }
+
+  std::string library;
+};
+
+TEST_F(clock_fault, the_wall_clock_stepped_three_hours_and_back_loses_nothing_and_hq_is_told) {
+  test::mqtt_collector hq{broker->uri(), "hq-clock", "kelu/v1/acme/sh-001/#"};
+  start_faked_agent();
+  auto c = till();
+  ASSERT_EQ(send(c, 0, 100).size(), 100u);
+
+  set_offset_s(3 * 3600);  // NTP finds the box three hours behind
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return last_clock_steps(m).value("count", 0) == 1; }, 60s)) << log();
+  const auto forward = last_clock_steps(hq.messages());
+  EXPECT_NEAR(forward["last_step_s"].get<double>(), 10800, 5) << forward;
+  ASSERT_EQ(send(c, 100, 200).size(), 100u);
+
+  set_offset_s(0);  // and back
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return last_clock_steps(m).value("count", 0) == 2; }, 60s)) << log();
+  const auto back = last_clock_steps(hq.messages());
+  EXPECT_NEAR(back["last_step_s"].get<double>(), -10800, 5) << back;
+  ASSERT_EQ(send(c, 200, 300).size(), 100u);
+
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return view_of(m).by_identity.size() >= 300; }, 60s))
+      << "HQ has " << view_of(hq.messages()).by_identity.size() << "\n" << log();
+  const auto v = view_of(hq.messages());
+  EXPECT_EQ(v.by_identity.size(), 300u);
+  for (const auto& [id, s] : v.seqs_of_txn) EXPECT_EQ(s.size(), 1u) << id << " stored twice";
+  EXPECT_NE(log().find("clock: the wall clock was stepped +"), std::string::npos) << log();
+  EXPECT_NE(log().find("clock: the wall clock was stepped -"), std::string::npos) << log();
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
+
+  // Every sale in the hour its till gave, whatever the box's clock did meanwhile.
+  const auto text = kelu_output({"report", "-c", dir.file("kelu.json"), "--day", "2026-11-27", "--json"});
+  const auto report = json::parse(text, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << text;
+  EXPECT_EQ(report["totals"]["transactions"], 300) << report["totals"];
+  for (const auto& h : report["hours"]) {
+    if (h["local_start"] == "2026-11-27T18:00:00+08:00") {
+      EXPECT_EQ(h["transactions"], 300);
+    }
+  }
+  std::cout << "fault_figure "
+            << json{{"case", "wall_clock_steps"}, {"steps", 2}, {"forward_s", forward["last_step_s"]},
+                    {"back_s", back["last_step_s"]}, {"sales", 300}, {"lost", 0}}
+                   .dump()
+            << std::endl;
+}
+
+}  // namespace
+}  // namespace kelu
