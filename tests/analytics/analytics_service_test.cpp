@@ -70,6 +70,23 @@ class analytics_service_test : public testing::Test {
     return events;
   }
 
+  // A till's sale of 9.99 EUR on the 24th made at `made`, received now: late data for a closed hour.
+  core::event late_sale(const std::string& id, core::utc_time made) {
+    auto late = g.events.front();
+    core::pos_transaction tx;
+    tx.terminal = "till9";
+    tx.transaction_id = id;
+    tx.business_day = "2026-11-24";
+    tx.operator_id = "B2";
+    tx.currency = "EUR";
+    tx.total_minor = 999;
+    late.body = tx;
+    late.id = core::new_event_id();
+    late.observed_at = made;
+    late.received_at = clock.now;
+    return late;
+  }
+
   // Every message queued so far, in order, then forgotten (as if sent and acknowledged).
   std::vector<outbox_message> drain() {
     std::vector<outbox_message> v;
@@ -156,19 +173,7 @@ TEST_F(analytics_service_test, closes_buckets_after_grace_and_revises_them_on_la
 
   // A till's file arrives an hour late with a sale at 10:20 local.
   clock.now = at("2026-11-24T11:30:00Z");
-  auto late = g.events.front();
-  core::pos_transaction tx;
-  tx.terminal = "till9";
-  tx.transaction_id = "late-1";
-  tx.business_day = "2026-11-24";
-  tx.operator_id = "B2";
-  tx.currency = "EUR";
-  tx.total_minor = 999;
-  late.body = tx;
-  late.id = core::new_event_id();
-  late.observed_at = at("2026-11-24T09:20:00Z");
-  late.received_at = clock.now;
-  late = append({late}).front();
+  auto late = append({late_sale("late-1", at("2026-11-24T09:20:00Z"))}).front();
   drain();
   service->tick();
   sent = drain();
@@ -283,19 +288,7 @@ TEST_F(analytics_service_test, late_data_after_the_wall_clock_was_stepped_back_s
 
   clock.pass(std::chrono::seconds(5));
   clock.now -= std::chrono::hours(3);  // the wall clock alone goes back
-  auto late = g.events.front();
-  core::pos_transaction tx;
-  tx.terminal = "till9";
-  tx.transaction_id = "late-after-step";
-  tx.business_day = "2026-11-24";
-  tx.operator_id = "B2";
-  tx.currency = "EUR";
-  tx.total_minor = 999;
-  late.body = tx;
-  late.id = core::new_event_id();
-  late.observed_at = at("2026-11-24T09:20:00Z");  // 10:20 in Berlin, the day before
-  late.received_at = clock.now;
-  append({late});
+  append({late_sale("late-after-step", at("2026-11-24T09:20:00Z"))});  // 10:20 in Berlin, the day before
   drain();
   clock.pass(std::chrono::seconds(15));
   service->tick();
