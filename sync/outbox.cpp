@@ -187,7 +187,8 @@ std::int64_t outbox::enforce(const outbox_quota& quota, core::utc_time now, cons
   // Down to the low-water mark, not just under the quota: a box draining its backlog adds a
   // status or stats row now and then, and dropping only that much at every maintenance tick
   // took a few rows each time from just behind those in flight, a hole in what HQ received.
-  std::int64_t excess = bytes_ - quota_low_water(quota.max_bytes);
+  // Under the quota (only aged rows to drop), nothing goes by size.
+  std::int64_t excess = bytes_ - (bytes_ > quota.max_bytes ? quota_low_water(quota.max_bytes) : quota.max_bytes);
   for (const auto& r : order)
     if (r.aged) {
       by_age.push_back(r.id);
