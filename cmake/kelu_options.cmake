@@ -31,6 +31,13 @@ elseif(KELU_SANITIZE)
   target_compile_options(kelu_sanitizers INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(kelu_sanitizers INTERFACE -fsanitize=address,undefined)
+elseif(KELU_SANITIZE_THREAD)
+  # -O1: TSan's shadow checks make -O0 code several times slower still, and the threaded tests
+  # wait on each other's progress. -Wno-tsan: Boost.Asio's recycling allocator fences
+  # (std::atomic_thread_fence), which TSan does not model; GCC warns in every file including it.
+  target_compile_options(kelu_sanitizers INTERFACE -fsanitize=thread -fno-omit-frame-pointer -O1
+    $<$<CXX_COMPILER_ID:GNU>:-Wno-tsan>)
+  target_link_options(kelu_sanitizers INTERFACE -fsanitize=thread)
 endif()
 
 # Every kelu target links this one: warnings plus, in the asan preset, the sanitizers.
