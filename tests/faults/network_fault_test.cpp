@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "dashboard/access_token.hpp"
+#include "faults/fault_figure.hpp"
 #include "integration/agent_fixture.hpp"
 #include "support/mosquitto.hpp"
 #include "support/netns.hpp"
@@ -37,21 +38,12 @@ using nlohmann::json;
 using test::view_of;
 using clock_type = std::chrono::steady_clock;
 
-int scale() {
-  const char* s = std::getenv("KELU_FAULT_SCALE");
-  return s ? std::max(1, std::atoi(s)) : 1;
-}
-
 long ms_since(clock_type::time_point t) {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t).count());
 }
 
-// One measured line per case, for scripts/soak and the test log.
-void figure(const std::string& name, json values) {
-  values["case"] = name;
-  values["scale"] = scale();
-  std::cout << "fault_figure " << values.dump() << std::endl;
-}
+int scale() { return test::fault_scale(); }
+void figure(const std::string& name, json values) { test::fault_figure(name, std::move(values)); }
 
 class network_fault : public test::agent_process {
  protected:
