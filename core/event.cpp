@@ -105,6 +105,10 @@ json to_json(const agent_health& h) {
     json j{{"source", s.source},         {"driver", s.driver},         {"accepted", s.accepted},
            {"duplicates", s.duplicates}, {"rejected", s.rejected}, {"last_error", s.last_error}};
     if (s.read_around > 0) j["read_around"] = s.read_around;
+    if (!s.clock_offsets.empty()) {
+      auto& offsets = j["clock_offsets"] = json::array();
+      for (const auto& o : s.clock_offsets) offsets.push_back({{"terminal", o.terminal}, {"offset_s", o.offset_s}});
+    }
     put_opt_time(j, "last_event_at", s.last_event_at);
     put_opt_time(j, "last_error_at", s.last_error_at);
     sources.push_back(std::move(j));
@@ -228,6 +232,9 @@ agent_health health_from_json(const json& j) {
       sh.duplicates = s.at("duplicates").get<std::int64_t>();
       sh.rejected = s.at("rejected").get<std::int64_t>();
       sh.read_around = s.value("read_around", std::int64_t{0});  // absent from older agents and when 0
+      if (const auto offsets = s.find("clock_offsets"); offsets != s.end())
+        for (const auto& o : *offsets)
+          sh.clock_offsets.push_back({o.at("terminal").get<std::string>(), o.at("offset_s").get<std::int64_t>()});
       sh.last_error = s.at("last_error").get<std::string>();
       sh.last_event_at = get_opt_time(s, "last_event_at");
       sh.last_error_at = get_opt_time(s, "last_error_at");

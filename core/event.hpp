@@ -89,6 +89,13 @@ struct pos_operator {
   bool operator==(const pos_operator&) const = default;
 };
 
+// A till whose clock is off from the box's (drivers/till_clock.hpp): its sales keep the till's time.
+struct till_clock_offset {
+  std::string terminal;
+  std::int64_t offset_s = 0;  // till minus box: positive when the till is ahead
+  bool operator==(const till_clock_offset&) const = default;
+};
+
 // What each configured source reports about itself.
 struct source_health {
   std::string source;  // the configured source id
@@ -102,6 +109,8 @@ struct source_health {
   // Parts of stored records read around (an empty tender amount, a line without an amount):
   // kept records, but a mapping or a till worth a look. Last, so positional initialisers stay.
   std::int64_t read_around = 0;
+  // Live sources (a till over TCP, a webhook): terminals whose clock is 5 min or more off.
+  std::vector<till_clock_offset> clock_offsets;
   bool operator==(const source_health&) const = default;
 };
 

@@ -8,6 +8,7 @@
 
 #include "core/event.hpp"
 #include "core/event_ingest.hpp"
+#include "drivers/till_clock.hpp"
 
 namespace kelu::drivers {
 
@@ -32,6 +33,19 @@ class health_recorder {
     h_.last_error = why;
     h_.last_error_at = now;
   }
+  // A live sale terminal `terminal` stamped `observed_at` reached the box at `received_at`. True
+  // when that terminal's clock has just been found off (or set right again): worth one log line.
+  bool observed(const std::string& terminal, core::utc_time observed_at, core::utc_time received_at) {
+    std::lock_guard lock(m_);
+    return tills_.observe(terminal, observed_at, received_at);
+  }
+  // How far `terminal`'s clock is off, by the last estimate; 0 when within till_clock::threshold.
+  std::int64_t clock_offset_s(const std::string& terminal) const {
+    std::lock_guard lock(m_);
+    for (const auto& o : tills_.offsets())
+      if (o.terminal == terminal) return o.offset_s;
+    return 0;
+  }
   // Parts of stored records the parser read around (file_records::warnings).
   void read_around(std::int64_t count) {
     std::lock_guard lock(m_);
@@ -45,12 +59,15 @@ class health_recorder {
   }
   core::source_health snapshot() const {
     std::lock_guard lock(m_);
-    return h_;
+    auto h = h_;
+    h.clock_offsets = tills_.offsets();  // the estimates as of now, not as of the last crossing
+    return h;
   }
 
  private:
   mutable std::mutex m_;
   core::source_health h_;
+  till_clock tills_;
 };
 
 }  // namespace kelu::drivers

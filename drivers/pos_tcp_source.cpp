@@ -149,7 +149,10 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
     for (const auto& e : batch) {
       std::visit(
           [&](const auto& rec) {
-            if constexpr (requires { rec.transaction_id; }) ids.emplace_back(rec.terminal, rec.transaction_id);
+            if constexpr (requires { rec.transaction_id; }) {
+              ids.emplace_back(rec.terminal, rec.transaction_id);
+              owner_.observe_till_clock(rec.terminal, e.observed_at, now);
+            }
           },
           e.body);
     }
@@ -265,6 +268,11 @@ pos_tcp_stats pos_tcp_source::stats() const {
   s.connections = static_cast<std::int64_t>(sessions_.size());
   s.refused_connections = listener_.stats().refused;
   return s;
+}
+
+void pos_tcp_source::observe_till_clock(const std::string& terminal, core::utc_time stamped, core::utc_time now) {
+  if (health_.observed(terminal, stamped, now))
+    log_->warn("pos-tcp {}: {}", options_.source_id, till_clock_change(terminal, health_.clock_offset_s(terminal)));
 }
 
 void pos_tcp_source::report_store_failure(std::size_t lines, const std::string& why) {

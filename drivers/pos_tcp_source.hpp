@@ -77,6 +77,8 @@ class pos_tcp_source final : public source {
   class session;
   void on_connection(boost::asio::ip::tcp::socket socket);
   void report_store_failure(std::size_t lines, const std::string& why);
+  // A sale stamped `stamped` by `terminal`'s clock arrived `now`: logs a till found off, once.
+  void observe_till_clock(const std::string& terminal, core::utc_time stamped, core::utc_time now);
 
   boost::asio::any_io_executor ex_;
   core::event_ingest& ingest_;

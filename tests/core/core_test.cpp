@@ -47,14 +47,19 @@ TEST(event, encode_decode_round_trip_for_every_kind) {
   event health = sale;
   health.stream = "health";
   agent_health ah{120, 10, 1, 2, 0, 3, 4096, 7, 9, {6, 2, 1}, true, {}, {}, {}};
-  ah.sources.push_back({"poslog", "poslog", 5, 1, 2, from_unix_ms(1'795'000'000'000), "x.xml: bad", std::nullopt});
-  ah.sources.back().read_around = 3;
+  ah.sources.push_back({"poslog", "poslog", 5, 1, 2, from_unix_ms(1'795'000'000'000), "x.xml: bad", std::nullopt, 3, {}});
   ah.cameras.push_back({"door", "offline", 1000, 400, 600, 120, 9'950, 1, "rtsp: timeout", from_unix_ms(1'795'000'000'000)});
   health.body = ah;
   auto h = decode(encode(health));
   ASSERT_TRUE(h) << h.error_message();
   EXPECT_EQ(*h, health);
   EXPECT_EQ(encode(health).find("clock_steps"), std::string::npos);  // not there until a step
+  EXPECT_EQ(encode(health).find("clock_offsets"), std::string::npos);  // nor until a till is off
+  ah.sources.back().clock_offsets = {{"T2", -10800}, {"T4", 420}};
+  health.body = ah;
+  h = decode(encode(health));
+  ASSERT_TRUE(h) << h.error_message();
+  EXPECT_EQ(*h, health);
   ah.clock = {2, -10800, from_unix_ms(1'795'000'000'000)};
   health.body = ah;
   h = decode(encode(health));

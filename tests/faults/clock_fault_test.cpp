@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "core/time.hpp"
 #include "integration/agent_fixture.hpp"
 
 namespace kelu {
@@ -106,6 +107,68 @@ TEST_F(clock_fault, the_wall_clock_stepped_three_hours_and_back_loses_nothing_an
             << json{{"case", "wall_clock_steps"}, {"steps", 2}, {"forward_s", forward["last_step_s"]},
                     {"back_s", back["last_step_s"]}, {"sales", 300}, {"lost", 0}}
                    .dump()
+            << std::endl;
+}
+
+// A sale `terminal` stamps with its own clock, `off` from the real time.
+std::string stamped_sale(const std::string& terminal, int n, std::chrono::seconds off) {
+  const auto at = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() + off);
+  return json{{"terminal", terminal},
+              {"transaction_id", terminal + "-" + std::to_string(n)},
+              {"time", core::format_iso8601(at)},
+              {"total", "12.00"},
+              {"items", json::array({{{"item_id", "SKU1"}, {"quantity", 1}}})}}
+             .dump() +
+         "\n";
+}
+
+// The clock_offsets of the till source HQ last heard of.
+json last_clock_offsets(const std::vector<test::received>& m) {
+  auto last = json::array();
+  for (const auto& r : m)
+    if (r.topic.ends_with("/stats"))
+      for (const auto& s : json::parse(r.payload)["payload"].value("sources", json::array()))
+        if (s["driver"] == "pos-tcp") last = s.value("clock_offsets", json::array());
+  return last;
+}
+
+// A till whose clock runs three hours ahead (its sales "in the future" for the box) next to one that
+// is right: every sale stored under its till's time, and the wrong clock reported to HQ by terminal
+// once its sales cover ten minutes of the box's time (here: the box's clock moved on 11 min).
+TEST_F(clock_fault, a_till_hours_ahead_keeps_its_sales_and_is_reported_by_terminal) {
+  test::mqtt_collector hq{broker->uri(), "hq-till-clock", "kelu/v1/acme/sh-001/#"};
+  start_faked_agent();
+  auto c = till();
+  const auto sell = [&](int from) {
+    std::string burst;
+    for (int n = from; n < from + 5; ++n) burst += stamped_sale("T1", n, 3h) + stamped_sale("T2", n, 0s);
+    ASSERT_TRUE(c.send(burst, 5s));
+    for (int i = 0; i < 10; ++i) {
+      const auto a = c.read_line(10s);
+      ASSERT_TRUE(a) << log();
+      EXPECT_TRUE(json::parse(*a)["ok"].get<bool>()) << *a;  // nothing refused as "in the future"
+    }
+  };
+  sell(0);
+  // The box's clock moves on 11 min. T2 keeps the real time, 11 min behind the box from now on: not
+  // off, as its sales before were on time.
+  set_offset_s(660);
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return last_clock_steps(m).value("count", 0) == 1; }, 60s)) << log();
+  sell(5);
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return !last_clock_offsets(m).empty(); }, 30s)) << log();
+  const auto offsets = last_clock_offsets(hq.messages());
+  ASSERT_EQ(offsets.size(), 1u) << offsets;  // T2 had sales on time before the step: nearest zero
+  EXPECT_EQ(offsets[0]["terminal"], "T1");
+  // Three hours ahead of the real time, 2 h 49 min of the stepped box's: the nearest to on time.
+  EXPECT_NEAR(offsets[0]["offset_s"].get<double>(), 3 * 3600 - 660, 30) << offsets;
+  const auto line = log().find("terminal T1's clock is 2 h 4");  // 2 h 48 or 49 min, by milliseconds
+  ASSERT_NE(line, std::string::npos) << log();
+  EXPECT_NE(log().find("min ahead of the box's", line), std::string::npos) << log();
+  EXPECT_EQ(log().find("terminal T2's clock"), std::string::npos) << log();
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return view_of(m).by_identity.size() >= 20; }, 30s)) << log();
+  EXPECT_EQ(view_of(hq.messages()).by_identity.size(), 20u);
+  std::cout << "fault_figure "
+            << json{{"case", "till_clock_ahead"}, {"offset_s", offsets[0]["offset_s"]}, {"sales", 20}, {"lost", 0}}.dump()
             << std::endl;
 }
 
