@@ -12,12 +12,19 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 #include <vector>
 
+#include "drivers/webhook_source.hpp"
 #include "faults/fault_figure.hpp"
 #include "integration/agent_fixture.hpp"
 
@@ -262,6 +269,102 @@ TEST_P(failing_disk, refuses_what_it_cannot_store_stays_up_and_loses_nothing_ack
 
 INSTANTIATE_TEST_SUITE_P(fault, failing_disk, testing::Values("eio", "fsync-eio"),
                          [](const auto& p) { return p.param == "eio" ? std::string("eio") : "fsync_eio"; });
+
+// The POS behind a signed webhook (drivers/webhook_source.hpp), killed under again and again.
+class kill_9 : public disk_fault {
+ protected:
+  static constexpr const char* secret = "webhook-secret-0123456789";
+
+  void SetUp() override {
+    disk_fault::SetUp();
+    if (IsSkipped()) return;
+    webhook_port = test::free_port();
+    std::ofstream(dir.file("secrets")) << "W1 " << secret << "\n";
+    fs::permissions(dir.file("secrets"), fs::perms::owner_read | fs::perms::owner_write);
+    auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+    cfg["sources"]["webhook"] = {{"enabled", true}, {"listen", "127.0.0.1"}, {"port", webhook_port},
+                                 {"secrets_file", dir.file("secrets")}};
+    std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+  }
+
+  // Posts sales `ids` as one signed batch; adds them to `acked` when the answer is 200 (all stored).
+  // False when the connection failed (the agent died) or the agent asked to retry.
+  bool post(const std::vector<int>& ids, std::set<int>& acked) {
+    namespace http = boost::beast::http;
+    auto records = json::array();
+    for (const int n : ids) {
+      auto r = json::parse(test::txn_line(n));
+      r["terminal"] = "W1";
+      records.push_back(std::move(r));
+    }
+    const auto body = records.dump();
+    boost::asio::io_context io;
+    boost::beast::tcp_stream s(io);
+    boost::system::error_code ec;
+    s.expires_after(10s);
+    s.connect({boost::asio::ip::make_address("127.0.0.1"), webhook_port}, ec);
+    if (ec) return false;
+    http::request<http::string_body> req{http::verb::post, "/pos/transactions", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set("X-Kelu-Terminal", "W1");
+    req.set("X-Kelu-Signature", drivers::webhook_signature(secret, body));
+    req.body() = body;
+    req.prepare_payload();
+    http::write(s, req, ec);
+    boost::beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    if (!ec) http::read(s, buf, res, ec);
+    if (ec || res.result() != http::status::ok) return false;
+    acked.insert(ids.begin(), ids.end());
+    return true;
+  }
+
+  std::uint16_t webhook_port = 0;
+};
+
+// kill -9 while the POS posts batches of 20 sales: each round kills the agent after a few more
+// answered batches, with a batch in flight; the POS resends what got no 200. After every kill the
+// database is whole and holds every acknowledged sale; at the end HQ has each sale once.
+TEST_F(kill_9, webhook_batches_posted_through_repeated_kills_are_stored_once_each) {
+  test::mqtt_collector hq{broker->uri(), "hq-kill", "kelu/v1/acme/sh-001/events/#"};
+  std::set<int> acked;
+  int next = 0;
+  const int kills = 20 * test::fault_scale();
+  for (int k = 0; k < kills; ++k) {
+    start_agent();
+    ASSERT_TRUE(test::wait_for_port(webhook_port, 10s)) << log();
+    std::atomic<int> answered{0};
+    const int kill_after = 1 + k % 4;
+    std::thread killer([&] {
+      const auto deadline = std::chrono::steady_clock::now() + 30s;
+      while (answered < kill_after && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(1ms);  // polls the POS's own count of answers, no fixed wait
+      agent->stop(SIGKILL, 10s);
+    });
+    for (int batch = 0; batch < 1000 && agent->running(); ++batch) {
+      if (post(to_offer(acked, next, 20), acked)) ++answered;
+    }
+    killer.join();
+    expect_database_holds(acked, "after kill " + std::to_string(k + 1));
+    if (HasFailure()) return;
+  }
+  start_agent();
+  ASSERT_TRUE(test::wait_for_port(webhook_port, 10s)) << log();
+  for (int attempt = 0; static_cast<int>(acked.size()) < next && attempt < 50; ++attempt) {
+    int upto = next;
+    post(to_offer(acked, upto, std::min(20, next - static_cast<int>(acked.size()))), acked);
+  }
+  ASSERT_EQ(static_cast<int>(acked.size()), next) << log();
+  ASSERT_TRUE(hq.wait_until([&](const auto& m) { return static_cast<int>(view_of(m).seqs_of_txn.size()) >= next; },
+                            60s))
+      << "HQ has " << view_of(hq.messages()).seqs_of_txn.size() << " of " << next << "\n" << log();
+  const auto v = view_of(hq.messages());
+  EXPECT_EQ(static_cast<int>(v.by_identity.size()), next) << "a (source, seq) reused for another sale";
+  for (const auto& [id, seqs] : v.seqs_of_txn) EXPECT_EQ(seqs.size(), 1u) << id << " stored twice";
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
+  expect_database_holds(acked, "after the last run");
+  test::fault_figure("kill_9_webhook", {{"kills", kills}, {"sales", next}, {"lost", 0}, {"doubled", 0}});
+}
 
 }  // namespace
 }  // namespace kelu
