@@ -8,6 +8,7 @@
 #include "agent/connection_probe.hpp"
 #include "core/health_json.hpp"
 #include "core/time.hpp"
+#include "drivers/till_clock.hpp"
 #include "config/schema.hpp"
 #include "config/secrets.hpp"
 
@@ -37,6 +38,9 @@ std::string activity(const json& health, core::utc_time now) {
     out += "; nothing received yet";
   }
   if (!health.value("last_error", "").empty()) out += "; last error: " + health["last_error"].get<std::string>();
+  // A till whose clock is off works, but its sales land in the wrong hours: the technician is there.
+  for (const auto& o : health.value("clock_offsets", json::array()))
+    out += "; " + drivers::till_clock_change(o.at("terminal").get<std::string>(), o.at("offset_s").get<std::int64_t>());
   return out;
 }
 
@@ -207,7 +211,8 @@ void technician_view::test_source(const std::string& id, std::function<void(json
                   then({{"ok", false}, {"detail", "not listening on port " + std::to_string(port) + ": " + ms.error_message()}});
                   return;
                 }
-                then({{"ok", true}, {"detail", "listening on port " + std::to_string(port) + "; " + activity(health, now)}});
+                then({{"ok", !health.contains("clock_offsets")},
+                      {"detail", "listening on port " + std::to_string(port) + "; " + activity(health, now)}});
               });
   };
   const auto folder = [&](const std::string& path) {

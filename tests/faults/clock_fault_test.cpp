@@ -8,11 +8,16 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 
 #include "core/time.hpp"
+#include "dashboard/password_hash.hpp"
 #include "integration/agent_fixture.hpp"
 
 namespace kelu {
@@ -132,11 +137,43 @@ json last_clock_offsets(const std::vector<test::received>& m) {
   return last;
 }
 
+// What the technician page's "test" button answers for `target`: signed in with `password`, then
+// POST /tech/api/test, as the page does.
+json technician_test(std::uint16_t port, const std::string& password, const std::string& target) {
+  namespace http = boost::beast::http;
+  const auto call = [&](const std::string& path, const std::string& body, const std::string& cookie) {
+    boost::asio::io_context io;
+    boost::beast::tcp_stream s(io);
+    s.expires_after(10s);
+    s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    http::request<http::string_body> req{http::verb::post, path, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::content_type, "application/json");
+    if (!cookie.empty()) req.set(http::field::cookie, cookie);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(s, req);
+    boost::beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    http::read(s, buf, res);
+    return res;
+  };
+  const auto login = call("/tech/login", json{{"password", password}}.dump(), "");
+  const std::string cookie(login[http::field::set_cookie]);
+  return json::parse(call("/tech/api/test?target=" + target, "", cookie.substr(0, cookie.find(';'))).body(), nullptr,
+                     false);
+}
+
 // A till whose clock runs three hours ahead (its sales "in the future" for the box) next to one that
 // is right: every sale stored under its till's time, and the wrong clock reported to HQ by terminal
 // once its sales cover ten minutes of the box's time (here: the box's clock moved on 11 min).
 TEST_F(clock_fault, a_till_hours_ahead_keeps_its_sales_and_is_reported_by_terminal) {
   test::mqtt_collector hq{broker->uri(), "hq-till-clock", "kelu/v1/acme/sh-001/#"};
+  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+  const auto dashboard_port = test::free_port();
+  cfg["dashboard"]["port"] = dashboard_port;
+  cfg["dashboard"]["technician_password"] = dashboard::hash_password("tech-pw", 10000);
+  std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
   start_faked_agent();
   auto c = till();
   const auto sell = [&](int from) {
@@ -165,6 +202,17 @@ TEST_F(clock_fault, a_till_hours_ahead_keeps_its_sales_and_is_reported_by_termin
   ASSERT_NE(line, std::string::npos) << log();
   EXPECT_NE(log().find("min ahead of the box's", line), std::string::npos) << log();
   EXPECT_EQ(log().find("terminal T2's clock"), std::string::npos) << log();
+  // The technician on site sees it too: the till's test fails, saying which terminal and how far.
+  std::string till_source;
+  for (const auto& r : hq.messages())
+    if (r.topic.ends_with("/stats")) {
+      const auto stats = json::parse(r.payload);
+      for (const auto& src : stats["payload"]["sources"])
+        if (src["driver"] == "pos-tcp") till_source = src["source"].get<std::string>();
+    }
+  const auto tested = technician_test(dashboard_port, "tech-pw", "source%3A" + till_source);
+  EXPECT_EQ(tested.value("ok", true), false) << tested;
+  EXPECT_NE(tested.value("detail", "").find("terminal T1's clock is 2 h 4"), std::string::npos) << tested;
   ASSERT_TRUE(hq.wait_until([](const auto& m) { return view_of(m).by_identity.size() >= 20; }, 30s)) << log();
   EXPECT_EQ(view_of(hq.messages()).by_identity.size(), 20u);
   std::cout << "fault_figure "
