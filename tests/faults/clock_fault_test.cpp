@@ -8,9 +8,6 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 #include <cstdlib>
 #include <fstream>
@@ -19,6 +16,7 @@
 #include "core/time.hpp"
 #include "dashboard/password_hash.hpp"
 #include "integration/agent_fixture.hpp"
+#include "support/http_get.hpp"
 
 namespace kelu {
 namespace {
@@ -140,27 +138,9 @@ json last_clock_offsets(const std::vector<test::received>& m) {
 // What the technician page's "test" button answers for `target`: signed in with `password`, then
 // POST /tech/api/test, as the page does.
 json technician_test(std::uint16_t port, const std::string& password, const std::string& target) {
-  namespace http = boost::beast::http;
-  const auto call = [&](const std::string& path, const std::string& body, const std::string& cookie) {
-    boost::asio::io_context io;
-    boost::beast::tcp_stream s(io);
-    s.expires_after(10s);
-    s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-    http::request<http::string_body> req{http::verb::post, path, 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.set(http::field::content_type, "application/json");
-    if (!cookie.empty()) req.set(http::field::cookie, cookie);
-    req.body() = body;
-    req.prepare_payload();
-    http::write(s, req);
-    boost::beast::flat_buffer buf;
-    http::response<http::string_body> res;
-    http::read(s, buf, res);
-    return res;
-  };
-  const auto login = call("/tech/login", json{{"password", password}}.dump(), "");
-  const std::string cookie(login[http::field::set_cookie]);
-  return json::parse(call("/tech/api/test?target=" + target, "", cookie.substr(0, cookie.find(';'))).body(), nullptr,
+  const auto login = test::http_post(port, "/tech/login", json{{"password", password}}.dump());
+  const auto cookie = login.set_cookie.substr(0, login.set_cookie.find(';'));
+  return json::parse(test::http_post(port, "/tech/api/test?target=" + target, "", {{"Cookie", cookie}}).body, nullptr,
                      false);
 }
 

@@ -12,9 +12,6 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 #include <atomic>
 #include <filesystem>
@@ -28,6 +25,7 @@
 #include "drivers/webhook_source.hpp"
 #include "faults/fault_figure.hpp"
 #include "integration/agent_fixture.hpp"
+#include "support/http_get.hpp"
 
 namespace kelu {
 namespace {
@@ -293,7 +291,6 @@ class kill_9 : public disk_fault {
   // Posts sales `ids` as one signed batch; adds them to `acked` when the answer is 200 (all stored).
   // False when the connection failed (the agent died) or the agent asked to retry.
   bool post(const std::vector<int>& ids, std::set<int>& acked) {
-    namespace http = boost::beast::http;
     auto records = json::array();
     for (const int n : ids) {
       auto r = json::parse(test::txn_line(n));
@@ -301,23 +298,9 @@ class kill_9 : public disk_fault {
       records.push_back(std::move(r));
     }
     const auto body = records.dump();
-    boost::asio::io_context io;
-    boost::beast::tcp_stream s(io);
-    boost::system::error_code ec;
-    s.expires_after(10s);
-    s.connect({boost::asio::ip::make_address("127.0.0.1"), webhook_port}, ec);
-    if (ec) return false;
-    http::request<http::string_body> req{http::verb::post, "/pos/transactions", 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.set("X-Kelu-Terminal", "W1");
-    req.set("X-Kelu-Signature", drivers::webhook_signature(secret, body));
-    req.body() = body;
-    req.prepare_payload();
-    http::write(s, req, ec);
-    boost::beast::flat_buffer buf;
-    http::response<http::string_body> res;
-    if (!ec) http::read(s, buf, res, ec);
-    if (ec || res.result() != http::status::ok) return false;
+    const auto res = test::http_post(webhook_port, "/pos/transactions", body,
+                                     {{"X-Kelu-Terminal", "W1"}, {"X-Kelu-Signature", drivers::webhook_signature(secret, body)}});
+    if (res.status != 200) return false;
     acked.insert(ids.begin(), ids.end());
     return true;
   }
