@@ -33,18 +33,13 @@ class health_recorder {
     h_.last_error = why;
     h_.last_error_at = now;
   }
-  // A live sale terminal `terminal` stamped `observed_at` reached the box at `received_at`. True
-  // when that terminal's clock has just been found off (or set right again): worth one log line.
-  bool observed(const std::string& terminal, core::utc_time observed_at, core::utc_time received_at) {
+  // A live sale terminal `terminal` stamped `observed_at` reached the box at `received_at`: as
+  // till_clock::observe, the terminal's offset when its clock has just been found off (0: set right
+  // again), worth one log line.
+  std::optional<std::int64_t> observed(const std::string& terminal, core::utc_time observed_at,
+                                       core::utc_time received_at) {
     std::lock_guard lock(m_);
     return tills_.observe(terminal, observed_at, received_at);
-  }
-  // How far `terminal`'s clock is off, by the last estimate; 0 when within till_clock::threshold.
-  std::int64_t clock_offset_s(const std::string& terminal) const {
-    std::lock_guard lock(m_);
-    for (const auto& o : tills_.offsets())
-      if (o.terminal == terminal) return o.offset_s;
-    return 0;
   }
   // Parts of stored records the parser read around (file_records::warnings).
   void read_around(std::int64_t count) {

@@ -271,8 +271,8 @@ pos_tcp_stats pos_tcp_source::stats() const {
 }
 
 void pos_tcp_source::observe_till_clock(const std::string& terminal, core::utc_time stamped, core::utc_time now) {
-  if (health_.observed(terminal, stamped, now))
-    log_->warn("pos-tcp {}: {}", options_.source_id, till_clock_change(terminal, health_.clock_offset_s(terminal)));
+  if (const auto offset_s = health_.observed(terminal, stamped, now))
+    log_->warn("pos-tcp {}: {}", options_.source_id, till_clock_change(terminal, *offset_s));
 }
 
 void pos_tcp_source::report_store_failure(std::size_t lines, const std::string& why) {

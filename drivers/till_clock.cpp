@@ -13,7 +13,8 @@ std::int64_t till_clock::nearest_zero_ms(const terminal_state& t) {
       ->offset_ms;
 }
 
-bool till_clock::observe(const std::string& terminal, core::utc_time observed_at, core::utc_time received_at) {
+std::optional<std::int64_t> till_clock::observe(const std::string& terminal, core::utc_time observed_at,
+                                                core::utc_time received_at) {
   if (!terminals_.count(terminal) && terminals_.size() >= max_terminals) {
     const auto oldest = std::min_element(terminals_.begin(), terminals_.end(), [](const auto& a, const auto& b) {
       return a.second.last_heard < b.second.last_heard;
@@ -32,7 +33,8 @@ bool till_clock::observe(const std::string& terminal, core::utc_time observed_at
     t.off = false;
   else if (enough)
     t.off = true;  // otherwise too little to judge: the verdict stands
-  return t.off != was;
+  if (t.off == was) return std::nullopt;
+  return t.off ? nearest_zero_ms(t) / 1000 : 0;
 }
 
 std::vector<core::till_clock_offset> till_clock::offsets() const {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,8 +33,10 @@ class till_clock {
   static constexpr std::size_t max_terminals = 64;       // the least recently heard forgotten beyond
 
   // A sale terminal `terminal` stamped `observed_at` reached the box at `received_at` (its clock).
-  // True when this changed the terminal's verdict (found off, or set right again): worth one log line.
-  bool observe(const std::string& terminal, core::utc_time observed_at, core::utc_time received_at);
+  // When this changed the terminal's verdict, its offset as offsets() gives it (0: set right
+  // again), worth one log line; nothing otherwise.
+  std::optional<std::int64_t> observe(const std::string& terminal, core::utc_time observed_at,
+                                      core::utc_time received_at);
 
   // The terminals found off, by terminal id, with their offset in the current window.
   std::vector<core::till_clock_offset> offsets() const;

@@ -199,8 +199,8 @@ void webhook_source::take(const std::shared_ptr<http_exchange>& x, const std::st
           rec->record);
       slots.push_back(i);
       batch.push_back(make_pos_event(std::move(*rec), {options_.store_id, options_.source_id, now}, options_.zone));
-      if (health_.observed(terminal, batch.back().observed_at, now))
-        log_->warn("webhook {}: {}", options_.source_id, till_clock_change(terminal, health_.clock_offset_s(terminal)));
+      if (const auto offset_s = health_.observed(terminal, batch.back().observed_at, now))
+        log_->warn("webhook {}: {}", options_.source_id, till_clock_change(terminal, *offset_s));
     }
     results->push_back(std::move(result));
   }
