@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "core/time.hpp"
 #include "dashboard/password_hash.hpp"
@@ -41,10 +42,10 @@ class clock_fault : public test::agent_process {
     agent_process::SetUp();
   }
 
-  void start_faked_agent() {
-    set_offset_s(0);
+  void start_faked_agent(long offset_s = 0) {
+    set_offset_s(offset_s);
     const char* asan = std::getenv("ASAN_OPTIONS");
-    start_agent({"LD_PRELOAD=" + library, "FAKETIME_TIMESTAMP_FILE=" + dir.file("faketime"),
+    start_agent({"LD_PRELOAD=" KELU_TIMERFD_SHIM ":" + library, "FAKETIME_TIMESTAMP_FILE=" + dir.file("faketime"),
                  "FAKETIME_CACHE_DURATION=1", "FAKETIME_DONT_FAKE_MONOTONIC=1",
                  // ASan wants to be first among the preloaded libraries; libfaketime only wraps time calls.
                  std::string("ASAN_OPTIONS=") + (asan ? std::string(asan) + ":" : "") + "verify_asan_link_order=0"});
@@ -197,6 +198,91 @@ TEST_F(clock_fault, a_till_hours_ahead_keeps_its_sales_and_is_reported_by_termin
   EXPECT_EQ(view_of(hq.messages()).by_identity.size(), 20u);
   std::cout << "fault_figure "
             << json{{"case", "till_clock_ahead"}, {"offset_s", offsets[0]["offset_s"]}, {"sales", 20}, {"lost", 0}}.dump()
+            << std::endl;
+}
+
+// The hour buckets HQ has been sent, by their local start: the newest revision of each.
+std::map<std::string, json> hour_buckets(const std::vector<test::received>& m) {
+  std::map<std::string, json> hours;
+  for (const auto& r : m)
+    if (r.topic.ends_with("/metrics/funnel/hour")) {
+      auto b = json::parse(r.payload);
+      auto& kept = hours[b["local_start"].get<std::string>()];
+      if (kept.is_null() || kept["revision"] < b["revision"]) kept = std::move(b);
+    }
+  return hours;
+}
+
+// The night the clocks go back in Berlin, lived by the agent. Sales dated in both 02:00 hours (the
+// second an hour after the first in UTC) wait in the store from before, dated hours ahead of the
+// box's clock (kept, not refused as "in the future"). The box's wall clock then steps through the
+// night (libfaketime offsets: a real night is too long for a test) and stops inside each hour that
+// matters. A bucket goes to HQ only once closed, so each stop shows which hours the agent took as
+// over: inside the repeated 02:00 the first one is closed and the second is not.
+TEST_F(clock_fault, the_night_the_clocks_go_back_has_two_two_oclock_hours_at_hq) {
+  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+  cfg["store"]["time_zone"] = "Europe/Berlin";
+  cfg["analytics"] = {{"close_grace_s", 0}, {"live_interval_s", 1}};
+  std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+  const auto real_now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto wall_at = [&](const char* utc) {  // the offset that puts the agent's clock at `utc`
+    return static_cast<long>(core::to_unix_ms(*core::parse_iso8601(utc)) / 1000 - real_now);
+  };
+  test::mqtt_collector hq{broker->uri(), "hq-dst", "kelu/v1/acme/sh-001/#"};
+  start_faked_agent(wall_at("2026-10-24T22:50:00Z"));  // 00:50 summer time
+  auto c = till();
+  const std::vector<std::pair<const char*, int>> sales{{"2026-10-25T01:30:00+02:00", 1},
+                                                      {"2026-10-25T02:30:00+02:00", 2},
+                                                      {"2026-10-25T02:30:00+01:00", 3},
+                                                      {"2026-10-25T03:30:00+01:00", 1}};
+  std::string burst;
+  int n = 0;
+  for (const auto& [time, count] : sales)
+    for (int i = 0; i < count; ++i) {
+      auto line = json::parse(test::txn_line(n++));
+      line["time"] = time;
+      burst += line.dump() + "\n";
+    }
+  ASSERT_TRUE(c.send(burst, 5s));
+  for (int i = 0; i < n; ++i) {
+    const auto ack = c.read_line(10s);
+    ASSERT_TRUE(ack);
+    EXPECT_TRUE(json::parse(*ack)["ok"].get<bool>()) << *ack;
+  }
+
+  struct stop {
+    const char* wall;         // the box's clock, UTC
+    const char* closed;       // the hour HQ now has
+    const char* still_open;   // and the one it must not have yet
+  };
+  const std::vector<stop> night{
+      {"2026-10-25T00:50:00Z", "2026-10-25T01:00:00+02:00", "2026-10-25T02:00:00+02:00"},  // 02:50 summer time
+      {"2026-10-25T01:50:00Z", "2026-10-25T02:00:00+02:00", "2026-10-25T02:00:00+01:00"},  // 02:50 again, winter time
+      {"2026-10-25T03:50:00Z", "2026-10-25T03:00:00+01:00", nullptr}};                     // 04:50
+  for (std::size_t i = 0; i < night.size(); ++i) {
+    set_offset_s(wall_at(night[i].wall));
+    const auto seen = [&](const auto& m) {
+      return last_clock_steps(m).value("count", 0) == static_cast<int>(i + 1) && hour_buckets(m).count(night[i].closed);
+    };
+    ASSERT_TRUE(hq.wait_until(seen, 60s)) << "at " << night[i].wall << "\n" << log();
+    if (night[i].still_open) {
+      EXPECT_EQ(hour_buckets(hq.messages()).count(night[i].still_open), 0u) << night[i].still_open << " closed early";
+    }
+  }
+  auto hours = hour_buckets(hq.messages());
+  const std::map<std::string, int> expected{{"2026-10-25T01:00:00+02:00", 1},
+                                            {"2026-10-25T02:00:00+02:00", 2},
+                                            {"2026-10-25T02:00:00+01:00", 3},
+                                            {"2026-10-25T03:00:00+01:00", 1}};
+  for (const auto& [start, count] : expected) {
+    ASSERT_TRUE(hours.count(start)) << start << " was not sent";
+    EXPECT_EQ(hours[start]["figures"]["transactions"], count) << start;
+  }
+  EXPECT_EQ(hours["2026-10-25T02:00:00+02:00"]["start"], "2026-10-25T00:00:00.000Z");
+  EXPECT_EQ(hours["2026-10-25T02:00:00+01:00"]["start"], "2026-10-25T01:00:00.000Z");
+  std::cout << "fault_figure "
+            << json{{"case", "dst_night"}, {"stops", night.size()}, {"sales", n}, {"hours_at_hq", hours.size()}}.dump()
             << std::endl;
 }
 
