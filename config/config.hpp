@@ -116,6 +116,7 @@ struct webhook_config {
   std::string secrets_file;
   std::int64_t max_body_bytes = 0;
   std::int64_t max_connections = 0;
+  std::int64_t max_connections_per_client = 0;
   std::int64_t rate_per_s = 0;
   std::int64_t rate_burst = 0;
   std::int64_t timeout_s = 0;

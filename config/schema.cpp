@@ -511,6 +511,10 @@ void add_webhook_keys(std::vector<key_def>& t) {
       {"sources.webhook.max_body_bytes", "Larger requests get 413"}, 1 << 20, 256, 64 << 20));
   w(int_key<&C::sources, &sources_config::webhook, &W::max_connections>(
       {"sources.webhook.max_connections", "Concurrent connections; more are answered 503 (Retry-After) and closed"}, 64, 1, 10000));
+  w(int_key<&C::sources, &sources_config::webhook, &W::max_connections_per_client>(
+      {"sources.webhook.max_connections_per_client",
+       "Connections one address may hold at once; more are answered 503, so one device cannot take every place"},
+      16, 1, 10000));
   w(int_key<&C::sources, &sources_config::webhook, &W::rate_per_s>(
       {"sources.webhook.rate_per_s", "Requests per second per client address, sustained; more get 429"}, 50, 1, 100000));
   w(int_key<&C::sources, &sources_config::webhook, &W::rate_burst>(

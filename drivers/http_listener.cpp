@@ -22,8 +22,11 @@ class http_listener::session : public http_exchange, public std::enable_shared_f
   session(http_listener& owner, tcp::socket socket) : owner_(owner), alive_(owner.alive_), stream_(std::move(socket)) {
     boost::system::error_code ec;
     const auto ep = stream_.socket().remote_endpoint(ec);
-    peer_ = ec ? std::string("?") : ep.address().to_string();
+    if (!ec) address_ = ep.address();
+    peer_ = ec ? std::string("?") : address_.to_string();
   }
+
+  const asio::ip::address& address() const { return address_; }
 
   const http::request<http::string_body>& request() const override { return request_; }
   const std::string& peer() const override { return peer_; }
@@ -92,6 +95,7 @@ class http_listener::session : public http_exchange, public std::enable_shared_f
   std::optional<http::request_parser<http::string_body>> parser_;
   http::request<http::string_body> request_;
   http::response<http::string_body> response_;
+  asio::ip::address address_;
   std::string peer_;
 };
 
@@ -105,8 +109,10 @@ http_listener::http_listener(asio::any_io_executor ex, http_listener_options opt
                 {options_.listen, options_.port, options_.config_section, options_.max_connections,
                  // A pusher past the limit is told to come back, as HTTP says it, rather than cut off.
                  "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n"
-                 "Content-Length: 21\r\nConnection: close\r\n\r\ntoo many connections\n"},
-                [this] { return sessions_.size(); }, [this](tcp::socket socket) { on_connection(std::move(socket)); }) {}
+                 "Content-Length: 21\r\nConnection: close\r\n\r\ntoo many connections\n",
+                 options_.max_connections_per_client},
+                [this] { return sessions_.size(); }, [this](tcp::socket socket) { on_connection(std::move(socket)); },
+                nullptr, [this](const asio::ip::address& a) { return open_from(a); }) {}
 
 http_listener::~http_listener() {
   *alive_ = false;
@@ -119,6 +125,13 @@ void http_listener::on_connection(tcp::socket socket) {
   auto s = std::make_shared<session>(*this, std::move(socket));
   sessions_.insert(s);
   s->start();
+}
+
+// A linear count: at most max_connections sessions, and only on an accept.
+std::size_t http_listener::open_from(const asio::ip::address& address) const {
+  std::size_t n = 0;
+  for (const auto& s : sessions_) n += s->address() == address ? 1u : 0u;
+  return n;
 }
 
 void http_listener::stop() {

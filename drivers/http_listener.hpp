@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The HTTP/1.1 side every push receiver shares (the POS webhook, the people-counter receiver),
-// on Boost.Beast: one tcp_listener, at most `max_connections` connections (more are answered 503
-// with Retry-After, closed and counted, as every TCP source refuses: tcp_listener.hpp), a request
+// on Boost.Beast: one tcp_listener, at most `max_connections` connections and
+// `max_connections_per_client` from one address (more are answered 503 with Retry-After, closed and
+// counted, as every TCP source refuses: tcp_listener.hpp), a request
 // read under a header and body limit and a deadline, handed to the receiver, and the answer it
 // gives written under the same deadline; keep-alive for the next request. A receiver answers each request exactly once, at once or later (after a commit).
 // All on the io_context thread.
@@ -31,6 +32,8 @@ struct http_listener_options {
   std::uint16_t port = 0;
   std::string config_section;  // named in a bind error: "sources.webhook"
   std::size_t max_connections = 64;
+  // So that one device on the LAN holding idle connections cannot keep every till or counter out.
+  std::size_t max_connections_per_client = 16;
   std::size_t max_body_bytes = 1 << 20;
   std::chrono::seconds timeout{15};
 };
@@ -69,10 +72,13 @@ class http_listener {
   // Closes the acceptor and every connection; nothing is handed to the receiver after it.
   void stop();
   std::int64_t refused_connections() const { return listener_.stats().refused; }
+  // Of which their address already held max_connections_per_client.
+  std::int64_t refused_per_client() const { return listener_.stats().refused_per_client; }
 
  private:
   class session;
   void on_connection(boost::asio::ip::tcp::socket socket);
+  std::size_t open_from(const boost::asio::ip::address& address) const;
 
   boost::asio::any_io_executor ex_;
   http_listener_options options_;

@@ -17,9 +17,11 @@ constexpr std::chrono::milliseconds accept_pause{100};
 }  // namespace
 
 tcp_listener::tcp_listener(asio::any_io_executor ex, tcp_listener_options options, open_count count,
-                           connection_handler on_connection, std::shared_ptr<spdlog::logger> log)
+                           connection_handler on_connection, std::shared_ptr<spdlog::logger> log,
+                           open_from_count open_from)
     : options_(std::move(options)),
       open_count_(std::move(count)),
+      open_from_(std::move(open_from)),
       on_connection_(std::move(on_connection)),
       log_(std::move(log)),
       acceptor_(ex),
@@ -61,11 +63,22 @@ void tcp_listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (open_count_() >= options_.max_connections)
+  if (open_count_() >= options_.max_connections) {
     refuse(socket);
-  else
+  } else if (past_client_bound(socket)) {
+    ++stats_.refused_per_client;
+    refuse(socket);
+  } else {
     on_connection_(std::move(socket));
+  }
   do_accept();
+}
+
+bool tcp_listener::past_client_bound(const tcp::socket& socket) const {
+  if (options_.max_connections_per_client == 0 || !open_from_) return false;
+  boost::system::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  return !ec && open_from_(peer.address()) >= options_.max_connections_per_client;
 }
 
 void tcp_listener::refuse(tcp::socket& socket) {

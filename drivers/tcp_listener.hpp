@@ -34,10 +34,14 @@ struct tcp_listener_options {
   std::string config_section;   // named in a bind error: "sources.pos_tcp"
   std::size_t max_connections = 1;  // from the source's key (sources.*.max_connections)
   std::string refusal;          // written to a refused connection before it is closed; may be empty
+  // At most this many at once from one address (0: no such bound), so that one device cannot take
+  // every place; refused like the rest. Needs the owner's count of its connections by address.
+  std::size_t max_connections_per_client = 0;
 };
 
 struct tcp_listener_stats {
-  std::int64_t refused = 0;        // connections past max_connections
+  std::int64_t refused = 0;        // connections past max_connections or max_connections_per_client
+  std::int64_t refused_per_client = 0;  // of which their address held max_connections_per_client
   std::int64_t accept_errors = 0;  // accepts that failed (each retried after a pause)
   std::string last_accept_error;
 };
@@ -45,11 +49,15 @@ struct tcp_listener_stats {
 class tcp_listener {
  public:
   using open_count = std::function<std::size_t()>;
+  using open_from_count = std::function<std::size_t(const boost::asio::ip::address&)>;
   using connection_handler = std::function<void(boost::asio::ip::tcp::socket)>;
 
-  // `log` (may be null) is told of each failed accept, naming the config section.
+  // `log` (may be null) is told of each failed accept, naming the config section. `open_from`
+  // (needed when options.max_connections_per_client is set) counts the owner's open connections
+  // from one address.
   tcp_listener(boost::asio::any_io_executor ex, tcp_listener_options options, open_count count,
-               connection_handler on_connection, std::shared_ptr<spdlog::logger> log = nullptr);
+               connection_handler on_connection, std::shared_ptr<spdlog::logger> log = nullptr,
+               open_from_count open_from = nullptr);
   ~tcp_listener();
   tcp_listener(const tcp_listener&) = delete;
   tcp_listener& operator=(const tcp_listener&) = delete;
@@ -63,10 +71,12 @@ class tcp_listener {
  private:
   void do_accept();
   void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  bool past_client_bound(const boost::asio::ip::tcp::socket& socket) const;
   void refuse(boost::asio::ip::tcp::socket& socket);
 
   tcp_listener_options options_;
   open_count open_count_;
+  open_from_count open_from_;
   connection_handler on_connection_;
   std::shared_ptr<spdlog::logger> log_;
   boost::asio::ip::tcp::acceptor acceptor_;

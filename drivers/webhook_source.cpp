@@ -27,6 +27,7 @@ webhook_options webhook_options_for(const config::config& c, const core::time_zo
   o.secrets_file = w.secrets_file;
   o.max_body_bytes = static_cast<std::size_t>(w.max_body_bytes);
   o.max_connections = static_cast<std::size_t>(w.max_connections);
+  o.max_connections_per_client = static_cast<std::size_t>(w.max_connections_per_client);
   o.rate_per_s = static_cast<double>(w.rate_per_s);
   o.rate_burst = static_cast<double>(w.rate_burst);
   o.timeout = std::chrono::seconds(w.timeout_s);
@@ -94,8 +95,13 @@ webhook_source::webhook_source(asio::any_io_executor ex, core::event_ingest& ing
       options_(std::move(options)),
       log_(std::move(log)),
       listener_(ex,
-                {options_.listen, options_.port, "sources.webhook", options_.max_connections, options_.max_body_bytes,
-                 options_.timeout},
+                {.listen = options_.listen,
+                 .port = options_.port,
+                 .config_section = "sources.webhook",
+                 .max_connections = options_.max_connections,
+                 .max_connections_per_client = options_.max_connections_per_client,
+                 .max_body_bytes = options_.max_body_bytes,
+                 .timeout = options_.timeout},
                 [this](std::shared_ptr<http_exchange> x) { on_request(x); },
                 [this](const std::string&) {
                   ++stats_.too_large;

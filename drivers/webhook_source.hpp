@@ -49,6 +49,7 @@ struct webhook_options {
   std::string secrets_file;
   std::size_t max_body_bytes = 0;
   std::size_t max_connections = 0;
+  std::size_t max_connections_per_client = 0;
   double rate_per_s = 0;
   double rate_burst = 0;
   std::chrono::seconds timeout{};
@@ -65,6 +66,8 @@ struct webhook_stats {
   std::int64_t too_large = 0;      // 413
   std::int64_t bad_requests = 0;   // 400, 404, 405, 422
   std::int64_t retry_later = 0;    // 503
+  std::int64_t refused_connections = 0;  // 503 at connect: max_connections or max_connections_per_client
+  std::int64_t refused_per_client = 0;   // of which their address held max_connections_per_client
 };
 
 // "terminal secret" per line; "*" is any terminal without its own line; '#' starts a comment.
@@ -85,7 +88,12 @@ class webhook_source final : public source {
   void stop() override;
   core::source_health health() const override { return health_.snapshot(); }
   std::uint16_t port() const { return port_; }
-  const webhook_stats& stats() const { return stats_; }
+  webhook_stats stats() const {
+    auto s = stats_;
+    s.refused_connections = listener_.refused_connections();
+    s.refused_per_client = listener_.refused_per_client();
+    return s;
+  }
 
  private:
   struct bucket {

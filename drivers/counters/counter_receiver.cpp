@@ -41,8 +41,13 @@ counter_receiver::counter_receiver(boost::asio::any_io_executor ex, core::event_
       counters_(std::move(counters)),
       log_(std::move(log)),
       listener_(ex,
-                {options_.listen, options_.port, "sources.counter_push", options_.max_connections,
-                 options_.max_body_bytes, options_.timeout},
+                {.listen = options_.listen,
+                 .port = options_.port,
+                 .config_section = "sources.counter_push",
+                 .max_connections = options_.max_connections,
+                 .max_connections_per_client = options_.max_connections_per_client,
+                 .max_body_bytes = options_.max_body_bytes,
+                 .timeout = options_.timeout},
                 [this](std::shared_ptr<http_exchange> x) { on_request(x); },
                 [this](const std::string& peer) {
                   ++stats_.too_large;

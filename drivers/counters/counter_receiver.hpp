@@ -68,6 +68,9 @@ struct counter_receiver_options {
   std::uint16_t port = 0;  // 0: any free port (tests)
   std::size_t max_body_bytes = 0;
   std::size_t max_connections = 64;  // not a key: a store has a handful of counters
+  // Not a key either: a counter pushes over one or two connections; one address on the LAN
+  // holding idle ones must leave the others their places.
+  std::size_t max_connections_per_client = 8;
   std::chrono::seconds timeout{};
   core::time_zone zone = core::time_zone::utc();  // for device times without an offset
 };

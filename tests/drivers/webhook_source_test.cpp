@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -220,6 +221,35 @@ TEST_F(webhook_fixture, connections_past_the_limit_are_answered_503_and_a_freed_
     stored = signed_post(sale);
     return stored.status == 200;
   })) << stored.status;
+}
+
+// A device on the store LAN (127.0.0.2 here) opening 100 connections and sending each half a
+// request: it gets its 16 (sources.webhook.max_connections_per_client), the other 84 are answered
+// 503 and counted, and the till at another address (127.0.0.1) is still served, well within the 64
+// places in all.
+TEST_F(webhook_fixture, one_address_holding_half_sent_requests_leaves_the_tills_their_places) {
+  start();
+  boost::asio::io_context cio;
+  const auto device = boost::asio::ip::make_address("127.0.0.2");
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> held;
+  for (int i = 0; i < 100; ++i) {
+    auto s = std::make_unique<boost::asio::ip::tcp::socket>(cio);
+    s->open(boost::asio::ip::tcp::v4());
+    s->bind({device, 0});
+    s->connect({boost::asio::ip::make_address("127.0.0.1"), source->port()});
+    boost::asio::write(*s, boost::asio::buffer(std::string("POST /pos/transactions HTTP/1.1\r\nHost: box\r\n")));
+    held.push_back(std::move(s));
+  }
+  // Accepted in order: once the 100th is answered, all were seen.
+  std::string refusal(64, '\0');
+  boost::system::error_code ec;
+  const auto n = held.back()->read_some(boost::asio::buffer(refusal), ec);
+  EXPECT_EQ(refusal.substr(0, std::min<std::size_t>(n, 12)), "HTTP/1.1 503");
+  const auto stats = [&] { return on_io([&] { return source->stats(); }); };  // the io thread's
+  ASSERT_TRUE(test::eventually([&] { return stats().refused_connections == 84; })) << stats().refused_connections;
+  EXPECT_EQ(stats().refused_per_client, 84);
+  const auto stored = signed_post(sale);
+  EXPECT_EQ(stored.status, 200) << stored.body;
 }
 
 }  // namespace
