@@ -17,6 +17,7 @@
 #include <tuple>
 
 #include "drivers/pos_tcp_client.hpp"
+#include "drivers/webhook_source.hpp"
 #include "core/clock.hpp"
 #include "core/time.hpp"
 #include "dashboard/access_token.hpp"
@@ -164,12 +165,26 @@ TEST_P(agent_delivery, sigkill_mid_stream_loses_nothing_acknowledged) {
 }
 
 // Secrets in the configuration (the broker's password, a camera's RTSP password, a chat robot's key and
-// signing secret) never leave where they are configured: not in the log, not in anything sent to HQ,
-// not in the dashboard's answers nor in `kelu config show`.
+// signing secret, a polled and a pushing people counter's passwords) and in the webhook's secrets file
+// never leave where they are configured: not in the log, not in anything sent to HQ, not in the
+// dashboard's answers nor in `kelu config show`, even while the devices fail or push with wrong ones.
 TEST_F(agent_process, secrets_never_reach_the_log_hq_or_the_dashboard) {
-  const std::vector<std::string> secrets{"mqtt-pw-5e1d0b", "cam-pw-91aa4c", "wecom-key-3b2f77", "SECding77c0e1"};
+  if (!test::curl_available()) GTEST_SKIP() << "curl is not installed (scripts/setup installs it)";
+  const std::vector<std::string> secrets{"mqtt-pw-5e1d0b",  "cam-pw-91aa4c", "wecom-key-3b2f77",
+                                         "SECding77c0e1",   "dahua-pw-6c02aa", "hik-pw-0d93f1",
+                                         "hook-secret-77aa01bb9c"};
   auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
   const auto port = test::free_port();
+  const auto push_port = test::free_port();
+  const auto hook_port = test::free_port();
+  cfg["counters"] = {{{"id", "dahua"}, {"vendor", "dahua"}, {"url", "http://127.0.0.1:1"}, {"channel", "1"},
+                      {"line", "main"}, {"username", "kelu"}, {"password", secrets[4]}},  // nothing listens
+                     {{"id", "hik"}, {"vendor", "hikvision"}, {"channel", "1"}, {"line", "main"},
+                      {"username", "hik"}, {"password", secrets[5]}}};
+  std::ofstream(dir.file("webhook-secrets")) << "T1 " << secrets[6] << "\n";
+  cfg["sources"]["counter_push"] = {{"listen", "127.0.0.1"}, {"port", push_port}};
+  cfg["sources"]["webhook"] = {
+      {"enabled", true}, {"listen", "127.0.0.1"}, {"port", hook_port}, {"secrets_file", dir.file("webhook-secrets")}};
   cfg["mqtt"]["username"] = "box";
   cfg["mqtt"]["password"] = secrets[0];
   cfg["cameras"] = {{{"id", "door"},
@@ -183,11 +198,26 @@ TEST_F(agent_process, secrets_never_reach_the_log_hq_or_the_dashboard) {
   start_agent();
   auto c = till();
   ASSERT_EQ(send(c, 0, 5).size(), 5u);
+  ASSERT_TRUE(test::wait_for_port(hook_port, 10s)) << log();
+  const auto sale = json::parse(test::txn_line(5)).dump();
+  EXPECT_EQ(test::http_post(hook_port, "/pos/transactions", sale,
+                            {{"X-Kelu-Terminal", "T1"}, {"X-Kelu-Signature", drivers::webhook_signature(secrets[6], sale)}})
+                .status,
+            200);
+  EXPECT_EQ(test::http_post(hook_port, "/pos/transactions", sale,
+                            {{"X-Kelu-Terminal", "T1"}, {"X-Kelu-Signature", drivers::webhook_signature("wrong-secret-000000", sale)}})
+                .status,
+            401);
+  const auto xml = (std::filesystem::path(KELU_SOURCE_DIR) / "tests/data/counters/hikvision-timerange.xml").string();
+  const auto counter_url = "http://127.0.0.1:" + std::to_string(push_port) + "/counters/hik";
+  EXPECT_EQ(test::curl_post(counter_url, xml, "--digest -u hik:" + secrets[5]).status, 200);
+  EXPECT_EQ(test::curl_post(counter_url, xml, "--digest -u hik:not-" + secrets[5]).status, 401);
   ASSERT_TRUE(logged("camera door:", 20s)) << log();
-  ASSERT_TRUE(hq.wait_until(  // a health report that has seen the camera
+  ASSERT_TRUE(hq.wait_until(  // a health report that has seen the camera and the unreachable counter
       [](const auto& m) {
         return std::any_of(m.begin(), m.end(), [&](const auto& r) {
-          return r.topic.ends_with("/stats") && r.payload.find("\"door\"") != std::string::npos;
+          return r.topic.ends_with("/stats") && r.payload.find("\"door\"") != std::string::npos &&
+                 r.payload.find("counter-dahua") != std::string::npos;
         });
       },
       30s))
