@@ -16,6 +16,7 @@
 
 #include "core/time.hpp"
 #include "dashboard/password_hash.hpp"
+#include "faults/hq_buckets.hpp"
 #include "integration/agent_fixture.hpp"
 #include "support/http_get.hpp"
 
@@ -201,18 +202,6 @@ TEST_F(clock_fault, a_till_hours_ahead_keeps_its_sales_and_is_reported_by_termin
             << std::endl;
 }
 
-// The hour buckets HQ has been sent, by their local start: the newest revision of each.
-std::map<std::string, json> hour_buckets(const std::vector<test::received>& m) {
-  std::map<std::string, json> hours;
-  for (const auto& r : m)
-    if (r.topic.ends_with("/metrics/funnel/hour")) {
-      auto b = json::parse(r.payload);
-      auto& kept = hours[b["local_start"].get<std::string>()];
-      if (kept.is_null() || kept["revision"] < b["revision"]) kept = std::move(b);
-    }
-  return hours;
-}
-
 // The night the clocks go back in Berlin, lived by the agent. Sales dated in both 02:00 hours (the
 // second an hour after the first in UTC) wait in the store from before, dated hours ahead of the
 // box's clock (kept, not refused as "in the future"). The box's wall clock then steps through the
@@ -263,14 +252,14 @@ TEST_F(clock_fault, the_night_the_clocks_go_back_has_two_two_oclock_hours_at_hq)
   for (std::size_t i = 0; i < night.size(); ++i) {
     set_offset_s(wall_at(night[i].wall));
     const auto seen = [&](const auto& m) {
-      return last_clock_steps(m).value("count", 0) == static_cast<int>(i + 1) && hour_buckets(m).count(night[i].closed);
+      return last_clock_steps(m).value("count", 0) == static_cast<int>(i + 1) && test::hour_buckets(m).count(night[i].closed);
     };
     ASSERT_TRUE(hq.wait_until(seen, 60s)) << "at " << night[i].wall << "\n" << log();
     if (night[i].still_open) {
-      EXPECT_EQ(hour_buckets(hq.messages()).count(night[i].still_open), 0u) << night[i].still_open << " closed early";
+      EXPECT_EQ(test::hour_buckets(hq.messages()).count(night[i].still_open), 0u) << night[i].still_open << " closed early";
     }
   }
-  auto hours = hour_buckets(hq.messages());
+  auto hours = test::hour_buckets(hq.messages());
   const std::map<std::string, int> expected{{"2026-10-25T01:00:00+02:00", 1},
                                             {"2026-10-25T02:00:00+02:00", 2},
                                             {"2026-10-25T02:00:00+01:00", 3},
@@ -281,6 +270,7 @@ TEST_F(clock_fault, the_night_the_clocks_go_back_has_two_two_oclock_hours_at_hq)
   }
   EXPECT_EQ(hours["2026-10-25T02:00:00+02:00"]["start"], "2026-10-25T00:00:00.000Z");
   EXPECT_EQ(hours["2026-10-25T02:00:00+01:00"]["start"], "2026-10-25T01:00:00.000Z");
+  EXPECT_EQ(test::revisions_reused(hq.messages()), std::vector<std::string>{});
   std::cout << "fault_figure "
             << json{{"case", "dst_night"}, {"stops", night.size()}, {"sales", n}, {"hours_at_hq", hours.size()}}.dump()
             << std::endl;

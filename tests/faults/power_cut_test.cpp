@@ -13,7 +13,10 @@
 #include <nlohmann/json.hpp>
 
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -24,6 +27,7 @@
 
 #include "drivers/webhook_source.hpp"
 #include "faults/fault_figure.hpp"
+#include "faults/hq_buckets.hpp"
 #include "integration/agent_fixture.hpp"
 #include "support/http_get.hpp"
 
@@ -101,6 +105,9 @@ class disk_fault : public test::agent_process {
 
   fs::path data() const { return dir.path() / "data"; }
 
+  // Sale n as the till sends it (a JSON line; its transaction id must stay "R{n}").
+  std::function<std::string(int)> sale_line = test::txn_line;
+
   // Starts the agent with the shim set to cut at write (or fsync) `at`; true once it listens for
   // tills, false when it died first (a cut during start-up).
   bool start_cut_agent(const std::string& mode, long long at) {
@@ -139,7 +146,7 @@ class disk_fault : public test::agent_process {
     for (std::size_t from = 0; from < ids.size(); from += 50) {
       std::string burst;
       const auto to = std::min(from + 50, ids.size());
-      for (auto i = from; i < to; ++i) burst += test::txn_line(ids[i]);
+      for (auto i = from; i < to; ++i) burst += sale_line(ids[i]);
       if (!c->send(burst, 5s)) return false;
       for (auto i = from; i < to; ++i) {
         auto line = c->read_line(10s);
@@ -338,6 +345,90 @@ TEST_F(kill_9, webhook_batches_posted_through_repeated_kills_are_stored_once_eac
   ASSERT_TRUE(test::wait_for_port(webhook_port, 10s)) << log();
   finish_and_expect_every_sale_at_hq(hq, acked, next, [&](const auto& ids) { post(ids, acked); });
   test::fault_figure("kill_9_webhook", {{"kills", kills}, {"sales", next}, {"lost", 0}, {"doubled", 0}});
+}
+
+// Analytics closing and revising hour buckets while the agent is killed: sales for six hours of
+// yesterday arrive 40 a round (late data: each round revises those hours), and each round kills the
+// agent once HQ has received one to three more hour buckets, so the kill lands while analytics is
+// still writing or sending that cycle's buckets. At the end every hour's newest bucket at HQ counts
+// exactly the sales stored for it, and no (hour, epoch, revision) ever came with two sets of figures.
+class kill_9_analytics : public disk_fault {
+ protected:
+  void SetUp() override {
+    disk_fault::SetUp();
+    if (IsSkipped()) return;
+    auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+    cfg["analytics"] = {{"close_grace_s", 0}, {"live_interval_s", 1}};
+    std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+    // Yesterday in the store's zone (Asia/Shanghai, UTC+8, no DST).
+    const std::chrono::year_month_day d{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() + 8h - 24h)};
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                  static_cast<unsigned>(d.day()));
+    day = buf;
+    sale_line = [this](int n) {
+      auto line = json::parse(test::txn_line(n));
+      line["time"] = local_time(hour_of(n), n % 60);
+      return line.dump() + "\n";
+    };
+  }
+  static int hour_of(int n) { return 10 + n % 6; }
+  std::string local_time(int hour, int minute) const {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "T%02d:%02d:00+08:00", hour, minute);
+    return day + buf;
+  }
+  std::string local_hour(int hour) const { return local_time(hour, 0); }
+
+  std::string day;
+};
+
+TEST_F(kill_9_analytics, hour_buckets_revised_through_repeated_kills_count_every_sale_once) {
+  test::mqtt_collector hq{broker->uri(), "hq-kill-analytics", "kelu/v1/acme/sh-001/#"};
+  const auto buckets_sent = [&] {
+    const auto m = hq.messages();
+    return std::count_if(m.begin(), m.end(), [](const auto& r) { return r.topic.ends_with("/metrics/funnel/hour"); });
+  };
+  std::set<int> acked;
+  int next = 0;
+  const int kills = 20 * test::fault_scale();
+  for (int k = 0; k < kills; ++k) {
+    start_agent();
+    const auto before = buckets_sent();
+    offer(to_offer(acked, next, 40), acked);
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (buckets_sent() < before + 1 + k % 3 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(1ms);  // polls HQ's own count of buckets received, no fixed wait
+    ASSERT_GE(buckets_sent(), before + 1 + k % 3) << "round " << k << ": no buckets in 30 s\n" << log();
+    agent->stop(SIGKILL, 10s);
+    expect_database_holds(acked, "after kill " + std::to_string(k + 1));
+    if (HasFailure()) return;
+  }
+  start_agent();
+  for (int attempt = 0; static_cast<int>(acked.size()) < next && attempt < 100; ++attempt) {
+    int upto = next;
+    offer(to_offer(acked, upto, next - static_cast<int>(acked.size())), acked);
+  }
+  ASSERT_EQ(static_cast<int>(acked.size()), next) << log();
+  std::map<std::string, int> expected;
+  for (int n = 0; n < next; ++n) ++expected[local_hour(hour_of(n))];
+  const auto settled = [&](const std::vector<test::received>& m) {
+    const auto hours = test::hour_buckets(m);
+    return std::all_of(expected.begin(), expected.end(), [&](const auto& e) {
+      const auto it = hours.find(e.first);
+      return it != hours.end() && it->second["figures"]["transactions"] == e.second;
+    });
+  };
+  ASSERT_TRUE(hq.wait_until(settled, 60s)) << [&] {
+    std::string s;
+    for (const auto& [h, b] : test::hour_buckets(hq.messages())) s += h + " " + b["figures"].dump() + "\n";
+    return s;
+  }() << log();
+  EXPECT_EQ(test::revisions_reused(hq.messages()), std::vector<std::string>{});
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
+  expect_database_holds(acked, "after the last run");
+  test::fault_figure("kill_9_analytics", {{"kills", kills}, {"sales", next}, {"hour_buckets_received", buckets_sent()},
+                                          {"revisions_reused", 0}, {"lost", 0}, {"doubled", 0}});
 }
 
 }  // namespace
