@@ -14,7 +14,8 @@
 
 namespace kelu::test {
 
-// The newest revision of each hour bucket received, by its local start.
+// The highest revision of each hour bucket received, by its local start (one epoch: these tests
+// run one database).
 inline std::map<std::string, nlohmann::json> hour_buckets(const std::vector<received>& m) {
   std::map<std::string, nlohmann::json> hours;
   for (const auto& r : m)

@@ -385,10 +385,10 @@ class kill_9_analytics : public disk_fault {
 
 TEST_F(kill_9_analytics, hour_buckets_revised_through_repeated_kills_count_every_sale_once) {
   test::mqtt_collector hq{broker->uri(), "hq-kill-analytics", "kelu/v1/acme/sh-001/#"};
-  const auto buckets_sent = [&] {
-    const auto m = hq.messages();
+  const auto buckets_in = [](const std::vector<test::received>& m) {
     return std::count_if(m.begin(), m.end(), [](const auto& r) { return r.topic.ends_with("/metrics/funnel/hour"); });
   };
+  const auto buckets_sent = [&] { return buckets_in(hq.messages()); };
   std::set<int> acked;
   int next = 0;
   const int kills = 20 * test::fault_scale();
@@ -396,10 +396,8 @@ TEST_F(kill_9_analytics, hour_buckets_revised_through_repeated_kills_count_every
     start_agent();
     const auto before = buckets_sent();
     offer(to_offer(acked, next, 40), acked);
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (buckets_sent() < before + 1 + k % 3 && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(1ms);  // polls HQ's own count of buckets received, no fixed wait
-    ASSERT_GE(buckets_sent(), before + 1 + k % 3) << "round " << k << ": no buckets in 30 s\n" << log();
+    ASSERT_TRUE(hq.wait_until([&](const auto& m) { return buckets_in(m) >= before + 1 + k % 3; }, 30s))
+        << "round " << k << ": no buckets in 30 s\n" << log();
     agent->stop(SIGKILL, 10s);
     expect_database_holds(acked, "after kill " + std::to_string(k + 1));
     if (HasFailure()) return;

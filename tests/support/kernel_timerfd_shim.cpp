@@ -3,10 +3,10 @@
 // goes straight to the kernel, past libfaketime's wrapper.
 //
 // Why: Boost.Asio arms its CLOCK_MONOTONIC timerfd with TFD_TIMER_ABSTIME and an expiry of 1 ns
-// ("already due") whenever a handler is ready. libfaketime 0.9.10 shifts every absolute expiry by
-// its offset whatever the clock, FAKETIME_DONT_FAKE_MONOTONIC notwithstanding: with the wall clock
-// hours ahead the expiry lands hours in the future, and behind it is refused, so an agent started
-// with a non-zero offset stopped running its timers. The monotonic clock is not what the test
+// ("already due") whenever a handler is ready. libfaketime 0.9.10 shifts absolute timerfd expiries
+// by its offset whatever the clock, FAKETIME_DONT_FAKE_MONOTONIC notwithstanding, so "due now" is no
+// longer now: an agent started with a non-zero offset stopped running its timers (its io thread in
+// epoll_wait with no timeout), and with this shim it runs them. The monotonic clock is not what the test
 // fakes, so the kernel's own timerfd is what the agent would see on a real box whose wall clock is
 // off.
 #include <sys/syscall.h>

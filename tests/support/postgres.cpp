@@ -108,7 +108,7 @@ postgres::postgres() {
     std::filesystem::rename(making, template_dir, ec);
     if (ec) std::filesystem::remove_all(making, ec);  // another process's template is in place
   }
-  const auto copy = run_capture(as_owner("cp -a " + shell_quoted((template_dir).string()) + " " + shell_quoted(data_)),
+  const auto copy = run_capture(as_owner("cp -a " + shell_quoted(template_dir.string()) + " " + shell_quoted(data_)),
                                 status);
   if (status != 0) {
     ADD_FAILURE() << "copying the initdb template " << template_dir << " failed: " << copy;
