@@ -355,15 +355,22 @@ function renderCounts(c, cam) {
   }));
 }
 
+// Rows are kept by source id, not rebuilt: a connection test may answer after the next poll, and
+// its result must land on the row the technician is looking at.
 function renderSources(state) {
+  const rows = new Map([...$('sources').children].map((li) => [li.dataset.source, li]));
   $('sources').replaceChildren(...state.sources.map((s) => {
-    const li = document.createElement('li');
-    li.dataset.source = s.source;
-    const head = field('span', { textContent: `${s.source} (${s.driver}) · ${s.accepted} ` });
-    const btn = field('button', { type: 'button', textContent: t('test') });
-    const out = field('p', { className: 'result' });
-    btn.addEventListener('click', () => runTest(`source:${s.source}`, out));
-    li.append(head, btn, out);
+    let li = rows.get(s.source);
+    if (!li) {
+      li = document.createElement('li');
+      li.dataset.source = s.source;
+      const out = field('p', { className: 'result' });
+      const btn = field('button', { type: 'button' });
+      btn.addEventListener('click', () => runTest(`source:${s.source}`, out));
+      li.append(field('span'), btn, out);
+    }
+    li.children[0].textContent = `${s.source} (${s.driver}) · ${s.accepted} `;
+    li.children[1].textContent = t('test');
     return li;
   }));
   const b = state.broker;

@@ -203,6 +203,10 @@ async function technician() {
   await page.click('#sources li button');
   await page.waitForFunction(() => /ok|flag/.test(document.querySelector('#sources li .result').className), { timeout: 10000 });
   result.source_test = await page.$eval('#sources li .result', (e) => ({ text: e.textContent, cls: e.className }));
+  // The page polls the box every second: the answer stays on the row after the next poll.
+  const polled = await page.$eval('#status', (e) => e.textContent);
+  await page.waitForFunction((p) => document.getElementById('status').textContent !== p, { timeout: 10000 }, polled);
+  result.source_test_after_poll = await page.$eval('#sources li .result', (e) => ({ text: e.textContent, cls: e.className }));
   await page.evaluate(() => window.scrollTo(0, 0));  // the sticky header back on top of the full page
   await page.screenshot({ path: `${args.out}/technician-phone.png`, fullPage: true });
 }
@@ -303,10 +307,20 @@ async function auditScenario() {
   const start = Date.parse(info.started_at);
   const frames = info.frames;
   const end = start + frames[frames.length - 1][2] + 1;  // crossings fall on frames: first to last, inclusive
-  // The events API answers from the analysis of the last tick: wait for one after the clip's tail.
+  // A crossing is stored once the line counter has decided it, up to settle_s + max_coast_s
+  // (1.2 s of video) after the frame it is timed by, and later still on a loaded box: wait for
+  // the camera to analyse 30 more frames (at most 10 a second: 3 s of video past the clip), then
+  // for an analysis tick after that, which the events API answers from.
+  const processed = (cam) => fetch('/tech/api/state').then((r) => r.json())
+    .then((s) => s.cameras.find((c) => c.id === cam).health.frames_processed);
+  const past = (await page.evaluate(processed, info.camera)) + 30;
+  await page.waitForFunction((cam, n) => fetch('/tech/api/state').then((r) => r.json())
+    .then((s) => s.cameras.find((c) => c.id === cam).health.frames_processed >= n), { timeout: 40000, polling: 500 },
+  info.camera, past);
+  const settled = Date.now() + 500;  // and the batch they were emitted in, committed
   await page.waitForFunction((after, token) => fetch('/api/v1/today', { headers: { Authorization: `Bearer ${token}` } })
     .then((r) => r.json()).then((j) => j.ready && Date.parse(j.as_of) > after), { timeout: 40000, polling: 500 },
-  end + 2000, args.token);
+  Math.max(end + 2000, settled), args.token);
   const hours = [localHour(start, args.zone), localHour(end, args.zone)];
   const seen = new Map();
   for (const h of hours) {

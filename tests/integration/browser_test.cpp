@@ -256,7 +256,9 @@ TEST_F(browser, a_technician_draws_the_door_line_on_a_snapshot_and_watches_it_co
   EXPECT_EQ(cam["calibrated_at"], saved["cameras"]["door"]["saved_at"]);
 
   EXPECT_EQ(r["broker_test"]["cls"], "result ok") << r["broker_test"].dump();
+  ASSERT_TRUE(r.contains("source_test_after_poll")) << r.dump(2);
   EXPECT_EQ(r["source_test"]["cls"], "result ok") << r["source_test"].dump();
+  EXPECT_EQ(r["source_test_after_poll"], r["source_test"]);
   EXPECT_NE(r["source_test"]["text"].get<std::string>().find("listening on port " + std::to_string(pos_port)),
             std::string::npos);
   EXPECT_TRUE(r["page_errors"].empty()) << r["page_errors"].dump();
