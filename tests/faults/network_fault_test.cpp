@@ -27,6 +27,7 @@
 #include "dashboard/access_token.hpp"
 #include "faults/fault_figure.hpp"
 #include "integration/agent_fixture.hpp"
+#include "support/delay_proxy.hpp"
 #include "support/mosquitto.hpp"
 #include "support/netns.hpp"
 
@@ -286,6 +287,49 @@ TEST_F(network_fault, a_64_kbit_uplink_carries_every_sale_without_dropping_the_c
   }
   figure("uplink_64kbit", {{"sales", n}, {"drained_ms", took_ms}, {"sales_per_s", n * 1000.0 / double(took_ms)},
                            {"disconnects", times_logged(link_lost) - losses}, {"payload_bytes", bytes}, {"lost", 0}});
+}
+
+// Half a second each way on both links (a satellite or a congested mobile line; the kernel here
+// has no netem, so support/delay_proxy.hpp holds the bytes): the till's sales and HQ's copies
+// come later, never fewer, and a 1 s round trip under a 5 s keep-alive costs no connection.
+TEST_F(network_fault, half_a_second_each_way_delays_every_sale_and_loses_none) {
+  constexpr auto one_way = 500ms;
+  test::delay_proxy uplink(ns->host_address(), "127.0.0.1", broker->port(), one_way);
+  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+  cfg["mqtt"]["uri"] = "tcp://" + ns->host_address() + ":" + std::to_string(uplink.port());
+  std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+  test::mqtt_collector hq{broker->uri(), "hq-delay", "kelu/v1/acme/sh-001/#"};
+  start_boxed_agent();
+  const auto losses = times_logged(link_lost);
+  test::delay_proxy lan("127.0.0.1", box_address, pos_port, one_way);
+  auto c = drivers::pos_tcp_client::connect("127.0.0.1", lan.port(), 5s);
+  ASSERT_TRUE(c) << c.error_message();
+
+  const int n = 200 * scale();
+  const auto start = clock_type::now();
+  ASSERT_EQ(send(*c, 0, n).size(), static_cast<std::size_t>(n));  // pipelined 50 a burst, as the fixture's till
+  const auto till_ms = ms_since(start);
+  ASSERT_TRUE(hq.wait_until([&](const auto& m) { return view_of(m).by_identity.size() >= std::size_t(n); }, 120s))
+      << "HQ has " << view_of(hq.messages()).by_identity.size() << "\n" << log();
+  const auto drained_ms = ms_since(start);
+  // One more sale once the backlog is at HQ: till to box, then box to HQ, each behind its delay.
+  const auto live_sent = clock_type::now();
+  ASSERT_EQ(send(*c, n, n + 1).size(), 1u);
+  const auto live_id = "R" + std::to_string(n);
+  ASSERT_TRUE(hq.wait_until([&](const auto& m) { return view_of(m).seqs_of_txn.count(live_id) > 0; }, 30s)) << log();
+  const auto live_ms = ms_since(live_sent);
+  EXPECT_GE(live_ms, 2 * one_way.count()) << "the sale cannot have crossed both links faster than their delay";
+  expect_each_once(hq.messages(), n + 1);
+  EXPECT_EQ(times_logged(link_lost), losses) << log();
+  EXPECT_EQ(uplink.connections(), 1) << "the agent reconnected to the broker";
+  figure("link_delay_500ms", {{"one_way_ms", one_way.count()},
+                              {"sales", n + 1},
+                              {"till_acknowledged_ms", till_ms},
+                              {"drained_ms", drained_ms},
+                              {"sales_per_s", n * 1000.0 / double(drained_ms)},
+                              {"live_sale_to_hq_ms", live_ms},
+                              {"disconnects", times_logged(link_lost) - losses},
+                              {"lost", 0}});
 }
 
 // A raw connection from this side of the link, where the till and the phone are.
