@@ -93,6 +93,8 @@ class escpos_tap::tcp_job : public std::enable_shared_from_this<tcp_job> {
 
   void start() {
     ++owner_.stats_.jobs;
+    boost::system::error_code ignored;
+    till_.set_option(asio::socket_base::linger(true, 0), ignored);  // a reset if we die before end_cleanly()
     timer_.expires_after(owner_.options_.connect_timeout);
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (!ec && *self->alive_ && !self->connected_) self->printer_.close(ec);  // the deadline: abandon the attempt
@@ -120,7 +122,28 @@ class escpos_tap::tcp_job : public std::enable_shared_from_this<tcp_job> {
     timer_.cancel();
   }
 
+  // At the agent's stop: a job whose receipts are all read and stored ends as usual; any other is
+  // reset, for the till to print it again.
+  void stop() {
+    if (till_eof_ && owner_.pending_.stored >= receipts_up_to_) return end_cleanly();
+    done();
+  }
+
+  // Ends the job for the till once both ends have closed and its receipts are stored; the tap
+  // calls it again after each commit.
+  void release() {
+    if (finished_ || !till_eof_ || !printer_eof_ || owner_.pending_.stored < receipts_up_to_) return;
+    end_cleanly();
+  }
+
  private:
+  void end_cleanly() {
+    boost::system::error_code ignored;
+    till_.set_option(asio::socket_base::linger(false, 0), ignored);
+    till_.shutdown(tcp::socket::shutdown_send, ignored);
+    done();
+  }
+
   void unreachable(const std::string& why) {
     // Without the printer there is no printing to protect: the till sees what it would see
     // without us, a printer that does not answer.
@@ -153,14 +176,17 @@ class escpos_tap::tcp_job : public std::enable_shared_from_this<tcp_job> {
 
   void till_closed(boost::system::error_code ec) {
     capture_.finish();
+    receipts_up_to_ = owner_.pending_.queued;
     if (ec != asio::error::eof) return done();
     boost::system::error_code ignored;
     printer_.shutdown(tcp::socket::shutdown_send, ignored);
     till_eof_ = true;
-    if (printer_eof_) return done();
+    release();
+    if (finished_) return;
+    // The printer may keep its side open, or the store fail: the till is let go regardless.
     timer_.expires_after(printer_linger);
     timer_.async_wait([self = shared_from_this()](boost::system::error_code tec) {
-      if (!tec && *self->alive_) self->done();
+      if (!tec && *self->alive_ && !self->finished_) self->end_cleanly();
     });
   }
 
@@ -179,9 +205,10 @@ class escpos_tap::tcp_job : public std::enable_shared_from_this<tcp_job> {
       }
       if (!ec) return;
       self->printer_eof_ = true;
-      boost::system::error_code ignored;
+      if (ec != asio::error::eof) return self->done();
+      if (self->till_eof_) return self->release();
+      boost::system::error_code ignored;  // the printer closed first: the till may still be sending
       self->till_.shutdown(tcp::socket::shutdown_send, ignored);
-      if (self->till_eof_ || ec != asio::error::eof) self->done();
     });
   }
 
@@ -202,6 +229,7 @@ class escpos_tap::tcp_job : public std::enable_shared_from_this<tcp_job> {
   std::array<char, 16384> up_{};
   std::array<char, 4096> down_{};
   bool connected_ = false, till_eof_ = false, printer_eof_ = false, finished_ = false;
+  std::int64_t receipts_up_to_ = 0;  // this job's receipts are stored once pending_.stored reaches it
 };
 
 class escpos_tap::serial_relay : public std::enable_shared_from_this<serial_relay> {
@@ -394,23 +422,25 @@ void escpos_tap::on_receipt(std::string raw_text) {
     return;
   }
   ++stats_.receipts;
-  if (pending_.size() >= options_.max_pending_receipts) {
+  if (pending_.events.size() >= options_.max_pending_receipts) {
     ++stats_.dropped_receipts;
     health_.failed("receipt dropped: the store has not taken receipts for a while", now);
     return;
   }
-  pending_.push_back(make_pos_event(std::move(*parsed->record), {options_.store_id, options_.source_id, now}, options_.zone));
+  pending_.events.push_back(
+      make_pos_event(std::move(*parsed->record), {options_.store_id, options_.source_id, now}, options_.zone));
+  ++pending_.queued;
   submit_pending();
 }
 
 void escpos_tap::submit_pending() {
-  if (submitting_ || pending_.empty()) return;
-  submitting_ = true;
-  const auto n = std::min(pending_.size(), receipts_per_commit);
-  std::vector<core::event> batch(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+  if (pending_.submitting || pending_.events.empty()) return;
+  pending_.submitting = true;
+  const auto n = std::min(pending_.events.size(), receipts_per_commit);
+  std::vector<core::event> batch(pending_.events.begin(), pending_.events.begin() + static_cast<std::ptrdiff_t>(n));
   ingest_.submit(std::move(batch), [this, n, alive = alive_](core::result<std::vector<core::commit_outcome>> r) {
     if (!*alive) return;
-    submitting_ = false;
+    pending_.submitting = false;
     if (!r) {
       health_.failed("receipts not stored yet, retrying: " + r.error_message(), clock_.now_utc());
       retry_timer_.expires_after(store_retry);
@@ -420,7 +450,9 @@ void escpos_tap::submit_pending() {
       return;
     }
     health_.committed(*r, clock_.now_utc());
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+    pending_.events.erase(pending_.events.begin(), pending_.events.begin() + static_cast<std::ptrdiff_t>(n));
+    pending_.stored += static_cast<std::int64_t>(n);
+    for (const auto& job : std::vector(jobs_.begin(), jobs_.end())) job->release();  // release() may erase it
     submit_pending();
   });
 }
@@ -429,12 +461,13 @@ void escpos_tap::stop() {
   if (stopped_) return;
   stopped_ = true;
   listener_.stop();
-  for (const auto& j : jobs_) j->close();
+  for (const auto& j : std::vector(jobs_.begin(), jobs_.end())) j->stop();  // each erases itself
   jobs_.clear();
   if (serial_) serial_->stop();
   retry_timer_.cancel();
-  if (!pending_.empty())
-    log_->warn("{}: {} receipts not stored at stop (receipts have no resend)", options_.source_id, pending_.size());
+  if (!pending_.events.empty())
+    log_->warn("{}: {} receipts not stored at stop (receipts have no resend)", options_.source_id,
+               pending_.events.size());
 }
 
 }  // namespace kelu::drivers

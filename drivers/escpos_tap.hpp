@@ -9,7 +9,11 @@
 // counted.
 //
 // Network: listen on `port` (9100, the raw printing port), connect to `printer` per job; the
-// job ends when the till closes. Serial (RS-232): relay between two serial ports; a job ends
+// job ends when the till closes. The tap closes the till's connection after the printer closes
+// its side and the job's receipts are stored (or printer_linger, 5 s, has passed: printing is
+// never held up by the store). Until then the connection is set to be reset if the agent dies
+// (SO_LINGER 0), so a till that waits for the close knows a job cut by a crash or a power cut
+// from one that went through, and prints it again: the reprint is the same sale, stored once. Serial (RS-232): relay between two serial ports; a job ends
 // at a cut, or after `serial_job_gap` of silence.
 // All methods on the io_context thread.
 #include <boost/asio/any_io_executor.hpp>
@@ -110,8 +114,13 @@ class escpos_tap final : public source {
   tcp_listener listener_;
   std::uint16_t port_ = 0;
   std::shared_ptr<serial_relay> serial_;
-  std::deque<core::event> pending_;
-  bool submitting_ = false;
+  // Receipts read and not yet stored, in order; counted so that a job can tell when its own are.
+  struct {
+    std::deque<core::event> events;
+    bool submitting = false;
+    std::int64_t queued = 0;  // ever put in `events`
+    std::int64_t stored = 0;  // ever committed, in queue order
+  } pending_;
   bool stopped_ = false;
   boost::asio::steady_timer retry_timer_;
   escpos_tap_stats stats_;

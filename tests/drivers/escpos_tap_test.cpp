@@ -165,15 +165,29 @@ TEST_F(tap_fixture, an_unreachable_printer_closes_the_job_and_is_reported) {
   EXPECT_NE(tap->health().last_error.find("unreachable"), std::string::npos);
 }
 
-TEST_F(tap_fixture, receipts_wait_while_the_store_refuses_them) {
+// The receipts wait while the store refuses them, and so does the end of the job: the till's
+// connection is closed once they are stored (a till waiting for the close then knows they are),
+// or after printer_linger (5 s) when the store goes on refusing, so printing is never held up.
+TEST_F(tap_fixture, receipts_wait_while_the_store_refuses_them_and_the_job_ends_once_they_are_stored) {
   test::fake_printer printer;
   ingest.allowed = 0;
   start(network(printer.port(), "generic-zh"));
-  print_job(tap->port(), slurp(zh_job));
+  auto job = std::async(std::launch::async, [&] { return print_job(tap->port(), slurp(zh_job)); });
   ASSERT_TRUE(test::eventually([&] { return !tap->health().last_error.empty(); }));
   EXPECT_EQ(stored(), 0);
+  EXPECT_EQ(job.wait_for(0s), std::future_status::timeout) << "the till was let go before its receipts were stored";
   ingest.allowed = INT_MAX;
-  ASSERT_TRUE(test::eventually([&] { return stored() == 2; }));
+  job.get();
+  EXPECT_EQ(stored(), 2);  // by the time the till saw the close
+  ASSERT_TRUE(test::eventually([&] { return printer.jobs().size() == 1; }));
+  EXPECT_EQ(printer.jobs()[0], slurp(zh_job));
+
+  // A store that does not come back: the till is let go after printer_linger; the receipt waits.
+  ingest.allowed = 0;
+  const auto refused_at = std::chrono::steady_clock::now();
+  print_job(tap->port(), slurp(zh_job) + "\n");  // not the same bytes, the same two receipts (duplicates)
+  EXPECT_GE(std::chrono::steady_clock::now() - refused_at, 4s);
+  EXPECT_EQ(tap->stats().jobs, 2);
 }
 
 // Two pseudo-terminal pairs stand in for the RS-232 cables: the till writes to one master,
