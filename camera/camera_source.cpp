@@ -19,6 +19,7 @@
 #include "config/change_plan.hpp"
 #include "config/secrets.hpp"
 #include "clip_recount.hpp"
+#include "heat_checkpoint.hpp"
 #include "heat_tiles.hpp"
 #include "vision/camera_options.hpp"
 #include "vision/frame_mailbox.hpp"
@@ -78,9 +79,9 @@ bool write_all(int fd, const std::vector<uchar>& data) {
 
 struct camera_source::shared : std::enable_shared_from_this<shared> {
   shared(boost::asio::any_io_executor e, core::event_ingest& i, const core::clock& c, config::camera_config cfg,
-         std::string st, core::time_zone z, std::shared_ptr<spdlog::logger> l)
+         std::string st, core::time_zone z, std::shared_ptr<spdlog::logger> l, std::filesystem::path heat)
       : ex(std::move(e)), ingest(i), clock(c), cam(std::move(cfg)), store(std::move(st)), zone(std::move(z)),
-        log(std::move(l)), source_id("camera-" + cam.id) {}
+        log(std::move(l)), source_id("camera-" + cam.id), heat_file(std::move(heat)) {}
 
   boost::asio::any_io_executor ex;
   core::event_ingest& ingest;
@@ -90,6 +91,7 @@ struct camera_source::shared : std::enable_shared_from_this<shared> {
   core::time_zone zone;
   std::shared_ptr<spdlog::logger> log;
   std::string source_id;
+  std::filesystem::path heat_file;
   std::unique_ptr<vision::detector> detector;  // made in start(), used by the vision thread
 
   vision::frame_mailbox<captured> mailbox;
@@ -345,7 +347,8 @@ class camera_source::shared::vision_run {
  public:
   explicit vision_run(shared& s)
       : s_(s), po_(vision::pipeline_options_for(s.cam)), period_(1'000'000 / s.cam.process_fps),
-        tiles_(s.cam.id, s.zone) {
+        tiles_(s.cam.id, s.zone),
+        checkpoint_(s.heat_file, std::chrono::seconds(s.cam.heat_checkpoint_s)) {
     std::lock_guard lock(s_.stats_mutex);
     s_.reset_counts(po_);
   }
@@ -363,7 +366,10 @@ class camera_source::shared::vision_run {
       if (!pace(f) || !ensure_pipeline(*f)) break;
       analyse(*f);
     }
-    if (p_) settle();
+    if (p_) {
+      settle();
+      save_heat(steady::now(), true);
+    }
     if (s_.recording) s_.end_recording(core::error{"camera " + s_.cam.id + " stopped while recording the audit clip"});
   }
 
@@ -394,7 +400,10 @@ class camera_source::shared::vision_run {
   // the old one settled first). False when no detector can be made.
   bool ensure_pipeline(const captured& f) {
     if (p_ && f.frame.cols == width_ && f.frame.rows == height_) return true;
-    if (p_) settle();
+    if (p_) {
+      settle();
+      save_heat(f.at, true);  // the new pipeline's grid carries it on
+    }
     width_ = f.frame.cols;
     height_ = f.frame.rows;
     // The first detector was made in start(); a new frame size needs a fresh one.
@@ -411,6 +420,7 @@ class camera_source::shared::vision_run {
     t0_ = f.at;
     utc0_ = f.utc;
     tiles_.start(f.utc, width_, height_, p_->heat());
+    carry_heat_on();
     next_occupancy_ = f.at + std::chrono::seconds(s_.cam.occupancy_interval_s);
     return true;
   }
@@ -424,10 +434,13 @@ class camera_source::shared::vision_run {
     if (r.detected) ++s_.detector_runs;
     convert(r, batch);
     report_occupancy(f, batch);
+    bool closed = false;
     for (auto& t : tiles_.advance(f.utc, p_->heat())) {
       const auto closed_at = t.end;
       batch.push_back(s_.make(std::move(t), closed_at, "heatmap"));
+      closed = true;
     }
+    save_heat(f.at, closed);
     show(r);
     s_.emit(std::move(batch));
     // After the frame's events: a clip's answer reaches the io_context behind its crossings.
@@ -488,6 +501,30 @@ class camera_source::shared::vision_run {
                             utc_of(v.exit_t_s)));
   }
 
+  // The heat in progress of an earlier run (a restart) or of the previous pipeline (a new frame
+  // size) goes on in this one; its hour and day, if over, close now as tiles.
+  void carry_heat_on() {
+    const auto saved = checkpoint_.load();
+    if (!saved) {
+      s_.log->warn("camera {}: the heat of the hour so far starts afresh: {}", s_.cam.id, saved.error_message());
+      return;
+    }
+    if (!*saved) return;
+    std::vector<core::event> batch;
+    for (auto& t : tiles_.resume(**saved, p_->heat())) {
+      const auto closed_at = t.end;
+      batch.push_back(s_.make(std::move(t), closed_at, "heatmap"));
+    }
+    s_.emit(std::move(batch));
+  }
+
+  // A checkpoint every heat_checkpoint_s, and at once when an hour closed or the run ends.
+  void save_heat(steady::time_point at, bool now) {
+    if (!now && !checkpoint_.due(at)) return;
+    if (auto st = checkpoint_.save(tiles_.progress(p_->heat()), at); !st)
+      s_.log->warn("camera {}: heat so far not saved: {}", s_.cam.id, st.error_message());
+  }
+
   // Settles every track and open visit (camera gone quiet, frame size changed, stopping).
   void settle() {
     std::vector<core::event> tail;
@@ -505,6 +542,7 @@ class camera_source::shared::vision_run {
   std::int64_t index_ = 0;
   int width_ = 0, height_ = 0;
   heat_tiles tiles_;
+  heat_checkpoint checkpoint_;
   bool settled_ = false;  // finish() ran for the current gap
 };
 
@@ -512,9 +550,9 @@ void camera_source::shared::vision_loop() { vision_run{*this}.run(); }
 
 camera_source::camera_source(boost::asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
                              config::camera_config cam, std::string store, core::time_zone zone,
-                             std::shared_ptr<spdlog::logger> log)
+                             std::shared_ptr<spdlog::logger> log, std::filesystem::path heat_file)
     : shared_(std::make_shared<shared>(std::move(ex), ingest, clock, std::move(cam), std::move(store), std::move(zone),
-                                       std::move(log))) {}
+                                       std::move(log), std::move(heat_file))) {}
 
 camera_source::~camera_source() { stop(); }
 

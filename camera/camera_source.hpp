@@ -19,6 +19,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,9 +40,11 @@ namespace kelu::camera {
 
 class camera_source final : public drivers::source, public camera_control {
  public:
+  // `heat_file`: where the heat in progress is kept across restarts (heat_checkpoint.hpp); empty:
+  // nowhere.
   camera_source(boost::asio::any_io_executor ex, core::event_ingest& ingest, const core::clock& clock,
                 config::camera_config cam, std::string store, core::time_zone zone,
-                std::shared_ptr<spdlog::logger> log);
+                std::shared_ptr<spdlog::logger> log, std::filesystem::path heat_file = {});
   ~camera_source() override;
 
   core::status start() override;

@@ -50,4 +50,29 @@ std::vector<core::heatmap_tile> heat_tiles::advance(core::utc_time t, vision::he
   return out;
 }
 
+heat_progress heat_tiles::progress(const vision::heat_grid& grid) const {
+  return {hour_start_, day_start_, grid.cols(), grid.rows(), grid.cells(), day_cells_};
+}
+
+std::vector<core::heatmap_tile> heat_tiles::resume(const heat_progress& saved, vision::heat_grid& grid) {
+  std::vector<core::heatmap_tile> out;
+  const auto size = grid.cells().size();
+  if (saved.cols != grid.cols() || saved.rows != grid.rows() || saved.hour_cells.size() != size ||
+      saved.day_cells.size() != size || saved.hour_start > hour_start_ || saved.day_start > day_start_)
+    return out;
+  auto day = saved.day_cells;
+  if (saved.hour_start == hour_start_) {
+    grid.add_cells(saved.hour_cells);
+  } else {
+    out.push_back(tile(saved.hour_cells, "hour", saved.hour_start, bounds(saved.hour_start, false).second, grid));
+    for (std::size_t i = 0; i < size; ++i) day[i] += saved.hour_cells[i];
+  }
+  if (saved.day_start == day_start_) {
+    for (std::size_t i = 0; i < size; ++i) day_cells_[i] += day[i];
+  } else {
+    out.push_back(tile(day, "day", saved.day_start, bounds(saved.day_start, true).second, grid));
+  }
+  return out;
+}
+
 }  // namespace kelu::camera

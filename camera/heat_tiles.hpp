@@ -13,6 +13,14 @@
 
 namespace kelu::camera {
 
+// The heat of the hour and the day in progress: what a restart carries on (heat_checkpoint.hpp).
+struct heat_progress {
+  core::utc_time hour_start{}, day_start{};
+  int cols = 0, rows = 0;
+  std::vector<double> hour_cells, day_cells;  // row-major person-seconds; the day's without the hour's
+  bool operator==(const heat_progress&) const = default;
+};
+
 class heat_tiles {
  public:
   heat_tiles(std::string camera, core::time_zone zone);
@@ -22,6 +30,15 @@ class heat_tiles {
   // After a frame at `t`: the tiles that `t` closed, oldest first. A closed hour's cells
   // move from `grid` (cleared) into the day's running total.
   std::vector<core::heatmap_tile> advance(core::utc_time t, vision::heat_grid& grid);
+
+  // The hour and day in progress with `grid`'s heat, for a checkpoint.
+  heat_progress progress(const vision::heat_grid& grid) const;
+  // Right after start(): carries on `saved`, the progress of an earlier run of this camera. Its
+  // hour, if it is the current one, goes on in `grid`; an earlier hour of it closes now and is
+  // returned as a tile (the store keeps one per camera, period and start, so a tile sent before
+  // the restart stays as it was); the same for its day. Nothing is carried when the grid's shape
+  // changed or `saved` is from after `start`'s time (a clock stepped back).
+  std::vector<core::heatmap_tile> resume(const heat_progress& saved, vision::heat_grid& grid);
 
  private:
   core::heatmap_tile tile(const std::vector<double>& cells, const char* period, core::utc_time from,

@@ -5,6 +5,7 @@
 
 #include "camera/camera_source.hpp"
 #include "camera/clip_recount.hpp"
+#include "camera/heat_checkpoint.hpp"
 #include "camera/module_api.hpp"
 #include "config/change_plan.hpp"
 #include "kelu/version.hpp"
@@ -21,7 +22,8 @@ core::result<drivers::named_sources> make_sources(boost::asio::any_io_executor e
   if (!c.cameras.empty()) vision::prefer_rtsp_over_tcp();  // before any capture thread starts
   for (const auto& cam : c.cameras)
     out.push_back({config::camera_component(cam.id),
-                   std::make_unique<camera_source>(ex, ingest, clock, cam, c.store.id, store_zone, log)});
+                   std::make_unique<camera_source>(ex, ingest, clock, cam, c.store.id, store_zone, log,
+                                                   heat_checkpoint_file(c.storage.path, cam.id))});
   return out;
 }
 

@@ -199,6 +199,9 @@ const std::vector<camera_key>& camera_table() {
     t.push_back(int_key("occupancy_interval_s", &camera_config::occupancy_interval_s, 60, 5, 3600,
                         "Seconds between traffic.occupancy reports (people in each zone)"));
     t.push_back(int_key("heat_cols", &camera_config::heat_cols, 32, 4, 256, "Heat-map grid columns"));
+    t.push_back(int_key("heat_checkpoint_s", &camera_config::heat_checkpoint_s, 60, 1, 3600,
+                        "Seconds between saves of the hour's heat so far beside the database: a restart carries it "
+                        "on, a crash loses at most this"));
     t.push_back(int_key("heat_rows", &camera_config::heat_rows, 24, 4, 256, "Heat-map grid rows"));
     t.push_back(int_key("read_timeout_s", &camera_config::read_timeout_s, 5, 1, 120,
                         "A stream silent this long is down: reconnect, and record the gap"));

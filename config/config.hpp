@@ -224,6 +224,7 @@ struct camera_config {
   std::int64_t engaged_dwell_s = 0;
   std::int64_t staff_after_h = 0;
   std::int64_t occupancy_interval_s = 0;
+  std::int64_t heat_checkpoint_s = 0;
   std::int64_t heat_cols = 0;
   std::int64_t heat_rows = 0;
   std::int64_t read_timeout_s = 0;

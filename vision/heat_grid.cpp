@@ -22,6 +22,16 @@ void heat_grid::add(point foot, double seconds) {
   total_ += seconds;
 }
 
+bool heat_grid::add_cells(const std::vector<double>& cells) {
+  if (cells.size() != cells_.size()) return false;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (!(cells[i] > 0)) continue;
+    cells_[i] += cells[i];
+    total_ += cells[i];
+  }
+  return true;
+}
+
 void heat_grid::clear() {
   std::fill(cells_.begin(), cells_.end(), 0.0);
   total_ = 0;

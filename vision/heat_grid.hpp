@@ -17,6 +17,9 @@ class heat_grid {
 
   // Adds `seconds` at the cell under `foot`; points outside the frame are ignored.
   void add(point foot, double seconds);
+  // Adds row-major person-seconds cell by cell (heat carried over a restart); false, adding
+  // nothing, when `cells` is not this grid's size.
+  bool add_cells(const std::vector<double>& cells);
   void clear();
 
   int cols() const { return cols_; }

@@ -15,8 +15,10 @@
 #include <set>
 #include <tuple>
 
+#include "dashboard/access_token.hpp"
 #include "faults/disk_fault.hpp"
 #include "faults/fault_figure.hpp"
+#include "support/http_get.hpp"
 #include "support/synthetic_scene.hpp"
 
 namespace kelu {
@@ -137,6 +139,75 @@ TEST_F(kill_9_camera, committed_events_reach_hq_once_and_no_crossing_is_counted_
   EXPECT_GT(crossings.size(), 0u) << "no crossing was counted: the kills tested nothing of the line counter";
   test::fault_figure("kill_9_camera", {{"kills", kills}, {"camera_events", camera_events_at_hq(msgs).size()},
                                        {"crossings", crossings.size()}, {"lost", 0}, {"doubled", doubled}});
+}
+
+// The heat of the hour so far, on the manager's heat map, over a restart and over a kill: kept
+// beside the database (cameras[].heat_checkpoint_s, 1 s here) and carried on by the next run,
+// instead of the hour starting empty after every update, settings change or crash.
+TEST_F(kill_9_camera, the_hours_heat_so_far_survives_a_restart_and_a_kill) {
+  const auto http_port = test::free_port();
+  auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
+  cfg["cameras"][0]["heat_checkpoint_s"] = 1;
+  cfg["dashboard"]["port"] = http_port;
+  std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
+  start_agent();
+  ASSERT_TRUE(test::wait_for_port(http_port, 10s)) << log();  // its key made: reading it now makes none
+  const auto key = dashboard::load_or_create_key(data() / "dashboard.key");
+  ASSERT_TRUE(key) << key.error_message();
+  const auto token = dashboard::make_token(*key, "acme", "sh-001");
+  // The door camera's person-tenths of a second today, as the manager's page gets them.
+  const auto heat_today = [&]() -> std::int64_t {
+    const auto r = test::http_get(http_port, "/api/v1/heatmap", {{"Authorization", "Bearer " + token}});
+    if (r.status != 200) return -1;
+    const auto doc = json::parse(r.body);
+    std::int64_t ds = 0;
+    for (const auto& v : doc["cameras"][0]["cells_ds"]) ds += v.get<std::int64_t>();
+    return ds;
+  };
+  // The first heat the restarted agent shows: carried on, it is all of it at once; started
+  // afresh, it would be the first few frames' (tenths of a second, against the 15 s before).
+  const auto first_heat_after_start = [&] {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    std::int64_t h = 0;
+    while ((h = heat_today()) <= 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    return h;
+  };
+  const auto wait_for_heat = [&](std::int64_t ds) {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (heat_today() < ds && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(100ms);
+    return heat_today();
+  };
+  const auto before_stop = wait_for_heat(150);
+  ASSERT_GE(before_stop, 150) << log();
+  ASSERT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
+  start_agent();
+  const auto after_stop = first_heat_after_start();
+  EXPECT_GE(after_stop, before_stop) << "the hour's heat did not survive a stop\n" << log();
+
+  // A kill: what the last checkpoint held (the file is the agent's own record of it) comes back.
+  ASSERT_GE(wait_for_heat(after_stop + 150), after_stop + 150) << log();
+  const auto checkpoint = dir.path() / "data" / "heat-door.json";
+  const auto saved_ds = [&] {
+    const auto doc = json::parse(std::ifstream(checkpoint), nullptr, false);
+    double s = 0;
+    if (doc.is_discarded()) return std::int64_t{-1};
+    for (const auto* k : {"hour_cells", "day_cells"})
+      for (const auto& v : doc[k]) s += v.get<double>();
+    return static_cast<std::int64_t>(s * 10);
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (saved_ds() < after_stop + 150 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(100ms);
+  agent->stop(SIGKILL, 10s);
+  const auto saved = saved_ds();
+  ASSERT_GE(saved, after_stop + 150) << "no checkpoint in 30 s with heat_checkpoint_s 1";
+  start_agent();
+  const auto after_kill = first_heat_after_start();
+  // Each cell's tenths are rounded on the page: at most half a tenth a cell lower than the sum.
+  EXPECT_GE(after_kill, saved - 32 * 24 / 2) << "the checkpoint's heat did not survive a kill\n" << log();
+  EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
+  test::fault_figure("camera_heat_over_restarts", {{"before_stop_ds", before_stop}, {"after_stop_ds", after_stop},
+                                                  {"checkpoint_at_kill_ds", saved}, {"after_kill_ds", after_kill}});
 }
 
 }  // namespace

@@ -51,5 +51,70 @@ TEST(heat_tiles, a_day_when_the_clocks_go_back_is_25_hours_and_its_repeated_hour
   EXPECT_EQ(repeated->cells_ds, (std::vector<std::int64_t>{20}));
 }
 
+// A restart carries the heat on: within the hour it goes on in the grid; in a later hour the
+// saved hour closes as a tile of its own and joins the day; on a later day both close.
+TEST(heat_tiles, a_restart_carries_the_hour_and_the_day_in_progress_on) {
+  const auto zone = *core::time_zone::load("Asia/Shanghai");  // UTC+8: local midnight is 16:00Z
+  heat_tiles before{"door", zone};
+  vision::heat_grid g1{2, 1, 100, 100};
+  before.start(at("2026-11-27T01:10:00Z"), 100, 100, g1);  // 09:10 local
+  g1.add({10, 10}, 2.0);
+  ASSERT_EQ(before.advance(at("2026-11-27T02:00:01Z"), g1).size(), 1u);  // 09:00 closes, 2 s into the day
+  g1.add({60, 10}, 3.0);
+  const auto saved = before.progress(g1);
+  EXPECT_EQ(saved.hour_start, at("2026-11-27T02:00:00Z"));
+  EXPECT_EQ(saved.day_cells, (std::vector<double>{2.0, 0.0}));
+  EXPECT_EQ(saved.hour_cells, (std::vector<double>{0.0, 3.0}));
+
+  {  // Back within the same hour: the grid goes on from 3 s; the day from 2 s.
+    heat_tiles after{"door", zone};
+    vision::heat_grid g2{2, 1, 100, 100};
+    after.start(at("2026-11-27T02:20:00Z"), 100, 100, g2);
+    EXPECT_TRUE(after.resume(saved, g2).empty());
+    EXPECT_EQ(g2.cells(), (std::vector<double>{0.0, 3.0}));
+    g2.add({60, 10}, 1.0);
+    const auto closed = after.advance(at("2026-11-27T03:00:01Z"), g2);
+    ASSERT_EQ(closed.size(), 1u);
+    EXPECT_EQ(closed[0].cells_ds, (std::vector<std::int64_t>{0, 40}));
+    EXPECT_EQ(after.progress(g2).day_cells, (std::vector<double>{2.0, 4.0}));
+  }
+  {  // Back two hours later: the saved hour closes now, at its own end, and joins the day.
+    heat_tiles after{"door", zone};
+    vision::heat_grid g2{2, 1, 100, 100};
+    after.start(at("2026-11-27T04:05:00Z"), 100, 100, g2);
+    const auto closed = after.resume(saved, g2);
+    ASSERT_EQ(closed.size(), 1u);
+    EXPECT_EQ(closed[0].period, "hour");
+    EXPECT_EQ(closed[0].start, at("2026-11-27T02:00:00Z"));
+    EXPECT_EQ(closed[0].end, at("2026-11-27T03:00:00Z"));
+    EXPECT_EQ(closed[0].cells_ds, (std::vector<std::int64_t>{0, 30}));
+    EXPECT_DOUBLE_EQ(g2.total(), 0);
+    EXPECT_EQ(after.progress(g2).day_cells, (std::vector<double>{2.0, 3.0}));
+  }
+  {  // Back the next day: the saved hour and day close.
+    heat_tiles after{"door", zone};
+    vision::heat_grid g2{2, 1, 100, 100};
+    after.start(at("2026-11-28T01:00:00Z"), 100, 100, g2);
+    const auto closed = after.resume(saved, g2);
+    ASSERT_EQ(closed.size(), 2u);
+    EXPECT_EQ(closed[1].period, "day");
+    EXPECT_EQ(closed[1].start, at("2026-11-26T16:00:00Z"));
+    EXPECT_EQ(closed[1].cells_ds, (std::vector<std::int64_t>{20, 30}));
+    EXPECT_EQ(after.progress(g2).day_cells, (std::vector<double>{0.0, 0.0}));
+  }
+  {  // A grid of another shape (heat_cols changed), or a checkpoint from the future: nothing carried.
+    heat_tiles after{"door", zone};
+    vision::heat_grid g2{3, 1, 100, 100};
+    after.start(at("2026-11-27T02:20:00Z"), 100, 100, g2);
+    EXPECT_TRUE(after.resume(saved, g2).empty());
+    EXPECT_DOUBLE_EQ(g2.total(), 0);
+    heat_tiles earlier{"door", zone};
+    vision::heat_grid g3{2, 1, 100, 100};
+    earlier.start(at("2026-11-27T01:20:00Z"), 100, 100, g3);
+    EXPECT_TRUE(earlier.resume(saved, g3).empty());
+    EXPECT_DOUBLE_EQ(g3.total(), 0);
+  }
+}
+
 }  // namespace
 }  // namespace kelu::camera
