@@ -2,7 +2,11 @@
 // Heat-map tiles follow the store's local hours and days, whatever the offset or the season.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "camera/heat_checkpoint.hpp"
 #include "camera/heat_tiles.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kelu::camera {
 namespace {
@@ -113,6 +117,39 @@ TEST(heat_tiles, a_restart_carries_the_hour_and_the_day_in_progress_on) {
     earlier.start(at("2026-11-27T01:20:00Z"), 100, 100, g3);
     EXPECT_TRUE(earlier.resume(saved, g3).empty());
     EXPECT_DOUBLE_EQ(g3.total(), 0);
+  }
+}
+
+TEST(heat_checkpoint, keeps_the_progress_and_names_what_is_wrong_with_a_damaged_file) {
+  test::temp_dir dir;
+  const auto file = heat_checkpoint_file(dir.file("kelu.db"), "door");
+  EXPECT_EQ(file, dir.path() / "heat-door.json");
+  heat_checkpoint c{file, std::chrono::seconds(60)};
+  const auto none = c.load();
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none) << "no file yet: nothing to carry";
+  const heat_progress p{at("2026-11-27T02:00:00Z"), at("2026-11-26T16:00:00Z"), 2, 1, {0.0, 3.5}, {2.25, 0.0}};
+  const auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  EXPECT_TRUE(c.due(t0));
+  ASSERT_TRUE(c.save(p, t0));
+  EXPECT_FALSE(c.due(t0 + std::chrono::seconds(59)));
+  EXPECT_TRUE(c.due(t0 + std::chrono::seconds(60)));
+  const auto back = c.load();
+  ASSERT_TRUE(back && *back);
+  EXPECT_EQ(**back, p);
+
+  for (const auto& [text, named] : std::vector<std::pair<std::string, std::string>>{
+           {"{", "not JSON"},
+           {R"({"version":2})", "version"},
+           {R"({"version":1,"hour_start":"soon","day_start":"2026-11-26T16:00:00Z","cols":2,"rows":1})", "hour_start"},
+           {R"({"version":1,"hour_start":"2026-11-27T02:00:00Z","day_start":"2026-11-26T16:00:00Z","cols":2,"rows":1,)"
+            R"("hour_cells":[1],"day_cells":[0,0]})",
+            "hour_cells: expected an array of 2 numbers"}}) {
+    std::ofstream(file) << text;
+    const auto r = c.load();
+    ASSERT_FALSE(r) << text;
+    EXPECT_NE(r.error_message().find(file.string()), std::string::npos) << r.error_message();
+    EXPECT_NE(r.error_message().find(named), std::string::npos) << r.error_message();
   }
 }
 
