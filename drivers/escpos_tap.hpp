@@ -12,9 +12,10 @@
 // job ends when the till closes. The tap closes the till's connection after the printer closes
 // its side and the job's receipts are stored (or printer_linger, 5 s, has passed: printing is
 // never held up by the store). Until then the connection is set to be reset if the agent dies
-// (SO_LINGER 0), so a till that waits for the close knows a job cut by a crash or a power cut
-// from one that went through, and prints it again: the reprint is the same sale, stored once. Serial (RS-232): relay between two serial ports; a job ends
-// at a cut, or after `serial_job_gap` of silence.
+// (SO_LINGER 0): a till that waits for the close sees a crash as a reset and a power cut as no
+// answer, never as a job that went through, and prints it again; the reprint is the same sale,
+// stored once. Serial (RS-232): relay between two serial ports; a job ends at a cut, or after
+// `serial_job_gap` of silence.
 // All methods on the io_context thread.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -31,8 +31,8 @@ using test::view_of;
 
 // A receipt printer's till, with the tap between them, killed again and again. The promise: a
 // print job whose connection the tap closed cleanly had its receipt stored; a job cut by the kill
-// ends, for the till, in a reset connection, so a till that waits for the close (the Windows
-// spooler's raw port does) prints it again, and the reprint is the same sale, stored once.
+// ends, for the till, in a reset connection, so a till that waits for the close prints it again,
+// and the reprint is the same sale, stored once.
 class kill_9_printer : public test::disk_fault {
  protected:
   void SetUp() override {
