@@ -15,6 +15,7 @@
 #include <set>
 #include <tuple>
 
+#include "core/time.hpp"
 #include "dashboard/access_token.hpp"
 #include "faults/disk_fault.hpp"
 #include "faults/fault_figure.hpp"
@@ -156,21 +157,26 @@ TEST_F(kill_9_camera, the_hours_heat_so_far_survives_a_restart_and_a_kill) {
   const auto key = dashboard::load_or_create_key(data() / "dashboard.key");
   ASSERT_TRUE(key) << key.error_message();
   const auto token = dashboard::make_token(*key, "acme", "sh-001");
-  // The door camera's person-tenths of a second today, as the manager's page gets them.
-  const auto heat_today = [&]() -> std::int64_t {
+  // The door camera's person-tenths of a second today, as the manager's page gets them, if the
+  // hour in progress is in it since `since` (its `until` is then the time of the answer).
+  const auto heat_today = [&](std::chrono::system_clock::time_point since = {}) -> std::int64_t {
     const auto r = test::http_get(http_port, "/api/v1/heatmap", {{"Authorization", "Bearer " + token}});
     if (r.status != 200) return -1;
     const auto doc = json::parse(r.body);
+    const auto& cam = doc["cameras"][0];
+    if (!cam["until"].is_string() || *core::parse_iso8601(cam["until"].get<std::string>()) < since) return -1;
     std::int64_t ds = 0;
-    for (const auto& v : doc["cameras"][0]["cells_ds"]) ds += v.get<std::int64_t>();
+    for (const auto& v : cam["cells_ds"]) ds += v.get<std::int64_t>();
     return ds;
   };
-  // The first heat the restarted agent shows: carried on, it is all of it at once; started
-  // afresh, it would be the first few frames' (tenths of a second, against the 15 s before).
-  const auto first_heat_after_start = [&] {
+  // The first heat the restarted agent shows with the hour in progress in it (after its first
+  // frame): carried on, it is all of it at once; started afresh, it would be the first few
+  // frames' (tenths of a second, against the 15 s before) and the day's closed hours.
+  const auto first_heat_after_start = [&](std::chrono::system_clock::time_point started) {
     const auto deadline = std::chrono::steady_clock::now() + 30s;
     std::int64_t h = 0;
-    while ((h = heat_today()) <= 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    while ((h = heat_today(started)) <= 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(20ms);
     return h;
   };
   const auto wait_for_heat = [&](std::int64_t ds) {
@@ -181,8 +187,9 @@ TEST_F(kill_9_camera, the_hours_heat_so_far_survives_a_restart_and_a_kill) {
   const auto before_stop = wait_for_heat(150);
   ASSERT_GE(before_stop, 150) << log();
   ASSERT_EQ(agent->stop(SIGTERM, 15s), 0) << log();
+  auto restarted = std::chrono::system_clock::now();
   start_agent();
-  const auto after_stop = first_heat_after_start();
+  const auto after_stop = first_heat_after_start(restarted);
   EXPECT_GE(after_stop, before_stop) << "the hour's heat did not survive a stop\n" << log();
 
   // A kill: what the last checkpoint held (the file is the agent's own record of it) comes back.
@@ -202,8 +209,9 @@ TEST_F(kill_9_camera, the_hours_heat_so_far_survives_a_restart_and_a_kill) {
   agent->stop(SIGKILL, 10s);
   const auto saved = saved_ds();
   ASSERT_GE(saved, after_stop + 150) << "no checkpoint in 30 s with heat_checkpoint_s 1";
+  restarted = std::chrono::system_clock::now();
   start_agent();
-  const auto after_kill = first_heat_after_start();
+  const auto after_kill = first_heat_after_start(restarted);
   // Each cell's tenths are rounded on the page: at most half a tenth a cell lower than the sum.
   EXPECT_GE(after_kill, saved - 32 * 24 / 2) << "the checkpoint's heat did not survive a kill\n" << log();
   EXPECT_EQ(agent->stop(SIGTERM, 15s), 0) << log();

@@ -297,6 +297,7 @@ TEST_F(network_fault, half_a_second_each_way_delays_every_sale_and_loses_none) {
   test::delay_proxy uplink(ns->host_address(), "127.0.0.1", broker->port(), one_way);
   auto cfg = json::parse(std::ifstream(dir.file("kelu.json")));
   cfg["mqtt"]["uri"] = "tcp://" + ns->host_address() + ":" + std::to_string(uplink.port());
+  cfg["mqtt"]["connect_timeout_s"] = 5;  // a 1 s round trip to CONNACK: the fixture's 2 s leaves no room
   std::ofstream(dir.file("kelu.json")) << cfg.dump(2);
   test::mqtt_collector hq{broker->uri(), "hq-delay", "kelu/v1/acme/sh-001/#"};
   start_boxed_agent();
