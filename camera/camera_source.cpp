@@ -400,9 +400,10 @@ class camera_source::shared::vision_run {
   // the old one settled first). False when no detector can be made.
   bool ensure_pipeline(const captured& f) {
     if (p_ && f.frame.cols == width_ && f.frame.rows == height_) return true;
+    std::optional<heat_progress> carried;  // a new frame size: the old grid's heat, in memory
     if (p_) {
       settle();
-      save_heat(f.at, true);  // the new pipeline's grid carries it on
+      carried = tiles_.progress(p_->heat());
     }
     width_ = f.frame.cols;
     height_ = f.frame.rows;
@@ -420,7 +421,7 @@ class camera_source::shared::vision_run {
     t0_ = f.at;
     utc0_ = f.utc;
     tiles_.start(f.utc, width_, height_, p_->heat());
-    carry_heat_on();
+    carry_heat_on(std::move(carried));
     next_occupancy_ = f.at + std::chrono::seconds(s_.cam.occupancy_interval_s);
     return true;
   }
@@ -501,17 +502,21 @@ class camera_source::shared::vision_run {
                             utc_of(v.exit_t_s)));
   }
 
-  // The heat in progress of an earlier run (a restart) or of the previous pipeline (a new frame
-  // size) goes on in this one; its hour and day, if over, close now as tiles.
-  void carry_heat_on() {
-    const auto saved = checkpoint_.load();
-    if (!saved) {
-      s_.log->warn("camera {}: the heat of the hour so far starts afresh: {}", s_.cam.id, saved.error_message());
-      return;
+  // The heat in progress of the previous pipeline (`carried`: a new frame size) or else of an
+  // earlier run (the checkpoint: a restart) goes on in this one; its hour and day, if over, close
+  // now as tiles.
+  void carry_heat_on(std::optional<heat_progress> carried) {
+    if (!carried) {
+      auto saved = checkpoint_.load();
+      if (!saved) {
+        s_.log->warn("camera {}: the heat of the hour so far starts afresh: {}", s_.cam.id, saved.error_message());
+        return;
+      }
+      carried = std::move(saved).value();
     }
-    if (!*saved) return;
+    if (!carried) return;
     std::vector<core::event> batch;
-    for (auto& t : tiles_.resume(**saved, p_->heat())) {
+    for (auto& t : tiles_.resume(*carried, p_->heat())) {
       const auto closed_at = t.end;
       batch.push_back(s_.make(std::move(t), closed_at, "heatmap"));
     }

@@ -18,6 +18,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "integration/agent_fixture.hpp"
@@ -159,6 +160,16 @@ class disk_fault : public agent_process {
       if (!acked.count(n)) ids.push_back(n);
     while (static_cast<int>(ids.size()) < count) ids.push_back(next++);
     return ids;
+  }
+
+  // A thread that kills the agent (SIGKILL) once `ready` holds, polled every millisecond on the
+  // system's own counters, or after 30 s; the caller joins it.
+  std::thread kill_when(std::function<bool()> ready) {
+    return std::thread([this, ready = std::move(ready)] {
+      const auto deadline = std::chrono::steady_clock::now() + 30s;
+      while (!ready() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+      agent->stop(SIGKILL, 10s);
+    });
   }
 
   // With the agent down: the database is whole and holds every acknowledged sale.

@@ -14,7 +14,6 @@
 #include <boost/asio/write.hpp>
 
 #include <array>
-#include <atomic>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -89,12 +88,8 @@ TEST_F(kill_9_printer, a_receipt_whose_job_closed_cleanly_is_stored_once_through
     start_agent();
     ASSERT_TRUE(test::wait_for_port(tap_port, 10s)) << log();
     const auto printed_before = printer.jobs().size();
-    std::thread killer([&, kill_after = std::size_t(1 + k % 4)] {
-      const auto deadline = std::chrono::steady_clock::now() + 30s;
-      while (printer.jobs().size() < printed_before + kill_after && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(1ms);  // the printer's own count of jobs, no fixed wait
-      agent->stop(SIGKILL, 10s);
-    });
+    const std::size_t kill_after = 1 + std::size_t(k % 4);
+    auto killer = kill_when([&] { return printer.jobs().size() >= printed_before + kill_after; });
     // The till prints what did not go through first, then new receipts, until the tap is gone.
     for (int tries = 0; tries < 1000 && agent->running(); ++tries) {
       int n = next;

@@ -168,12 +168,7 @@ TEST_F(kill_9, webhook_batches_posted_through_repeated_kills_are_stored_once_eac
     ASSERT_TRUE(test::wait_for_port(webhook_port, 10s)) << log();
     std::atomic<int> answered{0};
     const int kill_after = 1 + k % 4;
-    std::thread killer([&] {
-      const auto deadline = std::chrono::steady_clock::now() + 30s;
-      while (answered < kill_after && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(1ms);  // polls the POS's own count of answers, no fixed wait
-      agent->stop(SIGKILL, 10s);
-    });
+    auto killer = kill_when([&] { return answered >= kill_after; });  // the POS's own count of answers
     for (int batch = 0; batch < 1000 && agent->running(); ++batch) {
       if (post(to_offer(acked, next, 20), acked)) ++answered;
     }
