@@ -120,6 +120,8 @@ struct webhook_config {
   std::int64_t rate_per_s = 0;
   std::int64_t rate_burst = 0;
   std::int64_t timeout_s = 0;
+  bool require_timestamp = false;
+  std::int64_t timestamp_tolerance_s = 0;
 };
 
 struct escpos_layout_config {

@@ -521,6 +521,17 @@ void add_webhook_keys(std::vector<key_def>& t) {
       {"sources.webhook.rate_burst", "Requests a client may send at once above the sustained rate"}, 200, 1, 1000000));
   w(int_key<&C::sources, &sources_config::webhook, &W::timeout_s>(
       {"sources.webhook.timeout_s", "Deadline to read a request or write a response"}, 15, 1, 600));
+  w(bool_key<&C::sources, &sources_config::webhook, &W::require_timestamp>(
+      {"sources.webhook.require_timestamp",
+       "Refuse v1 signatures (no X-Kelu-Timestamp): a captured v1 delivery can be stored again once retention has "
+       "deleted its sale. Set it once every terminal signs v2"},
+      false));
+  // At most 12 h: under storage.events_retention_days' floor of a day, so a replayed v2 delivery is
+  // either refused or still a duplicate of its stored sale.
+  w(int_key<&C::sources, &sources_config::webhook, &W::timestamp_tolerance_s>(
+      {"sources.webhook.timestamp_tolerance_s",
+       "How far a v2 delivery's X-Kelu-Timestamp may be from the box's clock; farther is refused (401) as a replay"},
+      3600, 60, 43200));
 }
 
 // sources.escpos.*: the printer tap.

@@ -31,6 +31,8 @@ webhook_options webhook_options_for(const config::config& c, const core::time_zo
   o.rate_per_s = static_cast<double>(w.rate_per_s);
   o.rate_burst = static_cast<double>(w.rate_burst);
   o.timeout = std::chrono::seconds(w.timeout_s);
+  o.require_timestamp = w.require_timestamp;
+  o.timestamp_tolerance = std::chrono::seconds(w.timestamp_tolerance_s);
   o.default_currency = c.store.currency;
   o.zone = store_zone;
   return o;
@@ -43,6 +45,30 @@ using nlohmann::json;
 namespace {
 
 constexpr std::size_t max_tracked_addresses = 4096;
+constexpr std::size_t max_v1_terminals_warned = 256;
+
+std::string hmac_hex(std::string_view secret, std::string_view data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), mac, &len);
+  return core::to_hex({reinterpret_cast<const char*>(mac), len});
+}
+
+bool same(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// Decimal Unix seconds, as senders write them: digits only, no sign, at most 12 of them.
+std::optional<std::int64_t> unix_seconds(std::string_view s) {
+  if (s.empty() || s.size() > 12) return std::nullopt;
+  std::int64_t v = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
 
 }  // namespace
 
@@ -71,11 +97,43 @@ core::result<std::map<std::string, std::string>> load_webhook_secrets(const std:
 }
 
 std::string webhook_signature(std::string_view secret, std::string_view body) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(body.data()),
-       body.size(), mac, &len);
-  return "sha256=" + core::to_hex({reinterpret_cast<const char*>(mac), len});
+  return "sha256=" + hmac_hex(secret, body);
+}
+
+std::string webhook_signature_v2(std::string_view secret, std::string_view timestamp, std::string_view body) {
+  std::string signed_text;
+  signed_text.reserve(timestamp.size() + 1 + body.size());
+  signed_text.append(timestamp).append(".").append(body);
+  return "v2=" + hmac_hex(secret, signed_text);
+}
+
+webhook_check check_webhook_signature(std::string_view secret, std::string_view signature,
+                                                      std::string_view timestamp, std::string_view body,
+                                                      core::utc_time now, std::chrono::seconds tolerance,
+                                                      bool require_timestamp) {
+  const auto refused = [](std::string why) { return webhook_refusal{false, std::move(why)}; };
+  if (signature.empty()) return refused("missing X-Kelu-Signature");
+  if (signature.starts_with("sha256=")) {
+    if (require_timestamp)
+      return refused("a v1 signature (sha256=, no X-Kelu-Timestamp) is refused here "
+                     "(sources.webhook.require_timestamp): sign v2");
+    if (!same(signature, webhook_signature(secret, body))) return refused("bad X-Kelu-Signature");
+    return webhook_signing::v1;
+  }
+  if (!signature.starts_with("v2=")) return refused("X-Kelu-Signature is neither v2= nor sha256=");
+  if (timestamp.empty()) return refused("a v2 signature needs X-Kelu-Timestamp");
+  const auto sent_s = unix_seconds(timestamp);
+  if (!sent_s) return refused("X-Kelu-Timestamp is not decimal Unix seconds");
+  if (!same(signature, webhook_signature_v2(secret, timestamp, body))) return refused("bad X-Kelu-Signature");
+  const auto sent = core::utc_time(std::chrono::seconds(*sent_s));
+  const auto skew = std::chrono::duration_cast<std::chrono::seconds>(now - sent);
+  if (skew > tolerance || -skew > tolerance)
+    return webhook_refusal{true, "X-Kelu-Timestamp " + core::format_iso8601(sent) + " is " +
+                       std::to_string(skew.count() < 0 ? -skew.count() : skew.count()) + " s " +
+                       (skew.count() < 0 ? "ahead of" : "behind") + " the box's clock (" + core::format_iso8601(now) +
+                       "), outside the window of " + std::to_string(tolerance.count()) +
+                       " s (sources.webhook.timestamp_tolerance_s): a replayed delivery, or the sender's clock is off"};
+  return webhook_signing::v2;
 }
 
 namespace {
@@ -155,16 +213,30 @@ void webhook_source::on_request(const std::shared_ptr<http_exchange>& x) {
                                  {{"Allow", "POST"}}));
   }
   const std::string terminal{req["X-Kelu-Terminal"]};
-  const std::string signature{req["X-Kelu-Signature"]};
   auto secret = secrets_.find(terminal);
   if (secret == secrets_.end()) secret = secrets_.find("*");
   if (terminal.empty() || secret == secrets_.end())
     return unauthorized(x, terminal.empty() ? "missing X-Kelu-Terminal" : "unknown terminal \"" + terminal + "\"", now);
-  const auto expected = webhook_signature(secret->second, req.body());
-  // Constant time: the comparison must not tell an attacker how many characters matched.
-  if (signature.size() != expected.size() || CRYPTO_memcmp(signature.data(), expected.data(), expected.size()) != 0)
-    return unauthorized(x, "bad or missing X-Kelu-Signature for terminal \"" + terminal + "\"", now);
+  const auto header = [&](const char* name) {
+    const auto v = req[name];
+    return std::string_view(v.data(), v.size());
+  };
+  const auto signing = check_webhook_signature(secret->second, header("X-Kelu-Signature"), header("X-Kelu-Timestamp"),
+                                               req.body(), now, options_.timestamp_tolerance, options_.require_timestamp);
+  if (const auto* no = std::get_if<webhook_refusal>(&signing)) {
+    if (no->stale) ++stats_.stale;
+    return unauthorized(x, "terminal \"" + terminal + "\": " + no->why, now);
+  }
+  if (std::get<webhook_signing>(signing) == webhook_signing::v1) note_v1(terminal);
   take(x, terminal, now);
+}
+
+void webhook_source::note_v1(const std::string& terminal) {
+  ++stats_.v1_signed;
+  if (v1_terminals_.size() >= max_v1_terminals_warned || !v1_terminals_.insert(terminal).second) return;
+  log_->warn("{}: terminal \"{}\" signs v1 (no X-Kelu-Timestamp): a delivery captured on the LAN could be stored "
+             "again once retention has deleted its sale; move it to v2, then set sources.webhook.require_timestamp",
+             options_.source_id, terminal);
 }
 
 void webhook_source::take(const std::shared_ptr<http_exchange>& x, const std::string& terminal, core::utc_time now) {

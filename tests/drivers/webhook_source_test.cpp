@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <fstream>
 #include <future>
 #include <thread>
@@ -48,6 +49,23 @@ struct reply {
   std::string retry_after;
 };
 
+// The source's clock: the system's, moved on at will (a day passing for retention).
+class shifted_clock final : public core::clock {
+ public:
+  core::utc_time now_utc() const override { return base_.now_utc() + std::chrono::milliseconds(shift_ms_.load()); }
+  std::chrono::steady_clock::time_point now_steady() const override { return base_.now_steady(); }
+  void shift(std::chrono::milliseconds by) { shift_ms_ += by.count(); }
+
+ private:
+  core::system_clock base_;
+  std::atomic<std::int64_t> shift_ms_{0};
+};
+
+std::string unix_now_s() {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
 struct webhook_fixture : test::store_fixture {
   void start(webhook_options o = webhook_defaults()) {
     std::ofstream(dir.file("secrets")) << "# terminal secret\nT1 " << t1_secret << "\n*  " << any_secret << "\n";
@@ -55,7 +73,7 @@ struct webhook_fixture : test::store_fixture {
     o.listen = "127.0.0.1";
     o.port = 0;
     o.secrets_file = dir.file("secrets");
-    source = std::make_unique<webhook_source>(io.get_executor(), flaky, clock, o,
+    source = std::make_unique<webhook_source>(io.get_executor(), flaky, source_clock, o,
                                               std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
     ASSERT_TRUE(source->start());
     start_io();
@@ -64,7 +82,8 @@ struct webhook_fixture : test::store_fixture {
     stop_io([this] { source->stop(); });
   }
   reply post(const std::string& body, const std::string& terminal, const std::string& signature,
-             const std::string& target = "/pos/transactions", http::verb verb = http::verb::post) {
+             const std::string& target = "/pos/transactions", http::verb verb = http::verb::post,
+             const std::string& timestamp = {}) {
     boost::asio::io_context cio;
     beast::tcp_stream stream(cio);
     stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), source->port()));
@@ -72,6 +91,7 @@ struct webhook_fixture : test::store_fixture {
     req.set(http::field::host, "127.0.0.1");
     if (!terminal.empty()) req.set("X-Kelu-Terminal", terminal);
     if (!signature.empty()) req.set("X-Kelu-Signature", signature);
+    if (!timestamp.empty()) req.set("X-Kelu-Timestamp", timestamp);
     req.body() = body;
     req.prepare_payload();
     http::write(stream, req);
@@ -88,6 +108,13 @@ struct webhook_fixture : test::store_fixture {
   reply signed_post(const std::string& body, const std::string& terminal = "T1", const char* secret = t1_secret) {
     return post(body, terminal, webhook_signature(secret, body));
   }
+  reply post_v2(const std::string& body, const std::string& timestamp, const std::string& signature) {
+    return post(body, "T1", signature, "/pos/transactions", http::verb::post, timestamp);
+  }
+  reply signed_post_v2(const std::string& body, const std::string& timestamp = unix_now_s()) {
+    return post_v2(body, timestamp, webhook_signature_v2(t1_secret, timestamp, body));
+  }
+  shifted_clock source_clock;
   test::flaky_ingest flaky{io, committer};
   std::unique_ptr<webhook_source> source;
 };
@@ -98,6 +125,45 @@ TEST(webhook, signature_is_hmac_sha256_hex) {
   // RFC 4231 test case 2.
   EXPECT_EQ(webhook_signature("Jefe", "what do ya want for nothing?"),
             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(webhook, v2_signs_the_timestamp_before_the_body) {
+  // HMAC-SHA256("Jefe", "1764946800.what do ya want for nothing?"), by openssl dgst -hmac.
+  EXPECT_EQ(webhook_signature_v2("Jefe", "1764946800", "what do ya want for nothing?"),
+            "v2=979a9725321b8bec6425c0dfc3fb49097403bea519d13d09a307ba6d21c89662");
+}
+
+TEST(webhook, a_signature_is_checked_before_its_window_and_every_refusal_says_why) {
+  const auto at = [](std::int64_t s) { return core::utc_time(std::chrono::seconds(s)); };
+  const std::string body = "{}", ts = "1764946800";
+  const auto v2 = webhook_signature_v2(t1_secret, ts, body);
+  const auto check = [&](std::string_view sig, std::string_view t, std::int64_t now_s, bool require = false) {
+    return check_webhook_signature(t1_secret, sig, t, body, at(now_s), 300s, require);
+  };
+  const auto why = [](const webhook_check& c) {
+    const auto* r = std::get_if<webhook_refusal>(&c);
+    return r == nullptr ? std::string("accepted") : (r->stale ? "stale: " : "") + r->why;
+  };
+  EXPECT_EQ(std::get<webhook_signing>(check(v2, ts, 1764946800 + 300)), webhook_signing::v2);
+  EXPECT_EQ(std::get<webhook_signing>(check(v2, ts, 1764946800 - 300)), webhook_signing::v2);
+  EXPECT_EQ(why(check(v2, ts, 1764946800 + 301)),
+            "stale: X-Kelu-Timestamp 2025-12-05T15:00:00.000Z is 301 s behind the box's clock "
+            "(2025-12-05T15:05:01.000Z), outside the window of 300 s (sources.webhook.timestamp_tolerance_s): "
+            "a replayed delivery, or the sender's clock is off");
+  EXPECT_NE(why(check(v2, ts, 1764946800 - 10800)).find("is 10800 s ahead of the box's clock"), std::string::npos);
+  // A timestamp moved into the window breaks the signature: the window cannot be walked forward.
+  EXPECT_EQ(why(check(v2, "1764957600", 1764957600)), "bad X-Kelu-Signature");
+  // A wrong signature is refused as wrong even far out of the window: the clock is told only to signers.
+  EXPECT_EQ(why(check("v2=00", ts, 1764946800 + 86400)), "bad X-Kelu-Signature");
+  EXPECT_EQ(why(check(v2, "", 1764946800)), "a v2 signature needs X-Kelu-Timestamp");
+  EXPECT_EQ(why(check(v2, "+1764946800", 1764946800)), "X-Kelu-Timestamp is not decimal Unix seconds");
+  EXPECT_EQ(why(check(v2, "1764946800000000", 1764946800)), "X-Kelu-Timestamp is not decimal Unix seconds");
+  EXPECT_EQ(why(check("", ts, 1764946800)), "missing X-Kelu-Signature");
+  EXPECT_EQ(why(check("sha512=ab", ts, 1764946800)), "X-Kelu-Signature is neither v2= nor sha256=");
+  const auto v1 = webhook_signature(t1_secret, body);
+  EXPECT_EQ(std::get<webhook_signing>(check(v1, "", 1764946800)), webhook_signing::v1);
+  EXPECT_NE(why(check(v1, "", 1764946800, true)).find("v1 signature (sha256=, no X-Kelu-Timestamp) is refused"),
+            std::string::npos);
 }
 
 TEST(webhook, secrets_file_errors_name_file_and_line) {
@@ -142,6 +208,54 @@ TEST_F(webhook_fixture, bad_signatures_and_unknown_terminals_get_401_and_are_cou
   auto r = signed_post(t7, "T8", any_secret);
   EXPECT_EQ(r.status, 422);
   EXPECT_NE(r.body["results"][0]["error"].get<std::string>().find("is not the signed terminal \"T8\""), std::string::npos);
+  EXPECT_EQ(stored(), 1);
+}
+
+// The replay SECURITY.md promised to close: a delivery captured on the LAN, sent again once
+// retention (a day at least) has deleted its sale. Signed v2 it is refused as stale; signed v1 it
+// is stored again, which is why require_timestamp exists.
+TEST_F(webhook_fixture, a_v2_delivery_replayed_after_retention_is_refused_where_a_v1_one_is_stored_again) {
+  start();
+  const std::string v1_sale = R"({"terminal":"T1","transaction_id":"9002","total":"4.00"})";
+  const auto ts = unix_now_s();
+  const auto v2_signature = webhook_signature_v2(t1_secret, ts, sale);
+  ASSERT_EQ(post_v2(sale, ts, v2_signature).status, 200);
+  ASSERT_EQ(signed_post(v1_sale).status, 200);
+  EXPECT_EQ(on_io([&] { return source->stats().v1_signed; }), 1);
+  EXPECT_EQ(stored(), 2);
+
+  // A day on, retention's cutoff passes both.
+  source_clock.shift(24h);
+  EXPECT_EQ(on_io([&] { return store.prune(source_clock.now_utc() - 24h + 1s, 1000); }), 2);
+  ASSERT_EQ(stored(), 0);
+  const auto replayed = post_v2(sale, ts, v2_signature);
+  EXPECT_EQ(replayed.status, 401);
+  EXPECT_NE(replayed.body["error"].get<std::string>().find("s behind the box's clock"), std::string::npos)
+      << replayed.body;
+  EXPECT_EQ(signed_post(v1_sale).status, 200);
+  EXPECT_EQ(stored(), 1);  // the v1 sale, a second time
+  const auto stats = on_io([&] { return source->stats(); });
+  EXPECT_EQ(stats.stale, 1);
+  EXPECT_EQ(stats.unauthorized, 1);
+  EXPECT_EQ(stats.v1_signed, 2);
+  EXPECT_NE(source->health().last_error.find("X-Kelu-Timestamp"), std::string::npos);
+}
+
+TEST_F(webhook_fixture, requiring_timestamps_refuses_v1_and_takes_v2) {
+  auto o = webhook_defaults();
+  o.require_timestamp = true;
+  start(o);
+  const auto v1 = signed_post(sale);
+  EXPECT_EQ(v1.status, 401);
+  EXPECT_NE(v1.body["error"].get<std::string>().find("sources.webhook.require_timestamp"), std::string::npos);
+  EXPECT_EQ(stored(), 0);
+  const auto v2 = signed_post_v2(sale);
+  EXPECT_EQ(v2.status, 200) << v2.body;
+  EXPECT_EQ(stored(), 1);
+  // Within the window a second delivery is the duplicate it always was.
+  const auto again = signed_post_v2(sale);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body["results"][0]["duplicate"], true);
   EXPECT_EQ(stored(), 1);
 }
 
