@@ -11,7 +11,9 @@
 #include <gtest/gtest.h>
 #include <mqtt/async_client.h>
 
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 #include <random>
 #include <thread>
 
@@ -37,7 +39,32 @@ temp_dir::~temp_dir() {
   fs::remove_all(path_, ec);
 }
 
-process::process(std::vector<std::string> argv, const std::string& log_file, const std::vector<std::string>& env) {
+namespace {
+
+// KELU_TEST_AGENT_JAIL set (the jailed runs, tests/packaging/jailed_run.sh): the agent runs under
+// the unit's system call filter, with the refusal reporter preloaded ahead of the test's own.
+void jail_the_agent(std::vector<std::string>& argv, std::vector<std::string>& env) {
+  const char* jail = std::getenv("KELU_TEST_AGENT_JAIL");
+  if (jail == nullptr || argv.empty() || fs::path(argv[0]).filename() != "kelu") return;
+  std::vector<std::string> words;
+  std::istringstream in(jail);
+  for (std::string w; in >> w;) words.push_back(w);
+  words.emplace_back("--");
+  argv.insert(argv.begin(), words.begin(), words.end());
+  const char* reporter = std::getenv("KELU_TEST_AGENT_JAIL_PRELOAD");
+  if (reporter == nullptr) return;
+  auto preload = std::find_if(env.begin(), env.end(), [](const std::string& v) { return v.starts_with("LD_PRELOAD="); });
+  if (preload == env.end())
+    env.push_back(std::string("LD_PRELOAD=") + reporter);
+  else
+    preload->insert(std::string("LD_PRELOAD=").size(), std::string(reporter) + ":");
+}
+
+}  // namespace
+
+process::process(std::vector<std::string> argv, const std::string& log_file, const std::vector<std::string>& env_in) {
+  std::vector<std::string> env = env_in;
+  jail_the_agent(argv, env);
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
