@@ -107,10 +107,9 @@ std::string webhook_signature_v2(std::string_view secret, std::string_view times
   return "v2=" + hmac_hex(secret, signed_text);
 }
 
-webhook_check check_webhook_signature(std::string_view secret, std::string_view signature,
-                                                      std::string_view timestamp, std::string_view body,
-                                                      core::utc_time now, std::chrono::seconds tolerance,
-                                                      bool require_timestamp) {
+webhook_check check_webhook_signature(std::string_view secret, std::string_view signature, std::string_view timestamp,
+                                      std::string_view body, core::utc_time now, std::chrono::seconds tolerance,
+                                      bool require_timestamp) {
   const auto refused = [](std::string why) { return webhook_refusal{false, std::move(why)}; };
   if (signature.empty()) return refused("missing X-Kelu-Signature");
   if (signature.starts_with("sha256=")) {
@@ -127,12 +126,12 @@ webhook_check check_webhook_signature(std::string_view secret, std::string_view 
   if (!same(signature, webhook_signature_v2(secret, timestamp, body))) return refused("bad X-Kelu-Signature");
   const auto sent = core::utc_time(std::chrono::seconds(*sent_s));
   const auto skew = std::chrono::duration_cast<std::chrono::seconds>(now - sent);
-  if (skew > tolerance || -skew > tolerance)
-    return webhook_refusal{true, "X-Kelu-Timestamp " + core::format_iso8601(sent) + " is " +
-                       std::to_string(skew.count() < 0 ? -skew.count() : skew.count()) + " s " +
-                       (skew.count() < 0 ? "ahead of" : "behind") + " the box's clock (" + core::format_iso8601(now) +
-                       "), outside the window of " + std::to_string(tolerance.count()) +
-                       " s (sources.webhook.timestamp_tolerance_s): a replayed delivery, or the sender's clock is off"};
+  if (std::chrono::abs(skew) > tolerance)
+    return webhook_refusal{
+        true, "X-Kelu-Timestamp " + core::format_iso8601(sent) + " is " + std::to_string(std::chrono::abs(skew).count()) +
+                  " s " + (skew.count() < 0 ? "ahead of" : "behind") + " the box's clock (" +
+                  core::format_iso8601(now) + "), outside the window of " + std::to_string(tolerance.count()) +
+                  " s (sources.webhook.timestamp_tolerance_s): a replayed delivery, or the sender's clock is off"};
   return webhook_signing::v2;
 }
 

@@ -106,10 +106,9 @@ using webhook_check = std::variant<webhook_signing, webhook_refusal>;
 // timestamp more than `tolerance` from `now`, the skew named). Pure; signatures are compared in
 // constant time. The window is checked after the signature, so only a holder of the secret learns
 // the box's clock.
-webhook_check check_webhook_signature(std::string_view secret, std::string_view signature,
-                                                      std::string_view timestamp, std::string_view body,
-                                                      core::utc_time now, std::chrono::seconds tolerance,
-                                                      bool require_timestamp);
+webhook_check check_webhook_signature(std::string_view secret, std::string_view signature, std::string_view timestamp,
+                                      std::string_view body, core::utc_time now, std::chrono::seconds tolerance,
+                                      bool require_timestamp);
 
 class webhook_source final : public source {
  public:
