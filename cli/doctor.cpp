@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <ostream>
 
@@ -81,6 +83,11 @@ doctor_check check_disk(sync::database& db, const config::config& c) {
 doctor_check check_clock() {
   timex tx{};
   const int state = ::ntp_adjtime(&tx);
+  // Refused (a seccomp filter denying @clock, as the agent's own unit does): say so, rather than
+  // read the untouched zeros as "synchronised".
+  if (state == -1)
+    return fail("clock", std::string("cannot read the clock's synchronisation state: ") + std::strerror(errno),
+                "run kelu doctor from a shell, not from a sandboxed service");
   if (state == TIME_ERROR || (tx.status & STA_UNSYNC))
     return fail("clock", "not synchronised to a time server",
                 "enable NTP (timedatectl set-ntp true) and let the box reach a time server");

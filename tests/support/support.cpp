@@ -41,11 +41,19 @@ temp_dir::~temp_dir() {
 
 namespace {
 
-// KELU_TEST_AGENT_JAIL set (the jailed runs, tests/packaging/jailed_run.sh): the agent runs under
-// the unit's system call filter, with the refusal reporter preloaded ahead of the test's own.
+// The commands a systemd unit runs: `kelu run` (packaging/kelu.service) and `kelu hq enroll-server`
+// (packaging/hq/kelu-enroll.service). A technician's `kelu doctor` or `kelu enroll` runs from a
+// shell, outside any unit's filter.
+bool run_by_a_unit(const std::vector<std::string>& argv) {
+  if (argv.size() < 2 || fs::path(argv[0]).filename() != "kelu") return false;
+  return argv[1] == "run" || (argv[1] == "hq" && argv.size() > 2 && argv[2] == "enroll-server");
+}
+
+// KELU_TEST_AGENT_JAIL set (the jailed runs, tests/packaging/jailed_run.sh): what a unit runs runs
+// under the unit's system call filter, with the refusal reporter preloaded ahead of the test's own.
 void jail_the_agent(std::vector<std::string>& argv, std::vector<std::string>& env) {
   const char* jail = std::getenv("KELU_TEST_AGENT_JAIL");
-  if (jail == nullptr || argv.empty() || fs::path(argv[0]).filename() != "kelu") return;
+  if (jail == nullptr || !run_by_a_unit(argv)) return;
   std::vector<std::string> words;
   std::istringstream in(jail);
   for (std::string w; in >> w;) words.push_back(w);
