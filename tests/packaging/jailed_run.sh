@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Runs a test binary whose agents (`kelu run` started by tests/support/process.hpp) run under the
-# system call filter and MemoryDenyWriteExecute= of UNIT, as systemd would load them
-# (tests/support/syscall_jail.cpp). The tests must pass as they do unjailed, and the agents must
-# not have been refused a single call: a refusal is listed by name and fails the run, even when
+# Runs a test binary whose daemons (`kelu run`, `kelu hq enroll-server`, started through
+# tests/support/process.hpp) run under the system call filter and MemoryDenyWriteExecute= of UNIT,
+# as systemd would load them (tests/support/syscall_jail.cpp). The tests must pass as they do
+# unjailed, and the daemons (and what they start) must not have been refused a single call: a refusal is listed by name and fails the run, even when
 # the test passed (a library taking EPERM as "not here" would otherwise hide it).
 #   jailed_run.sh UNIT JAIL REPORTER TEST_BINARY [ARGS...]
 set -euo pipefail
@@ -33,7 +33,7 @@ if [ "$(id -u)" -eq 0 ] && [ -s "$work/refused" ]; then
   mv "$work/left" "$work/refused"
 fi
 if [ -s "$work/refused" ]; then
-  echo "the agent made system calls $(basename "$unit") refuses (count, name):"
+  echo "what $(basename "$unit") runs made system calls it refuses (count, name):"
   sort "$work/refused" | uniq -c | sort -rn
   exit 1
 fi
