@@ -55,14 +55,19 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
   }
 
  private:
-  // One deadline per phase: idle while reading, write_timeout while writing.
+  // One deadline per phase: idle while reading, write_timeout while writing, none while the box
+  // stores what the till sent (the ingest always answers; its time is the box's, not the till's).
   void arm(std::chrono::seconds limit) {
     timer_.expires_after(limit);
     timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
       if (ec) return;
-      if (auto self = weak.lock()) self->close();
+      auto self = weak.lock();
+      // A wait already queued to run when the deadline was moved is not a deadline that passed.
+      if (!self || self->timer_.expiry() > asio::steady_timer::clock_type::now()) return;
+      self->close();
     });
   }
+  void disarm() { timer_.expires_at(asio::steady_timer::time_point::max()); }
 
   void read() {
     arm(owner_.options_.idle_timeout);
@@ -90,6 +95,11 @@ class pos_tcp_source::session : public std::enable_shared_from_this<session> {
       return;
     }
     if (ec) return finish();
+    // The till spoke. Until its answers are written it is waiting on the box: a commit queued behind
+    // others, analytics on this thread. Left armed, the idle deadline set before the line came hung
+    // up on a till mid-batch whenever that took longer than what was left of it (a 300 s default
+    // leaves a quiet till's sale a fraction of a second).
+    disarm();
     drain_available();
     handle_lines();
   }

@@ -8,8 +8,11 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <future>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "config/schema.hpp"
 #include "drivers/pos_tcp_client.hpp"
@@ -33,13 +36,37 @@ std::string txn(const std::string& id, const std::string& total = "1.00") {
   return json{{"terminal", "T1"}, {"transaction_id", id}, {"total", total}}.dump() + "\n";
 }
 
+// Holds every batch until released, as a commit queued behind others (or a busy io thread) does:
+// time the box spends, not the till.
+class held_ingest final : public core::event_ingest {
+ public:
+  held_ingest(boost::asio::io_context& io, core::event_ingest& inner) : io_(io), inner_(inner) {}
+  void submit(std::vector<core::event> batch, core::commit_handler done) override {
+    held_.emplace_back(std::move(batch), std::move(done));
+    ++held;
+  }
+  // From any thread: the held batches go on to the real ingest, on the io thread.
+  void release() {
+    boost::asio::post(io_, [this] {
+      for (auto& [batch, done] : held_) inner_.submit(std::move(batch), std::move(done));
+      held_.clear();
+    });
+  }
+  std::atomic<int> held{0};
+
+ private:
+  boost::asio::io_context& io_;
+  core::event_ingest& inner_;
+  std::vector<std::pair<std::vector<core::event>, core::commit_handler>> held_;
+};
+
 // The real chain behind the socket: source -> group committer -> SQLite, on an io thread.
 struct source_fixture : test::store_fixture {
-  void start(pos_tcp_options o = pos_tcp_defaults()) {
+  void start(pos_tcp_options o = pos_tcp_defaults(), core::event_ingest* ingest = nullptr) {
     o.listen = "127.0.0.1";
     o.port = 0;
     o.store_id = "s1";
-    source = std::make_unique<pos_tcp_source>(io.get_executor(), committer, clock, o,
+    source = std::make_unique<pos_tcp_source>(io.get_executor(), ingest ? *ingest : committer, clock, o,
                                               std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
     ASSERT_TRUE(source->start());
     start_io();
@@ -53,6 +80,7 @@ struct source_fixture : test::store_fixture {
     return std::move(c).value();
   }
 
+  std::unique_ptr<held_ingest> slow;  // before the source: it outlives it
   std::unique_ptr<pos_tcp_source> source;
 };
 
@@ -157,6 +185,30 @@ TEST_F(source_fixture, idle_connections_are_closed) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error_message().find("closed"), std::string::npos) << r.error_message();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 8s);
+}
+
+// Found by the long network fault run: the idle deadline, armed before the till's line came, ran on
+// while the box committed it, and hung up on the till mid-batch when the box was slow.
+TEST_F(source_fixture, a_till_that_spoke_is_not_idle_while_the_box_stores_its_lines) {
+  slow = std::make_unique<held_ingest>(io, committer);
+  auto o = pos_tcp_defaults();
+  o.idle_timeout = 1s;
+  start(o, slow.get());
+  auto c = connect();
+  ASSERT_TRUE(c.send(txn("1"), 5s));
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (slow->held == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(slow->held, 1);
+  // The behaviour is about a deadline: let the idle one pass while the box holds the batch.
+  std::this_thread::sleep_for(o.idle_timeout + 500ms);
+  slow->release();
+  auto a = c.read_line(5s);
+  ASSERT_TRUE(a) << "the till was hung up on while the box stored its sale: " << a.error_message();
+  EXPECT_TRUE(json::parse(*a)["ok"].get<bool>()) << *a;
+  // Answered, the till is idle again, and that deadline still holds.
+  auto r = c.read_line(10s);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error_message().find("closed"), std::string::npos) << r.error_message();
 }
 
 }  // namespace
