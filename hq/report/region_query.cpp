@@ -25,7 +25,7 @@ std::optional<pg_error> load_store_days(pg_connection& db, region_input& in) {
   for (int i = 0; i < r.size(); ++i) {
     const std::string store(r.text(i, 0));
     in.stores[store] = {std::string(r.text(i, 1)), std::string(r.text(i, 2)), std::string(r.text(i, 3))};
-    in.days.push_back({store, std::string(r.text(i, 4)), std::nullopt, "", 0});
+    in.days.push_back({store, std::string(r.text(i, 4)), std::nullopt, "", 0, ""});
   }
   return std::nullopt;
 }
@@ -58,10 +58,10 @@ std::optional<pg_error> load_reports(pg_connection& db, region_input& in, const 
     const auto it = at.find(d.store + "\n" + d.day);
     if (it == at.end()) continue;
     auto body = json::parse(r.text(it->second, 4), nullptr, false);
-    if (body.is_discarded() || !body.is_object()) continue;
-    d.report = std::move(body);
     d.epoch = r.text(it->second, 2);
     d.revision = r.integer(it->second, 3);
+    d.unreadable = body.is_discarded() ? "not JSON" : day_report_problem(body);
+    if (d.unreadable.empty()) d.report = std::move(body);
   }
   return std::nullopt;
 }
@@ -99,9 +99,15 @@ std::optional<pg_error> load_master(pg_connection& db, region_input& in) {
     in.associates[std::string(p.text(i, 0)) + "\n" + std::string(p.text(i, 1))] = {
         std::string(p.text(i, 2)), std::string(p.text(i, 3)), std::string(p.text(i, 4)), std::string(p.text(i, 5))};
   std::set<std::string> ids;
-  for (const auto& t : in.transactions)
-    for (const auto& i : t.event.value("payload", json::object()).value("items", json::array()))
+  for (const auto& t : in.transactions) {
+    // As a store sent it: value() would throw on a payload or items of another type.
+    const auto payload = t.event.find("payload");
+    if (payload == t.event.end() || !payload->is_object()) continue;
+    const auto items = payload->find("items");
+    if (items == payload->end() || !items->is_array()) continue;
+    for (const auto& i : *items)
       if (i.is_object() && i.contains("item_id") && i["item_id"].is_string()) ids.insert(i["item_id"].get<std::string>());
+  }
   auto items = db.run("SELECT item_id, category FROM products WHERE tenant = $1 AND item_id = ANY($2::text[])",
                       {in.tenant, pg_text_array({ids.begin(), ids.end()})});
   if (auto* e = std::get_if<pg_error>(&items)) return *e;

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <string_view>
+#include <utility>
 
 #include "core/money.hpp"
 #include "analytics/low_close_verdict.hpp"
@@ -16,9 +18,15 @@ namespace {
 
 using nlohmann::json;
 
+// Absent: 0. Present, the type day_report_problem checked.
 std::int64_t integer(const json& j, const char* key) {
   const auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<std::int64_t>() : 0;
+  return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+
+const json& member(const json& j, const char* key, const json& absent) {
+  const auto it = j.find(key);
+  return it != j.end() ? *it : absent;
 }
 
 double number(const json& j, const char* key) {
@@ -52,8 +60,9 @@ store_line store_figures(const std::string& id, const region_input::store_info& 
     }
     ++s.days_reported;
     s.sources.push_back({d->day, d->epoch, d->revision});
-    const auto& totals = d->report->value("totals", json::object());
-    const auto& basis = totals.value("rate_basis", json::object());
+    static const json none = json::object();
+    const auto& totals = member(*d->report, "totals", none);
+    const auto& basis = member(totals, "rate_basis", none);
     s.transactions += integer(totals, "transactions");
     s.net_sales_minor += integer(totals, "net_sales_minor");
     s.visitors += integer(basis, "visitors");
@@ -121,7 +130,8 @@ void add_associates(const region_input& in, const report_options& options, regio
   for (const auto& d : in.days) {
     if (!d.report || in.stores.at(d.store).currency != r.currency) continue;
     r.min_opportunities = std::max(r.min_opportunities, integer(*d.report, "close_rate_min_opportunities"));
-    for (const auto& a : d.report->value("associates", json::array())) {
+    static const json none = json::array();
+    for (const auto& a : member(*d.report, "associates", none)) {
       const auto id = string_of(a, "operator_id");
       if (id.empty()) continue;
       const auto person = person_of(in, d.store, id);
@@ -134,7 +144,8 @@ void add_associates(const region_input& in, const report_options& options, regio
       l.transactions += integer(a, "transactions");
       l.on_shift_ms += integer(a, "on_shift_ms");
       shift_by_store[person][d.store] += integer(a, "on_shift_ms") + 1;  // +1: a store they only sold in counts
-      const auto& basis = a.value("close_rate_basis", json::object());
+      static const json no_basis = json::object();
+      const auto& basis = member(a, "close_rate_basis", no_basis);
       l.close_transactions += integer(basis, "transactions");
       l.opportunities += number(basis, "opportunities");
       if (const auto why = a.find("close_rate_reason"); why != a.end() && why->is_string()) reasons[person].insert(*why);
@@ -193,6 +204,83 @@ void flag_associates(const report_options& options, region_report& r) {
 
 }  // namespace
 
+namespace {
+
+// What of a day report this report reads, and the JSON type each must have when present.
+enum class shape { object, array, integer, number };
+struct field_shape {
+  const char* path;  // within the report; "associates[]." for each associate
+  shape type;
+};
+constexpr field_shape read_fields[] = {
+    {"totals", shape::object},
+    {"totals.transactions", shape::integer},
+    {"totals.net_sales_minor", shape::integer},
+    {"totals.rate_basis", shape::object},
+    {"totals.rate_basis.visitors", shape::integer},
+    {"totals.rate_basis.buyers", shape::integer},
+    {"totals.rate_basis.open_periods", shape::integer},
+    {"totals.rate_basis.covered_periods", shape::integer},
+    {"close_rate_min_opportunities", shape::integer},
+    {"associates", shape::array},
+    {"associates[]", shape::object},
+    {"associates[].net_sales_minor", shape::integer},
+    {"associates[].transactions", shape::integer},
+    {"associates[].on_shift_ms", shape::integer},
+    {"associates[].close_rate_basis", shape::object},
+    {"associates[].close_rate_basis.transactions", shape::integer},
+    {"associates[].close_rate_basis.opportunities", shape::number},
+};
+
+bool has_shape(const json& v, shape type) {
+  switch (type) {
+    case shape::object: return v.is_object();
+    case shape::array: return v.is_array();
+    case shape::integer: return v.is_number_integer();
+    case shape::number: return v.is_number();
+  }
+  return false;
+}
+
+// The values at `path` ("a.b", "a[].b": each element of a), with their paths as written.
+void values_at(const json& j, std::string_view path, const std::string& at,
+               std::vector<std::pair<std::string, const json*>>& out) {
+  const auto dot = path.find('.');
+  auto head = path.substr(0, dot);
+  const bool each = head.ends_with("[]");
+  if (each) head.remove_suffix(2);
+  if (!j.is_object()) return;  // its own entry says so
+  const auto it = j.find(std::string(head));
+  if (it == j.end()) return;
+  const auto here = at.empty() ? std::string(head) : at + "." + std::string(head);
+  std::vector<std::pair<std::string, const json*>> level;
+  if (each && it->is_array())
+    for (std::size_t i = 0; i < it->size(); ++i) level.emplace_back(here + "[" + std::to_string(i) + "]", &(*it)[i]);
+  else if (!each)
+    level.emplace_back(here, &*it);
+  for (const auto& [where, v] : level) {
+    if (dot == std::string_view::npos)
+      out.emplace_back(where, v);
+    else
+      values_at(*v, path.substr(dot + 1), where, out);
+  }
+}
+
+}  // namespace
+
+std::string day_report_problem(const json& report) {
+  if (!report.is_object()) return "not a JSON object";
+  if (!report.contains("totals")) return "totals is missing";
+  static constexpr const char* names[] = {"an object", "an array", "a whole number", "a number"};
+  for (const auto& f : read_fields) {
+    std::vector<std::pair<std::string, const json*>> found;
+    values_at(report, f.path, "", found);
+    for (const auto& [where, v] : found)
+      if (!has_shape(*v, f.type)) return where + " is not " + names[static_cast<int>(f.type)];
+  }
+  return "";
+}
+
 region_report build_region_report(const region_input& in, const report_options& options) {
   region_report r;
   r.tenant = in.tenant;
@@ -205,6 +293,10 @@ region_report build_region_report(const region_input& in, const report_options& 
   for (const auto& [c, n] : currencies)
     if (r.currency.empty() || n > currencies[r.currency]) r.currency = c;
   add_stores(in, options, r);
+  for (const auto& d : in.days)
+    if (!d.unreadable.empty())
+      r.notes.push_back(d.store + ", " + d.day + ": its day report (epoch " + d.epoch + ", revision " +
+                        std::to_string(d.revision) + ") cannot be read (" + d.unreadable + "), so the day counts as missing");
   add_associates(in, options, r);
   flag_associates(options, r);
   add_products(in, r);

@@ -35,9 +35,10 @@ struct region_input {
   struct store_day {
     std::string store;
     std::string day;
-    std::optional<nlohmann::json> report;  // the current report/day; absent: none filed
+    std::optional<nlohmann::json> report;  // the current report/day; absent: none filed, or unreadable
     std::string epoch;
     std::int64_t revision = 0;
+    std::string unreadable;  // why the filed report was left out (day_report_problem), or ""
   };
   struct store_info {
     std::string name;
@@ -140,5 +141,11 @@ struct region_report {
 };
 
 region_report build_region_report(const region_input& in, const report_options& options);
+
+// Why a filed day report cannot be read for this report (a field it reads of another type than the
+// box writes, naming its path), or "" when it can. A store's box wrote it and any box may be
+// broken or compromised: a report that is not as the box writes it is left out as a missing day,
+// with a note, rather than read as zeros or stopping the region's report.
+std::string day_report_problem(const nlohmann::json& report);
 
 }  // namespace kelu::hq

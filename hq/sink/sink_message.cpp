@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <exception>
 #include <initializer_list>
 
 #include "core/time.hpp"
@@ -78,7 +79,12 @@ core::result<sink_event> event_of(std::string_view payload, std::string_view sto
   const auto at = core::parse_iso8601(e.observed_at);
   if (!at) return core::error{where + ": observed_at: " + at.error_message()};
   e.day = std::chrono::floor<std::chrono::days>(*at);
-  e.historical = j->value("historical", false) == true;
+  if (const auto h = j->find("historical"); h != j->end()) {
+    // value("historical", false) would throw on a non-boolean: one store's message must never stop
+    // the sink, which gets it again, unacknowledged, every time it starts.
+    if (!h->is_boolean()) return core::error{where + ": historical is not true/false"};
+    e.historical = h->get<bool>();
+  }
   e.body = std::string(payload);
   return e;
 }
@@ -173,10 +179,8 @@ core::result<sink_replay_reply> replay_reply_of(std::string_view payload, const 
   return r;
 }
 
-}  // namespace
-
-core::result<sink_message> decode_sink_message(std::string_view topic, std::string_view payload,
-                                               std::size_t max_bytes) {
+// The message's content by its topic; anything refused says why.
+core::result<sink_message> decode(std::string_view topic, std::string_view payload, std::size_t max_bytes) {
   const std::string t(topic);
   if (payload.size() > max_bytes)
     return core::error{t + ": " + std::to_string(payload.size()) + " bytes, over the limit of " + std::to_string(max_bytes)};
@@ -215,6 +219,19 @@ core::result<sink_message> decode_sink_message(std::string_view topic, std::stri
     m.content = std::move(s).value();
   }
   return m;
+}
+
+}  // namespace
+
+core::result<sink_message> decode_sink_message(std::string_view topic, std::string_view payload,
+                                               std::size_t max_bytes) {
+  // The readers above check each field's type before taking it; this is for the one they miss. A
+  // message that throws would be redelivered to every member at every start, forever.
+  try {
+    return decode(topic, payload, max_bytes);
+  } catch (const std::exception& e) {
+    return core::error{std::string(topic) + ": cannot be read: " + e.what()};
+  }
 }
 
 }  // namespace kelu::hq

@@ -81,6 +81,7 @@ struct sink_message {
 };
 
 // Decodes one message. `max_bytes` bounds the payload and, for a backfill batch, what it inflates to.
+// Never throws: whatever a store sends is decoded or refused.
 core::result<sink_message> decode_sink_message(std::string_view topic, std::string_view payload,
                                                std::size_t max_bytes);
 

@@ -270,6 +270,50 @@ TEST_F(region_report_test, a_revised_day_report_supersedes_the_old_one) {
   EXPECT_EQ(r.stores[0].sources[1].revision, 2);
 }
 
+// A box may be broken or compromised: a day report not as boxes write them is a missing day with a
+// note saying where it is wrong, never zeros and never an exception out of the report.
+TEST_F(region_report_test, a_day_report_not_as_a_box_writes_it_is_a_missing_day_with_a_note) {
+  file_golden_region();
+  // sh-001's 3rd revised with totals of the wrong type; sh-002's 3rd (never reported) with a broken
+  // associate.
+  auto broken = json::parse(day_report("sh-001", "2026-11-03", 2, 20, 80000, 100, 20, 10, 10, {}));
+  broken["totals"] = "lots";
+  file("sh-001", "metrics/report/day", broken.dump());
+  auto odd = json::parse(day_report("sh-002", "2026-11-03", 1, 5, 5000, 10, 5, 10, 10,
+                                    {{"E5", "Zhao Lei", 5000, 5, 10}, {"E6", "Qian Yu", 0, 0, 0}}));
+  odd["associates"][1]["close_rate_basis"]["opportunities"] = "many";
+  file("sh-002", "metrics/report/day", odd.dump());
+
+  const auto r = east();
+  EXPECT_EQ(r.store_days_reported, 5);                // the golden 6, less sh-001's 3rd
+  EXPECT_EQ(r.net_sales_minor, 261000 - 80000);       // neither broken day read as figures
+  EXPECT_EQ(r.stores[0].missing_days, std::vector<std::string>{"2026-11-03"});
+  EXPECT_EQ(r.stores[0].status, "missing_days");
+  EXPECT_EQ(r.stores[1].missing_days, std::vector<std::string>{"2026-11-03"});
+  ASSERT_EQ(r.notes.size(), 2u);
+  EXPECT_EQ(r.notes[0], "sh-001, 2026-11-03: its day report (epoch " + std::string(epoch_a) +
+                            ", revision 2) cannot be read (totals is not an object), so the day counts as missing");
+  EXPECT_NE(r.notes[1].find("sh-002, 2026-11-03: its day report (epoch " + std::string(epoch_a) +
+                            ", revision 1) cannot be read (associates[1].close_rate_basis.opportunities is not a number)"),
+            std::string::npos)
+      << r.notes[1];
+}
+
+TEST(day_report_problem, names_the_first_field_not_as_the_box_writes_it) {
+  EXPECT_EQ(day_report_problem(json::array()), "not a JSON object");
+  EXPECT_EQ(day_report_problem(json::object()), "totals is missing");
+  EXPECT_EQ(day_report_problem(json{{"totals", json::object()}}), "");  // absent fields read as 0
+  EXPECT_EQ(day_report_problem(json{{"totals", {{"transactions", 1.5}}}}), "totals.transactions is not a whole number");
+  EXPECT_EQ(day_report_problem(json{{"totals", {{"rate_basis", {{"visitors", "9"}}}}}}),
+            "totals.rate_basis.visitors is not a whole number");
+  EXPECT_EQ(day_report_problem(json{{"totals", json::object()}, {"associates", json::object()}}),
+            "associates is not an array");
+  EXPECT_EQ(day_report_problem(json{{"totals", json::object()}, {"associates", {json::object(), 7}}}),
+            "associates[1] is not an object");
+  EXPECT_EQ(day_report_problem(json::parse(day_report("s", "2026-11-02", 1, 1, 1, 1, 1, 1, 1, {{"E1", "A", 1, 1, 1}}))),
+            "");
+}
+
 TEST_F(region_report_test, the_command_writes_json_and_one_self_contained_html_file) {
   file_golden_region();
   kelu::test::temp_dir dir;
