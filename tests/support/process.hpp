@@ -14,8 +14,8 @@ class process {
  public:
   // Starts `argv[0]` with stdout and stderr appended to `log_file` (if not empty), in this
   // process's environment with `env` ("NAME=value") added or replacing what is there. With
-  // KELU_TEST_AGENT_JAIL set, `kelu run` and `kelu hq enroll-server` run under it
-  // (tests/packaging/jailed_run.sh).
+  // KELU_TEST_AGENT_JAIL set, what systemd units run (`kelu run`, `kelu hq enroll-server`,
+  // `kelu-hq sink`) runs under it (tests/packaging/jailed_run.sh).
   process(std::vector<std::string> argv, const std::string& log_file, const std::vector<std::string>& env = {});
   ~process();  // SIGKILL if still running
   process(const process&) = delete;

@@ -41,11 +41,15 @@ temp_dir::~temp_dir() {
 
 namespace {
 
-// The commands a systemd unit runs: `kelu run` (packaging/kelu.service) and `kelu hq enroll-server`
-// (packaging/hq/kelu-enroll.service). A technician's `kelu doctor` or `kelu enroll` runs from a
-// shell, outside any unit's filter.
+// The commands a systemd unit runs: `kelu run` (packaging/kelu.service), `kelu hq enroll-server`
+// (packaging/hq/kelu-enroll.service) and `kelu-hq sink` (packaging/kelu-hq/kelu-hq-sink@.service).
+// A technician's `kelu doctor` or `kelu enroll` runs from a shell, outside any unit's filter, as
+// does `kelu simulate`.
 bool run_by_a_unit(const std::vector<std::string>& argv) {
-  if (argv.size() < 2 || fs::path(argv[0]).filename() != "kelu") return false;
+  if (argv.size() < 2) return false;
+  const auto program = fs::path(argv[0]).filename();
+  if (program == "kelu-hq") return argv[1] == "sink";
+  if (program != "kelu") return false;
   return argv[1] == "run" || (argv[1] == "hq" && argv.size() > 2 && argv[2] == "enroll-server");
 }
 
