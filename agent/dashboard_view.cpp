@@ -64,6 +64,7 @@ json dashboard_view::health() {
   const auto& s = analytics_.stats();
   json j = core::to_json(health_());
   j["analytics"] = {{"last_compute_ms", s.last_compute_ms},
+                    {"longest_compute_ms", s.longest_compute_ms},
                     {"undecodable_events", s.undecodable_events},
                     {"closed_until", s.closed_until ? json(core::format_iso8601(*s.closed_until)) : json()}};
   return j;

@@ -36,12 +36,14 @@ void outbox_pump::on_link_up() {
   backfill_.tokens = std::max(1.0, options_.backfill_rate_per_s);  // a second's worth to start
   backfill_.refilled = backfill_.started = std::chrono::steady_clock::now();
   backfill_.sent = 0;
+  failed_in_a_row_ = 0;
   log_->info("mqtt: {} rows waiting, backlog up to row {}", outbox_.stats().rows, backlog_end_);
   pump();
 }
 
 void outbox_pump::on_link_down(const std::string& why) {
-  log_->warn("mqtt: {}; {} messages were unacknowledged and will be sent again", why, inflight_.size());
+  log_->warn("mqtt: {}; {} messages were unacknowledged and will be sent again", why,
+             inflight_.size() + failed_in_a_row_);
   inflight_.clear();  // their callbacks, if any still come, find no tag and are ignored
   flush_acks();       // acknowledged rows must be gone before the cursor starts over
   cursor_ = 0;
@@ -222,6 +224,7 @@ void outbox_pump::on_delivered(std::uintptr_t tag) {
   if (it == inflight_.end()) return;
   acked_.insert(acked_.end(), it->second.begin(), it->second.end());
   stats_.acknowledged += static_cast<std::int64_t>(it->second.size());
+  failed_in_a_row_ = 0;
   inflight_.erase(it);
   // The window refills at once (the cursor keeps acknowledged rows from going out again);
   // deletes are batched, since each transaction costs an fsync on the SD card.
@@ -241,7 +244,9 @@ void outbox_pump::on_delivery_failed(std::uintptr_t tag, const std::string& why)
   const auto it = inflight_.find(tag);
   if (it == inflight_.end()) return;
   const auto first = it->second.front();  // a batch's rows are in id order
-  log_->warn("mqtt: {} for outbox row {}; resending from there", why, first);
+  // A lost connection fails the whole window at once (64 lines on every flap of a bad uplink, on an
+  // SD card): the first of a run is logged, the run counted in the link-down line.
+  if (failed_in_a_row_++ == 0) log_->warn("mqtt: {} for outbox row {}; resending from there", why, first);
   // Resend from the failed row: later rows may be sent twice, which HQ's dedupe absorbs.
   // Which lane it came from does not matter: each cursor only moves back, and a lane's
   // query skips the other lane's rows.

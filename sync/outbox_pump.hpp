@@ -112,6 +112,7 @@ class outbox_pump final : public link_listener {
   boost::asio::steady_timer flush_timer_;
   boost::asio::steady_timer retry_timer_;  // a refused publish, the rate cap
   boost::asio::steady_timer drain_timer_;
+  std::size_t failed_in_a_row_ = 0;  // deliveries failed since the last success or connect
   bool retry_scheduled_ = false;
   bool flush_scheduled_ = false;
   bool stopping_ = false;

@@ -41,6 +41,9 @@ const std::vector<std::string> counted_types = [] {
 // group-commit turn and camera events by their post; rescanning a little is harmless.
 constexpr seconds rescan_margin{10};
 
+// A recompute at least this long is logged (at each new longest).
+constexpr milliseconds slow_compute{1000};
+
 }  // namespace
 
 std::optional<std::vector<core::event>> events_behind_hour(sync::event_store& store, const analytics::day_analysis& day,
@@ -235,6 +238,14 @@ void analytics_service::tick() {
     log_->error("analytics: {}", ex.what());
   }
   stats_.last_compute_ms = duration_cast<milliseconds>(steady_clock::now() - started).count();
+  if (stats_.last_compute_ms > stats_.longest_compute_ms) {
+    stats_.longest_compute_ms = stats_.last_compute_ms;
+    // A tick runs on the thread that answers tills and phones: one that takes seconds is seen there.
+    // Logged at each new longest only, so a slow box does not log every tick.
+    if (stats_.last_compute_ms >= slow_compute.count())
+      log_->warn("analytics: recomputing took {} ms, the longest yet; tills, the dashboard and HQ's link waited "
+                 "meanwhile", stats_.last_compute_ms);
+  }
   if (sent && on_sent_) on_sent_();
   if (on_tick_) on_tick_();
 }

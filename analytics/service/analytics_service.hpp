@@ -97,6 +97,7 @@ struct analytics_stats {
   std::int64_t unreadable_journal = 0;   // journal entries that did not parse (skipped)
   std::int64_t undecodable_events = 0;
   std::int64_t last_compute_ms = 0;
+  std::int64_t longest_compute_ms = 0;  // since start: what the io_context's other users waited
   std::optional<core::utc_time> closed_until;
 };
 

@@ -197,6 +197,8 @@ TEST_F(network_fault, a_half_open_broker_connection_is_found_by_keep_alive_and_n
   ASSERT_FALSE(backlog_order.empty()) << "nothing was sent as backlog";
   EXPECT_LT(live_at, last_backlog_at) << "the live sale waited behind the backlog";
   EXPECT_TRUE(std::is_sorted(backlog_order.begin(), backlog_order.end()));
+  // The window that failed with the connection is one line, not one per message.
+  EXPECT_LE(times_logged("resending from there"), times_logged(link_lost)) << log();
   figure("broker_half_open", {{"keep_alive_s", keep_alive_s},
                               {"detect_ms", detect_ms},
                               {"hq_sees_offline_ms", hq_knows_ms},
@@ -204,6 +206,8 @@ TEST_F(network_fault, a_half_open_broker_connection_is_found_by_keep_alive_and_n
                               {"live_sale_to_hq_ms", live_ms},
                               {"backlog", backlog_order.size()},
                               {"drained_after_heal_ms", drained_ms},
+                              {"link_losses", times_logged(link_lost)},
+                              {"delivery_failure_lines", times_logged("resending from there")},
                               {"sales", last + 1},
                               {"lost", 0}});
 }
@@ -240,8 +244,10 @@ TEST_F(network_fault, a_lossy_then_flapping_uplink_loses_nothing) {
   int sold = lossy;
   c = till();  // the till sat idle while HQ caught up: the agent closed it (sources.pos_tcp.idle_timeout_s)
   bool till_ok = true;
+  std::size_t answered = 0;
   while (!done) {
-    if (send(c, sold, sold + 10).size() != 10u) {
+    answered = 0;
+    if (send(c, sold, sold + 10, &answered).size() != 10u) {
       till_ok = false;  // the router thread must still be joined
       done = true;
       break;
@@ -250,7 +256,14 @@ TEST_F(network_fault, a_lossy_then_flapping_uplink_loses_nothing) {
     std::this_thread::sleep_for(100ms);  // a till's pace, not a wait for the system
   }
   router.join();
-  ASSERT_TRUE(till_ok) << "the till was refused while the uplink flapped\n" << log();
+  // What the agent's thread was held by its analytics at most (logged at each new longest, from 1 s).
+  long longest_tick_ms = 0;
+  const auto lines = log();
+  if (const auto at = lines.rfind("recomputing took "); at != std::string::npos)
+    longest_tick_ms = std::stol(lines.substr(at + 17));
+  ASSERT_TRUE(till_ok) << "the till was " << (answered == 10 ? "refused" : "hung up on or not answered")
+                       << " while the uplink flapped (" << answered << " of 10 sales answered; the longest analytics "
+                       << "tick took " << longest_tick_ms << " ms)\n" << log();
   ASSERT_TRUE(hq.wait_until([&](const auto& m) { return view_of(m).by_identity.size() >= std::size_t(sold); }, 180s))
       << "HQ has " << view_of(hq.messages()).by_identity.size() << " of " << sold << "\n" << log();
   expect_each_once(hq.messages(), sold);
@@ -260,6 +273,7 @@ TEST_F(network_fault, a_lossy_then_flapping_uplink_loses_nothing) {
                                              {"flaps", flaps},
                                              {"flap_period_ms", std::chrono::milliseconds(period).count()},
                                              {"reconnects", times_logged(link_up) - connects},
+                                             {"longest_analytics_tick_ms", longest_tick_ms},
                                              {"sales", sold},
                                              {"lost", 0}});
 }
