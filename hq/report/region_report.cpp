@@ -202,10 +202,6 @@ void flag_associates(const report_options& options, region_report& r) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 // What of a day report this report reads, and the JSON type each must have when present.
 enum class shape { object, array, integer, number };
 struct field_shape {
