@@ -76,13 +76,12 @@ core::result<std::map<std::string, store_view>> read_retained(mqtt_consumer& mqt
       if (store.empty() || !j.is_object()) continue;
       auto& v = views[store];
       if (what == "config/desired") {
-        v.desired_version = j.value("version", std::int64_t{0});
+        v.desired_version = store_integer(j, "version");
         if (j.contains("config") && j["config"].is_object()) v.desired_config = j["config"];
       } else if (what == "status") {
         v.status = j;
       } else if (what == "config/reported") {
-        v.seen_version = std::max({v.seen_version, j.value("version", std::int64_t{0}),
-                                   j.value("applied_version", std::int64_t{0})});
+        v.seen_version = std::max({v.seen_version, store_integer(j, "version"), store_integer(j, "applied_version")});
       }
     }
     if (auto st = mqtt.acknowledge(*got); !st) return core::error{st.error_message()};

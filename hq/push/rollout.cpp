@@ -27,6 +27,16 @@ std::uint64_t fnv1a(const std::string& s) {
 
 }  // namespace
 
+std::string store_text(const nlohmann::json& published, const char* key) {
+  const auto it = published.find(key);
+  return it != published.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+std::int64_t store_integer(const nlohmann::json& published, const char* key) {
+  const auto it = published.find(key);
+  return it != published.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+
 std::vector<std::string> pick_canaries(const std::vector<std::string>& stores, std::size_t count, std::int64_t version) {
   std::vector<std::string> sorted = stores;
   std::sort(sorted.begin(), sorted.end(), [&](const std::string& a, const std::string& b) {
@@ -94,12 +104,12 @@ void rollout::halt(const std::string& why) {
 void rollout::on_reported(const std::string& store, const nlohmann::json& r, steady::time_point now) {
   auto* o = find(store);
   if (!o || o->state == "pending" || o->state == "not_sent" || !r.is_object()) return;
-  const auto state = r.value("state", std::string{});
-  const auto version = r.value("version", std::int64_t{0});
-  const auto applied_version = r.value("applied_version", std::int64_t{0});
+  const auto state = store_text(r, "state");
+  const auto version = store_integer(r, "version");
+  const auto applied_version = store_integer(r, "applied_version");
   // Our answer: to our version; after a restart, the boot's answer that our version runs.
   const bool ours = version == options_.version || (state == "applied" && applied_version == options_.version &&
-                                                    r.value("origin", std::string{}) == "boot");
+                                                    store_text(r, "origin") == "boot");
   if (!ours) return;
   if (state == "restarting") {
     o->state = "restarting";
@@ -108,20 +118,20 @@ void rollout::on_reported(const std::string& store, const nlohmann::json& r, ste
   if (state != "applied" && state != "rolled_back" && state != "rejected") return;
   o->state = state;
   o->answered = now;
-  o->detail = state == "rejected" ? joined(r.value("errors", nlohmann::json::array()))
-                                  : joined(r.value("reason", nlohmann::json::array()));
+  const auto* said = state == "rejected" ? "errors" : "reason";
+  o->detail = r.contains(said) ? joined(r[said]) : std::string{};
   if (o->canary && state != "applied") halt("canary " + store + " " + state + (o->detail.empty() ? "" : ": " + o->detail));
 }
 
 void rollout::on_status(const std::string& store, const nlohmann::json& status, steady::time_point now) {
   (void)now;
   if (!status.is_object()) return;
-  const bool online = status.value("state", std::string{}) == "online";
+  const bool online = store_text(status, "state") == "online";
   online_[store] = online;
   auto* o = find(store);
   if (o && o->canary && o->state == "applied" && !online && !rest_released_) {
     o->state = "offline";
-    o->detail = "went offline after applying: " + status.value("reason", std::string{});
+    o->detail = "went offline after applying: " + store_text(status, "reason");
     halt("canary " + store + " went offline after applying");
   }
 }

@@ -61,6 +61,25 @@ TEST(rollout, a_canary_that_goes_offline_or_never_answers_halts_the_rest) {
   EXPECT_EQ(silent.halt_reason(), "canary a did not answer within 30 s");
 }
 
+// What a broken or compromised box publishes: fields of other types are as good as absent, never an
+// exception out of `kelu-hq config push` (nlohmann's value() threw on each of these).
+TEST(rollout, a_store_publishing_fields_of_other_types_is_not_heard_and_does_not_stop_the_push) {
+  const steady::time_point t0{};
+  rollout r({"a", "b"}, {"a"}, {7, 0s, 30s});
+  r.on_status("a", online, t0);
+  r.publish_now(t0);
+  EXPECT_NO_THROW(r.on_reported("a", {{"state", 1}, {"version", "7"}, {"applied_version", 7.5}}, t0 + 1s));
+  EXPECT_NO_THROW(r.on_reported("a", {{"state", "applied"}, {"version", 7}, {"origin", {1}}, {"reason", "x"}}, t0 + 2s));
+  EXPECT_EQ(r.outcomes()[0].state, "applied");  // the second answer is ours: state and version are right
+  EXPECT_EQ(r.outcomes()[0].detail, "");        // a reason that is not a list says nothing
+  EXPECT_NO_THROW(r.on_status("a", {{"state", {{"online", true}}}, {"reason", 3}}, t0 + 3s));
+  EXPECT_TRUE(r.halted());  // a status that does not say "online" is not online: the canary went offline
+  EXPECT_EQ(r.outcomes()[0].detail, "went offline after applying: ");
+  EXPECT_EQ(store_integer(json{{"version", "7"}}, "version"), 0);
+  EXPECT_EQ(store_integer(json{{"version", 7}}, "version"), 7);
+  EXPECT_EQ(store_text(json{{"state", 1}}, "state"), "");
+}
+
 TEST(rollout, canaries_are_picked_by_a_stable_hash_of_version_and_store) {
   const std::vector<std::string> stores{"s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10"};
   EXPECT_EQ(pick_canaries(stores, 2, 7), pick_canaries(stores, 2, 7));
