@@ -27,16 +27,6 @@ std::uint64_t fnv1a(const std::string& s) {
 
 }  // namespace
 
-std::string store_text(const nlohmann::json& published, const char* key) {
-  const auto it = published.find(key);
-  return it != published.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
-std::int64_t store_integer(const nlohmann::json& published, const char* key) {
-  const auto it = published.find(key);
-  return it != published.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-}
-
 std::vector<std::string> pick_canaries(const std::vector<std::string>& stores, std::size_t count, std::int64_t version) {
   std::vector<std::string> sorted = stores;
   std::sort(sorted.begin(), sorted.end(), [&](const std::string& a, const std::string& b) {

@@ -18,6 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hq/store_fields.hpp"
+
 namespace kelu::hq {
 
 using steady = std::chrono::steady_clock;
@@ -68,11 +70,6 @@ class rollout {
   steady::time_point started_{};
   steady::time_point rest_sent_{};
 };
-
-// A field of what a store published, or "" / 0 when it is missing or of another type. A broken or
-// compromised box must not stop a push (nlohmann's value() throws on a type it did not expect).
-std::string store_text(const nlohmann::json& published, const char* key);
-std::int64_t store_integer(const nlohmann::json& published, const char* key);
 
 // Picks `count` canaries spread by a stable hash of (version, store), so pushes rotate the stores
 // that go first and a given push always picks the same ones.

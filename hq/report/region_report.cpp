@@ -10,6 +10,7 @@
 #include "core/money.hpp"
 #include "analytics/low_close_verdict.hpp"
 #include "analytics/weekly_hours.hpp"
+#include "hq/store_fields.hpp"
 #include "region_parts.hpp"
 
 namespace kelu::hq {
@@ -17,12 +18,6 @@ namespace kelu::hq {
 namespace {
 
 using nlohmann::json;
-
-// Absent: 0. Present, the type day_report_problem checked.
-std::int64_t integer(const json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-}
 
 const json& member(const json& j, const char* key, const json& absent) {
   const auto it = j.find(key);
@@ -32,11 +27,6 @@ const json& member(const json& j, const char* key, const json& absent) {
 double number(const json& j, const char* key) {
   const auto it = j.find(key);
   return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
-}
-
-std::string string_of(const json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
 std::optional<double> ratio(double num, double den) {
@@ -63,12 +53,12 @@ store_line store_figures(const std::string& id, const region_input::store_info& 
     static const json none = json::object();
     const auto& totals = member(*d->report, "totals", none);
     const auto& basis = member(totals, "rate_basis", none);
-    s.transactions += integer(totals, "transactions");
-    s.net_sales_minor += integer(totals, "net_sales_minor");
-    s.visitors += integer(basis, "visitors");
-    s.buyers += integer(basis, "buyers");
-    s.open_hours += integer(basis, "open_periods");
-    s.covered_hours += integer(basis, "covered_periods");
+    s.transactions += store_integer(totals, "transactions");
+    s.net_sales_minor += store_integer(totals, "net_sales_minor");
+    s.visitors += store_integer(basis, "visitors");
+    s.buyers += store_integer(basis, "buyers");
+    s.open_hours += store_integer(basis, "open_periods");
+    s.covered_hours += store_integer(basis, "covered_periods");
     if (const auto r = totals.find("rate_reason"); r != totals.end() && r->is_string()) reasons.insert(r->get<std::string>());
   }
   s.coverage = s.open_hours > 0 ? std::optional<double>(static_cast<double>(s.covered_hours) / static_cast<double>(s.open_hours))
@@ -129,24 +119,24 @@ void add_associates(const region_input& in, const report_options& options, regio
   std::map<std::string, std::set<std::string>> reasons;
   for (const auto& d : in.days) {
     if (!d.report || in.stores.at(d.store).currency != r.currency) continue;
-    r.min_opportunities = std::max(r.min_opportunities, integer(*d.report, "close_rate_min_opportunities"));
+    r.min_opportunities = std::max(r.min_opportunities, store_integer(*d.report, "close_rate_min_opportunities"));
     static const json none = json::array();
     for (const auto& a : member(*d.report, "associates", none)) {
-      const auto id = string_of(a, "operator_id");
+      const auto id = store_text(a, "operator_id");
       if (id.empty()) continue;
       const auto person = person_of(in, d.store, id);
       auto& l = lines[person];
       l.person = person;
-      if (l.name.empty()) l.name = string_of(a, "name");
+      if (l.name.empty()) l.name = store_text(a, "name");
       const auto tag = d.store + "/" + id;
       if (std::find(l.stores.begin(), l.stores.end(), tag) == l.stores.end()) l.stores.push_back(tag);
-      l.net_sales_minor += integer(a, "net_sales_minor");
-      l.transactions += integer(a, "transactions");
-      l.on_shift_ms += integer(a, "on_shift_ms");
-      shift_by_store[person][d.store] += integer(a, "on_shift_ms") + 1;  // +1: a store they only sold in counts
+      l.net_sales_minor += store_integer(a, "net_sales_minor");
+      l.transactions += store_integer(a, "transactions");
+      l.on_shift_ms += store_integer(a, "on_shift_ms");
+      shift_by_store[person][d.store] += store_integer(a, "on_shift_ms") + 1;  // +1: a store they only sold in counts
       static const json no_basis = json::object();
       const auto& basis = member(a, "close_rate_basis", no_basis);
-      l.close_transactions += integer(basis, "transactions");
+      l.close_transactions += store_integer(basis, "transactions");
       l.opportunities += number(basis, "opportunities");
       if (const auto why = a.find("close_rate_reason"); why != a.end() && why->is_string()) reasons[person].insert(*why);
     }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Runs a test binary whose daemons (`kelu run`, `kelu hq enroll-server`, started through
-# tests/support/process.hpp) run under the system call filter and MemoryDenyWriteExecute= of UNIT,
-# as systemd would load them (tests/support/syscall_jail.cpp). The tests must pass as they do
-# unjailed, and the daemons (and what they start) must not have been refused a single call: a refusal is listed by name and fails the run, even when
-# the test passed (a library taking EPERM as "not here" would otherwise hide it).
+# Runs a test binary whose daemons (`kelu run`, `kelu hq enroll-server`, `kelu-hq sink`, started
+# through tests/support/process.hpp) run under the system call filter and MemoryDenyWriteExecute=
+# of UNIT, as systemd would load them (tests/support/syscall_jail.cpp). The tests must pass as they
+# do unjailed, and the daemons (and what they start) must not have been refused a single call: a
+# refusal is listed by name and fails the run, even when the test passed (a library taking EPERM
+# as "not here" would otherwise hide it).
 #   jailed_run.sh UNIT JAIL REPORTER TEST_BINARY [ARGS...]
 set -euo pipefail
 unit=$1 jail=$2 reporter=$3
