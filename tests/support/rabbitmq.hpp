@@ -4,6 +4,8 @@
 // Started without systemd: its own epmd on a free port, then the package's start script
 // (/usr/lib/rabbitmq/bin/rabbitmq-server, not the sbin wrapper that switches user) with a
 // private node name, data dir, config and enabled-plugins file in a temp dir. Starts in 5-15 s.
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,7 +22,9 @@ class rabbitmq : public broker {
   explicit rabbitmq(const broker_tls* tls = nullptr);
   ~rabbitmq() override;
 
-  void start() override;  // asserts the MQTT listener accepts connections within 90 s
+  // Asserts, within 90 s, that the MQTT listener accepts connections and the node has logged
+  // the end of its boot (before which it hangs up on MQTT clients).
+  void start() override;
   // SIGTERM to the start script, which stops the Erlang node and waits for it.
   void stop() override;
   std::uint16_t port() const override { return port_; }
@@ -32,6 +36,8 @@ class rabbitmq : public broker {
 
  private:
   void kill_leftover_node();
+  std::size_t boots_logged() const;
+  bool wait_for_boot(std::size_t booted_before, std::chrono::steady_clock::time_point deadline) const;
   bool tls_ = false;
   temp_dir dir_;
   std::uint16_t port_;
