@@ -141,6 +141,9 @@ core::status agent::start() {
       io_.get_executor(), *store_, *aggregates_, *runs_, *journal_, boot_id_, started_at_, *outbox_, topics,
       clock_, zone_, std::move(rules).value(), cfg_.alerts, store_identity_of(cfg_),
       analytics::analytics_service_options_for(cfg_), log_);
+  // Recomputing a busy day takes seconds on an ARM box: not on the thread that answers tills.
+  if (auto apart = analytics_->analyse_apart(cfg_.storage.path); !apart)
+    log_->warn("analytics: analysing on the agent's thread: {}", apart.error_message());
   analytics_->on_sent([this] { link_->wake(); });
   notifier_ = std::make_unique<analytics::chat_notifier>(io_.get_executor(), cfg_.notify, clock_, log_);
   analytics_->on_alert([this](const analytics::alert& a) { notifier_->send(a); });

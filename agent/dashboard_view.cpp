@@ -65,6 +65,7 @@ json dashboard_view::health() {
   json j = core::to_json(health_());
   j["analytics"] = {{"last_compute_ms", s.last_compute_ms},
                     {"longest_compute_ms", s.longest_compute_ms},
+                    {"longest_hold_ms", s.longest_hold_ms},
                     {"undecodable_events", s.undecodable_events},
                     {"closed_until", s.closed_until ? json(core::format_iso8601(*s.closed_until)) : json()}};
   return j;

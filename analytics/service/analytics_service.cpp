@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "analytics_service.hpp"
 
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cmath>
+#include <future>
 #include <span>
+#include <utility>
 
 #include "sync/aggregate_store.hpp"
 #include "sync/event_store.hpp"
@@ -41,7 +44,7 @@ const std::vector<std::string> counted_types = [] {
 // group-commit turn and camera events by their post; rescanning a little is harmless.
 constexpr seconds rescan_margin{10};
 
-// A recompute at least this long is logged (at each new longest).
+// A tick taking, or holding the agent's thread, at least this long is logged (at each new longest).
 constexpr milliseconds slow_compute{1000};
 
 }  // namespace
@@ -116,8 +119,8 @@ analytics_service::analytics_service(boost::asio::any_io_executor ex, sync::even
                                      analytics::store_identity store, analytics_service_options options,
                                      std::shared_ptr<spdlog::logger> log)
     : timer_(ex),
+      ex_(ex),
       events_(events),
-      days_(events, 2),
       aggregates_(aggregates),
       runs_(runs),
       boot_id_(std::move(boot_id)),
@@ -131,12 +134,26 @@ analytics_service::analytics_service(boost::asio::any_io_executor ex, sync::even
       options_(options),
       log_(std::move(log)),
       alerts_(std::move(alert_rules), rules_, zone_, store_.name.empty() ? store_.id : store_.name),
-      outcomes_(journal, aggregates, events, runs, topics, zone_, store_, log_) {}
+      outcomes_(journal, aggregates, events, runs, topics, zone_, store_, log_),
+      analyst_(std::make_unique<day_analyst>(events, runs)) {}
 
-analytics_service::~analytics_service() = default;
+analytics_service::~analytics_service() {
+  if (worker_) worker_->join();  // its last reply finds alive_ gone and does nothing
+}
+
+core::status analytics_service::analyse_apart(const std::string& path) {
+  auto apart = day_analyst::open(path, topics_);
+  if (!apart) return core::error{apart.error_message()};
+  analyst_ = std::move(apart).value();
+  worker_.emplace(1);
+  return core::ok();
+}
 
 void analytics_service::start() {
   stopped_ = false;
+  running_.reset();
+  soon_.reset();
+  ++generation_;
   arm(steady_clock::now());  // the first tick, as soon as the io_context runs (header)
 }
 
@@ -157,17 +174,27 @@ void analytics_service::update(analytics::funnel_rules rules, std::vector<config
   rules_ = std::move(rules);
   options_ = options;
   if (changed) {
-    // Recompute today under the new rule version; closed buckets get a new revision.
+    // Recompute today under the new rule version; closed buckets get a new revision. An analysis
+    // running under the old version is dropped when it returns (apply_day).
     pending_.insert(analytics::local_day(clock_.now_utc(), zone_));
     log_->info("analytics: rules changed (version {}): today is recomputed", rules_.version());
   }
 }
 
-void analytics_service::schedule() { arm(steady_clock::now() + options_.live_interval); }
+// The next tick after one ended: an interval on, or sooner if tick_soon() asked while it ran.
+void analytics_service::schedule() {
+  const auto soon = std::exchange(soon_, std::nullopt);
+  arm(std::min(steady_clock::now() + options_.live_interval, soon.value_or(steady_clock::time_point::max())));
+}
 
 void analytics_service::tick_soon(std::chrono::milliseconds within) {
   if (stopped_) return;
   const auto at = steady_clock::now() + within;
+  if (running_) {
+    // While a tick analyses, the next is armed when it ends (end_run): no later than this.
+    soon_ = std::min(at, soon_.value_or(at));
+    return;
+  }
   if (at < next_tick_) arm(at);
 }
 
@@ -176,123 +203,212 @@ void analytics_service::arm(steady_clock::time_point at) {
   // Re-arming cancels the pending wait: its handler sees operation_aborted and does nothing.
   timer_.expires_at(at);
   timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopped_) return;
-    tick();
-    schedule();
+    if (ec || stopped_ || running_) return;  // a running tick arms the next when it ends
+    do_tick();
   });
 }
 
 void analytics_service::tick() {
+  ++generation_;  // a timer's tick still analysing: its results are dropped, its days are done here
+  const bool interrupted = running_.has_value();
+  running_.reset();
   const auto started = steady_clock::now();
   const auto now = clock_.now_utc();
-  const auto today = analytics::local_day(now, zone_);
   bool sent = false;
   try {
-    if (!initialised_) {
-      stats_.closed_until = aggregates_.last_end("funnel.quarter");
-      initialised_ = true;
-    }
-    if (!restored_) {
-      restore_alerts(now);
-      restored_ = true;
-    }
-    runs_.touch(boot_id_, started_at_, now);
-    // Days that received data since the last scan (the first scan starts an hour before the
-    // closing horizon, or at the beginning when nothing was ever closed).
-    // A wall clock stepped back since the last scan (NTP, a hand-set time) stamps what arrived
-    // since with times before that scan's: the scan reaches back as far as the monotonic clock
-    // says the last one was, or late data for a closed day would never revise it.
-    const auto since =
-        watermark_ ? std::min(watermark_->wall,
-                              now - std::chrono::duration_cast<milliseconds>(clock_.now_steady() - watermark_->steady)) -
-                         rescan_margin
-        : stats_.closed_until ? *stats_.closed_until - hours{1}
-                              : core::utc_time{};
-    for (const auto t : events_.observed_times_received_since(counted_types, since)) {
-      const auto d = analytics::local_day(t, zone_);
-      if (d <= today) pending_.insert(d);
-    }
-    watermark_ = scan_mark{now, clock_.now_steady()};
-    // Days with buckets that have passed their grace period and are not closed yet.
-    const auto closable = analytics::local_day(now - options_.close_grace, zone_);
-    if (stats_.closed_until) {
-      for (auto d = analytics::local_day(*stats_.closed_until, zone_); d <= closable; d += days{1}) pending_.insert(d);
-    }
-    pending_.insert(today);
-    int budget = options_.max_days_per_tick;
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      if (*it != today && budget-- <= 0) {
-        ++it;
-        continue;
-      }
-      sent = process_day(*it, now) || sent;
-      it = pending_.erase(it);
-    }
-    sent = judge_alerts(now) || sent;
-    if (const int reviews = outcomes_.send_reviews(now, options_.close_grace, options_.history_after); reviews > 0) {
-      stats_.reviews_sent += reviews;
-      sent = true;
-    }
-    stats_.unreadable_journal = outcomes_.unreadable();
+    for (const auto day : begin_tick(now)) sent = apply_day(analyse_and_wait(request_for(day, now)), now) || sent;
+    sent = end_tick(now) || sent;
   } catch (const std::exception& ex) {
     log_->error("analytics: {}", ex.what());
   }
-  stats_.last_compute_ms = duration_cast<milliseconds>(steady_clock::now() - started).count();
-  if (stats_.last_compute_ms > stats_.longest_compute_ms) {
-    stats_.longest_compute_ms = stats_.last_compute_ms;
-    // A tick runs on the thread that answers tills and phones: one that takes seconds is seen there.
-    // Logged at each new longest only, so a slow box does not log every tick.
-    if (stats_.last_compute_ms >= slow_compute.count())
-      log_->warn("analytics: recomputing took {} ms, the longest yet; tills, the dashboard and HQ's link waited "
-                 "meanwhile", stats_.last_compute_ms);
-  }
-  if (sent && on_sent_) on_sent_();
-  if (on_tick_) on_tick_();
+  held_since(started);
+  finish(started, sent);
+  if (interrupted && !stopped_) schedule();
 }
 
-bool analytics_service::process_day(sys_days day, core::utc_time now) {
-  auto a = analyse_cached_day(days_, runs_, day, zone_, rules_, now, &stats_.undecodable_events);
+// The timer's tick: the scan here, each day's analysis on the worker (do_day → on_day), the
+// sending in end_run. The io_context runs other handlers between the steps.
+void analytics_service::do_tick() {
+  const auto started = steady_clock::now();
+  running_ = tick_run{started, clock_.now_utc(), {}, false};
+  try {
+    const auto days = begin_tick(running_->now);
+    running_->todo.assign(days.begin(), days.end());
+  } catch (const std::exception& ex) {
+    log_->error("analytics: {}", ex.what());
+  }
+  held_since(started);
+  do_day();
+}
+
+void analytics_service::do_day() {
+  if (running_->todo.empty()) return end_run();
+  auto request = request_for(running_->todo.front(), running_->now);
+  if (!worker_) return on_day(generation_, analyst_->analyse(request));
+  boost::asio::post(*worker_, [this, request = std::move(request), generation = generation_,
+                               alive = std::weak_ptr<int>(alive_)]() mutable {
+    // The analyst outlives this handler: the destructor joins the worker first.
+    auto result = analyst_->analyse(request);
+    boost::asio::post(ex_, [this, generation, alive = std::move(alive), result = std::move(result)]() mutable {
+      if (alive.expired()) return;
+      on_day(generation, std::move(result));
+    });
+  });
+}
+
+void analytics_service::on_day(std::uint64_t generation, day_result r) {
+  if (generation != generation_ || !running_ || stopped_) return;
+  const auto started = steady_clock::now();
+  try {
+    running_->sent = apply_day(std::move(r), running_->now) || running_->sent;
+  } catch (const std::exception& ex) {
+    log_->error("analytics: {}", ex.what());
+  }
+  running_->todo.pop_front();
+  held_since(started);
+  do_day();
+}
+
+void analytics_service::end_run() {
+  const auto held = steady_clock::now();
+  bool sent = running_->sent;
+  try {
+    sent = end_tick(running_->now) || sent;
+  } catch (const std::exception& ex) {
+    log_->error("analytics: {}", ex.what());
+  }
+  const auto started = running_->started;
+  running_.reset();
+  held_since(held);
+  finish(started, sent);
+  if (!stopped_) schedule();
+}
+
+// What the tick will analyse: today, and the days that received data since the last scan or
+// whose buckets have passed their grace period (at most options_.max_days_per_tick of those).
+std::vector<sys_days> analytics_service::begin_tick(core::utc_time now) {
+  const auto today = analytics::local_day(now, zone_);
+  if (!initialised_) {
+    stats_.closed_until = aggregates_.last_end("funnel.quarter");
+    initialised_ = true;
+  }
+  if (!restored_) {
+    restore_alerts(now);
+    restored_ = true;
+  }
+  runs_.touch(boot_id_, started_at_, now);
+  // Days that received data since the last scan (the first scan starts an hour before the
+  // closing horizon, or at the beginning when nothing was ever closed).
+  // A wall clock stepped back since the last scan (NTP, a hand-set time) stamps what arrived
+  // since with times before that scan's: the scan reaches back as far as the monotonic clock
+  // says the last one was, or late data for a closed day would never revise it.
+  const auto since =
+      watermark_ ? std::min(watermark_->wall,
+                            now - std::chrono::duration_cast<milliseconds>(clock_.now_steady() - watermark_->steady)) -
+                       rescan_margin
+      : stats_.closed_until ? *stats_.closed_until - hours{1}
+                            : core::utc_time{};
+  for (const auto t : events_.observed_times_received_since(counted_types, since)) {
+    const auto d = analytics::local_day(t, zone_);
+    if (d <= today) pending_.insert(d);
+  }
+  watermark_ = scan_mark{now, clock_.now_steady()};
+  // Days with buckets that have passed their grace period and are not closed yet.
+  const auto closable = analytics::local_day(now - options_.close_grace, zone_);
+  if (stats_.closed_until) {
+    for (auto d = analytics::local_day(*stats_.closed_until, zone_); d <= closable; d += days{1}) pending_.insert(d);
+  }
+  pending_.insert(today);
+  std::vector<sys_days> todo;
+  int budget = options_.max_days_per_tick;
+  for (const auto d : pending_)
+    if (d == today || budget-- > 0) todo.push_back(d);
+  return todo;
+}
+
+day_request analytics_service::request_for(sys_days day, core::utc_time now) const {
+  return {day, now, day == analytics::local_day(now, zone_), zone_, rules_, store_, options_.forecast,
+          options_.close_grace};
+}
+
+day_result analytics_service::analyse_and_wait(const day_request& r) {
+  if (!worker_) return analyst_->analyse(r);
+  // The worker runs one thing at a time: this waits for a timer's analysis still running, if any.
+  std::packaged_task<day_result()> task([this, &r] { return analyst_->analyse(r); });
+  auto result = task.get_future();
+  boost::asio::post(*worker_, std::move(task));
+  return result.get();
+}
+
+// Stores and sends what a day's analysis closed; today's also becomes the live figures.
+bool analytics_service::apply_day(day_result r, core::utc_time now) {
+  stats_.undecodable_events += r.undecodable;
+  if (!r.error.empty()) {
+    log_->error("analytics: {}: {}", analytics::format_day(r.day), r.error);
+    return false;  // still pending: again at the next tick
+  }
+  // Analysed under rules replaced meanwhile: the day stays pending, for the new ones.
+  if (r.rule_version != rules_.version()) return false;
+  pending_.erase(r.day);
+  auto& a = *r.analysis;
   bool sent = false;
   // A box that replaced another knows nothing of the time before its database existed (it neither
   // ran nor holds an event behind a figure of it), and HQ ranks its newer epoch's figures above the
   // old box's: an empty bucket for those hours would erase the old box's real ones. History ingested
   // from files is behind figures, and is sent.
   const auto& id = events_.identity();
-  const auto unknown = [&](const analytics::bucket& b) {
-    return id.origin == "created" && b.end <= id.created_at && b.trace.count() == 0 &&
-           runs_.between(b.start, b.end).empty();
+  const auto unknown = [&](const closed_bucket& b) {
+    return id.origin == "created" && b.end <= id.created_at && b.traced == 0 && runs_.between(b.start, b.end).empty();
   };
-  const auto close = [&](const std::string& kind, const analytics::bucket& period, const nlohmann::json& body) {
-    const auto start = period.start, end = period.end;
-    if (end + options_.close_grace > now || unknown(period)) return;
-    const auto revision = aggregates_.upsert(kind, start, end, a.rule_version, body, now,
-                                             {topics_.metrics(kind), sync::history_if(now - end > options_.history_after)});
+  for (const auto& b : r.closed) {
+    if (unknown(b)) continue;
+    const auto revision = aggregates_.upsert(b.kind, b.start, b.end, a.rule_version, b.body, now,
+                                             {topics_.metrics(b.kind), sync::history_if(now - b.end > options_.history_after)});
     if (revision) {
       sent = true;
       ++(*revision == 1 ? stats_.buckets_sent : stats_.revisions_sent);
       if (*revision > 1)
-        log_->info("analytics: {} {} revised to revision {}", kind, core::format_iso8601(start), *revision);
+        log_->info("analytics: {} {} revised to revision {}", b.kind, core::format_iso8601(b.start), *revision);
     }
-    if (kind == "funnel.quarter" && (!stats_.closed_until || end > *stats_.closed_until)) stats_.closed_until = end;
-  };
-  for (const auto* period : {&a.quarters, &a.hours})
-    for (const auto& b : *period) close("funnel." + b.period, b, analytics::bucket_json(b, a, rules_, zone_, store_));
-  if (a.until >= a.end) {
-    close("funnel.day", a.whole, analytics::bucket_json(a.whole, a, rules_, zone_, store_));
-    close("report.day", a.whole, analytics::day_report_json(a, rules_, zone_, store_));
+    if (b.kind == "funnel.quarter" && (!stats_.closed_until || b.end > *stats_.closed_until)) stats_.closed_until = b.end;
   }
-  if (day == analytics::local_day(now, zone_)) {
-    // History for the forecast: gathered once a day (and again when the rules change).
-    if (history_day_ != day || history_rules_ != a.rule_version) {
-      history_ = forecast_history(events_, runs_, day, zone_, rules_, options_.forecast.weeks);
-      history_day_ = day;
-      history_rules_ = a.rule_version;
-    }
-    forecast_ = analytics::forecast_today(a, history_, zone_, rules_, options_.forecast);
+  if (r.day == analytics::local_day(now, zone_)) {
+    forecast_ = std::move(r.ahead);
     publish_live(a, now);
     today_ = std::move(a);
   }
   return sent;
+}
+
+bool analytics_service::end_tick(core::utc_time now) {
+  bool sent = judge_alerts(now);
+  if (const int reviews = outcomes_.send_reviews(now, options_.close_grace, options_.history_after); reviews > 0) {
+    stats_.reviews_sent += reviews;
+    sent = true;
+  }
+  stats_.unreadable_journal = outcomes_.unreadable();
+  return sent;
+}
+
+void analytics_service::held_since(steady_clock::time_point since) {
+  const auto held = duration_cast<milliseconds>(steady_clock::now() - since).count();
+  if (held <= stats_.longest_hold_ms) return;
+  stats_.longest_hold_ms = held;
+  // Logged at each new longest only, so a slow box does not log every tick.
+  if (held >= slow_compute.count())
+    log_->warn("analytics: a tick held the agent's thread for {} ms, the longest yet; tills, the dashboard and "
+               "HQ's link waited meanwhile", held);
+}
+
+void analytics_service::finish(steady_clock::time_point started, bool sent) {
+  stats_.last_compute_ms = duration_cast<milliseconds>(steady_clock::now() - started).count();
+  if (stats_.last_compute_ms > stats_.longest_compute_ms) {
+    stats_.longest_compute_ms = stats_.last_compute_ms;
+    if (stats_.last_compute_ms >= slow_compute.count())
+      log_->info("analytics: a tick took {} ms, the longest yet", stats_.last_compute_ms);
+  }
+  if (sent && on_sent_) on_sent_();
+  if (on_tick_) on_tick_();
 }
 
 bool analytics_service::judge_alerts(core::utc_time now) {

@@ -13,11 +13,19 @@
 // Every alert goes into the alert journal with what became of it (analytics::judge_outcome),
 // judged each tick until settled; a week's review goes out on metrics/review/week once the
 // week has ended and its outcomes are known. A restart restores the alerts still firing.
+//
+// A tick is three steps: what to do (a scan of the store), each day's analysis (day_analyst),
+// and what to send (buckets, live, alerts). With analyse_apart() the analyses run on a worker
+// thread over a SQLite connection of their own, one day at a time, and the agent's thread only
+// scans and writes: a busy day's recompute (0.4 s at 23,000 sales on x86, seconds on ARM) no
+// longer holds the thread that answers tills, phones and the broker.
 // All calls on the io_context thread.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -27,11 +35,13 @@
 #include <vector>
 
 #include "analytics/service/alert_outcomes.hpp"
+#include "analytics/service/day_analyst.hpp"
 #include "analytics/alert_engine.hpp"
 #include "analytics/funnel.hpp"
 #include "analytics/report_json.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "core/result.hpp"
 #include "core/time_zone.hpp"
 #include "sync/event_cache.hpp"
 
@@ -96,8 +106,11 @@ struct analytics_stats {
   std::int64_t reviews_sent = 0;         // weekly reviews, every revision
   std::int64_t unreadable_journal = 0;   // journal entries that did not parse (skipped)
   std::int64_t undecodable_events = 0;
-  std::int64_t last_compute_ms = 0;
-  std::int64_t longest_compute_ms = 0;  // since start: what the io_context's other users waited
+  std::int64_t last_compute_ms = 0;     // the last tick, from its scan to its last write
+  std::int64_t longest_compute_ms = 0;  // since start
+  // Since start, the longest one step of a tick held the io_context thread (the whole tick
+  // without analyse_apart()): what tills, phones and the broker link waited.
+  std::int64_t longest_hold_ms = 0;
   std::optional<core::utc_time> closed_until;
 };
 
@@ -110,7 +123,15 @@ class analytics_service {
                     analytics::funnel_rules rules, std::vector<config::alert_rule_config> alert_rules,
                     analytics::store_identity store, analytics_service_options options,
                     std::shared_ptr<spdlog::logger> log);
+  // Waits for an analysis running on the worker thread, if any.
   ~analytics_service();
+
+  // From now on, days are analysed on a worker thread over a connection of its own to the
+  // database at `path` (the agent's, already open and migrated). Call before start(). Fails when
+  // SQLite cannot open it; the service then goes on analysing on the io_context thread.
+  core::status analyse_apart(const std::string& path);
+  // Called on the analysing thread before each day's analysis: tests hold a recompute there.
+  void before_analysis(std::function<void()> hook) { analyst_->before_analysis(std::move(hook)); }
 
   // The first tick runs once the io_context does (not within start(): the agent reports itself
   // started right after, and recomputing a busy day would delay every start-up by it); then one
@@ -125,7 +146,8 @@ class analytics_service {
   // The week starting `monday` (local) as far as the journal knows, outcomes judged as of the
   // last tick. Throws std::runtime_error when SQLite fails.
   analytics::week_review review(std::chrono::sys_days monday);
-  // Runs one tick now (tests, and the agent's stop so the last figures are sent).
+  // Runs one tick now, waiting for its analyses (tests, and the agent's stop so the last figures
+  // are sent). A tick of the timer's still analysing is dropped, its days done by this one.
   void tick();
   // Brings the next tick forward to within `within` (a dashboard is watching and new events
   // came): at most one tick per `within`, since the scheduled one moves only earlier.
@@ -146,9 +168,26 @@ class analytics_service {
   const std::optional<analytics::forecast>& today_forecast() const { return forecast_; }
 
  private:
+  // A tick of the timer's, between its steps.
+  struct tick_run {
+    std::chrono::steady_clock::time_point started;
+    core::utc_time now;
+    std::deque<std::chrono::sys_days> todo;
+    bool sent = false;
+  };
   void schedule();
   void arm(std::chrono::steady_clock::time_point at);
-  bool process_day(std::chrono::sys_days day, core::utc_time now);
+  void do_tick();
+  void do_day();
+  void on_day(std::uint64_t generation, day_result r);
+  void end_run();
+  std::vector<std::chrono::sys_days> begin_tick(core::utc_time now);
+  day_request request_for(std::chrono::sys_days day, core::utc_time now) const;
+  day_result analyse_and_wait(const day_request& r);
+  bool apply_day(day_result r, core::utc_time now);
+  bool end_tick(core::utc_time now);
+  void finish(std::chrono::steady_clock::time_point started, bool sent);
+  void held_since(std::chrono::steady_clock::time_point since);
   void publish_live(const analytics::day_analysis& today, core::utc_time now);
   bool judge_alerts(core::utc_time now);
   void restore_alerts(core::utc_time now);
@@ -158,10 +197,8 @@ class analytics_service {
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point next_tick_{};
   std::function<void()> on_tick_;
+  boost::asio::any_io_executor ex_;
   sync::event_store& events_;
-  // Today's decoded events and one other day's (late data revising yesterday): a busy day's are
-  // ~10 MB (docs/BENCHMARKS.md), so not more.
-  sync::event_cache days_;
   sync::aggregate_store& aggregates_;
   sync::run_log& runs_;
   std::string boot_id_;
@@ -183,9 +220,6 @@ class analytics_service {
   std::set<std::chrono::sys_days> pending_;  // days touched and not yet recomputed
   std::optional<analytics::day_analysis> today_;
   std::optional<analytics::forecast> forecast_;
-  std::optional<std::chrono::sys_days> history_day_;  // the day `history_` was gathered for
-  std::string history_rules_;
-  std::vector<analytics::hour_observation> history_;
   std::string last_live_;
   bool stopped_ = false;
   bool initialised_ = false;
@@ -196,6 +230,13 @@ class analytics_service {
   alert_outcomes outcomes_;
   bool restored_ = false;
   analytics_stats stats_;
+  std::unique_ptr<day_analyst> analyst_;
+  std::optional<tick_run> running_;
+  std::optional<std::chrono::steady_clock::time_point> soon_;  // tick_soon() while running_
+  std::uint64_t generation_ = 0;  // a result of an older generation is dropped
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // what the worker's replies check
+  // Last: destroyed (joined) first, while the analyst it runs is still there.
+  std::optional<boost::asio::thread_pool> worker_;
 };
 
 }  // namespace kelu::analytics

@@ -3,7 +3,9 @@
 // period, late data and new rules send revisions (and only then), `live` keeps one row.
 #include <gtest/gtest.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -11,7 +13,9 @@
 #include "config/schema.hpp"
 #include "golden_day.hpp"
 
+#include <future>
 #include <map>
+#include <thread>
 #include "support/schema_check.hpp"
 #include "support/temp_dir.hpp"
 #include "sync/aggregate_store.hpp"
@@ -194,6 +198,139 @@ TEST_F(analytics_service_test, closes_buckets_after_grace_and_revises_them_on_la
     traced = traced || (r["source"] == late.source && r["first"] <= late.seq && r["last"] >= late.seq);
   EXPECT_TRUE(traced) << revised[0].payload["trace"];
   EXPECT_EQ(aggregates.find("funnel.hour", at("2026-11-24T09:00:00Z"))->revision, 2);
+}
+
+// The agent's thread running a service whose days are analysed apart (analyse_apart()), the first
+// day's analysis held on the worker until release(); the service stops after `ticks` timer ticks.
+class apart_run {
+ public:
+  apart_run(analytics_service& service, boost::asio::io_context& io, int ticks)
+      : service_(service), io_(io), guard_(boost::asio::make_work_guard(io)), go_(release_.get_future()) {
+    service_.before_analysis([this] {
+      if (std::exchange(held_, true)) return;
+      inside_.set_value();
+      go_.wait();
+    });
+    service_.on_tick([this, ticks] {
+      if (++ticks_ < ticks) return;
+      service_.stop();
+      ended_.set_value();
+    });
+    service_.start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~apart_run() {
+    if (!released_) release();
+    guard_.reset();
+    io_.stop();
+    thread_.join();
+    service_.on_tick(nullptr);
+    service_.before_analysis(nullptr);
+  }
+  bool analysing() { return inside_.get_future().wait_for(std::chrono::seconds(60)) == std::future_status::ready; }
+  // Runs `f` on the agent's thread; false when it did not run there within 30 s.
+  bool on_agent_thread(std::function<void()> f) {
+    auto ran = std::make_shared<std::promise<void>>();
+    boost::asio::post(io_, [f = std::move(f), ran] {
+      f();
+      ran->set_value();
+    });
+    return ran->get_future().wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  }
+  void release() {
+    released_ = true;
+    release_.set_value();
+  }
+  bool ended() { return ended_.get_future().wait_for(std::chrono::seconds(60)) == std::future_status::ready; }
+
+ private:
+  analytics_service& service_;
+  boost::asio::io_context& io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+  std::promise<void> inside_, release_, ended_;
+  std::future<void> go_;
+  bool held_ = false;  // the worker's thread only
+  bool released_ = false;
+  int ticks_ = 0;
+  std::thread thread_;
+};
+
+// With analyse_apart(), a timer's tick analyses each day on a worker thread over its own SQLite
+// connection: while a day is being analysed the agent's thread answers others, and what the tick
+// sends is what the same tick on one thread sends (the test above).
+TEST_F(analytics_service_test, a_day_analysed_apart_leaves_the_agents_thread_free_and_sends_the_same_figures) {
+  std::vector<core::event> so_far;
+  for (auto e : g.events)
+    if (e.observed_at < clock.now) so_far.push_back(e);
+  append(so_far);
+  drain();
+  ASSERT_TRUE(service->analyse_apart(dir.file("k.db")).ok());
+  {
+    apart_run run(*service, io, 1);
+    ASSERT_TRUE(run.analysing()) << "the tick never analysed a day";
+    EXPECT_TRUE(run.on_agent_thread([] {})) << "the agent's thread was held by the analysis";
+    run.release();
+    ASSERT_TRUE(run.ended()) << "the tick never ended";
+  }
+  const auto sent = drain();
+  const auto hours = on(sent, "/metrics/funnel/hour");
+  ASSERT_EQ(hours.size(), 11u);
+  EXPECT_EQ(hours.back().payload["local_start"], "2026-11-24T10:00:00+01:00");
+  EXPECT_EQ(hours.back().payload["figures"]["transactions"], 4);
+  EXPECT_EQ(hours.back().payload["figures"]["visitors"], 20);
+  EXPECT_EQ(on(sent, "/metrics/funnel/quarter").size(), 47u);
+  const auto live = on(sent, "/live");
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live[0].payload["visitors"], 36);
+  EXPECT_EQ(live[0].payload["transactions"], 9);
+  ASSERT_TRUE(service->today());
+  EXPECT_EQ(service->today()->whole.store.transactions, 9);
+}
+
+// The agent's stop runs a tick of its own while the timer's may be analysing: it waits for the
+// worker, and each bucket goes out once.
+TEST_F(analytics_service_test, a_tick_asked_for_while_a_day_is_analysed_apart_sends_each_bucket_once) {
+  append(g.events);
+  drain();
+  ASSERT_TRUE(service->analyse_apart(dir.file("k.db")).ok());
+  {
+    apart_run run(*service, io, 1);
+    ASSERT_TRUE(run.analysing());
+    // Not waited on: tick() blocks the agent's thread until the held analysis is released.
+    boost::asio::post(io, [this] { service->tick(); });
+    run.release();
+    // The timer's tick is superseded (its result dropped when it returns); the stop's runs whole
+    // and ends the run.
+    ASSERT_TRUE(run.ended());
+  }
+  const auto hours = on(drain(), "/metrics/funnel/hour");
+  ASSERT_EQ(hours.size(), 11u);
+  for (const auto& h : hours) EXPECT_EQ(h.payload["revision"], 1) << h.payload["local_start"];
+}
+
+// Rules replaced while a day is analysed under the old ones: that analysis is not sent, and the
+// day is analysed again under the new rules.
+TEST_F(analytics_service_test, rules_replaced_during_an_analysis_apart_drop_its_result) {
+  append(g.events);
+  drain();
+  ASSERT_TRUE(service->analyse_apart(dir.file("k.db")).ok());
+  auto rules = g.rules;
+  rules.engaged_dwell_ms["door"] = 40'000;
+  {
+    apart_run run(*service, io, 1);
+    ASSERT_TRUE(run.analysing());
+    ASSERT_TRUE(run.on_agent_thread(
+        [&] { service->update(rules, g.cfg.alerts, analytics_service_options_for(config::defaults())); }));
+    run.release();
+    ASSERT_TRUE(run.ended());
+  }
+  EXPECT_TRUE(on(drain(), "/metrics/funnel/hour").empty()) << "sent what the replaced rules computed";
+  service->tick();
+  const auto hours = on(drain(), "/metrics/funnel/hour");
+  ASSERT_EQ(hours.size(), 11u);
+  EXPECT_EQ(hours[0].payload["rule_version"], rules.version());
+  EXPECT_EQ(hours[0].payload["revision"], 1);
+  EXPECT_EQ(hours[10].payload["figures"]["engaged"], 2);  // the new threshold's (test above)
 }
 
 // Each tick reads only what was committed since the last (sync::event_cache); fed the day in
