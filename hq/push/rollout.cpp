@@ -127,11 +127,19 @@ void rollout::on_status(const std::string& store, const nlohmann::json& status, 
 }
 
 bool rollout::settle(steady::time_point now) {
+  const auto within = " within " + std::to_string(options_.deadline.count()) + " s";
   for (auto& o : outcomes_) {
+    // A canary that applied but was never seen online (its status not retained, as on brokers
+    // without retained messages for wildcard subscriptions, and not published since) would hold
+    // the rest back forever: healthy is not proven, so the push halts.
+    if (o.canary && o.state == "applied" && !rest_released_ && now - o.answered >= options_.deadline) {
+      const auto on = online_.find(o.store);
+      if (on == online_.end() || !on->second) halt("canary " + o.store + " applied but was not seen online" + within);
+    }
     if (final_state(o.state) || o.state == "pending") continue;
     if (now - o.sent >= options_.deadline) {
       o.state = "no_answer";
-      if (o.canary) halt("canary " + o.store + " did not answer within " + std::to_string(options_.deadline.count()) + " s");
+      if (o.canary) halt("canary " + o.store + " did not answer" + within);
     }
   }
   return std::all_of(outcomes_.begin(), outcomes_.end(), [](const store_outcome& o) { return final_state(o.state); });

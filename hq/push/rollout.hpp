@@ -4,8 +4,8 @@
 // state machine without I/O: which stores get HQ's desired configuration now, and what each
 // answered. The canary stores get it first; the rest only once every canary answered `applied` on
 // config/reported, is online, and stayed so for `soak` with nothing worse heard. A canary that
-// rolls back, rejects it, goes offline or does not answer in time halts the push: the rest are
-// never sent it.
+// rolls back, rejects it, goes offline, does not answer in time, or applies but is not seen online
+// within the deadline halts the push: the rest are never sent it.
 //
 // Fed what the boxes publish (config/reported, status), each with the steady time it came; the
 // caller publishes what publish_now() names and records the table at the end.

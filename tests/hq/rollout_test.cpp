@@ -63,6 +63,31 @@ TEST(rollout, a_canary_that_goes_offline_or_never_answers_halts_the_rest) {
 
 // What a broken or compromised box publishes: fields of other types are as good as absent, never an
 // exception out of `kelu-hq config push` (nlohmann's value() threw on each of these).
+// Found by fuzz_push_answer: with no status heard from a canary that applied (a broker that keeps
+// no retained status for wildcard subscriptions, a box connected long before the push), the rest
+// waited forever and `kelu-hq config push` never returned.
+TEST(rollout, a_canary_that_applied_but_is_never_seen_online_halts_the_rest_at_the_deadline) {
+  const steady::time_point t0{};
+  rollout r({"a", "b"}, {"a"}, {7, 60s, 900s});
+  r.publish_now(t0);
+  r.on_reported("a", reported("applied", 7), t0 + 5s);
+  EXPECT_TRUE(r.publish_now(t0 + 100s).empty());
+  EXPECT_FALSE(r.settle(t0 + 904s));
+  EXPECT_TRUE(r.settle(t0 + 905s));
+  EXPECT_TRUE(r.halted());
+  EXPECT_EQ(r.halt_reason(), "canary a applied but was not seen online within 900 s");
+  EXPECT_EQ(r.outcomes()[0].state, "applied");
+  EXPECT_EQ(r.outcomes()[1].state, "not_sent");
+  // Seen online in time, the same canary lets the rest go after the soak.
+  rollout seen({"a", "b"}, {"a"}, {7, 60s, 900s});
+  seen.publish_now(t0);
+  seen.on_reported("a", reported("applied", 7), t0 + 5s);
+  seen.on_status("a", online, t0 + 6s);
+  EXPECT_EQ(seen.publish_now(t0 + 65s), std::vector<std::string>{"b"});
+  EXPECT_FALSE(seen.settle(t0 + 905s));  // b's own deadline runs from when it was sent
+  EXPECT_FALSE(seen.halted());
+}
+
 TEST(rollout, a_store_publishing_fields_of_other_types_is_not_heard_and_does_not_stop_the_push) {
   const steady::time_point t0{};
   rollout r({"a", "b"}, {"a"}, {7, 0s, 30s});
