@@ -35,7 +35,12 @@ class process {
 
 // Waits until something accepts TCP connections on 127.0.0.1:port.
 bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout);
-// A port that was free a moment ago, below the range the kernel gives outgoing connections.
+// A port that was free a moment ago, below the range the kernel gives outgoing connections, and
+// reserved to this process until it ends: no other test process is given it, so a server the
+// test stops and starts again finds it free.
 std::uint16_t free_port();
+// Reserves `port` to this process (free_port's reservation); false when a live process, this one
+// included, holds it already.
+bool reserve_port(std::uint16_t port);
 
 }  // namespace kelu::test

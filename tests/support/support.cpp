@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +13,8 @@
 #include <mqtt/async_client.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <random>
@@ -157,6 +160,33 @@ bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {
   return false;
 }
 
+// A port handed out stays reserved to this process, machine-wide, until the process ends: a
+// broker a test stops and starts again needs its port back, and while it was down another test
+// process was once given it (two RabbitMQ tests on one port; the first's agent then shared a
+// client id with the second's on one broker, and each kicked the other off every second). A file
+// per port names its owner's PID, under a lock; a dead owner's reservation is taken over. Where
+// the directory cannot be written (a jailed run under another user), ports go unreserved.
+bool reserve_port(std::uint16_t port) {
+  const auto dir = fs::temp_directory_path() / "kelu-test-ports";
+  std::error_code ec;
+  if (fs::create_directory(dir, ec)) fs::permissions(dir, fs::perms::all | fs::perms::sticky_bit, ec);
+  const int lock = ::open((dir / ".lock").c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (lock < 0) return true;
+  ::flock(lock, LOCK_EX);
+  const auto file = dir / std::to_string(port);
+  pid_t owner = 0;
+  bool mine = true;
+  if (std::ifstream in(file); in >> owner && owner > 0)
+    mine = owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH;  // its owner is gone
+  if (mine) {
+    std::ofstream out(file, std::ios::trunc);
+    out << ::getpid() << "\n";
+    mine = out.good() || !fs::exists(file);
+  }
+  ::close(lock);  // releases the lock
+  return mine;
+}
+
 std::uint16_t free_port() {
   // Below the kernel's range for outgoing connections' source ports (ip_local_port_range,
   // 32768..60999 by default), so no client socket can take the port between this choice and
@@ -175,7 +205,7 @@ std::uint16_t free_port() {
     addr.sin_addr.s_addr = htonl(INADDR_ANY);  // free on every address, as servers bind
     const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     ::close(fd);
-    if (free) return port;
+    if (free && reserve_port(port)) return port;
   }
 }
 
