@@ -75,9 +75,9 @@ void rabbitmq::start() {
   const auto booted_before = boots_logged();
   proc_ = std::make_unique<process>(std::vector<std::string>{start_script}, dir_.file("rabbitmq.out"), env);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-  // The MQTT listener opens before the node has finished booting: a client arriving in between
-  // (seen on a loaded CI machine) is hung up on before its CONNACK, as the plugin's client-id
-  // registry has no Raft leader yet. The node logs when its boot is complete.
+  // The MQTT listener opens before the node has finished booting (the plugin's client-id registry
+  // elects its Raft leader after it), so an open port is not yet a broker that answers a CONNECT.
+  // The node logs when its boot is complete.
   const bool up = wait_for_port(port_, std::chrono::seconds(90)) && wait_for_boot(booted_before, deadline);
   if (!up) {
     std::ifstream out(dir_.file("rabbitmq.out"));
