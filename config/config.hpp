@@ -43,6 +43,7 @@ struct mqtt_config {
   std::int64_t keep_alive_s = 0;
   std::int64_t connect_timeout_s = 0;
   std::int64_t max_inflight = 0;
+  std::int64_t max_inflight_bytes = 0;
   std::int64_t reconnect_min_ms = 0;
   std::int64_t reconnect_max_ms = 0;
   std::int64_t live_window_s = 0;

@@ -343,6 +343,11 @@ void add_mqtt_keys(std::vector<key_def>& t) {
           {"mqtt.connect_timeout_s", "Deadline for one connection attempt in seconds"}, 10, 1, 120),
       int_key<&C::mqtt, &mqtt_config::max_inflight>(
           {"mqtt.max_inflight", "QoS 1 messages published and not yet acknowledged, at most"}, 64, 1, 65535),
+      int_key<&C::mqtt, &mqtt_config::max_inflight_bytes>(
+          {"mqtt.max_inflight_bytes",
+           "Payload bytes published and not yet acknowledged before the next message waits (one always goes): "
+           "more overflows a slow line's modem queue and TCP crawls"},
+          16 * 1024, 1024, 64LL * 1024 * 1024),
       int_key<&C::mqtt, &mqtt_config::reconnect_min_ms>(
           {"mqtt.reconnect_min_ms", "First reconnect delay; doubles per failure, with jitter"}, 500, 10, 60000),
       int_key<&C::mqtt, &mqtt_config::reconnect_max_ms>({"mqtt.reconnect_max_ms", "Longest reconnect delay"}, 60000,

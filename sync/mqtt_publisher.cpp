@@ -23,6 +23,7 @@ publisher_options publisher_options_for(const config::config& c) {
   l.tls_verify_hostname = c.mqtt.tls.verify_hostname;
   auto& p = o.pump;
   p.max_inflight = static_cast<std::size_t>(c.mqtt.max_inflight);
+  p.max_inflight_bytes = static_cast<std::size_t>(c.mqtt.max_inflight_bytes);
   p.live_window = std::chrono::seconds(c.mqtt.live_window_s);
   p.backfill_rate_per_s = static_cast<double>(c.mqtt.backfill_rate_per_s);
   p.backfill_batch = static_cast<std::size_t>(c.mqtt.backfill_batch);
@@ -65,6 +66,7 @@ publisher_stats mqtt_publisher::stats() const {
   s.connects = l.connects;
   s.connection_failures = l.connection_failures;
   s.inflight = p.inflight;
+  s.inflight_bytes_peak = p.inflight_bytes_peak;
   s.received = l.received;
   s.subscribed = l.subscribed;
   s.subscribe_failures = l.subscribe_failures;

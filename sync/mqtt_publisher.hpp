@@ -46,6 +46,7 @@ struct publisher_stats {
   std::int64_t connects = 0;
   std::int64_t connection_failures = 0;
   std::int64_t inflight = 0;
+  std::int64_t inflight_bytes_peak = 0;  // the most payload bytes ever unacknowledged at once
   std::int64_t received = 0;
   std::int64_t subscribed = 0;  // subscriptions acknowledged (SUBACK), over every connection
   std::int64_t subscribe_failures = 0;

@@ -44,8 +44,8 @@ void outbox_pump::on_link_up() {
 void outbox_pump::on_link_down(const std::string& why) {
   log_->warn("mqtt: {}; {} messages were unacknowledged and will be sent again", why,
              inflight_.size() + failed_in_a_row_);
-  inflight_.clear();  // their callbacks, if any still come, find no tag and are ignored
-  flush_acks();       // acknowledged rows must be gone before the cursor starts over
+  forget_all_inflight();
+  flush_acks();  // acknowledged rows must be gone before the cursor starts over
   cursor_ = 0;
 }
 
@@ -54,19 +54,34 @@ void outbox_pump::wake() { pump(); }
 void outbox_pump::pump() {
   if (!link_.up() || stopping_) return;
   // The live lane first: every free slot of the window.
-  while (inflight_.size() < options_.max_inflight) {
+  while (window_open()) {
     // Never below the backlog's end: those rows belong to the other lane.
     auto rows = outbox_.peek(std::max(cursor_, backlog_end_), options_.max_inflight - inflight_.size());
     if (rows.empty()) break;
     for (const auto& r : rows)
-      if (!send(r, false, cursor_)) return;
+      if (!window_open() || !send(r, false, cursor_)) return;
   }
   pump_backlog();
 }
 
+bool outbox_pump::window_open() const {
+  if (inflight_.size() >= options_.max_inflight) return false;
+  return inflight_.empty() || options_.max_inflight_bytes == 0 || inflight_bytes_ < options_.max_inflight_bytes;
+}
+
+void outbox_pump::settle(inflight_map::iterator it) {
+  inflight_bytes_ -= it->second.bytes;
+  inflight_.erase(it);
+}
+
+void outbox_pump::forget_all_inflight() {
+  inflight_.clear();  // their callbacks, if any still come, find no tag and are ignored
+  inflight_bytes_ = 0;
+}
+
 void outbox_pump::pump_backlog() {
   const std::size_t per_pass = std::max<std::size_t>(1, options_.backfill_batch);
-  while (inflight_.size() < options_.max_inflight) {
+  while (window_open()) {
     auto rows = outbox_.peek_backlog(backfill_cursor_, per_pass, backlog_end_);
     if (rows.empty()) {
       if (backfill_.sent > 0)
@@ -109,7 +124,9 @@ bool outbox_pump::send_batches(const std::vector<outbox_row>& rows, std::size_t&
     std::size_t bytes = 0;
   };
   std::vector<message> messages;
-  const std::size_t slots = options_.max_inflight - inflight_.size();
+  // Under a byte bound one message a pass, its compressed size counted before the next (pump_backlog
+  // loops while the window is open); otherwise every free slot.
+  const std::size_t slots = options_.max_inflight_bytes > 0 ? 1 : options_.max_inflight - inflight_.size();
   taken = 0;
   for (const auto& r : rows) {
     auto topic = r.kind == message_kind::event ? options_.backfill_root + r.stream : std::string{};
@@ -191,18 +208,20 @@ bool outbox_pump::send(const outbox_row& r, bool historical, std::int64_t& curso
 bool outbox_pump::publish_tracked(const std::string& topic, const std::string& payload, int qos, bool retain,
                                   std::vector<std::int64_t> ids) {
   const auto tag = ++next_tag_ == 0 ? ++next_tag_ : next_tag_;  // 0 marks untracked messages
-  inflight_.emplace(tag, std::move(ids));
-  switch (link_.publish(topic, payload, qos, retain, tag)) {
+  inflight_.emplace(tag, inflight_message{std::move(ids), payload.size()});
+  inflight_bytes_ += payload.size();
+  stats_.inflight_bytes_peak = std::max(stats_.inflight_bytes_peak, static_cast<std::int64_t>(inflight_bytes_));
+  const auto r = link_.publish(topic, payload, qos, retain, tag);
+  switch (r) {
     case publish_result::sent:
       ++stats_.published;
       return true;
     case publish_result::link_lost:
-      inflight_.erase(tag);  // already cleared by on_link_down
-      return false;
     case publish_result::busy:
-      // Connected but refused (Paho's queue is full): take the rows back and retry shortly.
-      inflight_.erase(tag);
-      retry_pump_soon();
+      // Not sent. A lost link has usually forgotten it already (on_link_down runs inside publish);
+      // a refusal (Paho's queue is full) takes the rows back and retries shortly.
+      if (const auto it = inflight_.find(tag); it != inflight_.end()) settle(it);
+      if (r == publish_result::busy) retry_pump_soon();
       return false;
   }
   return false;
@@ -222,10 +241,11 @@ void outbox_pump::retry_pump_soon(std::chrono::milliseconds delay) {
 void outbox_pump::on_delivered(std::uintptr_t tag) {
   const auto it = inflight_.find(tag);
   if (it == inflight_.end()) return;
-  acked_.insert(acked_.end(), it->second.begin(), it->second.end());
-  stats_.acknowledged += static_cast<std::int64_t>(it->second.size());
+  const auto& ids = it->second.ids;
+  acked_.insert(acked_.end(), ids.begin(), ids.end());
+  stats_.acknowledged += static_cast<std::int64_t>(ids.size());
   failed_in_a_row_ = 0;
-  inflight_.erase(it);
+  settle(it);
   // The window refills at once (the cursor keeps acknowledged rows from going out again);
   // deletes are batched, since each transaction costs an fsync on the SD card.
   pump();
@@ -243,7 +263,7 @@ void outbox_pump::on_delivered(std::uintptr_t tag) {
 void outbox_pump::on_delivery_failed(std::uintptr_t tag, const std::string& why) {
   const auto it = inflight_.find(tag);
   if (it == inflight_.end()) return;
-  const auto first = it->second.front();  // a batch's rows are in id order
+  const auto first = it->second.ids.front();  // a batch's rows are in id order
   // A lost connection fails the whole window at once (64 lines on every flap of a bad uplink, on an
   // SD card): the first of a run is logged, the run counted in the link-down line.
   if (failed_in_a_row_++ == 0) log_->warn("mqtt: {} for outbox row {}; resending from there", why, first);
@@ -252,7 +272,7 @@ void outbox_pump::on_delivery_failed(std::uintptr_t tag, const std::string& why)
   // query skips the other lane's rows.
   backfill_cursor_ = std::min(backfill_cursor_, first - 1);
   cursor_ = std::min(cursor_, first - 1);
-  inflight_.erase(it);
+  settle(it);
   retry_pump_soon();
 }
 
@@ -292,7 +312,7 @@ void outbox_pump::wait_for_drain(std::chrono::steady_clock::time_point deadline,
 
 void outbox_pump::forget_inflight() {
   if (!inflight_.empty()) log_->info("mqtt: {} messages unacknowledged at stop stay in the outbox", inflight_.size());
-  inflight_.clear();
+  forget_all_inflight();
 }
 
 pump_stats outbox_pump::stats() const {
@@ -303,7 +323,7 @@ pump_stats outbox_pump::stats() const {
 
 std::vector<std::int64_t> outbox_pump::unsettled_rows() const {
   std::vector<std::int64_t> out(acked_.begin(), acked_.end());
-  for (const auto& [tag, ids] : inflight_) out.insert(out.end(), ids.begin(), ids.end());
+  for (const auto& [tag, m] : inflight_) out.insert(out.end(), m.ids.begin(), m.ids.end());
   return out;
 }
 

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// Sends outbox rows over an mqtt_link, in outbox order, with at most `max_inflight`
-// unacknowledged. A row is deleted only after its PUBACK; after a lost connection everything
+// Sends outbox rows over an mqtt_link, in outbox order, with at most `max_inflight` messages
+// unacknowledged, and no new one while `max_inflight_bytes` of payload or more are (so at most
+// that plus one message; one always goes). The byte bound is for slow uplinks: on a 64 kbit/s
+// line with a 16 KB modem queue, 64 messages of 600 bytes in flight overflowed the queue and TCP
+// carried a quarter of the line's rate (docs/RELIABILITY.md, Network faults). A row is deleted only after its PUBACK; after a lost connection everything
 // unacknowledged is sent again from the outbox (HQ dedupes on (source, seq)).
 //
 // Two lanes, set at each connect. The backlog is the history rows (outbox_lane::history) and
@@ -36,6 +39,7 @@ namespace kelu::sync {
 // included: the key table (config/schema.cpp) is where they are declared, not this struct.
 struct pump_options {
   std::size_t max_inflight = 0;
+  std::size_t max_inflight_bytes = 0;  // 0: no byte bound
   // An outgoing message larger than this is dropped (counted, logged): brokers refuse or
   // disconnect on oversized publishes (AWS IoT 128 KiB, EMQX 1 MiB by default), and a row
   // that can never go would hold its lane forever.
@@ -54,6 +58,7 @@ struct pump_stats {
   std::int64_t acknowledged = 0;  // outbox rows whose PUBACK came (a batch acknowledges several)
   std::int64_t batches = 0;       // compressed backlog messages published
   std::int64_t inflight = 0;
+  std::int64_t inflight_bytes_peak = 0;  // the most payload bytes ever unacknowledged at once
   std::int64_t historical = 0;  // backlog rows published (marked historical), batched or not
   error_note last_error;  // the pump's own (an oversized row dropped); failed deliveries are the link's
 };
@@ -85,7 +90,18 @@ class outbox_pump final : public link_listener {
   void on_delivery_failed(std::uintptr_t tag, const std::string& why) override;
 
  private:
+  struct inflight_message {
+    std::vector<std::int64_t> ids;  // the outbox rows it stands for
+    std::size_t bytes = 0;          // its payload
+  };
+  using inflight_map = std::unordered_map<std::uintptr_t, inflight_message>;  // by publish tag
+
   void pump();
+  // Whether another message may go now: a free slot, and (once one is in flight) bytes to spare.
+  bool window_open() const;
+  // Forgets a message in flight (acknowledged, failed, refused), its bytes with it.
+  void settle(inflight_map::iterator it);
+  void forget_all_inflight();
   // The backlog lane, in the window slots the live lane left, within the rate cap.
   void pump_backlog();
   // Publishes one row; false when the caller must stop (connection lost or Paho refused it,
@@ -126,7 +142,8 @@ class outbox_pump final : public link_listener {
     std::int64_t sent = 0;  // on this connection, for the log line when the lane empties
   } backfill_;
   std::uintptr_t next_tag_ = 0;
-  std::unordered_map<std::uintptr_t, std::vector<std::int64_t>> inflight_;  // publish tag -> outbox ids
+  inflight_map inflight_;
+  std::size_t inflight_bytes_ = 0;
   std::vector<std::int64_t> acked_;
   pump_stats stats_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -215,6 +215,44 @@ TEST_P(publisher_fixture, the_backlog_goes_in_compressed_batches_when_asked) {
   ASSERT_TRUE(test::run_until(io, [&] { return stopped; }, 10s));
 }
 
+// On a 64 kbit/s line 64 messages in flight overflowed the modem's queue and TCP carried a quarter of
+// the line's rate (docs/RELIABILITY.md): the byte bound holds what is unacknowledged to it plus one
+// message, in both lanes, and a message larger than the bound still goes, alone.
+TEST_P(publisher_fixture, the_byte_bound_holds_unacknowledged_payload_and_a_larger_message_still_goes) {
+  broker->start();
+  test::mqtt_collector hq{broker->uri(), "hq-bytes", "kelu/v1/acme/s1/events/#"};
+  add_events(0, 200);  // created at the epoch: the backlog
+  const auto one = static_cast<std::int64_t>(out.peek(0, 1).front().payload.size());
+  // Flagged historical, and a transaction id up to a few characters longer than the first one's.
+  const auto largest = one + static_cast<std::int64_t>(core::historical_mark_size()) + 16;
+  {
+    auto o = options();
+    o.pump.max_inflight_bytes = static_cast<std::size_t>(3 * one);  // 16 messages would fit the window
+    mqtt_publisher pub{io.get_executor(), out, o, log};
+    pub.start();
+    ASSERT_TRUE(test::run_until(io, [&] { return pub.stats().historical >= 50; }, 10s)) << log_text.str();
+    std::vector<core::event> live;
+    for (int i = 0; i < 100; ++i) live.push_back(test::sale("T2", "live-" + std::to_string(i)));
+    ASSERT_TRUE(store.append(live, core::system_clock{}.now_utc()));
+    pub.wake();
+    ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 20s)) << log_text.str();
+    const auto peak = pub.stats().inflight_bytes_peak;
+    EXPECT_LE(peak, 3 * one + largest);
+    EXPECT_GT(peak, largest);  // the window is used, not one message at a time
+    bool stopped = false;
+    pub.stop(2s, [&] { stopped = true; });
+    ASSERT_TRUE(test::run_until(io, [&] { return stopped; }, 10s));
+  }
+  add_events(200, 220);
+  auto o = options();
+  o.pump.max_inflight_bytes = 1;
+  mqtt_publisher pub{io.get_executor(), out, o, log};
+  pub.start();
+  ASSERT_TRUE(test::run_until(io, [&] { return out.stats().rows == 0; }, 20s)) << log_text.str();
+  EXPECT_LE(pub.stats().inflight_bytes_peak, largest);  // one at a time
+  ASSERT_TRUE(hq.wait_until([](const auto& m) { return seqs(m).size() == 320; }, 10s));
+}
+
 // The cap holds: 300 backlog messages at 100/s, the first second's worth at once, take at
 // least two seconds. Timed from before the start, so a lower bound only: a slow machine makes it
 // longer, never shorter. (Timed from the moment the test saw the connection, it once measured
