@@ -7,8 +7,9 @@
 //     with the real source -> group commit -> outbox -> publisher path.
 //
 // Each drain runs one message per event and again with mqtt.backfill_batch 100 (events/s, so the
-// ratio is about events, not messages). With a backlog above 100000 (the 1,000,000-event
-// drain) only max_inflight 64 runs, and
+// ratio is about events, not messages), the window by messages alone (16, 64, 256) and with the
+// default byte bound. With a backlog above 100000 (the 1,000,000-event drain) only the
+// defaults run, and
 // the bench reports the process's resident memory before and during that drain.
 //
 //   sync_bench [backlog=20000] [sales=1000]
@@ -167,11 +168,19 @@ int main(int argc, char** argv) {
   std::printf("| mosquitto_pub -l, QoS 1, %d messages (limit) | %.0f | 1.00 |\n", limit_lines, limit_rate);
   const bool big = backlog > 100000;
   double rss_before = 0, rss_peak = 0;
-  // {max_inflight, mqtt.backfill_batch}: one message per event, then zlib batches of 100.
-  const std::vector<std::pair<std::size_t, std::size_t>> runs =
-      big ? std::vector<std::pair<std::size_t, std::size_t>>{{64u, 0u}, {64u, 100u}}
-          : std::vector<std::pair<std::size_t, std::size_t>>{{16u, 0u}, {64u, 0u}, {256u, 0u}, {64u, 100u}};
-  for (const auto& [inflight, batch] : runs) {
+  // {max_inflight, mqtt.max_inflight_bytes (0: none), mqtt.backfill_batch}: one message per event
+  // by window size, then the defaults (64 and 16 KiB), then zlib batches of 100.
+  struct run {
+    std::size_t inflight, bytes, batch;
+  };
+  const std::size_t default_bytes = sync::publisher_options_for(config::defaults()).pump.max_inflight_bytes;
+  const auto runs = big ? std::vector<run>{{64u, default_bytes, 0u}, {64u, default_bytes, 100u}}
+                        : std::vector<run>{{16u, 0u, 0u},
+                                           {64u, 0u, 0u},
+                                           {256u, 0u, 0u},
+                                           {64u, default_bytes, 0u},
+                                           {64u, default_bytes, 100u}};
+  for (const auto& [inflight, bytes, batch] : runs) {
     if (out.stats().rows == 0) {  // refill for the next window size
       sync::transaction tx{*db};
       db->exec("INSERT INTO outbox(topic, payload, qos, retain, priority, created_at, kind, stream) "
@@ -186,6 +195,7 @@ int main(int argc, char** argv) {
     o.link.uri = uri;
     o.link.client_id = "bench-box";
     o.pump.max_inflight = inflight;
+    o.pump.max_inflight_bytes = bytes;
     o.pump.backfill_batch = batch;
     o.pump.backfill_root = "kelu/v1/bench/s1/backfill/";
     o.pump.backfill_rate_per_s = 0;  // the drain as fast as the broker takes it, not mqtt's default cap
@@ -212,9 +222,10 @@ int main(int argc, char** argv) {
     bool stopped = false;
     pub.stop(2s, [&] { stopped = true; });
     while (!stopped) io.run_for(10ms);
-    std::printf("| kelu publisher drain of %d, max_inflight %zu%s (delete after PUBACK) | %.0f | %.2f |\n", backlog,
-                inflight, batch > 0 ? (", zlib batches of " + std::to_string(batch)).c_str() : "",
-                backlog / seconds, backlog / seconds / limit_rate);
+    std::printf("| kelu publisher drain of %d, max_inflight %zu%s%s (delete after PUBACK) | %.0f | %.2f |\n",
+                backlog, inflight, bytes > 0 ? (", max_inflight_bytes " + std::to_string(bytes)).c_str() : "",
+                batch > 0 ? (", zlib batches of " + std::to_string(batch)).c_str() : "", backlog / seconds,
+                backlog / seconds / limit_rate);
     std::printf("drain time: %.1f s\n", seconds);
   }
 

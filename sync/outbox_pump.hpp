@@ -4,8 +4,9 @@
 // unacknowledged, and no new one while `max_inflight_bytes` of payload or more are (so at most
 // that plus one message; one always goes). The byte bound is for slow uplinks: on a 64 kbit/s
 // line with a 16 KB modem queue, 64 messages of 600 bytes in flight overflowed the queue and TCP
-// carried a quarter of the line's rate (docs/RELIABILITY.md, Network faults). A row is deleted only after its PUBACK; after a lost connection everything
-// unacknowledged is sent again from the outbox (HQ dedupes on (source, seq)).
+// carried a quarter of the line's rate (docs/RELIABILITY.md, Network faults). A row is deleted
+// only after its PUBACK; after a lost connection everything unacknowledged is sent again from
+// the outbox (HQ dedupes on (source, seq)).
 //
 // Two lanes, set at each connect. The backlog is the history rows (outbox_lane::history) and
 // every row that waited longer than `live_window`: it goes out oldest first, at most
