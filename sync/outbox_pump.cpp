@@ -44,7 +44,7 @@ void outbox_pump::on_link_up() {
 void outbox_pump::on_link_down(const std::string& why) {
   log_->warn("mqtt: {}; {} messages were unacknowledged and will be sent again", why,
              inflight_.size() + failed_in_a_row_);
-  forget_all_inflight();
+  clear_inflight();
   flush_acks();  // acknowledged rows must be gone before the cursor starts over
   cursor_ = 0;
 }
@@ -74,7 +74,7 @@ void outbox_pump::settle(inflight_map::iterator it) {
   inflight_.erase(it);
 }
 
-void outbox_pump::forget_all_inflight() {
+void outbox_pump::clear_inflight() {
   inflight_.clear();  // their callbacks, if any still come, find no tag and are ignored
   inflight_bytes_ = 0;
 }
@@ -312,7 +312,7 @@ void outbox_pump::wait_for_drain(std::chrono::steady_clock::time_point deadline,
 
 void outbox_pump::forget_inflight() {
   if (!inflight_.empty()) log_->info("mqtt: {} messages unacknowledged at stop stay in the outbox", inflight_.size());
-  forget_all_inflight();
+  clear_inflight();
 }
 
 pump_stats outbox_pump::stats() const {

@@ -102,7 +102,7 @@ class outbox_pump final : public link_listener {
   bool window_open() const;
   // Forgets a message in flight (acknowledged, failed, refused), its bytes with it.
   void settle(inflight_map::iterator it);
-  void forget_all_inflight();
+  void clear_inflight();
   // The backlog lane, in the window slots the live lane left, within the rate cap.
   void pump_backlog();
   // Publishes one row; false when the caller must stop (connection lost or Paho refused it,
